@@ -1,0 +1,2 @@
+/* netsave: placeholder, being written. */
+typedef int ns_placeholder_compile;

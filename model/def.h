@@ -1,0 +1,198 @@
+/* netsave: a model as its author wrote it, before compilation.
+ *
+ * Everything here is text plus the origin (file, line) it came from, so
+ * that model/ can check names and expressions and report errors against
+ * the analyst's own files without knowing anything about INI or CSV. The
+ * loader in params/ fills a definition; ns_model_compile() checks it.
+ * Later definitions of the same thing replace earlier ones (overlays), so
+ * adders replace an entry with the same key rather than appending. */
+#ifndef NS_MODEL_DEF_H
+#define NS_MODEL_DEF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model/diag.h"
+#include "model/netsave.h"
+
+/* The name of the complement (the remainder of a row) in transitions. */
+#define NS_COMPLEMENT "C"
+
+/* How the trace is counted over time points 0..T (within-cycle correction). */
+enum ns_counting {
+    NS_COUNT_START,      /* points 0..T-1 count fully: start of each cycle */
+    NS_COUNT_END,        /* points 1..T count fully: end of each cycle */
+    NS_COUNT_LIFE_TABLE, /* 1/2 at 0 and T, 1 between: trapezoid rule */
+    NS_COUNT_SIMPSON,    /* Simpson's 1/3 rule: 1/3, 4/3, 2/3, ..., 4/3, 1/3;
+                            T must be even */
+    NS_COUNT_WEIGHTS     /* an explicit list of T + 1 weights */
+};
+
+/* Where discounting time starts: the factor of time point t is
+ * 1 / (1 + r)^(years), with years = t * cycle length (from the model's
+ * start) or max(t - 1, 0) * cycle length (from the end of the first cycle,
+ * so the first cycle is not discounted). */
+enum ns_discount_origin {
+    NS_DISCOUNT_FROM_START,
+    NS_DISCOUNT_FROM_FIRST_CYCLE_END
+};
+
+struct ns_def_entity {   /* a state or a strategy */
+    char *name;
+    char *label;
+    struct ns_origin at;
+};
+
+struct ns_def_tunnel {   /* a state whose members' time in it matters */
+    char *state;
+    size_t n_slots;      /* time in state is tracked as 0..n_slots-1 cycles;
+                            the last slot holds everyone who stayed longer */
+    struct ns_origin at;
+};
+
+struct ns_def_expr {     /* parameters, initial values */
+    char *strategy;      /* NULL: every strategy */
+    char *name;          /* parameter or state name */
+    char *text;          /* expression */
+    struct ns_origin at;
+};
+
+struct ns_def_transition {
+    char *strategy;      /* NULL: every strategy */
+    char *from, *to;
+    char *text;          /* expression, or NS_COMPLEMENT */
+    struct ns_origin at;
+};
+
+struct ns_def_stream {
+    char *name;
+    char *label;         /* NULL: use the name */
+    char *outcome;       /* which discount rate applies */
+    char **tags;
+    size_t n_tags;
+    struct ns_origin at;
+};
+
+struct ns_def_state_value {
+    char *stream;
+    char *state;         /* a state name, or NULL for every state not named */
+    char *text;
+    struct ns_origin at;
+};
+
+struct ns_def_transition_value {
+    char *stream;
+    char *from, *to;
+    char *text;
+    struct ns_origin at;
+};
+
+struct ns_def_table {
+    char *name;
+    double *x, *y;       /* owned; keys strictly increasing */
+    size_t n;
+    struct ns_origin at;
+};
+
+struct ns_def_outcome {
+    char *name;
+    double discount_rate; /* per year */
+    struct ns_origin at;
+};
+
+struct ns_def_comparator {
+    char *strategy;      /* NULL: every strategy except the comparator */
+    char *comparator;
+    struct ns_origin at;
+};
+
+#define NS_DEF_ARRAY(type, field) \
+    type *field;                  \
+    size_t n_##field, cap_##field
+
+struct ns_model_def {
+    char *name;
+    struct ns_origin name_at;
+    double cycle_length_years;
+    struct ns_origin cycle_length_at; /* line 0 and file NULL: not given */
+    size_t n_cycles;
+    struct ns_origin n_cycles_at;
+    bool has_start_age;
+    double start_age_years;
+    enum ns_counting counting;
+    double *weights;                  /* NS_COUNT_WEIGHTS only */
+    size_t n_weights;
+    struct ns_origin counting_at;
+    bool count_time_zero;             /* false: weight of point 0 is 0 */
+    enum ns_discount_origin discount_origin;
+    double row_sum_tolerance;
+    char *cost_outcome, *health_outcome; /* NULL: none */
+    struct ns_origin cost_outcome_at, health_outcome_at;
+
+    NS_DEF_ARRAY(struct ns_def_entity, states);
+    NS_DEF_ARRAY(struct ns_def_entity, strategies);
+    NS_DEF_ARRAY(struct ns_def_tunnel, tunnels);
+    NS_DEF_ARRAY(struct ns_def_expr, params);
+    NS_DEF_ARRAY(struct ns_def_expr, initial);
+    NS_DEF_ARRAY(struct ns_def_transition, transitions);
+    NS_DEF_ARRAY(struct ns_def_stream, streams);
+    NS_DEF_ARRAY(struct ns_def_state_value, state_values);
+    NS_DEF_ARRAY(struct ns_def_transition_value, transition_values);
+    NS_DEF_ARRAY(struct ns_def_table, tables);
+    NS_DEF_ARRAY(struct ns_def_outcome, outcomes);
+    NS_DEF_ARRAY(struct ns_def_comparator, comparators);
+};
+
+/* Sets the defaults of every [model] setting that has one: life-table
+ * counting, time 0 counted, discounting from the start, the default row
+ * tolerance. Cycle length and number of cycles have no default. */
+void ns_model_def_init(struct ns_model_def *def);
+void ns_model_def_clear(struct ns_model_def *def);
+
+/* Adders copy every string. An entry with the same key as an existing one
+ * (same name, or same strategy + name, or same strategy + from + to)
+ * replaces it. Return NS_OK or NS_ENOMEM. Strings that may be NULL are
+ * marked above. */
+enum ns_status ns_def_add_state(struct ns_model_def *def, const char *name,
+                                const char *label, struct ns_origin at);
+enum ns_status ns_def_add_strategy(struct ns_model_def *def, const char *name,
+                                   const char *label, struct ns_origin at);
+enum ns_status ns_def_add_tunnel(struct ns_model_def *def, const char *state,
+                                 size_t n_slots, struct ns_origin at);
+enum ns_status ns_def_add_param(struct ns_model_def *def, const char *strategy,
+                                const char *name, const char *text,
+                                struct ns_origin at);
+enum ns_status ns_def_add_initial(struct ns_model_def *def,
+                                  const char *strategy, const char *state,
+                                  const char *text, struct ns_origin at);
+enum ns_status ns_def_add_transition(struct ns_model_def *def,
+                                     const char *strategy, const char *from,
+                                     const char *to, const char *text,
+                                     struct ns_origin at);
+enum ns_status ns_def_add_stream(struct ns_model_def *def, const char *name,
+                                 const char *label, const char *outcome,
+                                 const char *const *tags, size_t n_tags,
+                                 struct ns_origin at);
+enum ns_status ns_def_add_state_value(struct ns_model_def *def,
+                                      const char *stream, const char *state,
+                                      const char *text, struct ns_origin at);
+enum ns_status ns_def_add_transition_value(struct ns_model_def *def,
+                                           const char *stream,
+                                           const char *from, const char *to,
+                                           const char *text,
+                                           struct ns_origin at);
+/* Takes ownership of x and y (allocated with malloc) in every case. */
+enum ns_status ns_def_add_table(struct ns_model_def *def, const char *name,
+                                double *x, double *y, size_t n,
+                                struct ns_origin at);
+enum ns_status ns_def_add_outcome(struct ns_model_def *def, const char *name,
+                                  double discount_rate, struct ns_origin at);
+enum ns_status ns_def_add_comparator(struct ns_model_def *def,
+                                     const char *strategy,
+                                     const char *comparator,
+                                     struct ns_origin at);
+/* Replaces a string field of the definition (name, cost_outcome...) with
+ * a copy of value (NULL allowed). */
+enum ns_status ns_def_set_string(char **field, const char *value);
+
+#endif

@@ -1,0 +1,126 @@
+/* netsave: arithmetic expressions, compiled once and evaluated many times.
+ *
+ * A parameter, a transition probability or a state value is an expression
+ * such as "p_base * rr_treatment" or "if(age < 65, 0.01, lifetable(age))".
+ * ns_expr_compile() parses the text once, resolves every name to a slot in
+ * a caller-defined array of doubles (or to a look-up table), and produces
+ * a flat postfix program. ns_expr_eval() then runs that program without
+ * allocating, so the engine can evaluate a model millions of times.
+ *
+ * Grammar, lowest precedence first (all binary operators are left
+ * associative except ^, which is right associative):
+ *   expr     := or
+ *   or       := and { "||" and }
+ *   and      := cmp { "&&" cmp }
+ *   cmp      := sum [ ("<" | "<=" | ">" | ">=" | "==" | "!=") sum ]
+ *   sum      := product { ("+" | "-") product }
+ *   product  := unary { ("*" | "/") unary }
+ *   unary    := ("-" | "+" | "!") unary | power
+ *   power    := primary [ "^" unary ]
+ *   primary  := number | name | name "(" args ")" | "(" expr ")"
+ * So -2^2 is -4 and 2^-1 is 0.5. Comparisons and logic give 1 or 0, and
+ * any non-zero value is true. Numbers are decimal with an optional
+ * exponent (1.5, .5, 2e-3); hexadecimal, "inf" and "nan" are not numbers.
+ * Names are [A-Za-z_][A-Za-z0-9_]*.
+ *
+ * Functions: exp(x), log(x) (natural), sqrt(x), abs(x), floor(x), ceil(x),
+ * min(a, b, ...), max(a, b, ...), if(condition, then, else) (only the
+ * branch taken is evaluated, so if(x > 0, log(x), 0) is safe),
+ * rate_to_prob(rate, t) = 1 - exp(-rate * t), prob_to_rate(p, t) =
+ * -log(1 - p) / t, and any look-up table the resolver knows, called with
+ * one argument: table(x) is the value of the last row whose key is <= x. */
+#ifndef NS_MODEL_EXPR_H
+#define NS_MODEL_EXPR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model/netsave.h"
+
+/* Deepest evaluation stack an expression may need; deeper ones are
+ * rejected when compiled. Analysts' expressions need fewer than ten. */
+#define NS_EXPR_MAX_DEPTH 64
+
+/* A step-function look-up table: keys strictly increasing. */
+struct ns_table {
+    size_t n;        /* number of rows, >= 1 */
+    const double *x; /* keys, strictly increasing */
+    const double *y; /* values */
+};
+
+/* How names are resolved while compiling. Names are passed as a pointer
+ * and a length (not NUL-terminated). */
+struct ns_expr_resolver {
+    void *ctx;
+    /* Returns the variable slot (>= 0) of a name, or -1 if it is unknown. */
+    long (*variable)(void *ctx, const char *name, size_t len);
+    /* Returns the index (>= 0) of a look-up table, or -1. May be NULL. */
+    long (*table)(void *ctx, const char *name, size_t len);
+    /* Returns the known name nearest to an unknown one, or NULL. May be
+     * NULL. The string must stay valid until the compile call returns. */
+    const char *(*suggest)(void *ctx, const char *name, size_t len);
+};
+
+/* What went wrong while evaluating. */
+enum ns_fault_kind {
+    NS_FAULT_NONE = 0,
+    NS_FAULT_DIV_ZERO,    /* division by zero */
+    NS_FAULT_DOMAIN,      /* log or sqrt of a value outside its domain,
+                             prob_to_rate of p >= 1, rate_to_prob/prob_to_rate
+                             with t <= 0 for prob_to_rate */
+    NS_FAULT_TABLE_RANGE, /* table argument below the first key, or NaN */
+    NS_FAULT_NOT_FINITE   /* an intermediate or the result is NaN or inf */
+};
+
+struct ns_expr_fault {
+    enum ns_fault_kind kind;
+    size_t column;    /* 1-based column in the source text of the operator
+                         or function call that failed */
+    char detail[128]; /* e.g. "division by zero", "log of -0.5",
+                         "table lifetable has no row for 12.5 (first key 15)" */
+};
+
+struct ns_expr;
+
+/* Compiles text. On success stores a new program in *out (free it with
+ * ns_expr_free) and returns NS_OK. On a syntax error, an unknown name, a
+ * wrong number of arguments or too deep nesting, returns NS_EPARAM, leaves
+ * *out NULL and writes one line into err (size err_size, always
+ * NUL-terminated when err_size > 0), without file or line, for example:
+ *   "unexpected character '%' at column 3"
+ *   "malformed number '1,250' at column 1: use a dot for decimals and no
+ *    thousands separators"
+ *   "undefined name 'p_sik' at column 1; did you mean 'p_sick'?"
+ *   "expected ')' at column 12, got end of expression"
+ *   "empty expression"
+ *   "function min needs at least 2 arguments, got 1"
+ * Returns NS_ENOMEM if memory runs out. Constant sub-expressions may be
+ * folded at compile time, but a constant expression that faults (1/0) is
+ * still reported by ns_expr_eval, not by the compiler. */
+enum ns_status ns_expr_compile(const char *text,
+                               const struct ns_expr_resolver *resolver,
+                               struct ns_expr **out, char *err,
+                               size_t err_size);
+
+void ns_expr_free(struct ns_expr *expr);
+
+/* The distinct variable slots the expression reads, in increasing order,
+ * and table indices it calls (for dependency analysis). */
+size_t ns_expr_n_variables(const struct ns_expr *expr);
+long ns_expr_variable(const struct ns_expr *expr, size_t i);
+size_t ns_expr_n_tables(const struct ns_expr *expr);
+long ns_expr_table(const struct ns_expr *expr, size_t i);
+
+/* True, with the value in *value, if the expression reads no variable and
+ * no table and evaluates without fault. */
+bool ns_expr_is_constant(const struct ns_expr *expr, double *value);
+
+/* Evaluates with variables[slot] for each variable and tables[index] for
+ * each table. Returns NS_OK and the value in *result, or NS_EMODEL with
+ * *fault filled in (fault may be NULL). Never allocates. Safe to call
+ * from several threads on the same expression. */
+enum ns_status ns_expr_eval(const struct ns_expr *expr, const double *variables,
+                            const struct ns_table *tables, double *result,
+                            struct ns_expr_fault *fault);
+
+#endif

@@ -1,0 +1,90 @@
+/* netsave: a compiled Markov cohort model, ready to run many times.
+ *
+ * A model is described as text (struct ns_model_def, model/def.h), then
+ * compiled once by ns_model_compile(): names are resolved, expressions
+ * parsed into programs, parameters ordered so each is computed after what
+ * it reads, and states with time-in-state expanded into tunnel states.
+ * The compiled model is immutable; ns_model_run() (model/engine.h) may run
+ * it any number of times, from several threads with separate results.
+ *
+ * The fields below are the public, read-only description that writers and
+ * the CLI need; the programs live behind 'priv'. */
+#ifndef NS_MODEL_MODEL_H
+#define NS_MODEL_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model/def.h"
+#include "model/diag.h"
+#include "model/netsave.h"
+
+struct ns_named {
+    char *name;  /* owned; identifier used in INI, CSV and code */
+    char *label; /* owned; what people read in workbooks */
+};
+
+struct ns_stream_info {
+    char *name;        /* owned */
+    char *label;       /* owned */
+    size_t outcome;    /* index into ns_model.outcomes */
+    char **tags;       /* owned; free tags such as "payer:nhs" */
+    size_t n_tags;
+};
+
+struct ns_outcome_info {
+    char *name;           /* owned, e.g. "costs", "qalys" */
+    double discount_rate; /* per year */
+};
+
+struct ns_model_priv;
+
+struct ns_model {
+    char *name;                /* owned */
+    double cycle_length_years; /* years per cycle */
+    size_t n_cycles;           /* T: the trace has time points 0..T */
+    bool has_start_age;
+    double start_age_years;
+    enum ns_counting counting;
+    double *weights;           /* [n_cycles + 1] counting weights, time 0 rule
+                                  already applied */
+    enum ns_discount_origin discount_origin;
+    double row_sum_tolerance;
+
+    struct ns_named *states;   /* [n_states] as defined, without tunnels */
+    size_t n_states;
+    struct ns_named *strategies;
+    size_t n_strategies;
+    long *comparator;          /* [n_strategies] index, or -1 for none */
+    struct ns_stream_info *streams;
+    size_t n_streams;
+    struct ns_outcome_info *outcomes;
+    size_t n_outcomes;
+    long cost_outcome;         /* index of the outcome ICERs put on top, or -1 */
+    long health_outcome;       /* index of the outcome below the line, or -1 */
+
+    struct ns_model_priv *priv;
+};
+
+/* Compiles a definition. Every problem is recorded in diags with the
+ * origin of the offending definition, and all problems are found in one
+ * call. Returns NS_OK with *out set (free with ns_model_free), NS_EPARAM
+ * with *out NULL when the definition is invalid, or NS_ENOMEM. The
+ * definition may be freed after the call, but the origin file names it
+ * points to must outlive the model (run-time errors name them). */
+enum ns_status ns_model_compile(const struct ns_model_def *def,
+                                struct ns_model **out, struct ns_diags *diags);
+
+void ns_model_free(struct ns_model *model);
+
+/* Index of a named state/strategy/stream/outcome, or -1. */
+long ns_model_find_state(const struct ns_model *m, const char *name);
+long ns_model_find_strategy(const struct ns_model *m, const char *name);
+long ns_model_find_stream(const struct ns_model *m, const char *name);
+long ns_model_find_outcome(const struct ns_model *m, const char *name);
+
+/* Discount factor of time point t (0..n_cycles) for an outcome. */
+double ns_model_discount_factor(const struct ns_model *m, size_t outcome,
+                                size_t t);
+
+#endif

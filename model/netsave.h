@@ -1,0 +1,38 @@
+/* netsave: status codes and named tolerances shared by every module.
+ *
+ * The library never prints and never exits: functions return an
+ * enum ns_status, and problems caused by the analyst's input are also
+ * recorded as diagnostics (model/diag.h) with the file and line they came
+ * from. */
+#ifndef NS_MODEL_NETSAVE_H
+#define NS_MODEL_NETSAVE_H
+
+#define NS_VERSION "0.1.0"
+
+enum ns_status {
+    NS_OK = 0,
+    NS_ENOMEM,  /* an allocation failed */
+    NS_EIO,     /* a file could not be read or written; errno is kept */
+    NS_EPARAM,  /* input rejected; the diagnostics say why */
+    NS_EMODEL,  /* a model invariant broke at run time; diagnostics say where */
+    NS_EGSL,    /* a GSL routine reported failure */
+    NS_EOUTPUT, /* an output file could not be produced */
+    NS_STATUS_COUNT
+};
+
+/* Returns a static, human-readable description of a status code. */
+const char *ns_strerror(enum ns_status status);
+
+/* Probabilities leaving a state must sum to 1 within this. Rows are
+ * computed in double precision from a handful of terms, so honest rows
+ * are off by at most a few ulps; 1e-9 catches every real mistake (a
+ * probability typed with a missing digit is off by 1e-3 or more) while
+ * never flagging rounding. A model may set its own in [model]. */
+#define NS_DEFAULT_ROW_SUM_TOLERANCE 1e-9
+
+/* A probability may stray outside [0, 1] by this much from rounding
+ * (a complement computed as 1 - 0.3 - 0.7, say) before it is an error;
+ * such values are clamped into [0, 1]. */
+#define NS_PROBABILITY_SLACK 1e-12
+
+#endif

@@ -1,2 +1,1191 @@
-/* netsave: placeholder, being written. */
-typedef int ns_placeholder_compile;
+/* netsave: compiling a model definition into runnable form.
+ *
+ * Compilation checks everything that can be checked before running:
+ * names (states, strategies, streams, outcomes, parameters, tables), the
+ * shape of every transition row (at most one complement, no state left
+ * without transitions), expressions (syntax, undefined names, circular
+ * definitions), and the counting convention. It records every problem it
+ * finds rather than stopping at the first, because an analyst fixing a
+ * parameter file wants the whole list. Values that can only be judged
+ * when computed (a probability of 1.3, a division by zero in cycle 7) are
+ * checked by the engine on every run. */
+#include "model/compiled.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const builtin_names[NS_VAR_COUNT] = {
+    [NS_VAR_CYCLE] = "cycle",
+    [NS_VAR_TIME] = "time",
+    [NS_VAR_AGE] = "age",
+    [NS_VAR_STATE_TIME] = "state_time",
+};
+
+struct compiler {
+    const struct ns_model_def *def;
+    struct ns_model *m;
+    struct ns_model_priv *p;
+    struct ns_diags *diags;
+    bool failed;      /* an input problem was recorded */
+    bool out_of_mem;
+};
+
+static char *
+copy_str(struct compiler *c, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (!d) {
+        c->out_of_mem = true;
+        return NULL;
+    }
+    memcpy(d, s, n);
+    return d;
+}
+
+static void *
+alloc_array(struct compiler *c, size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p)
+        c->out_of_mem = true;
+    return p;
+}
+
+#define ERROR_AT(c, at, ...)                                                 \
+    do {                                                                     \
+        ns_diags_add_at((c)->diags, (at), __VA_ARGS__);                      \
+        (c)->failed = true;                                                  \
+    } while (0)
+
+static bool
+is_identifier(const char *s)
+{
+    if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+        return false;
+    for (s++; *s; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '_'))
+            return false;
+    return true;
+}
+
+/* Levenshtein distance, capped at 'cap' to stay cheap on long names. */
+static size_t
+edit_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+    enum { MAX = 64 };
+    if (la >= MAX || lb >= MAX)
+        return MAX;
+    size_t prev[MAX + 1], cur[MAX + 1];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof *prev);
+    }
+    return prev[lb];
+}
+
+/* The name in names[0..n) nearest to s, if near enough to be a typo. */
+static const char *
+nearest(const char *s, size_t len, const char *const *names, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = len / 3 + 1;
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i])
+            continue;
+        size_t d = edit_distance(s, len, names[i], strlen(names[i]));
+        if (d <= best_d && d < strlen(names[i])) {
+            best = names[i];
+            best_d = d;
+        }
+    }
+    return best;
+}
+
+static long
+find_named(const struct ns_named *items, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(items[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+long
+ns_model_find_state(const struct ns_model *m, const char *name)
+{
+    return find_named(m->states, m->n_states, name);
+}
+
+long
+ns_model_find_strategy(const struct ns_model *m, const char *name)
+{
+    return find_named(m->strategies, m->n_strategies, name);
+}
+
+long
+ns_model_find_stream(const struct ns_model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_streams; i++)
+        if (strcmp(m->streams[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+long
+ns_model_find_outcome(const struct ns_model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_outcomes; i++)
+        if (strcmp(m->outcomes[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* Appends "; did you mean 'x'?" for a name not found among names. */
+static const char *
+hint(char *buf, size_t n, const char *name, const char *const *names,
+     size_t count)
+{
+    const char *near = nearest(name, strlen(name), names, count);
+    if (near)
+        snprintf(buf, n, "; did you mean '%s'?", near);
+    else
+        buf[0] = '\0';
+    return buf;
+}
+
+/* Resolves a state name, reporting an unknown one. */
+static long
+lookup_state(struct compiler *c, const char *name, struct ns_origin at,
+             const char *context)
+{
+    long s = ns_model_find_state(c->m, name);
+    if (s < 0) {
+        const char *names[256];
+        size_t n = c->m->n_states < 256 ? c->m->n_states : 256;
+        for (size_t i = 0; i < n; i++)
+            names[i] = c->m->states[i].name;
+        char h[96];
+        ERROR_AT(c, at, "%s: unknown state '%s'%s", context, name,
+                 hint(h, sizeof h, name, names, n));
+    }
+    return s;
+}
+
+/* Resolves a strategy name (NULL means every strategy, returns -2). */
+static long
+lookup_strategy(struct compiler *c, const char *name, struct ns_origin at,
+                const char *context)
+{
+    if (!name)
+        return -2;
+    long k = ns_model_find_strategy(c->m, name);
+    if (k < 0) {
+        const char *names[256];
+        size_t n = c->m->n_strategies < 256 ? c->m->n_strategies : 256;
+        for (size_t i = 0; i < n; i++)
+            names[i] = c->m->strategies[i].name;
+        char h[96];
+        ERROR_AT(c, at, "%s: unknown strategy '%s'%s", context, name,
+                 hint(h, sizeof h, name, names, n));
+    }
+    return k;
+}
+
+/* ---- names: states, strategies, outcomes, streams, comparators ---- */
+
+static void
+copy_entities(struct compiler *c, const struct ns_def_entity *src, size_t n,
+              struct ns_named **dst, size_t *n_dst, const char *kind)
+{
+    *dst = alloc_array(c, n, sizeof **dst);
+    if (!*dst)
+        return;
+    *n_dst = n;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_identifier(src[i].name))
+            ERROR_AT(c, src[i].at,
+                     "%s name '%s' must start with a letter or '_' and "
+                     "contain only letters, digits and '_'",
+                     kind, src[i].name);
+        (*dst)[i].name = copy_str(c, src[i].name);
+        (*dst)[i].label =
+            copy_str(c, src[i].label && *src[i].label ? src[i].label
+                                                      : src[i].name);
+    }
+}
+
+static void
+compile_settings(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    m->name = copy_str(c, d->name ? d->name : "model");
+    m->cycle_length_years = d->cycle_length_years;
+    m->n_cycles = d->n_cycles;
+    m->has_start_age = d->has_start_age;
+    m->start_age_years = d->start_age_years;
+    m->counting = d->counting;
+    m->discount_origin = d->discount_origin;
+    m->row_sum_tolerance = d->row_sum_tolerance;
+    if (!(d->cycle_length_years > 0.0))
+        ERROR_AT(c, d->cycle_length_at,
+                 "the cycle length must be a number of years above 0");
+    if (d->n_cycles < 1)
+        ERROR_AT(c, d->n_cycles_at, "the number of cycles must be at least 1");
+    if (d->n_states == 0)
+        ERROR_AT(c, d->name_at, "the model defines no states");
+    if (d->n_strategies == 0)
+        ERROR_AT(c, d->name_at, "the model defines no strategies");
+}
+
+/* Counting weights over time points 0..T, with the time-0 rule applied. */
+static void
+compile_weights(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    size_t T = d->n_cycles;
+    m->weights = alloc_array(c, T + 1, sizeof *m->weights);
+    if (!m->weights || T < 1)
+        return;
+    for (size_t t = 0; t <= T; t++) {
+        double w = 1.0;
+        switch (d->counting) {
+        case NS_COUNT_START:
+            w = t < T ? 1.0 : 0.0;
+            break;
+        case NS_COUNT_END:
+            w = t > 0 ? 1.0 : 0.0;
+            break;
+        case NS_COUNT_LIFE_TABLE:
+            w = (t == 0 || t == T) ? 0.5 : 1.0;
+            break;
+        case NS_COUNT_SIMPSON:
+            w = (t == 0 || t == T) ? 1.0 / 3.0
+                                   : (t % 2 ? 4.0 / 3.0 : 2.0 / 3.0);
+            break;
+        case NS_COUNT_WEIGHTS:
+            w = t < d->n_weights ? d->weights[t] : 0.0;
+            break;
+        }
+        m->weights[t] = w;
+    }
+    if (d->counting == NS_COUNT_SIMPSON && T % 2 != 0)
+        ERROR_AT(c, d->counting_at,
+                 "Simpson's 1/3 rule needs an even number of cycles, got %zu",
+                 T);
+    if (d->counting == NS_COUNT_WEIGHTS && d->n_weights != T + 1)
+        ERROR_AT(c, d->counting_at,
+                 "the counting weights must list one weight per time point "
+                 "0..%zu (%zu weights), got %zu",
+                 T, T + 1, d->n_weights);
+    if (!d->count_time_zero)
+        m->weights[0] = 0.0;
+}
+
+static void
+compile_outcomes(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    m->outcomes = alloc_array(c, d->n_outcomes, sizeof *m->outcomes);
+    if (!m->outcomes)
+        return;
+    m->n_outcomes = d->n_outcomes;
+    for (size_t i = 0; i < d->n_outcomes; i++) {
+        if (!is_identifier(d->outcomes[i].name))
+            ERROR_AT(c, d->outcomes[i].at,
+                     "outcome name '%s' must start with a letter or '_' and "
+                     "contain only letters, digits and '_'",
+                     d->outcomes[i].name);
+        m->outcomes[i].name = copy_str(c, d->outcomes[i].name);
+        m->outcomes[i].discount_rate = d->outcomes[i].discount_rate;
+    }
+}
+
+/* Resolves an outcome name, reporting an unknown one. */
+static long
+lookup_outcome(struct compiler *c, const char *name, struct ns_origin at,
+               const char *context)
+{
+    long o = ns_model_find_outcome(c->m, name);
+    if (o < 0) {
+        const char *names[64];
+        size_t n = c->m->n_outcomes < 64 ? c->m->n_outcomes : 64;
+        for (size_t i = 0; i < n; i++)
+            names[i] = c->m->outcomes[i].name;
+        char h[96];
+        ERROR_AT(c, at,
+                 "%s: unknown outcome '%s' (outcomes are the keys of the "
+                 "discount rates)%s",
+                 context, name, hint(h, sizeof h, name, names, n));
+    }
+    return o;
+}
+
+static void
+compile_streams(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    m->streams = alloc_array(c, d->n_streams, sizeof *m->streams);
+    if (!m->streams)
+        return;
+    m->n_streams = d->n_streams;
+    for (size_t j = 0; j < d->n_streams; j++) {
+        const struct ns_def_stream *s = &d->streams[j];
+        struct ns_stream_info *info = &m->streams[j];
+        char ctx[160];
+        snprintf(ctx, sizeof ctx, "stream %s", s->name);
+        if (!is_identifier(s->name))
+            ERROR_AT(c, s->at,
+                     "stream name '%s' must start with a letter or '_' and "
+                     "contain only letters, digits and '_'",
+                     s->name);
+        info->name = copy_str(c, s->name);
+        info->label = copy_str(c, s->label && *s->label ? s->label : s->name);
+        long o = -1;
+        if (!s->outcome)
+            ERROR_AT(c, s->at, "%s: missing its outcome", ctx);
+        else
+            o = lookup_outcome(c, s->outcome, s->at, ctx);
+        info->outcome = o < 0 ? 0 : (size_t)o;
+        info->tags = alloc_array(c, s->n_tags, sizeof *info->tags);
+        if (!info->tags)
+            return;
+        info->n_tags = s->n_tags;
+        for (size_t i = 0; i < s->n_tags; i++)
+            info->tags[i] = copy_str(c, s->tags[i]);
+    }
+    m->cost_outcome = m->health_outcome = -1;
+    if (d->cost_outcome)
+        m->cost_outcome = lookup_outcome(c, d->cost_outcome, d->cost_outcome_at,
+                                         "cost outcome");
+    if (d->health_outcome)
+        m->health_outcome = lookup_outcome(
+            c, d->health_outcome, d->health_outcome_at, "health outcome");
+}
+
+static void
+compile_comparators(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    m->comparator = alloc_array(c, m->n_strategies, sizeof *m->comparator);
+    if (!m->comparator)
+        return;
+    for (size_t k = 0; k < m->n_strategies; k++)
+        m->comparator[k] = -1;
+    /* The shared comparator first, so per-strategy entries override it. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < d->n_comparators; i++) {
+            const struct ns_def_comparator *e = &d->comparators[i];
+            if ((pass == 0) != (e->strategy == NULL))
+                continue;
+            long cmp = lookup_strategy(c, e->comparator, e->at, "comparator");
+            long k = lookup_strategy(c, e->strategy, e->at, "comparator");
+            if (cmp < 0 || k == -1)
+                continue;
+            if (k == -2) {
+                for (size_t j = 0; j < m->n_strategies; j++)
+                    m->comparator[j] = (long)j == cmp ? -1 : cmp;
+            } else if (k == cmp) {
+                ERROR_AT(c, e->at,
+                         "strategy %s cannot be its own comparator",
+                         e->strategy);
+            } else {
+                m->comparator[k] = cmp;
+            }
+        }
+    }
+}
+
+static void
+compile_tunnels(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model_priv *p = c->p;
+    size_t S = c->m->n_states;
+    p->n_slots = alloc_array(c, S, sizeof *p->n_slots);
+    p->first_x = alloc_array(c, S, sizeof *p->first_x);
+    if (!p->n_slots || !p->first_x)
+        return;
+    for (size_t s = 0; s < S; s++)
+        p->n_slots[s] = 1;
+    for (size_t i = 0; i < d->n_tunnels; i++) {
+        const struct ns_def_tunnel *t = &d->tunnels[i];
+        long s = lookup_state(c, t->state, t->at, "time in state");
+        if (s < 0)
+            continue;
+        if (t->n_slots < 2)
+            ERROR_AT(c, t->at,
+                     "time in state %s must be tracked over at least 2 "
+                     "cycles, got %zu",
+                     t->state, t->n_slots);
+        else
+            p->n_slots[s] = t->n_slots;
+    }
+    size_t x = 0;
+    for (size_t s = 0; s < S; s++) {
+        p->first_x[s] = x;
+        x += p->n_slots[s];
+    }
+    p->n_expanded = x;
+}
+
+static void
+compile_tables(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model_priv *p = c->p;
+    size_t n = d->n_tables;
+    p->tables = alloc_array(c, n, sizeof *p->tables);
+    p->table_names = alloc_array(c, n, sizeof *p->table_names);
+    p->table_storage = alloc_array(c, 2 * n, sizeof *p->table_storage);
+    if (!p->tables || !p->table_names || !p->table_storage)
+        return;
+    p->n_tables = n;
+    for (size_t i = 0; i < n; i++) {
+        const struct ns_def_table *t = &d->tables[i];
+        if (!is_identifier(t->name))
+            ERROR_AT(c, t->at,
+                     "table name '%s' must start with a letter or '_' and "
+                     "contain only letters, digits and '_'",
+                     t->name);
+        p->table_names[i] = copy_str(c, t->name);
+        double *x = alloc_array(c, t->n, sizeof *x);
+        double *y = alloc_array(c, t->n, sizeof *y);
+        p->table_storage[2 * i] = x;
+        p->table_storage[2 * i + 1] = y;
+        if (!x || !y)
+            return;
+        if (t->n)
+            memcpy(x, t->x, t->n * sizeof *x);
+        if (t->n)
+            memcpy(y, t->y, t->n * sizeof *y);
+        p->tables[i] = (struct ns_table){t->n, x, y};
+        if (t->n == 0)
+            ERROR_AT(c, t->at, "table %s has no rows", t->name);
+        for (size_t r = 1; r < t->n; r++) {
+            if (!(x[r] > x[r - 1])) {
+                ERROR_AT(c, t->at,
+                         "table %s: keys must increase strictly, but row %zu "
+                         "has %g after %g",
+                         t->name, r + 1, x[r], x[r - 1]);
+                break;
+            }
+        }
+    }
+}
+
+/* ---- parameters and expressions ---- */
+
+static long
+resolve_variable(void *ctx, const char *name, size_t len)
+{
+    struct compiler *c = ctx;
+    for (size_t i = 0; i < NS_VAR_COUNT; i++) {
+        if (i == NS_VAR_AGE && !c->m->has_start_age)
+            continue;
+        if (strlen(builtin_names[i]) == len &&
+            memcmp(builtin_names[i], name, len) == 0)
+            return (long)i;
+    }
+    for (size_t i = 0; i < c->p->n_params; i++) {
+        const char *pn = c->p->param_names[i];
+        if (strlen(pn) == len && memcmp(pn, name, len) == 0)
+            return (long)(NS_VAR_COUNT + i);
+    }
+    return -1;
+}
+
+static long
+resolve_table(void *ctx, const char *name, size_t len)
+{
+    struct compiler *c = ctx;
+    for (size_t i = 0; i < c->p->n_tables; i++) {
+        const char *tn = c->p->table_names[i];
+        if (tn && strlen(tn) == len && memcmp(tn, name, len) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+static const char *
+suggest_name(void *ctx, const char *name, size_t len)
+{
+    struct compiler *c = ctx;
+    const char *best = nearest(name, len, builtin_names, NS_VAR_COUNT);
+    if (best)
+        return best;
+    return nearest(name, len, (const char *const *)c->p->param_names,
+                   c->p->n_params);
+}
+
+/* Records a description such as "transition a -> b" for messages. */
+static const char *
+describe(struct compiler *c, const char *fmt, const char *a, const char *b,
+         const char *strategy)
+{
+    char buf[512];
+    int n = snprintf(buf, sizeof buf, fmt, a, b);
+    if (strategy && n >= 0 && (size_t)n < sizeof buf)
+        snprintf(buf + n, sizeof buf - (size_t)n, " (strategy %s)", strategy);
+    char *copy = copy_str(c, buf);
+    if (!copy)
+        return "";
+    char **whats = realloc(c->p->whats, (c->p->n_whats + 1) * sizeof *whats);
+    if (!whats) {
+        free(copy);
+        c->out_of_mem = true;
+        return "";
+    }
+    c->p->whats = whats;
+    whats[c->p->n_whats++] = copy;
+    return copy;
+}
+
+/* Compiles text into a new entry of priv->exprs and returns its index
+ * (programs that fail to compile are stored as NULL and reported). */
+static size_t
+add_expr(struct compiler *c, const char *text, struct ns_origin at,
+         const char *what, bool is_complement)
+{
+    struct ns_model_priv *p = c->p;
+    struct ns_compiled_expr *e =
+        realloc(p->exprs, (p->n_exprs + 1) * sizeof *e);
+    if (!e) {
+        c->out_of_mem = true;
+        return 0;
+    }
+    p->exprs = e;
+    size_t i = p->n_exprs++;
+    p->exprs[i] = (struct ns_compiled_expr){NULL, at, what, is_complement};
+    if (is_complement)
+        return i;
+    struct ns_expr_resolver r = {c, resolve_variable, resolve_table,
+                                 suggest_name};
+    char err[256];
+    enum ns_status st = ns_expr_compile(text, &r, &p->exprs[i].expr, err,
+                                        sizeof err);
+    if (st == NS_ENOMEM) {
+        c->out_of_mem = true;
+    } else if (st != NS_OK) {
+        const char *age_hint =
+            !c->m->has_start_age && strstr(err, "undefined name 'age'")
+                ? "; set a start age in the model settings to use age"
+                : "";
+        ERROR_AT(c, at, "%s: %s%s", what, err, age_hint);
+    }
+    return i;
+}
+
+static long
+find_param(const struct ns_model_priv *p, const char *name)
+{
+    for (size_t i = 0; i < p->n_params; i++)
+        if (strcmp(p->param_names[i], name) == 0)
+            return (long)i;
+    return -1;
+}
+
+static bool
+is_reserved(const char *name)
+{
+    for (size_t i = 0; i < NS_VAR_COUNT; i++)
+        if (strcmp(builtin_names[i], name) == 0)
+            return true;
+    return strcmp(name, NS_COMPLEMENT) == 0;
+}
+
+/* Collects parameter names from the shared definitions. */
+static void
+collect_params(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model_priv *p = c->p;
+    p->param_names = alloc_array(c, d->n_params, sizeof *p->param_names);
+    if (!p->param_names)
+        return;
+    for (size_t i = 0; i < d->n_params; i++) {
+        const struct ns_def_expr *e = &d->params[i];
+        if (e->strategy)
+            continue;
+        if (!is_identifier(e->name)) {
+            ERROR_AT(c, e->at,
+                     "parameter name '%s' must start with a letter or '_' "
+                     "and contain only letters, digits and '_'",
+                     e->name);
+            continue;
+        }
+        if (is_reserved(e->name)) {
+            ERROR_AT(c, e->at,
+                     "parameter name '%s' is reserved for a built-in name",
+                     e->name);
+            continue;
+        }
+        if (resolve_table(c, e->name, strlen(e->name)) >= 0) {
+            ERROR_AT(c, e->at, "parameter %s has the name of a table",
+                     e->name);
+            continue;
+        }
+        p->param_names[p->n_params++] = copy_str(c, e->name);
+        if (c->out_of_mem)
+            return;
+    }
+    p->n_vars = NS_VAR_COUNT + p->n_params;
+}
+
+static void
+compile_params(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model_priv *p = c->p;
+    size_t K = c->m->n_strategies, P = p->n_params;
+    p->param_def = alloc_array(c, K * P, sizeof *p->param_def);
+    p->param_dep = alloc_array(c, K * P, sizeof *p->param_dep);
+    p->order = alloc_array(c, K * P, sizeof *p->order);
+    if (!p->param_def || !p->param_dep || !p->order)
+        return;
+    /* Shared definitions first, then overrides replace them. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < d->n_params; i++) {
+            const struct ns_def_expr *e = &d->params[i];
+            if ((pass == 0) != (e->strategy == NULL))
+                continue;
+            long k = lookup_strategy(c, e->strategy, e->at, "parameter");
+            if (k == -1)
+                continue;
+            long pi = find_param(p, e->name);
+            if (pi < 0) {
+                if (e->strategy) {
+                    char h[96];
+                    ERROR_AT(c, e->at,
+                             "parameter %s is overridden for strategy %s but "
+                             "has no shared definition%s",
+                             e->name, e->strategy,
+                             hint(h, sizeof h, e->name,
+                                  (const char *const *)p->param_names, P));
+                }
+                continue;
+            }
+            const char *what =
+                describe(c, "parameter %s%s", e->name, "", e->strategy);
+            size_t x = add_expr(c, e->text, e->at, what, false);
+            for (size_t kk = 0; kk < K; kk++)
+                if (k == -2 || (size_t)k == kk)
+                    p->param_def[kk * P + (size_t)pi] = x;
+            if (c->out_of_mem)
+                return;
+        }
+    }
+}
+
+/* Depth-first ordering of strategy k's parameters; reports loops. */
+struct order_state {
+    struct compiler *c;
+    size_t k;
+    unsigned char *mark; /* 0 new, 1 on the stack, 2 done */
+    size_t *stack;
+    size_t depth;
+    size_t n_order;
+};
+
+static void
+report_loop(struct order_state *o, size_t start)
+{
+    struct ns_model_priv *p = o->c->p;
+    char buf[512] = "";
+    size_t len = 0;
+    size_t first = 0;
+    while (o->stack[first] != start)
+        first++;
+    for (size_t i = first; i < o->depth && len < sizeof buf; i++)
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s -> ",
+                                p->param_names[o->stack[i]]);
+    if (len < sizeof buf)
+        snprintf(buf + len, sizeof buf - len, "%s", p->param_names[start]);
+    size_t P = p->n_params;
+    struct ns_origin at = p->exprs[p->param_def[o->k * P + start]].at;
+    /* The same loop would be found once per strategy; say it once. */
+    for (size_t i = 0; i < o->c->diags->count; i++)
+        if (strstr(o->c->diags->items[i].text, buf))
+            return;
+    ERROR_AT(o->c, at, "circular definition: %s", buf);
+}
+
+static void
+visit(struct order_state *o, size_t pi)
+{
+    struct ns_model_priv *p = o->c->p;
+    size_t P = p->n_params;
+    if (o->mark[pi] == 2)
+        return;
+    if (o->mark[pi] == 1) {
+        report_loop(o, pi);
+        return;
+    }
+    o->mark[pi] = 1;
+    o->stack[o->depth++] = pi;
+    const struct ns_expr *e = p->exprs[p->param_def[o->k * P + pi]].expr;
+    unsigned dep = 0;
+    for (size_t i = 0; e && i < ns_expr_n_variables(e); i++) {
+        long v = ns_expr_variable(e, i);
+        if (v == NS_VAR_STATE_TIME)
+            dep |= NS_DEP_STATE_TIME;
+        else if (v < NS_VAR_COUNT)
+            dep |= NS_DEP_TIME;
+        else {
+            size_t q = (size_t)v - NS_VAR_COUNT;
+            visit(o, q);
+            dep |= p->param_dep[o->k * P + q];
+        }
+    }
+    p->param_dep[o->k * P + pi] = dep;
+    o->depth--;
+    o->mark[pi] = 2;
+    p->order[o->k * P + o->n_order++] = pi;
+}
+
+static void
+order_params(struct compiler *c)
+{
+    struct ns_model_priv *p = c->p;
+    size_t P = p->n_params;
+    unsigned char *mark = alloc_array(c, P, 1);
+    size_t *stack = alloc_array(c, P, sizeof *stack);
+    for (size_t k = 0; mark && stack && k < c->m->n_strategies; k++) {
+        memset(mark, 0, P ? P : 1);
+        struct order_state o = {c, k, mark, stack, 0, 0};
+        for (size_t i = 0; i < P; i++)
+            visit(&o, i);
+    }
+    free(mark);
+    free(stack);
+}
+
+/* Dependency flags of every expression for every strategy. */
+static void
+expression_deps(struct compiler *c)
+{
+    struct ns_model_priv *p = c->p;
+    size_t K = c->m->n_strategies, P = p->n_params, E = p->n_exprs;
+    p->expr_dep = alloc_array(c, K * E, sizeof *p->expr_dep);
+    if (!p->expr_dep)
+        return;
+    for (size_t k = 0; k < K; k++) {
+        for (size_t x = 0; x < E; x++) {
+            const struct ns_expr *e = p->exprs[x].expr;
+            unsigned dep = 0;
+            for (size_t i = 0; e && i < ns_expr_n_variables(e); i++) {
+                long v = ns_expr_variable(e, i);
+                if (v == NS_VAR_STATE_TIME)
+                    dep |= NS_DEP_STATE_TIME;
+                else if (v < NS_VAR_COUNT)
+                    dep |= NS_DEP_TIME;
+                else
+                    dep |= p->param_dep[k * P + (size_t)v - NS_VAR_COUNT];
+            }
+            p->expr_dep[k * E + x] = dep;
+        }
+    }
+}
+
+/* ---- transitions ---- */
+
+static void
+add_row_entry(struct compiler *c, struct ns_row *row, size_t to, size_t x)
+{
+    for (size_t i = 0; i < row->n; i++) {
+        if (row->entries[i].to == to) {
+            row->entries[i].def = x;
+            return;
+        }
+    }
+    struct ns_row_entry *e =
+        realloc(row->entries, (row->n + 1) * sizeof *row->entries);
+    if (!e) {
+        c->out_of_mem = true;
+        return;
+    }
+    row->entries = e;
+    row->entries[row->n++] = (struct ns_row_entry){to, x};
+}
+
+static void
+compile_transitions(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model_priv *p = c->p;
+    size_t K = c->m->n_strategies, S = c->m->n_states;
+    p->rows = alloc_array(c, K * S, sizeof *p->rows);
+    if (!p->rows)
+        return;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < d->n_transitions; i++) {
+            const struct ns_def_transition *t = &d->transitions[i];
+            if ((pass == 0) != (t->strategy == NULL))
+                continue;
+            char ctx[256];
+            snprintf(ctx, sizeof ctx, "transition %s -> %s", t->from, t->to);
+            long k = lookup_strategy(c, t->strategy, t->at, ctx);
+            long from = lookup_state(c, t->from, t->at, ctx);
+            long to = lookup_state(c, t->to, t->at, ctx);
+            if (k == -1 || from < 0 || to < 0)
+                continue;
+            bool is_c = strcmp(t->text, NS_COMPLEMENT) == 0;
+            const char *what = describe(c, "transition %s -> %s", t->from,
+                                        t->to, t->strategy);
+            size_t x = add_expr(c, t->text, t->at, what, is_c);
+            for (size_t kk = 0; kk < K; kk++)
+                if (k == -2 || (size_t)k == kk)
+                    add_row_entry(c, &p->rows[kk * S + (size_t)from],
+                                  (size_t)to, x);
+            if (c->out_of_mem)
+                return;
+        }
+    }
+    for (size_t k = 0; k < K; k++) {
+        for (size_t s = 0; s < S; s++) {
+            struct ns_row *row = &p->rows[k * S + s];
+            row->complement = -1;
+            struct ns_origin first = c->m->states[s].name
+                                         ? d->states[s].at
+                                         : (struct ns_origin){0};
+            if (row->n == 0) {
+                ERROR_AT(c, first,
+                         "state %s has no transitions%s%s; an absorbing state "
+                         "needs %s -> %s = 1",
+                         c->m->states[s].name, K > 1 ? " in strategy " : "",
+                         K > 1 ? c->m->strategies[k].name : "",
+                         c->m->states[s].name, c->m->states[s].name);
+                continue;
+            }
+            for (size_t i = 0; i < row->n; i++) {
+                const struct ns_compiled_expr *e = &p->exprs[row->entries[i].def];
+                if (!e->is_complement)
+                    continue;
+                if (row->complement >= 0) {
+                    ERROR_AT(c, e->at,
+                             "%s: a second complement (%s) from state %s; a "
+                             "row may have only one",
+                             e->what, NS_COMPLEMENT, c->m->states[s].name);
+                    continue;
+                }
+                row->complement = (long)i;
+            }
+        }
+    }
+}
+
+static void
+compile_initial(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model_priv *p = c->p;
+    size_t K = c->m->n_strategies, S = c->m->n_states;
+    p->initial_def = alloc_array(c, K * S, sizeof *p->initial_def);
+    if (!p->initial_def)
+        return;
+    for (size_t i = 0; i < K * S; i++)
+        p->initial_def[i] = -1;
+    bool any = false;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < d->n_initial; i++) {
+            const struct ns_def_expr *e = &d->initial[i];
+            if ((pass == 0) != (e->strategy == NULL))
+                continue;
+            long k = lookup_strategy(c, e->strategy, e->at, "initial state");
+            long s = lookup_state(c, e->name, e->at, "initial state");
+            if (k == -1 || s < 0)
+                continue;
+            any = true;
+            const char *what =
+                describe(c, "initial value of %s%s", e->name, "", e->strategy);
+            size_t x = add_expr(c, e->text, e->at, what, false);
+            for (size_t kk = 0; kk < K; kk++)
+                if (k == -2 || (size_t)k == kk)
+                    p->initial_def[kk * S + (size_t)s] = (long)x;
+        }
+    }
+    if (!any && S > 0)
+        ERROR_AT(c, d->name_at,
+                 "the model gives no initial state: say where the cohort "
+                 "starts");
+}
+
+static void
+compile_values(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model_priv *p = c->p;
+    size_t J = c->m->n_streams, S = c->m->n_states;
+    p->value_def = alloc_array(c, J * S, sizeof *p->value_def);
+    bool *given = alloc_array(c, J * S, sizeof *given);
+    long *fallback = alloc_array(c, J, sizeof *fallback);
+    if (!p->value_def || !given || !fallback) {
+        free(given);
+        free(fallback);
+        return;
+    }
+    for (size_t j = 0; j < J; j++)
+        fallback[j] = -1;
+    for (size_t i = 0; i < d->n_state_values; i++) {
+        const struct ns_def_state_value *v = &d->state_values[i];
+        long j = ns_model_find_stream(c->m, v->stream);
+        if (j < 0) {
+            ERROR_AT(c, v->at, "value of unknown stream '%s'", v->stream);
+            continue;
+        }
+        char ctx[256];
+        snprintf(ctx, sizeof ctx, "stream %s", v->stream);
+        long s = v->state ? lookup_state(c, v->state, v->at, ctx) : -2;
+        if (s == -1)
+            continue;
+        const char *what = describe(c, "stream %s, state %s", v->stream,
+                                    v->state ? v->state : "(default)", NULL);
+        size_t x = add_expr(c, v->text, v->at, what, false);
+        if (s == -2) {
+            fallback[j] = (long)x;
+        } else {
+            p->value_def[(size_t)j * S + (size_t)s] = x;
+            given[(size_t)j * S + (size_t)s] = true;
+        }
+    }
+    for (size_t j = 0; j < J; j++) {
+        for (size_t s = 0; s < S; s++) {
+            if (given[j * S + s])
+                continue;
+            if (fallback[j] >= 0)
+                p->value_def[j * S + s] = (size_t)fallback[j];
+            else
+                ERROR_AT(c, d->streams[j].at,
+                         "stream %s has no value for state %s; give one, or "
+                         "a default for every state not named",
+                         c->m->streams[j].name, c->m->states[s].name);
+        }
+    }
+    free(given);
+    free(fallback);
+}
+
+static bool
+transition_exists(const struct compiler *c, size_t from, size_t to)
+{
+    const struct ns_model_priv *p = c->p;
+    size_t S = c->m->n_states;
+    for (size_t k = 0; k < c->m->n_strategies; k++) {
+        const struct ns_row *row = &p->rows[k * S + from];
+        for (size_t i = 0; i < row->n; i++)
+            if (row->entries[i].to == to)
+                return true;
+    }
+    return false;
+}
+
+static void
+compile_transition_values(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model_priv *p = c->p;
+    p->tvalues =
+        alloc_array(c, d->n_transition_values, sizeof *p->tvalues);
+    if (!p->tvalues || !p->rows)
+        return;
+    for (size_t i = 0; i < d->n_transition_values; i++) {
+        const struct ns_def_transition_value *v = &d->transition_values[i];
+        long j = ns_model_find_stream(c->m, v->stream);
+        char ctx[256];
+        snprintf(ctx, sizeof ctx, "stream %s, transition %s -> %s", v->stream,
+                 v->from, v->to);
+        if (j < 0) {
+            ERROR_AT(c, v->at, "value of unknown stream '%s'", v->stream);
+            continue;
+        }
+        long from = lookup_state(c, v->from, v->at, ctx);
+        long to = lookup_state(c, v->to, v->at, ctx);
+        if (from < 0 || to < 0)
+            continue;
+        if (!transition_exists(c, (size_t)from, (size_t)to)) {
+            ERROR_AT(c, v->at,
+                     "%s: no strategy has a transition %s -> %s to book it on",
+                     ctx, v->from, v->to);
+            continue;
+        }
+        const char *what = describe(c, "%s%s", ctx, "", NULL);
+        size_t x = add_expr(c, v->text, v->at, what, false);
+        p->tvalues[p->n_tvalues++] =
+            (struct ns_transition_value){(size_t)j, (size_t)from, (size_t)to, x};
+    }
+}
+
+/* state_time only means something where time in state is tracked. */
+static void
+check_state_time(struct compiler *c)
+{
+    struct ns_model_priv *p = c->p;
+    size_t K = c->m->n_strategies, S = c->m->n_states, J = c->m->n_streams;
+    size_t E = p->n_exprs;
+    bool *flagged = alloc_array(c, E, sizeof *flagged);
+    if (!flagged)
+        return;
+    for (size_t k = 0; k < K; k++) {
+        for (size_t s = 0; s < S; s++) {
+            if (p->n_slots[s] > 1)
+                continue;
+            const struct ns_row *row = &p->rows[k * S + s];
+            for (size_t i = 0; i <= row->n + J; i++) {
+                size_t x = i < row->n ? row->entries[i].def
+                           : i - row->n < J ? p->value_def[(i - row->n) * S + s]
+                                            : SIZE_MAX;
+                if (x == SIZE_MAX || flagged[x] ||
+                    !(p->expr_dep[k * E + x] & NS_DEP_STATE_TIME))
+                    continue;
+                flagged[x] = true;
+                ERROR_AT(c, p->exprs[x].at,
+                         "%s depends on state_time, but time in state %s is "
+                         "not tracked; declare how many cycles to track for "
+                         "it",
+                         p->exprs[x].what, c->m->states[s].name);
+            }
+        }
+    }
+    free(flagged);
+}
+
+enum ns_status
+ns_model_compile(const struct ns_model_def *def, struct ns_model **out,
+                 struct ns_diags *diags)
+{
+    *out = NULL;
+    struct ns_model *m = calloc(1, sizeof *m);
+    struct ns_model_priv *p = calloc(1, sizeof *p);
+    if (!m || !p) {
+        free(m);
+        free(p);
+        return NS_ENOMEM;
+    }
+    m->priv = p;
+    struct compiler c = {def, m, p, diags, false, false};
+    compile_settings(&c);
+    compile_weights(&c);
+    copy_entities(&c, def->states, def->n_states, &m->states, &m->n_states,
+                  "state");
+    copy_entities(&c, def->strategies, def->n_strategies, &m->strategies,
+                  &m->n_strategies, "strategy");
+    if (!c.out_of_mem)
+        compile_outcomes(&c);
+    if (!c.out_of_mem)
+        compile_streams(&c);
+    if (!c.out_of_mem)
+        compile_comparators(&c);
+    if (!c.out_of_mem)
+        compile_tunnels(&c);
+    if (!c.out_of_mem)
+        compile_tables(&c);
+    if (!c.out_of_mem)
+        collect_params(&c);
+    if (!c.out_of_mem)
+        compile_params(&c);
+    if (!c.out_of_mem)
+        compile_transitions(&c);
+    if (!c.out_of_mem)
+        compile_initial(&c);
+    if (!c.out_of_mem)
+        compile_values(&c);
+    if (!c.out_of_mem)
+        compile_transition_values(&c);
+    if (!c.out_of_mem && !c.failed)
+        order_params(&c);
+    if (!c.out_of_mem && !c.failed)
+        expression_deps(&c);
+    if (!c.out_of_mem && !c.failed)
+        check_state_time(&c);
+    if (c.out_of_mem || c.failed) {
+        ns_model_free(m);
+        return c.out_of_mem ? NS_ENOMEM : NS_EPARAM;
+    }
+    *out = m;
+    return NS_OK;
+}
+
+static void
+free_named(struct ns_named *items, size_t n)
+{
+    for (size_t i = 0; items && i < n; i++) {
+        free(items[i].name);
+        free(items[i].label);
+    }
+    free(items);
+}
+
+static void
+free_priv(struct ns_model_priv *p, size_t n_rows)
+{
+    for (size_t i = 0; i < p->n_params; i++)
+        free(p->param_names[i]);
+    free(p->param_names);
+    free(p->param_def);
+    free(p->param_dep);
+    free(p->order);
+    for (size_t i = 0; i < p->n_exprs; i++)
+        ns_expr_free(p->exprs[i].expr);
+    free(p->exprs);
+    for (size_t i = 0; i < p->n_whats; i++)
+        free(p->whats[i]);
+    free(p->whats);
+    for (size_t i = 0; p->rows && i < n_rows; i++)
+        free(p->rows[i].entries);
+    free(p->rows);
+    free(p->initial_def);
+    free(p->value_def);
+    free(p->tvalues);
+    free(p->expr_dep);
+    free(p->n_slots);
+    free(p->first_x);
+    for (size_t i = 0; p->table_names && i < p->n_tables; i++)
+        free(p->table_names[i]);
+    for (size_t i = 0; p->table_storage && i < 2 * p->n_tables; i++)
+        free(p->table_storage[i]);
+    free(p->tables);
+    free(p->table_names);
+    free(p->table_storage);
+    free(p);
+}
+
+void
+ns_model_free(struct ns_model *m)
+{
+    if (!m)
+        return;
+    if (m->priv)
+        free_priv(m->priv, m->n_strategies * m->n_states);
+    free(m->name);
+    free(m->weights);
+    free_named(m->states, m->n_states);
+    free_named(m->strategies, m->n_strategies);
+    free(m->comparator);
+    for (size_t j = 0; m->streams && j < m->n_streams; j++) {
+        free(m->streams[j].name);
+        free(m->streams[j].label);
+        for (size_t i = 0; i < m->streams[j].n_tags; i++)
+            free(m->streams[j].tags[i]);
+        free(m->streams[j].tags);
+    }
+    free(m->streams);
+    for (size_t o = 0; m->outcomes && o < m->n_outcomes; o++)
+        free(m->outcomes[o].name);
+    free(m->outcomes);
+    free(m);
+}

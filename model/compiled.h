@@ -1,0 +1,86 @@
+/* netsave: the private side of a compiled model, shared by compile.c and
+ * engine.c only.
+ *
+ * Variables: every expression reads doubles from one array laid out as
+ * the built-in names (NS_VAR_*) followed by the parameters. Parameter p's
+ * program for strategy k is param_expr[k * n_params + p]: the strategy's
+ * override if it has one, else the shared definition. Dependency flags say
+ * which parameters and expressions must be recomputed when model time or
+ * time-in-state changes, so constant ones are computed once per run.
+ *
+ * Expanded states: state s with time-in-state tracking occupies n_slots[s]
+ * consecutive tunnel states starting at first_x[s]; slot q holds those who
+ * have spent q cycles in s (the last slot: q or more). */
+#ifndef NS_MODEL_COMPILED_H
+#define NS_MODEL_COMPILED_H
+
+#include "model/expr.h"
+#include "model/model.h"
+
+enum ns_var {
+    NS_VAR_CYCLE = 0,  /* cycle: transitions, the cycle being made (1..T);
+                          values, the time point (0..T) */
+    NS_VAR_TIME,       /* years since the start at the time point where the
+                          cycle starts or the value is counted */
+    NS_VAR_AGE,        /* start_age + time */
+    NS_VAR_STATE_TIME, /* cycles already spent in the current state */
+    NS_VAR_COUNT
+};
+
+enum {
+    NS_DEP_TIME = 1u,      /* reads cycle, time or age */
+    NS_DEP_STATE_TIME = 2u /* reads state_time */
+};
+
+struct ns_compiled_expr {
+    struct ns_expr *expr;  /* NULL: the complement of a row */
+    struct ns_origin at;
+    const char *what;      /* "transition sick -> dead", owned by priv */
+    bool is_complement;    /* the remainder of its row, expr is NULL */
+};
+
+struct ns_row_entry {
+    size_t to;             /* base state */
+    size_t def;            /* index into priv->exprs */
+};
+
+struct ns_row {
+    struct ns_row_entry *entries;
+    size_t n;
+    long complement;       /* index into entries of the complement, or -1 */
+};
+
+struct ns_transition_value {
+    size_t stream, from, to;
+    size_t def;            /* index into priv->exprs */
+};
+
+struct ns_model_priv {
+    size_t n_vars, n_params;
+    char **param_names;              /* [n_params] */
+    size_t *param_def;               /* [k * n_params + p] into exprs */
+    unsigned *param_dep;             /* [k * n_params + p] */
+    size_t *order;                   /* [k * n_params + i] evaluation order */
+
+    struct ns_compiled_expr *exprs;  /* every expression, owning programs */
+    size_t n_exprs;
+    char **whats;                    /* owned descriptions */
+    size_t n_whats;
+
+    struct ns_row *rows;             /* [k * n_states + s] */
+    long *initial_def;               /* [k * n_states + s] into exprs, -1: 0 */
+    size_t *value_def;               /* [j * n_states + s] into exprs */
+    struct ns_transition_value *tvalues;
+    size_t n_tvalues;
+    unsigned *expr_dep;              /* [k * n_exprs + e] */
+
+    size_t *n_slots, *first_x;       /* [n_states] */
+    size_t n_expanded;
+
+    struct ns_table *tables;         /* [n_tables], storage owned below */
+    char **table_names;
+    double **table_storage;
+    size_t n_tables;
+};
+
+#endif

@@ -1,0 +1,250 @@
+/* netsave: output files written atomically.
+ *
+ * The sequence is the classic one: mkstemp() beside the destination,
+ * write, fflush + fsync + fclose, then rename(2) over the destination.
+ * rename is atomic within one file system, so a reader (or a crash) sees
+ * the old file or the new one, never a mixture; the temporary file lives in
+ * the destination's folder so the rename never crosses file systems. Its
+ * name starts with a dot so that a file left by a killed process does not
+ * look like a result. Every failure removes the temporary file and leaves
+ * the destination alone. */
+#include "output/atomic.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "model/diag.h"
+
+#define TMP_SUFFIX ".tmp-XXXXXX"
+
+/* Formats a one-line reason into err (when there is room) and returns
+ * NS_EIO, so failure paths read "return fail(...)". */
+static enum ns_status NS_PRINTF(3, 4)
+fail(char *err, size_t err_size, const char *fmt, ...)
+{
+    if (err && err_size > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, err_size, fmt, ap);
+        va_end(ap);
+    }
+    return NS_EIO;
+}
+
+/* Returns a malloc'd copy of the folder part of path: "." for a bare name,
+ * "/" for a file at the root. NULL if memory runs out. */
+static char *
+folder_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return strdup(".");
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    char *dir = malloc(n + 1);
+    if (!dir)
+        return NULL;
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    return dir;
+}
+
+/* Returns the process's file-creation mask. mkstemp() creates files that
+ * only their owner can read, but results are meant to be shared like any
+ * file the user creates, so the temporary file gets 0666 less the mask.
+ * Linux shows the mask in /proc/self/status, which reads it without
+ * changing it; elsewhere umask() has to set it to read it, which is only
+ * safe while no other thread is creating files. */
+static mode_t
+current_umask(void)
+{
+    FILE *fp = fopen("/proc/self/status", "r");
+    if (fp) {
+        char line[256];
+        while (fgets(line, sizeof line, fp)) {
+            if (strncmp(line, "Umask:", 6) != 0)
+                continue;
+            char *end;
+            errno = 0;
+            unsigned long mask = strtoul(line + 6, &end, 8);
+            if (errno == 0 && end != line + 6 && mask <= 0777) {
+                fclose(fp);
+                return (mode_t)mask;
+            }
+            break;
+        }
+        fclose(fp);
+    }
+    mode_t mask = umask(022);
+    umask(mask);
+    return mask;
+}
+
+enum ns_status
+ns_atomic_begin(struct ns_atomic *a, const char *path, int want_stream,
+                char *err, size_t err_size)
+{
+    *a = (struct ns_atomic){0};
+
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return fail(err, err_size, "%s is a directory", path);
+        if (!S_ISREG(st.st_mode))
+            return fail(err, err_size, "%s exists and is not a regular file",
+                        path);
+    } else if (errno != ENOENT) {
+        return fail(err, err_size, "cannot write %s: %s", path,
+                    strerror(errno));
+    }
+    if (*base == '\0')
+        return fail(err, err_size, "cannot write %s: not a file name", path);
+
+    /* "<dir>/.<name>.tmp-XXXXXX": the folder part of path is kept as typed
+     * so the temporary file is created exactly where the destination is. */
+    size_t dir_len = (size_t)(base - path);
+    size_t base_len = strlen(base);
+    size_t tmp_size = dir_len + 1 + base_len + sizeof TMP_SUFFIX;
+    a->path = strdup(path);
+    a->tmp_path = malloc(tmp_size);
+    if (!a->path || !a->tmp_path) {
+        ns_atomic_abort(a);
+        return fail(err, err_size, "cannot write %s: %s", path,
+                    strerror(ENOMEM));
+    }
+    memcpy(a->tmp_path, path, dir_len);
+    a->tmp_path[dir_len] = '.';
+    memcpy(a->tmp_path + dir_len + 1, base, base_len);
+    memcpy(a->tmp_path + dir_len + 1 + base_len, TMP_SUFFIX,
+           sizeof TMP_SUFFIX);
+
+    int fd = mkstemp(a->tmp_path);
+    if (fd < 0) {
+        int e = errno;
+        char *dir = folder_of(path);
+        fail(err, err_size, "cannot create a file in %s: %s",
+             dir ? dir : path, strerror(e));
+        free(dir);
+        /* Nothing was created: forget the name rather than unlink a file
+         * that may belong to someone else. */
+        free(a->tmp_path);
+        a->tmp_path = NULL;
+        ns_atomic_abort(a);
+        return NS_EIO;
+    }
+    if (fchmod(fd, 0666 & ~current_umask()) != 0) {
+        int e = errno;
+        close(fd);
+        ns_atomic_abort(a);
+        return fail(err, err_size, "cannot write %s: %s", path, strerror(e));
+    }
+    if (!want_stream) {
+        if (close(fd) != 0) {
+            int e = errno;
+            ns_atomic_abort(a);
+            return fail(err, err_size, "cannot write %s: %s", path,
+                        strerror(e));
+        }
+        return NS_OK;
+    }
+    a->fp = fdopen(fd, "w");
+    if (!a->fp) {
+        int e = errno;
+        close(fd);
+        ns_atomic_abort(a);
+        return fail(err, err_size, "cannot write %s: %s", path, strerror(e));
+    }
+    return NS_OK;
+}
+
+/* Flushes the temporary file to disk and closes it. Returns 0 or the
+ * errno of the first step that failed. A stream whose error indicator is
+ * set lost data in an earlier write even if the last flush succeeded. */
+static int
+flush_to_disk(struct ns_atomic *a)
+{
+    int e = 0;
+    if (a->fp) {
+        FILE *fp = a->fp;
+        a->fp = NULL;
+        errno = 0;
+        if (fflush(fp) != 0)
+            e = errno ? errno : EIO;
+        else if (ferror(fp))
+            e = EIO;
+        if (e == 0 && fsync(fileno(fp)) != 0)
+            e = errno;
+        if (fclose(fp) != 0 && e == 0)
+            e = errno;
+        return e;
+    }
+    /* A library wrote the file by name and closed it; open it again only
+     * to sync it. */
+    int fd = open(a->tmp_path, O_RDONLY);
+    if (fd < 0)
+        return errno;
+    if (fsync(fd) != 0)
+        e = errno;
+    if (close(fd) != 0 && e == 0)
+        e = errno;
+    return e;
+}
+
+/* Syncs the folder so that the rename itself survives a crash. The new
+ * file is already in place, so a failure here is not worth failing the
+ * write for: the worst case is the old file after a power cut. */
+static void
+sync_folder(const char *path)
+{
+    char *dir = folder_of(path);
+    if (!dir)
+        return;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
+enum ns_status
+ns_atomic_commit(struct ns_atomic *a, char *err, size_t err_size)
+{
+    if (!a->path || !a->tmp_path) {
+        ns_atomic_abort(a);
+        return fail(err, err_size, "cannot write: no file was begun");
+    }
+    int e = flush_to_disk(a);
+    if (e == 0 && rename(a->tmp_path, a->path) != 0)
+        e = errno;
+    if (e != 0) {
+        fail(err, err_size, "cannot write %s: %s", a->path, strerror(e));
+        ns_atomic_abort(a);
+        return NS_EIO;
+    }
+    sync_folder(a->path);
+    /* The temporary name is now the destination's: do not unlink it. */
+    free(a->tmp_path);
+    a->tmp_path = NULL;
+    ns_atomic_abort(a);
+    return NS_OK;
+}
+
+void
+ns_atomic_abort(struct ns_atomic *a)
+{
+    if (a->fp)
+        fclose(a->fp);
+    if (a->tmp_path)
+        unlink(a->tmp_path);
+    free(a->path);
+    free(a->tmp_path);
+    *a = (struct ns_atomic){0};
+}

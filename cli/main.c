@@ -1,1 +1,364 @@
-int main(void) { return 0; }
+/* netsave: the command-line interface, a thin layer over the libraries.
+ *
+ * Wiring only: parse arguments, load and compile the model (params/,
+ * model/), run it, print a summary, write files (output/). Only this file
+ * prints. Exit statuses: 0 success, 1 any other failure (a file that
+ * cannot be written), 2 bad input or usage (every problem with the
+ * model's files is listed on stderr, and nothing is written). */
+#include <errno.h>
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli/default_model.h"
+#include "model/engine.h"
+#include "model/model.h"
+#include "model/results.h"
+#include "output/output.h"
+#include "params/params.h"
+
+enum { EXIT_OK = 0, EXIT_FAILURE_RUN = 1, EXIT_BAD_INPUT = 2 };
+
+static const char usage_main[] =
+    "usage: netsave COMMAND [OPTIONS] [MODEL.ini ...]\n"
+    "\n"
+    "What does a treatment place save society, net of what it costs?\n"
+    "\n"
+    "Commands:\n"
+    "  run     run a model, print a summary, write a workbook and CSV files\n"
+    "  check   load and validate a model without writing anything\n"
+    "\n"
+    "Options:\n"
+    "  --help      show this help (netsave COMMAND --help for a command)\n"
+    "  --version   show the version\n"
+    "\n"
+    "Exit status: 0 success, 1 failure (e.g. a file cannot be written),\n"
+    "2 bad input or usage (the problems are listed on stderr).\n";
+
+static const char usage_run[] =
+    "usage: netsave run [MODEL.ini ...] [--set SECTION.KEY=VALUE]...\n"
+    "                   [-o FILE.xlsx] [--csv DIR]\n"
+    "\n"
+    "Runs a model. Several files are overlays applied in order: a later\n"
+    "file overrides an earlier one key by key, and --set overrides them all.\n"
+    "With no file, runs the built-in default model.\n"
+    "\n"
+    "  --set SECTION.KEY=VALUE  override one key, e.g. --set model.n_cycles=10\n"
+    "  -o, --output FILE.xlsx   write the workbook (written atomically)\n"
+    "  --csv DIR                write trace.csv, values.csv, summary.csv and\n"
+    "                           incremental.csv into DIR (created if needed)\n"
+    "\n"
+    "Exit status: 0 success, 1 an output could not be written, 2 bad input.\n";
+
+static const char usage_check[] =
+    "usage: netsave check [MODEL.ini ...] [--set SECTION.KEY=VALUE]...\n"
+    "\n"
+    "Loads, validates and runs a model without writing anything, and lists\n"
+    "every problem found as FILE:LINE: message. With no file, checks the\n"
+    "built-in default model.\n"
+    "\n"
+    "Exit status: 0 valid, 2 problems found (listed on stderr).\n";
+
+struct options {
+    const char *command;
+    const char **files;
+    size_t n_files;
+    const char **sets;
+    size_t n_sets;
+    const char *xlsx;
+    const char *csv_dir;
+    bool help;
+};
+
+static void
+print_diags(const struct ns_diags *diags)
+{
+    char line[1400];
+    for (size_t i = 0; i < diags->count; i++) {
+        ns_diag_format(&diags->items[i], line, sizeof line);
+        fprintf(stderr, "%s\n", line);
+    }
+    if (diags->lost_some)
+        fprintf(stderr, "netsave: memory ran out; some problems are not "
+                        "listed\n");
+}
+
+/* Parses arguments after the command; returns 0 or EXIT_BAD_INPUT. */
+static int
+parse_options(int argc, char **argv, struct options *o)
+{
+    o->files = calloc((size_t)argc, sizeof *o->files);
+    o->sets = calloc((size_t)argc, sizeof *o->sets);
+    if (!o->files || !o->sets)
+        return EXIT_FAILURE_RUN;
+    bool is_run = strcmp(o->command, "run") == 0;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *value = NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            o->help = true;
+            continue;
+        }
+        bool takes_value = strcmp(a, "--set") == 0 ||
+                           (is_run && (strcmp(a, "-o") == 0 ||
+                                       strcmp(a, "--output") == 0 ||
+                                       strcmp(a, "--csv") == 0));
+        if (takes_value) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "netsave %s: option %s needs a value\n",
+                        o->command, a);
+                return EXIT_BAD_INPUT;
+            }
+            value = argv[++i];
+            if (strcmp(a, "--set") == 0)
+                o->sets[o->n_sets++] = value;
+            else if (strcmp(a, "--csv") == 0)
+                o->csv_dir = value;
+            else
+                o->xlsx = value;
+        } else if (strncmp(a, "--set=", 6) == 0) {
+            o->sets[o->n_sets++] = a + 6;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr,
+                    "netsave %s: unknown option '%s' (see netsave %s "
+                    "--help)\n",
+                    o->command, a, o->command);
+            return EXIT_BAD_INPUT;
+        } else {
+            o->files[o->n_files++] = a;
+        }
+    }
+    return 0;
+}
+
+/* Loads every file (or the built-in model) and the --set overrides. */
+static enum ns_status
+load_model(const struct options *o, struct ns_params *params,
+           struct ns_diags *diags)
+{
+    enum ns_status status = NS_OK;
+    if (o->n_files == 0)
+        status = ns_params_load_text(params, ns_default_model_name,
+                                     ns_default_model_text,
+                                     ns_default_model_len, NULL, diags);
+    for (size_t i = 0; i < o->n_files && status != NS_ENOMEM; i++) {
+        enum ns_status st = ns_params_load_file(params, o->files[i], diags);
+        if (st != NS_OK)
+            status = st;
+    }
+    for (size_t i = 0; i < o->n_sets && status != NS_ENOMEM; i++) {
+        enum ns_status st = ns_params_set(params, o->sets[i], diags);
+        if (st != NS_OK)
+            status = st;
+    }
+    if (status == NS_OK)
+        status = ns_params_finish(params, diags);
+    return status;
+}
+
+static void
+print_summary(const struct ns_model *m, const struct ns_results *r)
+{
+    printf("%s\n", m->name);
+    printf("%zu cycles of %g years; discounted totals per member of the "
+           "starting cohort\n\n",
+           m->n_cycles, m->cycle_length_years);
+    printf("%-28s", "strategy");
+    for (size_t o = 0; o < m->n_outcomes; o++)
+        printf(" %16s", m->outcomes[o].name);
+    bool icer = m->cost_outcome >= 0 && m->health_outcome >= 0;
+    if (icer)
+        printf("  %14s %14s  %s", "incr. cost", "incr. health", "ICER");
+    printf("\n");
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        printf("%-28.28s", m->strategies[k].label);
+        for (size_t o = 0; o < m->n_outcomes; o++)
+            printf(" %16.4f", ns_results_outcome(r, k, o, true));
+        struct ns_incremental inc;
+        ns_results_incremental(m, r, k, true, &inc);
+        if (icer && inc.has_comparator) {
+            printf("  %14.4f %14.6f  ", inc.delta_cost, inc.delta_health);
+            if (inc.dominance == NS_DOM_NONE)
+                printf("%.4f", inc.icer);
+            else
+                printf("%s", ns_dominance_name(inc.dominance));
+            printf(" (vs %s)", m->strategies[inc.comparator].name);
+        } else if (icer) {
+            printf("  %14s %14s  %s", "", "", "(comparator)");
+        }
+        printf("\n");
+    }
+}
+
+/* Creates dir if it does not exist (one level). */
+static bool
+ensure_dir(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return true;
+        fprintf(stderr, "netsave: %s exists and is not a directory\n", dir);
+        return false;
+    }
+    if (mkdir(dir, 0777) != 0) {
+        fprintf(stderr, "netsave: cannot create directory %s: %s\n", dir,
+                strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+static char *
+join_args(int argc, char **argv)
+{
+    size_t n = 1;
+    for (int i = 0; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    char *s = malloc(n);
+    if (!s)
+        return NULL;
+    s[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        if (i)
+            strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+static int
+write_outputs(const struct options *o, const struct ns_params *params,
+              const struct ns_model *m, const struct ns_results *r, int argc,
+              char **argv)
+{
+    char err[512];
+    if (o->csv_dir) {
+        if (!ensure_dir(o->csv_dir))
+            return EXIT_FAILURE_RUN;
+        if (ns_csv_write_results(o->csv_dir, m, r, err, sizeof err) != NS_OK) {
+            fprintf(stderr, "netsave: %s\n", err);
+            return EXIT_FAILURE_RUN;
+        }
+    }
+    if (!o->xlsx)
+        return EXIT_OK;
+    char when[32];
+    time_t now = time(NULL);
+    struct tm tm_now;
+    localtime_r(&now, &tm_now);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm_now);
+    char *cmd = join_args(argc, argv);
+    char **hex = calloc(params->n_files + 1, sizeof *hex);
+    int rc = EXIT_OK;
+    for (size_t i = 0; hex && i < params->n_files; i++) {
+        hex[i] = malloc(65);
+        for (size_t b = 0; hex[i] && b < 32; b++)
+            snprintf(hex[i] + 2 * b, 3, "%02x", params->hashes[i][b]);
+    }
+    struct ns_run_info info = {NS_VERSION,
+                               cmd,
+                               when,
+                               (const char *const *)params->files,
+                               (const char *const *)hex,
+                               hex ? params->n_files : 0};
+    if (ns_xlsx_write_results(o->xlsx, m, r, &info, err, sizeof err) !=
+        NS_OK) {
+        fprintf(stderr, "netsave: %s\n", err);
+        rc = EXIT_FAILURE_RUN;
+    }
+    for (size_t i = 0; hex && i < params->n_files; i++)
+        free(hex[i]);
+    free(hex);
+    free(cmd);
+    return rc;
+}
+
+static int
+run_command(const struct options *o, int argc, char **argv)
+{
+    struct ns_diags diags = {0};
+    struct ns_params *params = ns_params_alloc();
+    struct ns_model *model = NULL;
+    struct ns_results *results = NULL;
+    struct ns_workspace *ws = NULL;
+    int rc = EXIT_BAD_INPUT;
+    if (!params) {
+        rc = EXIT_FAILURE_RUN;
+        goto done;
+    }
+    enum ns_status st = load_model(o, params, &diags);
+    if (st == NS_OK)
+        st = ns_model_compile(&params->def, &model, &diags);
+    if (st == NS_OK) {
+        results = ns_results_alloc(model);
+        ws = ns_workspace_alloc(model);
+        st = results && ws ? ns_model_run(model, ws, results, &diags)
+                           : NS_ENOMEM;
+    }
+    if (st == NS_ENOMEM) {
+        fprintf(stderr, "netsave: out of memory\n");
+        rc = EXIT_FAILURE_RUN;
+        goto done;
+    }
+    if (st != NS_OK) {
+        ns_diags_sort(&diags);
+        print_diags(&diags);
+        goto done;
+    }
+    if (strcmp(o->command, "check") == 0) {
+        printf("%s: valid (%zu states, %zu strategies, %zu cycles)\n",
+               model->name, model->n_states, model->n_strategies,
+               model->n_cycles);
+        rc = EXIT_OK;
+        goto done;
+    }
+    print_summary(model, results);
+    rc = write_outputs(o, params, model, results, argc, argv);
+done:
+    ns_workspace_free(ws);
+    ns_results_free(results);
+    ns_model_free(model);
+    ns_params_free(params);
+    ns_diags_clear(&diags);
+    return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+    gsl_set_error_handler_off();
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return EXIT_BAD_INPUT;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+        strcmp(cmd, "help") == 0) {
+        fputs(usage_main, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("netsave %s\n", NS_VERSION);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0) {
+        fprintf(stderr, "netsave: unknown command '%s'\n\n%s", cmd,
+                usage_main);
+        return EXIT_BAD_INPUT;
+    }
+    struct options o = {.command = cmd};
+    int rc = parse_options(argc, argv, &o);
+    if (rc == 0 && o.help)
+        fputs(strcmp(cmd, "run") == 0 ? usage_run : usage_check, stdout);
+    else if (rc == 0)
+        rc = run_command(&o, argc, argv);
+    free(o.files);
+    free(o.sets);
+    return rc;
+}

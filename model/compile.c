@@ -12,6 +12,7 @@
 #include "model/compiled.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -474,7 +475,7 @@ compile_tables(struct compiler *c)
             memcpy(x, t->x, t->n * sizeof *x);
         if (t->n)
             memcpy(y, t->y, t->n * sizeof *y);
-        p->tables[i] = (struct ns_table){t->n, x, y};
+        p->tables[i] = (struct ns_table){p->table_names[i], t->n, x, y};
         if (t->n == 0)
             ERROR_AT(c, t->at, "table %s has no rows", t->name);
         for (size_t r = 1; r < t->n; r++) {
@@ -533,13 +534,19 @@ suggest_name(void *ctx, const char *name, size_t len)
                    c->p->n_params);
 }
 
-/* Records a description such as "transition a -> b" for messages. */
+/* Records a description such as "transition a -> b" for messages, with
+ * " (strategy s)" appended when strategy is not NULL. */
+static const char *describe(struct compiler *c, const char *strategy,
+                            const char *fmt, ...) NS_PRINTF(3, 4);
+
 static const char *
-describe(struct compiler *c, const char *fmt, const char *a, const char *b,
-         const char *strategy)
+describe(struct compiler *c, const char *strategy, const char *fmt, ...)
 {
     char buf[512];
-    int n = snprintf(buf, sizeof buf, fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
     if (strategy && n >= 0 && (size_t)n < sizeof buf)
         snprintf(buf + n, sizeof buf - (size_t)n, " (strategy %s)", strategy);
     char *copy = copy_str(c, buf);
@@ -681,7 +688,7 @@ compile_params(struct compiler *c)
                 continue;
             }
             const char *what =
-                describe(c, "parameter %s%s", e->name, "", e->strategy);
+                describe(c, e->strategy, "parameter %s", e->name);
             size_t x = add_expr(c, e->text, e->at, what, false);
             for (size_t kk = 0; kk < K; kk++)
                 if (k == -2 || (size_t)k == kk)
@@ -845,8 +852,8 @@ compile_transitions(struct compiler *c)
             if (k == -1 || from < 0 || to < 0)
                 continue;
             bool is_c = strcmp(t->text, NS_COMPLEMENT) == 0;
-            const char *what = describe(c, "transition %s -> %s", t->from,
-                                        t->to, t->strategy);
+            const char *what = describe(c, t->strategy, "transition %s -> %s",
+                                        t->from, t->to);
             size_t x = add_expr(c, t->text, t->at, what, is_c);
             for (size_t kk = 0; kk < K; kk++)
                 if (k == -2 || (size_t)k == kk)
@@ -912,7 +919,7 @@ compile_initial(struct compiler *c)
                 continue;
             any = true;
             const char *what =
-                describe(c, "initial value of %s%s", e->name, "", e->strategy);
+                describe(c, e->strategy, "initial value of %s", e->name);
             size_t x = add_expr(c, e->text, e->at, what, false);
             for (size_t kk = 0; kk < K; kk++)
                 if (k == -2 || (size_t)k == kk)
@@ -953,8 +960,8 @@ compile_values(struct compiler *c)
         long s = v->state ? lookup_state(c, v->state, v->at, ctx) : -2;
         if (s == -1)
             continue;
-        const char *what = describe(c, "stream %s, state %s", v->stream,
-                                    v->state ? v->state : "(default)", NULL);
+        const char *what = describe(c, NULL, "stream %s, state %s", v->stream,
+                                    v->state ? v->state : "(default)");
         size_t x = add_expr(c, v->text, v->at, what, false);
         if (s == -2) {
             fallback[j] = (long)x;
@@ -1023,7 +1030,7 @@ compile_transition_values(struct compiler *c)
                      ctx, v->from, v->to);
             continue;
         }
-        const char *what = describe(c, "%s%s", ctx, "", NULL);
+        const char *what = describe(c, NULL, "%s", ctx);
         size_t x = add_expr(c, v->text, v->at, what, false);
         p->tvalues[p->n_tvalues++] =
             (struct ns_transition_value){(size_t)j, (size_t)from, (size_t)to, x};

@@ -11,7 +11,8 @@
  * stack. Every value produced is checked for finiteness, so the operands
  * of every instruction are finite and faults are reported at the first
  * instruction that goes wrong, with the column of its operator or
- * function name. */
+ * function name. Columns count bytes; they equal characters because the
+ * first byte outside printable ASCII is itself an error. */
 #include "model/expr.h"
 
 #include <errno.h>
@@ -1106,22 +1107,26 @@ ns_expr_eval(const struct ns_expr *expr, const double *variables,
             r = variables[in->u.index];
             if (!isfinite(r))
                 return fault_at(fault, NS_FAULT_NOT_FINITE, in->column,
-                                "variable is %s", isnan(r) ? "nan" : "inf");
+                                "variable is %s",
+                                isnan(r) ? "nan" : r > 0.0 ? "inf" : "-inf");
             stack[sp++] = r;
             continue;
         case OP_TABLE: {
             const struct ns_table *t = &tables[in->u.index];
             a = stack[sp - 1];
             if (!table_lookup(t, a, &r)) {
+                const char *name = t->name ? t->name : "";
+                const char *space = t->name ? " " : "";
                 if (t->n == 0)
                     return fault_at(fault, NS_FAULT_TABLE_RANGE, in->column,
-                                    "table has no rows");
+                                    "table%s%s has no rows", space, name);
                 if (isnan(a))
                     return fault_at(fault, NS_FAULT_TABLE_RANGE, in->column,
-                                    "table has no row for nan");
+                                    "table%s%s has no row for nan", space,
+                                    name);
                 return fault_at(fault, NS_FAULT_TABLE_RANGE, in->column,
-                                "table has no row for %g (first key %g)", a,
-                                t->x[0]);
+                                "table%s%s has no row for %g (first key %g)",
+                                space, name, a, t->x[0]);
             }
             break;
         }
@@ -1253,6 +1258,8 @@ ns_expr_eval(const struct ns_expr *expr, const double *variables,
         }
         stack[sp - 1] = r;
     }
+    /* The compiler never produces an empty program, and every program
+     * leaves exactly one value. */
     *result = stack[0];
     return NS_OK;
 }

@@ -43,6 +43,7 @@
 
 /* A step-function look-up table: keys strictly increasing. */
 struct ns_table {
+    const char *name; /* for messages; may be NULL */
     size_t n;        /* number of rows, >= 1 */
     const double *x; /* keys, strictly increasing */
     const double *y; /* values */

@@ -1,2 +1,244 @@
-/* netsave: placeholder, being written. */
-typedef int ns_placeholder_csv_table;
+/* netsave: CSV look-up tables.
+ *
+ * Tables are small (a life table has about a hundred rows), so the parser
+ * favours exact messages over speed: every field is checked, and every
+ * problem names the file, the line and the column. */
+#include "params/csv_table.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+ns_parse_number(const char *text, double *value)
+{
+    while (isspace((unsigned char)*text))
+        text++;
+    if (*text == '\0')
+        return -1;
+    /* strtod also takes hexadecimal, "inf" and "nan": none is a number an
+     * analyst means, so only decimal digits, sign, point and exponent. */
+    for (const char *c = text; *c; c++)
+        if (!(isdigit((unsigned char)*c) || strchr("+-.eE", *c) ||
+              isspace((unsigned char)*c)))
+            return -2;
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text)
+        return -2;
+    while (isspace((unsigned char)*end))
+        end++;
+    if (*end != '\0')
+        return -2;
+    if (errno == ERANGE && fabs(v) > 1.0)
+        return -3;
+    if (!isfinite(v))
+        return -3;
+    *value = v;
+    return 0;
+}
+
+/* Splits one CSV record in place into fields; returns the field count or
+ * -1 for an unterminated quote. Fields point into line. */
+static int
+split_fields(char *line, char **fields, int max)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        if (n == max)
+            return n + 1;
+        char *out = p, *start = p;
+        if (*p == '"') {
+            p++;
+            for (;;) {
+                if (*p == '\0')
+                    return -1;
+                if (*p == '"' && p[1] == '"') {
+                    *out++ = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else {
+                    *out++ = *p++;
+                }
+            }
+            while (*p && *p != ',')
+                p++;
+        } else {
+            while (*p && *p != ',')
+                *out++ = *p++;
+        }
+        char sep = *p;
+        *out = '\0';
+        fields[n++] = start;
+        if (sep != ',')
+            return n;
+        p++;
+    }
+}
+
+static char *
+trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+enum { MAX_FIELDS = 256 };
+
+/* Finds a column by name in the header; records a problem if absent. */
+static int
+find_column(const char *file, char **header, int n, const char *name,
+            struct ns_diags *diags)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(header[i], name) == 0)
+            return i;
+    char cols[512] = "";
+    size_t len = 0;
+    for (int i = 0; i < n && len < sizeof cols; i++)
+        len += (size_t)snprintf(cols + len, sizeof cols - len, "%s%s",
+                                i ? ", " : "", header[i]);
+    ns_diags_addf(diags, file, 1, "no column named '%s'; the header has: %s",
+                  name, cols);
+    return -1;
+}
+
+enum ns_status
+ns_csv_table_parse(const char *file, const char *text, size_t len,
+                   const char *key_column, const char *value_column,
+                   double **x, double **y, size_t *n, struct ns_diags *diags)
+{
+    *x = *y = NULL;
+    *n = 0;
+    char *copy = malloc(len + 1);
+    char **fields = malloc(MAX_FIELDS * sizeof *fields);
+    char **header = malloc(MAX_FIELDS * sizeof *header);
+    size_t cap = 64;
+    double *xs = malloc(cap * sizeof *xs), *ys = malloc(cap * sizeof *ys);
+    if (!copy || !fields || !header || !xs || !ys) {
+        free(copy);
+        free(fields);
+        free(header);
+        free(xs);
+        free(ys);
+        return NS_ENOMEM;
+    }
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    bool failed = false, oom = false;
+    int n_header = 0, kcol = -1, vcol = -1, line = 0;
+    char *save = copy;
+    size_t rows = 0;
+    while (save && !oom) {
+        char *rec = save;
+        char *nl = strchr(save, '\n');
+        save = nl ? nl + 1 : NULL;
+        if (nl)
+            *nl = '\0';
+        line++;
+        size_t rl = strlen(rec);
+        if (rl > 0 && rec[rl - 1] == '\r')
+            rec[rl - 1] = '\0';
+        if (*trim(rec) == '\0')
+            continue;
+        char **target = n_header ? fields : header;
+        int nf = split_fields(rec, target, MAX_FIELDS);
+        if (nf < 0 || nf > MAX_FIELDS) {
+            ns_diags_addf(diags, file, line,
+                          nf < 0 ? "unterminated quoted field"
+                                 : "too many columns");
+            failed = true;
+            if (!n_header)
+                break;
+            continue;
+        }
+        for (int i = 0; i < nf; i++)
+            target[i] = trim(target[i]);
+        if (!n_header) {
+            n_header = nf;
+            kcol = find_column(file, header, nf, key_column, diags);
+            vcol = find_column(file, header, nf, value_column, diags);
+            if (kcol < 0 || vcol < 0) {
+                failed = true;
+                break;
+            }
+            continue;
+        }
+        if (nf != n_header) {
+            ns_diags_addf(diags, file, line,
+                          "row has %d fields, the header has %d", nf,
+                          n_header);
+            failed = true;
+            continue;
+        }
+        double kv = 0.0, vv = 0.0;
+        int cols[2] = {kcol, vcol};
+        double *outs[2] = {&kv, &vv};
+        bool row_ok = true;
+        for (int c = 0; c < 2; c++) {
+            if (ns_parse_number(fields[cols[c]], outs[c]) != 0) {
+                ns_diags_addf(diags, file, line,
+                              "column '%s' must be a number, got '%s'",
+                              header[cols[c]], fields[cols[c]]);
+                failed = row_ok = false;
+            }
+        }
+        if (!row_ok)
+            continue;
+        if (rows > 0 && !(kv > xs[rows - 1])) {
+            ns_diags_addf(diags, file, line,
+                          "column '%s' must increase from row to row, got %g "
+                          "after %g",
+                          key_column, kv, xs[rows - 1]);
+            failed = true;
+            continue;
+        }
+        if (rows == cap) {
+            cap *= 2;
+            double *nx = realloc(xs, cap * sizeof *xs);
+            if (nx)
+                xs = nx;
+            double *ny = nx ? realloc(ys, cap * sizeof *ys) : NULL;
+            if (ny)
+                ys = ny;
+            if (!nx || !ny) {
+                oom = true;
+                break;
+            }
+        }
+        xs[rows] = kv;
+        ys[rows] = vv;
+        rows++;
+    }
+    if (!oom && !failed && n_header == 0) {
+        ns_diags_addf(diags, file, 0, "is empty: expected a header row");
+        failed = true;
+    } else if (!oom && !failed && rows == 0) {
+        ns_diags_addf(diags, file, 0, "has a header but no rows");
+        failed = true;
+    }
+    free(copy);
+    free(fields);
+    free(header);
+    if (oom || failed) {
+        free(xs);
+        free(ys);
+        return oom ? NS_ENOMEM : NS_EPARAM;
+    }
+    *x = xs;
+    *y = ys;
+    *n = rows;
+    return NS_OK;
+}

@@ -1,2 +1,352 @@
-/* netsave: placeholder, being written. */
-typedef int ns_placeholder_ini_read;
+/* netsave: INI reading with exact line numbers, on top of inih.
+ *
+ * The reader hands inih one physical line per call. A line longer than
+ * inih's buffer would be split and its tail parsed as a line of its own,
+ * so such lines are reported and replaced by an empty line. Leading
+ * blanks are removed, because inih would take an indented line as the
+ * continuation of the previous value. */
+#include "params/ini_read.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "params/params.h"
+
+struct line_source {
+    const char *file;
+    const char *text;
+    size_t len, pos;
+    int line;              /* the line inih is working on, from 1 */
+    struct ns_ini *ini;
+    struct ns_diags *diags;
+    bool failed, out_of_mem;
+    char *section;         /* the current section, for syntax checks */
+};
+
+static char *
+copy_n(const char *s, size_t n)
+{
+    char *c = malloc(n + 1);
+    if (c) {
+        memcpy(c, s, n);
+        c[n] = '\0';
+    }
+    return c;
+}
+
+/* Records a syntax problem of the current line. */
+static void syntax_error(struct line_source *src, const char *fmt, ...)
+    NS_PRINTF(2, 3);
+
+static void
+syntax_error(struct line_source *src, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    ns_diags_addf(src->diags, src->file, src->line, "%s", buf);
+    src->failed = true;
+}
+
+static bool remember_section(struct line_source *src, const char *section,
+                             size_t n);
+
+/* Checks the shape of one line: blank, comment, [section] or key=value. */
+static void
+check_line(struct line_source *src, const char *s, size_t n)
+{
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        n--;
+    if (n == 0 || s[0] == ';' || s[0] == '#')
+        return;
+    char shown[80];
+    snprintf(shown, sizeof shown, "%.*s", n > 60 ? 60 : (int)n, s);
+    if (s[0] == '[') {
+        const char *close = memchr(s, ']', n);
+        if (!close)
+            syntax_error(src, "unclosed section header '%s': expected ']'",
+                         shown);
+        else if (close == s + 1)
+            syntax_error(src, "empty section name in '%s'", shown);
+        else {
+            const char *after = close + 1;
+            while (after < s + n && isspace((unsigned char)*after))
+                after++;
+            if (after < s + n && *after != ';')
+                syntax_error(src,
+                             "unexpected text after the section header in "
+                             "'%s'",
+                             shown);
+            else if (!remember_section(src, s + 1, (size_t)(close - s - 1)))
+                src->out_of_mem = true;
+        }
+        return;
+    }
+    const char *eq = memchr(s, '=', n);
+    const char *colon = memchr(s, ':', n);
+    if (!eq && !colon) {
+        syntax_error(src, "expected 'key = value', '[section]' or a comment, "
+                          "got '%s'",
+                     shown);
+        return;
+    }
+    if (colon && (!eq || colon < eq)) {
+        syntax_error(src,
+                     "use '=' between key and value, got ':' in '%s'", shown);
+        return;
+    }
+    const char *k = s;
+    while (k < eq && isspace((unsigned char)*k))
+        k++;
+    if (k == eq)
+        syntax_error(src, "missing key before '=' in '%s'", shown);
+}
+
+static char *
+read_line(char *buf, int size, void *stream)
+{
+    struct line_source *src = stream;
+    if (src->pos >= src->len)
+        return NULL;
+    const char *start = src->text + src->pos;
+    const char *nl = memchr(start, '\n', src->len - src->pos);
+    size_t n = nl ? (size_t)(nl - start) : src->len - src->pos;
+    src->pos += n + (nl ? 1 : 0);
+    src->line++;
+    size_t skip = 0;
+    while (skip < n && (start[skip] == ' ' || start[skip] == '\t'))
+        skip++;
+    /* A UTF-8 byte order mark on the first line is not content. */
+    if (src->line == 1 && n - skip >= 3 &&
+        memcmp(start + skip, "\xEF\xBB\xBF", 3) == 0)
+        skip += 3;
+    size_t body = n - skip;
+    if (body > 0 && start[skip + body - 1] == '\r')
+        body--;
+    if (body > (size_t)size - 2 || body > NS_INI_MAX_LINE) {
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "line is %zu characters long, more than the %d the INI "
+                 "reader accepts; shorten it (long expressions can be split "
+                 "into intermediate parameters)",
+                 body, NS_INI_MAX_LINE);
+        ns_diags_addf(src->diags, src->file, src->line, "%s", msg);
+        src->failed = true;
+        body = 0;
+    }
+    check_line(src, start + skip, body);
+    memcpy(buf, start + skip, body);
+    buf[body] = '\n';
+    buf[body + 1] = '\0';
+    return buf;
+}
+
+/* Trims blanks at both ends in place. */
+static char *
+trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Records a section header (trimmed) with its line. */
+static bool
+remember_section(struct line_source *src, const char *section, size_t n)
+{
+    struct ns_ini *ini = src->ini;
+    while (n > 0 && isspace((unsigned char)*section)) {
+        section++;
+        n--;
+    }
+    while (n > 0 && isspace((unsigned char)section[n - 1]))
+        n--;
+    char **s = realloc(ini->sections, (ini->n_sections + 1) * sizeof *s);
+    if (!s)
+        return false;
+    ini->sections = s;
+    int *l = realloc(ini->section_lines,
+                     (ini->n_sections + 1) * sizeof *l);
+    if (!l)
+        return false;
+    ini->section_lines = l;
+    s[ini->n_sections] = copy_n(section, n);
+    if (!s[ini->n_sections])
+        return false;
+    l[ini->n_sections++] = src->line;
+    return true;
+}
+
+/* inih callback: returns nonzero to continue (inih's convention). */
+static int
+on_entry(void *user, const char *section, const char *name, const char *value)
+{
+    struct line_source *src = user;
+    struct ns_ini *ini = src->ini;
+    char *section_copy = copy_n(section, strlen(section));
+    if (!section_copy) {
+        src->out_of_mem = true;
+        return 0;
+    }
+    char *sect = trim(section_copy);
+    char *key_copy = copy_n(name, strlen(name));
+    if (!key_copy) {
+        free(section_copy);
+        src->out_of_mem = true;
+        return 0;
+    }
+    char *key = trim(key_copy);
+    const char *section_name = sect;
+    for (size_t i = 0; i < ini->n; i++) {
+        struct ns_ini_entry *e = &ini->entries[i];
+        if (strcmp(e->section, section_name) == 0 && strcmp(e->key, key) == 0) {
+            ns_diags_addf(src->diags, src->file, src->line,
+                          "duplicate key '%s' in [%s]; it was already given "
+                          "at line %d",
+                          key, section_name, e->line);
+            src->failed = true;
+            free(key_copy);
+            free(section_copy);
+            return 1;
+        }
+    }
+    if (ini->n == ini->cap) {
+        size_t cap = ini->cap ? 2 * ini->cap : 32;
+        struct ns_ini_entry *items = realloc(ini->entries, cap * sizeof *items);
+        if (!items) {
+            free(key_copy);
+            free(section_copy);
+            src->out_of_mem = true;
+            return 0;
+        }
+        ini->entries = items;
+        ini->cap = cap;
+    }
+    struct ns_ini_entry e = {copy_n(section_name, strlen(section_name)),
+                             copy_n(key, strlen(key)),
+                             copy_n(value, strlen(value)), src->line};
+    free(key_copy);
+    free(section_copy);
+    if (!e.section || !e.key || !e.value) {
+        free(e.section);
+        free(e.key);
+        free(e.value);
+        src->out_of_mem = true;
+        return 0;
+    }
+    ini->entries[ini->n++] = e;
+    return 1;
+}
+
+enum ns_status
+ns_ini_parse(const char *file, const char *text, size_t len,
+             struct ns_ini *ini, struct ns_diags *diags)
+{
+    struct line_source src = {file, text, len, 0, 0, ini, diags,
+                              false, false, NULL};
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        ns_diags_addf(diags, file, 0,
+                      "not a text file: it contains a NUL byte at offset %zu",
+                      (size_t)(nul - text));
+        return NS_EPARAM;
+    }
+    /* Section headers are recorded by the reader, because headers of
+     * sections with no keys never reach the callback. */
+    int rc = ini_parse_stream(read_line, &src, on_entry, &src);
+    if (src.out_of_mem || rc == -2)
+        return NS_ENOMEM;
+    if (rc != 0 && !src.failed) {
+        ns_diags_addf(diags, file, rc, "the INI reader rejected this line");
+        src.failed = true;
+    }
+    return src.failed ? NS_EPARAM : NS_OK;
+}
+
+void
+ns_ini_clear(struct ns_ini *ini)
+{
+    for (size_t i = 0; i < ini->n; i++) {
+        free(ini->entries[i].section);
+        free(ini->entries[i].key);
+        free(ini->entries[i].value);
+    }
+    free(ini->entries);
+    for (size_t i = 0; i < ini->n_sections; i++)
+        free(ini->sections[i]);
+    free(ini->sections);
+    free(ini->section_lines);
+    *ini = (struct ns_ini){0};
+}
+
+enum ns_status
+ns_read_file(const char *path, char **text, size_t *len,
+             struct ns_diags *diags)
+{
+    *text = NULL;
+    *len = 0;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        ns_diags_addf(diags, path, 0, "cannot open: %s", strerror(errno));
+        return NS_EIO;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        ns_diags_addf(diags, path, 0, "is a directory, not a file");
+        return NS_EIO;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ns_diags_addf(diags, path, 0, "is not a regular file");
+        return NS_EIO;
+    }
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        ns_diags_addf(diags, path, 0, "cannot open: %s", strerror(errno));
+        return NS_EIO;
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *buf = malloc(cap);
+    if (!buf) {
+        fclose(fp);
+        return NS_ENOMEM;
+    }
+    for (;;) {
+        if (n + 1 >= cap) {
+            char *bigger = realloc(buf, 2 * cap);
+            if (!bigger) {
+                free(buf);
+                fclose(fp);
+                return NS_ENOMEM;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, fp);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    bool bad = ferror(fp);
+    int saved = errno;
+    fclose(fp);
+    if (bad) {
+        free(buf);
+        ns_diags_addf(diags, path, 0, "cannot read: %s", strerror(saved));
+        return NS_EIO;
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return NS_OK;
+}

@@ -1,2 +1,771 @@
-/* netsave: placeholder, being written. */
-typedef int ns_placeholder_loader;
+/* netsave: interpreting model files.
+ *
+ * Each INI entry is dispatched on its section to the definition builder
+ * (model/def.h). Sections and the keys of [model] are known in advance, so
+ * a misspelt one is reported with the nearest known name. Expressions are
+ * kept as text: model/ checks them when compiling, with the file and line
+ * recorded here. Numbers that are settings rather than expressions
+ * (cycle length, discount rates) are parsed strictly: no thousands
+ * separators, no percentages, nothing that is not finite. */
+#include "params/params.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <nettle/sha2.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "params/csv_table.h"
+#include "params/ini_read.h"
+
+/* Where --set assignments come from in messages. */
+static const char set_origin[] = "--set";
+
+struct loader {
+    struct ns_params *params;
+    struct ns_diags *diags;
+    const char *file;     /* stable copy owned by params->files */
+    const char *base_dir; /* for CSV tables; NULL: current folder */
+    bool failed, out_of_mem;
+};
+
+#define FAIL(ld, line, ...)                                                  \
+    do {                                                                     \
+        ns_diags_addf((ld)->diags, (ld)->file, (line), __VA_ARGS__);         \
+        (ld)->failed = true;                                                 \
+    } while (0)
+
+static void
+check(struct loader *ld, enum ns_status st)
+{
+    if (st == NS_ENOMEM)
+        ld->out_of_mem = true;
+}
+
+static size_t
+edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return 64;
+    size_t prev[64], cur[64];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t best = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
+            if (cur[j - 1] + 1 < best)
+                best = cur[j - 1] + 1;
+            cur[j] = best;
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof *prev);
+    }
+    return prev[lb];
+}
+
+/* "; did you mean 'x'?" for the nearest of names, or "". */
+static const char *
+suggestion(char *buf, size_t n, const char *word, const char *const *names,
+           size_t count)
+{
+    const char *best = NULL;
+    size_t best_d = strlen(word) / 3 + 1;
+    for (size_t i = 0; i < count; i++) {
+        size_t d = edit_distance(word, names[i]);
+        if (d <= best_d && d < strlen(names[i])) {
+            best = names[i];
+            best_d = d;
+        }
+    }
+    if (best)
+        snprintf(buf, n, "; did you mean '%s'?", best);
+    else
+        buf[0] = '\0';
+    return buf;
+}
+
+/* ---- [model] ---- */
+
+static const char *const model_keys[] = {
+    "name",           "cycle_length",    "n_cycles",     "horizon",
+    "start_age",      "counting",        "weights",      "count_time_zero",
+    "discount_origin", "row_sum_tolerance", "comparator", "cost_outcome",
+    "health_outcome",
+};
+#define N_MODEL_KEYS (sizeof model_keys / sizeof model_keys[0])
+
+static bool
+parse_number_at(struct loader *ld, const struct ns_ini_entry *e,
+                const char *expected, double min, double max, double *out)
+{
+    double v;
+    int rc = ns_parse_number(e->value, &v);
+    if (rc == 0 && v >= min && v <= max) {
+        *out = v;
+        return true;
+    }
+    const char *advice = "";
+    if (strchr(e->value, ','))
+        advice = "; use a dot for decimals and no thousands separators";
+    else if (strchr(e->value, '%'))
+        advice = "; write percentages as fractions, e.g. 0.035";
+    FAIL(ld, e->line, "[%s] key %s must be %s, got '%s'%s", e->section, e->key,
+         expected, e->value, advice);
+    return false;
+}
+
+static bool
+parse_choice(struct loader *ld, const struct ns_ini_entry *e,
+             const char *const *choices, size_t n, size_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(e->value, choices[i]) == 0) {
+            *out = i;
+            return true;
+        }
+    }
+    char list[256] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < n && len < sizeof list; i++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+                                i ? (i + 1 == n ? " or " : ", ") : "",
+                                choices[i]);
+    FAIL(ld, e->line, "[%s] key %s must be %s, got '%s'", e->section, e->key,
+         list, e->value);
+    return false;
+}
+
+static void
+parse_weights(struct loader *ld, const struct ns_ini_entry *e)
+{
+    struct ns_model_def *def = &ld->params->def;
+    size_t n = 1;
+    for (const char *c = e->value; *c; c++)
+        n += *c == ',';
+    double *w = malloc(n * sizeof *w);
+    char *copy = strdup(e->value);
+    if (!w || !copy) {
+        free(w);
+        free(copy);
+        ld->out_of_mem = true;
+        return;
+    }
+    size_t i = 0;
+    bool ok = true;
+    for (char *tok = copy, *next; tok && ok; tok = next) {
+        next = strchr(tok, ',');
+        if (next)
+            *next++ = '\0';
+        double v;
+        if (ns_parse_number(tok, &v) != 0 || !(v >= 0.0)) {
+            FAIL(ld, e->line,
+                 "[model] key weights must be a comma-separated list of "
+                 "numbers of at least 0, got '%s' as weight %zu",
+                 tok, i + 1);
+            ok = false;
+        }
+        w[i++] = v;
+    }
+    free(copy);
+    if (!ok) {
+        free(w);
+        return;
+    }
+    free(def->weights);
+    def->weights = w;
+    def->n_weights = n;
+}
+
+static void
+model_key(struct loader *ld, const struct ns_ini_entry *e)
+{
+    struct ns_params *p = ld->params;
+    struct ns_model_def *def = &p->def;
+    struct ns_origin at = {ld->file, e->line};
+    const char *k = e->key;
+    double v;
+    size_t c;
+    if (strcmp(k, "name") == 0) {
+        check(ld, ns_def_set_string(&def->name, e->value));
+        def->name_at = at;
+    } else if (strcmp(k, "cycle_length") == 0) {
+        if (parse_number_at(ld, e, "a number of years above 0", 1e-9, 1e3,
+                            &v))
+            def->cycle_length_years = v;
+        def->cycle_length_at = at;
+    } else if (strcmp(k, "n_cycles") == 0 || strcmp(k, "horizon") == 0) {
+        bool cycles = k[0] == 'n';
+        if (parse_number_at(ld, e,
+                            cycles ? "a whole number of cycles from 1 to "
+                                     "100000"
+                                   : "a number of years above 0",
+                            cycles ? 1.0 : 1e-9, 1e5, &v)) {
+            if (cycles && floor(v) < v) {
+                FAIL(ld, e->line,
+                     "[model] key n_cycles must be a whole number of "
+                     "cycles from 1 to 100000, got '%s'",
+                     e->value);
+            } else {
+                p->horizon_years = cycles ? -1.0 : v;
+                def->n_cycles = cycles ? (size_t)v : 0;
+            }
+        }
+        def->n_cycles_at = at;
+    } else if (strcmp(k, "start_age") == 0) {
+        if (parse_number_at(ld, e, "an age in years from 0 to 150", 0.0,
+                            150.0, &v)) {
+            def->start_age_years = v;
+            def->has_start_age = true;
+        }
+    } else if (strcmp(k, "counting") == 0) {
+        static const char *const names[] = {"start", "end", "life_table",
+                                            "simpson", "weights"};
+        if (parse_choice(ld, e, names, 5, &c))
+            def->counting = (enum ns_counting)c;
+        def->counting_at = at;
+    } else if (strcmp(k, "weights") == 0) {
+        parse_weights(ld, e);
+    } else if (strcmp(k, "count_time_zero") == 0) {
+        static const char *const names[] = {"no", "yes"};
+        if (parse_choice(ld, e, names, 2, &c))
+            def->count_time_zero = c == 1;
+    } else if (strcmp(k, "discount_origin") == 0) {
+        static const char *const names[] = {"start", "end_of_first_cycle"};
+        if (parse_choice(ld, e, names, 2, &c))
+            def->discount_origin = (enum ns_discount_origin)c;
+    } else if (strcmp(k, "row_sum_tolerance") == 0) {
+        if (parse_number_at(ld, e, "a number above 0 and at most 0.01",
+                            1e-300, 0.01, &v))
+            def->row_sum_tolerance = v;
+    } else if (strcmp(k, "comparator") == 0) {
+        check(ld, ns_def_add_comparator(def, NULL, e->value, at));
+    } else if (strcmp(k, "cost_outcome") == 0) {
+        check(ld, ns_def_set_string(&def->cost_outcome, e->value));
+        def->cost_outcome_at = at;
+    } else if (strcmp(k, "health_outcome") == 0) {
+        check(ld, ns_def_set_string(&def->health_outcome, e->value));
+        def->health_outcome_at = at;
+    } else {
+        char h[96];
+        FAIL(ld, e->line, "unknown key %s in [model]%s", k,
+             suggestion(h, sizeof h, k, model_keys, N_MODEL_KEYS));
+    }
+}
+
+/* ---- other sections ---- */
+
+/* Splits "from -> to" into trimmed parts (written into buf). */
+static bool
+split_arrow(const char *key, char *buf, size_t n, const char **from,
+            const char **to)
+{
+    const char *arrow = strstr(key, "->");
+    if (!arrow || strlen(key) >= n)
+        return false;
+    memcpy(buf, key, strlen(key) + 1);
+    char *a = buf, *b = buf + (arrow - key) + 2;
+    buf[arrow - key] = '\0';
+    while (isspace((unsigned char)*a))
+        a++;
+    while (isspace((unsigned char)*b))
+        b++;
+    for (char *s = a + strlen(a); s > a && isspace((unsigned char)s[-1]);)
+        *--s = '\0';
+    for (char *s = b + strlen(b); s > b && isspace((unsigned char)s[-1]);)
+        *--s = '\0';
+    *from = a;
+    *to = b;
+    return *a && *b && !strstr(b, "->");
+}
+
+static void
+stream_key(struct loader *ld, const struct ns_ini_entry *e, const char *name)
+{
+    struct ns_model_def *def = &ld->params->def;
+    struct ns_origin at = {ld->file, e->line};
+    const char *k = e->key;
+    char buf[256];
+    const char *from, *to;
+    /* The stream's own settings are gathered into its definition entry. */
+    struct ns_def_stream *s = NULL;
+    for (size_t i = 0; i < def->n_streams; i++)
+        if (strcmp(def->streams[i].name, name) == 0)
+            s = &def->streams[i];
+    if (!s) {
+        check(ld, ns_def_add_stream(def, name, NULL, NULL, NULL, 0, at));
+        if (ld->out_of_mem)
+            return;
+        s = &def->streams[def->n_streams - 1];
+    }
+    if (strcmp(k, "outcome") == 0) {
+        check(ld, ns_def_set_string(&s->outcome, e->value));
+        s->at = at;
+    } else if (strcmp(k, "label") == 0) {
+        check(ld, ns_def_set_string(&s->label, e->value));
+    } else if (strcmp(k, "tags") == 0) {
+        const char *tags[64];
+        char *copy = strdup(e->value);
+        size_t n = 0;
+        if (!copy) {
+            ld->out_of_mem = true;
+            return;
+        }
+        for (char *tok = strtok(copy, ","); tok && n < 64;
+             tok = strtok(NULL, ",")) {
+            while (isspace((unsigned char)*tok))
+                tok++;
+            for (char *t = tok + strlen(tok);
+                 t > tok && isspace((unsigned char)t[-1]);)
+                *--t = '\0';
+            if (*tok)
+                tags[n++] = tok;
+        }
+        char *label = s->label ? strdup(s->label) : NULL;
+        char *outcome = s->outcome ? strdup(s->outcome) : NULL;
+        struct ns_origin keep = s->at;
+        check(ld, ns_def_add_stream(def, name, label, outcome, tags, n, keep));
+        free(label);
+        free(outcome);
+        free(copy);
+    } else if (strcmp(k, "default") == 0) {
+        check(ld, ns_def_add_state_value(def, name, NULL, e->value, at));
+    } else if (strstr(k, "->")) {
+        if (split_arrow(k, buf, sizeof buf, &from, &to))
+            check(ld, ns_def_add_transition_value(def, name, from, to,
+                                                  e->value, at));
+        else
+            FAIL(ld, e->line,
+                 "[%s] key '%s' must be 'from -> to' naming two states",
+                 e->section, k);
+    } else {
+        check(ld, ns_def_add_state_value(def, name, k, e->value, at));
+    }
+}
+
+struct table_spec {
+    char *name, *file, *key_column, *value_column;
+    int line;
+};
+
+struct pending_tables {
+    struct table_spec *items;
+    size_t n;
+};
+
+static struct table_spec *
+pending_table(struct loader *ld, struct pending_tables *pt, const char *name,
+              int line)
+{
+    for (size_t i = 0; i < pt->n; i++)
+        if (strcmp(pt->items[i].name, name) == 0)
+            return &pt->items[i];
+    struct table_spec *items =
+        realloc(pt->items, (pt->n + 1) * sizeof *items);
+    if (!items) {
+        ld->out_of_mem = true;
+        return NULL;
+    }
+    pt->items = items;
+    struct table_spec *t = &items[pt->n++];
+    *t = (struct table_spec){strdup(name), NULL, NULL, NULL, line};
+    if (!t->name)
+        ld->out_of_mem = true;
+    return t;
+}
+
+static void
+table_key(struct loader *ld, struct pending_tables *pt,
+          const struct ns_ini_entry *e, const char *name)
+{
+    static const char *const keys[] = {"file", "key_column", "value_column"};
+    struct table_spec *t = pending_table(ld, pt, name, e->line);
+    if (!t)
+        return;
+    char **field = NULL;
+    if (strcmp(e->key, "file") == 0)
+        field = &t->file;
+    else if (strcmp(e->key, "key_column") == 0)
+        field = &t->key_column;
+    else if (strcmp(e->key, "value_column") == 0)
+        field = &t->value_column;
+    if (!field) {
+        char h[96];
+        FAIL(ld, e->line, "unknown key %s in [%s]%s", e->key, e->section,
+             suggestion(h, sizeof h, e->key, keys, 3));
+        return;
+    }
+    free(*field);
+    *field = strdup(e->value);
+    if (!*field)
+        ld->out_of_mem = true;
+}
+
+static const char *const section_names[] = {
+    "model",        "discount",    "states",      "strategies",
+    "comparators",  "time_in_state", "initial",   "parameters",
+    "transitions",  "stream.NAME", "table.NAME",  "initial.STRATEGY",
+    "parameters.STRATEGY", "transitions.STRATEGY",
+};
+#define N_SECTION_NAMES (sizeof section_names / sizeof section_names[0])
+
+/* Splits "prefix.rest"; returns rest if section starts with prefix + '.'. */
+static const char *
+suffix_of(const char *section, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(section, prefix, n) == 0 && section[n] == '.' &&
+        section[n + 1] != '\0')
+        return section + n + 1;
+    return NULL;
+}
+
+static bool
+known_section(const char *s)
+{
+    static const char *const plain[] = {
+        "model", "discount", "states", "strategies", "comparators",
+        "time_in_state", "initial", "parameters", "transitions"};
+    static const char *const prefixed[] = {"stream", "table", "initial",
+                                           "parameters", "transitions"};
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        if (strcmp(s, plain[i]) == 0)
+            return true;
+    for (size_t i = 0; i < sizeof prefixed / sizeof prefixed[0]; i++)
+        if (suffix_of(s, prefixed[i]))
+            return true;
+    return false;
+}
+
+static void
+apply_entry(struct loader *ld, struct pending_tables *pt,
+            const struct ns_ini_entry *e)
+{
+    struct ns_model_def *def = &ld->params->def;
+    struct ns_origin at = {ld->file, e->line};
+    const char *s = e->section, *k = e->key, *v = e->value, *rest;
+    char buf[256];
+    const char *from, *to;
+    if (strcmp(s, "model") == 0) {
+        model_key(ld, e);
+    } else if (strcmp(s, "discount") == 0) {
+        double rate;
+        if (parse_number_at(ld, e, "an annual discount rate from 0 to 1",
+                            0.0, 1.0, &rate))
+            check(ld, ns_def_add_outcome(def, k, rate, at));
+    } else if (strcmp(s, "states") == 0) {
+        check(ld, ns_def_add_state(def, k, v, at));
+    } else if (strcmp(s, "strategies") == 0) {
+        check(ld, ns_def_add_strategy(def, k, v, at));
+    } else if (strcmp(s, "comparators") == 0) {
+        check(ld, ns_def_add_comparator(def, k, v, at));
+    } else if (strcmp(s, "time_in_state") == 0) {
+        double n;
+        if (parse_number_at(ld, e, "a whole number of cycles from 2 to 10000",
+                            2.0, 1e4, &n)) {
+            if (floor(n) < n)
+                FAIL(ld, e->line,
+                     "[time_in_state] key %s must be a whole number of "
+                     "cycles from 2 to 10000, got '%s'",
+                     k, v);
+            else
+                check(ld, ns_def_add_tunnel(def, k, (size_t)n, at));
+        }
+    } else if (strcmp(s, "initial") == 0 || (rest = suffix_of(s, "initial"))) {
+        const char *strategy = strcmp(s, "initial") == 0 ? NULL : rest;
+        check(ld, ns_def_add_initial(def, strategy, k, v, at));
+    } else if (strcmp(s, "parameters") == 0 ||
+               (rest = suffix_of(s, "parameters"))) {
+        const char *strategy = strcmp(s, "parameters") == 0 ? NULL : rest;
+        check(ld, ns_def_add_param(def, strategy, k, v, at));
+    } else if (strcmp(s, "transitions") == 0 ||
+               (rest = suffix_of(s, "transitions"))) {
+        const char *strategy = strcmp(s, "transitions") == 0 ? NULL : rest;
+        if (split_arrow(k, buf, sizeof buf, &from, &to))
+            check(ld,
+                  ns_def_add_transition(def, strategy, from, to, v, at));
+        else
+            FAIL(ld, e->line,
+                 "[%s] key '%s' must be 'from -> to' naming two states", s, k);
+    } else if ((rest = suffix_of(s, "stream"))) {
+        stream_key(ld, e, rest);
+    } else if ((rest = suffix_of(s, "table"))) {
+        table_key(ld, pt, e, rest);
+    }
+}
+
+/* Joins base_dir and a relative path; absolute paths are kept. */
+static char *
+resolve_path(const char *base_dir, const char *path)
+{
+    if (path[0] == '/' || !base_dir || !*base_dir)
+        return strdup(path);
+    size_t n = strlen(base_dir) + strlen(path) + 2;
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n, "%s/%s", base_dir, path);
+    return out;
+}
+
+static const char *
+remember_file(struct loader *ld, const char *path, const char *text,
+              size_t len)
+{
+    struct ns_params *p = ld->params;
+    char **files = realloc(p->files, (p->n_files + 1) * sizeof *files);
+    if (!files)
+        return NULL;
+    p->files = files;
+    unsigned char(*hashes)[32] =
+        realloc(p->hashes, (p->n_files + 1) * sizeof *hashes);
+    if (!hashes)
+        return NULL;
+    p->hashes = hashes;
+    char *copy = strdup(path);
+    if (!copy)
+        return NULL;
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    sha256_update(&ctx, len, (const uint8_t *)text);
+    sha256_digest(&ctx, SHA256_DIGEST_SIZE, hashes[p->n_files]);
+    files[p->n_files++] = copy;
+    return copy;
+}
+
+static void
+load_tables(struct loader *ld, struct pending_tables *pt)
+{
+    for (size_t i = 0; i < pt->n && !ld->out_of_mem; i++) {
+        struct table_spec *t = &pt->items[i];
+        const char *missing = !t->file         ? "file"
+                              : !t->key_column ? "key_column"
+                              : !t->value_column ? "value_column"
+                                                 : NULL;
+        if (missing) {
+            FAIL(ld, t->line, "[table.%s] is missing key %s", t->name,
+                 missing);
+            continue;
+        }
+        char *path = resolve_path(ld->base_dir, t->file);
+        char *text = NULL;
+        size_t len = 0;
+        if (!path) {
+            ld->out_of_mem = true;
+            break;
+        }
+        enum ns_status st = ns_read_file(path, &text, &len, ld->diags);
+        const char *stable = st == NS_OK ? remember_file(ld, path, text, len)
+                                         : NULL;
+        if (st == NS_OK && !stable)
+            ld->out_of_mem = true;
+        double *x, *y;
+        size_t n;
+        if (stable) {
+            st = ns_csv_table_parse(stable, text, len, t->key_column,
+                                    t->value_column, &x, &y, &n, ld->diags);
+            if (st == NS_OK)
+                check(ld, ns_def_add_table(&ld->params->def, t->name, x, y, n,
+                                           (struct ns_origin){ld->file,
+                                                              t->line}));
+        }
+        if (st == NS_ENOMEM)
+            ld->out_of_mem = true;
+        else if (st != NS_OK)
+            ld->failed = true;
+        free(text);
+        free(path);
+    }
+    for (size_t i = 0; i < pt->n; i++) {
+        free(pt->items[i].name);
+        free(pt->items[i].file);
+        free(pt->items[i].key_column);
+        free(pt->items[i].value_column);
+    }
+    free(pt->items);
+}
+
+static enum ns_status
+load_ini(struct loader *ld, const char *text, size_t len)
+{
+    struct ns_ini ini = {0};
+    enum ns_status st = ns_ini_parse(ld->file, text, len, &ini, ld->diags);
+    if (st == NS_ENOMEM) {
+        ns_ini_clear(&ini);
+        return NS_ENOMEM;
+    }
+    if (st != NS_OK)
+        ld->failed = true;
+    for (size_t i = 0; i < ini.n_sections; i++) {
+        if (!known_section(ini.sections[i])) {
+            char h[96];
+            FAIL(ld, ini.section_lines[i], "unknown section [%s]%s",
+                 ini.sections[i],
+                 suggestion(h, sizeof h, ini.sections[i], section_names,
+                            N_SECTION_NAMES));
+        }
+    }
+    struct pending_tables pt = {0};
+    for (size_t i = 0; i < ini.n && !ld->out_of_mem; i++)
+        if (known_section(ini.entries[i].section))
+            apply_entry(ld, &pt, &ini.entries[i]);
+    load_tables(ld, &pt);
+    ns_ini_clear(&ini);
+    if (ld->out_of_mem)
+        return NS_ENOMEM;
+    return ld->failed ? NS_EPARAM : NS_OK;
+}
+
+struct ns_params *
+ns_params_alloc(void)
+{
+    struct ns_params *p = calloc(1, sizeof *p);
+    if (p) {
+        ns_model_def_init(&p->def);
+        p->horizon_years = -1.0;
+    }
+    return p;
+}
+
+void
+ns_params_free(struct ns_params *p)
+{
+    if (!p)
+        return;
+    ns_model_def_clear(&p->def);
+    for (size_t i = 0; i < p->n_files; i++)
+        free(p->files[i]);
+    free(p->files);
+    free(p->hashes);
+    free(p);
+}
+
+enum ns_status
+ns_params_load_text(struct ns_params *params, const char *name,
+                    const char *text, size_t len, const char *base_dir,
+                    struct ns_diags *diags)
+{
+    struct loader ld = {params, diags, NULL, base_dir, false, false};
+    ld.file = remember_file(&ld, name, text, len);
+    if (!ld.file)
+        return NS_ENOMEM;
+    return load_ini(&ld, text, len);
+}
+
+enum ns_status
+ns_params_load_file(struct ns_params *params, const char *path,
+                    struct ns_diags *diags)
+{
+    char *text;
+    size_t len;
+    enum ns_status st = ns_read_file(path, &text, &len, diags);
+    if (st == NS_EIO)
+        return NS_EPARAM;
+    if (st != NS_OK)
+        return st;
+    char *dir = strdup(path);
+    if (!dir) {
+        free(text);
+        return NS_ENOMEM;
+    }
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    st = ns_params_load_text(params, path, text, len, slash ? dir : NULL,
+                             diags);
+    free(dir);
+    free(text);
+    return st;
+}
+
+enum ns_status
+ns_params_set(struct ns_params *params, const char *assignment,
+              struct ns_diags *diags)
+{
+    int line = (int)++params->n_sets;
+    const char *eq = strchr(assignment, '=');
+    const char *dot = NULL;
+    for (const char *c = assignment; eq && c < eq; c++)
+        if (*c == '.')
+            dot = c;
+    if (!eq || !dot || dot == assignment || dot + 1 == eq) {
+        ns_diags_addf(diags, set_origin, line,
+                      "expected section.key=value, got '%s'", assignment);
+        return NS_EPARAM;
+    }
+    char *section = strndup(assignment, (size_t)(dot - assignment));
+    char *key = strndup(dot + 1, (size_t)(eq - dot - 1));
+    char *value = strdup(eq + 1);
+    enum ns_status st = NS_ENOMEM;
+    if (section && key && value) {
+        /* Trim the way the INI reader would. */
+        char *parts[3] = {section, key, value};
+        for (int i = 0; i < 3; i++) {
+            char *s = parts[i];
+            size_t n = strlen(s), lead = 0;
+            while (lead < n && isspace((unsigned char)s[lead]))
+                lead++;
+            memmove(s, s + lead, n - lead + 1);
+            n -= lead;
+            while (n > 0 && isspace((unsigned char)s[n - 1]))
+                s[--n] = '\0';
+        }
+        struct loader ld = {params, diags, set_origin, NULL, false, false};
+        struct ns_ini_entry e = {section, key, value, line};
+        struct pending_tables pt = {0};
+        if (!known_section(section)) {
+            char h[96];
+            FAIL(&ld, line, "unknown section [%s]%s", section,
+                 suggestion(h, sizeof h, section, section_names,
+                            N_SECTION_NAMES));
+        } else {
+            apply_entry(&ld, &pt, &e);
+            load_tables(&ld, &pt);
+        }
+        st = ld.out_of_mem ? NS_ENOMEM : ld.failed ? NS_EPARAM : NS_OK;
+    }
+    free(section);
+    free(key);
+    free(value);
+    return st;
+}
+
+enum ns_status
+ns_params_finish(struct ns_params *params, struct ns_diags *diags)
+{
+    struct ns_model_def *def = &params->def;
+    const char *file = params->n_files ? params->files[0] : NULL;
+    bool failed = false;
+    if (!def->cycle_length_at.file) {
+        ns_diags_addf(diags, file, 0, "missing key cycle_length in [model]");
+        failed = true;
+    }
+    if (!def->n_cycles_at.file) {
+        ns_diags_addf(diags, file, 0,
+                      "missing key n_cycles (or horizon) in [model]");
+        failed = true;
+    } else if (params->horizon_years > 0.0 && def->cycle_length_years > 0.0) {
+        double n = params->horizon_years / def->cycle_length_years;
+        double whole = floor(n + 0.5);
+        if (fabs(n - whole) > 1e-9 * n || whole < 1.0) {
+            ns_diags_add_at(diags, def->n_cycles_at,
+                            "[model] key horizon must be a whole number of "
+                            "cycles: %g years is %.6g cycles of %g years",
+                            params->horizon_years, n,
+                            def->cycle_length_years);
+            failed = true;
+        } else {
+            def->n_cycles = (size_t)whole;
+        }
+    }
+    if (def->n_outcomes == 0) {
+        ns_diags_addf(diags, file, 0,
+                      "missing section [discount]: give each outcome's "
+                      "annual discount rate, e.g. costs = 0.035");
+        failed = true;
+    }
+    return failed ? NS_EPARAM : NS_OK;
+}

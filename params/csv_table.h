@@ -1,0 +1,27 @@
+/* netsave: numeric look-up tables from CSV files. Internal to params/. */
+#ifndef NS_PARAMS_CSV_TABLE_H
+#define NS_PARAMS_CSV_TABLE_H
+
+#include <stddef.h>
+
+#include "model/diag.h"
+#include "model/netsave.h"
+
+/* Parses CSV text (a header row, then rows of fields separated by commas,
+ * fields optionally in double quotes) named file in messages, and extracts
+ * the columns named key_column and value_column as numbers. On success
+ * *x and *y are malloc'd arrays of *n rows. Every problem (missing column,
+ * ragged row, non-numeric cell, keys not increasing) is recorded with the
+ * file, row and column; returns NS_EPARAM then, or NS_ENOMEM. */
+enum ns_status ns_csv_table_parse(const char *file, const char *text,
+                                  size_t len, const char *key_column,
+                                  const char *value_column, double **x,
+                                  double **y, size_t *n,
+                                  struct ns_diags *diags);
+
+/* Parses a whole decimal number (no thousands separators, no '%', finite).
+ * Returns 0 on success, or a negative code: -1 empty, -2 not a number, -3
+ * out of range or not finite. */
+int ns_parse_number(const char *text, double *value);
+
+#endif

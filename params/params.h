@@ -1,0 +1,61 @@
+/* netsave: model files (INI, with CSV tables) to a model definition.
+ *
+ * A model is one or more INI files applied in order: later files override
+ * earlier ones key by key, and --set assignments override them all. Every
+ * problem in every file is recorded as a diagnostic "file:line: message"
+ * naming the section and key, what was expected and what was found; no
+ * loading stops at the first problem. The format is documented in
+ * docs/model-format.md. This is the only module that includes <ini.h>. */
+#ifndef NS_PARAMS_PARAMS_H
+#define NS_PARAMS_PARAMS_H
+
+#include <stddef.h>
+
+#include "model/def.h"
+#include "model/diag.h"
+#include "model/netsave.h"
+
+/* The longest line the INI reader accepts, in characters without the
+ * newline: Debian's inih is built with a 200-byte buffer. */
+#define NS_INI_MAX_LINE 198
+
+struct ns_params {
+    struct ns_model_def def; /* what the files say, overlays applied */
+    char **files;            /* owned; every file read (INI and CSV), in
+                                order: the origins in def point here */
+    size_t n_files;
+    unsigned char (*hashes)[32]; /* SHA-256 of each file's bytes */
+    size_t n_sets;           /* --set assignments applied so far */
+    double horizon_years;    /* [model] horizon when given, else -1 */
+};
+
+/* Creates an empty set of parameters with the model defaults. NULL if
+ * memory runs out. Free with ns_params_free(), which accepts NULL. */
+struct ns_params *ns_params_alloc(void);
+void ns_params_free(struct ns_params *params);
+
+/* Reads one INI model file (and the CSV tables it names, relative to its
+ * folder) as an overlay. Returns NS_OK, NS_EPARAM with diagnostics, or
+ * NS_ENOMEM. Later calls override earlier ones. */
+enum ns_status ns_params_load_file(struct ns_params *params, const char *path,
+                                   struct ns_diags *diags);
+
+/* The same for INI text held in memory (the built-in model); name is used
+ * in messages, and CSV tables are resolved against base_dir (NULL: the
+ * current folder). */
+enum ns_status ns_params_load_text(struct ns_params *params, const char *name,
+                                   const char *text, size_t len,
+                                   const char *base_dir,
+                                   struct ns_diags *diags);
+
+/* Applies "section.key=value" (the key is what follows the last '.'
+ * before '='), as if it were the last line of the last file. */
+enum ns_status ns_params_set(struct ns_params *params, const char *assignment,
+                             struct ns_diags *diags);
+
+/* Checks what only the whole set of overlays can show: required settings
+ * present. Call after the last load/set and before compiling. */
+enum ns_status ns_params_finish(struct ns_params *params,
+                                struct ns_diags *diags);
+
+#endif

@@ -26,7 +26,7 @@
 /* Formats a one-line reason into err (when there is room) and returns
  * NS_EIO, so failure paths read "return fail(...)". */
 static enum ns_status NS_PRINTF(3, 4)
-fail(char *err, size_t err_size, const char *fmt, ...)
+    fail(char *err, size_t err_size, const char *fmt, ...)
 {
     if (err && err_size > 0) {
         va_list ap;
@@ -122,15 +122,14 @@ ns_atomic_begin(struct ns_atomic *a, const char *path, int want_stream,
     memcpy(a->tmp_path, path, dir_len);
     a->tmp_path[dir_len] = '.';
     memcpy(a->tmp_path + dir_len + 1, base, base_len);
-    memcpy(a->tmp_path + dir_len + 1 + base_len, TMP_SUFFIX,
-           sizeof TMP_SUFFIX);
+    memcpy(a->tmp_path + dir_len + 1 + base_len, TMP_SUFFIX, sizeof TMP_SUFFIX);
 
     int fd = mkstemp(a->tmp_path);
     if (fd < 0) {
         int e = errno;
         char *dir = folder_of(path);
-        fail(err, err_size, "cannot create a file in %s: %s",
-             dir ? dir : path, strerror(e));
+        fail(err, err_size, "cannot create a file in %s: %s", dir ? dir : path,
+             strerror(e));
         free(dir);
         /* Nothing was created: forget the name rather than unlink a file
          * that may belong to someone else. */

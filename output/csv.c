@@ -108,8 +108,7 @@ end_row(struct csv *c)
 
 /* trace.csv: the cohort in each state at each time point. */
 static void
-write_trace(struct csv *c, const struct ns_model *m,
-            const struct ns_results *r)
+write_trace(struct csv *c, const struct ns_model *m, const struct ns_results *r)
 {
     put_raw(c, "strategy,cycle,state,occupancy\n");
     for (size_t k = 0; k < r->n_strategies && !c->err; k++)
@@ -246,8 +245,7 @@ write_file(const char *dir, const char *name, write_fn *write,
     size_t size = dir_len + 1 + strlen(name) + 1;
     char *path = malloc(size);
     if (!path) {
-        snprintf(err, err_size, "cannot write %s: %s", name,
-                 strerror(ENOMEM));
+        snprintf(err, err_size, "cannot write %s: %s", name, strerror(ENOMEM));
         return NS_EIO;
     }
     snprintf(path, size, "%s%s%s", dir, slash ? "" : "/", name);
@@ -293,9 +291,9 @@ ns_csv_write_results(const char *dir, const struct ns_model *model,
         return NS_EOUTPUT;
     }
     for (size_t i = 0; i < sizeof csv_files / sizeof csv_files[0]; i++) {
-        enum ns_status st = write_file(dir, csv_files[i].name,
-                                       csv_files[i].write, model, results,
-                                       err, err_size);
+        enum ns_status st =
+            write_file(dir, csv_files[i].name, csv_files[i].write, model,
+                       results, err, err_size);
         if (st != NS_OK)
             return st;
     }

@@ -35,14 +35,14 @@
 
 /* Column widths in Excel's character units, clamped to keep long labels
  * from pushing numbers off screen. */
-#define MIN_WIDTH 10.0
-#define MAX_WIDTH 60.0
+#define MIN_WIDTH    10.0
+#define MAX_WIDTH    60.0
 #define NUMBER_WIDTH 16.0
 
 /* Excel draws at most this many series in one chart. */
 #define MAX_CHART_SERIES 255
 
-/* Row at which the summary chart is placed below the table, in rows. */
+/* Blank rows between the Summary table and its chart. */
 #define CHART_GAP_ROWS 2
 
 struct book {
@@ -72,26 +72,24 @@ put_text(struct book *b, lxw_worksheet *ws, size_t row, size_t col,
 {
     if (b->error || !s || !*s)
         return;
-    note(b, worksheet_write_string(ws, (lxw_row_t)row, (lxw_col_t)col, s,
-                                   fmt));
+    note(b, worksheet_write_string(ws, (lxw_row_t)row, (lxw_col_t)col, s, fmt));
 }
 
 /* Writes a number. Excel has no NaN or infinity (libxlsxwriter would write
  * XML that Excel refuses to open), so those become visible text. */
 static void
-put_number(struct book *b, lxw_worksheet *ws, size_t row, size_t col,
-           double v, lxw_format *fmt)
+put_number(struct book *b, lxw_worksheet *ws, size_t row, size_t col, double v,
+           lxw_format *fmt)
 {
     if (b->error)
         return;
     if (!isfinite(v)) {
         const char *text = isnan(v) ? "NaN" : v > 0 ? "Inf" : "-Inf";
-        note(b, worksheet_write_string(ws, (lxw_row_t)row, (lxw_col_t)col,
-                                       text, NULL));
+        note(b, worksheet_write_string(ws, (lxw_row_t)row, (lxw_col_t)col, text,
+                                       NULL));
         return;
     }
-    note(b, worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)col, v,
-                                   fmt));
+    note(b, worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)col, v, fmt));
 }
 
 static void
@@ -99,8 +97,8 @@ set_width(struct book *b, lxw_worksheet *ws, size_t col, double width)
 {
     if (b->error)
         return;
-    note(b, worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col, width,
-                                 NULL));
+    note(b,
+         worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col, width, NULL));
 }
 
 /* Width that fits a column of text: its longest entry in characters
@@ -253,8 +251,8 @@ write_summary(struct book *b)
         if (inc.dominance == NS_DOM_NONE)
             put_number(b, ws, row, icer_col + 2, inc.icer, b->money);
         else
-            put_text(b, ws, row, icer_col + 2,
-                     ns_dominance_name(inc.dominance), NULL);
+            put_text(b, ws, row, icer_col + 2, ns_dominance_name(inc.dominance),
+                     NULL);
     }
     set_width(b, ws, 0, w_name);
     set_width(b, ws, 1, w_label);
@@ -298,16 +296,16 @@ write_values(struct book *b)
     if (!ws)
         return;
     static const char *const headers[] = {
-        "Strategy",   "Stream",           "Label",
-        "Outcome",    "Total",            "Discounted total",
-        "Comparator", "Difference",       "Discounted difference",
+        "Strategy",   "Stream",     "Label",
+        "Outcome",    "Total",      "Discounted total",
+        "Comparator", "Difference", "Discounted difference",
     };
     const size_t n_headers = sizeof headers / sizeof headers[0];
     double widths[sizeof headers / sizeof headers[0]];
     for (size_t i = 0; i < n_headers; i++) {
         put_text(b, ws, 0, i, headers[i], b->bold);
-        widths[i] = text_width(i < 4 || i == 6 ? MIN_WIDTH : NUMBER_WIDTH,
-                               headers[i]);
+        widths[i] =
+            text_width(i < 4 || i == 6 ? MIN_WIDTH : NUMBER_WIDTH, headers[i]);
     }
 
     size_t row = 1;
@@ -411,8 +409,8 @@ write_trace(struct book *b, size_t k)
     char sheet[LXW_MAX_SHEETNAME_LENGTH];
     if (b->error)
         return;
-    lxw_error e = trace_sheet_name(b->wb, m->strategies[k].name, sheet,
-                                   sizeof sheet);
+    lxw_error e =
+        trace_sheet_name(b->wb, m->strategies[k].name, sheet, sizeof sheet);
     if (e) {
         note(b, e);
         return;
@@ -585,8 +583,12 @@ parse_run_time(const char *s, time_t *out)
         return false;
 
     if (*p == '\0') {
-        struct tm tm = {.tm_year = y - 1900, .tm_mon = mon - 1, .tm_mday = d,
-                        .tm_hour = h, .tm_min = min, .tm_sec = sec,
+        struct tm tm = {.tm_year = y - 1900,
+                        .tm_mon = mon - 1,
+                        .tm_mday = d,
+                        .tm_hour = h,
+                        .tm_min = min,
+                        .tm_sec = sec,
                         .tm_isdst = -1};
         time_t t = mktime(&tm);
         if (t == (time_t)-1)
@@ -696,14 +698,12 @@ ns_xlsx_write_results(const char *path, const struct ns_model *model,
     char *dir = folder_of(a.tmp_path);
     if (!dir) {
         ns_atomic_abort(&a);
-        snprintf(err, err_size, "cannot write %s: %s", path,
-                 strerror(ENOMEM));
+        snprintf(err, err_size, "cannot write %s: %s", path, strerror(ENOMEM));
         return NS_EOUTPUT;
     }
 
-    lxw_workbook_options options = {.constant_memory = LXW_FALSE,
-                                     .tmpdir = dir,
-                                     .use_zip64 = LXW_FALSE};
+    lxw_workbook_options options = {
+        .constant_memory = LXW_FALSE, .tmpdir = dir, .use_zip64 = LXW_FALSE};
     struct book b = {.model = model, .results = results};
     b.wb = workbook_new_opt(a.tmp_path, &options);
     if (!b.wb) {

@@ -14,6 +14,7 @@
  * with EFBIG half-way through a big file. */
 #define _GNU_SOURCE /* feenableexcept, nftw */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fenv.h>
@@ -24,10 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tests/test_support.h"
@@ -39,11 +40,11 @@
 
 /* Compares doubles bit for bit: a CSV number must read back as the very
  * double that was written. */
-#define assert_exact(actual, expected)                                       \
-    do {                                                                     \
-        double a_ = (actual), e_ = (expected);                               \
-        if (memcmp(&a_, &e_, sizeof a_) != 0)                                \
-            fail_msg("%s = %.17g, expected exactly %.17g", #actual, a_, e_); \
+#define assert_exact(actual, expected)                                         \
+    do {                                                                       \
+        double a_ = (actual), e_ = (expected);                                 \
+        if (memcmp(&a_, &e_, sizeof a_) != 0)                                  \
+            fail_msg("%s = %.17g, expected exactly %.17g", #actual, a_, e_);   \
     } while (0)
 
 /* ---- a hand-built model and its results ---- */
@@ -58,10 +59,10 @@ static char s_drug[] = "drug_costs", s_drug_l[] = "Drug costs";
 static char s_qaly[] = "qalys", s_qaly_l[] = "QALYs";
 static char s_costs[] = "costs";
 
-#define N_STATES 3
+#define N_STATES     3
 #define N_STRATEGIES 2
-#define N_STREAMS 2
-#define N_OUTCOMES 2
+#define N_STREAMS    2
+#define N_OUTCOMES   2
 
 struct fixture {
     struct ns_model model;
@@ -145,12 +146,10 @@ make_fixture(size_t n_cycles)
     f->strategies[1] = (struct ns_named){s_new, s_new_l};
     f->comparator[0] = -1;
     f->comparator[1] = 0;
-    f->streams[0] = (struct ns_stream_info){.name = s_drug,
-                                            .label = s_drug_l,
-                                            .outcome = 0};
-    f->streams[1] = (struct ns_stream_info){.name = s_qaly,
-                                            .label = s_qaly_l,
-                                            .outcome = 1};
+    f->streams[0] = (struct ns_stream_info){
+        .name = s_drug, .label = s_drug_l, .outcome = 0};
+    f->streams[1] = (struct ns_stream_info){
+        .name = s_qaly, .label = s_qaly_l, .outcome = 1};
     f->outcomes[0] = (struct ns_outcome_info){s_costs, 0.035};
     f->outcomes[1] = (struct ns_outcome_info){s_qaly, 0.015};
     f->model = (struct ns_model){
@@ -185,8 +184,7 @@ make_fixture(size_t n_cycles)
 }
 
 static int
-remove_entry(const char *path, const struct stat *st, int flag,
-             struct FTW *ftw)
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st;
     (void)flag;
@@ -314,7 +312,8 @@ parse_csv(const char *text)
             field[n] = '\0';
             if (row.n == cap_fields) {
                 cap_fields = cap_fields ? cap_fields * 2 : 8;
-                row.fields = realloc(row.fields, cap_fields * sizeof *row.fields);
+                row.fields =
+                    realloc(row.fields, cap_fields * sizeof *row.fields);
                 assert_non_null(row.fields);
             }
             row.fields[row.n++] = field;
@@ -372,8 +371,8 @@ assert_header(const struct csv_table *t, const char *const *names, size_t n)
         assert_string_equal(t->rows[0].fields[i], names[i]);
     for (size_t i = 1; i < t->n_rows; i++)
         if (t->rows[i].n != n)
-            fail_msg("row %zu has %zu fields, expected %zu", i,
-                     t->rows[i].n, n);
+            fail_msg("row %zu has %zu fields, expected %zu", i, t->rows[i].n,
+                     n);
 }
 
 /* Reads a number field, which must be a whole number in the C locale. */
@@ -402,8 +401,7 @@ count(const char *field)
 /* Fails when the folder holds anything but the named entries: no
  * temporary file may survive a write, successful or not. */
 static void
-assert_folder_holds(const struct fixture *f, const char *const *names,
-                    size_t n)
+assert_folder_holds(const struct fixture *f, const char *const *names, size_t n)
 {
     DIR *d = opendir(f->dir);
     assert_non_null(d);
@@ -440,9 +438,9 @@ csv_trace_reads_back_exactly(void **state)
 {
     struct fixture *f = *state;
     char err[256] = "";
-    assert_int_equal(ns_csv_write_results(f->dir, &f->model, f->results, err,
-                                          sizeof err),
-                     NS_OK);
+    assert_int_equal(
+        ns_csv_write_results(f->dir, &f->model, f->results, err, sizeof err),
+        NS_OK);
     assert_string_equal(err, "");
 
     struct csv_table t = read_csv(f, "trace.csv");
@@ -474,9 +472,9 @@ csv_values_read_back_exactly(void **state)
 {
     struct fixture *f = *state;
     char err[256];
-    assert_int_equal(ns_csv_write_results(f->dir, &f->model, f->results, err,
-                                          sizeof err),
-                     NS_OK);
+    assert_int_equal(
+        ns_csv_write_results(f->dir, &f->model, f->results, err, sizeof err),
+        NS_OK);
     struct csv_table t = read_csv(f, "values.csv");
     static const char *const header[] = {"strategy", "cycle", "stream",
                                          "undiscounted", "discounted"};
@@ -504,14 +502,14 @@ csv_summary_has_differences_only_with_a_comparator(void **state)
     struct fixture *f = *state;
     const struct ns_results *r = f->results;
     char err[256];
-    assert_int_equal(ns_csv_write_results(f->dir, &f->model, r, err,
-                                          sizeof err),
-                     NS_OK);
+    assert_int_equal(
+        ns_csv_write_results(f->dir, &f->model, r, err, sizeof err), NS_OK);
     struct csv_table t = read_csv(f, "summary.csv");
     static const char *const header[] = {
-        "strategy",   "stream",     "outcome",
-        "total",      "discounted_total", "comparator",
-        "difference", "discounted_difference"};
+        "strategy",         "stream",
+        "outcome",          "total",
+        "discounted_total", "comparator",
+        "difference",       "discounted_difference"};
     assert_header(&t, header, 8);
     assert_int_equal(t.n_rows, 1 + 2 * 2);
 
@@ -554,9 +552,8 @@ csv_incremental_gives_icers_for_a_trade_off(void **state)
     struct fixture *f = *state;
     const struct ns_results *r = f->results;
     char err[256];
-    assert_int_equal(ns_csv_write_results(f->dir, &f->model, r, err,
-                                          sizeof err),
-                     NS_OK);
+    assert_int_equal(
+        ns_csv_write_results(f->dir, &f->model, r, err, sizeof err), NS_OK);
     struct csv_table t = read_csv(f, "incremental.csv");
     assert_header(&t, incremental_header, 7);
     /* Only "new" has a comparator: undiscounted, then discounted. */
@@ -591,9 +588,8 @@ csv_incremental_leaves_icer_empty_when_dominant(void **state)
     r->outcome_total_disc[1 * r->n_outcomes + 0] =
         r->outcome_total_disc[0 * r->n_outcomes + 0] - 98.7654321;
     char err[256];
-    assert_int_equal(ns_csv_write_results(f->dir, &f->model, r, err,
-                                          sizeof err),
-                     NS_OK);
+    assert_int_equal(
+        ns_csv_write_results(f->dir, &f->model, r, err, sizeof err), NS_OK);
     struct csv_table t = read_csv(f, "incremental.csv");
     assert_header(&t, incremental_header, 7);
     assert_int_equal(t.n_rows, 3);
@@ -613,9 +609,9 @@ csv_incremental_is_header_only_without_cost_outcome(void **state)
     struct fixture *f = *state;
     f->model.cost_outcome = -1;
     char err[256];
-    assert_int_equal(ns_csv_write_results(f->dir, &f->model, f->results, err,
-                                          sizeof err),
-                     NS_OK);
+    assert_int_equal(
+        ns_csv_write_results(f->dir, &f->model, f->results, err, sizeof err),
+        NS_OK);
     char *text = slurp(path_in(f, "incremental.csv"), NULL);
     assert_non_null(text);
     assert_string_equal(text, "strategy,comparator,delta_cost,delta_health,"
@@ -630,9 +626,9 @@ csv_quotes_text_with_commas_quotes_and_newlines(void **state)
     char odd[] = "sick, \"very\"\nill";
     f->states[1].name = odd;
     char err[256];
-    assert_int_equal(ns_csv_write_results(f->dir, &f->model, f->results, err,
-                                          sizeof err),
-                     NS_OK);
+    assert_int_equal(
+        ns_csv_write_results(f->dir, &f->model, f->results, err, sizeof err),
+        NS_OK);
     char *text = slurp(path_in(f, "trace.csv"), NULL);
     assert_non_null(text);
     assert_non_null(strstr(text, "\nsoc,0,\"sick, \"\"very\"\"\nill\","));
@@ -651,9 +647,9 @@ csv_files_get_the_usual_permissions(void **state)
 {
     struct fixture *f = *state;
     char err[256];
-    assert_int_equal(ns_csv_write_results(f->dir, &f->model, f->results, err,
-                                          sizeof err),
-                     NS_OK);
+    assert_int_equal(
+        ns_csv_write_results(f->dir, &f->model, f->results, err, sizeof err),
+        NS_OK);
     struct stat st;
     assert_int_equal(stat(path_in(f, "summary.csv"), &st), 0);
     assert_int_equal(st.st_mode & 0777, 0666 & ~current_umask());
@@ -670,12 +666,11 @@ csv_leaves_later_files_alone_when_one_is_a_directory(void **state)
     assert_int_equal(mkdir(path_in(f, "values.csv"), 0755), 0);
 
     char err[256];
-    assert_int_equal(ns_csv_write_results(f->dir, &f->model, f->results, err,
-                                          sizeof err),
-                     NS_EIO);
+    assert_int_equal(
+        ns_csv_write_results(f->dir, &f->model, f->results, err, sizeof err),
+        NS_EIO);
     char expected[256];
-    snprintf(expected, sizeof expected, "%s/values.csv is a directory",
-             f->dir);
+    snprintf(expected, sizeof expected, "%s/values.csv is a directory", f->dir);
     assert_string_equal(err, expected);
 
     /* trace.csv was completed before the failure and stays; summary.csv
@@ -698,13 +693,12 @@ csv_into_a_missing_folder_fails_cleanly(void **state)
     struct fixture *f = *state;
     char err[256];
     const char *missing = path_in(f, "missing");
-    assert_int_equal(ns_csv_write_results(missing, &f->model, f->results,
-                                          err, sizeof err),
-                     NS_EIO);
+    assert_int_equal(
+        ns_csv_write_results(missing, &f->model, f->results, err, sizeof err),
+        NS_EIO);
     char expected[256];
     snprintf(expected, sizeof expected,
-             "cannot create a file in %s: No such file or directory",
-             missing);
+             "cannot create a file in %s: No such file or directory", missing);
     assert_string_equal(err, expected);
     assert_folder_holds(f, NULL, 0);
 }
@@ -717,20 +711,19 @@ fifo_destination_is_refused_and_stays_a_fifo(void **state)
     assert_int_equal(mkfifo(path_in(f, "results.xlsx"), 0644), 0);
 
     char err[256];
-    assert_int_equal(ns_csv_write_results(f->dir, &f->model, f->results, err,
-                                          sizeof err),
-                     NS_EIO);
+    assert_int_equal(
+        ns_csv_write_results(f->dir, &f->model, f->results, err, sizeof err),
+        NS_EIO);
     char expected[256];
-    snprintf(expected, sizeof expected,
-             "%s exists and is not a regular file", path_in(f, "trace.csv"));
+    snprintf(expected, sizeof expected, "%s exists and is not a regular file",
+             path_in(f, "trace.csv"));
     assert_string_equal(err, expected);
 
     assert_int_equal(ns_xlsx_write_results(path_in(f, "results.xlsx"),
                                            &f->model, f->results, NULL, err,
                                            sizeof err),
                      NS_EIO);
-    snprintf(expected, sizeof expected,
-             "%s exists and is not a regular file",
+    snprintf(expected, sizeof expected, "%s exists and is not a regular file",
              path_in(f, "results.xlsx"));
     assert_string_equal(err, expected);
 
@@ -752,37 +745,32 @@ enum child_result {
     CHILD_WRONG_MESSAGE,
 };
 
+/* Writes f's CSV files in a child process whose files may not grow past
+ * limit bytes, and checks there that the write failed with EFBIG, naming
+ * trace.csv (the first file). */
 static void
-commit_failing_under_a_file_size_limit_keeps_the_old_file(void **state)
+write_csv_under_file_size_limit(const struct fixture *f, rlim_t limit)
 {
-    (void)state; /* this test needs a bigger model than setup's */
-    /* 2 strategies x 2001 time points x 3 states: about 300 kB of trace. */
-    struct fixture *f = make_fixture(2000);
-    assert_non_null(f);
-    const char *old = "strategy,cycle,state,occupancy\nsoc,0,well,1\n";
-    spit(path_in(f, "trace.csv"), old);
-
     fflush(NULL);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         /* With SIGXFSZ ignored, a write past the limit fails with EFBIG
          * instead of killing the process. */
-        struct rlimit lim = {.rlim_cur = 4000, .rlim_max = 4000};
+        struct rlimit lim = {.rlim_cur = limit, .rlim_max = limit};
         if (signal(SIGXFSZ, SIG_IGN) == SIG_ERR ||
             setrlimit(RLIMIT_FSIZE, &lim) != 0)
             _exit(CHILD_SETUP);
         char err[256] = "";
-        enum ns_status st = ns_csv_write_results(f->dir, &f->model,
-                                                 f->results, err, sizeof err);
+        enum ns_status st = ns_csv_write_results(f->dir, &f->model, f->results,
+                                                 err, sizeof err);
         if (st != NS_EIO)
             _exit(CHILD_WRONG_STATUS);
         char expected[256];
         snprintf(expected, sizeof expected, "cannot write %s: %s",
                  path_in(f, "trace.csv"), strerror(EFBIG));
         if (strcmp(err, expected) != 0) {
-            fprintf(stderr, "child: got '%s', expected '%s'\n", err,
-                    expected);
+            fprintf(stderr, "child: got '%s', expected '%s'\n", err, expected);
             _exit(CHILD_WRONG_MESSAGE);
         }
         _exit(CHILD_OK);
@@ -791,19 +779,35 @@ commit_failing_under_a_file_size_limit_keeps_the_old_file(void **state)
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), CHILD_OK);
+}
+
+static const char old_trace[] =
+    "strategy,cycle,state,occupancy\nsoc,0,well,1\n";
+
+/* A big file: the limit is hit while rows are still being written. */
+static void
+write_failing_under_a_file_size_limit_keeps_the_old_file(void **state)
+{
+    (void)state; /* this test needs a bigger model than setup's */
+    /* 2 strategies x 2001 time points x 3 states: about 300 kB of trace. */
+    struct fixture *f = make_fixture(2000);
+    assert_non_null(f);
+    spit(path_in(f, "trace.csv"), old_trace);
+
+    write_csv_under_file_size_limit(f, 4000);
 
     char *text = slurp(path_in(f, "trace.csv"), NULL);
     assert_non_null(text);
-    assert_string_equal(text, old);
+    assert_string_equal(text, old_trace);
     free(text);
     static const char *const files[] = {"trace.csv"};
     assert_folder_holds(f, files, 1);
 
     /* Without the limit the same write succeeds and replaces the file. */
     char err[256];
-    assert_int_equal(ns_csv_write_results(f->dir, &f->model, f->results, err,
-                                          sizeof err),
-                     NS_OK);
+    assert_int_equal(
+        ns_csv_write_results(f->dir, &f->model, f->results, err, sizeof err),
+        NS_OK);
     size_t len;
     text = slurp(path_in(f, "trace.csv"), &len);
     assert_non_null(text);
@@ -812,6 +816,26 @@ commit_failing_under_a_file_size_limit_keeps_the_old_file(void **state)
 
     void *mine = f;
     teardown(&mine);
+}
+
+/* A small file: every row fits in the stdio buffer, so the limit is only
+ * hit by the commit's flush. */
+static void
+commit_failing_under_a_file_size_limit_keeps_the_old_file(void **state)
+{
+    struct fixture *f = *state;
+    spit(path_in(f, "trace.csv"), old_trace);
+    size_t len;
+    char *text;
+
+    write_csv_under_file_size_limit(f, 300);
+
+    text = slurp(path_in(f, "trace.csv"), &len);
+    assert_non_null(text);
+    assert_string_equal(text, old_trace);
+    free(text);
+    static const char *const files[] = {"trace.csv"};
+    assert_folder_holds(f, files, 1);
 }
 
 static void
@@ -929,12 +953,19 @@ xlsx_is_reproducible_for_the_same_run(void **state)
     struct fixture *f = *state;
     char err[256];
     bool printed;
-    assert_int_equal(write_xlsx_quietly(f, "a.xlsx", &run_info, err,
-                                        sizeof err, &printed),
-                     NS_OK);
-    assert_int_equal(write_xlsx_quietly(f, "b.xlsx", &run_info, err,
-                                        sizeof err, &printed),
-                     NS_OK);
+    assert_int_equal(
+        write_xlsx_quietly(f, "a.xlsx", &run_info, err, sizeof err, &printed),
+        NS_OK);
+    /* Let the clock pass a second, so that a creation time taken from the
+     * clock rather than from the run would show. */
+    time_t start = time(NULL);
+    while (time(NULL) == start) {
+        struct timespec nap = {.tv_sec = 0, .tv_nsec = 50000000};
+        nanosleep(&nap, NULL);
+    }
+    assert_int_equal(
+        write_xlsx_quietly(f, "b.xlsx", &run_info, err, sizeof err, &printed),
+        NS_OK);
     size_t la, lb;
     char *a = slurp(path_in(f, "a.xlsx"), &la);
     char *b = slurp(path_in(f, "b.xlsx"), &lb);
@@ -1017,9 +1048,9 @@ xlsx_makes_awkward_names_valid_without_warnings(void **state)
 
     char err[256] = "";
     bool printed;
-    assert_int_equal(write_xlsx_quietly(f, "odd.xlsx", NULL, err, sizeof err,
-                                        &printed),
-                     NS_OK);
+    assert_int_equal(
+        write_xlsx_quietly(f, "odd.xlsx", NULL, err, sizeof err, &printed),
+        NS_OK);
     assert_string_equal(err, "");
     assert_false(printed);
     static const char *const files[] = {"odd.xlsx"};
@@ -1035,9 +1066,9 @@ xlsx_without_cost_outcome_and_empty_run_info(void **state)
     struct ns_run_info info = {.n_inputs = 1};
     char err[256] = "";
     bool printed;
-    assert_int_equal(write_xlsx_quietly(f, "plain.xlsx", &info, err,
-                                        sizeof err, &printed),
-                     NS_OK);
+    assert_int_equal(
+        write_xlsx_quietly(f, "plain.xlsx", &info, err, sizeof err, &printed),
+        NS_OK);
     assert_false(printed);
 }
 
@@ -1067,10 +1098,13 @@ main(void)
         cmocka_unit_test_setup_teardown(
             csv_leaves_later_files_alone_when_one_is_a_directory, setup,
             teardown),
-        cmocka_unit_test_setup_teardown(
-            csv_into_a_missing_folder_fails_cleanly, setup, teardown),
+        cmocka_unit_test_setup_teardown(csv_into_a_missing_folder_fails_cleanly,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(
             fifo_destination_is_refused_and_stays_a_fifo, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            write_failing_under_a_file_size_limit_keeps_the_old_file, setup,
+            teardown),
         cmocka_unit_test_setup_teardown(
             commit_failing_under_a_file_size_limit_keeps_the_old_file, setup,
             teardown),

@@ -1,0 +1,114 @@
+# Runs one golden CLI case:  cmake -DNETSAVE=... -DCASE_DIR=... [...] -P run_case.cmake
+#
+#   NETSAVE              path to the netsave binary
+#   CASE_DIR             the case folder; its files are copied into a fresh
+#                        scratch folder, which is the working directory, so
+#                        the paths in messages are the relative ones typed
+#   SCRATCH_DIR          the scratch folder (emptied first)
+#   ARGS                 the arguments, a ;-list
+#   EXPECT_RC            the exit status, compared exactly
+#   EXPECT_STDERR        optional: a file holding stderr, compared exactly
+#   EXPECT_STDOUT_REGEX  optional: a file of regular expressions, one a line
+#                        (blank lines and lines starting with '#' skipped),
+#                        each of which must match stdout
+#   EXPECT_FILES         optional: a ;-list of paths (relative to the
+#                        scratch folder) that must exist after the run
+#
+# When EXPECT_RC is not 0 and the command is `run`, "-o out.xlsx --csv
+# outdir" is inserted right after the command, and the scratch folder must
+# be exactly as it was before the run: a failure writes nothing.
+cmake_minimum_required(VERSION 3.25)
+
+foreach(var NETSAVE CASE_DIR SCRATCH_DIR EXPECT_RC)
+  if(NOT DEFINED ${var})
+    message(FATAL_ERROR "run_case.cmake: ${var} is not set")
+  endif()
+endforeach()
+
+file(REMOVE_RECURSE "${SCRATCH_DIR}")
+file(MAKE_DIRECTORY "${SCRATCH_DIR}")
+file(COPY "${CASE_DIR}/" DESTINATION "${SCRATCH_DIR}")
+
+set(args ${ARGS})
+set(check_no_output FALSE)
+list(LENGTH args n_args)
+if(NOT EXPECT_RC STREQUAL "0" AND n_args GREATER 0)
+  list(GET args 0 command)
+  if(command STREQUAL "run")
+    list(INSERT args 1 -o out.xlsx --csv outdir)
+    set(check_no_output TRUE)
+  endif()
+endif()
+
+file(GLOB_RECURSE before LIST_DIRECTORIES TRUE RELATIVE "${SCRATCH_DIR}"
+     "${SCRATCH_DIR}/*")
+list(SORT before)
+
+execute_process(
+  COMMAND "${NETSAVE}" ${args}
+  WORKING_DIRECTORY "${SCRATCH_DIR}"
+  RESULT_VARIABLE rc
+  OUTPUT_VARIABLE out
+  ERROR_VARIABLE err)
+
+set(failures "")
+string(REPLACE ";" " " shown_args "${args}")
+
+if(NOT rc STREQUAL EXPECT_RC)
+  string(APPEND failures "exit status: expected ${EXPECT_RC}, got ${rc}\n")
+endif()
+
+if(DEFINED EXPECT_STDERR AND NOT EXPECT_STDERR STREQUAL "")
+  file(READ "${EXPECT_STDERR}" expected_err)
+  if(NOT err STREQUAL expected_err)
+    string(APPEND failures
+           "stderr differs from ${EXPECT_STDERR}\n"
+           "--- expected stderr ---\n${expected_err}"
+           "--- actual stderr ---\n${err}"
+           "--- end ---\n")
+  endif()
+endif()
+
+if(DEFINED EXPECT_STDOUT_REGEX AND NOT EXPECT_STDOUT_REGEX STREQUAL "")
+  file(STRINGS "${EXPECT_STDOUT_REGEX}" regexes)
+  foreach(re IN LISTS regexes)
+    if(re STREQUAL "" OR re MATCHES "^#")
+      continue()
+    endif()
+    if(NOT out MATCHES "${re}")
+      string(APPEND failures "stdout does not match: ${re}\n")
+    endif()
+  endforeach()
+endif()
+
+foreach(path IN LISTS EXPECT_FILES)
+  if(NOT EXISTS "${SCRATCH_DIR}/${path}")
+    string(APPEND failures "expected file not created: ${path}\n")
+  endif()
+endforeach()
+
+if(check_no_output)
+  foreach(path out.xlsx outdir)
+    if(EXISTS "${SCRATCH_DIR}/${path}")
+      string(APPEND failures "a failing run created ${path}\n")
+    endif()
+  endforeach()
+  file(GLOB_RECURSE after LIST_DIRECTORIES TRUE RELATIVE "${SCRATCH_DIR}"
+       "${SCRATCH_DIR}/*")
+  list(SORT after)
+  if(NOT before STREQUAL after)
+    set(added ${after})
+    if(before)
+      list(REMOVE_ITEM added ${before})
+    endif()
+    string(APPEND failures "a failing run changed the folder; new: ${added}\n")
+  endif()
+endif()
+
+if(NOT failures STREQUAL "")
+  message(FATAL_ERROR
+          "case ${CASE_DIR}\n"
+          "command (in ${SCRATCH_DIR}): netsave ${shown_args}\n"
+          "${failures}"
+          "--- stdout ---\n${out}--- end ---")
+endif()

@@ -252,7 +252,7 @@ write_outputs(const struct options *o, const struct ns_params *params,
     time_t now = time(NULL);
     struct tm tm_now;
     localtime_r(&now, &tm_now);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm_now);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S%z", &tm_now);
     char *cmd = join_args(argc, argv);
     char **hex = calloc(params->n_files + 1, sizeof *hex);
     int rc = EXIT_OK;

@@ -5,7 +5,9 @@
  * folder (so the final rename cannot cross file systems), flushed to disk,
  * and renamed over the destination only when complete. A destination that
  * exists but is not a regular file (a folder, a FIFO, a device) is refused,
- * never replaced. */
+ * never replaced. A new file gets mode 0666 less the umask (the old file's
+ * permissions are not kept), and a symbolic link at the destination is
+ * replaced by a regular file, not followed. */
 #ifndef NS_OUTPUT_ATOMIC_H
 #define NS_OUTPUT_ATOMIC_H
 

@@ -22,8 +22,9 @@ struct ns_run_info {
     size_t n_inputs;
 };
 
-/* Writes trace.csv, values.csv and summary.csv into dir, which must exist.
- * Returns NS_OK, or NS_EIO with a one-line reason in err naming the file;
+/* Writes trace.csv, values.csv, summary.csv and incremental.csv into dir,
+ * which must exist. Returns NS_OK, NS_EOUTPUT when results were not made
+ * for this model, or NS_EIO with a one-line reason in err naming the file;
  * files already completed stay, the failed one is not left half-written. */
 enum ns_status ns_csv_write_results(const char *dir,
                                     const struct ns_model *model,

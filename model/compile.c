@@ -369,7 +369,11 @@ compile_streams(struct compiler *c)
         for (size_t i = 0; i < s->n_tags; i++)
             info->tags[i] = copy_str(c, s->tags[i]);
     }
-    m->cost_outcome = m->health_outcome = -1;
+    m->cost_outcome = m->health_outcome = m->place_outcome = -1;
+    if (d->place_outcome)
+        m->place_outcome = lookup_outcome(c, d->place_outcome,
+                                          d->place_outcome_at,
+                                          "place outcome");
     if (d->cost_outcome)
         m->cost_outcome = lookup_outcome(c, d->cost_outcome, d->cost_outcome_at,
                                          "cost outcome");
@@ -1071,6 +1075,160 @@ check_state_time(struct compiler *c)
     free(flagged);
 }
 
+
+/* ---- provenance, payers and perspectives ---- */
+
+static void
+compile_param_info(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model_priv *p = c->p;
+    struct ns_model *m = c->m;
+    m->params = alloc_array(c, p->n_params, sizeof *m->params);
+    if (!m->params)
+        return;
+    m->n_params = p->n_params;
+    for (size_t i = 0; i < d->n_params; i++) {
+        const struct ns_def_expr *e = &d->params[i];
+        long pi = find_param(p, e->name);
+        if (pi < 0)
+            continue;
+        struct ns_param_info *info = &m->params[pi];
+        if (e->strategy) {
+            info->is_overridden = true;
+            continue;
+        }
+        info->name = copy_str(c, e->name);
+        info->text = copy_str(c, e->text);
+        info->at = e->at;
+    }
+    for (size_t i = 0; i < d->n_sources; i++) {
+        const struct ns_def_source *src = &d->sources[i];
+        long pi = find_param(p, src->param);
+        if (pi < 0) {
+            char h[96];
+            ERROR_AT(c, src->at, "source of unknown parameter '%s'%s",
+                     src->param,
+                     hint(h, sizeof h, src->param,
+                          (const char *const *)p->param_names, p->n_params));
+            continue;
+        }
+        if (!src->grade || strlen(src->grade) != 1 ||
+            !strchr("ABCU", src->grade[0])) {
+            ERROR_AT(c, src->at,
+                     "source of parameter %s: the grade must be A, B, C or U, "
+                     "got '%s'",
+                     src->param, src->grade ? src->grade : "");
+            continue;
+        }
+        struct ns_param_info *info = &m->params[pi];
+        info->unit = copy_str(c, src->unit ? src->unit : "");
+        info->price_year = copy_str(c, src->price_year ? src->price_year : "");
+        info->grade = copy_str(c, src->grade);
+        info->source = copy_str(c, src->source ? src->source : "");
+        info->source_at = src->at;
+    }
+}
+
+static const char payer_prefix[] = "payer:";
+static const char intervention_tag[] = "intervention";
+
+static long
+find_payer(const struct ns_model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_payers; i++)
+        if (strcmp(m->payers[i], name) == 0)
+            return (long)i;
+    return -1;
+}
+
+static void
+compile_payers(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    size_t n_tags = 0;
+    for (size_t j = 0; j < m->n_streams; j++)
+        n_tags += m->streams[j].n_tags;
+    m->payers = alloc_array(c, n_tags, sizeof *m->payers);
+    if (!m->payers)
+        return;
+    for (size_t j = 0; j < m->n_streams; j++) {
+        struct ns_stream_info *s = &m->streams[j];
+        s->payer = -1;
+        for (size_t i = 0; i < s->n_tags; i++) {
+            const char *tag = s->tags[i];
+            if (strcmp(tag, intervention_tag) == 0) {
+                s->is_intervention = true;
+                continue;
+            }
+            if (strncmp(tag, payer_prefix, sizeof payer_prefix - 1) != 0)
+                continue;
+            const char *name = tag + sizeof payer_prefix - 1;
+            if (s->payer >= 0) {
+                ERROR_AT(c, d->streams[j].at,
+                         "stream %s names two payers (%s and %s); split it "
+                         "into one stream per payer",
+                         s->name, m->payers[s->payer], name);
+                continue;
+            }
+            long pi = find_payer(m, name);
+            if (pi < 0) {
+                if (!is_identifier(name)) {
+                    ERROR_AT(c, d->streams[j].at,
+                             "stream %s: payer name '%s' must start with a "
+                             "letter or '_' and contain only letters, "
+                             "digits and '_'",
+                             s->name, name);
+                    continue;
+                }
+                pi = (long)m->n_payers;
+                m->payers[m->n_payers++] = copy_str(c, name);
+            }
+            s->payer = pi;
+        }
+    }
+}
+
+static void
+compile_perspectives(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    m->perspectives =
+        alloc_array(c, d->n_perspectives, sizeof *m->perspectives);
+    if (!m->perspectives)
+        return;
+    for (size_t i = 0; i < d->n_perspectives; i++) {
+        const struct ns_def_perspective *dp = &d->perspectives[i];
+        struct ns_perspective_info *pi = &m->perspectives[m->n_perspectives++];
+        pi->name = copy_str(c, dp->name);
+        pi->has_payer = alloc_array(c, m->n_payers, sizeof *pi->has_payer);
+        if (!pi->has_payer)
+            return;
+        if (!is_identifier(dp->name))
+            ERROR_AT(c, dp->at,
+                     "perspective name '%s' must start with a letter or '_' "
+                     "and contain only letters, digits and '_'",
+                     dp->name);
+        if (dp->n_payers == 0)
+            ERROR_AT(c, dp->at, "perspective %s names no payer", dp->name);
+        for (size_t q = 0; q < dp->n_payers; q++) {
+            long payer = find_payer(m, dp->payers[q]);
+            if (payer < 0) {
+                char h[96];
+                ERROR_AT(c, dp->at,
+                         "perspective %s: no stream is tagged payer:%s%s",
+                         dp->name, dp->payers[q],
+                         hint(h, sizeof h, dp->payers[q],
+                              (const char *const *)m->payers, m->n_payers));
+                continue;
+            }
+            pi->has_payer[payer] = true;
+        }
+    }
+}
+
 enum ns_status
 ns_model_compile(const struct ns_model_def *def, struct ns_model **out,
                  struct ns_diags *diags)
@@ -1096,6 +1254,10 @@ ns_model_compile(const struct ns_model_def *def, struct ns_model **out,
     if (!c.out_of_mem)
         compile_streams(&c);
     if (!c.out_of_mem)
+        compile_payers(&c);
+    if (!c.out_of_mem)
+        compile_perspectives(&c);
+    if (!c.out_of_mem)
         compile_comparators(&c);
     if (!c.out_of_mem)
         compile_tunnels(&c);
@@ -1105,6 +1267,8 @@ ns_model_compile(const struct ns_model_def *def, struct ns_model **out,
         collect_params(&c);
     if (!c.out_of_mem)
         compile_params(&c);
+    if (!c.out_of_mem)
+        compile_param_info(&c);
     if (!c.out_of_mem)
         compile_transitions(&c);
     if (!c.out_of_mem)
@@ -1194,5 +1358,23 @@ ns_model_free(struct ns_model *m)
     for (size_t o = 0; m->outcomes && o < m->n_outcomes; o++)
         free(m->outcomes[o].name);
     free(m->outcomes);
+    for (size_t i = 0; m->params && i < m->n_params; i++) {
+        struct ns_param_info *pi = &m->params[i];
+        free(pi->name);
+        free(pi->text);
+        free(pi->unit);
+        free(pi->price_year);
+        free(pi->grade);
+        free(pi->source);
+    }
+    free(m->params);
+    for (size_t i = 0; m->payers && i < m->n_payers; i++)
+        free(m->payers[i]);
+    free(m->payers);
+    for (size_t i = 0; m->perspectives && i < m->n_perspectives; i++) {
+        free(m->perspectives[i].name);
+        free(m->perspectives[i].has_payer);
+    }
+    free(m->perspectives);
     free(m);
 }

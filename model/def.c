@@ -98,6 +98,15 @@ free_stream(struct ns_def_stream *s)
     free(s->tags);
 }
 
+static void
+free_perspective(struct ns_def_perspective *p)
+{
+    free(p->name);
+    for (size_t i = 0; i < p->n_payers; i++)
+        free(p->payers[i]);
+    free(p->payers);
+}
+
 void
 ns_model_def_clear(struct ns_model_def *def)
 {
@@ -105,6 +114,7 @@ ns_model_def_clear(struct ns_model_def *def)
     free(def->weights);
     free(def->cost_outcome);
     free(def->health_outcome);
+    free(def->place_outcome);
     for (size_t i = 0; i < def->n_states; i++)
         free_entity(&def->states[i]);
     for (size_t i = 0; i < def->n_strategies; i++)
@@ -141,6 +151,18 @@ ns_model_def_clear(struct ns_model_def *def)
         free(def->comparators[i].strategy);
         free(def->comparators[i].comparator);
     }
+    for (size_t i = 0; i < def->n_sources; i++) {
+        struct ns_def_source *src = &def->sources[i];
+        free(src->param);
+        free(src->unit);
+        free(src->price_year);
+        free(src->grade);
+        free(src->source);
+    }
+    for (size_t i = 0; i < def->n_perspectives; i++)
+        free_perspective(&def->perspectives[i]);
+    free(def->sources);
+    free(def->perspectives);
     free(def->states);
     free(def->strategies);
     free(def->tunnels);
@@ -501,4 +523,71 @@ ns_def_add_comparator(struct ns_model_def *def, const char *strategy,
     free(c.strategy);
     free(c.comparator);
     return NS_ENOMEM;
+}
+
+enum ns_status
+ns_def_add_source(struct ns_model_def *def, const char *param,
+                  const char *unit, const char *price_year, const char *grade,
+                  const char *source, struct ns_origin at)
+{
+    bool failed = false;
+    struct ns_def_source e = {
+        dup_or_null(param, &failed),      dup_or_null(unit, &failed),
+        dup_or_null(price_year, &failed), dup_or_null(grade, &failed),
+        dup_or_null(source, &failed),     at};
+    size_t i = def->n_sources;
+    for (size_t j = 0; j < def->n_sources; j++)
+        if (same(def->sources[j].param, param))
+            i = j;
+    if (failed || (i == def->n_sources && !SLOT(def, sources, i))) {
+        free(e.param);
+        free(e.unit);
+        free(e.price_year);
+        free(e.grade);
+        free(e.source);
+        return NS_ENOMEM;
+    }
+    if (i < def->n_sources) {
+        struct ns_def_source *o = &def->sources[i];
+        free(o->param);
+        free(o->unit);
+        free(o->price_year);
+        free(o->grade);
+        free(o->source);
+    } else {
+        def->n_sources++;
+    }
+    def->sources[i] = e;
+    return NS_OK;
+}
+
+enum ns_status
+ns_def_add_perspective(struct ns_model_def *def, const char *name,
+                       const char *const *payers, size_t n_payers,
+                       struct ns_origin at)
+{
+    bool failed = false;
+    struct ns_def_perspective e = {dup_or_null(name, &failed), NULL, 0, at};
+    if (n_payers) {
+        e.payers = calloc(n_payers, sizeof *e.payers);
+        failed |= e.payers == NULL;
+        for (size_t i = 0; e.payers && i < n_payers; i++) {
+            e.payers[i] = dup_or_null(payers[i], &failed);
+            e.n_payers = i + 1;
+        }
+    }
+    size_t i = def->n_perspectives;
+    for (size_t j = 0; j < def->n_perspectives; j++)
+        if (same(def->perspectives[j].name, name))
+            i = j;
+    if (failed || (i == def->n_perspectives && !SLOT(def, perspectives, i))) {
+        free_perspective(&e);
+        return NS_ENOMEM;
+    }
+    if (i < def->n_perspectives)
+        free_perspective(&def->perspectives[i]);
+    else
+        def->n_perspectives++;
+    def->perspectives[i] = e;
+    return NS_OK;
 }

@@ -106,6 +106,22 @@ struct ns_def_comparator {
     struct ns_origin at;
 };
 
+struct ns_def_source {   /* where a parameter's number comes from */
+    char *param;
+    char *unit;          /* e.g. "GBP per week" */
+    char *price_year;    /* e.g. "2015/16", or "-" */
+    char *grade;         /* A, B, C or U (unconfirmed: an assumption) */
+    char *source;        /* citation */
+    struct ns_origin at;
+};
+
+struct ns_def_perspective { /* a named set of payers */
+    char *name;
+    char **payers;
+    size_t n_payers;
+    struct ns_origin at;
+};
+
 #define NS_DEF_ARRAY(type, field) \
     type *field;                  \
     size_t n_##field, cap_##field
@@ -128,6 +144,8 @@ struct ns_model_def {
     double row_sum_tolerance;
     char *cost_outcome, *health_outcome; /* NULL: none */
     struct ns_origin cost_outcome_at, health_outcome_at;
+    char *place_outcome;              /* treatment place-years, or NULL */
+    struct ns_origin place_outcome_at;
 
     NS_DEF_ARRAY(struct ns_def_entity, states);
     NS_DEF_ARRAY(struct ns_def_entity, strategies);
@@ -141,6 +159,8 @@ struct ns_model_def {
     NS_DEF_ARRAY(struct ns_def_table, tables);
     NS_DEF_ARRAY(struct ns_def_outcome, outcomes);
     NS_DEF_ARRAY(struct ns_def_comparator, comparators);
+    NS_DEF_ARRAY(struct ns_def_source, sources);
+    NS_DEF_ARRAY(struct ns_def_perspective, perspectives);
 };
 
 /* Sets the defaults of every [model] setting that has one: life-table
@@ -191,6 +211,14 @@ enum ns_status ns_def_add_comparator(struct ns_model_def *def,
                                      const char *strategy,
                                      const char *comparator,
                                      struct ns_origin at);
+enum ns_status ns_def_add_source(struct ns_model_def *def, const char *param,
+                                 const char *unit, const char *price_year,
+                                 const char *grade, const char *source,
+                                 struct ns_origin at);
+enum ns_status ns_def_add_perspective(struct ns_model_def *def,
+                                      const char *name,
+                                      const char *const *payers,
+                                      size_t n_payers, struct ns_origin at);
 /* Replaces a string field of the definition (name, cost_outcome...) with
  * a copy of value (NULL allowed). */
 enum ns_status ns_def_set_string(char **field, const char *value);

@@ -387,6 +387,10 @@ run_strategy(struct run *run)
     set_time(run, 0, 0);
     if (eval_params(run, 0) != NS_OK || start_cohort(run) != NS_OK)
         return NS_EMODEL;
+    if (r->n_params)
+        memcpy(&r->param_values[run->k * r->n_params],
+               &run->ws->vars[NS_VAR_COUNT],
+               r->n_params * sizeof *r->param_values);
     for (size_t t = 0;; t++) {
         run->when = "time point";
         run->when_n = t;

@@ -30,6 +30,26 @@ struct ns_stream_info {
     size_t outcome;    /* index into ns_model.outcomes */
     char **tags;       /* owned; free tags such as "payer:nhs" */
     size_t n_tags;
+    long payer;        /* index into ns_model.payers from a "payer:NAME"
+                          tag, or -1 */
+    bool is_intervention; /* tagged "intervention": the cost of the
+                             intervention itself, not a saving */
+};
+
+/* A parameter as defined (shared definition) with its provenance. */
+struct ns_param_info {
+    char *name;          /* owned */
+    char *text;          /* owned; the shared definition's expression */
+    struct ns_origin at; /* where the shared definition is */
+    char *unit, *price_year, *grade, *source; /* owned; NULL without a
+                                                 sources entry */
+    struct ns_origin source_at;
+    bool is_overridden;  /* some strategy overrides it */
+};
+
+struct ns_perspective_info {
+    char *name;          /* owned, e.g. "public_sector" */
+    bool *has_payer;     /* owned; [n_payers] */
 };
 
 struct ns_outcome_info {
@@ -60,8 +80,17 @@ struct ns_model {
     size_t n_streams;
     struct ns_outcome_info *outcomes;
     size_t n_outcomes;
+    struct ns_param_info *params; /* [n_params] in definition order */
+    size_t n_params;
+    char **payers;             /* owned; every payer named by a stream tag,
+                                  in order of first appearance */
+    size_t n_payers;
+    struct ns_perspective_info *perspectives;
+    size_t n_perspectives;
     long cost_outcome;         /* index of the outcome ICERs put on top, or -1 */
     long health_outcome;       /* index of the outcome below the line, or -1 */
+    long place_outcome;        /* index of the outcome counting treatment
+                                  place-years (undiscounted), or -1 */
 
     struct ns_model_priv *priv;
 };

@@ -20,6 +20,9 @@ ns_results_alloc(const struct ns_model *model)
     r->n_states = model->n_states;
     r->n_streams = model->n_streams;
     r->n_outcomes = model->n_outcomes;
+    r->n_params = model->n_params;
+    r->param_values =
+        calloc(r->n_strategies * r->n_params + 1, sizeof *r->param_values);
     size_t kp = r->n_strategies * r->n_points;
     r->trace = calloc(kp * r->n_states + 1, sizeof *r->trace);
     r->values = calloc(kp * r->n_streams + 1, sizeof *r->values);
@@ -31,7 +34,7 @@ ns_results_alloc(const struct ns_model *model)
         calloc(r->n_strategies * r->n_outcomes + 1, sizeof *r->outcome_total);
     r->outcome_total_disc = calloc(r->n_strategies * r->n_outcomes + 1,
                                    sizeof *r->outcome_total_disc);
-    if (!r->trace || !r->values || !r->values_disc || !r->total ||
+    if (!r->param_values || !r->trace || !r->values || !r->values_disc || !r->total ||
         !r->total_disc || !r->outcome_total || !r->outcome_total_disc) {
         ns_results_free(r);
         return NULL;
@@ -44,6 +47,7 @@ ns_results_free(struct ns_results *r)
 {
     if (!r)
         return;
+    free(r->param_values);
     free(r->trace);
     free(r->values);
     free(r->values_disc);

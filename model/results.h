@@ -24,6 +24,8 @@ struct ns_results {
     double *total_disc;  /* [k * n_streams + j] sum over t of values_disc */
     double *outcome_total;      /* [k * n_outcomes + o]: streams summed by outcome */
     double *outcome_total_disc; /* same, discounted */
+    size_t n_params;
+    double *param_values;       /* [k * n_params + p] value at time 0 */
 };
 
 /* Allocates results sized for a model. NULL if memory runs out. Reuse it

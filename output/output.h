@@ -40,4 +40,35 @@ enum ns_status ns_xlsx_write_results(const char *path,
                                      const struct ns_run_info *info,
                                      char *err, size_t err_size);
 
+/* The population versions write what the single-model versions write, for
+ * the pooled results (so trace.csv, values.csv, summary.csv and
+ * incremental.csv keep their columns), plus the cost-benefit files and
+ * sheets driven by the ledger (model/ledger.h), one row per strategy that
+ * has a comparator, per subgroup and for the pooled population (subgroup
+ * "all"), and per perspective (the model's, plus "all_payers"):
+ *   net_savings.csv: strategy, comparator, subgroup, perspective,
+ *     discounted, treatment_cost, savings, net_savings,
+ *     benefit_cost_ratio, payback_year, net_savings_per_place_year
+ *   payers.csv: strategy, comparator, subgroup, discounted, payer, savings
+ *   net_savings_by_year.csv: strategy, comparator, subgroup, perspective,
+ *     discounted, year, net_savings, cumulative_net_savings
+ *   outcomes.csv: strategy, comparator, subgroup, outcome, total,
+ *     comparator_total, difference (undiscounted; natural units)
+ * payback_year is the year (1, 2, ...) in which cumulative discounted net
+ * savings first turn positive, empty when they do not within the horizon.
+ * The workbook adds, for commissioners: Summary (headline per strategy and
+ * a chart), Who pays, who saves (per payer, with a chart), Year by year
+ * (cumulative net savings chart), Outcomes (natural units), a Trace sheet
+ * per strategy (with a chart), Inputs (every parameter: value, unit, price
+ * year, source, grade, file and line; grade U flagged as an assumption)
+ * and About. */
+struct ns_population;
+enum ns_status ns_csv_write_population(const char *dir,
+                                       const struct ns_population *pop,
+                                       char *err, size_t err_size);
+enum ns_status ns_xlsx_write_population(const char *path,
+                                        const struct ns_population *pop,
+                                        const struct ns_run_info *info,
+                                        char *err, size_t err_size);
+
 #endif

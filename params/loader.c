@@ -95,7 +95,7 @@ static const char *const model_keys[] = {
     "name",           "cycle_length",    "n_cycles",     "horizon",
     "start_age",      "counting",        "weights",      "count_time_zero",
     "discount_origin", "row_sum_tolerance", "comparator", "cost_outcome",
-    "health_outcome",
+    "health_outcome", "place_outcome",
 };
 #define N_MODEL_KEYS (sizeof model_keys / sizeof model_keys[0])
 
@@ -250,6 +250,9 @@ model_key(struct loader *ld, const struct ns_ini_entry *e)
     } else if (strcmp(k, "health_outcome") == 0) {
         check(ld, ns_def_set_string(&def->health_outcome, e->value));
         def->health_outcome_at = at;
+    } else if (strcmp(k, "place_outcome") == 0) {
+        check(ld, ns_def_set_string(&def->place_outcome, e->value));
+        def->place_outcome_at = at;
     } else {
         char h[96];
         FAIL(ld, e->line, "unknown key %s in [model]%s", k,
@@ -405,7 +408,77 @@ table_key(struct loader *ld, struct pending_tables *pt,
         ld->out_of_mem = true;
 }
 
+/* Splits s in place at each sep into at most max trimmed fields. */
+static size_t
+split_trimmed(char *s, char sep, char **fields, size_t max)
+{
+    size_t n = 0;
+    while (n < max) {
+        char *next = n + 1 < max ? strchr(s, sep) : NULL;
+        if (next)
+            *next++ = '\0';
+        while (isspace((unsigned char)*s))
+            s++;
+        for (char *t = s + strlen(s); t > s && isspace((unsigned char)t[-1]);)
+            *--t = '\0';
+        fields[n++] = s;
+        if (!next)
+            break;
+        s = next;
+    }
+    return n;
+}
+
+static void
+source_key(struct loader *ld, const struct ns_ini_entry *e)
+{
+    char *copy = strdup(e->value);
+    if (!copy) {
+        ld->out_of_mem = true;
+        return;
+    }
+    char *f[4];
+    size_t n = split_trimmed(copy, '|', f, 4);
+    if (n < 4 || !*f[0] || !*f[1] || !*f[2] || !*f[3])
+        FAIL(ld, e->line,
+             "[sources] key %s must be 'unit | price year (or -) | grade | "
+             "source', got '%s'",
+             e->key, e->value);
+    else
+        check(ld, ns_def_add_source(&ld->params->def, e->key, f[0], f[1],
+                                    f[2], f[3],
+                                    (struct ns_origin){ld->file, e->line}));
+    free(copy);
+}
+
+static void
+perspective_key(struct loader *ld, const struct ns_ini_entry *e)
+{
+    char *copy = strdup(e->value);
+    if (!copy) {
+        ld->out_of_mem = true;
+        return;
+    }
+    char *f[64];
+    size_t n = split_trimmed(copy, ',', f, 64);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (*f[i])
+            f[kept++] = f[i];
+    if (kept == 0)
+        FAIL(ld, e->line,
+             "[perspectives] key %s must list payers separated by commas, "
+             "got '%s'",
+             e->key, e->value);
+    else
+        check(ld, ns_def_add_perspective(
+                      &ld->params->def, e->key, (const char *const *)f, kept,
+                      (struct ns_origin){ld->file, e->line}));
+    free(copy);
+}
+
 static const char *const section_names[] = {
+    "sources",      "perspectives",
     "model",        "discount",    "states",      "strategies",
     "comparators",  "time_in_state", "initial",   "parameters",
     "transitions",  "stream.NAME", "table.NAME",  "initial.STRATEGY",
@@ -429,7 +502,8 @@ known_section(const char *s)
 {
     static const char *const plain[] = {
         "model", "discount", "states", "strategies", "comparators",
-        "time_in_state", "initial", "parameters", "transitions"};
+        "time_in_state", "initial", "parameters", "transitions", "sources",
+        "perspectives"};
     static const char *const prefixed[] = {"stream", "table", "initial",
                                            "parameters", "transitions"};
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
@@ -491,6 +565,10 @@ apply_entry(struct loader *ld, struct pending_tables *pt,
         else
             FAIL(ld, e->line,
                  "[%s] key '%s' must be 'from -> to' naming two states", s, k);
+    } else if (strcmp(s, "sources") == 0) {
+        source_key(ld, e);
+    } else if (strcmp(s, "perspectives") == 0) {
+        perspective_key(ld, e);
     } else if ((rest = suffix_of(s, "stream"))) {
         stream_key(ld, e, rest);
     } else if ((rest = suffix_of(s, "table"))) {

@@ -1,0 +1,98 @@
+/* netsave: net savings by payer and perspective (see ledger.h). */
+#include "model/ledger.h"
+
+#include <math.h>
+
+/* Whether stream j is a cost borne within the perspective. */
+static bool
+counts(const struct ns_model *m, size_t j, long perspective)
+{
+    const struct ns_stream_info *s = &m->streams[j];
+    if ((long)s->outcome != m->cost_outcome)
+        return false;
+    if (perspective == NS_ALL_PAYERS)
+        return true;
+    return s->payer >= 0 &&
+           m->perspectives[perspective].has_payer[s->payer];
+}
+
+/* Net saving of stream j at point t: minus the change in cost, where the
+ * intervention's extra cost counts against it in the same way. */
+static double
+saving_at(const struct ns_results *r, size_t k, size_t c, size_t t, size_t j,
+          bool discounted)
+{
+    return ns_results_value(r, c, t, j, discounted) -
+           ns_results_value(r, k, t, j, discounted);
+}
+
+void
+ns_ledger_compute(const struct ns_model *m, const struct ns_results *r,
+                  size_t k, long perspective, bool discounted,
+                  struct ns_ledger *out, double *by_payer)
+{
+    *out = (struct ns_ledger){false, 0, NAN, NAN, NAN, NAN, NAN};
+    for (size_t p = 0; by_payer && p < m->n_payers; p++)
+        by_payer[p] = NAN;
+    long c = m->comparator[k];
+    if (c < 0 || m->cost_outcome < 0)
+        return;
+    size_t cmp = (size_t)c;
+    out->valid = true;
+    out->comparator = cmp;
+    out->treatment_cost = out->savings = 0.0;
+    for (size_t p = 0; by_payer && p < m->n_payers; p++)
+        by_payer[p] = 0.0;
+    double cumulative = 0.0;
+    for (size_t t = 0; t < r->n_points; t++) {
+        for (size_t j = 0; j < m->n_streams; j++) {
+            if (!counts(m, j, perspective))
+                continue;
+            double s = saving_at(r, k, cmp, t, j, discounted);
+            if (m->streams[j].is_intervention)
+                out->treatment_cost -= s;
+            else
+                out->savings += s;
+            if (by_payer && m->streams[j].payer >= 0)
+                by_payer[m->streams[j].payer] += s;
+            cumulative += s;
+        }
+        if (isnan(out->payback_years) && cumulative > 0.0)
+            out->payback_years = (double)t * m->cycle_length_years;
+    }
+    out->net_savings = out->savings - out->treatment_cost;
+    if (out->treatment_cost > 0.0)
+        out->benefit_cost_ratio = out->savings / out->treatment_cost;
+}
+
+size_t
+ns_ledger_n_years(const struct ns_model *m)
+{
+    double years = (double)m->n_cycles * m->cycle_length_years;
+    /* A horizon of 4.999999 years from rounding is still 5 years. */
+    size_t n = (size_t)ceil(years - 1e-9);
+    return n ? n : 1;
+}
+
+void
+ns_ledger_by_year(const struct ns_model *m, const struct ns_results *r,
+                  size_t k, long perspective, bool discounted, double *net)
+{
+    size_t n_years = ns_ledger_n_years(m);
+    for (size_t y = 0; y < n_years; y++)
+        net[y] = NAN;
+    long c = m->comparator[k];
+    if (c < 0 || m->cost_outcome < 0)
+        return;
+    for (size_t y = 0; y < n_years; y++)
+        net[y] = 0.0;
+    for (size_t t = 0; t < r->n_points; t++) {
+        double years = (double)t * m->cycle_length_years;
+        size_t y = t == 0 ? 0 : (size_t)ceil(years - 1e-9) - 1;
+        if (y >= n_years)
+            y = n_years - 1;
+        for (size_t j = 0; j < m->n_streams; j++)
+            if (counts(m, j, perspective))
+                net[y] += saving_at(r, k, (size_t)c, t, j, discounted);
+    }
+}

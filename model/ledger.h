@@ -1,0 +1,61 @@
+/* netsave: who pays and who saves, from the tags on value streams.
+ *
+ * Cost streams (streams of the model's cost outcome) carry a payer tag
+ * ("payer:police") and the cost of the intervention itself carries the
+ * tag "intervention". Against its comparator, a strategy's
+ *   treatment cost = the increase in intervention streams,
+ *   savings        = the decrease in every other cost stream,
+ *   net savings    = savings - treatment cost,
+ *   benefit-cost ratio = savings / treatment cost (savings per GBP 1 of
+ *                        extra treatment spend),
+ * each counted over the payers of a perspective (a named set of payers)
+ * or over every payer. Cost streams without a payer tag count only in the
+ * all-payers view. Nothing here knows what a payer is: any model can use
+ * it by tagging its streams. */
+#ifndef NS_MODEL_LEDGER_H
+#define NS_MODEL_LEDGER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model/model.h"
+#include "model/results.h"
+
+/* All payers, tagged or not: pass as the perspective. */
+#define NS_ALL_PAYERS (-1L)
+
+struct ns_ledger {
+    bool valid;            /* the strategy has a comparator and the model a
+                              cost outcome; otherwise the rest is NaN */
+    size_t comparator;
+    double treatment_cost; /* extra intervention cost */
+    double savings;        /* fall in all other costs */
+    double net_savings;    /* savings - treatment_cost */
+    double benefit_cost_ratio; /* savings / treatment_cost; NaN when the
+                                  treatment cost is not above 0 */
+    double payback_years;  /* time (years from the start) of the first time
+                              point at which cumulative net savings are
+                              above 0; NaN when they never are */
+};
+
+/* Net savings of strategy k against its comparator, over the payers of
+ * perspective (an index into model->perspectives, or NS_ALL_PAYERS),
+ * discounted or not. by_payer, when not NULL, receives the savings borne
+ * by each payer ([model->n_payers]; the intervention's extra cost counts
+ * as a negative saving of whoever pays it). */
+void ns_ledger_compute(const struct ns_model *model,
+                       const struct ns_results *results, size_t k,
+                       long perspective, bool discounted,
+                       struct ns_ledger *out, double *by_payer);
+
+/* Number of years (whole or part) the model's horizon covers. */
+size_t ns_ledger_n_years(const struct ns_model *model);
+
+/* Net savings of strategy k by year of the horizon ([ns_ledger_n_years]):
+ * values counted at time point t belong to year ceil(t * cycle length),
+ * point 0 to year 1. */
+void ns_ledger_by_year(const struct ns_model *model,
+                       const struct ns_results *results, size_t k,
+                       long perspective, bool discounted, double *net);
+
+#endif

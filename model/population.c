@@ -1,0 +1,184 @@
+/* netsave: subgroups, run one by one and pooled by weight. */
+#include "model/population.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/engine.h"
+
+static bool
+same_names(const struct ns_named *a, const struct ns_named *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(a[i].name, b[i].name) != 0)
+            return false;
+    return true;
+}
+
+/* Whether model b has the structure of model a. */
+static bool
+same_structure(const struct ns_model *a, const struct ns_model *b)
+{
+    if (a->n_states != b->n_states || a->n_strategies != b->n_strategies ||
+        a->n_streams != b->n_streams || a->n_outcomes != b->n_outcomes ||
+        a->n_cycles != b->n_cycles || a->n_params != b->n_params)
+        return false;
+    if (!same_names(a->states, b->states, a->n_states) ||
+        !same_names(a->strategies, b->strategies, a->n_strategies))
+        return false;
+    for (size_t j = 0; j < a->n_streams; j++)
+        if (strcmp(a->streams[j].name, b->streams[j].name) != 0)
+            return false;
+    return true;
+}
+
+void
+ns_population_free(struct ns_population *pop)
+{
+    if (!pop)
+        return;
+    for (size_t g = 0; g < pop->n_groups; g++) {
+        if (pop->names)
+            free(pop->names[g]);
+        if (pop->models)
+            ns_model_free(pop->models[g]);
+        if (pop->results)
+            ns_results_free(pop->results[g]);
+    }
+    free(pop->names);
+    free(pop->weights);
+    free(pop->models);
+    free(pop->results);
+    ns_results_free(pop->pooled);
+    free(pop);
+}
+
+enum ns_status
+ns_population_alloc(struct ns_model **models, const char *const *names,
+                    const double *weights, size_t n,
+                    struct ns_population **out, struct ns_diags *diags)
+{
+    *out = NULL;
+    struct ns_population *pop = calloc(1, sizeof *pop);
+    if (pop) {
+        pop->names = calloc(n, sizeof *pop->names);
+        pop->weights = calloc(n, sizeof *pop->weights);
+        pop->models = calloc(n, sizeof *pop->models);
+        pop->results = calloc(n, sizeof *pop->results);
+    }
+    if (!pop || !pop->names || !pop->weights || !pop->models ||
+        !pop->results) {
+        for (size_t g = 0; g < n; g++)
+            ns_model_free(models[g]);
+        ns_population_free(pop);
+        return NS_ENOMEM;
+    }
+    pop->n_groups = n;
+    enum ns_status st = NS_OK;
+    for (size_t g = 0; g < n; g++) {
+        pop->models[g] = models[g];
+        pop->weights[g] = weights[g];
+        pop->names[g] = strdup(names[g]);
+        pop->results[g] = ns_results_alloc(models[g]);
+        if (!pop->names[g] || !pop->results[g])
+            st = NS_ENOMEM;
+        else if (!same_structure(models[0], models[g])) {
+            ns_diags_addf(diags, NULL, 0,
+                          "subgroup %s changes the model's structure "
+                          "(states, strategies, streams, outcomes or "
+                          "cycles); a subgroup may only change values",
+                          names[g]);
+            st = NS_EPARAM;
+        }
+    }
+    if (st == NS_OK) {
+        pop->pooled = ns_results_alloc(models[0]);
+        if (!pop->pooled)
+            st = NS_ENOMEM;
+    }
+    if (st != NS_OK) {
+        ns_population_free(pop);
+        return st;
+    }
+    *out = pop;
+    return NS_OK;
+}
+
+static void
+add_scaled(double *to, const double *from, size_t n, double w)
+{
+    for (size_t i = 0; i < n; i++)
+        to[i] += w * from[i];
+}
+
+void
+ns_results_accumulate(struct ns_results *to, const struct ns_results *from,
+                      double w)
+{
+    size_t kp = to->n_strategies * to->n_points;
+    size_t ks = to->n_strategies * to->n_streams;
+    size_t ko = to->n_strategies * to->n_outcomes;
+    add_scaled(to->trace, from->trace, kp * to->n_states, w);
+    add_scaled(to->values, from->values, kp * to->n_streams, w);
+    add_scaled(to->values_disc, from->values_disc, kp * to->n_streams, w);
+    add_scaled(to->total, from->total, ks, w);
+    add_scaled(to->total_disc, from->total_disc, ks, w);
+    add_scaled(to->outcome_total, from->outcome_total, ko, w);
+    add_scaled(to->outcome_total_disc, from->outcome_total_disc, ko, w);
+    add_scaled(to->param_values, from->param_values,
+               to->n_strategies * to->n_params, w);
+}
+
+static void
+zero_results(struct ns_results *r)
+{
+    size_t kp = r->n_strategies * r->n_points;
+    size_t ks = r->n_strategies * r->n_streams;
+    size_t ko = r->n_strategies * r->n_outcomes;
+    memset(r->trace, 0, kp * r->n_states * sizeof *r->trace);
+    memset(r->values, 0, kp * r->n_streams * sizeof *r->values);
+    memset(r->values_disc, 0, kp * r->n_streams * sizeof *r->values_disc);
+    memset(r->total, 0, ks * sizeof *r->total);
+    memset(r->total_disc, 0, ks * sizeof *r->total_disc);
+    memset(r->outcome_total, 0, ko * sizeof *r->outcome_total);
+    memset(r->outcome_total_disc, 0, ko * sizeof *r->outcome_total_disc);
+    memset(r->param_values, 0,
+           r->n_strategies * r->n_params * sizeof *r->param_values);
+}
+
+enum ns_status
+ns_population_run(struct ns_population *pop, struct ns_diags *diags)
+{
+    enum ns_status status = NS_OK;
+    zero_results(pop->pooled);
+    for (size_t g = 0; g < pop->n_groups; g++) {
+        struct ns_workspace *ws = ns_workspace_alloc(pop->models[g]);
+        if (!ws)
+            return NS_ENOMEM;
+        size_t before = diags->count;
+        enum ns_status st =
+            ns_model_run(pop->models[g], ws, pop->results[g], diags);
+        ns_workspace_free(ws);
+        if (st != NS_OK) {
+            status = st;
+            /* Name the subgroup, since every subgroup shares the lines. */
+            for (size_t i = before; pop->n_groups > 1 && i < diags->count;
+                 i++) {
+                struct ns_diag *d = &diags->items[i];
+                size_t n = strlen(d->text) + strlen(pop->names[g]) + 16;
+                char *text = malloc(n);
+                if (text) {
+                    snprintf(text, n, "%s, subgroup %s", d->text,
+                             pop->names[g]);
+                    free(d->text);
+                    d->text = text;
+                }
+            }
+            continue;
+        }
+        ns_results_accumulate(pop->pooled, pop->results[g], pop->weights[g]);
+    }
+    return status;
+}

@@ -1,0 +1,50 @@
+/* netsave: a population of weighted subgroups, run and pooled.
+ *
+ * A subgroup is the same model (same states, strategies and streams) with
+ * its own parameters, for example heroin users with and without crack.
+ * Each subgroup is compiled and run on its own; the pooled result is the
+ * weighted sum of the subgroups' results (trace, values and totals are
+ * all linear in the cohort), with weights that sum to 1. A model without
+ * subgroups is a population of one subgroup, "all", of weight 1, whose
+ * pooled results are its own. */
+#ifndef NS_MODEL_POPULATION_H
+#define NS_MODEL_POPULATION_H
+
+#include <stddef.h>
+
+#include "model/diag.h"
+#include "model/model.h"
+#include "model/netsave.h"
+#include "model/results.h"
+
+struct ns_population {
+    size_t n_groups;
+    char **names;                 /* owned; [n_groups] */
+    double *weights;              /* [n_groups], summing to 1 */
+    struct ns_model **models;     /* owned; [n_groups] */
+    struct ns_results **results;  /* owned; [n_groups] */
+    struct ns_results *pooled;    /* owned; the weighted sum */
+};
+
+/* Takes ownership of models[0..n) (all compiled; freed on failure too) and
+ * copies names and weights. Checks the subgroups share one structure
+ * (states, strategies, streams, outcomes, cycles). Returns NS_OK with
+ * *out set, NS_EPARAM with a diagnostic, or NS_ENOMEM. */
+enum ns_status ns_population_alloc(struct ns_model **models,
+                                   const char *const *names,
+                                   const double *weights, size_t n,
+                                   struct ns_population **out,
+                                   struct ns_diags *diags);
+void ns_population_free(struct ns_population *pop);
+
+/* Runs every subgroup and pools. Returns NS_OK, NS_EMODEL with
+ * diagnostics (each naming its subgroup when there are several), or
+ * NS_ENOMEM. */
+enum ns_status ns_population_run(struct ns_population *pop,
+                                 struct ns_diags *diags);
+
+/* Adds weight * from into to (same model structure). */
+void ns_results_accumulate(struct ns_results *to,
+                           const struct ns_results *from, double weight);
+
+#endif

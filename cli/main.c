@@ -136,12 +136,15 @@ parse_options(int argc, char **argv, struct options *o)
     return 0;
 }
 
-/* Loads every file (or the built-in model) and the --set overrides. */
+/* Loads every file (or the built-in model) and the --set overrides.
+ * Returns the loading status; *complete says whether every required
+ * setting is there, so compiling can find the remaining problems too. */
 static enum ns_status
 load_model(const struct options *o, struct ns_params *params,
-           struct ns_diags *diags)
+           struct ns_diags *diags, bool *complete)
 {
     enum ns_status status = NS_OK;
+    *complete = false;
     if (o->n_files == 0)
         status = ns_params_load_text(params, ns_default_model_name,
                                      ns_default_model_text,
@@ -156,9 +159,11 @@ load_model(const struct options *o, struct ns_params *params,
         if (st != NS_OK)
             status = st;
     }
-    if (status == NS_OK)
-        status = ns_params_finish(params, diags);
-    return status;
+    if (status == NS_ENOMEM)
+        return status;
+    enum ns_status st = ns_params_finish(params, diags);
+    *complete = st == NS_OK;
+    return status == NS_OK ? st : status;
 }
 
 static void
@@ -292,9 +297,20 @@ run_command(const struct options *o, int argc, char **argv)
         rc = EXIT_FAILURE_RUN;
         goto done;
     }
-    enum ns_status st = load_model(o, params, &diags);
-    if (st == NS_OK)
-        st = ns_model_compile(&params->def, &model, &diags);
+    bool complete;
+    enum ns_status st = load_model(o, params, &diags, &complete);
+    /* Compile even after loading problems, so that one run lists them
+     * all; only a model missing required settings would make noise. */
+    if (st == NS_OK || (st == NS_EPARAM && complete)) {
+        enum ns_status cst =
+            ns_model_compile(&params->def, &model, &diags);
+        if (st == NS_OK || cst == NS_ENOMEM)
+            st = cst;
+        if (st != NS_OK) {
+            ns_model_free(model);
+            model = NULL;
+        }
+    }
     if (st == NS_OK) {
         results = ns_results_alloc(model);
         ws = ns_workspace_alloc(model);

@@ -239,15 +239,17 @@ compile_settings(struct compiler *c)
     m->counting = d->counting;
     m->discount_origin = d->discount_origin;
     m->row_sum_tolerance = d->row_sum_tolerance;
-    if (!(d->cycle_length_years > 0.0))
+    /* A setting the loader rejected was reported there already. */
+    if (!(d->cycle_length_years > 0.0) && !d->settings_rejected)
         ERROR_AT(c, d->cycle_length_at,
                  "the cycle length must be a number of years above 0");
-    if (d->n_cycles < 1)
+    if (d->n_cycles < 1 && !d->settings_rejected)
         ERROR_AT(c, d->n_cycles_at, "the number of cycles must be at least 1");
+    struct ns_origin whole = {d->name_at.file, 0};
     if (d->n_states == 0)
-        ERROR_AT(c, d->name_at, "the model defines no states");
+        ERROR_AT(c, whole, "the model defines no states");
     if (d->n_strategies == 0)
-        ERROR_AT(c, d->name_at, "the model defines no strategies");
+        ERROR_AT(c, whole, "the model defines no strategies");
 }
 
 /* Counting weights over time points 0..T, with the time-0 rule applied. */
@@ -675,7 +677,9 @@ compile_params(struct compiler *c)
             const struct ns_def_expr *e = &d->params[i];
             if ((pass == 0) != (e->strategy == NULL))
                 continue;
-            long k = lookup_strategy(c, e->strategy, e->at, "parameter");
+            char ctx[160];
+            snprintf(ctx, sizeof ctx, "parameter %s", e->name);
+            long k = lookup_strategy(c, e->strategy, e->at, ctx);
             if (k == -1)
                 continue;
             long pi = find_param(p, e->name);
@@ -813,6 +817,57 @@ expression_deps(struct compiler *c)
     }
 }
 
+/* Marks parameter pi of strategy k, and what it reads, as needed. */
+static void
+mark_need(struct ns_model_priv *p, size_t k, size_t pi, unsigned need)
+{
+    size_t P = p->n_params;
+    if ((p->param_need[k * P + pi] & need) == need)
+        return;
+    p->param_need[k * P + pi] |= need;
+    const struct ns_expr *e = p->exprs[p->param_def[k * P + pi]].expr;
+    for (size_t i = 0; e && i < ns_expr_n_variables(e); i++) {
+        long v = ns_expr_variable(e, i);
+        if (v >= NS_VAR_COUNT)
+            mark_need(p, k, (size_t)v - NS_VAR_COUNT, need);
+    }
+}
+
+static void
+mark_expr_need(struct ns_model_priv *p, size_t k, size_t x, unsigned need)
+{
+    const struct ns_expr *e = p->exprs[x].expr;
+    for (size_t i = 0; e && i < ns_expr_n_variables(e); i++) {
+        long v = ns_expr_variable(e, i);
+        if (v >= NS_VAR_COUNT)
+            mark_need(p, k, (size_t)v - NS_VAR_COUNT, need);
+    }
+}
+
+static void
+compute_needs(struct compiler *c)
+{
+    struct ns_model_priv *p = c->p;
+    size_t K = c->m->n_strategies, S = c->m->n_states, J = c->m->n_streams;
+    p->param_need = alloc_array(c, K * p->n_params, sizeof *p->param_need);
+    if (!p->param_need)
+        return;
+    for (size_t k = 0; k < K; k++) {
+        for (size_t s = 0; s < S; s++) {
+            const struct ns_row *row = &p->rows[k * S + s];
+            for (size_t i = 0; i < row->n; i++)
+                mark_expr_need(p, k, row->entries[i].def, NS_NEED_TRANS);
+            if (p->initial_def[k * S + s] >= 0)
+                mark_expr_need(p, k, (size_t)p->initial_def[k * S + s],
+                               NS_NEED_INIT);
+            for (size_t j = 0; j < J; j++)
+                mark_expr_need(p, k, p->value_def[j * S + s], NS_NEED_VALUE);
+        }
+        for (size_t i = 0; i < p->n_tvalues; i++)
+            mark_expr_need(p, k, p->tvalues[i].def, NS_NEED_TRANS);
+    }
+}
+
 /* ---- transitions ---- */
 
 static void
@@ -867,37 +922,44 @@ compile_transitions(struct compiler *c)
                 return;
         }
     }
-    for (size_t k = 0; k < K; k++) {
-        for (size_t s = 0; s < S; s++) {
+    bool *reported = alloc_array(c, p->n_exprs, sizeof *reported);
+    if (!reported)
+        return;
+    for (size_t s = 0; s < S; s++) {
+        size_t empty = 0;
+        for (size_t k = 0; k < K; k++)
+            empty += p->rows[k * S + s].n == 0;
+        for (size_t k = 0; k < K; k++) {
             struct ns_row *row = &p->rows[k * S + s];
             row->complement = -1;
-            struct ns_origin first = c->m->states[s].name
-                                         ? d->states[s].at
-                                         : (struct ns_origin){0};
-            if (row->n == 0) {
-                ERROR_AT(c, first,
-                         "state %s has no transitions%s%s; an absorbing state "
-                         "needs %s -> %s = 1",
-                         c->m->states[s].name, K > 1 ? " in strategy " : "",
-                         K > 1 ? c->m->strategies[k].name : "",
+            /* One message for a state no strategy gives transitions. */
+            if (row->n == 0 && (empty < K || k == 0))
+                ERROR_AT(c, d->states[s].at,
+                         "state %s has no transitions%s%s; an absorbing "
+                         "state needs %s -> %s = 1",
+                         c->m->states[s].name,
+                         empty < K ? " in strategy " : "",
+                         empty < K ? c->m->strategies[k].name : "",
                          c->m->states[s].name, c->m->states[s].name);
-                continue;
-            }
             for (size_t i = 0; i < row->n; i++) {
-                const struct ns_compiled_expr *e = &p->exprs[row->entries[i].def];
+                size_t x = row->entries[i].def;
+                const struct ns_compiled_expr *e = &p->exprs[x];
                 if (!e->is_complement)
                     continue;
-                if (row->complement >= 0) {
+                if (row->complement < 0) {
+                    row->complement = (long)i;
+                    continue;
+                }
+                if (!reported[x])
                     ERROR_AT(c, e->at,
                              "%s: a second complement (%s) from state %s; a "
                              "row may have only one",
                              e->what, NS_COMPLEMENT, c->m->states[s].name);
-                    continue;
-                }
-                row->complement = (long)i;
+                reported[x] = true;
             }
         }
     }
+    free(reported);
 }
 
 static void
@@ -917,11 +979,13 @@ compile_initial(struct compiler *c)
             const struct ns_def_expr *e = &d->initial[i];
             if ((pass == 0) != (e->strategy == NULL))
                 continue;
-            long k = lookup_strategy(c, e->strategy, e->at, "initial state");
+            char ctx[160];
+            snprintf(ctx, sizeof ctx, "initial state %s", e->name);
+            any = true;
+            long k = lookup_strategy(c, e->strategy, e->at, ctx);
             long s = lookup_state(c, e->name, e->at, "initial state");
             if (k == -1 || s < 0)
                 continue;
-            any = true;
             const char *what =
                 describe(c, e->strategy, "initial value of %s", e->name);
             size_t x = add_expr(c, e->text, e->at, what, false);
@@ -931,7 +995,7 @@ compile_initial(struct compiler *c)
         }
     }
     if (!any && S > 0)
-        ERROR_AT(c, d->name_at,
+        ERROR_AT(c, ((struct ns_origin){d->name_at.file, 0}),
                  "the model gives no initial state: say where the cohort "
                  "starts");
 }
@@ -1041,14 +1105,28 @@ compile_transition_values(struct compiler *c)
     }
 }
 
+/* Reports expression x if it reads state_time for an untracked state. */
+static void
+flag_state_time(struct compiler *c, size_t k, size_t s, size_t x,
+                bool *flagged)
+{
+    struct ns_model_priv *p = c->p;
+    if (flagged[x] || !(p->expr_dep[k * p->n_exprs + x] & NS_DEP_STATE_TIME))
+        return;
+    flagged[x] = true;
+    ERROR_AT(c, p->exprs[x].at,
+             "%s depends on state_time, but time in state %s is not "
+             "tracked; add %s = N (cycles to track) to [time_in_state]",
+             p->exprs[x].what, c->m->states[s].name, c->m->states[s].name);
+}
+
 /* state_time only means something where time in state is tracked. */
 static void
 check_state_time(struct compiler *c)
 {
     struct ns_model_priv *p = c->p;
     size_t K = c->m->n_strategies, S = c->m->n_states, J = c->m->n_streams;
-    size_t E = p->n_exprs;
-    bool *flagged = alloc_array(c, E, sizeof *flagged);
+    bool *flagged = alloc_array(c, p->n_exprs, sizeof *flagged);
     if (!flagged)
         return;
     for (size_t k = 0; k < K; k++) {
@@ -1056,25 +1134,17 @@ check_state_time(struct compiler *c)
             if (p->n_slots[s] > 1)
                 continue;
             const struct ns_row *row = &p->rows[k * S + s];
-            for (size_t i = 0; i <= row->n + J; i++) {
-                size_t x = i < row->n ? row->entries[i].def
-                           : i - row->n < J ? p->value_def[(i - row->n) * S + s]
-                                            : SIZE_MAX;
-                if (x == SIZE_MAX || flagged[x] ||
-                    !(p->expr_dep[k * E + x] & NS_DEP_STATE_TIME))
-                    continue;
-                flagged[x] = true;
-                ERROR_AT(c, p->exprs[x].at,
-                         "%s depends on state_time, but time in state %s is "
-                         "not tracked; declare how many cycles to track for "
-                         "it",
-                         p->exprs[x].what, c->m->states[s].name);
-            }
+            for (size_t i = 0; i < row->n; i++)
+                flag_state_time(c, k, s, row->entries[i].def, flagged);
+            for (size_t j = 0; j < J; j++)
+                flag_state_time(c, k, s, p->value_def[j * S + s], flagged);
+            for (size_t i = 0; i < p->n_tvalues; i++)
+                if (p->tvalues[i].from == s)
+                    flag_state_time(c, k, s, p->tvalues[i].def, flagged);
         }
     }
     free(flagged);
 }
-
 
 /* ---- provenance, payers and perspectives ---- */
 
@@ -1283,6 +1353,8 @@ ns_model_compile(const struct ns_model_def *def, struct ns_model **out,
         expression_deps(&c);
     if (!c.out_of_mem && !c.failed)
         check_state_time(&c);
+    if (!c.out_of_mem && !c.failed)
+        compute_needs(&c);
     if (c.out_of_mem || c.failed) {
         ns_model_free(m);
         return c.out_of_mem ? NS_ENOMEM : NS_EPARAM;
@@ -1309,6 +1381,7 @@ free_priv(struct ns_model_priv *p, size_t n_rows)
     free(p->param_names);
     free(p->param_def);
     free(p->param_dep);
+    free(p->param_need);
     free(p->order);
     for (size_t i = 0; i < p->n_exprs; i++)
         ns_expr_free(p->exprs[i].expr);

@@ -32,6 +32,15 @@ enum {
     NS_DEP_STATE_TIME = 2u /* reads state_time */
 };
 
+/* Where a parameter is needed: parameters are computed only where
+ * something reads them, so p = 0.1 / cycle, read only by transitions
+ * (cycles 1..T), is never computed at time point 0. */
+enum {
+    NS_NEED_INIT = 1u,  /* by an initial value (at the start) */
+    NS_NEED_VALUE = 2u, /* by a state value (at time points) */
+    NS_NEED_TRANS = 4u  /* by a transition or transition value (cycles) */
+};
+
 struct ns_compiled_expr {
     struct ns_expr *expr;  /* NULL: the complement of a row */
     struct ns_origin at;
@@ -60,6 +69,7 @@ struct ns_model_priv {
     char **param_names;              /* [n_params] */
     size_t *param_def;               /* [k * n_params + p] into exprs */
     unsigned *param_dep;             /* [k * n_params + p] */
+    unsigned *param_need;            /* [k * n_params + p] NS_NEED_* */
     size_t *order;                   /* [k * n_params + i] evaluation order */
 
     struct ns_compiled_expr *exprs;  /* every expression, owning programs */

@@ -128,7 +128,8 @@ struct ns_def_perspective { /* a named set of payers */
 
 struct ns_model_def {
     char *name;
-    struct ns_origin name_at;
+    struct ns_origin name_at;         /* file 0 of the first file when the
+                                         name is not given */
     double cycle_length_years;
     struct ns_origin cycle_length_at; /* line 0 and file NULL: not given */
     size_t n_cycles;
@@ -144,6 +145,8 @@ struct ns_model_def {
     double row_sum_tolerance;
     char *cost_outcome, *health_outcome; /* NULL: none */
     struct ns_origin cost_outcome_at, health_outcome_at;
+    bool settings_rejected;           /* a loader rejected a setting and
+                                         said so: compile stays quiet */
     char *place_outcome;              /* treatment place-years, or NULL */
     struct ns_origin place_outcome_at;
 

@@ -85,6 +85,16 @@ struct run {
     size_t when_n;
 };
 
+/* "cycle 3", "time point 7" or "at the start", for messages. */
+static void
+describe_when(const struct run *run, char *buf, size_t n)
+{
+    if (run->when[0] == '\0')
+        snprintf(buf, n, "at the start");
+    else
+        snprintf(buf, n, "%s %zu", run->when, run->when_n);
+}
+
 /* Evaluates expression x, reporting a fault with strategy and time. */
 static enum ns_status
 eval(struct run *run, size_t x, double *out)
@@ -94,22 +104,29 @@ eval(struct run *run, size_t x, double *out)
     if (ns_expr_eval(e->expr, run->ws->vars, run->p->tables, out, &fault) ==
         NS_OK)
         return NS_OK;
+    char where[64];
+    describe_when(run, where, sizeof where);
     ns_diags_add_at(run->diags, e->at, "%s: %s at column %zu, in strategy %s, "
-                    "%s %zu",
+                    "%s",
                     e->what, fault.detail, fault.column,
-                    run->m->strategies[run->k].name, run->when, run->when_n);
+                    run->m->strategies[run->k].name, where);
     return NS_EMODEL;
 }
 
-/* Recomputes the parameters whose dependency flags meet mask. */
+/* Recomputes the parameters whose dependency flags meet dep_mask and that
+ * are needed where need says. With dep_mask 0 (the start): every constant
+ * parameter, and the time-dependent ones initial values need. */
 static enum ns_status
-eval_params(struct run *run, unsigned mask)
+eval_params(struct run *run, unsigned dep_mask, unsigned need)
 {
     const struct ns_model_priv *p = run->p;
     size_t P = p->n_params, base = run->k * P;
     for (size_t i = 0; i < P; i++) {
         size_t q = p->order[base + i];
-        if (mask && !(p->param_dep[base + q] & mask))
+        unsigned dep = p->param_dep[base + q];
+        bool needed = p->param_need[base + q] & need;
+        if (dep_mask == 0 ? (dep != 0 && !needed)
+                          : (!(dep & dep_mask) || !needed))
             continue;
         enum ns_status st = eval(run, p->param_def[base + q],
                                  &run->ws->vars[NS_VAR_COUNT + q]);
@@ -130,12 +147,13 @@ set_time(struct run *run, size_t cycle, size_t point)
     v[NS_VAR_STATE_TIME] = 0.0;
 }
 
-/* Makes the state-time-dependent parameters current for tunnel slot q. */
+/* Makes the state-time-dependent parameters needed where need says
+ * current for tunnel slot q. */
 static enum ns_status
-enter_slot(struct run *run, size_t q)
+enter_slot(struct run *run, size_t q, unsigned need)
 {
     run->ws->vars[NS_VAR_STATE_TIME] = (double)q;
-    return eval_params(run, NS_DEP_STATE_TIME);
+    return eval_params(run, NS_DEP_STATE_TIME, need);
 }
 
 static unsigned
@@ -203,7 +221,8 @@ count_point(struct run *run, size_t t)
             double v = 0.0;
             for (size_t q = 0; q < p->n_slots[s]; q++) {
                 if (q == 0 || per_slot) {
-                    if (per_slot && enter_slot(run, q) != NS_OK)
+                    if (per_slot &&
+                        enter_slot(run, q, NS_NEED_VALUE) != NS_OK)
                         return NS_EMODEL;
                     if (eval(run, x, &v) != NS_OK)
                         return NS_EMODEL;
@@ -319,7 +338,7 @@ step(struct run *run, size_t t)
         size_t n_slots = p->n_slots[s];
         for (size_t q = 0; q < n_slots; q++) {
             if (q == 0 || per_slot) {
-                if (per_slot && enter_slot(run, q) != NS_OK)
+                if (per_slot && enter_slot(run, q, NS_NEED_TRANS) != NS_OK)
                     return NS_EMODEL;
                 if (row_probabilities(run, s, row) != NS_OK)
                     return NS_EMODEL;
@@ -382,20 +401,25 @@ run_strategy(struct run *run)
     size_t J = run->m->n_streams, T = run->m->n_cycles;
     memset(&r->values[run->k * r->n_points * J], 0,
            r->n_points * J * sizeof *r->values);
-    run->when = "cycle";
+    run->when = "";
     run->when_n = 0;
     set_time(run, 0, 0);
-    if (eval_params(run, 0) != NS_OK || start_cohort(run) != NS_OK)
+    if (eval_params(run, 0, NS_NEED_INIT) != NS_OK ||
+        start_cohort(run) != NS_OK)
         return NS_EMODEL;
-    if (r->n_params)
-        memcpy(&r->param_values[run->k * r->n_params],
-               &run->ws->vars[NS_VAR_COUNT],
-               r->n_params * sizeof *r->param_values);
+    /* Values at the start; those that vary over time, or are not
+     * computed at the start, have no single value to show. */
+    for (size_t q = 0; q < r->n_params; q++) {
+        size_t i = run->k * r->n_params + q;
+        r->param_values[i] = run->p->param_dep[i] == 0
+                                 ? run->ws->vars[NS_VAR_COUNT + q]
+                                 : (double)NAN;
+    }
     for (size_t t = 0;; t++) {
         run->when = "time point";
         run->when_n = t;
         set_time(run, t, t);
-        if (eval_params(run, NS_DEP_TIME) != NS_OK)
+        if (eval_params(run, NS_DEP_TIME, NS_NEED_VALUE) != NS_OK)
             return NS_EMODEL;
         if (count_point(run, t) != NS_OK)
             return NS_EMODEL;
@@ -404,7 +428,7 @@ run_strategy(struct run *run)
         run->when = "cycle";
         run->when_n = t + 1;
         set_time(run, t + 1, t);
-        if (eval_params(run, NS_DEP_TIME) != NS_OK)
+        if (eval_params(run, NS_DEP_TIME, NS_NEED_TRANS) != NS_OK)
             return NS_EMODEL;
         if (step(run, t) != NS_OK)
             return NS_EMODEL;

@@ -25,7 +25,9 @@ struct ns_results {
     double *outcome_total;      /* [k * n_outcomes + o]: streams summed by outcome */
     double *outcome_total_disc; /* same, discounted */
     size_t n_params;
-    double *param_values;       /* [k * n_params + p] value at time 0 */
+    double *param_values;       /* [k * n_params + p] value of a constant
+                                   parameter; NaN for one that varies with
+                                   time or time in state */
 };
 
 /* Allocates results sized for a model. NULL if memory runs out. Reuse it

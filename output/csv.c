@@ -1,7 +1,12 @@
 /* netsave: results as CSV files for analysts' scripts.
  *
  * Four tidy files, one observation per row, each written atomically:
- * trace.csv, values.csv, summary.csv and incremental.csv. Their column
+ * trace.csv, values.csv, summary.csv and incremental.csv. A population
+ * adds four cost-benefit files from the ledger (model/ledger.h):
+ * net_savings.csv, payers.csv, net_savings_by_year.csv and outcomes.csv,
+ * with rows per subgroup (when there are several) and for the pooled
+ * population ("all"); totals are for the cohort as [initial] defines it,
+ * as in summary.csv, not divided per client. Their column
  * names and order are a contract with users' R and Python code
  * (docs/outputs.md): add columns at the end, never rename or reorder.
  * Text fields are quoted as RFC 4180 says (only when they hold a comma, a
@@ -19,11 +24,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/ledger.h"
+#include "model/population.h"
 #include "output/atomic.h"
+#include "output/headline.h"
 
 struct csv {
     FILE *fp;
     int err; /* errno of the first write that failed, 0 while all succeed */
+};
+
+/* What a file is written from: one model's results, or a population
+ * (pop set, m and r its first model and pooled results). */
+struct source {
+    const struct ns_model *m;
+    const struct ns_results *r;
+    const struct ns_population *pop;
 };
 
 /* Writes s as it is, unless an earlier write failed. */
@@ -108,8 +124,10 @@ end_row(struct csv *c)
 
 /* trace.csv: the cohort in each state at each time point. */
 static void
-write_trace(struct csv *c, const struct ns_model *m, const struct ns_results *r)
+write_trace(struct csv *c, const struct source *src)
 {
+    const struct ns_model *m = src->m;
+    const struct ns_results *r = src->r;
     put_raw(c, "strategy,cycle,state,occupancy\n");
     for (size_t k = 0; k < r->n_strategies && !c->err; k++)
         for (size_t t = 0; t < r->n_points && !c->err; t++)
@@ -127,9 +145,10 @@ write_trace(struct csv *c, const struct ns_model *m, const struct ns_results *r)
 
 /* values.csv: what each stream counts at each time point. */
 static void
-write_values(struct csv *c, const struct ns_model *m,
-             const struct ns_results *r)
+write_values(struct csv *c, const struct source *src)
 {
+    const struct ns_model *m = src->m;
+    const struct ns_results *r = src->r;
     put_raw(c, "strategy,cycle,stream,undiscounted,discounted\n");
     for (size_t k = 0; k < r->n_strategies && !c->err; k++)
         for (size_t t = 0; t < r->n_points && !c->err; t++)
@@ -150,9 +169,10 @@ write_values(struct csv *c, const struct ns_model *m,
 /* summary.csv: each stream's totals, and their differences from the
  * strategy's comparator (empty when it has none). */
 static void
-write_summary(struct csv *c, const struct ns_model *m,
-              const struct ns_results *r)
+write_summary(struct csv *c, const struct source *src)
 {
+    const struct ns_model *m = src->m;
+    const struct ns_results *r = src->r;
     put_raw(c, "strategy,stream,outcome,total,discounted_total,comparator,"
                "difference,discounted_difference\n");
     for (size_t k = 0; k < r->n_strategies && !c->err; k++) {
@@ -189,9 +209,10 @@ write_summary(struct csv *c, const struct ns_model *m,
  * undiscounted then discounted, for each strategy that has a comparator.
  * Only the header when the model names no cost or no health outcome. */
 static void
-write_incremental(struct csv *c, const struct ns_model *m,
-                  const struct ns_results *r)
+write_incremental(struct csv *c, const struct source *src)
 {
+    const struct ns_model *m = src->m;
+    const struct ns_results *r = src->r;
     put_raw(c, "strategy,comparator,delta_cost,delta_health,icer,dominance,"
                "discounted\n");
     if (m->cost_outcome < 0 || m->health_outcome < 0)
@@ -221,8 +242,218 @@ write_incremental(struct csv *c, const struct ns_model *m,
     }
 }
 
-typedef void write_fn(struct csv *c, const struct ns_model *m,
-                      const struct ns_results *r);
+/* ---- the population's cost-benefit files ---- */
+
+/* Writes a number, or an empty field ("not applicable") for NaN: a ratio
+ * without a denominator, a figure without a comparator. */
+static void
+put_optional(struct csv *c, double v)
+{
+    if (!isnan(v))
+        put_number(c, v);
+}
+
+/* Perspective i of the rows: the model's, then every payer (i equal to
+ * n_perspectives). */
+static long
+perspective_at(const struct ns_model *m, size_t i)
+{
+    return i < m->n_perspectives ? (long)i : NS_ALL_PAYERS;
+}
+
+static const char *
+perspective_name(const struct ns_model *m, size_t i)
+{
+    return i < m->n_perspectives ? m->perspectives[i].name : "all_payers";
+}
+
+/* The columns every cost-benefit row starts with. */
+static void
+put_row_start(struct csv *c, const struct ns_model *m, size_t k,
+              const char *group)
+{
+    put_text(c, m->strategies[k].name);
+    put_sep(c);
+    put_text(c, m->strategies[m->comparator[k]].name);
+    put_sep(c);
+    put_text(c, group);
+    put_sep(c);
+}
+
+/* Scratch for one year per element, or NULL with c->err set. */
+static double *
+alloc_years(struct csv *c, const struct ns_model *m)
+{
+    double *years = calloc(ns_ledger_n_years(m), sizeof *years);
+    if (!years && !c->err)
+        c->err = ENOMEM;
+    return years;
+}
+
+/* net_savings.csv: the ledger of each strategy with a comparator, per
+ * subgroup (then pooled), perspective and basis (undiscounted first). */
+static void
+write_net_savings(struct csv *c, const struct source *src)
+{
+    const struct ns_model *m0 = src->m;
+    const struct ns_population *pop = src->pop;
+    put_raw(c, "strategy,comparator,subgroup,perspective,discounted,"
+               "treatment_cost,savings,net_savings,benefit_cost_ratio,"
+               "payback_year,net_savings_per_place_year\n");
+    if (m0->cost_outcome < 0)
+        return;
+    double *years = alloc_years(c, m0);
+    for (size_t k = 0; years && k < m0->n_strategies && !c->err; k++) {
+        if (m0->comparator[k] < 0)
+            continue;
+        for (size_t g = ns_group_first(pop); g <= pop->n_groups; g++) {
+            const struct ns_model *m = ns_group_model(pop, g);
+            const struct ns_results *r = ns_group_results(pop, g);
+            for (size_t i = 0; i <= m->n_perspectives; i++)
+                for (int disc = 0; disc <= 1; disc++) {
+                    struct ns_headline h;
+                    ns_headline_compute(m, r, k, perspective_at(m, i), disc,
+                                        years, &h);
+                    put_row_start(c, m, k, ns_group_name(pop, g));
+                    put_text(c, perspective_name(m, i));
+                    put_sep(c);
+                    put_raw(c, disc ? "1" : "0");
+                    put_sep(c);
+                    put_number(c, h.ledger.treatment_cost);
+                    put_sep(c);
+                    put_number(c, h.ledger.savings);
+                    put_sep(c);
+                    put_number(c, h.ledger.net_savings);
+                    put_sep(c);
+                    put_optional(c, h.ledger.benefit_cost_ratio);
+                    put_sep(c);
+                    if (h.payback_year > 0)
+                        put_count(c, h.payback_year);
+                    put_sep(c);
+                    put_optional(c, h.per_place_year);
+                    end_row(c);
+                }
+        }
+    }
+    free(years);
+}
+
+/* payers.csv: savings borne by each payer (all payers counted). */
+static void
+write_payers(struct csv *c, const struct source *src)
+{
+    const struct ns_model *m0 = src->m;
+    const struct ns_population *pop = src->pop;
+    put_raw(c, "strategy,comparator,subgroup,discounted,payer,savings\n");
+    if (m0->cost_outcome < 0)
+        return;
+    double *by_payer = calloc(m0->n_payers + 1, sizeof *by_payer);
+    if (!by_payer) {
+        c->err = ENOMEM;
+        return;
+    }
+    for (size_t k = 0; k < m0->n_strategies && !c->err; k++) {
+        if (m0->comparator[k] < 0)
+            continue;
+        for (size_t g = ns_group_first(pop); g <= pop->n_groups; g++) {
+            const struct ns_model *m = ns_group_model(pop, g);
+            const struct ns_results *r = ns_group_results(pop, g);
+            for (int disc = 0; disc <= 1; disc++) {
+                struct ns_ledger led;
+                ns_ledger_compute(m, r, k, NS_ALL_PAYERS, disc, &led,
+                                  by_payer);
+                for (size_t p = 0; p < m->n_payers; p++) {
+                    put_row_start(c, m, k, ns_group_name(pop, g));
+                    put_raw(c, disc ? "1" : "0");
+                    put_sep(c);
+                    put_text(c, m->payers[p]);
+                    put_sep(c);
+                    put_number(c, by_payer[p]);
+                    end_row(c);
+                }
+            }
+        }
+    }
+    free(by_payer);
+}
+
+/* net_savings_by_year.csv: net savings in each year of the horizon and
+ * their running total. */
+static void
+write_net_savings_by_year(struct csv *c, const struct source *src)
+{
+    const struct ns_model *m0 = src->m;
+    const struct ns_population *pop = src->pop;
+    put_raw(c, "strategy,comparator,subgroup,perspective,discounted,year,"
+               "net_savings,cumulative_net_savings\n");
+    if (m0->cost_outcome < 0)
+        return;
+    size_t n_years = ns_ledger_n_years(m0);
+    double *years = alloc_years(c, m0);
+    for (size_t k = 0; years && k < m0->n_strategies && !c->err; k++) {
+        if (m0->comparator[k] < 0)
+            continue;
+        for (size_t g = ns_group_first(pop); g <= pop->n_groups; g++) {
+            const struct ns_model *m = ns_group_model(pop, g);
+            const struct ns_results *r = ns_group_results(pop, g);
+            for (size_t i = 0; i <= m->n_perspectives; i++)
+                for (int disc = 0; disc <= 1; disc++) {
+                    ns_ledger_by_year(m, r, k, perspective_at(m, i), disc,
+                                      years);
+                    double cumulative = 0.0;
+                    for (size_t y = 0; y < n_years; y++) {
+                        cumulative += years[y];
+                        put_row_start(c, m, k, ns_group_name(pop, g));
+                        put_text(c, perspective_name(m, i));
+                        put_sep(c);
+                        put_raw(c, disc ? "1" : "0");
+                        put_sep(c);
+                        put_count(c, y + 1);
+                        put_sep(c);
+                        put_number(c, years[y]);
+                        put_sep(c);
+                        put_number(c, cumulative);
+                        end_row(c);
+                    }
+                }
+        }
+    }
+    free(years);
+}
+
+/* outcomes.csv: every outcome's undiscounted total in its own unit, with
+ * the comparator's and the difference. */
+static void
+write_outcomes(struct csv *c, const struct source *src)
+{
+    const struct ns_model *m0 = src->m;
+    const struct ns_population *pop = src->pop;
+    put_raw(c, "strategy,comparator,subgroup,outcome,total,comparator_total,"
+               "difference\n");
+    for (size_t k = 0; k < m0->n_strategies && !c->err; k++) {
+        if (m0->comparator[k] < 0)
+            continue;
+        size_t kc = (size_t)m0->comparator[k];
+        for (size_t g = ns_group_first(pop); g <= pop->n_groups; g++) {
+            const struct ns_results *r = ns_group_results(pop, g);
+            for (size_t o = 0; o < m0->n_outcomes; o++) {
+                double total = ns_results_outcome(r, k, o, false);
+                double base = ns_results_outcome(r, kc, o, false);
+                put_row_start(c, m0, k, ns_group_name(pop, g));
+                put_text(c, m0->outcomes[o].name);
+                put_sep(c);
+                put_number(c, total);
+                put_sep(c);
+                put_number(c, base);
+                put_sep(c);
+                put_number(c, total - base);
+                end_row(c);
+            }
+        }
+    }
+}
+
+typedef void write_fn(struct csv *c, const struct source *src);
 
 static const struct {
     const char *name;
@@ -234,11 +465,22 @@ static const struct {
     {"incremental.csv", write_incremental},
 };
 
+/* The population's files: the four above for the pooled results, then
+ * these, in this order. */
+static const struct {
+    const char *name;
+    write_fn *write;
+} population_files[] = {
+    {"net_savings.csv", write_net_savings},
+    {"payers.csv", write_payers},
+    {"net_savings_by_year.csv", write_net_savings_by_year},
+    {"outcomes.csv", write_outcomes},
+};
+
 /* Writes one file of dir atomically. */
 static enum ns_status
 write_file(const char *dir, const char *name, write_fn *write,
-           const struct ns_model *m, const struct ns_results *r, char *err,
-           size_t err_size)
+           const struct source *src, char *err, size_t err_size)
 {
     size_t dir_len = strlen(dir);
     bool slash = dir_len > 0 && dir[dir_len - 1] == '/';
@@ -254,7 +496,7 @@ write_file(const char *dir, const char *name, write_fn *write,
     enum ns_status st = ns_atomic_begin(&a, path, 1, err, err_size);
     if (st == NS_OK) {
         struct csv c = {.fp = a.fp, .err = 0};
-        write(&c, m, r);
+        write(&c, src);
         if (c.err) {
             snprintf(err, err_size, "cannot write %s: %s", path,
                      strerror(c.err));
@@ -290,12 +532,33 @@ ns_csv_write_results(const char *dir, const struct ns_model *model,
                  dir);
         return NS_EOUTPUT;
     }
+    const struct source src = {.m = model, .r = results, .pop = NULL};
     for (size_t i = 0; i < sizeof csv_files / sizeof csv_files[0]; i++) {
-        enum ns_status st =
-            write_file(dir, csv_files[i].name, csv_files[i].write, model,
-                       results, err, err_size);
+        enum ns_status st = write_file(dir, csv_files[i].name,
+                                       csv_files[i].write, &src, err, err_size);
         if (st != NS_OK)
             return st;
     }
     return NS_OK;
+}
+
+enum ns_status
+ns_csv_write_population(const char *dir, const struct ns_population *pop,
+                        char *err, size_t err_size)
+{
+    const char *why = ns_population_check(pop);
+    if (why) {
+        snprintf(err, err_size, "cannot write CSV files in %s: %s", dir, why);
+        return NS_EOUTPUT;
+    }
+    enum ns_status st =
+        ns_csv_write_results(dir, pop->models[0], pop->pooled, err, err_size);
+    const struct source src = {
+        .m = pop->models[0], .r = pop->pooled, .pop = pop};
+    for (size_t i = 0;
+         st == NS_OK && i < sizeof population_files / sizeof population_files[0];
+         i++)
+        st = write_file(dir, population_files[i].name,
+                        population_files[i].write, &src, err, err_size);
+    return st;
 }

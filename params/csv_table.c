@@ -192,7 +192,8 @@ ns_csv_table_parse(const char *file, const char *text, size_t len,
                 ns_diags_addf(diags, file, line,
                               "column '%s' must be a number, got '%s'",
                               header[cols[c]], fields[cols[c]]);
-                failed = row_ok = false;
+                failed = true;
+                row_ok = false;
             }
         }
         if (!row_ok)

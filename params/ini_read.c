@@ -27,7 +27,9 @@ struct line_source {
     struct ns_ini *ini;
     struct ns_diags *diags;
     bool failed, out_of_mem;
-    char *section;         /* the current section, for syntax checks */
+    bool bad_line;         /* the current line has a syntax error */
+    bool in_bad_section;   /* after a malformed section header: its keys
+                              would be filed under the previous section */
 };
 
 static char *
@@ -55,6 +57,8 @@ syntax_error(struct line_source *src, const char *fmt, ...)
     va_end(ap);
     ns_diags_addf(src->diags, src->file, src->line, "%s", buf);
     src->failed = true;
+    src->bad_line = true;
+    src->ini->is_partial = true;
 }
 
 static bool remember_section(struct line_source *src, const char *section,
@@ -71,6 +75,8 @@ check_line(struct line_source *src, const char *s, size_t n)
     char shown[80];
     snprintf(shown, sizeof shown, "%.*s", n > 60 ? 60 : (int)n, s);
     if (s[0] == '[') {
+        /* Until a valid header, keys belong to no known section. */
+        src->in_bad_section = true;
         const char *close = memchr(s, ']', n);
         if (!close)
             syntax_error(src, "unclosed section header '%s': expected ']'",
@@ -88,6 +94,8 @@ check_line(struct line_source *src, const char *s, size_t n)
                              shown);
             else if (!remember_section(src, s + 1, (size_t)(close - s - 1)))
                 src->out_of_mem = true;
+            else
+                src->in_bad_section = false;
         }
         return;
     }
@@ -141,9 +149,14 @@ read_line(char *buf, int size, void *stream)
                  body, NS_INI_MAX_LINE);
         ns_diags_addf(src->diags, src->file, src->line, "%s", msg);
         src->failed = true;
+        src->ini->is_partial = true;
         body = 0;
     }
+    src->bad_line = false;
     check_line(src, start + skip, body);
+    /* inih never sees a line we rejected, so it records nothing from it. */
+    if (src->bad_line)
+        body = 0;
     memcpy(buf, start + skip, body);
     buf[body] = '\n';
     buf[body + 1] = '\0';
@@ -195,6 +208,8 @@ on_entry(void *user, const char *section, const char *name, const char *value)
 {
     struct line_source *src = user;
     struct ns_ini *ini = src->ini;
+    if (src->in_bad_section)
+        return 1;
     char *section_copy = copy_n(section, strlen(section));
     if (!section_copy) {
         src->out_of_mem = true;
@@ -255,12 +270,21 @@ ns_ini_parse(const char *file, const char *text, size_t len,
              struct ns_ini *ini, struct ns_diags *diags)
 {
     struct line_source src = {file, text, len, 0, 0, ini, diags,
-                              false, false, NULL};
+                              false, false, false, false};
     const char *nul = memchr(text, '\0', len);
     if (nul) {
-        ns_diags_addf(diags, file, 0,
-                      "not a text file: it contains a NUL byte at offset %zu",
-                      (size_t)(nul - text));
+        int line = 1;
+        const char *line_start = text;
+        for (const char *c = text; c < nul; c++) {
+            if (*c == '\n') {
+                line++;
+                line_start = c + 1;
+            }
+        }
+        ns_diags_addf(diags, file, line,
+                      "not a text file: it contains a NUL byte at column %zu",
+                      (size_t)(nul - line_start) + 1);
+        ini->is_partial = true;
         return NS_EPARAM;
     }
     /* Section headers are recorded by the reader, because headers of
@@ -292,27 +316,27 @@ ns_ini_clear(struct ns_ini *ini)
 }
 
 enum ns_status
-ns_read_file(const char *path, char **text, size_t *len,
-             struct ns_diags *diags)
+ns_read_file(const char *path, char **text, size_t *len, char *why,
+             size_t why_size)
 {
     *text = NULL;
     *len = 0;
     struct stat st;
     if (stat(path, &st) != 0) {
-        ns_diags_addf(diags, path, 0, "cannot open: %s", strerror(errno));
+        snprintf(why, why_size, "cannot open %s: %s", path, strerror(errno));
         return NS_EIO;
     }
     if (S_ISDIR(st.st_mode)) {
-        ns_diags_addf(diags, path, 0, "is a directory, not a file");
+        snprintf(why, why_size, "%s is a directory, not a file", path);
         return NS_EIO;
     }
     if (!S_ISREG(st.st_mode)) {
-        ns_diags_addf(diags, path, 0, "is not a regular file");
+        snprintf(why, why_size, "%s is not a regular file", path);
         return NS_EIO;
     }
     FILE *fp = fopen(path, "rb");
     if (!fp) {
-        ns_diags_addf(diags, path, 0, "cannot open: %s", strerror(errno));
+        snprintf(why, why_size, "cannot open %s: %s", path, strerror(errno));
         return NS_EIO;
     }
     size_t cap = (size_t)st.st_size + 1, n = 0;
@@ -342,7 +366,7 @@ ns_read_file(const char *path, char **text, size_t *len,
     fclose(fp);
     if (bad) {
         free(buf);
-        ns_diags_addf(diags, path, 0, "cannot read: %s", strerror(saved));
+        snprintf(why, why_size, "cannot read %s: %s", path, strerror(saved));
         return NS_EIO;
     }
     buf[n] = '\0';

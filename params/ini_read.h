@@ -8,6 +8,7 @@
 #ifndef NS_PARAMS_INI_READ_H
 #define NS_PARAMS_INI_READ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "model/diag.h"
@@ -26,6 +27,7 @@ struct ns_ini {
     char **sections;  /* owned; every section header seen, even empty ones */
     int *section_lines;
     size_t n_sections;
+    bool is_partial;  /* a line or the file was rejected: parts are missing */
 };
 
 /* Parses text (len bytes) named file in messages. Syntax problems and
@@ -36,9 +38,10 @@ enum ns_status ns_ini_parse(const char *file, const char *text, size_t len,
 void ns_ini_clear(struct ns_ini *ini);
 
 /* Reads a whole file into a NUL-terminated buffer (free it). On failure
- * records "path: reason" and returns NS_EIO (or NS_ENOMEM). A directory, a
- * FIFO or a device is refused. */
+ * writes the reason ("cannot open: No such file or directory", "is a
+ * directory, not a file") into why and returns NS_EIO (or NS_ENOMEM). A
+ * directory, a FIFO or a device is refused. */
 enum ns_status ns_read_file(const char *path, char **text, size_t *len,
-                            struct ns_diags *diags);
+                            char *why, size_t why_size);
 
 #endif

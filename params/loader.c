@@ -112,8 +112,10 @@ parse_number_at(struct loader *ld, const struct ns_ini_entry *e,
     const char *advice = "";
     if (strchr(e->value, ','))
         advice = "; use a dot for decimals and no thousands separators";
-    else if (strchr(e->value, '%'))
+    else if (strchr(e->value, '%') && max <= 1.0)
         advice = "; write percentages as fractions, e.g. 0.035";
+    if (strcmp(e->section, "model") == 0)
+        ld->params->def.settings_rejected = true;
     FAIL(ld, e->line, "[%s] key %s must be %s, got '%s'%s", e->section, e->key,
          expected, e->value, advice);
     return false;
@@ -210,6 +212,7 @@ model_key(struct loader *ld, const struct ns_ini_entry *e)
                      "[model] key n_cycles must be a whole number of "
                      "cycles from 1 to 100000, got '%s'",
                      e->value);
+                def->settings_rejected = true;
             } else {
                 p->horizon_years = cycles ? -1.0 : v;
                 def->n_cycles = cycles ? (size_t)v : 0;
@@ -352,7 +355,8 @@ stream_key(struct loader *ld, const struct ns_ini_entry *e, const char *name)
 
 struct table_spec {
     char *name, *file, *key_column, *value_column;
-    int line;
+    int line;      /* the section's first key */
+    int file_line; /* the file key */
 };
 
 struct pending_tables {
@@ -375,7 +379,7 @@ pending_table(struct loader *ld, struct pending_tables *pt, const char *name,
     }
     pt->items = items;
     struct table_spec *t = &items[pt->n++];
-    *t = (struct table_spec){strdup(name), NULL, NULL, NULL, line};
+    *t = (struct table_spec){strdup(name), NULL, NULL, NULL, line, line};
     if (!t->name)
         ld->out_of_mem = true;
     return t;
@@ -390,8 +394,10 @@ table_key(struct loader *ld, struct pending_tables *pt,
     if (!t)
         return;
     char **field = NULL;
-    if (strcmp(e->key, "file") == 0)
+    if (strcmp(e->key, "file") == 0) {
         field = &t->file;
+        t->file_line = e->line;
+    }
     else if (strcmp(e->key, "key_column") == 0)
         field = &t->key_column;
     else if (strcmp(e->key, "value_column") == 0)
@@ -527,10 +533,12 @@ apply_entry(struct loader *ld, struct pending_tables *pt,
     if (strcmp(s, "model") == 0) {
         model_key(ld, e);
     } else if (strcmp(s, "discount") == 0) {
-        double rate;
-        if (parse_number_at(ld, e, "an annual discount rate from 0 to 1",
-                            0.0, 1.0, &rate))
-            check(ld, ns_def_add_outcome(def, k, rate, at));
+        /* A rejected rate still names an outcome, so that streams using
+         * it are not reported as well. */
+        double rate = NAN;
+        parse_number_at(ld, e, "an annual discount rate from 0 to 1", 0.0,
+                        1.0, &rate);
+        check(ld, ns_def_add_outcome(def, k, rate, at));
     } else if (strcmp(s, "states") == 0) {
         check(ld, ns_def_add_state(def, k, v, at));
     } else if (strcmp(s, "strategies") == 0) {
@@ -538,17 +546,19 @@ apply_entry(struct loader *ld, struct pending_tables *pt,
     } else if (strcmp(s, "comparators") == 0) {
         check(ld, ns_def_add_comparator(def, k, v, at));
     } else if (strcmp(s, "time_in_state") == 0) {
-        double n;
+        /* A rejected count still tracks the state, so that uses of
+         * state_time are not reported as well. */
+        double n = 2.0;
         if (parse_number_at(ld, e, "a whole number of cycles from 2 to 10000",
-                            2.0, 1e4, &n)) {
-            if (floor(n) < n)
-                FAIL(ld, e->line,
-                     "[time_in_state] key %s must be a whole number of "
-                     "cycles from 2 to 10000, got '%s'",
-                     k, v);
-            else
-                check(ld, ns_def_add_tunnel(def, k, (size_t)n, at));
+                            2.0, 1e4, &n) &&
+            floor(n) < n) {
+            FAIL(ld, e->line,
+                 "[time_in_state] key %s must be a whole number of cycles "
+                 "from 2 to 10000, got '%s'",
+                 k, v);
+            n = 2.0;
         }
+        check(ld, ns_def_add_tunnel(def, k, (size_t)n, at));
     } else if (strcmp(s, "initial") == 0 || (rest = suffix_of(s, "initial"))) {
         const char *strategy = strcmp(s, "initial") == 0 ? NULL : rest;
         check(ld, ns_def_add_initial(def, strategy, k, v, at));
@@ -635,7 +645,10 @@ load_tables(struct loader *ld, struct pending_tables *pt)
             ld->out_of_mem = true;
             break;
         }
-        enum ns_status st = ns_read_file(path, &text, &len, ld->diags);
+        char why[256];
+        enum ns_status st = ns_read_file(path, &text, &len, why, sizeof why);
+        if (st == NS_EIO)
+            FAIL(ld, t->file_line, "[table.%s] key file: %s", t->name, why);
         const char *stable = st == NS_OK ? remember_file(ld, path, text, len)
                                          : NULL;
         if (st == NS_OK && !stable)
@@ -653,7 +666,7 @@ load_tables(struct loader *ld, struct pending_tables *pt)
         if (st == NS_ENOMEM)
             ld->out_of_mem = true;
         else if (st != NS_OK)
-            ld->failed = true;
+            ld->failed = ld->params->is_partial = true;
         free(text);
         free(path);
     }
@@ -677,8 +690,11 @@ load_ini(struct loader *ld, const char *text, size_t len)
     }
     if (st != NS_OK)
         ld->failed = true;
+    if (ini.is_partial)
+        ld->params->is_partial = true;
     for (size_t i = 0; i < ini.n_sections; i++) {
         if (!known_section(ini.sections[i])) {
+            ld->params->is_partial = true;
             char h[96];
             FAIL(ld, ini.section_lines[i], "unknown section [%s]%s",
                  ini.sections[i],
@@ -730,6 +746,8 @@ ns_params_load_text(struct ns_params *params, const char *name,
     ld.file = remember_file(&ld, name, text, len);
     if (!ld.file)
         return NS_ENOMEM;
+    if (!params->def.name_at.file)
+        params->def.name_at = (struct ns_origin){ld.file, 0};
     return load_ini(&ld, text, len);
 }
 
@@ -739,9 +757,24 @@ ns_params_load_file(struct ns_params *params, const char *path,
 {
     char *text;
     size_t len;
-    enum ns_status st = ns_read_file(path, &text, &len, diags);
-    if (st == NS_EIO)
+    char why[256];
+    enum ns_status st = ns_read_file(path, &text, &len, why, sizeof why);
+    if (st == NS_EIO) {
+        /* The path leads the message already ("x.ini: cannot open: ..."),
+         * so it is dropped from the reason. */
+        char reason[256];
+        size_t n = strlen(path);
+        if (strncmp(why, path, n) == 0 && why[n] == ' ')
+            snprintf(reason, sizeof reason, "%s", why + n + 1);
+        else if (strncmp(why, "cannot ", 7) == 0 &&
+                 strncmp(why + 12, path, n) == 0)
+            snprintf(reason, sizeof reason, "%.11s%s", why, why + 12 + n);
+        else
+            snprintf(reason, sizeof reason, "%s", why);
+        ns_diags_addf(diags, path, 0, "%s", reason);
+        params->is_partial = true;
         return NS_EPARAM;
+    }
     if (st != NS_OK)
         return st;
     char *dir = strdup(path);
@@ -757,6 +790,109 @@ ns_params_load_file(struct ns_params *params, const char *path,
     free(dir);
     free(text);
     return st;
+}
+
+/* Names of one kind in the definition, for "did you mean". */
+struct name_list {
+    const char *items[512];
+    size_t n;
+};
+
+static void
+add_name(struct name_list *l, const char *name)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->items[i], name) == 0)
+            return;
+    if (l->n < sizeof l->items / sizeof l->items[0])
+        l->items[l->n++] = name;
+}
+
+/* What an assignment to section/key would override, as a kind of thing
+ * and the names that exist; returns false when nothing is to be checked. */
+static bool
+override_target(const struct ns_model_def *d, const char *section,
+                const char *key, const char **kind, const char **name,
+                struct name_list *known)
+{
+    const char *rest;
+    char buf[256];
+    const char *from, *to;
+    *name = key;
+    if (strcmp(section, "parameters") == 0 ||
+        strcmp(section, "sources") == 0) {
+        *kind = "parameter";
+        for (size_t i = 0; i < d->n_params; i++)
+            if (!d->params[i].strategy)
+                add_name(known, d->params[i].name);
+    } else if (strcmp(section, "discount") == 0) {
+        *kind = "outcome";
+        for (size_t i = 0; i < d->n_outcomes; i++)
+            add_name(known, d->outcomes[i].name);
+    } else if (strcmp(section, "initial") == 0 ||
+               suffix_of(section, "initial") ||
+               strcmp(section, "states") == 0 ||
+               strcmp(section, "time_in_state") == 0) {
+        *kind = "state";
+        for (size_t i = 0; i < d->n_states; i++)
+            add_name(known, d->states[i].name);
+    } else if (strcmp(section, "strategies") == 0 ||
+               strcmp(section, "comparators") == 0) {
+        *kind = "strategy";
+        for (size_t i = 0; i < d->n_strategies; i++)
+            add_name(known, d->strategies[i].name);
+    } else if (strcmp(section, "perspectives") == 0) {
+        *kind = "perspective";
+        for (size_t i = 0; i < d->n_perspectives; i++)
+            add_name(known, d->perspectives[i].name);
+    } else if ((rest = suffix_of(section, "stream"))) {
+        *kind = "stream";
+        *name = rest;
+        for (size_t i = 0; i < d->n_streams; i++)
+            add_name(known, d->streams[i].name);
+    } else if ((rest = suffix_of(section, "table"))) {
+        *kind = "table";
+        *name = rest;
+        for (size_t i = 0; i < d->n_tables; i++)
+            add_name(known, d->tables[i].name);
+    } else if ((strcmp(section, "transitions") == 0 ||
+                suffix_of(section, "transitions")) &&
+               split_arrow(key, buf, sizeof buf, &from, &to)) {
+        *kind = "transition";
+        for (size_t i = 0; i < d->n_transitions; i++) {
+            const struct ns_def_transition *t = &d->transitions[i];
+            if (strcmp(t->from, from) == 0 && strcmp(t->to, to) == 0)
+                add_name(known, key);
+        }
+        if (known->n)
+            known->items[0] = key;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* --set only overrides what the files define, so a typo is an error
+ * rather than a silent no-op. Returns true when the target exists. */
+static bool
+check_override(struct loader *ld, int line, const char *section,
+               const char *key)
+{
+    struct name_list known = {.n = 0};
+    const char *kind, *name;
+    if (!override_target(&ld->params->def, section, key, &kind, &name,
+                         &known))
+        return true;
+    for (size_t i = 0; i < known.n; i++)
+        if (strcmp(known.items[i], name) == 0)
+            return true;
+    char h[96];
+    FAIL(ld, line, "[%s] key %s: there is no %s %s to override%s", section,
+         key, kind, name,
+         strcmp(kind, "transition") == 0
+             ? ""
+             : suggestion(h, sizeof h, name, known.items, known.n));
+    return false;
 }
 
 enum ns_status
@@ -799,7 +935,8 @@ ns_params_set(struct ns_params *params, const char *assignment,
             FAIL(&ld, line, "unknown section [%s]%s", section,
                  suggestion(h, sizeof h, section, section_names,
                             N_SECTION_NAMES));
-        } else {
+            params->is_partial = true;
+        } else if (check_override(&ld, line, section, key)) {
             apply_entry(&ld, &pt, &e);
             load_tables(&ld, &pt);
         }
@@ -817,6 +954,8 @@ ns_params_finish(struct ns_params *params, struct ns_diags *diags)
     struct ns_model_def *def = &params->def;
     const char *file = params->n_files ? params->files[0] : NULL;
     bool failed = false;
+    if (params->is_partial)
+        return NS_EPARAM;
     if (!def->cycle_length_at.file) {
         ns_diags_addf(diags, file, 0, "missing key cycle_length in [model]");
         failed = true;

@@ -9,6 +9,7 @@
 #ifndef NS_PARAMS_PARAMS_H
 #define NS_PARAMS_PARAMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "model/def.h"
@@ -27,6 +28,10 @@ struct ns_params {
     unsigned char (*hashes)[32]; /* SHA-256 of each file's bytes */
     size_t n_sets;           /* --set assignments applied so far */
     double horizon_years;    /* [model] horizon when given, else -1 */
+    bool is_partial;         /* a file, a section or a table could not be
+                                read whole: what is missing would only
+                                cause more (misleading) messages, so
+                                ns_params_finish stops there */
 };
 
 /* Creates an empty set of parameters with the model defaults. NULL if
@@ -54,7 +59,10 @@ enum ns_status ns_params_set(struct ns_params *params, const char *assignment,
                              struct ns_diags *diags);
 
 /* Checks what only the whole set of overlays can show: required settings
- * present. Call after the last load/set and before compiling. */
+ * present. Call after the last load/set and before compiling. Returns
+ * NS_EPARAM without further messages when is_partial: a model with entry
+ * problems only (a bad value, an unknown key) can still be compiled to
+ * find the rest; one with a missing part cannot. */
 enum ns_status ns_params_finish(struct ns_params *params,
                                 struct ns_diags *diags);
 

@@ -9,8 +9,10 @@
 #   EXPECT_RC            the exit status, compared exactly
 #   EXPECT_STDERR        optional: a file holding stderr, compared exactly
 #   EXPECT_STDOUT_REGEX  optional: a file of regular expressions, one a line
-#                        (blank lines and lines starting with '#' skipped),
-#                        each of which must match stdout
+#                        (blank lines and lines starting with '#' skipped;
+#                        \n stands for a newline; ^ and $ anchor at the
+#                        start and end of the whole output), each of which
+#                        must match stdout
 #   EXPECT_FILES         optional: a ;-list of paths (relative to the
 #                        scratch folder) that must exist after the run
 #
@@ -75,6 +77,8 @@ if(DEFINED EXPECT_STDOUT_REGEX AND NOT EXPECT_STDOUT_REGEX STREQUAL "")
     if(re STREQUAL "" OR re MATCHES "^#")
       continue()
     endif()
+    # CMake's regular expressions have no escape for a newline; allow \n.
+    string(REPLACE "\\n" "\n" re "${re}")
     if(NOT out MATCHES "${re}")
       string(APPEND failures "stdout does not match: ${re}\n")
     endif()
@@ -106,9 +110,11 @@ if(check_no_output)
 endif()
 
 if(NOT failures STREQUAL "")
-  message(FATAL_ERROR
-          "case ${CASE_DIR}\n"
+  # message() without a mode prints the text as it is (FATAL_ERROR would
+  # rewrap it and collapse blanks, which hides what differs).
+  message("case ${CASE_DIR}\n"
           "command (in ${SCRATCH_DIR}): netsave ${shown_args}\n"
           "${failures}"
           "--- stdout ---\n${out}--- end ---")
+  message(FATAL_ERROR "CLI case failed")
 endif()

@@ -17,7 +17,9 @@
 
 #include "cli/default_model.h"
 #include "model/engine.h"
+#include "model/ledger.h"
 #include "model/model.h"
+#include "model/population.h"
 #include "model/results.h"
 #include "output/output.h"
 #include "params/params.h"
@@ -136,34 +138,32 @@ parse_options(int argc, char **argv, struct options *o)
     return 0;
 }
 
-/* Loads every file (or the built-in model) and the --set overrides.
- * Returns the loading status; *complete says whether every required
- * setting is there, so compiling can find the remaining problems too. */
-static enum ns_status
-load_model(const struct options *o, struct ns_params *params,
-           struct ns_diags *diags, bool *complete)
+/* Net savings per strategy, for models whose streams name payers. */
+static void
+print_net_savings(const struct ns_model *m, const struct ns_results *r)
 {
-    enum ns_status status = NS_OK;
-    *complete = false;
-    if (o->n_files == 0)
-        status = ns_params_load_text(params, ns_default_model_name,
-                                     ns_default_model_text,
-                                     ns_default_model_len, NULL, diags);
-    for (size_t i = 0; i < o->n_files && status != NS_ENOMEM; i++) {
-        enum ns_status st = ns_params_load_file(params, o->files[i], diags);
-        if (st != NS_OK)
-            status = st;
+    if (m->n_payers == 0 || m->cost_outcome < 0)
+        return;
+    long view = m->n_perspectives ? 0 : NS_ALL_PAYERS;
+    printf("\nNet savings per client, discounted, perspective: %s\n",
+           view == NS_ALL_PAYERS ? "all payers" : m->perspectives[0].name);
+    printf("%-28s %16s %16s %16s %12s  %s\n", "strategy", "treatment cost",
+           "savings", "net savings", "per GBP 1", "payback");
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        struct ns_ledger l;
+        ns_ledger_compute(m, r, k, view, true, &l, NULL);
+        if (!l.valid)
+            continue;
+        printf("%-28.28s %16.2f %16.2f %16.2f %12.2f  ",
+               m->strategies[k].label, l.treatment_cost, l.savings,
+               l.net_savings, l.benefit_cost_ratio);
+        if (isnan(l.payback_years))
+            printf("not within %g years\n",
+                   (double)m->n_cycles * m->cycle_length_years);
+        else
+            printf("year %.0f\n", ceil(l.payback_years) > 0
+                                      ? ceil(l.payback_years) : 1.0);
     }
-    for (size_t i = 0; i < o->n_sets && status != NS_ENOMEM; i++) {
-        enum ns_status st = ns_params_set(params, o->sets[i], diags);
-        if (st != NS_OK)
-            status = st;
-    }
-    if (status == NS_ENOMEM)
-        return status;
-    enum ns_status st = ns_params_finish(params, diags);
-    *complete = st == NS_OK;
-    return status == NS_OK ? st : status;
 }
 
 static void
@@ -198,6 +198,7 @@ print_summary(const struct ns_model *m, const struct ns_results *r)
         }
         printf("\n");
     }
+    print_net_savings(m, r);
 }
 
 /* Creates dir if it does not exist (one level). */
@@ -239,9 +240,10 @@ join_args(int argc, char **argv)
 
 static int
 write_outputs(const struct options *o, const struct ns_params *params,
-              const struct ns_model *m, const struct ns_results *r, int argc,
-              char **argv)
+              const struct ns_population *pop, int argc, char **argv)
 {
+    const struct ns_model *m = pop->models[0];
+    const struct ns_results *r = pop->pooled;
     char err[512];
     if (o->csv_dir) {
         if (!ensure_dir(o->csv_dir))
@@ -288,35 +290,19 @@ static int
 run_command(const struct options *o, int argc, char **argv)
 {
     struct ns_diags diags = {0};
-    struct ns_params *params = ns_params_alloc();
-    struct ns_model *model = NULL;
-    struct ns_results *results = NULL;
-    struct ns_workspace *ws = NULL;
+    struct ns_params *params = NULL;
+    struct ns_population *pop = NULL;
+    struct ns_model_source src = {o->files,
+                                  o->n_files,
+                                  ns_default_model_name,
+                                  ns_default_model_text,
+                                  ns_default_model_len,
+                                  o->sets,
+                                  o->n_sets};
     int rc = EXIT_BAD_INPUT;
-    if (!params) {
-        rc = EXIT_FAILURE_RUN;
-        goto done;
-    }
-    bool complete;
-    enum ns_status st = load_model(o, params, &diags, &complete);
-    /* Compile even after loading problems, so that one run lists them
-     * all; only a model missing required settings would make noise. */
-    if (st == NS_OK || (st == NS_EPARAM && complete)) {
-        enum ns_status cst =
-            ns_model_compile(&params->def, &model, &diags);
-        if (st == NS_OK || cst == NS_ENOMEM)
-            st = cst;
-        if (st != NS_OK) {
-            ns_model_free(model);
-            model = NULL;
-        }
-    }
-    if (st == NS_OK) {
-        results = ns_results_alloc(model);
-        ws = ns_workspace_alloc(model);
-        st = results && ws ? ns_model_run(model, ws, results, &diags)
-                           : NS_ENOMEM;
-    }
+    enum ns_status st = ns_params_build(&src, &params, &pop, &diags);
+    if (st == NS_OK)
+        st = ns_population_run(pop, &diags);
     if (st == NS_ENOMEM) {
         fprintf(stderr, "netsave: out of memory\n");
         rc = EXIT_FAILURE_RUN;
@@ -327,19 +313,21 @@ run_command(const struct options *o, int argc, char **argv)
         print_diags(&diags);
         goto done;
     }
+    const struct ns_model *model = pop->models[0];
     if (strcmp(o->command, "check") == 0) {
-        printf("%s: valid (%zu states, %zu strategies, %zu cycles)\n",
+        printf("%s: valid (%zu states, %zu strategies, %zu cycles",
                model->name, model->n_states, model->n_strategies,
                model->n_cycles);
+        if (pop->n_groups > 1)
+            printf(", %zu subgroups", pop->n_groups);
+        printf(")\n");
         rc = EXIT_OK;
         goto done;
     }
-    print_summary(model, results);
-    rc = write_outputs(o, params, model, results, argc, argv);
+    print_summary(model, pop->pooled);
+    rc = write_outputs(o, params, pop, argc, argv);
 done:
-    ns_workspace_free(ws);
-    ns_results_free(results);
-    ns_model_free(model);
+    ns_population_free(pop);
     ns_params_free(params);
     ns_diags_clear(&diags);
     return rc;

@@ -31,7 +31,10 @@
 
 #include <xlsxwriter.h>
 
+#include "model/ledger.h"
+#include "model/population.h"
 #include "output/atomic.h"
+#include "output/headline.h"
 
 /* Column widths in Excel's character units, clamped to keep long labels
  * from pushing numbers off screen. */
@@ -55,6 +58,18 @@ struct book {
     lxw_format *occupancy; /* trace cells */
     lxw_format *wrap;      /* long text on the About sheet */
     lxw_error error;       /* first failure; later calls then do nothing */
+
+    /* For a population only (ns_xlsx_write_population); model and results
+     * above are then its first model and pooled results. */
+    const struct ns_population *pop;
+    long headline;           /* perspective of the headline figures */
+    double *years;           /* scratch, [ns_ledger_n_years(model)] */
+    lxw_format *title;       /* a sheet's first line */
+    lxw_format *heading;     /* bold, wrapped: long column headings */
+    lxw_format *pounds;      /* money for people: whole pounds */
+    lxw_format *ratio;       /* savings per GBP 1 */
+    lxw_format *share;       /* a subgroup's share of clients */
+    lxw_format *assumption;  /* Inputs rows graded U */
 };
 
 /* Records the first failure, so a sequence of writes can be checked once
@@ -667,6 +682,66 @@ check_grid(const struct ns_model *m, const struct ns_results *r)
     return NULL;
 }
 
+/* Fills a workbook: the sheets of one model, or of a population. */
+typedef void fill_fn(struct book *b, const struct ns_run_info *info);
+
+/* Writes the workbook at path atomically with fill, from b's model and
+ * results (b->wb is set here). See ns_xlsx_write_results for the rest. */
+static enum ns_status
+write_book(const char *path, struct book *b, fill_fn *fill,
+           const struct ns_run_info *info, char *err, size_t err_size)
+{
+    struct ns_atomic a;
+    enum ns_status st = ns_atomic_begin(&a, path, 0, err, err_size);
+    if (st != NS_OK)
+        return st;
+
+    /* libxlsxwriter's scratch files go beside the destination too: the
+     * destination's folder is known to be writable, /tmp may be small. */
+    char *dir = folder_of(a.tmp_path);
+    if (!dir) {
+        ns_atomic_abort(&a);
+        snprintf(err, err_size, "cannot write %s: %s", path, strerror(ENOMEM));
+        return NS_EOUTPUT;
+    }
+
+    lxw_workbook_options options = {
+        .constant_memory = LXW_FALSE, .tmpdir = dir, .use_zip64 = LXW_FALSE};
+    b->wb = workbook_new_opt(a.tmp_path, &options);
+    if (!b->wb) {
+        b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
+    } else {
+        add_formats(b);
+        set_properties(b, info);
+        fill(b, info);
+        if (b->error)
+            /* Free without writing: a partial workbook is of no use, and
+             * workbook_close() would spend time zipping it. */
+            lxw_workbook_free(b->wb);
+        else
+            b->error = workbook_close(b->wb);
+    }
+    free(dir);
+    if (b->error) {
+        snprintf(err, err_size, "cannot write %s: %s", path,
+                 lxw_strerror(b->error));
+        ns_atomic_abort(&a);
+        return NS_EOUTPUT;
+    }
+    return ns_atomic_commit(&a, err, err_size);
+}
+
+/* The single-model workbook's sheets. */
+static void
+fill_results(struct book *b, const struct ns_run_info *info)
+{
+    write_summary(b);
+    write_values(b);
+    for (size_t k = 0; k < b->results->n_strategies; k++)
+        write_trace(b, k);
+    write_about(b, info);
+}
+
 enum ns_status
 ns_xlsx_write_results(const char *path, const struct ns_model *model,
                       const struct ns_results *results,
@@ -687,48 +762,6 @@ ns_xlsx_write_results(const char *path, const struct ns_model *model,
         snprintf(err, err_size, "cannot write %s: %s", path, too_big);
         return NS_EOUTPUT;
     }
-
-    struct ns_atomic a;
-    enum ns_status st = ns_atomic_begin(&a, path, 0, err, err_size);
-    if (st != NS_OK)
-        return st;
-
-    /* libxlsxwriter's scratch files go beside the destination too: the
-     * destination's folder is known to be writable, /tmp may be small. */
-    char *dir = folder_of(a.tmp_path);
-    if (!dir) {
-        ns_atomic_abort(&a);
-        snprintf(err, err_size, "cannot write %s: %s", path, strerror(ENOMEM));
-        return NS_EOUTPUT;
-    }
-
-    lxw_workbook_options options = {
-        .constant_memory = LXW_FALSE, .tmpdir = dir, .use_zip64 = LXW_FALSE};
     struct book b = {.model = model, .results = results};
-    b.wb = workbook_new_opt(a.tmp_path, &options);
-    if (!b.wb) {
-        b.error = LXW_ERROR_MEMORY_MALLOC_FAILED;
-    } else {
-        add_formats(&b);
-        set_properties(&b, info);
-        write_summary(&b);
-        write_values(&b);
-        for (size_t k = 0; k < results->n_strategies; k++)
-            write_trace(&b, k);
-        write_about(&b, info);
-        if (b.error)
-            /* Free without writing: a partial workbook is of no use, and
-             * workbook_close() would spend time zipping it. */
-            lxw_workbook_free(b.wb);
-        else
-            b.error = workbook_close(b.wb);
-    }
-    free(dir);
-    if (b.error) {
-        snprintf(err, err_size, "cannot write %s: %s", path,
-                 lxw_strerror(b.error));
-        ns_atomic_abort(&a);
-        return NS_EOUTPUT;
-    }
-    return ns_atomic_commit(&a, err, err_size);
+    return write_book(path, &b, fill_results, info, err, err_size);
 }

@@ -483,7 +483,94 @@ perspective_key(struct loader *ld, const struct ns_ini_entry *e)
     free(copy);
 }
 
+/* The subgroup called name, created if new; NULL if memory runs out. */
+static struct ns_subgroup *
+subgroup_named(struct loader *ld, const char *name, struct ns_origin at)
+{
+    struct ns_params *p = ld->params;
+    for (size_t g = 0; g < p->n_subgroups; g++)
+        if (strcmp(p->subgroups[g].name, name) == 0)
+            return &p->subgroups[g];
+    struct ns_subgroup *sg =
+        realloc(p->subgroups, (p->n_subgroups + 1) * sizeof *sg);
+    if (!sg) {
+        ld->out_of_mem = true;
+        return NULL;
+    }
+    p->subgroups = sg;
+    sg = &p->subgroups[p->n_subgroups];
+    *sg = (struct ns_subgroup){strdup(name), 0.0, at, false, NULL, 0};
+    if (!sg->name) {
+        ld->out_of_mem = true;
+        return NULL;
+    }
+    p->n_subgroups++;
+    return sg;
+}
+
+static void
+subgroup_weight(struct loader *ld, const struct ns_ini_entry *e)
+{
+    struct ns_origin at = {ld->file, e->line};
+    double w = NAN;
+    parse_number_at(ld, e, "a share of the population above 0 and at most 1",
+                    1e-12, 1.0, &w);
+    struct ns_subgroup *sg = subgroup_named(ld, e->key, at);
+    if (!sg)
+        return;
+    sg->weight = w;
+    sg->has_weight = true;
+    sg->at = at;
+}
+
+/* Records "SECTION.KEY = value" for a subgroup, replacing the same key. */
+static void
+subgroup_entry(struct loader *ld, const char *name,
+               const struct ns_ini_entry *e)
+{
+    struct ns_origin at = {ld->file, e->line};
+    const char *dot = strrchr(e->key, '.');
+    if (!dot || dot == e->key || !dot[1]) {
+        FAIL(ld, e->line,
+             "[subgroup.%s] key '%s' must be SECTION.KEY, e.g. "
+             "parameters.p_relapse",
+             name, e->key);
+        return;
+    }
+    struct ns_subgroup *sg = subgroup_named(ld, name, at);
+    if (!sg)
+        return;
+    char *section = strndup(e->key, (size_t)(dot - e->key));
+    char *key = strdup(dot + 1), *value = strdup(e->value);
+    struct ns_subgroup_entry *slot = NULL;
+    for (size_t i = 0; section && key && i < sg->n_entries; i++)
+        if (strcmp(sg->entries[i].section, section) == 0 &&
+            strcmp(sg->entries[i].key, key) == 0)
+            slot = &sg->entries[i];
+    if (section && key && value && !slot) {
+        struct ns_subgroup_entry *items =
+            realloc(sg->entries, (sg->n_entries + 1) * sizeof *items);
+        if (items) {
+            sg->entries = items;
+            slot = &items[sg->n_entries++];
+            *slot = (struct ns_subgroup_entry){NULL, NULL, NULL, at};
+        }
+    }
+    if (!slot || !section || !key || !value) {
+        free(section);
+        free(key);
+        free(value);
+        ld->out_of_mem = true;
+        return;
+    }
+    free(slot->section);
+    free(slot->key);
+    free(slot->value);
+    *slot = (struct ns_subgroup_entry){section, key, value, at};
+}
+
 static const char *const section_names[] = {
+    "subgroups", "subgroup.NAME",
     "sources",      "perspectives",
     "model",        "discount",    "states",      "strategies",
     "comparators",  "time_in_state", "initial",   "parameters",
@@ -509,9 +596,10 @@ known_section(const char *s)
     static const char *const plain[] = {
         "model", "discount", "states", "strategies", "comparators",
         "time_in_state", "initial", "parameters", "transitions", "sources",
-        "perspectives"};
+        "perspectives", "subgroups"};
     static const char *const prefixed[] = {"stream", "table", "initial",
-                                           "parameters", "transitions"};
+                                           "parameters", "transitions",
+                                           "subgroup"};
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
         if (strcmp(s, plain[i]) == 0)
             return true;
@@ -575,6 +663,10 @@ apply_entry(struct loader *ld, struct pending_tables *pt,
         else
             FAIL(ld, e->line,
                  "[%s] key '%s' must be 'from -> to' naming two states", s, k);
+    } else if (strcmp(s, "subgroups") == 0) {
+        subgroup_weight(ld, e);
+    } else if ((rest = suffix_of(s, "subgroup"))) {
+        subgroup_entry(ld, rest, e);
     } else if (strcmp(s, "sources") == 0) {
         source_key(ld, e);
     } else if (strcmp(s, "perspectives") == 0) {
@@ -730,6 +822,17 @@ ns_params_free(struct ns_params *p)
     if (!p)
         return;
     ns_model_def_clear(&p->def);
+    for (size_t g = 0; g < p->n_subgroups; g++) {
+        struct ns_subgroup *sg = &p->subgroups[g];
+        for (size_t i = 0; i < sg->n_entries; i++) {
+            free(sg->entries[i].section);
+            free(sg->entries[i].key);
+            free(sg->entries[i].value);
+        }
+        free(sg->entries);
+        free(sg->name);
+    }
+    free(p->subgroups);
     for (size_t i = 0; i < p->n_files; i++)
         free(p->files[i]);
     free(p->files);
@@ -905,6 +1008,12 @@ ns_params_set(struct ns_params *params, const char *assignment,
     for (const char *c = assignment; eq && c < eq; c++)
         if (*c == '.')
             dot = c;
+    /* subgroup.NAME.SECTION.KEY: the section is subgroup.NAME. */
+    if (eq && strncmp(assignment, "subgroup.", 9) == 0) {
+        dot = strchr(assignment + 9, '.');
+        if (dot && dot > eq)
+            dot = NULL;
+    }
     if (!eq || !dot || dot == assignment || dot + 1 == eq) {
         ns_diags_addf(diags, set_origin, line,
                       "expected section.key=value, got '%s'", assignment);
@@ -949,6 +1058,69 @@ ns_params_set(struct ns_params *params, const char *assignment,
 }
 
 enum ns_status
+ns_params_apply_subgroup(struct ns_params *params, size_t g,
+                         struct ns_diags *diags)
+{
+    const struct ns_subgroup *sg = &params->subgroups[g];
+    struct loader ld = {params, diags, NULL, NULL, false, false};
+    for (size_t i = 0; i < sg->n_entries && !ld.out_of_mem; i++) {
+        const struct ns_subgroup_entry *e = &sg->entries[i];
+        ld.file = e->at.file;
+        if (strcmp(e->section, "subgroups") == 0 ||
+            suffix_of(e->section, "subgroup")) {
+            FAIL(&ld, e->at.line,
+                 "[subgroup.%s] key %s.%s: a subgroup cannot change "
+                 "subgroups",
+                 sg->name, e->section, e->key);
+            continue;
+        }
+        if (!known_section(e->section)) {
+            char h[96];
+            FAIL(&ld, e->at.line, "[subgroup.%s] unknown section [%s]%s",
+                 sg->name, e->section,
+                 suggestion(h, sizeof h, e->section, section_names,
+                            N_SECTION_NAMES));
+            continue;
+        }
+        if (!check_override(&ld, e->at.line, e->section, e->key))
+            continue;
+        struct ns_ini_entry entry = {e->section, e->key, e->value,
+                                     e->at.line};
+        struct pending_tables pt = {0};
+        apply_entry(&ld, &pt, &entry);
+        load_tables(&ld, &pt);
+    }
+    return ld.out_of_mem ? NS_ENOMEM : ld.failed ? NS_EPARAM : NS_OK;
+}
+
+/* Subgroups must be listed with weights that make up the population. */
+static bool
+check_subgroups(const struct ns_params *params, struct ns_diags *diags)
+{
+    bool ok = true;
+    double sum = 0.0;
+    for (size_t g = 0; g < params->n_subgroups; g++) {
+        const struct ns_subgroup *sg = &params->subgroups[g];
+        if (!sg->has_weight) {
+            ns_diags_add_at(diags, sg->at,
+                            "[subgroup.%s] is not listed in [subgroups] "
+                            "with its weight",
+                            sg->name);
+            ok = false;
+        }
+        sum += sg->weight;
+    }
+    if (ok && params->n_subgroups > 0 && !(fabs(sum - 1.0) <= 1e-9)) {
+        ns_diags_add_at(diags, params->subgroups[0].at,
+                        "[subgroups] weights must sum to 1 (the whole "
+                        "population), got %.10g",
+                        sum);
+        ok = false;
+    }
+    return ok;
+}
+
+enum ns_status
 ns_params_finish(struct ns_params *params, struct ns_diags *diags)
 {
     struct ns_model_def *def = &params->def;
@@ -978,6 +1150,8 @@ ns_params_finish(struct ns_params *params, struct ns_diags *diags)
             def->n_cycles = (size_t)whole;
         }
     }
+    if (!check_subgroups(params, diags))
+        failed = true;
     if (def->n_outcomes == 0) {
         ns_diags_addf(diags, file, 0,
                       "missing section [discount]: give each outcome's "

@@ -20,6 +20,21 @@
  * newline: Debian's inih is built with a 200-byte buffer. */
 #define NS_INI_MAX_LINE 198
 
+/* One override of a subgroup: "SECTION.KEY = value" in [subgroup.NAME]. */
+struct ns_subgroup_entry {
+    char *section, *key, *value; /* owned */
+    struct ns_origin at;
+};
+
+struct ns_subgroup {
+    char *name;       /* owned */
+    double weight;    /* share of the population, from [subgroups] */
+    struct ns_origin at;
+    bool has_weight;  /* listed in [subgroups] */
+    struct ns_subgroup_entry *entries; /* owned, in order */
+    size_t n_entries;
+};
+
 struct ns_params {
     struct ns_model_def def; /* what the files say, overlays applied */
     char **files;            /* owned; every file read (INI and CSV), in
@@ -28,6 +43,8 @@ struct ns_params {
     unsigned char (*hashes)[32]; /* SHA-256 of each file's bytes */
     size_t n_sets;           /* --set assignments applied so far */
     double horizon_years;    /* [model] horizon when given, else -1 */
+    struct ns_subgroup *subgroups; /* owned; [n_subgroups] */
+    size_t n_subgroups;
     bool is_partial;         /* a file, a section or a table could not be
                                 read whole: what is missing would only
                                 cause more (misleading) messages, so
@@ -58,6 +75,11 @@ enum ns_status ns_params_load_text(struct ns_params *params, const char *name,
 enum ns_status ns_params_set(struct ns_params *params, const char *assignment,
                              struct ns_diags *diags);
 
+/* Applies the overrides of subgroup g (after the files, before --set),
+ * each of which must override something the files define. */
+enum ns_status ns_params_apply_subgroup(struct ns_params *params, size_t g,
+                                        struct ns_diags *diags);
+
 /* Checks what only the whole set of overlays can show: required settings
  * present. Call after the last load/set and before compiling. Returns
  * NS_EPARAM without further messages when is_partial: a model with entry
@@ -65,5 +87,29 @@ enum ns_status ns_params_set(struct ns_params *params, const char *assignment,
  * find the rest; one with a missing part cannot. */
 enum ns_status ns_params_finish(struct ns_params *params,
                                 struct ns_diags *diags);
+
+/* Where a model comes from: files applied in order (or, with none, the
+ * built-in text), then --set assignments. */
+struct ns_model_source {
+    const char *const *files;
+    size_t n_files;
+    const char *builtin_name, *builtin_text;
+    size_t builtin_len;
+    const char *const *sets;
+    size_t n_sets;
+};
+
+struct ns_population;
+
+/* Loads, checks and compiles a model and each of its subgroups into a
+ * population (model/population.h): a model without [subgroups] is one
+ * subgroup, "all". *params_out receives the base model's parameters (the
+ * files read and their hashes), to free with ns_params_free. Every
+ * problem found goes into diags. Returns NS_OK, NS_EPARAM or NS_ENOMEM;
+ * on failure both outputs are NULL. */
+enum ns_status ns_params_build(const struct ns_model_source *src,
+                               struct ns_params **params_out,
+                               struct ns_population **pop_out,
+                               struct ns_diags *diags);
 
 #endif

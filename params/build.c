@@ -1,0 +1,122 @@
+/* netsave: from model files to a compiled, ready-to-run population.
+ *
+ * The base model is loaded and checked first, with every problem
+ * reported. Only when it is sound is each subgroup built, by loading the
+ * same files again, applying the subgroup's overrides, then the --set
+ * assignments: loading is cheap, and building each subgroup from scratch
+ * keeps overlays simple (a definition is never copied or undone). */
+#include <stdlib.h>
+
+#include "model/population.h"
+#include "params/params.h"
+
+/* Loads the files and (for subgroup g, unless g is SIZE_MAX) the
+ * subgroup's overrides, then the --set assignments. *complete is false
+ * when required settings or whole parts are missing. */
+static enum ns_status
+load(const struct ns_model_source *src, size_t g, struct ns_params *params,
+     struct ns_diags *diags, bool *complete)
+{
+    enum ns_status status = NS_OK;
+    *complete = false;
+    if (src->n_files == 0)
+        status = ns_params_load_text(params, src->builtin_name,
+                                     src->builtin_text, src->builtin_len,
+                                     NULL, diags);
+    for (size_t i = 0; i < src->n_files && status != NS_ENOMEM; i++) {
+        enum ns_status st = ns_params_load_file(params, src->files[i], diags);
+        if (st != NS_OK)
+            status = st;
+    }
+    if (g != (size_t)-1 && status == NS_OK)
+        status = ns_params_apply_subgroup(params, g, diags);
+    for (size_t i = 0; i < src->n_sets && status != NS_ENOMEM; i++) {
+        enum ns_status st = ns_params_set(params, src->sets[i], diags);
+        if (st != NS_OK)
+            status = st;
+    }
+    if (status == NS_ENOMEM)
+        return status;
+    enum ns_status st = ns_params_finish(params, diags);
+    *complete = st == NS_OK;
+    return status == NS_OK ? st : status;
+}
+
+/* Loads and compiles; compiles even after problems with single entries
+ * so that one run lists every problem. */
+static enum ns_status
+load_and_compile(const struct ns_model_source *src, size_t g,
+                 struct ns_params *params, struct ns_model **model,
+                 struct ns_diags *diags)
+{
+    bool complete;
+    *model = NULL;
+    enum ns_status st = load(src, g, params, diags, &complete);
+    if (st == NS_ENOMEM || (st != NS_OK && !complete))
+        return st;
+    enum ns_status cst = ns_model_compile(&params->def, model, diags);
+    if (st == NS_OK || cst == NS_ENOMEM)
+        st = cst;
+    if (st != NS_OK) {
+        ns_model_free(*model);
+        *model = NULL;
+    }
+    return st;
+}
+
+enum ns_status
+ns_params_build(const struct ns_model_source *src,
+                struct ns_params **params_out, struct ns_population **pop_out,
+                struct ns_diags *diags)
+{
+    *params_out = NULL;
+    *pop_out = NULL;
+    struct ns_params *base = ns_params_alloc();
+    if (!base)
+        return NS_ENOMEM;
+    struct ns_model *model;
+    enum ns_status st = load_and_compile(src, (size_t)-1, base, &model, diags);
+    if (st != NS_OK) {
+        ns_params_free(base);
+        return st;
+    }
+    size_t n = base->n_subgroups ? base->n_subgroups : 1;
+    struct ns_model **models = calloc(n, sizeof *models);
+    const char **names = calloc(n, sizeof *names);
+    double *weights = calloc(n, sizeof *weights);
+    if (!models || !names || !weights) {
+        st = NS_ENOMEM;
+    } else if (base->n_subgroups == 0) {
+        models[0] = model;
+        model = NULL;
+        names[0] = "all";
+        weights[0] = 1.0;
+    } else {
+        for (size_t g = 0; g < n && st != NS_ENOMEM; g++) {
+            names[g] = base->subgroups[g].name;
+            weights[g] = base->subgroups[g].weight;
+            struct ns_params *p = ns_params_alloc();
+            enum ns_status gst =
+                p ? load_and_compile(src, g, p, &models[g], diags)
+                  : NS_ENOMEM;
+            ns_params_free(p);
+            if (gst != NS_OK)
+                st = gst;
+        }
+    }
+    ns_model_free(model);
+    if (st == NS_OK)
+        st = ns_population_alloc(models, names, weights, n, pop_out, diags);
+    else
+        for (size_t g = 0; models && g < n; g++)
+            ns_model_free(models[g]);
+    free(models);
+    free(names);
+    free(weights);
+    if (st != NS_OK) {
+        ns_params_free(base);
+        return st;
+    }
+    *params_out = base;
+    return NS_OK;
+}

@@ -6,6 +6,7 @@
  * assignments: loading is cheap, and building each subgroup from scratch
  * keeps overlays simple (a definition is never copied or undone). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "model/population.h"
 #include "params/params.h"
@@ -28,12 +29,20 @@ load(const struct ns_model_source *src, size_t g, struct ns_params *params,
         if (st != NS_OK)
             status = st;
     }
-    if (g != (size_t)-1 && status == NS_OK)
-        status = ns_params_apply_subgroup(params, g, diags);
-    for (size_t i = 0; i < src->n_sets && status != NS_ENOMEM; i++) {
-        enum ns_status st = ns_params_set(params, src->sets[i], diags);
-        if (st != NS_OK)
-            status = st;
+    /* --set beats everything: assignments to subgroups change the
+     * overrides before they are applied, the others come last. */
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && g != (size_t)-1 && status == NS_OK)
+            status = ns_params_apply_subgroup(params, g, diags);
+        for (size_t i = 0; i < src->n_sets && status != NS_ENOMEM; i++) {
+            bool to_subgroup = strncmp(src->sets[i], "subgroup.", 9) == 0;
+            if (to_subgroup != (pass == 0))
+                continue;
+            enum ns_status st =
+                ns_params_set_at(params, src->sets[i], i + 1, diags);
+            if (st != NS_OK)
+                status = st;
+        }
     }
     if (status == NS_ENOMEM)
         return status;

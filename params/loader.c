@@ -1002,7 +1002,14 @@ enum ns_status
 ns_params_set(struct ns_params *params, const char *assignment,
               struct ns_diags *diags)
 {
-    int line = (int)++params->n_sets;
+    return ns_params_set_at(params, assignment, ++params->n_sets, diags);
+}
+
+enum ns_status
+ns_params_set_at(struct ns_params *params, const char *assignment,
+                 size_t index, struct ns_diags *diags)
+{
+    int line = (int)index;
     const char *eq = strchr(assignment, '=');
     const char *dot = NULL;
     for (const char *c = assignment; eq && c < eq; c++)

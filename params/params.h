@@ -74,6 +74,10 @@ enum ns_status ns_params_load_text(struct ns_params *params, const char *name,
  * before '='), as if it were the last line of the last file. */
 enum ns_status ns_params_set(struct ns_params *params, const char *assignment,
                              struct ns_diags *diags);
+/* The same, naming the assignment "--set:index" in messages. */
+enum ns_status ns_params_set_at(struct ns_params *params,
+                                const char *assignment, size_t index,
+                                struct ns_diags *diags);
 
 /* Applies the overrides of subgroup g (after the files, before --set),
  * each of which must override something the files define. */

@@ -21,6 +21,7 @@
 #include "model/model.h"
 #include "model/population.h"
 #include "model/results.h"
+#include "output/atomic.h"
 #include "output/output.h"
 #include "params/params.h"
 
@@ -34,6 +35,7 @@ static const char usage_main[] =
     "Commands:\n"
     "  run     run a model, print a summary, write a workbook and CSV files\n"
     "  check   load and validate a model without writing anything\n"
+    "  init    write the built-in model's files into a folder, to edit\n"
     "\n"
     "Options:\n"
     "  --help      show this help (netsave COMMAND --help for a command)\n"
@@ -56,6 +58,17 @@ static const char usage_run[] =
     "                           incremental.csv into DIR (created if needed)\n"
     "\n"
     "Exit status: 0 success, 1 an output could not be written, 2 bad input.\n";
+
+static const char usage_init[] =
+    "usage: netsave init DIR\n"
+    "\n"
+    "Writes the built-in model's files (the INI file, with every comment and\n"
+    "source, and the CSV tables it names) into DIR, created if needed, for\n"
+    "an analyst to edit. Running on them gives the built-in model's results:\n"
+    "  netsave run DIR/<model>.ini\n"
+    "Existing files are never overwritten.\n"
+    "\n"
+    "Exit status: 0 written, 1 a file could not be written or exists, 2 usage.\n";
 
 static const char usage_check[] =
     "usage: netsave check [MODEL.ini ...] [--set SECTION.KEY=VALUE]...\n"
@@ -286,6 +299,52 @@ write_outputs(const struct options *o, const struct ns_params *params,
     return rc;
 }
 
+/* Writes the embedded default model's files into o->files[0]. */
+static int
+init_command(const struct options *o)
+{
+    if (o->n_files != 1 || o->n_sets || o->xlsx || o->csv_dir) {
+        fputs(usage_init, stderr);
+        return EXIT_BAD_INPUT;
+    }
+    const char *dir = o->files[0];
+    if (!ensure_dir(dir))
+        return EXIT_FAILURE_RUN;
+    for (size_t i = 0; i < ns_default_model_n_files; i++) {
+        const struct ns_memory_file *f = &ns_default_model_files[i];
+        size_t n = strlen(dir) + strlen(f->name) + 2;
+        char *path = malloc(n);
+        if (!path)
+            return EXIT_FAILURE_RUN;
+        snprintf(path, n, "%s/%s", dir, f->name);
+        struct stat st;
+        if (lstat(path, &st) == 0) {
+            fprintf(stderr, "netsave: %s exists; not overwriting it\n", path);
+            free(path);
+            return EXIT_FAILURE_RUN;
+        }
+        struct ns_atomic a = {0};
+        char err[512];
+        enum ns_status rc = ns_atomic_begin(&a, path, 1, err, sizeof err);
+        if (rc == NS_OK && fwrite(f->text, 1, f->len, a.fp) != f->len) {
+            snprintf(err, sizeof err, "cannot write %s: %s", path,
+                     strerror(errno));
+            ns_atomic_abort(&a);
+            rc = NS_EIO;
+        } else if (rc == NS_OK) {
+            rc = ns_atomic_commit(&a, err, sizeof err);
+        }
+        if (rc != NS_OK) {
+            fprintf(stderr, "netsave: %s\n", err);
+            free(path);
+            return EXIT_FAILURE_RUN;
+        }
+        printf("wrote %s\n", path);
+        free(path);
+    }
+    return EXIT_OK;
+}
+
 static int
 run_command(const struct options *o, int argc, char **argv)
 {
@@ -294,9 +353,8 @@ run_command(const struct options *o, int argc, char **argv)
     struct ns_population *pop = NULL;
     struct ns_model_source src = {o->files,
                                   o->n_files,
-                                  ns_default_model_name,
-                                  ns_default_model_text,
-                                  ns_default_model_len,
+                                  ns_default_model_files,
+                                  ns_default_model_n_files,
                                   o->sets,
                                   o->n_sets};
     int rc = EXIT_BAD_INPUT;
@@ -351,7 +409,8 @@ main(int argc, char **argv)
         printf("netsave %s\n", NS_VERSION);
         return EXIT_OK;
     }
-    if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0) {
+    if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0 &&
+        strcmp(cmd, "init") != 0) {
         fprintf(stderr, "netsave: unknown command '%s'\n\n%s", cmd,
                 usage_main);
         return EXIT_BAD_INPUT;
@@ -359,7 +418,12 @@ main(int argc, char **argv)
     struct options o = {.command = cmd};
     int rc = parse_options(argc, argv, &o);
     if (rc == 0 && o.help)
-        fputs(strcmp(cmd, "run") == 0 ? usage_run : usage_check, stdout);
+        fputs(strcmp(cmd, "run") == 0    ? usage_run
+              : strcmp(cmd, "init") == 0 ? usage_init
+                                         : usage_check,
+              stdout);
+    else if (rc == 0 && strcmp(cmd, "init") == 0)
+        rc = init_command(&o);
     else if (rc == 0)
         rc = run_command(&o, argc, argv);
     free(o.files);

@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -764,4 +765,852 @@ ns_xlsx_write_results(const char *path, const struct ns_model *model,
     }
     struct book b = {.model = model, .results = results};
     return write_book(path, &b, fill_results, info, err, err_size);
+}
+
+/* ---- the population workbook: net savings for commissioners ----
+ *
+ * Every cost-benefit sheet has the same shape, so that a reader who has
+ * understood one can read the next: a title (row 1), what the numbers are
+ * and in which unit (rows 2 and 3), a wrapped heading row that stays on
+ * screen (row 4), then one row per strategy. Money is per client of the
+ * starting cohort (totals divided by the trace at time 0), in whole pounds
+ * on screen; the headline perspective is the model's first, or every
+ * payer when the model names none. */
+
+#define TITLE_ROW    0
+#define NOTE_ROW     1
+#define NOTE2_ROW    2
+#define HEADING_ROW  3
+#define FIRST_ROW    4
+#define HEADING_HIGH 48.0 /* points: three lines of wrapped heading */
+#define TEXT_WIDTH   24.0 /* strategy labels and the like */
+#define FIGURE_WIDTH 18.0 /* a money or ratio column under a long heading */
+#define NOTE_SIZE    1024 /* bytes of a built note; longer ones are cut */
+
+/* Creates the formats only the population workbook uses. */
+static void
+add_population_formats(struct book *b)
+{
+    if (b->error)
+        return;
+    b->title = workbook_add_format(b->wb);
+    b->heading = workbook_add_format(b->wb);
+    b->pounds = workbook_add_format(b->wb);
+    b->ratio = workbook_add_format(b->wb);
+    b->share = workbook_add_format(b->wb);
+    b->assumption = workbook_add_format(b->wb);
+    if (!b->title || !b->heading || !b->pounds || !b->ratio || !b->share ||
+        !b->assumption) {
+        note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        return;
+    }
+    format_set_bold(b->title);
+    format_set_font_size(b->title, 14.0);
+    format_set_bold(b->heading);
+    format_set_text_wrap(b->heading);
+    format_set_align(b->heading, LXW_ALIGN_VERTICAL_TOP);
+    format_set_num_format(b->pounds, "£#,##0");
+    format_set_num_format(b->ratio, "0.0");
+    format_set_num_format(b->share, "0%");
+    format_set_italic(b->assumption);
+    format_set_bg_color(b->assumption, 0xFCE4D6); /* pale orange */
+}
+
+/* Writes text with a format even when it is empty, so that a highlighted
+ * row has no gaps. */
+static void
+put_filled(struct book *b, lxw_worksheet *ws, size_t row, size_t col,
+           const char *s, lxw_format *fmt)
+{
+    if (b->error)
+        return;
+    if (s && *s)
+        put_text(b, ws, row, col, s, fmt);
+    else if (fmt)
+        note(b, worksheet_write_blank(ws, (lxw_row_t)row, (lxw_col_t)col, fmt));
+}
+
+/* Copies name into out with '_' shown as a space ("treatment_budget" reads
+ * "treatment budget"). */
+static void
+readable(char *out, size_t out_size, const char *name)
+{
+    copy_chars(out, out_size, name, out_size);
+    for (char *p = out; *p; p++)
+        if (*p == '_')
+            *p = ' ';
+}
+
+/* Appends formatted text to buf (of NOTE_SIZE bytes), ending it with
+ * "..." when it no longer fits. */
+static void
+append(char *buf, const char *fmt, ...) NS_PRINTF(2, 3);
+
+static void
+append(char *buf, const char *fmt, ...)
+{
+    size_t len = strlen(buf);
+    if (len + 4 >= NOTE_SIZE)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + len, NOTE_SIZE - len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= NOTE_SIZE - len)
+        memcpy(buf + NOTE_SIZE - 4, "...", 4);
+}
+
+/* "public sector (police, nhs)" or "all payers", the payers counted in the
+ * headline figures. */
+static void
+describe_perspective(const struct ns_model *m, long perspective, char *out)
+{
+    char name[128];
+    out[0] = '\0';
+    if (perspective == NS_ALL_PAYERS) {
+        append(out, "all payers");
+        return;
+    }
+    const struct ns_perspective_info *pi = &m->perspectives[perspective];
+    readable(name, sizeof name, pi->name);
+    append(out, "%s (", name);
+    const char *sep = "";
+    for (size_t p = 0; p < m->n_payers; p++) {
+        if (!pi->has_payer[p])
+            continue;
+        readable(name, sizeof name, m->payers[p]);
+        append(out, "%s%s", sep, name);
+        sep = ", ";
+    }
+    append(out, ")");
+}
+
+/* "costs discounted at 3.5% a year": how money is discounted. */
+static void
+describe_discounting(const struct ns_model *m, char *out)
+{
+    out[0] = '\0';
+    double rate = m->outcomes[m->cost_outcome].discount_rate;
+    append(out, "%s discounted at %.4g%% a year",
+           m->outcomes[m->cost_outcome].name, 100.0 * rate);
+}
+
+/* Adds a cost-benefit sheet with its title and first note; tall makes
+ * room for wrapped headings. */
+static lxw_worksheet *
+start_sheet(struct book *b, const char *name, const char *title,
+            const char *note_text, bool tall)
+{
+    lxw_worksheet *ws = add_sheet(b, name);
+    if (!ws)
+        return NULL;
+    put_text(b, ws, TITLE_ROW, 0, title, b->title);
+    put_text(b, ws, NOTE_ROW, 0, note_text, NULL);
+    if (tall && !b->error)
+        note(b, worksheet_set_row(ws, HEADING_ROW, HEADING_HIGH, NULL));
+    return ws;
+}
+
+/* Writes a column heading and sets the column's width. */
+static void
+put_heading(struct book *b, lxw_worksheet *ws, size_t col, const char *text,
+            double width)
+{
+    put_text(b, ws, HEADING_ROW, col, text, b->heading);
+    set_width(b, ws, col, width);
+}
+
+static void
+freeze_headings(struct book *b, lxw_worksheet *ws, size_t cols)
+{
+    if (!b->error)
+        worksheet_freeze_panes(ws, FIRST_ROW, (lxw_col_t)cols);
+}
+
+/* A new chart, or NULL with the failure noted. */
+static lxw_chart *
+new_chart(struct book *b, uint8_t type)
+{
+    if (b->error)
+        return NULL;
+    lxw_chart *chart = workbook_add_chart(b->wb, type);
+    if (!chart)
+        note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+    return chart;
+}
+
+/* Adds to chart the series in column col of rows first..last, named by the
+ * heading above them, with categories from column cat. */
+static void
+add_column_series(struct book *b, lxw_chart *chart, const char *sheet,
+                  size_t first, size_t last, size_t cat, size_t col)
+{
+    if (b->error)
+        return;
+    lxw_chart_series *series = chart_add_series(chart, NULL, NULL);
+    if (!series) {
+        note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        return;
+    }
+    chart_series_set_categories(series, sheet, (lxw_row_t)first,
+                                (lxw_col_t)cat, (lxw_row_t)last,
+                                (lxw_col_t)cat);
+    chart_series_set_values(series, sheet, (lxw_row_t)first, (lxw_col_t)col,
+                            (lxw_row_t)last, (lxw_col_t)col);
+    chart_series_set_name_range(series, sheet, HEADING_ROW, (lxw_col_t)col);
+}
+
+/* Per client: a cohort total divided by the clients at the start. */
+static double
+per_client(double total, double cohort)
+{
+    return cohort > 0.0 ? total / cohort : (double)NAN;
+}
+
+/* Number of strategies with a comparator when the ledger applies (the
+ * model has a cost outcome), else 0. */
+static size_t
+n_compared(const struct ns_model *m)
+{
+    size_t n = 0;
+    for (size_t k = 0; m->cost_outcome >= 0 && k < m->n_strategies; k++)
+        n += m->comparator[k] >= 0;
+    return n;
+}
+
+/* Writes the strategy's label and its comparator's in columns 0 and 1. */
+static void
+put_strategy(struct book *b, lxw_worksheet *ws, size_t row, size_t k)
+{
+    const struct ns_model *m = b->model;
+    put_text(b, ws, row, 0, label_of(&m->strategies[k]), NULL);
+    put_text(b, ws, row, 1, label_of(&m->strategies[m->comparator[k]]), NULL);
+}
+
+/* Width for columns 0 and 1, which hold strategy labels. */
+static double
+strategy_width(const struct ns_model *m)
+{
+    double w = TEXT_WIDTH;
+    for (size_t k = 0; k < m->n_strategies; k++)
+        w = text_width(w, label_of(&m->strategies[k]));
+    return w;
+}
+
+/* Writes savings per GBP 1, or why there is no such number. */
+static void
+put_ratio(struct book *b, lxw_worksheet *ws, size_t row, size_t col,
+          double ratio)
+{
+    if (isnan(ratio))
+        put_text(b, ws, row, col, "no extra treatment spend", NULL);
+    else
+        put_number(b, ws, row, col, ratio, b->ratio);
+}
+
+/* Writes "year 3" or "not within 5 years". */
+static void
+put_payback(struct book *b, lxw_worksheet *ws, size_t row, size_t col,
+            size_t year)
+{
+    char text[64];
+    size_t n_years = ns_ledger_n_years(b->model);
+    if (year > 0)
+        snprintf(text, sizeof text, "year %zu", year);
+    else
+        snprintf(text, sizeof text, "not within %zu year%s", n_years,
+                 n_years == 1 ? "" : "s");
+    put_text(b, ws, row, col, text, NULL);
+}
+
+/* Writes "Population: ..." on NOTE2_ROW when there are subgroups. */
+static void
+note_subgroups(struct book *b, lxw_worksheet *ws)
+{
+    const struct ns_population *pop = b->pop;
+    if (pop->n_groups < 2)
+        return;
+    char text[NOTE_SIZE] = "";
+    append(text, "All clients together:");
+    for (size_t g = 0; g < pop->n_groups; g++)
+        append(text, "%s %s %.0f%%", g ? "," : "", pop->names[g],
+               100.0 * pop->weights[g]);
+    append(text, " of clients (see Subgroups).");
+    put_text(b, ws, NOTE2_ROW, 0, text, NULL);
+}
+
+/* The Summary sheet: the headline per strategy, what each column means,
+ * and a bar chart of net savings per client. */
+static void
+write_headline(struct book *b)
+{
+    const struct ns_model *m = b->model;
+    const struct ns_results *r = b->results;
+    const char *sheet = "Summary";
+    char persp[NOTE_SIZE], disc[NOTE_SIZE], text[NOTE_SIZE];
+    if (m->cost_outcome < 0) {
+        start_sheet(b, sheet, "Net savings of treatment",
+                    "The model names no cost outcome ([model] cost_outcome), "
+                    "so there are no savings to show.",
+                    false);
+        return;
+    }
+    describe_perspective(m, b->headline, persp);
+    describe_discounting(m, disc);
+    size_t n_years = ns_ledger_n_years(m);
+    text[0] = '\0';
+    append(text,
+           "£ per client of the starting cohort, over %zu year%s, %s. "
+           "Savings counted for: %s.",
+           n_years, n_years == 1 ? "" : "s", disc, persp);
+    lxw_worksheet *ws = start_sheet(
+        b, sheet, "What each kind of treatment saves, net of its cost", text,
+        true);
+    if (!ws)
+        return;
+    note_subgroups(b, ws);
+
+    bool places = m->place_outcome >= 0;
+    struct {
+        const char *heading, *meaning;
+    } cols[6] = {
+        {"Strategy", "the kind of treatment place."},
+        {"Compared with", "what would happen to the same clients without it."},
+        {"Net savings per client (£, discounted)",
+         "what the public purse saves per client who starts treatment, "
+         "after paying for the treatment. Below zero is a net cost."},
+        {NULL, NULL},
+        {"Savings per £1 of extra treatment spend",
+         "pounds saved elsewhere for each extra £1 spent on treatment. Above "
+         "1, treatment more than pays for itself."},
+        {"Payback",
+         "the first year by whose end the savings so far exceed the extra "
+         "treatment spending so far."},
+    };
+    if (places) {
+        cols[3].heading = "Net savings per treatment place-year (£, "
+                          "discounted)";
+        cols[3].meaning = "net savings for each year of a treatment place "
+                          "filled: what funding one more place for a year "
+                          "saves.";
+    }
+    double w_label = strategy_width(m);
+    size_t col = 0;
+    size_t col_of[6];
+    for (size_t i = 0; i < 6; i++) {
+        if (!cols[i].heading)
+            continue;
+        col_of[i] = col;
+        put_heading(b, ws, col++, cols[i].heading,
+                    i < 2 ? w_label : FIGURE_WIDTH);
+    }
+
+    size_t row = FIRST_ROW;
+    for (size_t k = 0; k < r->n_strategies; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        struct ns_headline h;
+        ns_headline_compute(m, r, k, b->headline, true, b->years, &h);
+        put_strategy(b, ws, row, k);
+        put_number(b, ws, row, col_of[2],
+                   per_client(h.ledger.net_savings, h.cohort), b->pounds);
+        if (places) {
+            if (isnan(h.per_place_year))
+                put_text(b, ws, row, col_of[3], "no extra places", NULL);
+            else
+                put_number(b, ws, row, col_of[3], h.per_place_year,
+                           b->pounds);
+        }
+        put_ratio(b, ws, row, col_of[4], h.ledger.benefit_cost_ratio);
+        put_payback(b, ws, row, col_of[5], h.payback_year);
+        row++;
+    }
+    size_t last = row - 1;
+    if (row == FIRST_ROW)
+        put_text(b, ws, row++, 0,
+                 "No strategy has a comparator, so there are no savings "
+                 "to show.",
+                 NULL);
+    freeze_headings(b, ws, 0);
+
+    row++;
+    put_text(b, ws, row++, 0, "What the columns mean", b->bold);
+    for (size_t i = 0; i < 6; i++) {
+        if (!cols[i].heading)
+            continue;
+        text[0] = '\0';
+        append(text, "%s: %s", cols[i].heading, cols[i].meaning);
+        put_text(b, ws, row++, 0, text, NULL);
+    }
+    put_text(b, ws, row++, 0,
+             "Discounted: money in later years counts for less, as HM "
+             "Treasury's Green Book asks.",
+             NULL);
+
+    if (last < FIRST_ROW)
+        return;
+    lxw_chart *chart = new_chart(b, LXW_CHART_BAR);
+    if (!chart)
+        return;
+    add_column_series(b, chart, sheet, FIRST_ROW, last, 0, col_of[2]);
+    chart_title_set_name(chart, "Net savings per client (£, discounted)");
+    chart_axis_set_num_format(chart->y_axis, "£#,##0");
+    chart_legend_set_position(chart, LXW_CHART_LEGEND_NONE);
+    insert_chart(b, ws, row + 1, 0, chart);
+}
+
+/* Whether some cost stream names no payer: its savings then count in the
+ * all-payers total but under no payer. */
+static bool
+has_untagged_costs(const struct ns_model *m)
+{
+    for (size_t j = 0; j < m->n_streams; j++)
+        if ((long)m->streams[j].outcome == m->cost_outcome &&
+            m->streams[j].payer < 0)
+            return true;
+    return false;
+}
+
+/* The "Who pays, who saves" sheet: savings per payer per strategy, with a
+ * stacked bar chart, and the payers each perspective counts. */
+static void
+write_who_pays(struct book *b)
+{
+    const struct ns_model *m = b->model;
+    const struct ns_results *r = b->results;
+    const char *sheet = "Who pays, who saves";
+    if (m->cost_outcome < 0)
+        return;
+    char disc[NOTE_SIZE], text[NOTE_SIZE] = "", name[128];
+    describe_discounting(m, disc);
+    append(text,
+           "£ per client of the starting cohort, %s. A positive number is "
+           "a saving to that payer; a negative one is extra spending, such "
+           "as the treatment itself for whoever funds it.",
+           disc);
+    lxw_worksheet *ws =
+        start_sheet(b, sheet, "Who pays and who saves, per client", text, true);
+    if (!ws)
+        return;
+    put_text(b, ws, NOTE2_ROW, 0,
+             "Every payer is shown, whatever the perspective of the Summary.",
+             NULL);
+    bool untagged = has_untagged_costs(m);
+    double w_label = strategy_width(m);
+    put_heading(b, ws, 0, "Strategy", w_label);
+    put_heading(b, ws, 1, "Compared with", w_label);
+    size_t col = 2;
+    for (size_t p = 0; p < m->n_payers; p++, col++) {
+        readable(name, sizeof name, m->payers[p]);
+        put_heading(b, ws, col, name, text_width(FIGURE_WIDTH / 1.5, name));
+    }
+    size_t untagged_col = col;
+    if (untagged)
+        put_heading(b, ws, col++, "No payer named", FIGURE_WIDTH / 1.5);
+    size_t total_col = col;
+    put_heading(b, ws, total_col, "Net savings, all payers", FIGURE_WIDTH);
+
+    double *by_payer = calloc(m->n_payers + 1, sizeof *by_payer);
+    if (!by_payer) {
+        note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        return;
+    }
+    size_t row = FIRST_ROW;
+    for (size_t k = 0; k < r->n_strategies; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        struct ns_ledger led;
+        ns_ledger_compute(m, r, k, NS_ALL_PAYERS, true, &led, by_payer);
+        double cohort = ns_headline_cohort(r, k);
+        put_strategy(b, ws, row, k);
+        double named = 0.0;
+        for (size_t p = 0; p < m->n_payers; p++) {
+            named += by_payer[p];
+            put_number(b, ws, row, 2 + p, per_client(by_payer[p], cohort),
+                       b->pounds);
+        }
+        if (untagged)
+            put_number(b, ws, row, untagged_col,
+                       per_client(led.net_savings - named, cohort), b->pounds);
+        put_number(b, ws, row, total_col, per_client(led.net_savings, cohort),
+                   b->pounds);
+        row++;
+    }
+    free(by_payer);
+    size_t last = row - 1;
+    freeze_headings(b, ws, 0);
+
+    row++;
+    put_text(b, ws, row, 0, "Perspective", b->bold);
+    put_text(b, ws, row++, 1, "Payers it counts", b->bold);
+    for (size_t i = 0; i <= m->n_perspectives; i++, row++) {
+        long persp = i < m->n_perspectives ? (long)i : NS_ALL_PAYERS;
+        text[0] = '\0';
+        describe_perspective(m, persp, text);
+        put_text(b, ws, row, 0,
+                 i < m->n_perspectives ? m->perspectives[i].name
+                                       : "all_payers",
+                 NULL);
+        put_text(b, ws, row, 1, text, NULL);
+    }
+
+    size_t n_series = total_col - 2;
+    if (last < FIRST_ROW || n_series == 0 || n_series > MAX_CHART_SERIES)
+        return;
+    lxw_chart *chart = new_chart(b, LXW_CHART_BAR_STACKED);
+    if (!chart)
+        return;
+    for (size_t c = 2; c < total_col; c++)
+        add_column_series(b, chart, sheet, FIRST_ROW, last, 0, c);
+    chart_title_set_name(chart, "Savings per client by payer (£, discounted)");
+    chart_axis_set_num_format(chart->y_axis, "£#,##0");
+    chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
+    insert_chart(b, ws, row + 1, 0, chart);
+}
+
+/* The "Year by year" sheet: cumulative net savings per client at the end
+ * of each year, a column per strategy, and a line chart. */
+static void
+write_year_by_year(struct book *b)
+{
+    const struct ns_model *m = b->model;
+    const struct ns_results *r = b->results;
+    const char *sheet = "Year by year";
+    if (m->cost_outcome < 0 || n_compared(m) == 0)
+        return;
+    char persp[NOTE_SIZE], disc[NOTE_SIZE], text[NOTE_SIZE] = "";
+    describe_perspective(m, b->headline, persp);
+    describe_discounting(m, disc);
+    append(text,
+           "Net savings so far, per client of the starting cohort (£, %s; "
+           "savings counted for %s): savings to date minus extra treatment "
+           "spending to date.",
+           disc, persp);
+    lxw_worksheet *ws =
+        start_sheet(b, sheet, "Savings to date, year by year", text, true);
+    if (!ws)
+        return;
+    put_text(b, ws, NOTE2_ROW, 0,
+             "Where a line crosses zero, the treatment has paid for itself "
+             "(the payback year).",
+             NULL);
+    size_t n_years = ns_ledger_n_years(m);
+    put_heading(b, ws, 0, "Year", MIN_WIDTH);
+    for (size_t y = 0; y < n_years; y++)
+        put_number(b, ws, FIRST_ROW + y, 0, (double)(y + 1), NULL);
+    size_t col = 1;
+    for (size_t k = 0; k < r->n_strategies; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        const char *label = label_of(&m->strategies[k]);
+        put_heading(b, ws, col, label, text_width(FIGURE_WIDTH, label));
+        ns_ledger_by_year(m, r, k, b->headline, true, b->years);
+        double cohort = ns_headline_cohort(r, k);
+        double cumulative = 0.0;
+        for (size_t y = 0; y < n_years; y++) {
+            cumulative += b->years[y];
+            put_number(b, ws, FIRST_ROW + y, col,
+                       per_client(cumulative, cohort), b->pounds);
+        }
+        col++;
+    }
+    freeze_headings(b, ws, 1);
+
+    size_t n_series = col - 1;
+    if (n_series > MAX_CHART_SERIES)
+        return;
+    lxw_chart *chart = new_chart(b, LXW_CHART_LINE);
+    if (!chart)
+        return;
+    for (size_t c = 1; c < col; c++)
+        add_column_series(b, chart, sheet, FIRST_ROW, FIRST_ROW + n_years - 1,
+                          0, c);
+    chart_title_set_name(chart, "Net savings so far per client (£, "
+                                "discounted)");
+    chart_axis_set_name(chart->x_axis, "Year");
+    chart_axis_set_num_format(chart->y_axis, "£#,##0");
+    chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
+    insert_chart(b, ws, FIRST_ROW, col + 1, chart);
+}
+
+/* The Outcomes sheet: every outcome in its own unit, undiscounted, per
+ * client, with the comparator's and the difference. */
+static void
+write_outcomes_sheet(struct book *b)
+{
+    const struct ns_model *m = b->model;
+    const struct ns_results *r = b->results;
+    size_t n_years = ns_ledger_n_years(m);
+    char text[NOTE_SIZE] = "";
+    append(text,
+           "Totals over %zu year%s per client of the starting cohort, each "
+           "in its own unit (money in £, people, offences, years), not "
+           "discounted.",
+           n_years, n_years == 1 ? "" : "s");
+    lxw_worksheet *ws = start_sheet(b, "Outcomes", "Outcomes", text, true);
+    if (!ws)
+        return;
+    double w_label = strategy_width(m);
+    double w_outcome = TEXT_WIDTH / 2;
+    put_heading(b, ws, 0, "Strategy", w_label);
+    put_heading(b, ws, 1, "Compared with", w_label);
+    put_heading(b, ws, 3, "With the strategy", FIGURE_WIDTH);
+    put_heading(b, ws, 4, "With the comparator", FIGURE_WIDTH);
+    put_heading(b, ws, 5, "Difference", FIGURE_WIDTH);
+    size_t row = FIRST_ROW;
+    for (size_t k = 0; k < r->n_strategies; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        size_t kc = (size_t)m->comparator[k];
+        double cohort = ns_headline_cohort(r, k);
+        for (size_t o = 0; o < m->n_outcomes; o++, row++) {
+            lxw_format *fmt = (long)o == m->cost_outcome ? b->pounds : b->amount;
+            double with = per_client(ns_results_outcome(r, k, o, false), cohort);
+            double without =
+                per_client(ns_results_outcome(r, kc, o, false), cohort);
+            put_strategy(b, ws, row, k);
+            put_text(b, ws, row, 2, m->outcomes[o].name, NULL);
+            w_outcome = text_width(w_outcome, m->outcomes[o].name);
+            put_number(b, ws, row, 3, with, fmt);
+            put_number(b, ws, row, 4, without, fmt);
+            put_number(b, ws, row, 5, with - without, fmt);
+        }
+    }
+    put_heading(b, ws, 2, "Outcome", w_outcome);
+    if (row == FIRST_ROW)
+        put_text(b, ws, row, 0, "No strategy has a comparator.", NULL);
+    freeze_headings(b, ws, 0);
+}
+
+/* The Subgroups sheet: the headline for each subgroup and for all clients
+ * together. */
+static void
+write_subgroups(struct book *b)
+{
+    const struct ns_model *m = b->model;
+    const struct ns_population *pop = b->pop;
+    if (pop->n_groups < 2 || m->cost_outcome < 0)
+        return;
+    char persp[NOTE_SIZE], disc[NOTE_SIZE], text[NOTE_SIZE] = "";
+    describe_perspective(m, b->headline, persp);
+    describe_discounting(m, disc);
+    append(text,
+           "£ per client of the starting cohort, %s; savings counted for "
+           "%s. All clients: the subgroups weighted by their share.",
+           disc, persp);
+    lxw_worksheet *ws =
+        start_sheet(b, "Subgroups", "Net savings by group of clients", text,
+                    true);
+    if (!ws)
+        return;
+    double w_label = strategy_width(m);
+    double w_group = TEXT_WIDTH;
+    put_heading(b, ws, 0, "Strategy", w_label);
+    put_heading(b, ws, 1, "Compared with", w_label);
+    put_heading(b, ws, 3, "Share of clients", MIN_WIDTH);
+    put_heading(b, ws, 4, "Net savings per client (£, discounted)",
+                FIGURE_WIDTH);
+    put_heading(b, ws, 5, "Savings per £1 of extra treatment spend",
+                FIGURE_WIDTH);
+    put_heading(b, ws, 6, "Payback", FIGURE_WIDTH);
+    size_t row = FIRST_ROW;
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        for (size_t g = 0; g <= pop->n_groups; g++, row++) {
+            struct ns_headline h;
+            bool pooled = g == pop->n_groups;
+            const char *group = pooled ? "All clients" : pop->names[g];
+            ns_headline_compute(ns_group_model(pop, g),
+                                ns_group_results(pop, g), k, b->headline,
+                                true, b->years, &h);
+            put_strategy(b, ws, row, k);
+            put_text(b, ws, row, 2, group, pooled ? b->bold : NULL);
+            w_group = text_width(w_group, group);
+            put_number(b, ws, row, 3, pooled ? 1.0 : pop->weights[g],
+                       b->share);
+            put_number(b, ws, row, 4,
+                       per_client(h.ledger.net_savings, h.cohort), b->pounds);
+            put_ratio(b, ws, row, 5, h.ledger.benefit_cost_ratio);
+            put_payback(b, ws, row, 6, h.payback_year);
+        }
+    }
+    put_heading(b, ws, 2, "Clients", w_group);
+    freeze_headings(b, ws, 0);
+}
+
+/* Whether two parameter values differ (NaN equals NaN here). */
+static bool
+differ(double a, double b)
+{
+    return a < b || a > b || isnan(a) != isnan(b);
+}
+
+/* Builds the note on where parameter p takes other values than the one
+ * shown (strategy 0 of subgroup 0): other strategies, other subgroups. */
+static void
+value_note(const struct ns_population *pop, const struct ns_model *m,
+           size_t p, char *out)
+{
+    const struct ns_results *r0 = pop->results[0];
+    size_t np = r0->n_params;
+    double shown = r0->param_values[p];
+    const char *sep = "Differs for strategy ";
+    out[0] = '\0';
+    for (size_t k = 1; k < m->n_strategies; k++) {
+        double v = r0->param_values[k * np + p];
+        if (!differ(v, shown))
+            continue;
+        append(out, "%s%s (%.6g)", sep, m->strategies[k].name, v);
+        sep = ", ";
+    }
+    sep = *out ? "; for subgroup " : "Differs for subgroup ";
+    for (size_t g = 1; g < pop->n_groups; g++) {
+        double v = pop->results[g]->param_values[p];
+        if (!differ(v, shown))
+            continue;
+        append(out, "%s%s (%.6g)", sep, pop->names[g], v);
+        sep = ", ";
+    }
+    if (*out && pop->n_groups > 1)
+        append(out, "; the value shown is for subgroup %s", pop->names[0]);
+}
+
+/* The Inputs sheet: every parameter with its value and provenance. Rows
+ * graded U (unconfirmed) are flagged as assumptions and highlighted. */
+static void
+write_inputs(struct book *b)
+{
+    const struct ns_model *m = b->model;
+    const struct ns_population *pop = b->pop;
+    lxw_worksheet *ws = start_sheet(
+        b, "Inputs", "Inputs: every parameter the model used",
+        "Values at the start of the model for the first strategy. Grade A: "
+        "seen in the primary source; B: in a reputable secondary source; "
+        "C: derived by arithmetic from A or B figures; U: unconfirmed, "
+        "used as an assumption.",
+        false);
+    if (!ws)
+        return;
+    put_text(b, ws, NOTE2_ROW, 0,
+             "Rows highlighted are assumptions: check them before relying "
+             "on the results.",
+             b->assumption);
+    static const char *const headings[] = {
+        "Parameter",  "Value",      "Unit",       "Price year",
+        "Grade",      "Assumption", "Source",     "Defined at",
+        "Definition", "Other values",
+    };
+    enum { N_COLS = sizeof headings / sizeof headings[0] };
+    double widths[N_COLS];
+    for (size_t i = 0; i < N_COLS; i++)
+        widths[i] = text_width(MIN_WIDTH, headings[i]);
+
+    const struct ns_results *r0 = pop->results[0];
+    char at[512], other[NOTE_SIZE];
+    for (size_t p = 0; p < m->n_params; p++) {
+        const struct ns_param_info *pi = &m->params[p];
+        size_t row = FIRST_ROW + p;
+        bool assumed = pi->grade && strcmp(pi->grade, "U") == 0;
+        lxw_format *fmt = assumed ? b->assumption : NULL;
+        at[0] = '\0';
+        if (pi->at.file)
+            snprintf(at, sizeof at, "%s:%d", pi->at.file, pi->at.line);
+        value_note(pop, m, p, other);
+        const char *cells[N_COLS] = {
+            pi->name,
+            NULL,
+            pi->unit,
+            pi->price_year,
+            pi->grade,
+            assumed ? "assumption" : NULL,
+            pi->source ? pi->source : "no source given",
+            at,
+            pi->text,
+            other,
+        };
+        for (size_t i = 0; i < N_COLS; i++) {
+            if (i == 1)
+                continue;
+            put_filled(b, ws, row, i, cells[i], fmt);
+            widths[i] = text_width(widths[i], cells[i]);
+        }
+        put_number(b, ws, row, 1, r0->param_values[p], fmt);
+    }
+    widths[1] = NUMBER_WIDTH;
+    for (size_t i = 0; i < N_COLS; i++)
+        set_width(b, ws, i, widths[i]);
+    for (size_t i = 0; i < N_COLS; i++)
+        put_text(b, ws, HEADING_ROW, i, headings[i], b->bold);
+    freeze_headings(b, ws, 1);
+}
+
+/* Checks that every population sheet fits Excel's grid. Returns a reason,
+ * or NULL. */
+static const char *
+check_population_grid(const struct ns_population *pop)
+{
+    const struct ns_model *m = pop->models[0];
+    const char *why = check_grid(m, pop->pooled);
+    if (why)
+        return why;
+    size_t rows = m->n_strategies * (pop->n_groups + 1);
+    if (m->n_strategies * m->n_outcomes > rows)
+        rows = m->n_strategies * m->n_outcomes;
+    if (m->n_params > rows)
+        rows = m->n_params;
+    if (ns_ledger_n_years(m) > rows)
+        rows = ns_ledger_n_years(m);
+    if (rows + m->n_perspectives + 2 * FIRST_ROW + 10 > LXW_ROW_MAX)
+        return "there are more rows of results than an Excel sheet has";
+    if (m->n_payers + 4 > LXW_COL_MAX || m->n_strategies + 1 > LXW_COL_MAX)
+        return "there are more payers or strategies than an Excel sheet has "
+               "columns";
+    return NULL;
+}
+
+/* The population workbook's sheets. */
+static void
+fill_population(struct book *b, const struct ns_run_info *info)
+{
+    add_population_formats(b);
+    write_headline(b);
+    write_who_pays(b);
+    write_year_by_year(b);
+    write_outcomes_sheet(b);
+    write_subgroups(b);
+    for (size_t k = 0; k < b->results->n_strategies; k++)
+        write_trace(b, k);
+    write_inputs(b);
+    write_about(b, info);
+}
+
+enum ns_status
+ns_xlsx_write_population(const char *path, const struct ns_population *pop,
+                         const struct ns_run_info *info, char *err,
+                         size_t err_size)
+{
+    const char *why = ns_population_check(pop);
+    if (!why)
+        why = check_population_grid(pop);
+    if (why) {
+        snprintf(err, err_size, "cannot write %s: %s", path, why);
+        return NS_EOUTPUT;
+    }
+    const struct ns_model *m = pop->models[0];
+    struct book b = {
+        .model = m,
+        .results = pop->pooled,
+        .pop = pop,
+        .headline = m->n_perspectives > 0 ? 0 : NS_ALL_PAYERS,
+        .years = calloc(ns_ledger_n_years(m), sizeof(double)),
+    };
+    if (!b.years) {
+        snprintf(err, err_size, "cannot write %s: %s", path, strerror(ENOMEM));
+        return NS_EOUTPUT;
+    }
+    enum ns_status st =
+        write_book(path, &b, fill_population, info, err, err_size);
+    free(b.years);
+    return st;
 }

@@ -20,10 +20,13 @@ load(const struct ns_model_source *src, size_t g, struct ns_params *params,
 {
     enum ns_status status = NS_OK;
     *complete = false;
-    if (src->n_files == 0)
-        status = ns_params_load_text(params, src->builtin_name,
-                                     src->builtin_text, src->builtin_len,
-                                     NULL, diags);
+    if (src->n_files == 0 && src->n_builtin > 0) {
+        params->memory_files = src->builtin + 1;
+        params->n_memory_files = src->n_builtin - 1;
+        status = ns_params_load_text(params, src->builtin[0].name,
+                                     src->builtin[0].text,
+                                     src->builtin[0].len, NULL, diags);
+    }
     for (size_t i = 0; i < src->n_files && status != NS_ENOMEM; i++) {
         enum ns_status st = ns_params_load_file(params, src->files[i], diags);
         if (st != NS_OK)

@@ -738,7 +738,22 @@ load_tables(struct loader *ld, struct pending_tables *pt)
             break;
         }
         char why[256];
-        enum ns_status st = ns_read_file(path, &text, &len, why, sizeof why);
+        enum ns_status st = NS_EIO;
+        const struct ns_memory_file *mem = NULL;
+        for (size_t m = 0; m < ld->params->n_memory_files; m++)
+            if (strcmp(ld->params->memory_files[m].name, t->file) == 0)
+                mem = &ld->params->memory_files[m];
+        if (mem) {
+            text = malloc(mem->len + 1);
+            st = text ? NS_OK : NS_ENOMEM;
+            if (text) {
+                memcpy(text, mem->text, mem->len);
+                text[mem->len] = '\0';
+                len = mem->len;
+            }
+        } else {
+            st = ns_read_file(path, &text, &len, why, sizeof why);
+        }
         if (st == NS_EIO)
             FAIL(ld, t->file_line, "[table.%s] key file: %s", t->name, why);
         const char *stable = st == NS_OK ? remember_file(ld, path, text, len)

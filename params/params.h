@@ -35,6 +35,13 @@ struct ns_subgroup {
     size_t n_entries;
 };
 
+/* A file held in memory (the built-in model and its tables). */
+struct ns_memory_file {
+    const char *name; /* as the INI file names it */
+    const char *text;
+    size_t len;
+};
+
 struct ns_params {
     struct ns_model_def def; /* what the files say, overlays applied */
     char **files;            /* owned; every file read (INI and CSV), in
@@ -45,6 +52,9 @@ struct ns_params {
     double horizon_years;    /* [model] horizon when given, else -1 */
     struct ns_subgroup *subgroups; /* owned; [n_subgroups] */
     size_t n_subgroups;
+    const struct ns_memory_file *memory_files; /* borrowed: tables are
+                                                  looked up here first */
+    size_t n_memory_files;
     bool is_partial;         /* a file, a section or a table could not be
                                 read whole: what is missing would only
                                 cause more (misleading) messages, so
@@ -97,8 +107,8 @@ enum ns_status ns_params_finish(struct ns_params *params,
 struct ns_model_source {
     const char *const *files;
     size_t n_files;
-    const char *builtin_name, *builtin_text;
-    size_t builtin_len;
+    const struct ns_memory_file *builtin; /* the INI file, then its tables */
+    size_t n_builtin;
     const char *const *sets;
     size_t n_sets;
 };

@@ -10,6 +10,7 @@
  * when computed (a probability of 1.3, a division by zero in cycle 7) are
  * checked by the engine on every run. */
 #include "model/compiled.h"
+#include "model/names.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -62,57 +63,6 @@ alloc_array(struct compiler *c, size_t n, size_t size)
         (c)->failed = true;                                                  \
     } while (0)
 
-static bool
-is_identifier(const char *s)
-{
-    if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
-        return false;
-    for (s++; *s; s++)
-        if (!(isalnum((unsigned char)*s) || *s == '_'))
-            return false;
-    return true;
-}
-
-/* Levenshtein distance, capped at 'cap' to stay cheap on long names. */
-static size_t
-edit_distance(const char *a, size_t la, const char *b, size_t lb)
-{
-    enum { MAX = 64 };
-    if (la >= MAX || lb >= MAX)
-        return MAX;
-    size_t prev[MAX + 1], cur[MAX + 1];
-    for (size_t j = 0; j <= lb; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-        memcpy(prev, cur, (lb + 1) * sizeof *prev);
-    }
-    return prev[lb];
-}
-
-/* The name in names[0..n) nearest to s, if near enough to be a typo. */
-static const char *
-nearest(const char *s, size_t len, const char *const *names, size_t n)
-{
-    const char *best = NULL;
-    size_t best_d = len / 3 + 1;
-    for (size_t i = 0; i < n; i++) {
-        if (!names[i])
-            continue;
-        size_t d = edit_distance(s, len, names[i], strlen(names[i]));
-        if (d <= best_d && d < strlen(names[i])) {
-            best = names[i];
-            best_d = d;
-        }
-    }
-    return best;
-}
-
 static long
 find_named(const struct ns_named *items, size_t n, const char *name)
 {
@@ -152,35 +102,32 @@ ns_model_find_outcome(const struct ns_model *m, const char *name)
     return -1;
 }
 
-/* Appends "; did you mean 'x'?" for a name not found among names. */
-static const char *
-hint(char *buf, size_t n, const char *name, const char *const *names,
-     size_t count)
+/* Finds name among items, reporting "context: unknown KIND 'name'" with a
+ * suggestion when it is not there. */
+static long
+lookup_named(struct compiler *c, const struct ns_named *items, size_t n,
+             const char *kind, const char *name, struct ns_origin at,
+             const char *context)
 {
-    const char *near = nearest(name, strlen(name), names, count);
-    if (near)
-        snprintf(buf, n, "; did you mean '%s'?", near);
-    else
-        buf[0] = '\0';
-    return buf;
+    long i = find_named(items, n, name);
+    if (i < 0) {
+        const char *names[256];
+        size_t count = n < 256 ? n : 256;
+        for (size_t j = 0; j < count; j++)
+            names[j] = items[j].name;
+        char h[96];
+        ERROR_AT(c, at, "%s: unknown %s '%s'%s", context, kind, name,
+                 ns_did_you_mean(h, sizeof h, name, names, count));
+    }
+    return i;
 }
 
-/* Resolves a state name, reporting an unknown one. */
 static long
 lookup_state(struct compiler *c, const char *name, struct ns_origin at,
              const char *context)
 {
-    long s = ns_model_find_state(c->m, name);
-    if (s < 0) {
-        const char *names[256];
-        size_t n = c->m->n_states < 256 ? c->m->n_states : 256;
-        for (size_t i = 0; i < n; i++)
-            names[i] = c->m->states[i].name;
-        char h[96];
-        ERROR_AT(c, at, "%s: unknown state '%s'%s", context, name,
-                 hint(h, sizeof h, name, names, n));
-    }
-    return s;
+    return lookup_named(c, c->m->states, c->m->n_states, "state", name, at,
+                        context);
 }
 
 /* Resolves a strategy name (NULL means every strategy, returns -2). */
@@ -190,17 +137,8 @@ lookup_strategy(struct compiler *c, const char *name, struct ns_origin at,
 {
     if (!name)
         return -2;
-    long k = ns_model_find_strategy(c->m, name);
-    if (k < 0) {
-        const char *names[256];
-        size_t n = c->m->n_strategies < 256 ? c->m->n_strategies : 256;
-        for (size_t i = 0; i < n; i++)
-            names[i] = c->m->strategies[i].name;
-        char h[96];
-        ERROR_AT(c, at, "%s: unknown strategy '%s'%s", context, name,
-                 hint(h, sizeof h, name, names, n));
-    }
-    return k;
+    return lookup_named(c, c->m->strategies, c->m->n_strategies, "strategy",
+                        name, at, context);
 }
 
 /* ---- names: states, strategies, outcomes, streams, comparators ---- */
@@ -214,7 +152,7 @@ copy_entities(struct compiler *c, const struct ns_def_entity *src, size_t n,
         return;
     *n_dst = n;
     for (size_t i = 0; i < n; i++) {
-        if (!is_identifier(src[i].name))
+        if (!ns_is_identifier(src[i].name))
             ERROR_AT(c, src[i].at,
                      "%s name '%s' must start with a letter or '_' and "
                      "contain only letters, digits and '_'",
@@ -307,7 +245,7 @@ compile_outcomes(struct compiler *c)
         return;
     m->n_outcomes = d->n_outcomes;
     for (size_t i = 0; i < d->n_outcomes; i++) {
-        if (!is_identifier(d->outcomes[i].name))
+        if (!ns_is_identifier(d->outcomes[i].name))
             ERROR_AT(c, d->outcomes[i].at,
                      "outcome name '%s' must start with a letter or '_' and "
                      "contain only letters, digits and '_'",
@@ -332,7 +270,7 @@ lookup_outcome(struct compiler *c, const char *name, struct ns_origin at,
         ERROR_AT(c, at,
                  "%s: unknown outcome '%s' (outcomes are the keys of the "
                  "discount rates)%s",
-                 context, name, hint(h, sizeof h, name, names, n));
+                 context, name, ns_did_you_mean(h, sizeof h, name, names, n));
     }
     return o;
 }
@@ -351,7 +289,7 @@ compile_streams(struct compiler *c)
         struct ns_stream_info *info = &m->streams[j];
         char ctx[160];
         snprintf(ctx, sizeof ctx, "stream %s", s->name);
-        if (!is_identifier(s->name))
+        if (!ns_is_identifier(s->name))
             ERROR_AT(c, s->at,
                      "stream name '%s' must start with a letter or '_' and "
                      "contain only letters, digits and '_'",
@@ -465,7 +403,7 @@ compile_tables(struct compiler *c)
     p->n_tables = n;
     for (size_t i = 0; i < n; i++) {
         const struct ns_def_table *t = &d->tables[i];
-        if (!is_identifier(t->name))
+        if (!ns_is_identifier(t->name))
             ERROR_AT(c, t->at,
                      "table name '%s' must start with a letter or '_' and "
                      "contain only letters, digits and '_'",
@@ -533,10 +471,10 @@ static const char *
 suggest_name(void *ctx, const char *name, size_t len)
 {
     struct compiler *c = ctx;
-    const char *best = nearest(name, len, builtin_names, NS_VAR_COUNT);
+    const char *best = ns_nearest_name(name, len, builtin_names, NS_VAR_COUNT);
     if (best)
         return best;
-    return nearest(name, len, (const char *const *)c->p->param_names,
+    return ns_nearest_name(name, len, (const char *const *)c->p->param_names,
                    c->p->n_params);
 }
 
@@ -635,7 +573,7 @@ collect_params(struct compiler *c)
         const struct ns_def_expr *e = &d->params[i];
         if (e->strategy)
             continue;
-        if (!is_identifier(e->name)) {
+        if (!ns_is_identifier(e->name)) {
             ERROR_AT(c, e->at,
                      "parameter name '%s' must start with a letter or '_' "
                      "and contain only letters, digits and '_'",
@@ -690,7 +628,7 @@ compile_params(struct compiler *c)
                              "parameter %s is overridden for strategy %s but "
                              "has no shared definition%s",
                              e->name, e->strategy,
-                             hint(h, sizeof h, e->name,
+                             ns_did_you_mean(h, sizeof h, e->name,
                                   (const char *const *)p->param_names, P));
                 }
                 continue;
@@ -1179,7 +1117,7 @@ compile_param_info(struct compiler *c)
             char h[96];
             ERROR_AT(c, src->at, "source of unknown parameter '%s'%s",
                      src->param,
-                     hint(h, sizeof h, src->param,
+                     ns_did_you_mean(h, sizeof h, src->param,
                           (const char *const *)p->param_names, p->n_params));
             continue;
         }
@@ -1244,7 +1182,7 @@ compile_payers(struct compiler *c)
             }
             long pi = find_payer(m, name);
             if (pi < 0) {
-                if (!is_identifier(name)) {
+                if (!ns_is_identifier(name)) {
                     ERROR_AT(c, d->streams[j].at,
                              "stream %s: payer name '%s' must start with a "
                              "letter or '_' and contain only letters, "
@@ -1276,7 +1214,7 @@ compile_perspectives(struct compiler *c)
         pi->has_payer = alloc_array(c, m->n_payers, sizeof *pi->has_payer);
         if (!pi->has_payer)
             return;
-        if (!is_identifier(dp->name))
+        if (!ns_is_identifier(dp->name))
             ERROR_AT(c, dp->at,
                      "perspective name '%s' must start with a letter or '_' "
                      "and contain only letters, digits and '_'",
@@ -1290,7 +1228,7 @@ compile_perspectives(struct compiler *c)
                 ERROR_AT(c, dp->at,
                          "perspective %s: no stream is tagged payer:%s%s",
                          dp->name, dp->payers[q],
-                         hint(h, sizeof h, dp->payers[q],
+                         ns_did_you_mean(h, sizeof h, dp->payers[q],
                               (const char *const *)m->payers, m->n_payers));
                 continue;
             }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/names.h"
 #include "params/csv_table.h"
 #include "params/ini_read.h"
 
@@ -44,49 +45,12 @@ check(struct loader *ld, enum ns_status st)
         ld->out_of_mem = true;
 }
 
-static size_t
-edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return 64;
-    size_t prev[64], cur[64];
-    for (size_t j = 0; j <= lb; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t best = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            if (prev[j] + 1 < best)
-                best = prev[j] + 1;
-            if (cur[j - 1] + 1 < best)
-                best = cur[j - 1] + 1;
-            cur[j] = best;
-        }
-        memcpy(prev, cur, (lb + 1) * sizeof *prev);
-    }
-    return prev[lb];
-}
-
 /* "; did you mean 'x'?" for the nearest of names, or "". */
 static const char *
 suggestion(char *buf, size_t n, const char *word, const char *const *names,
            size_t count)
 {
-    const char *best = NULL;
-    size_t best_d = strlen(word) / 3 + 1;
-    for (size_t i = 0; i < count; i++) {
-        size_t d = edit_distance(word, names[i]);
-        if (d <= best_d && d < strlen(names[i])) {
-            best = names[i];
-            best_d = d;
-        }
-    }
-    if (best)
-        snprintf(buf, n, "; did you mean '%s'?", best);
-    else
-        buf[0] = '\0';
-    return buf;
+    return ns_did_you_mean(buf, n, word, names, count);
 }
 
 /* ---- [model] ---- */

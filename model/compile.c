@@ -190,6 +190,54 @@ compile_settings(struct compiler *c)
         ERROR_AT(c, whole, "the model defines no strategies");
 }
 
+/* Only cycle (the time point) is known to a weight expression. */
+static long
+resolve_cycle_only(void *ctx, const char *name, size_t len)
+{
+    (void)ctx;
+    return len == 5 && memcmp(name, "cycle", 5) == 0 ? NS_VAR_CYCLE : -1;
+}
+
+/* Weights from an expression of the time point, e.g. DARTH's Simpson
+ * weights for an odd number of cycles. */
+static void
+weights_from_expression(struct compiler *c, double *w, size_t T)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_expr_resolver r = {c, resolve_cycle_only, NULL, NULL};
+    struct ns_expr *e = NULL;
+    char err[256];
+    enum ns_status st = ns_expr_compile(d->weight_text, &r, &e, err,
+                                        sizeof err);
+    if (st == NS_ENOMEM) {
+        c->out_of_mem = true;
+        return;
+    }
+    if (st != NS_OK) {
+        ERROR_AT(c, d->counting_at, "counting weight: %s", err);
+        return;
+    }
+    double vars[NS_VAR_COUNT] = {0};
+    for (size_t t = 0; t <= T; t++) {
+        vars[NS_VAR_CYCLE] = (double)t;
+        struct ns_expr_fault fault;
+        if (ns_expr_eval(e, vars, NULL, &w[t], &fault) != NS_OK) {
+            ERROR_AT(c, d->counting_at,
+                     "counting weight: %s at column %zu, at time point %zu",
+                     fault.detail, fault.column, t);
+            break;
+        }
+        if (!(w[t] >= 0.0)) {
+            ERROR_AT(c, d->counting_at,
+                     "counting weight must be at least 0, got %g at time "
+                     "point %zu",
+                     w[t], t);
+            break;
+        }
+    }
+    ns_expr_free(e);
+}
+
 /* Counting weights over time points 0..T, with the time-0 rule applied. */
 static void
 compile_weights(struct compiler *c)
@@ -226,7 +274,9 @@ compile_weights(struct compiler *c)
         ERROR_AT(c, d->counting_at,
                  "Simpson's 1/3 rule needs an even number of cycles, got %zu",
                  T);
-    if (d->counting == NS_COUNT_WEIGHTS && d->n_weights != T + 1)
+    if (d->counting == NS_COUNT_WEIGHTS && d->weight_text)
+        weights_from_expression(c, m->weights, T);
+    else if (d->counting == NS_COUNT_WEIGHTS && d->n_weights != T + 1)
         ERROR_AT(c, d->counting_at,
                  "the counting weights must list one weight per time point "
                  "0..%zu (%zu weights), got %zu",

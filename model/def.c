@@ -112,6 +112,7 @@ ns_model_def_clear(struct ns_model_def *def)
 {
     free(def->name);
     free(def->weights);
+    free(def->weight_text);
     free(def->cost_outcome);
     free(def->health_outcome);
     free(def->place_outcome);

@@ -137,8 +137,10 @@ struct ns_model_def {
     bool has_start_age;
     double start_age_years;
     enum ns_counting counting;
-    double *weights;                  /* NS_COUNT_WEIGHTS only */
+    double *weights;                  /* NS_COUNT_WEIGHTS only: a list */
     size_t n_weights;
+    char *weight_text;                /* NS_COUNT_WEIGHTS only: or an
+                                         expression of cycle (time point) */
     struct ns_origin counting_at;
     bool count_time_zero;             /* false: weight of point 0 is 0 */
     enum ns_discount_origin discount_origin;

@@ -59,7 +59,7 @@ static const char *const model_keys[] = {
     "name",           "cycle_length",    "n_cycles",     "horizon",
     "start_age",      "counting",        "weights",      "count_time_zero",
     "discount_origin", "row_sum_tolerance", "comparator", "cost_outcome",
-    "health_outcome", "place_outcome",
+    "health_outcome", "place_outcome", "weight",
 };
 #define N_MODEL_KEYS (sizeof model_keys / sizeof model_keys[0])
 
@@ -197,6 +197,9 @@ model_key(struct loader *ld, const struct ns_ini_entry *e)
         def->counting_at = at;
     } else if (strcmp(k, "weights") == 0) {
         parse_weights(ld, e);
+    } else if (strcmp(k, "weight") == 0) {
+        check(ld, ns_def_set_string(&def->weight_text, e->value));
+        def->counting_at = at;
     } else if (strcmp(k, "count_time_zero") == 0) {
         static const char *const names[] = {"no", "yes"};
         if (parse_choice(ld, e, names, 2, &c))

@@ -360,8 +360,7 @@ write_payers(struct csv *c, const struct source *src)
             const struct ns_results *r = ns_group_results(pop, g);
             for (int disc = 0; disc <= 1; disc++) {
                 struct ns_ledger led;
-                ns_ledger_compute(m, r, k, NS_ALL_PAYERS, disc, &led,
-                                  by_payer);
+                ns_ledger_compute(m, r, k, NS_ALL_PAYERS, disc, &led, by_payer);
                 for (size_t p = 0; p < m->n_payers; p++) {
                     put_row_start(c, m, k, ns_group_name(pop, g));
                     put_raw(c, disc ? "1" : "0");
@@ -555,8 +554,8 @@ ns_csv_write_population(const char *dir, const struct ns_population *pop,
         ns_csv_write_results(dir, pop->models[0], pop->pooled, err, err_size);
     const struct source src = {
         .m = pop->models[0], .r = pop->pooled, .pop = pop};
-    for (size_t i = 0;
-         st == NS_OK && i < sizeof population_files / sizeof population_files[0];
+    for (size_t i = 0; st == NS_OK &&
+                       i < sizeof population_files / sizeof population_files[0];
          i++)
         st = write_file(dir, population_files[i].name,
                         population_files[i].write, &src, err, err_size);

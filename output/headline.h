@@ -17,14 +17,14 @@
 #include "model/results.h"
 
 struct ns_headline {
-    struct ns_ledger ledger; /* from ns_ledger_compute */
-    size_t payback_year;     /* first year (1, 2, ...) whose cumulative net
-                                savings are above 0; 0 when none is */
+    struct ns_ledger ledger;  /* from ns_ledger_compute */
+    size_t payback_year;      /* first year (1, 2, ...) whose cumulative net
+                                 savings are above 0; 0 when none is */
     double extra_place_years; /* place outcome, strategy minus comparator,
                                  undiscounted; NaN without a place outcome */
-    double per_place_year;   /* net_savings / extra_place_years; NaN without
-                                a place outcome or when no places are added */
-    double cohort;           /* clients at time 0 (the trace summed) */
+    double per_place_year;    /* net_savings / extra_place_years; NaN without
+                                 a place outcome or when no places are added */
+    double cohort;            /* clients at time 0 (the trace summed) */
 };
 
 /* Computes the headline of strategy k (which must have a comparator for

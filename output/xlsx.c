@@ -63,14 +63,14 @@ struct book {
     /* For a population only (ns_xlsx_write_population); model and results
      * above are then its first model and pooled results. */
     const struct ns_population *pop;
-    long headline;           /* perspective of the headline figures */
-    double *years;           /* scratch, [ns_ledger_n_years(model)] */
-    lxw_format *title;       /* a sheet's first line */
-    lxw_format *heading;     /* bold, wrapped: long column headings */
-    lxw_format *pounds;      /* money for people: whole pounds */
-    lxw_format *ratio;       /* savings per GBP 1 */
-    lxw_format *share;       /* a subgroup's share of clients */
-    lxw_format *assumption;  /* Inputs rows graded U */
+    long headline;          /* perspective of the headline figures */
+    double *years;          /* scratch, [ns_ledger_n_years(model)] */
+    lxw_format *title;      /* a sheet's first line */
+    lxw_format *heading;    /* bold, wrapped: long column headings */
+    lxw_format *pounds;     /* money for people: whole pounds */
+    lxw_format *ratio;      /* savings per GBP 1 */
+    lxw_format *share;      /* a subgroup's share of clients */
+    lxw_format *assumption; /* Inputs rows graded U */
 };
 
 /* Records the first failure, so a sequence of writes can be checked once
@@ -843,8 +843,7 @@ readable(char *out, size_t out_size, const char *name)
 
 /* Appends formatted text to buf (of NOTE_SIZE bytes), ending it with
  * "..." when it no longer fits. */
-static void
-append(char *buf, const char *fmt, ...) NS_PRINTF(2, 3);
+static void append(char *buf, const char *fmt, ...) NS_PRINTF(2, 3);
 
 static void
 append(char *buf, const char *fmt, ...)
@@ -952,12 +951,23 @@ add_column_series(struct book *b, lxw_chart *chart, const char *sheet,
         note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
         return;
     }
-    chart_series_set_categories(series, sheet, (lxw_row_t)first,
-                                (lxw_col_t)cat, (lxw_row_t)last,
-                                (lxw_col_t)cat);
+    chart_series_set_categories(series, sheet, (lxw_row_t)first, (lxw_col_t)cat,
+                                (lxw_row_t)last, (lxw_col_t)cat);
     chart_series_set_values(series, sheet, (lxw_row_t)first, (lxw_col_t)col,
                             (lxw_row_t)last, (lxw_col_t)col);
     chart_series_set_name_range(series, sheet, HEADING_ROW, (lxw_col_t)col);
+}
+
+/* Sets up a horizontal bar chart's axes. In libxlsxwriter's bar charts
+ * y_axis is the category axis (vertical) and x_axis the values: pounds on
+ * the values, and strategies listed top down in table order, with the
+ * value axis kept at the bottom. */
+static void
+format_bar_axes(lxw_chart *chart)
+{
+    chart_axis_set_num_format(chart->x_axis, "£#,##0");
+    chart_axis_set_reverse(chart->y_axis);
+    chart_axis_set_crossing_max(chart->y_axis);
 }
 
 /* Per client: a cohort total divided by the clients at the start. */
@@ -1077,8 +1087,9 @@ write_headline(struct book *b)
         {"Strategy", "the kind of treatment place."},
         {"Compared with", "what would happen to the same clients without it."},
         {"Net savings per client (£, discounted)",
-         "what the public purse saves per client who starts treatment, "
-         "after paying for the treatment. Below zero is a net cost."},
+         "what the payers named above save per client who starts "
+         "treatment, after paying for the treatment. Below zero is a net "
+         "cost."},
         {NULL, NULL},
         {"Savings per £1 of extra treatment spend",
          "pounds saved elsewhere for each extra £1 spent on treatment. Above "
@@ -1118,8 +1129,7 @@ write_headline(struct book *b)
             if (isnan(h.per_place_year))
                 put_text(b, ws, row, col_of[3], "no extra places", NULL);
             else
-                put_number(b, ws, row, col_of[3], h.per_place_year,
-                           b->pounds);
+                put_number(b, ws, row, col_of[3], h.per_place_year, b->pounds);
         }
         put_ratio(b, ws, row, col_of[4], h.ledger.benefit_cost_ratio);
         put_payback(b, ws, row, col_of[5], h.payback_year);
@@ -1154,7 +1164,7 @@ write_headline(struct book *b)
         return;
     add_column_series(b, chart, sheet, FIRST_ROW, last, 0, col_of[2]);
     chart_title_set_name(chart, "Net savings per client (£, discounted)");
-    chart_axis_set_num_format(chart->y_axis, "£#,##0");
+    format_bar_axes(chart);
     chart_legend_set_position(chart, LXW_CHART_LEGEND_NONE);
     insert_chart(b, ws, row + 1, 0, chart);
 }
@@ -1248,8 +1258,7 @@ write_who_pays(struct book *b)
         text[0] = '\0';
         describe_perspective(m, persp, text);
         put_text(b, ws, row, 0,
-                 i < m->n_perspectives ? m->perspectives[i].name
-                                       : "all_payers",
+                 i < m->n_perspectives ? m->perspectives[i].name : "all_payers",
                  NULL);
         put_text(b, ws, row, 1, text, NULL);
     }
@@ -1263,7 +1272,7 @@ write_who_pays(struct book *b)
     for (size_t c = 2; c < total_col; c++)
         add_column_series(b, chart, sheet, FIRST_ROW, last, 0, c);
     chart_title_set_name(chart, "Savings per client by payer (£, discounted)");
-    chart_axis_set_num_format(chart->y_axis, "£#,##0");
+    format_bar_axes(chart);
     chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
     insert_chart(b, ws, row + 1, 0, chart);
 }
@@ -1364,8 +1373,10 @@ write_outcomes_sheet(struct book *b)
         size_t kc = (size_t)m->comparator[k];
         double cohort = ns_headline_cohort(r, k);
         for (size_t o = 0; o < m->n_outcomes; o++, row++) {
-            lxw_format *fmt = (long)o == m->cost_outcome ? b->pounds : b->amount;
-            double with = per_client(ns_results_outcome(r, k, o, false), cohort);
+            lxw_format *fmt =
+                (long)o == m->cost_outcome ? b->pounds : b->amount;
+            double with =
+                per_client(ns_results_outcome(r, k, o, false), cohort);
             double without =
                 per_client(ns_results_outcome(r, kc, o, false), cohort);
             put_strategy(b, ws, row, k);
@@ -1398,9 +1409,8 @@ write_subgroups(struct book *b)
            "£ per client of the starting cohort, %s; savings counted for "
            "%s. All clients: the subgroups weighted by their share.",
            disc, persp);
-    lxw_worksheet *ws =
-        start_sheet(b, "Subgroups", "Net savings by group of clients", text,
-                    true);
+    lxw_worksheet *ws = start_sheet(
+        b, "Subgroups", "Net savings by group of clients", text, true);
     if (!ws)
         return;
     double w_label = strategy_width(m);
@@ -1422,13 +1432,12 @@ write_subgroups(struct book *b)
             bool pooled = g == pop->n_groups;
             const char *group = pooled ? "All clients" : pop->names[g];
             ns_headline_compute(ns_group_model(pop, g),
-                                ns_group_results(pop, g), k, b->headline,
-                                true, b->years, &h);
+                                ns_group_results(pop, g), k, b->headline, true,
+                                b->years, &h);
             put_strategy(b, ws, row, k);
             put_text(b, ws, row, 2, group, pooled ? b->bold : NULL);
             w_group = text_width(w_group, group);
-            put_number(b, ws, row, 3, pooled ? 1.0 : pop->weights[g],
-                       b->share);
+            put_number(b, ws, row, 3, pooled ? 1.0 : pop->weights[g], b->share);
             put_number(b, ws, row, 4,
                        per_client(h.ledger.net_savings, h.cohort), b->pounds);
             put_ratio(b, ws, row, 5, h.ledger.benefit_cost_ratio);
@@ -1449,8 +1458,8 @@ differ(double a, double b)
 /* Builds the note on where parameter p takes other values than the one
  * shown (strategy 0 of subgroup 0): other strategies, other subgroups. */
 static void
-value_note(const struct ns_population *pop, const struct ns_model *m,
-           size_t p, char *out)
+value_note(const struct ns_population *pop, const struct ns_model *m, size_t p,
+           char *out)
 {
     const struct ns_results *r0 = pop->results[0];
     size_t np = r0->n_params;
@@ -1465,14 +1474,16 @@ value_note(const struct ns_population *pop, const struct ns_model *m,
         sep = ", ";
     }
     sep = *out ? "; for subgroup " : "Differs for subgroup ";
+    bool by_group = false;
     for (size_t g = 1; g < pop->n_groups; g++) {
         double v = pop->results[g]->param_values[p];
         if (!differ(v, shown))
             continue;
         append(out, "%s%s (%.6g)", sep, pop->names[g], v);
         sep = ", ";
+        by_group = true;
     }
-    if (*out && pop->n_groups > 1)
+    if (by_group)
         append(out, "; the value shown is for subgroup %s", pop->names[0]);
 }
 
@@ -1497,9 +1508,8 @@ write_inputs(struct book *b)
              "on the results.",
              b->assumption);
     static const char *const headings[] = {
-        "Parameter",  "Value",      "Unit",       "Price year",
-        "Grade",      "Assumption", "Source",     "Defined at",
-        "Definition", "Other values",
+        "Parameter",  "Value",  "Unit",       "Price year", "Grade",
+        "Assumption", "Source", "Defined at", "Definition", "Other values",
     };
     enum { N_COLS = sizeof headings / sizeof headings[0] };
     double widths[N_COLS];

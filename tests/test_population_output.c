@@ -169,9 +169,14 @@ static const char model_text[] =
 
 /* The files the population writers make, in order. */
 static const char *const csv_names[] = {
-    "trace.csv",       "values.csv", "summary.csv",
-    "incremental.csv", "net_savings.csv", "payers.csv",
-    "net_savings_by_year.csv", "outcomes.csv",
+    "trace.csv",
+    "values.csv",
+    "summary.csv",
+    "incremental.csv",
+    "net_savings.csv",
+    "payers.csv",
+    "net_savings_by_year.csv",
+    "outcomes.csv",
 };
 #define N_CSV (sizeof csv_names / sizeof csv_names[0])
 
@@ -203,9 +208,8 @@ compile_with(struct fx *f, size_t slot, const char *const *sets)
     struct ns_params *p = ns_params_alloc();
     assert_non_null(p);
     f->params[slot] = p;
-    enum ns_status st = ns_params_load_text(p, "test.ini", model_text,
-                                            strlen(model_text), NULL,
-                                            &f->diags);
+    enum ns_status st = ns_params_load_text(
+        p, "test.ini", model_text, strlen(model_text), NULL, &f->diags);
     for (size_t i = 0; st == NS_OK && sets && sets[i]; i++)
         st = ns_params_set(p, sets[i], &f->diags);
     if (st == NS_OK)
@@ -323,9 +327,9 @@ list_dir(const char *dir, char *out, size_t out_size)
 /* ---- a small RFC 4180 reader ---- */
 
 struct table {
-    char *header;  /* owned; the first line as written */
+    char *header; /* owned; the first line as written */
     size_t n_cols, n_rows;
-    char **cells;  /* owned; [n_rows * n_cols], each owned */
+    char **cells; /* owned; [n_rows * n_cols], each owned */
 };
 
 static char *
@@ -577,13 +581,14 @@ expect_group(double p_none, int perspective, bool discounted,
     *e = (struct expected){0};
     e->treatment_cost = stream_total(COST_TREAT, 0, qt, d);
     e->payer[TREATMENT_BUDGET] = -e->treatment_cost;
-    e->payer[POLICE] = stream_total(C_POLICE, 0, qn, d) -
-                       stream_total(C_POLICE, 0, qt, d);
+    e->payer[POLICE] =
+        stream_total(C_POLICE, 0, qn, d) - stream_total(C_POLICE, 0, qt, d);
     e->payer[NHS] = stream_total(C_NHS, C_NHS_DESIST, qn, d) -
                     stream_total(C_NHS, C_NHS_DESIST, qt, d);
-    e->payer[VICTIMS] = stream_total(C_VICTIM, 0, qn, d) -
-                        stream_total(C_VICTIM, 0, qt, d);
-    e->other = stream_total(C_OTHER, 0, qn, d) - stream_total(C_OTHER, 0, qt, d);
+    e->payer[VICTIMS] =
+        stream_total(C_VICTIM, 0, qn, d) - stream_total(C_VICTIM, 0, qt, d);
+    e->other =
+        stream_total(C_OTHER, 0, qn, d) - stream_total(C_OTHER, 0, qt, d);
     e->savings = e->payer[POLICE] + e->payer[NHS];
     if (perspective != PUBLIC_SECTOR)
         e->savings += e->payer[VICTIMS];
@@ -613,8 +618,7 @@ expect_group(double p_none, int perspective, bool discounted,
 
 /* Subgroup "no_crack", "crack" or "all" (the weighted sum). */
 static void
-expect(const char *group, int perspective, bool discounted,
-       struct expected *e)
+expect(const char *group, int perspective, bool discounted, struct expected *e)
 {
     if (strcmp(group, "no_crack") == 0) {
         expect_group(P_NONE_A, perspective, discounted, e);
@@ -651,9 +655,8 @@ csv_files_have_exact_headers(void **state)
 {
     struct fx *f = *state;
     build(f, 2, NULL);
-    assert_int_equal(ns_csv_write_population(f->dir, f->pop, f->err,
-                                             sizeof f->err),
-                     NS_OK);
+    assert_int_equal(
+        ns_csv_write_population(f->dir, f->pop, f->err, sizeof f->err), NS_OK);
     static const char *const headers[N_CSV] = {
         "strategy,cycle,state,occupancy",
         "strategy,cycle,stream,undiscounted,discounted",
@@ -689,9 +692,8 @@ csv_net_savings_match_closed_forms(void **state)
 {
     struct fx *f = *state;
     build(f, 2, NULL);
-    assert_int_equal(ns_csv_write_population(f->dir, f->pop, f->err,
-                                             sizeof f->err),
-                     NS_OK);
+    assert_int_equal(
+        ns_csv_write_population(f->dir, f->pop, f->err, sizeof f->err), NS_OK);
     struct table t;
     table_read(&t, f->dir, "net_savings.csv");
     /* One strategy with a comparator x 3 subgroup rows x 3 perspectives x
@@ -731,9 +733,8 @@ csv_pooled_is_weighted_sum_of_subgroups(void **state)
 {
     struct fx *f = *state;
     build(f, 2, NULL);
-    assert_int_equal(ns_csv_write_population(f->dir, f->pop, f->err,
-                                             sizeof f->err),
-                     NS_OK);
+    assert_int_equal(
+        ns_csv_write_population(f->dir, f->pop, f->err, sizeof f->err), NS_OK);
     static const char *const linear[] = {"treatment_cost", "savings",
                                          "net_savings"};
     struct table t;
@@ -801,9 +802,8 @@ csv_payers_split_the_savings(void **state)
 {
     struct fx *f = *state;
     build(f, 2, NULL);
-    assert_int_equal(ns_csv_write_population(f->dir, f->pop, f->err,
-                                             sizeof f->err),
-                     NS_OK);
+    assert_int_equal(
+        ns_csv_write_population(f->dir, f->pop, f->err, sizeof f->err), NS_OK);
     struct table t, ns;
     table_read(&t, f->dir, "payers.csv");
     table_read(&ns, f->dir, "net_savings.csv");
@@ -842,9 +842,8 @@ csv_by_year_adds_up_to_the_total(void **state)
 {
     struct fx *f = *state;
     build(f, 2, NULL);
-    assert_int_equal(ns_csv_write_population(f->dir, f->pop, f->err,
-                                             sizeof f->err),
-                     NS_OK);
+    assert_int_equal(
+        ns_csv_write_population(f->dir, f->pop, f->err, sizeof f->err), NS_OK);
     struct table t, ns;
     table_read(&t, f->dir, "net_savings_by_year.csv");
     table_read(&ns, f->dir, "net_savings.csv");
@@ -887,9 +886,8 @@ csv_outcomes_are_in_natural_units(void **state)
 {
     struct fx *f = *state;
     build(f, 2, NULL);
-    assert_int_equal(ns_csv_write_population(f->dir, f->pop, f->err,
-                                             sizeof f->err),
-                     NS_OK);
+    assert_int_equal(
+        ns_csv_write_population(f->dir, f->pop, f->err, sizeof f->err), NS_OK);
     struct table t;
     table_read(&t, f->dir, "outcomes.csv");
     assert_int_equal(t.n_rows, 3 * 3);
@@ -898,8 +896,12 @@ csv_outcomes_are_in_natural_units(void **state)
     for (size_t g = 0; g < 3; g++) {
         double qt = 1.0 - P_TREAT;
         double q[2] = {1.0 - P_NONE_A, 1.0 - P_NONE_B};
-        double w[2] = {g == 1 ? 0.0 : g == 0 ? 1.0 : W_A,
-                       g == 0 ? 0.0 : g == 1 ? 1.0 : W_B};
+        double w[2] = {g == 1   ? 0.0
+                       : g == 0 ? 1.0
+                                : W_A,
+                       g == 0   ? 0.0
+                       : g == 1 ? 1.0
+                                : W_B};
         /* Undiscounted totals of each outcome, treat and none. */
         double want[3][2] = {{0}};
         for (size_t i = 0; i < 2; i++) {
@@ -936,9 +938,8 @@ csv_single_subgroup_has_pooled_rows_only(void **state)
 {
     struct fx *f = *state;
     build(f, 1, NULL);
-    assert_int_equal(ns_csv_write_population(f->dir, f->pop, f->err,
-                                             sizeof f->err),
-                     NS_OK);
+    assert_int_equal(
+        ns_csv_write_population(f->dir, f->pop, f->err, sizeof f->err), NS_OK);
     struct table t;
     table_read(&t, f->dir, "net_savings.csv");
     assert_int_equal(t.n_rows, N_PERSPECTIVES * 2);
@@ -958,9 +959,9 @@ csv_refuses_subgroups_that_count_payers_differently(void **state)
     /* The second subgroup's public sector leaves out the NHS: pooling its
      * net savings with the first's would add unlike things. */
     build(f, 2, "perspectives.public_sector=treatment_budget, police");
-    assert_int_equal(ns_csv_write_population(f->dir, f->pop, f->err,
-                                             sizeof f->err),
-                     NS_EOUTPUT);
+    assert_int_equal(
+        ns_csv_write_population(f->dir, f->pop, f->err, sizeof f->err),
+        NS_EOUTPUT);
     char want[256];
     snprintf(want, sizeof want,
              "cannot write CSV files in %s: subgroups differ in comparators, "
@@ -969,9 +970,9 @@ csv_refuses_subgroups_that_count_payers_differently(void **state)
     assert_string_equal(f->err, want);
     char path[256];
     snprintf(path, sizeof path, "%s/book.xlsx", f->dir);
-    assert_int_equal(ns_xlsx_write_population(path, f->pop, NULL, f->err,
-                                              sizeof f->err),
-                     NS_EOUTPUT);
+    assert_int_equal(
+        ns_xlsx_write_population(path, f->pop, NULL, f->err, sizeof f->err),
+        NS_EOUTPUT);
     char listing[256];
     list_dir(f->dir, listing, sizeof listing);
     assert_string_equal(listing, "");
@@ -999,9 +1000,9 @@ xlsx_workbook_is_written_reproducibly(void **state)
                                .n_inputs = 1};
     char path[256];
     snprintf(path, sizeof path, "%s/results.xlsx", f->dir);
-    assert_int_equal(ns_xlsx_write_population(path, f->pop, &info, f->err,
-                                              sizeof f->err),
-                     NS_OK);
+    assert_int_equal(
+        ns_xlsx_write_population(path, f->pop, &info, f->err, sizeof f->err),
+        NS_OK);
     size_t len1, len2;
     char *first = slurp(path, &len1);
     assert_true(len1 > 4);
@@ -1009,9 +1010,9 @@ xlsx_workbook_is_written_reproducibly(void **state)
 
     /* Writing again replaces the file with the very same bytes and leaves
      * nothing else in the folder. */
-    assert_int_equal(ns_xlsx_write_population(path, f->pop, &info, f->err,
-                                              sizeof f->err),
-                     NS_OK);
+    assert_int_equal(
+        ns_xlsx_write_population(path, f->pop, &info, f->err, sizeof f->err),
+        NS_OK);
     char *second = slurp(path, &len2);
     assert_int_equal(len1, len2);
     assert_memory_equal(first, second, len1);
@@ -1031,14 +1032,14 @@ xlsx_single_subgroup_and_bad_destination(void **state)
     /* A destination that is a folder is refused and left alone. */
     snprintf(path, sizeof path, "%s/book.xlsx", f->dir);
     assert_int_equal(mkdir(path, 0700), 0);
-    assert_int_equal(ns_xlsx_write_population(path, f->pop, NULL, f->err,
-                                              sizeof f->err),
-                     NS_EIO);
+    assert_int_equal(
+        ns_xlsx_write_population(path, f->pop, NULL, f->err, sizeof f->err),
+        NS_EIO);
     assert_non_null(strstr(f->err, "is a directory"));
     assert_int_equal(rmdir(path), 0);
-    assert_int_equal(ns_xlsx_write_population(path, f->pop, NULL, f->err,
-                                              sizeof f->err),
-                     NS_OK);
+    assert_int_equal(
+        ns_xlsx_write_population(path, f->pop, NULL, f->err, sizeof f->err),
+        NS_OK);
     char listing[256];
     list_dir(f->dir, listing, sizeof listing);
     assert_string_equal(listing, "book.xlsx");

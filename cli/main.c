@@ -255,13 +255,12 @@ static int
 write_outputs(const struct options *o, const struct ns_params *params,
               const struct ns_population *pop, int argc, char **argv)
 {
-    const struct ns_model *m = pop->models[0];
-    const struct ns_results *r = pop->pooled;
     char err[512];
     if (o->csv_dir) {
         if (!ensure_dir(o->csv_dir))
             return EXIT_FAILURE_RUN;
-        if (ns_csv_write_results(o->csv_dir, m, r, err, sizeof err) != NS_OK) {
+        if (ns_csv_write_population(o->csv_dir, pop, err, sizeof err) !=
+            NS_OK) {
             fprintf(stderr, "netsave: %s\n", err);
             return EXIT_FAILURE_RUN;
         }
@@ -287,7 +286,7 @@ write_outputs(const struct options *o, const struct ns_params *params,
                                (const char *const *)params->files,
                                (const char *const *)hex,
                                hex ? params->n_files : 0};
-    if (ns_xlsx_write_results(o->xlsx, m, r, &info, err, sizeof err) !=
+    if (ns_xlsx_write_population(o->xlsx, pop, &info, err, sizeof err) !=
         NS_OK) {
         fprintf(stderr, "netsave: %s\n", err);
         rc = EXIT_FAILURE_RUN;

@@ -29,8 +29,27 @@ same_structure(const struct ns_model *a, const struct ns_model *b)
         !same_names(a->strategies, b->strategies, a->n_strategies))
         return false;
     for (size_t j = 0; j < a->n_streams; j++)
-        if (strcmp(a->streams[j].name, b->streams[j].name) != 0)
+        if (strcmp(a->streams[j].name, b->streams[j].name) != 0 ||
+            a->streams[j].outcome != b->streams[j].outcome ||
+            a->streams[j].payer != b->streams[j].payer ||
+            a->streams[j].is_intervention != b->streams[j].is_intervention)
             return false;
+    for (size_t k = 0; k < a->n_strategies; k++)
+        if (a->comparator[k] != b->comparator[k])
+            return false;
+    if (a->cost_outcome != b->cost_outcome ||
+        a->health_outcome != b->health_outcome ||
+        a->place_outcome != b->place_outcome ||
+        a->n_payers != b->n_payers ||
+        a->n_perspectives != b->n_perspectives ||
+        ns_model_discount_factor(a, 0, 1) > ns_model_discount_factor(b, 0, 1) ||
+        ns_model_discount_factor(a, 0, 1) < ns_model_discount_factor(b, 0, 1))
+        return false;
+    for (size_t i = 0; i < a->n_perspectives; i++)
+        for (size_t q = 0; q < a->n_payers; q++)
+            if (a->perspectives[i].has_payer[q] !=
+                b->perspectives[i].has_payer[q])
+                return false;
     return true;
 }
 
@@ -84,11 +103,17 @@ ns_population_alloc(struct ns_model **models, const char *const *names,
         pop->results[g] = ns_results_alloc(models[g]);
         if (!pop->names[g] || !pop->results[g])
             st = NS_ENOMEM;
-        else if (!same_structure(models[0], models[g])) {
+        else if (n > 1 && strcmp(names[g], "all") == 0) {
+            ns_diags_addf(diags, NULL, 0,
+                          "a subgroup cannot be called 'all': that name "
+                          "is the pooled population's");
+            st = NS_EPARAM;
+        } else if (!same_structure(models[0], models[g])) {
             ns_diags_addf(diags, NULL, 0,
                           "subgroup %s changes the model's structure "
-                          "(states, strategies, streams, outcomes or "
-                          "cycles); a subgroup may only change values",
+                          "(states, strategies, comparators, streams and "
+                          "their tags, outcomes, perspectives, cycles); a "
+                          "subgroup may only change values",
                           names[g]);
             st = NS_EPARAM;
         }

@@ -957,22 +957,26 @@ csv_refuses_subgroups_that_count_payers_differently(void **state)
 {
     struct fx *f = *state;
     /* The second subgroup's public sector leaves out the NHS: pooling its
-     * net savings with the first's would add unlike things. */
-    build(f, 2, "perspectives.public_sector=treatment_budget, police");
-    assert_int_equal(
-        ns_csv_write_population(f->dir, f->pop, f->err, sizeof f->err),
-        NS_EOUTPUT);
-    char want[256];
-    snprintf(want, sizeof want,
-             "cannot write CSV files in %s: subgroups differ in comparators, "
-             "cost or place outcome, cycle length, payers or perspectives",
-             f->dir);
-    assert_string_equal(f->err, want);
-    char path[256];
-    snprintf(path, sizeof path, "%s/book.xlsx", f->dir);
-    assert_int_equal(
-        ns_xlsx_write_population(path, f->pop, NULL, f->err, sizeof f->err),
-        NS_EOUTPUT);
+     * net savings with the first's would add unlike things, so the
+     * population is refused before anything could be written. */
+    const char *sets_b[] = {"parameters.p_desist=0.0917",
+                            "perspectives.public_sector=treatment_budget, "
+                            "police",
+                            NULL};
+    struct ns_model *models[2] = {compile_with(f, 0, NULL),
+                                  compile_with(f, 1, sets_b)};
+    const char *names[] = {"no_crack", "crack"};
+    const double weights[] = {W_A, W_B};
+    assert_int_equal(ns_population_alloc(models, names, weights, 2, &f->pop,
+                                         &f->diags),
+                     NS_EPARAM);
+    assert_null(f->pop);
+    assert_int_equal(f->diags.count, 1);
+    assert_string_equal(
+        f->diags.items[0].text,
+        "subgroup crack changes the model's structure (states, strategies, "
+        "comparators, streams and their tags, outcomes, perspectives, "
+        "cycles); a subgroup may only change values");
     char listing[256];
     list_dir(f->dir, listing, sizeof listing);
     assert_string_equal(listing, "");

@@ -13,6 +13,7 @@
 #include "model/names.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -988,6 +989,42 @@ compile_initial(struct compiler *c)
                  "starts");
 }
 
+static bool
+is_pattern(const char *name)
+{
+    return name && strchr(name, '*');
+}
+
+/* States a pattern such as "in_*" names: '*' stands for any text. */
+static bool
+matches(const char *pattern, const char *name)
+{
+    return fnmatch(pattern, name, 0) == 0;
+}
+
+/* Sets stream j's value for state s from definition i, unless a name or
+ * an earlier pattern already did (a name beats a pattern; two patterns
+ * for one state are an error). owner holds the defining entry + 1. */
+static void
+set_state_value(struct compiler *c, size_t j, size_t s, size_t i, size_t x,
+                size_t *owner, bool by_pattern)
+{
+    const struct ns_model_def *d = c->def;
+    size_t S = c->m->n_states, slot = j * S + s;
+    if (owner[slot] && by_pattern) {
+        const struct ns_def_state_value *o = &d->state_values[owner[slot] - 1];
+        if (is_pattern(o->state))
+            ERROR_AT(c, d->state_values[i].at,
+                     "stream %s: state %s matches both '%s' (line %d) and "
+                     "'%s'; name it to say which applies",
+                     c->m->streams[j].name, c->m->states[s].name, o->state,
+                     o->at.line, d->state_values[i].state);
+        return;
+    }
+    c->p->value_def[slot] = x;
+    owner[slot] = i + 1;
+}
+
 static void
 compile_values(struct compiler *c)
 {
@@ -995,40 +1032,58 @@ compile_values(struct compiler *c)
     struct ns_model_priv *p = c->p;
     size_t J = c->m->n_streams, S = c->m->n_states;
     p->value_def = alloc_array(c, J * S, sizeof *p->value_def);
-    bool *given = alloc_array(c, J * S, sizeof *given);
+    size_t *owner = alloc_array(c, J * S, sizeof *owner);
     long *fallback = alloc_array(c, J, sizeof *fallback);
-    if (!p->value_def || !given || !fallback) {
-        free(given);
+    if (!p->value_def || !owner || !fallback) {
+        free(owner);
         free(fallback);
         return;
     }
     for (size_t j = 0; j < J; j++)
         fallback[j] = -1;
-    for (size_t i = 0; i < d->n_state_values; i++) {
-        const struct ns_def_state_value *v = &d->state_values[i];
-        long j = ns_model_find_stream(c->m, v->stream);
-        if (j < 0) {
-            ERROR_AT(c, v->at, "value of unknown stream '%s'", v->stream);
-            continue;
-        }
-        char ctx[256];
-        snprintf(ctx, sizeof ctx, "stream %s", v->stream);
-        long s = v->state ? lookup_state(c, v->state, v->at, ctx) : -2;
-        if (s == -1)
-            continue;
-        const char *what = describe(c, NULL, "stream %s, state %s", v->stream,
-                                    v->state ? v->state : "(default)");
-        size_t x = add_expr(c, v->text, v->at, what, false);
-        if (s == -2) {
-            fallback[j] = (long)x;
-        } else {
-            p->value_def[(size_t)j * S + (size_t)s] = x;
-            given[(size_t)j * S + (size_t)s] = true;
+    /* Names first, then patterns, then defaults: the most specific wins. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < d->n_state_values; i++) {
+            const struct ns_def_state_value *v = &d->state_values[i];
+            bool pattern = is_pattern(v->state);
+            if (pattern != (pass == 1) || (pass == 1 && !v->state))
+                continue;
+            long j = ns_model_find_stream(c->m, v->stream);
+            if (j < 0) {
+                ERROR_AT(c, v->at, "value of unknown stream '%s'", v->stream);
+                continue;
+            }
+            char ctx[256];
+            snprintf(ctx, sizeof ctx, "stream %s", v->stream);
+            long st = !v->state ? -2
+                      : pattern ? -3
+                                : lookup_state(c, v->state, v->at, ctx);
+            if (st == -1)
+                continue;
+            const char *what = describe(c, NULL, "stream %s, state %s",
+                                        v->stream,
+                                        v->state ? v->state : "(default)");
+            size_t x = add_expr(c, v->text, v->at, what, false);
+            if (st == -2) {
+                fallback[j] = (long)x;
+                continue;
+            }
+            size_t n_matched = 0;
+            for (size_t s = 0; s < S; s++) {
+                if (st >= 0 ? (size_t)st != s
+                            : !matches(v->state, c->m->states[s].name))
+                    continue;
+                n_matched++;
+                set_state_value(c, (size_t)j, s, i, x, owner, pattern);
+            }
+            if (pattern && n_matched == 0)
+                ERROR_AT(c, v->at, "%s: pattern '%s' matches no state", ctx,
+                         v->state);
         }
     }
     for (size_t j = 0; j < J; j++) {
         for (size_t s = 0; s < S; s++) {
-            if (given[j * S + s])
+            if (owner[j * S + s])
                 continue;
             if (fallback[j] >= 0)
                 p->value_def[j * S + s] = (size_t)fallback[j];
@@ -1039,7 +1094,7 @@ compile_values(struct compiler *c)
                          c->m->streams[j].name, c->m->states[s].name);
         }
     }
-    free(given);
+    free(owner);
     free(fallback);
 }
 
@@ -1057,40 +1112,101 @@ transition_exists(const struct compiler *c, size_t from, size_t to)
     return false;
 }
 
+/* Books definition i (program x) on transition from -> to of stream j,
+ * unless a name or an earlier pattern already did; owner holds the
+ * defining entry + 1 for each (stream, from, to). */
+static void
+book_transition_value(struct compiler *c, size_t j, size_t from, size_t to,
+                      size_t i, size_t x, size_t *owner)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model_priv *p = c->p;
+    size_t S = c->m->n_states, slot = (j * S + from) * S + to;
+    const struct ns_def_transition_value *v = &d->transition_values[i];
+    if (owner[slot]) {
+        const struct ns_def_transition_value *o =
+            &d->transition_values[owner[slot] - 1];
+        if (is_pattern(o->from) || is_pattern(o->to))
+            ERROR_AT(c, v->at,
+                     "stream %s: transition %s -> %s matches both '%s -> %s' "
+                     "(line %d) and '%s -> %s'; name it to say which applies",
+                     c->m->streams[j].name, c->m->states[from].name,
+                     c->m->states[to].name, o->from, o->to, o->at.line,
+                     v->from, v->to);
+        return;
+    }
+    struct ns_transition_value *tv =
+        realloc(p->tvalues, (p->n_tvalues + 1) * sizeof *tv);
+    if (!tv) {
+        c->out_of_mem = true;
+        return;
+    }
+    p->tvalues = tv;
+    tv[p->n_tvalues++] = (struct ns_transition_value){j, from, to, x};
+    owner[slot] = i + 1;
+}
+
+/* One transition value definition: a named pair or patterns of states. */
+static void
+compile_transition_value(struct compiler *c, size_t i, size_t *owner)
+{
+    const struct ns_model_def *d = c->def;
+    const struct ns_def_transition_value *v = &d->transition_values[i];
+    size_t S = c->m->n_states;
+    long j = ns_model_find_stream(c->m, v->stream);
+    char ctx[256];
+    snprintf(ctx, sizeof ctx, "stream %s, transition %s -> %s", v->stream,
+             v->from, v->to);
+    if (j < 0) {
+        ERROR_AT(c, v->at, "value of unknown stream '%s'", v->stream);
+        return;
+    }
+    bool pf = is_pattern(v->from), pt = is_pattern(v->to);
+    long from = pf ? -3 : lookup_state(c, v->from, v->at, ctx);
+    long to = pt ? -3 : lookup_state(c, v->to, v->at, ctx);
+    if (from == -1 || to == -1)
+        return;
+    const char *what = describe(c, NULL, "%s", ctx);
+    size_t x = add_expr(c, v->text, v->at, what, false);
+    size_t n_matched = 0;
+    for (size_t a = 0; a < S; a++) {
+        if (pf ? !matches(v->from, c->m->states[a].name) : (long)a != from)
+            continue;
+        for (size_t b = 0; b < S; b++) {
+            if (pt ? !matches(v->to, c->m->states[b].name) : (long)b != to)
+                continue;
+            if (!transition_exists(c, a, b))
+                continue;
+            n_matched++;
+            book_transition_value(c, (size_t)j, a, b, i, x, owner);
+        }
+    }
+    if (n_matched == 0)
+        ERROR_AT(c, v->at,
+                 "%s: no strategy has a transition %s -> %s to book it on",
+                 ctx, v->from, v->to);
+}
+
 static void
 compile_transition_values(struct compiler *c)
 {
     const struct ns_model_def *d = c->def;
-    struct ns_model_priv *p = c->p;
-    p->tvalues =
-        alloc_array(c, d->n_transition_values, sizeof *p->tvalues);
-    if (!p->tvalues || !p->rows)
+    size_t S = c->m->n_states, J = c->m->n_streams;
+    if (!c->p->rows)
         return;
-    for (size_t i = 0; i < d->n_transition_values; i++) {
-        const struct ns_def_transition_value *v = &d->transition_values[i];
-        long j = ns_model_find_stream(c->m, v->stream);
-        char ctx[256];
-        snprintf(ctx, sizeof ctx, "stream %s, transition %s -> %s", v->stream,
-                 v->from, v->to);
-        if (j < 0) {
-            ERROR_AT(c, v->at, "value of unknown stream '%s'", v->stream);
-            continue;
+    size_t *owner = alloc_array(c, J * S * S, sizeof *owner);
+    if (!owner)
+        return;
+    /* Named pairs first, so that they beat patterns. */
+    for (int pass = 0; pass < 2 && !c->out_of_mem; pass++) {
+        for (size_t i = 0; i < d->n_transition_values; i++) {
+            const struct ns_def_transition_value *v = &d->transition_values[i];
+            bool pattern = is_pattern(v->from) || is_pattern(v->to);
+            if (pattern == (pass == 1))
+                compile_transition_value(c, i, owner);
         }
-        long from = lookup_state(c, v->from, v->at, ctx);
-        long to = lookup_state(c, v->to, v->at, ctx);
-        if (from < 0 || to < 0)
-            continue;
-        if (!transition_exists(c, (size_t)from, (size_t)to)) {
-            ERROR_AT(c, v->at,
-                     "%s: no strategy has a transition %s -> %s to book it on",
-                     ctx, v->from, v->to);
-            continue;
-        }
-        const char *what = describe(c, NULL, "%s", ctx);
-        size_t x = add_expr(c, v->text, v->at, what, false);
-        p->tvalues[p->n_tvalues++] =
-            (struct ns_transition_value){(size_t)j, (size_t)from, (size_t)to, x};
     }
+    free(owner);
 }
 
 /* Reports expression x if it reads state_time for an untracked state. */

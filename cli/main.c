@@ -151,63 +151,88 @@ parse_options(int argc, char **argv, struct options *o)
     return 0;
 }
 
-/* Net savings per strategy, for models whose streams name payers. */
+/* Width of the strategy column: the longest strategy name. */
+static int
+name_width(const struct ns_model *m)
+{
+    size_t w = strlen("strategy");
+    for (size_t k = 0; k < m->n_strategies; k++)
+        if (strlen(m->strategies[k].name) > w)
+            w = strlen(m->strategies[k].name);
+    return (int)w;
+}
+
+/* Net savings per strategy and perspective, for models whose cost
+ * streams name payers. */
 static void
 print_net_savings(const struct ns_model *m, const struct ns_results *r)
 {
     if (m->n_payers == 0 || m->cost_outcome < 0)
         return;
-    long view = m->n_perspectives ? 0 : NS_ALL_PAYERS;
-    printf("\nNet savings per client, discounted, perspective: %s\n",
-           view == NS_ALL_PAYERS ? "all payers" : m->perspectives[0].name);
-    printf("%-28s %16s %16s %16s %12s  %s\n", "strategy", "treatment cost",
-           "savings", "net savings", "per GBP 1", "payback");
-    for (size_t k = 0; k < m->n_strategies; k++) {
-        struct ns_ledger l;
-        ns_ledger_compute(m, r, k, view, true, &l, NULL);
-        if (!l.valid)
-            continue;
-        printf("%-28.28s %16.2f %16.2f %16.2f %12.2f  ",
-               m->strategies[k].label, l.treatment_cost, l.savings,
-               l.net_savings, l.benefit_cost_ratio);
-        if (isnan(l.payback_years))
-            printf("not within %g years\n",
-                   (double)m->n_cycles * m->cycle_length_years);
-        else
-            printf("year %.0f\n", ceil(l.payback_years) > 0
-                                      ? ceil(l.payback_years) : 1.0);
+    int w = name_width(m);
+    size_t n_views = m->n_perspectives ? m->n_perspectives : 1;
+    for (size_t v = 0; v < n_views; v++) {
+        long view = m->n_perspectives ? (long)v : NS_ALL_PAYERS;
+        printf("\nNet savings per client, discounted, perspective: %s\n",
+               view == NS_ALL_PAYERS ? "all payers" : m->perspectives[v].name);
+        printf("%-*s %-*s %14s %14s %14s %10s  %s\n", w, "strategy", w,
+               "compared with", "treatment cost", "savings", "net savings",
+               "per GBP 1", "payback");
+        for (size_t k = 0; k < m->n_strategies; k++) {
+            struct ns_ledger l;
+            ns_ledger_compute(m, r, k, view, true, &l, NULL);
+            if (!l.valid)
+                continue;
+            printf("%-*s %-*s %14.2f %14.2f %14.2f %10.2f  ", w,
+                   m->strategies[k].name, w,
+                   m->strategies[l.comparator].name, l.treatment_cost,
+                   l.savings, l.net_savings, l.benefit_cost_ratio);
+            if (isnan(l.payback_years))
+                printf("not within %g years\n",
+                       (double)m->n_cycles * m->cycle_length_years);
+            else
+                printf("year %.0f\n", ceil(l.payback_years) > 0
+                                          ? ceil(l.payback_years)
+                                          : 1.0);
+        }
     }
 }
 
+/* Prints the outcomes the model puts in its ICER, or all of them when it
+ * names none, for every strategy, then the comparison and net savings. */
 static void
 print_summary(const struct ns_model *m, const struct ns_results *r)
 {
+    bool icer = m->cost_outcome >= 0 && m->health_outcome >= 0;
+    size_t shown[2] = {(size_t)m->cost_outcome, (size_t)m->health_outcome};
+    size_t n_shown = icer ? 2 : m->n_outcomes;
+    int w = name_width(m);
     printf("%s\n", m->name);
     printf("%zu cycles of %g years; discounted totals per member of the "
            "starting cohort\n\n",
            m->n_cycles, m->cycle_length_years);
-    printf("%-28s", "strategy");
-    for (size_t o = 0; o < m->n_outcomes; o++)
-        printf(" %16s", m->outcomes[o].name);
-    bool icer = m->cost_outcome >= 0 && m->health_outcome >= 0;
+    printf("%-*s", w, "strategy");
+    for (size_t i = 0; i < n_shown; i++)
+        printf(" %14s", m->outcomes[icer ? shown[i] : i].name);
     if (icer)
-        printf("  %14s %14s  %s", "incr. cost", "incr. health", "ICER");
+        printf(" %14s %14s  %s", "incr. cost", "incr. health", "ICER");
     printf("\n");
     for (size_t k = 0; k < m->n_strategies; k++) {
-        printf("%-28.28s", m->strategies[k].label);
-        for (size_t o = 0; o < m->n_outcomes; o++)
-            printf(" %16.4f", ns_results_outcome(r, k, o, true));
+        printf("%-*s", w, m->strategies[k].name);
+        for (size_t i = 0; i < n_shown; i++)
+            printf(" %14.4f",
+                   ns_results_outcome(r, k, icer ? shown[i] : i, true));
         struct ns_incremental inc;
         ns_results_incremental(m, r, k, true, &inc);
         if (icer && inc.has_comparator) {
-            printf("  %14.4f %14.6f  ", inc.delta_cost, inc.delta_health);
+            printf(" %14.4f %14.6f  ", inc.delta_cost, inc.delta_health);
             if (inc.dominance == NS_DOM_NONE)
                 printf("%.4f", inc.icer);
             else
                 printf("%s", ns_dominance_name(inc.dominance));
             printf(" (vs %s)", m->strategies[inc.comparator].name);
         } else if (icer) {
-            printf("  %14s %14s  %s", "", "", "(comparator)");
+            printf(" %14s %14s  %s", "", "", "(comparator)");
         }
         printf("\n");
     }

@@ -187,13 +187,11 @@ print_net_savings(const struct ns_model *m, const struct ns_results *r)
                    m->strategies[k].name, w,
                    m->strategies[l.comparator].name, l.treatment_cost,
                    l.savings, l.net_savings, l.benefit_cost_ratio);
-            if (isnan(l.payback_years))
+            if (isnan(l.payback_year))
                 printf("not within %g years\n",
                        (double)m->n_cycles * m->cycle_length_years);
             else
-                printf("year %.0f\n", ceil(l.payback_years) > 0
-                                          ? ceil(l.payback_years)
-                                          : 1.0);
+                printf("year %.0f\n", l.payback_year);
         }
     }
 }

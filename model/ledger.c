@@ -3,6 +3,11 @@
 
 #include <math.h>
 
+/* Cycle lengths such as 1/12 year do not add up to whole years exactly
+ * in floating point: 12 * (1/12) may be 1 + 2e-16, which must still be
+ * year 1, not year 2. */
+#define NS_YEAR_ROUNDING 1e-9
+
 /* Whether stream j is a cost borne within the perspective. */
 static bool
 counts(const struct ns_model *m, size_t j, long perspective)
@@ -26,6 +31,35 @@ saving_at(const struct ns_results *r, size_t k, size_t c, size_t t, size_t j,
            ns_results_value(r, k, t, j, discounted);
 }
 
+/* Year of point t: point 0 and (0, 1] years are year 1, and so on. */
+static size_t
+year_of(const struct ns_model *m, size_t t, size_t n_years)
+{
+    double years = (double)t * m->cycle_length_years;
+    size_t y = t == 0 ? 0 : (size_t)ceil(years - NS_YEAR_ROUNDING) - 1;
+    return y < n_years ? y : n_years - 1;
+}
+
+/* Payback as in ns_ledger.payback_year: NaN when never. */
+static double
+payback_year(const struct ns_model *m, const struct ns_results *r, size_t k,
+             long perspective, bool discounted)
+{
+    size_t n_years = ns_ledger_n_years(m);
+    double cumulative = 0.0;
+    size_t t = 0;
+    for (size_t y = 0; y < n_years; y++) {
+        for (; t < r->n_points && year_of(m, t, n_years) == y; t++)
+            for (size_t j = 0; j < m->n_streams; j++)
+                if (counts(m, j, perspective))
+                    cumulative += saving_at(r, k, (size_t)m->comparator[k], t,
+                                            j, discounted);
+        if (cumulative > 0.0)
+            return (double)(y + 1);
+    }
+    return NAN;
+}
+
 void
 ns_ledger_compute(const struct ns_model *m, const struct ns_results *r,
                   size_t k, long perspective, bool discounted,
@@ -43,7 +77,6 @@ ns_ledger_compute(const struct ns_model *m, const struct ns_results *r,
     out->treatment_cost = out->savings = 0.0;
     for (size_t p = 0; by_payer && p < m->n_payers; p++)
         by_payer[p] = 0.0;
-    double cumulative = 0.0;
     for (size_t t = 0; t < r->n_points; t++) {
         for (size_t j = 0; j < m->n_streams; j++) {
             if (!counts(m, j, perspective))
@@ -55,11 +88,9 @@ ns_ledger_compute(const struct ns_model *m, const struct ns_results *r,
                 out->savings += s;
             if (by_payer && m->streams[j].payer >= 0)
                 by_payer[m->streams[j].payer] += s;
-            cumulative += s;
         }
-        if (isnan(out->payback_years) && cumulative > 0.0)
-            out->payback_years = (double)t * m->cycle_length_years;
     }
+    out->payback_year = payback_year(m, r, k, perspective, discounted);
     out->net_savings = out->savings - out->treatment_cost;
     if (out->treatment_cost > 0.0)
         out->benefit_cost_ratio = out->savings / out->treatment_cost;
@@ -69,8 +100,7 @@ size_t
 ns_ledger_n_years(const struct ns_model *m)
 {
     double years = (double)m->n_cycles * m->cycle_length_years;
-    /* A horizon of 4.999999 years from rounding is still 5 years. */
-    size_t n = (size_t)ceil(years - 1e-9);
+    size_t n = (size_t)ceil(years - NS_YEAR_ROUNDING);
     return n ? n : 1;
 }
 
@@ -87,10 +117,7 @@ ns_ledger_by_year(const struct ns_model *m, const struct ns_results *r,
     for (size_t y = 0; y < n_years; y++)
         net[y] = 0.0;
     for (size_t t = 0; t < r->n_points; t++) {
-        double years = (double)t * m->cycle_length_years;
-        size_t y = t == 0 ? 0 : (size_t)ceil(years - 1e-9) - 1;
-        if (y >= n_years)
-            y = n_years - 1;
+        size_t y = year_of(m, t, n_years);
         for (size_t j = 0; j < m->n_streams; j++)
             if (counts(m, j, perspective))
                 net[y] += saving_at(r, k, (size_t)c, t, j, discounted);

@@ -33,9 +33,10 @@ struct ns_ledger {
     double net_savings;    /* savings - treatment_cost */
     double benefit_cost_ratio; /* savings / treatment_cost; NaN when the
                                   treatment cost is not above 0 */
-    double payback_years;  /* time (years from the start) of the first time
-                              point at which cumulative net savings are
-                              above 0; NaN when they never are */
+    double payback_year;   /* the first year (1, 2, ...) by whose end the
+                              cumulative net savings are above 0, as in
+                              ns_ledger_by_year; NaN when none within the
+                              horizon */
 };
 
 /* Net savings of strategy k against its comparator, over the payers of

@@ -1,9 +1,8 @@
 /* netsave: payback year, net savings per place-year and the cohort size,
  * shared by the population writers (see headline.h).
  *
- * The payback year is read from the year-by-year net savings that the
- * files and the Year by year sheet show, so a reader can check it there:
- * it is the first year whose cumulative net savings are above 0. A
+ * The payback year is the ledger's: the first year whose cumulative net
+ * savings, as the Year by year sheet shows them, are above 0. A
  * place-year is a year of one treatment place filled; the model counts
  * them in its place outcome, undiscounted, so net savings per extra
  * place-year is what one more funded place saves a year. */
@@ -35,15 +34,8 @@ ns_headline_compute(const struct ns_model *m, const struct ns_results *r,
     if (!out->ledger.valid)
         return;
 
-    size_t n_years = ns_ledger_n_years(m);
-    double cumulative = 0.0;
-    for (size_t y = 0; y < n_years; y++) {
-        cumulative += years[y];
-        if (cumulative > 0.0) {
-            out->payback_year = y + 1;
-            break;
-        }
-    }
+    if (!isnan(out->ledger.payback_year))
+        out->payback_year = (size_t)out->ledger.payback_year;
     if (m->place_outcome >= 0) {
         size_t o = (size_t)m->place_outcome;
         out->extra_place_years =

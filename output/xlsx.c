@@ -179,8 +179,14 @@ add_sheet(struct book *b, const char *name)
         return NULL;
     }
     lxw_worksheet *ws = workbook_add_worksheet(b->wb, name);
-    if (!ws)
+    if (!ws) {
         note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        return NULL;
+    }
+    /* Commissioners print: each sheet prints across one page wide. */
+    worksheet_set_landscape(ws);
+    worksheet_set_paper(ws, 9); /* A4 */
+    worksheet_fit_to_pages(ws, 1, 0);
     return ws;
 }
 

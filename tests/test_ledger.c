@@ -139,7 +139,7 @@ payers_and_perspectives(void **state)
     assert_close(by_payer[1], nhs, TOL);
     assert_close(by_payer[2], -treatment, TOL);
     /* Net savings never turn positive: everything costs more. */
-    assert_true(isnan(l.payback_years));
+    assert_true(isnan(l.payback_year));
 
     /* "health" leaves the police out. */
     ns_ledger_compute(m, pop->pooled, 1, 1, true, &l, NULL);
@@ -242,7 +242,7 @@ payback_and_years(void **state)
     /* The numbers are chosen so that it pays back within the horizon,
      * but not in the first year. */
     assert_close(expect_payback, 3.0, 0.0);
-    assert_close(l.payback_years, expect_payback, TOL);
+    assert_close(l.payback_year, expect_payback, TOL);
     ns_population_free(pop);
 }
 

@@ -80,7 +80,10 @@ struct run {
     struct ns_workspace *ws;
     struct ns_results *r;
     struct ns_diags *diags;
-    size_t k;
+    size_t k;         /* the strategy whose results these are */
+    size_t d;         /* the strategy whose definitions are run: k, unless
+                         the options make k run as another strategy */
+    const struct ns_run_options *opt; /* never NULL */
     const char *when; /* "cycle" or "time point" */
     size_t when_n;
 };
@@ -120,9 +123,14 @@ static enum ns_status
 eval_params(struct run *run, unsigned dep_mask, unsigned need)
 {
     const struct ns_model_priv *p = run->p;
-    size_t P = p->n_params, base = run->k * P;
+    size_t P = p->n_params, base = run->d * P;
+    const double *override = run->opt->param_override;
     for (size_t i = 0; i < P; i++) {
         size_t q = p->order[base + i];
+        if (override && !isnan(override[q])) {
+            run->ws->vars[NS_VAR_COUNT + q] = override[q];
+            continue;
+        }
         unsigned dep = p->param_dep[base + q];
         bool needed = p->param_need[base + q] & need;
         if (dep_mask == 0 ? (dep != 0 && !needed)
@@ -159,7 +167,7 @@ enter_slot(struct run *run, size_t q, unsigned need)
 static unsigned
 dep_of(const struct run *run, size_t x)
 {
-    return run->p->expr_dep[run->k * run->p->n_exprs + x];
+    return run->p->expr_dep[run->d * run->p->n_exprs + x];
 }
 
 static enum ns_status
@@ -170,7 +178,7 @@ start_cohort(struct run *run)
     double total = 0.0;
     memset(run->ws->occ, 0, p->n_expanded * sizeof *run->ws->occ);
     for (size_t s = 0; s < S; s++) {
-        long x = p->initial_def[run->k * S + s];
+        long x = p->initial_def[run->d * S + s];
         double v = 0.0;
         if (x >= 0) {
             if (eval(run, (size_t)x, &v) != NS_OK)
@@ -230,7 +238,8 @@ count_point(struct run *run, size_t t)
                 acc += run->ws->occ[p->first_x[s] + q] * v;
             }
         }
-        r->values[row * J + j] += w * acc;
+        double scale = run->opt->stream_scale ? run->opt->stream_scale[j] : 1.0;
+        r->values[row * J + j] += w * acc * scale;
     }
     return NS_OK;
 }
@@ -301,7 +310,10 @@ book_transition_values(struct run *run, size_t s, size_t to, double flow,
         double v;
         if (eval(run, tv->def, &v) != NS_OK)
             return NS_EMODEL;
-        r->values[row * J + tv->stream] += flow * v;
+        double scale = run->opt->stream_scale
+                           ? run->opt->stream_scale[tv->stream]
+                           : 1.0;
+        r->values[row * J + tv->stream] += flow * v * scale;
     }
     return NS_OK;
 }
@@ -333,7 +345,7 @@ step(struct run *run, size_t t)
     size_t S = m->n_states;
     memset(ws->next, 0, p->n_expanded * sizeof *ws->next);
     for (size_t s = 0; s < S; s++) {
-        const struct ns_row *row = &p->rows[run->k * S + s];
+        const struct ns_row *row = &p->rows[run->d * S + s];
         bool per_slot = row_uses_state_time(run, row, s);
         size_t n_slots = p->n_slots[s];
         for (size_t q = 0; q < n_slots; q++) {
@@ -373,7 +385,10 @@ discount_and_total(struct run *run)
         double total = 0.0, total_disc = 0.0;
         for (size_t t = 0; t < r->n_points; t++) {
             size_t i = (k * r->n_points + t) * J + j;
-            double d = ns_model_discount_factor(m, m->streams[j].outcome, t);
+            double d = run->opt->zero_discount
+                           ? 1.0
+                           : ns_model_discount_factor(m, m->streams[j].outcome,
+                                                      t);
             r->values_disc[i] = r->values[i] * d;
             total += r->values[i];
             total_disc += r->values_disc[i];
@@ -411,7 +426,7 @@ run_strategy(struct run *run)
      * computed at the start, have no single value to show. */
     for (size_t q = 0; q < r->n_params; q++) {
         size_t i = run->k * r->n_params + q;
-        r->param_values[i] = run->p->param_dep[i] == 0
+        r->param_values[i] = run->p->param_dep[run->d * r->n_params + q] == 0
                                  ? run->ws->vars[NS_VAR_COUNT + q]
                                  : (double)NAN;
     }
@@ -441,9 +456,22 @@ enum ns_status
 ns_model_run(const struct ns_model *model, struct ns_workspace *ws,
              struct ns_results *results, struct ns_diags *diags)
 {
+    return ns_model_run_opt(model, ws, results, diags, NULL);
+}
+
+enum ns_status
+ns_model_run_opt(const struct ns_model *model, struct ns_workspace *ws,
+                 struct ns_results *results, struct ns_diags *diags,
+                 const struct ns_run_options *opt)
+{
+    static const struct ns_run_options plain = {0};
+    if (!opt)
+        opt = &plain;
     enum ns_status status = NS_OK;
     for (size_t k = 0; k < model->n_strategies; k++) {
-        struct run run = {model, model->priv, ws, results, diags, k, "", 0};
+        size_t d = opt->definition_of ? opt->definition_of[k] : k;
+        struct run run = {model, model->priv, ws, results, diags,
+                          k,     d,           opt, "",      0};
         if (run_strategy(&run) != NS_OK)
             status = NS_EMODEL;
     }

@@ -12,6 +12,9 @@
 #ifndef NS_MODEL_ENGINE_H
 #define NS_MODEL_ENGINE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "model/diag.h"
 #include "model/model.h"
 #include "model/netsave.h"
@@ -30,5 +33,28 @@ enum ns_status ns_model_run(const struct ns_model *model,
                             struct ns_workspace *ws,
                             struct ns_results *results,
                             struct ns_diags *diags);
+
+/* Ways to run a model other than as written, for sensitivity analysis,
+ * calibration and the verification checks. A zeroed struct (or NULL)
+ * runs the model as written. */
+struct ns_run_options {
+    bool zero_discount;            /* every discount factor is 1 */
+    const double *param_override;  /* [n_params]: a value that replaces the
+                                      parameter's in every strategy, or NaN
+                                      to keep it; NULL: none */
+    const size_t *definition_of;   /* [n_strategies]: strategy k is run
+                                      with the parameters, transitions and
+                                      initial state of strategy
+                                      definition_of[k]; NULL: its own */
+    const double *stream_scale;    /* [n_streams]: each stream's values are
+                                      multiplied by this; NULL: 1 */
+};
+
+/* ns_model_run with options (NULL: as written). */
+enum ns_status ns_model_run_opt(const struct ns_model *model,
+                                struct ns_workspace *ws,
+                                struct ns_results *results,
+                                struct ns_diags *diags,
+                                const struct ns_run_options *opt);
 
 #endif

@@ -18,6 +18,7 @@
 #include "cli/default_model.h"
 #include "model/engine.h"
 #include "model/ledger.h"
+#include "model/measures.h"
 #include "model/model.h"
 #include "model/population.h"
 #include "model/results.h"
@@ -35,6 +36,7 @@ static const char usage_main[] =
     "Commands:\n"
     "  run     run a model, print a summary, write a workbook and CSV files\n"
     "  check   load and validate a model without writing anything\n"
+    "  validate  compare the model with the targets it names (e.g. NTORS)\n"
     "  init    write the built-in model's files into a folder, to edit\n"
     "\n"
     "Options:\n"
@@ -58,6 +60,19 @@ static const char usage_run[] =
     "                           incremental.csv into DIR (created if needed)\n"
     "\n"
     "Exit status: 0 success, 1 an output could not be written, 2 bad input.\n";
+
+static const char usage_validate[] =
+    "usage: netsave validate [MODEL.ini ...] [--set SECTION.KEY=VALUE]...\n"
+    "                        [-o FILE.xlsx] [--csv DIR]\n"
+    "\n"
+    "Runs the model and compares it with every target of its targets file\n"
+    "([validation] targets = FILE.csv): observed, predicted, difference,\n"
+    "tolerance and whether it is met. With no file, validates the built-in\n"
+    "England model against NTORS. -o and --csv write what run writes; the\n"
+    "workbook has a Validation sheet and DIR a validation.csv.\n"
+    "\n"
+    "Exit status: 0 every target graded A or B is within its tolerance,\n"
+    "1 one is not (or an output could not be written), 2 bad input.\n";
 
 static const char usage_init[] =
     "usage: netsave init DIR\n"
@@ -111,7 +126,8 @@ parse_options(int argc, char **argv, struct options *o)
     o->sets = calloc((size_t)argc, sizeof *o->sets);
     if (!o->files || !o->sets)
         return EXIT_FAILURE_RUN;
-    bool is_run = strcmp(o->command, "run") == 0;
+    bool is_run = strcmp(o->command, "run") == 0 ||
+                  strcmp(o->command, "validate") == 0;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         const char *value = NULL;
@@ -367,6 +383,39 @@ init_command(const struct options *o)
     return EXIT_OK;
 }
 
+/* Prints every target against the model; returns whether every binding
+ * (A or B graded) target is met. */
+static bool
+print_validation(const struct ns_model *m, const struct ns_results *r,
+                 struct ns_diags *diags)
+{
+    struct ns_target_result *res = calloc(m->n_targets + 1, sizeof *res);
+    if (!res)
+        return false;
+    enum ns_status st = ns_targets_evaluate(m, r, res, diags);
+    printf("\nValidation: %zu targets, pooled over subgroups\n",
+           m->n_targets);
+    printf("%5s  %-44s %-18s %9s %9s %9s %9s  %-6s %s\n", "years", "arms",
+           "measure", "observed", "predicted", "diff.", "tolerance",
+           "within", "grade");
+    size_t n_within = 0, n_binding = 0, n_binding_within = 0;
+    for (size_t i = 0; i < m->n_targets; i++) {
+        const struct ns_target_info *t = &m->targets[i];
+        bool binding = ns_target_is_binding(t);
+        n_within += res[i].within;
+        n_binding += binding;
+        n_binding_within += binding && res[i].within;
+        printf("%5g  %-44.44s %-18.18s %9.4f %9.4f %+9.4f %9.4f  %-6s %c\n",
+               t->time_years, t->arms, m->measures[t->measure].name,
+               t->observed, res[i].predicted, res[i].difference,
+               t->tolerance, res[i].within ? "yes" : "NO", t->grade);
+    }
+    printf("%zu of %zu targets within tolerance; %zu of %zu graded A or B\n",
+           n_within, m->n_targets, n_binding_within, n_binding);
+    free(res);
+    return st == NS_OK && n_binding_within == n_binding;
+}
+
 static int
 run_command(const struct options *o, int argc, char **argv)
 {
@@ -404,8 +453,19 @@ run_command(const struct options *o, int argc, char **argv)
         rc = EXIT_OK;
         goto done;
     }
+    bool validating = strcmp(o->command, "validate") == 0;
+    if (validating && model->n_targets == 0) {
+        fprintf(stderr, "netsave validate: the model names no targets; add "
+                        "[validation] targets = FILE.csv\n");
+        goto done;
+    }
     print_summary(model, pop->pooled);
+    bool met = true;
+    if (model->n_targets)
+        met = print_validation(model, pop->pooled, &diags);
     rc = write_outputs(o, params, pop, argc, argv);
+    if (validating && rc == EXIT_OK && !met)
+        rc = EXIT_FAILURE_RUN;
 done:
     ns_population_free(pop);
     ns_params_free(params);
@@ -432,7 +492,7 @@ main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0 &&
-        strcmp(cmd, "init") != 0) {
+        strcmp(cmd, "init") != 0 && strcmp(cmd, "validate") != 0) {
         fprintf(stderr, "netsave: unknown command '%s'\n\n%s", cmd,
                 usage_main);
         return EXIT_BAD_INPUT;
@@ -440,9 +500,10 @@ main(int argc, char **argv)
     struct options o = {.command = cmd};
     int rc = parse_options(argc, argv, &o);
     if (rc == 0 && o.help)
-        fputs(strcmp(cmd, "run") == 0    ? usage_run
-              : strcmp(cmd, "init") == 0 ? usage_init
-                                         : usage_check,
+        fputs(strcmp(cmd, "run") == 0        ? usage_run
+              : strcmp(cmd, "init") == 0     ? usage_init
+              : strcmp(cmd, "validate") == 0 ? usage_validate
+                                             : usage_check,
               stdout);
     else if (rc == 0 && strcmp(cmd, "init") == 0)
         rc = init_command(&o);

@@ -10,6 +10,7 @@
  * when computed (a probability of 1.3, a division by zero in cycle 7) are
  * checked by the engine on every run. */
 #include "model/compiled.h"
+#include "model/measures.h"
 #include "model/names.h"
 
 #include <ctype.h>
@@ -1459,6 +1460,9 @@ ns_model_compile(const struct ns_model_def *def, struct ns_model **out,
         check_state_time(&c);
     if (!c.out_of_mem && !c.failed)
         compute_needs(&c);
+    if (!c.out_of_mem &&
+        ns_measures_compile(def, m, diags, &c.failed) == NS_ENOMEM)
+        c.out_of_mem = true;
     if (c.out_of_mem || c.failed) {
         ns_model_free(m);
         return c.out_of_mem ? NS_ENOMEM : NS_EPARAM;
@@ -1519,6 +1523,7 @@ ns_model_free(struct ns_model *m)
         return;
     if (m->priv)
         free_priv(m->priv, m->n_strategies * m->n_states);
+    ns_measures_free(m);
     free(m->name);
     free(m->weights);
     free_named(m->states, m->n_states);

@@ -107,6 +107,16 @@ free_perspective(struct ns_def_perspective *p)
     free(p->payers);
 }
 
+static void
+free_target(struct ns_def_target *t)
+{
+    free(t->arms);
+    free(t->measure);
+    free(t->grade);
+    free(t->source);
+    free(t->note);
+}
+
 void
 ns_model_def_clear(struct ns_model_def *def)
 {
@@ -162,6 +172,21 @@ ns_model_def_clear(struct ns_model_def *def)
     }
     for (size_t i = 0; i < def->n_perspectives; i++)
         free_perspective(&def->perspectives[i]);
+    for (size_t i = 0; i < def->n_groups; i++) {
+        free(def->groups[i].name);
+        for (size_t j = 0; j < def->groups[i].n_members; j++)
+            free(def->groups[i].members[j]);
+        free(def->groups[i].members);
+    }
+    for (size_t i = 0; i < def->n_measures; i++) {
+        free(def->measures[i].name);
+        free(def->measures[i].text);
+    }
+    for (size_t i = 0; i < def->n_targets; i++)
+        free_target(&def->targets[i]);
+    free(def->groups);
+    free(def->measures);
+    free(def->targets);
     free(def->sources);
     free(def->perspectives);
     free(def->states);
@@ -590,5 +615,89 @@ ns_def_add_perspective(struct ns_model_def *def, const char *name,
     else
         def->n_perspectives++;
     def->perspectives[i] = e;
+    return NS_OK;
+}
+
+enum ns_status
+ns_def_add_group(struct ns_model_def *def, const char *name,
+                 const char *const *members, size_t n, struct ns_origin at)
+{
+    bool failed = false;
+    struct ns_def_group g = {dup_or_null(name, &failed), NULL, 0, at};
+    if (n) {
+        g.members = calloc(n, sizeof *g.members);
+        failed |= g.members == NULL;
+        for (size_t i = 0; g.members && i < n; i++) {
+            g.members[i] = dup_or_null(members[i], &failed);
+            g.n_members = i + 1;
+        }
+    }
+    size_t i = def->n_groups;
+    for (size_t j = 0; j < def->n_groups; j++)
+        if (same(def->groups[j].name, name))
+            i = j;
+    if (failed || (i == def->n_groups && !SLOT(def, groups, i))) {
+        free(g.name);
+        for (size_t j = 0; j < g.n_members; j++)
+            free(g.members[j]);
+        free(g.members);
+        return NS_ENOMEM;
+    }
+    if (i < def->n_groups) {
+        struct ns_def_group *o = &def->groups[i];
+        free(o->name);
+        for (size_t j = 0; j < o->n_members; j++)
+            free(o->members[j]);
+        free(o->members);
+    } else {
+        def->n_groups++;
+    }
+    def->groups[i] = g;
+    return NS_OK;
+}
+
+enum ns_status
+ns_def_add_measure(struct ns_model_def *def, const char *name,
+                   const char *text, struct ns_origin at)
+{
+    bool failed = false;
+    struct ns_def_measure e = {dup_or_null(name, &failed),
+                               dup_or_null(text, &failed), at};
+    size_t i = def->n_measures;
+    for (size_t j = 0; j < def->n_measures; j++)
+        if (same(def->measures[j].name, name))
+            i = j;
+    if (failed || (i == def->n_measures && !SLOT(def, measures, i))) {
+        free(e.name);
+        free(e.text);
+        return NS_ENOMEM;
+    }
+    if (i < def->n_measures) {
+        free(def->measures[i].name);
+        free(def->measures[i].text);
+    } else {
+        def->n_measures++;
+    }
+    def->measures[i] = e;
+    return NS_OK;
+}
+
+enum ns_status
+ns_def_add_target(struct ns_model_def *def, const struct ns_def_target *t)
+{
+    bool failed = false;
+    struct ns_def_target e = *t;
+    e.arms = dup_or_null(t->arms, &failed);
+    e.measure = dup_or_null(t->measure, &failed);
+    e.grade = dup_or_null(t->grade, &failed);
+    e.source = dup_or_null(t->source, &failed);
+    e.note = dup_or_null(t->note, &failed);
+    size_t i;
+    if (failed || !SLOT(def, targets, i)) {
+        free_target(&e);
+        return NS_ENOMEM;
+    }
+    def->targets[i] = e;
+    def->n_targets++;
     return NS_OK;
 }

@@ -122,6 +122,31 @@ struct ns_def_perspective { /* a named set of payers */
     struct ns_origin at;
 };
 
+struct ns_def_group {    /* a named sum of states, for measures */
+    char *name;
+    char **members;      /* state names or '*' patterns */
+    size_t n_members;
+    struct ns_origin at;
+};
+
+struct ns_def_measure {  /* an expression over state and group occupancy */
+    char *name;
+    char *text;
+    struct ns_origin at;
+};
+
+struct ns_def_target {   /* an observed value the model should reproduce */
+    double time_years;   /* when, from the start */
+    char *arms;          /* "rehab" or a weighted mix "rehab:286 + inpatient:122" */
+    char *measure;
+    double observed;
+    double tolerance;    /* the half-width within which it counts as met */
+    char *grade;         /* A, B, C or U */
+    char *source;
+    char *note;          /* what the target is, in words */
+    struct ns_origin at;
+};
+
 #define NS_DEF_ARRAY(type, field) \
     type *field;                  \
     size_t n_##field, cap_##field
@@ -166,6 +191,9 @@ struct ns_model_def {
     NS_DEF_ARRAY(struct ns_def_comparator, comparators);
     NS_DEF_ARRAY(struct ns_def_source, sources);
     NS_DEF_ARRAY(struct ns_def_perspective, perspectives);
+    NS_DEF_ARRAY(struct ns_def_group, groups);
+    NS_DEF_ARRAY(struct ns_def_measure, measures);
+    NS_DEF_ARRAY(struct ns_def_target, targets);
 };
 
 /* Sets the defaults of every [model] setting that has one: life-table
@@ -224,6 +252,14 @@ enum ns_status ns_def_add_perspective(struct ns_model_def *def,
                                       const char *name,
                                       const char *const *payers,
                                       size_t n_payers, struct ns_origin at);
+enum ns_status ns_def_add_group(struct ns_model_def *def, const char *name,
+                                const char *const *members, size_t n,
+                                struct ns_origin at);
+enum ns_status ns_def_add_measure(struct ns_model_def *def, const char *name,
+                                  const char *text, struct ns_origin at);
+/* Copies the strings of *target; appends (targets have no key). */
+enum ns_status ns_def_add_target(struct ns_model_def *def,
+                                 const struct ns_def_target *target);
 /* Replaces a string field of the definition (name, cost_outcome...) with
  * a copy of value (NULL allowed). */
 enum ns_status ns_def_set_string(char **field, const char *value);

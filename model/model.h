@@ -57,7 +57,30 @@ struct ns_outcome_info {
     double discount_rate; /* per year */
 };
 
+/* A measure: an expression over the occupancy of states and groups. */
+struct ns_measure_info {
+    char *name;          /* owned */
+    char *text;          /* owned */
+    struct ns_origin at;
+};
+
+/* An observed value the model should reproduce (model/measures.h). */
+struct ns_target_info {
+    double time_years;
+    size_t point;        /* the time point at time_years */
+    size_t n_arms;       /* strategies mixed, with weights summing to 1 */
+    size_t *arm_strategy; /* owned */
+    double *arm_weight;  /* owned */
+    char *arms;          /* owned; as written */
+    size_t measure;      /* index into measures */
+    double observed, tolerance;
+    char grade;          /* 'A', 'B', 'C' or 'U' */
+    char *source, *note; /* owned */
+    struct ns_origin at;
+};
+
 struct ns_model_priv;
+struct ns_measures_priv;
 
 struct ns_model {
     char *name;                /* owned */
@@ -92,7 +115,13 @@ struct ns_model {
     long place_outcome;        /* index of the outcome counting treatment
                                   place-years (undiscounted), or -1 */
 
+    struct ns_measure_info *measures;
+    size_t n_measures;
+    struct ns_target_info *targets;
+    size_t n_targets;
+
     struct ns_model_priv *priv;
+    struct ns_measures_priv *measures_priv;
 };
 
 /* Compiles a definition. Every problem is recorded in diags with the

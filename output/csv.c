@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "model/ledger.h"
+#include "model/measures.h"
 #include "model/population.h"
 #include "output/atomic.h"
 #include "output/headline.h"
@@ -422,6 +423,57 @@ write_net_savings_by_year(struct csv *c, const struct source *src)
 
 /* outcomes.csv: every outcome's undiscounted total in its own unit, with
  * the comparator's and the difference. */
+/* validation.csv: each target against the pooled model. A target the
+ * model cannot compute has an empty prediction. */
+static void
+write_validation(struct csv *c, const struct source *src)
+{
+    const struct ns_model *m = src->m;
+    put_raw(c, "time_years,arms,measure,note,observed,predicted,difference,"
+               "tolerance,within_tolerance,grade,binding,source");
+    end_row(c);
+    if (m->n_targets == 0)
+        return;
+    struct ns_target_result *res = calloc(m->n_targets, sizeof *res);
+    struct ns_diags quiet = {0};
+    if (!res) {
+        c->err = ENOMEM;
+        return;
+    }
+    if (ns_targets_evaluate(m, src->r, res, &quiet) == NS_ENOMEM)
+        c->err = ENOMEM;
+    ns_diags_clear(&quiet);
+    for (size_t i = 0; i < m->n_targets; i++) {
+        const struct ns_target_info *t = &m->targets[i];
+        put_number(c, t->time_years);
+        put_sep(c);
+        put_text(c, t->arms);
+        put_sep(c);
+        put_text(c, m->measures[t->measure].name);
+        put_sep(c);
+        put_text(c, t->note);
+        put_sep(c);
+        put_number(c, t->observed);
+        put_sep(c);
+        put_optional(c, res[i].predicted);
+        put_sep(c);
+        put_optional(c, res[i].difference);
+        put_sep(c);
+        put_number(c, t->tolerance);
+        put_sep(c);
+        put_raw(c, res[i].within ? "1" : "0");
+        put_sep(c);
+        char grade[2] = {t->grade, '\0'};
+        put_raw(c, grade);
+        put_sep(c);
+        put_raw(c, ns_target_is_binding(t) ? "1" : "0");
+        put_sep(c);
+        put_text(c, t->source);
+        end_row(c);
+    }
+    free(res);
+}
+
 static void
 write_outcomes(struct csv *c, const struct source *src)
 {
@@ -470,6 +522,7 @@ static const struct {
     const char *name;
     write_fn *write;
 } population_files[] = {
+    {"validation.csv", write_validation},
     {"net_savings.csv", write_net_savings},
     {"payers.csv", write_payers},
     {"net_savings_by_year.csv", write_net_savings_by_year},

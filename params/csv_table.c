@@ -97,6 +97,51 @@ trim(char *s)
 
 enum { MAX_FIELDS = 256 };
 
+enum ns_status
+ns_csv_each_row(const char *file, const char *text, size_t len,
+                bool (*row)(void *ctx, int line, char **fields, int n),
+                void *ctx, struct ns_diags *diags)
+{
+    char *copy = malloc(len + 1);
+    char **fields = malloc(MAX_FIELDS * sizeof *fields);
+    if (!copy || !fields) {
+        free(copy);
+        free(fields);
+        return NS_ENOMEM;
+    }
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    enum ns_status st = NS_OK;
+    int line = 0;
+    for (char *rec = copy, *next; rec; rec = next) {
+        char *nl = strchr(rec, '\n');
+        next = nl ? nl + 1 : NULL;
+        if (nl)
+            *nl = '\0';
+        line++;
+        size_t rl = strlen(rec);
+        if (rl > 0 && rec[rl - 1] == '\r')
+            rec[rl - 1] = '\0';
+        if (*trim(rec) == '\0')
+            continue;
+        int nf = split_fields(rec, fields, MAX_FIELDS);
+        if (nf < 0 || nf > MAX_FIELDS) {
+            ns_diags_addf(diags, file, line,
+                          nf < 0 ? "unterminated quoted field"
+                                 : "too many columns");
+            st = NS_EPARAM;
+            continue;
+        }
+        for (int i = 0; i < nf; i++)
+            fields[i] = trim(fields[i]);
+        if (!row(ctx, line, fields, nf))
+            break;
+    }
+    free(copy);
+    free(fields);
+    return st;
+}
+
 /* Finds a column by name in the header; records a problem if absent. */
 static int
 find_column(const char *file, char **header, int n, const char *name,

@@ -2,6 +2,7 @@
 #ifndef NS_PARAMS_CSV_TABLE_H
 #define NS_PARAMS_CSV_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "model/diag.h"
@@ -18,6 +19,16 @@ enum ns_status ns_csv_table_parse(const char *file, const char *text,
                                   const char *value_column, double **x,
                                   double **y, size_t *n,
                                   struct ns_diags *diags);
+
+/* Calls row(ctx, line, fields, n) for every non-blank record of CSV text
+ * (the header included), fields trimmed and unquoted; stops early when row
+ * returns false. An unterminated quote or more than 256 fields is
+ * recorded against file:line. Returns NS_OK, NS_EPARAM or NS_ENOMEM. */
+enum ns_status ns_csv_each_row(const char *file, const char *text,
+                               size_t len,
+                               bool (*row)(void *ctx, int line, char **fields,
+                                           int n),
+                               void *ctx, struct ns_diags *diags);
 
 /* Parses a whole decimal number (no thousands separators, no '%', finite).
  * Returns 0 on success, or a negative code: -1 empty, -2 not a number, -3

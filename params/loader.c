@@ -536,7 +536,36 @@ subgroup_entry(struct loader *ld, const char *name,
     *slot = (struct ns_subgroup_entry){section, key, value, at};
 }
 
+static void load_targets(struct loader *ld, const struct ns_ini_entry *e);
+
+static void
+group_key(struct loader *ld, const struct ns_ini_entry *e)
+{
+    char *copy = strdup(e->value);
+    if (!copy) {
+        ld->out_of_mem = true;
+        return;
+    }
+    char *f[128];
+    size_t n = split_trimmed(copy, ',', f, 128);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (*f[i])
+            f[kept++] = f[i];
+    if (kept == 0)
+        FAIL(ld, e->line,
+             "[groups] key %s must list states (or patterns such as in_*) "
+             "separated by commas, got '%s'",
+             e->key, e->value);
+    else
+        check(ld, ns_def_add_group(&ld->params->def, e->key,
+                                   (const char *const *)f, kept,
+                                   (struct ns_origin){ld->file, e->line}));
+    free(copy);
+}
+
 static const char *const section_names[] = {
+    "groups", "measures", "validation",
     "subgroups", "subgroup.NAME",
     "sources",      "perspectives",
     "model",        "discount",    "states",      "strategies",
@@ -563,7 +592,7 @@ known_section(const char *s)
     static const char *const plain[] = {
         "model", "discount", "states", "strategies", "comparators",
         "time_in_state", "initial", "parameters", "transitions", "sources",
-        "perspectives", "subgroups"};
+        "perspectives", "subgroups", "groups", "measures", "validation"};
     static const char *const prefixed[] = {"stream", "table", "initial",
                                            "parameters", "transitions",
                                            "subgroup"};
@@ -630,6 +659,17 @@ apply_entry(struct loader *ld, struct pending_tables *pt,
         else
             FAIL(ld, e->line,
                  "[%s] key '%s' must be 'from -> to' naming two states", s, k);
+    } else if (strcmp(s, "groups") == 0) {
+        group_key(ld, e);
+    } else if (strcmp(s, "measures") == 0) {
+        check(ld, ns_def_add_measure(def, k, v, at));
+    } else if (strcmp(s, "validation") == 0) {
+        if (strcmp(k, "targets") == 0)
+            load_targets(ld, e);
+        else
+            FAIL(ld, e->line, "unknown key %s in [validation]; the key is "
+                              "targets",
+                 k);
     } else if (strcmp(s, "subgroups") == 0) {
         subgroup_weight(ld, e);
     } else if ((rest = suffix_of(s, "subgroup"))) {
@@ -683,6 +723,148 @@ remember_file(struct loader *ld, const char *path, const char *text,
     return copy;
 }
 
+/* Reads a data file named by key (where, for messages, at line) relative
+ * to the model's folder, or from the built-in files; returns its stable
+ * path (hashed and listed among the inputs) and its text (free it), or
+ * NULL with the problem recorded. */
+static const char *
+read_data_file(struct loader *ld, const char *name, int line,
+               const char *where, char **text, size_t *len)
+{
+    *text = NULL;
+    *len = 0;
+    char *path = resolve_path(ld->base_dir, name);
+    if (!path) {
+        ld->out_of_mem = true;
+        return NULL;
+    }
+    char why[256];
+    enum ns_status st = NS_EIO;
+    const struct ns_memory_file *mem = NULL;
+    for (size_t m = 0; m < ld->params->n_memory_files; m++)
+        if (strcmp(ld->params->memory_files[m].name, name) == 0)
+            mem = &ld->params->memory_files[m];
+    if (mem) {
+        *text = malloc(mem->len + 1);
+        st = *text ? NS_OK : NS_ENOMEM;
+        if (*text) {
+            memcpy(*text, mem->text, mem->len);
+            (*text)[mem->len] = '\0';
+            *len = mem->len;
+        }
+    } else {
+        st = ns_read_file(path, text, len, why, sizeof why);
+    }
+    const char *stable = NULL;
+    if (st == NS_EIO) {
+        FAIL(ld, line, "%s: %s", where, why);
+        ld->params->is_partial = true;
+    } else if (st == NS_ENOMEM) {
+        ld->out_of_mem = true;
+    } else {
+        stable = remember_file(ld, path, *text, *len);
+        if (!stable)
+            ld->out_of_mem = true;
+    }
+    if (!stable) {
+        free(*text);
+        *text = NULL;
+    }
+    free(path);
+    return stable;
+}
+
+/* Reads targets: a CSV file with one observed value per row. */
+struct target_reader {
+    struct loader *ld;
+    const char *file;
+    int col[8]; /* time_years, arms, measure, observed, tolerance, grade,
+                   source, note */
+    bool header_seen;
+};
+
+static const char *const target_columns[8] = {
+    "time_years", "arms", "measure", "observed",
+    "tolerance",  "grade", "source", "note"};
+
+static bool
+target_row(void *ctx, int line, char **f, int n)
+{
+    struct target_reader *tr = ctx;
+    struct loader *ld = tr->ld;
+    if (!tr->header_seen) {
+        tr->header_seen = true;
+        for (int c = 0; c < 8; c++) {
+            tr->col[c] = -1;
+            for (int i = 0; i < n; i++)
+                if (strcmp(f[i], target_columns[c]) == 0)
+                    tr->col[c] = i;
+            if (tr->col[c] < 0 && c < 7) {
+                ns_diags_addf(ld->diags, tr->file, line,
+                              "no column named '%s'; a targets file has "
+                              "columns time_years, arms, measure, observed, "
+                              "tolerance, grade, source and note",
+                              target_columns[c]);
+                ld->failed = true;
+                return false;
+            }
+        }
+        return true;
+    }
+    int needed = 0;
+    for (int c = 0; c < 8; c++)
+        if (tr->col[c] + 1 > needed)
+            needed = tr->col[c] + 1;
+    if (n < needed) {
+        ns_diags_addf(ld->diags, tr->file, line,
+                      "row has %d fields, the header has at least %d", n,
+                      needed);
+        ld->failed = true;
+        return true;
+    }
+    struct ns_def_target t = {0};
+    double *nums[3] = {&t.time_years, &t.observed, &t.tolerance};
+    int num_cols[3] = {0, 3, 4};
+    for (int i = 0; i < 3; i++) {
+        const char *v = f[tr->col[num_cols[i]]];
+        if (ns_parse_number(v, nums[i]) != 0) {
+            ns_diags_addf(ld->diags, tr->file, line,
+                          "column '%s' must be a number, got '%s'",
+                          target_columns[num_cols[i]], v);
+            ld->failed = true;
+            return true;
+        }
+    }
+    t.arms = f[tr->col[1]];
+    t.measure = f[tr->col[2]];
+    t.grade = f[tr->col[5]];
+    t.source = f[tr->col[6]];
+    char empty[1] = "";
+    t.note = tr->col[7] >= 0 ? f[tr->col[7]] : empty;
+    t.at = (struct ns_origin){tr->file, line};
+    check(ld, ns_def_add_target(&ld->params->def, &t));
+    return !ld->out_of_mem;
+}
+
+static void
+load_targets(struct loader *ld, const struct ns_ini_entry *e)
+{
+    char *text;
+    size_t len;
+    const char *file = read_data_file(ld, e->value, e->line,
+                                      "[validation] key targets", &text, &len);
+    if (!file)
+        return;
+    struct target_reader tr = {ld, file, {0}, false};
+    enum ns_status st =
+        ns_csv_each_row(file, text, len, target_row, &tr, ld->diags);
+    if (st == NS_ENOMEM)
+        ld->out_of_mem = true;
+    else if (st != NS_OK)
+        ld->failed = true;
+    free(text);
+}
+
 static void
 load_tables(struct loader *ld, struct pending_tables *pt)
 {
@@ -697,36 +879,13 @@ load_tables(struct loader *ld, struct pending_tables *pt)
                  missing);
             continue;
         }
-        char *path = resolve_path(ld->base_dir, t->file);
         char *text = NULL;
         size_t len = 0;
-        if (!path) {
-            ld->out_of_mem = true;
-            break;
-        }
-        char why[256];
-        enum ns_status st = NS_EIO;
-        const struct ns_memory_file *mem = NULL;
-        for (size_t m = 0; m < ld->params->n_memory_files; m++)
-            if (strcmp(ld->params->memory_files[m].name, t->file) == 0)
-                mem = &ld->params->memory_files[m];
-        if (mem) {
-            text = malloc(mem->len + 1);
-            st = text ? NS_OK : NS_ENOMEM;
-            if (text) {
-                memcpy(text, mem->text, mem->len);
-                text[mem->len] = '\0';
-                len = mem->len;
-            }
-        } else {
-            st = ns_read_file(path, &text, &len, why, sizeof why);
-        }
-        if (st == NS_EIO)
-            FAIL(ld, t->file_line, "[table.%s] key file: %s", t->name, why);
-        const char *stable = st == NS_OK ? remember_file(ld, path, text, len)
-                                         : NULL;
-        if (st == NS_OK && !stable)
-            ld->out_of_mem = true;
+        char where[160];
+        snprintf(where, sizeof where, "[table.%s] key file", t->name);
+        const char *stable =
+            read_data_file(ld, t->file, t->file_line, where, &text, &len);
+        enum ns_status st = stable ? NS_OK : NS_EIO;
         double *x, *y;
         size_t n;
         if (stable) {
@@ -742,7 +901,6 @@ load_tables(struct loader *ld, struct pending_tables *pt)
         else if (st != NS_OK)
             ld->failed = ld->params->is_partial = true;
         free(text);
-        free(path);
     }
     for (size_t i = 0; i < pt->n; i++) {
         free(pt->items[i].name);

@@ -177,6 +177,7 @@ static const char *const csv_names[] = {
     "payers.csv",
     "net_savings_by_year.csv",
     "outcomes.csv",
+    "validation.csv",
 };
 #define N_CSV (sizeof csv_names / sizeof csv_names[0])
 
@@ -672,6 +673,8 @@ csv_files_have_exact_headers(void **state)
         "net_savings,cumulative_net_savings",
         "strategy,comparator,subgroup,outcome,total,comparator_total,"
         "difference",
+        "time_years,arms,measure,note,observed,predicted,difference,"
+        "tolerance,within_tolerance,grade,binding,source",
     };
     for (size_t i = 0; i < N_CSV; i++) {
         struct table t;
@@ -684,7 +687,7 @@ csv_files_have_exact_headers(void **state)
     assert_string_equal(listing,
                         "incremental.csv net_savings.csv "
                         "net_savings_by_year.csv outcomes.csv payers.csv "
-                        "summary.csv trace.csv values.csv");
+                        "summary.csv trace.csv validation.csv values.csv");
 }
 
 static void

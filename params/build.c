@@ -76,6 +76,19 @@ load_and_compile(const struct ns_model_source *src, size_t g,
     return st;
 }
 
+/* Hands p to base, to be freed with it. */
+static bool
+keep(struct ns_params *base, struct ns_params *p)
+{
+    struct ns_params **kept =
+        realloc(base->kept, (base->n_kept + 1) * sizeof *kept);
+    if (!kept)
+        return false;
+    base->kept = kept;
+    kept[base->n_kept++] = p;
+    return true;
+}
+
 enum ns_status
 ns_params_build(const struct ns_model_source *src,
                 struct ns_params **params_out, struct ns_population **pop_out,
@@ -111,7 +124,11 @@ ns_params_build(const struct ns_model_source *src,
             enum ns_status gst =
                 p ? load_and_compile(src, g, p, &models[g], diags)
                   : NS_ENOMEM;
-            ns_params_free(p);
+            /* The model's origins point at p's file names: keep p. */
+            if (p && !keep(base, p)) {
+                ns_params_free(p);
+                gst = NS_ENOMEM;
+            }
             if (gst != NS_OK)
                 st = gst;
         }

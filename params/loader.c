@@ -973,6 +973,9 @@ ns_params_free(struct ns_params *p)
         free(sg->name);
     }
     free(p->subgroups);
+    for (size_t i = 0; i < p->n_kept; i++)
+        ns_params_free(p->kept[i]);
+    free(p->kept);
     for (size_t i = 0; i < p->n_files; i++)
         free(p->files[i]);
     free(p->files);

@@ -51,6 +51,10 @@ struct ns_params {
     size_t n_sets;           /* --set assignments applied so far */
     double horizon_years;    /* [model] horizon when given, else -1 */
     struct ns_subgroup *subgroups; /* owned; [n_subgroups] */
+    struct ns_params **kept;  /* owned; the parameters each subgroup's model
+                                 was compiled from, kept alive because the
+                                 models' origins point into them */
+    size_t n_kept;
     size_t n_subgroups;
     const struct ns_memory_file *memory_files; /* borrowed: tables are
                                                   looked up here first */

@@ -33,6 +33,7 @@
 #include <xlsxwriter.h>
 
 #include "model/ledger.h"
+#include "model/measures.h"
 #include "model/population.h"
 #include "output/atomic.h"
 #include "output/headline.h"
@@ -1399,6 +1400,72 @@ write_outcomes_sheet(struct book *b)
     freeze_headings(b, ws, 0);
 }
 
+/* The Validation sheet: each target observed in a study against the
+ * model, pooled over subgroups (model/measures.h). */
+static void
+write_validation_sheet(struct book *b)
+{
+    const struct ns_model *m = b->model;
+    if (m->n_targets == 0)
+        return;
+    struct ns_target_result *res = calloc(m->n_targets, sizeof *res);
+    struct ns_diags quiet = {0};
+    if (!res) {
+        note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        return;
+    }
+    if (ns_targets_evaluate(m, b->results, res, &quiet) == NS_ENOMEM)
+        note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+    ns_diags_clear(&quiet);
+    size_t n_binding = 0, n_met = 0;
+    for (size_t i = 0; i < m->n_targets; i++) {
+        if (!ns_target_is_binding(&m->targets[i]))
+            continue;
+        n_binding++;
+        n_met += res[i].within;
+    }
+    char text[NOTE_SIZE] = "";
+    append(text,
+           "What the model predicts against what the study observed. A "
+           "target is met when the difference is within its tolerance (the "
+           "95%% confidence half-width the study's sample implies). %zu of "
+           "%zu targets graded A or B are met; C and U targets are shown "
+           "but do not count.",
+           n_met, n_binding);
+    lxw_worksheet *ws =
+        start_sheet(b, "Validation", "Validation against observed outcomes",
+                    text, true);
+    if (!ws) {
+        free(res);
+        return;
+    }
+    static const char *const heads[] = {
+        "Years",     "Clients (strategies, weights)", "Measure", "Observed",
+        "Predicted", "Difference",                    "Tolerance", "Met",
+        "Grade",     "What it is",                    "Source"};
+    static const double widths[] = {8, 40, 20, 12, 12, 12, 12, 8, 8, 60, 60};
+    for (size_t c = 0; c < sizeof heads / sizeof heads[0]; c++)
+        put_heading(b, ws, c, heads[c], widths[c]);
+    for (size_t i = 0; i < m->n_targets; i++) {
+        const struct ns_target_info *t = &m->targets[i];
+        size_t row = FIRST_ROW + i;
+        char grade[2] = {t->grade, '\0'};
+        put_number(b, ws, row, 0, t->time_years, NULL);
+        put_text(b, ws, row, 1, t->arms, NULL);
+        put_text(b, ws, row, 2, m->measures[t->measure].name, NULL);
+        put_number(b, ws, row, 3, t->observed, b->occupancy);
+        put_number(b, ws, row, 4, res[i].predicted, b->occupancy);
+        put_number(b, ws, row, 5, res[i].difference, b->occupancy);
+        put_number(b, ws, row, 6, t->tolerance, b->occupancy);
+        put_text(b, ws, row, 7, res[i].within ? "yes" : "NO", NULL);
+        put_text(b, ws, row, 8, grade, NULL);
+        put_text(b, ws, row, 9, t->note, NULL);
+        put_text(b, ws, row, 10, t->source, NULL);
+    }
+    freeze_headings(b, ws, 0);
+    free(res);
+}
+
 /* The Subgroups sheet: the headline for each subgroup and for all clients
  * together. */
 static void
@@ -1594,6 +1661,7 @@ fill_population(struct book *b, const struct ns_run_info *info)
     write_who_pays(b);
     write_year_by_year(b);
     write_outcomes_sheet(b);
+    write_validation_sheet(b);
     write_subgroups(b);
     for (size_t k = 0; k < b->results->n_strategies; k++)
         write_trace(b, k);

@@ -14,9 +14,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/default_model.h"
 #include "model/engine.h"
+#include "model/calibrate.h"
 #include "model/ledger.h"
 #include "model/measures.h"
 #include "model/model.h"
@@ -37,6 +39,7 @@ static const char usage_main[] =
     "  run     run a model, print a summary, write a workbook and CSV files\n"
     "  check   load and validate a model without writing anything\n"
     "  validate  compare the model with the targets it names (e.g. NTORS)\n"
+    "  calibrate fit the model's free parameters to its targets\n"
     "  init    write the built-in model's files into a folder, to edit\n"
     "\n"
     "Options:\n"
@@ -74,6 +77,23 @@ static const char usage_validate[] =
     "Exit status: 0 every target graded A or B is within its tolerance,\n"
     "1 one is not (or an output could not be written), 2 bad input.\n";
 
+static const char usage_calibrate[] =
+    "usage: netsave calibrate [MODEL.ini ...] -o CALIBRATED.ini\n"
+    "                         [--set SECTION.KEY=VALUE]... [--starts N]\n"
+    "                         [--seed S] [--all-targets]\n"
+    "\n"
+    "Fits the parameters listed in the model's [calibrate] section (each\n"
+    "with its bounds) to the model's targets graded A or B (--all-targets:\n"
+    "every target), minimising the sum of squared differences divided by\n"
+    "each target's tolerance, with GSL's Nelder-Mead simplex from N starting\n"
+    "points (default 3: the current values, then random ones from seed S,\n"
+    "default 1). Writes an INI overlay with the fitted values and, as\n"
+    "comments, the fit to every target; run it on top of the model:\n"
+    "  netsave run MODEL.ini CALIBRATED.ini\n"
+    "Progress is shown on a terminal.\n"
+    "\n"
+    "Exit status: 0 written, 1 failure, 2 bad input or usage.\n";
+
 static const char usage_init[] =
     "usage: netsave init DIR\n"
     "\n"
@@ -103,6 +123,8 @@ struct options {
     const char *xlsx;
     const char *csv_dir;
     bool help;
+    unsigned long starts, seed;
+    bool all_targets;
 };
 
 static void
@@ -126,8 +148,11 @@ parse_options(int argc, char **argv, struct options *o)
     o->sets = calloc((size_t)argc, sizeof *o->sets);
     if (!o->files || !o->sets)
         return EXIT_FAILURE_RUN;
+    bool is_calibrate = strcmp(o->command, "calibrate") == 0;
     bool is_run = strcmp(o->command, "run") == 0 ||
-                  strcmp(o->command, "validate") == 0;
+                  strcmp(o->command, "validate") == 0 || is_calibrate;
+    o->starts = 3;
+    o->seed = 1;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         const char *value = NULL;
@@ -135,10 +160,39 @@ parse_options(int argc, char **argv, struct options *o)
             o->help = true;
             continue;
         }
+        if (is_calibrate && strcmp(a, "--all-targets") == 0) {
+            o->all_targets = true;
+            continue;
+        }
+        if (is_calibrate &&
+            (strcmp(a, "--starts") == 0 || strcmp(a, "--seed") == 0)) {
+            char *end = NULL;
+            unsigned long v = 0;
+            if (i + 1 < argc) {
+                errno = 0;
+                v = strtoul(argv[i + 1], &end, 10);
+            }
+            if (i + 1 >= argc || !end || *end || argv[i + 1][0] == '-' ||
+                errno || (a[2] == 's' && a[3] == 't' && (v < 1 || v > 100))) {
+                fprintf(stderr,
+                        "netsave calibrate: %s needs a whole number%s, got "
+                        "'%s'\n",
+                        a, a[3] == 't' ? " from 1 to 100" : "",
+                        i + 1 < argc ? argv[i + 1] : "");
+                return EXIT_BAD_INPUT;
+            }
+            if (a[3] == 't')
+                o->starts = v;
+            else
+                o->seed = v;
+            i++;
+            continue;
+        }
         bool takes_value = strcmp(a, "--set") == 0 ||
                            (is_run && (strcmp(a, "-o") == 0 ||
                                        strcmp(a, "--output") == 0 ||
-                                       strcmp(a, "--csv") == 0));
+                                       (strcmp(a, "--csv") == 0 &&
+                                        !is_calibrate)));
         if (takes_value) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "netsave %s: option %s needs a value\n",
@@ -383,6 +437,125 @@ init_command(const struct options *o)
     return EXIT_OK;
 }
 
+static void
+show_progress(void *ctx, size_t start, size_t iteration, double objective)
+{
+    const struct options *o = ctx;
+    if (iteration % 20 == 0)
+        fprintf(stderr, "\rstart %zu of %lu, iteration %zu: %.6g   ",
+                start + 1, o->starts, iteration, objective);
+}
+
+/* Writes the calibrated overlay atomically: fitted values as
+ * [parameters], and how they were obtained as comments. */
+static int
+write_overlay(const struct options *o, const struct ns_model *m,
+              const struct ns_calibration_result *cal, const double *before,
+              const struct ns_target_result *res, int argc, char **argv)
+{
+    struct ns_atomic a = {0};
+    char err[512];
+    if (ns_atomic_begin(&a, o->xlsx, 1, err, sizeof err) != NS_OK) {
+        fprintf(stderr, "netsave: %s\n", err);
+        return EXIT_FAILURE_RUN;
+    }
+    char *cmd = join_args(argc, argv);
+    FILE *fp = a.fp;
+    fprintf(fp, "; Calibrated by netsave %s: %s\n", NS_VERSION,
+            cmd ? cmd : "");
+    fprintf(fp, "; Model: %s\n", m->name);
+    fprintf(fp,
+            "; Method: GSL Nelder-Mead simplex (nmsimplex2) on logit-"
+            "transformed parameters within their bounds, %lu starting "
+            "points (the model's values, then random from seed %lu).\n",
+            o->starts, o->seed);
+    fprintf(fp,
+            "; Objective: sum over %zu targets of ((predicted - observed) / "
+            "tolerance)^2: %.6g at the model's values, %.6g fitted (start "
+            "%zu, %s), %zu model runs.\n",
+            cal->n_targets_used, cal->start_objective, cal->objective,
+            cal->best_start + 1,
+            cal->converged ? "converged" : "iteration limit reached",
+            cal->n_evaluations);
+    fprintf(fp, "; Fit per target (years, arms, measure: observed, "
+                "predicted, tolerance):\n");
+    for (size_t t = 0; t < m->n_targets; t++) {
+        const struct ns_target_info *ti = &m->targets[t];
+        fprintf(fp, ";   %g, %s, %s: %.4f, %.4f, %.4f %s (grade %c)\n",
+                ti->time_years, ti->arms, m->measures[ti->measure].name,
+                ti->observed, res[t].predicted, ti->tolerance,
+                res[t].within ? "within" : "OUTSIDE", ti->grade);
+    }
+    fprintf(fp, "\n[parameters]\n");
+    for (size_t i = 0; i < m->n_free_params; i++) {
+        const struct ns_free_param *f = &m->free_params[i];
+        fprintf(fp, "%s = %.10g ; was %.10g; bounds %g to %g\n",
+                m->params[f->param].name, cal->fitted[i], before[i], f->low,
+                f->high);
+    }
+    free(cmd);
+    if (ferror(fp)) {
+        ns_atomic_abort(&a);
+        fprintf(stderr, "netsave: cannot write %s\n", o->xlsx);
+        return EXIT_FAILURE_RUN;
+    }
+    if (ns_atomic_commit(&a, err, sizeof err) != NS_OK) {
+        fprintf(stderr, "netsave: %s\n", err);
+        return EXIT_FAILURE_RUN;
+    }
+    return EXIT_OK;
+}
+
+static int
+calibrate(const struct options *o, struct ns_population *pop,
+          struct ns_diags *diags, int argc, char **argv)
+{
+    const struct ns_model *m = pop->models[0];
+    struct ns_calibration_options copt = {
+        .all_targets = o->all_targets,
+        .n_starts = o->starts,
+        .seed = o->seed,
+        .max_iterations = 2000,
+        .size_tolerance = 1e-4,
+        .progress = isatty(STDERR_FILENO) ? show_progress : NULL,
+        .progress_ctx = (void *)o,
+    };
+    double *fitted = calloc(m->n_free_params + 1, sizeof *fitted);
+    double *before = calloc(m->n_free_params + 1, sizeof *before);
+    struct ns_target_result *res = calloc(m->n_targets + 1, sizeof *res);
+    for (size_t i = 0; before && i < m->n_free_params; i++)
+        before[i] = pop->results[0]->param_values[m->free_params[i].param];
+    struct ns_calibration_result cal = {.fitted = fitted};
+    int rc = EXIT_FAILURE_RUN;
+    enum ns_status st = fitted && before && res
+                            ? ns_calibrate(pop, &copt, &cal, diags)
+                            : NS_ENOMEM;
+    if (copt.progress)
+        fputc('\n', stderr);
+    if (st == NS_OK)
+        st = ns_targets_evaluate(m, pop->pooled, res, diags);
+    if (st == NS_EPARAM) {
+        print_diags(diags);
+        rc = EXIT_BAD_INPUT;
+    } else if (st != NS_OK) {
+        print_diags(diags);
+        fprintf(stderr, "netsave calibrate: %s\n", ns_strerror(st));
+    } else {
+        printf("calibrated %zu parameters to %zu targets: objective %.6g "
+               "(was %.6g), %zu model runs\n",
+               m->n_free_params, cal.n_targets_used, cal.objective,
+               cal.start_objective, cal.n_evaluations);
+        for (size_t i = 0; i < m->n_free_params; i++)
+            printf("  %s = %.6g\n", m->params[m->free_params[i].param].name,
+                   fitted[i]);
+        rc = write_overlay(o, m, &cal, before, res, argc, argv);
+    }
+    free(before);
+    free(fitted);
+    free(res);
+    return rc;
+}
+
 /* Prints every target against the model; returns whether every binding
  * (A or B graded) target is met. */
 static bool
@@ -453,6 +626,14 @@ run_command(const struct options *o, int argc, char **argv)
         rc = EXIT_OK;
         goto done;
     }
+    if (strcmp(o->command, "calibrate") == 0) {
+        if (!o->xlsx) {
+            fputs(usage_calibrate, stderr);
+            goto done;
+        }
+        rc = calibrate(o, pop, &diags, argc, argv);
+        goto done;
+    }
     bool validating = strcmp(o->command, "validate") == 0;
     if (validating && model->n_targets == 0) {
         fprintf(stderr, "netsave validate: the model names no targets; add "
@@ -492,7 +673,8 @@ main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0 &&
-        strcmp(cmd, "init") != 0 && strcmp(cmd, "validate") != 0) {
+        strcmp(cmd, "init") != 0 && strcmp(cmd, "validate") != 0 &&
+        strcmp(cmd, "calibrate") != 0) {
         fprintf(stderr, "netsave: unknown command '%s'\n\n%s", cmd,
                 usage_main);
         return EXIT_BAD_INPUT;
@@ -503,6 +685,7 @@ main(int argc, char **argv)
         fputs(strcmp(cmd, "run") == 0        ? usage_run
               : strcmp(cmd, "init") == 0     ? usage_init
               : strcmp(cmd, "validate") == 0 ? usage_validate
+              : strcmp(cmd, "calibrate") == 0 ? usage_calibrate
                                              : usage_check,
               stdout);
     else if (rc == 0 && strcmp(cmd, "init") == 0)

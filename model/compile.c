@@ -1254,6 +1254,38 @@ check_state_time(struct compiler *c)
 /* ---- provenance, payers and perspectives ---- */
 
 static void
+compile_free_params(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    m->free_params = alloc_array(c, d->n_free_params, sizeof *m->free_params);
+    if (!m->free_params)
+        return;
+    for (size_t i = 0; i < d->n_free_params; i++) {
+        const struct ns_def_free_param *f = &d->free_params[i];
+        long pi = find_param(c->p, f->param);
+        if (pi < 0) {
+            char h[96];
+            ERROR_AT(c, f->at, "calibrate: unknown parameter '%s'%s",
+                     f->param,
+                     ns_did_you_mean(h, sizeof h, f->param,
+                                     (const char *const *)c->p->param_names,
+                                     c->p->n_params));
+            continue;
+        }
+        if (!(f->low < f->high)) {
+            ERROR_AT(c, f->at,
+                     "calibrate: parameter %s needs bounds low < high, got "
+                     "%g and %g",
+                     f->param, f->low, f->high);
+            continue;
+        }
+        m->free_params[m->n_free_params++] =
+            (struct ns_free_param){(size_t)pi, f->low, f->high, f->at};
+    }
+}
+
+static void
 compile_param_info(struct compiler *c)
 {
     const struct ns_model_def *d = c->def;
@@ -1445,6 +1477,8 @@ ns_model_compile(const struct ns_model_def *def, struct ns_model **out,
     if (!c.out_of_mem)
         compile_param_info(&c);
     if (!c.out_of_mem)
+        compile_free_params(&c);
+    if (!c.out_of_mem)
         compile_transitions(&c);
     if (!c.out_of_mem)
         compile_initial(&c);
@@ -1550,6 +1584,7 @@ ns_model_free(struct ns_model *m)
         free(pi->source);
     }
     free(m->params);
+    free(m->free_params);
     for (size_t i = 0; m->payers && i < m->n_payers; i++)
         free(m->payers[i]);
     free(m->payers);

@@ -184,6 +184,9 @@ ns_model_def_clear(struct ns_model_def *def)
     }
     for (size_t i = 0; i < def->n_targets; i++)
         free_target(&def->targets[i]);
+    for (size_t i = 0; i < def->n_free_params; i++)
+        free(def->free_params[i].param);
+    free(def->free_params);
     free(def->groups);
     free(def->measures);
     free(def->targets);
@@ -699,5 +702,27 @@ ns_def_add_target(struct ns_model_def *def, const struct ns_def_target *t)
     }
     def->targets[i] = e;
     def->n_targets++;
+    return NS_OK;
+}
+
+enum ns_status
+ns_def_add_free_param(struct ns_model_def *def, const char *param, double low,
+                      double high, struct ns_origin at)
+{
+    bool failed = false;
+    char *copy = dup_or_null(param, &failed);
+    size_t i = def->n_free_params;
+    for (size_t j = 0; j < def->n_free_params; j++)
+        if (same(def->free_params[j].param, param))
+            i = j;
+    if (failed || (i == def->n_free_params && !SLOT(def, free_params, i))) {
+        free(copy);
+        return NS_ENOMEM;
+    }
+    if (i < def->n_free_params)
+        free(def->free_params[i].param);
+    else
+        def->n_free_params++;
+    def->free_params[i] = (struct ns_def_free_param){copy, low, high, at};
     return NS_OK;
 }

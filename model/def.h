@@ -147,6 +147,12 @@ struct ns_def_target {   /* an observed value the model should reproduce */
     struct ns_origin at;
 };
 
+struct ns_def_free_param { /* a parameter calibration may change */
+    char *param;
+    double low, high;    /* bounds, low < high */
+    struct ns_origin at;
+};
+
 #define NS_DEF_ARRAY(type, field) \
     type *field;                  \
     size_t n_##field, cap_##field
@@ -194,6 +200,7 @@ struct ns_model_def {
     NS_DEF_ARRAY(struct ns_def_group, groups);
     NS_DEF_ARRAY(struct ns_def_measure, measures);
     NS_DEF_ARRAY(struct ns_def_target, targets);
+    NS_DEF_ARRAY(struct ns_def_free_param, free_params);
 };
 
 /* Sets the defaults of every [model] setting that has one: life-table
@@ -260,6 +267,9 @@ enum ns_status ns_def_add_measure(struct ns_model_def *def, const char *name,
 /* Copies the strings of *target; appends (targets have no key). */
 enum ns_status ns_def_add_target(struct ns_model_def *def,
                                  const struct ns_def_target *target);
+enum ns_status ns_def_add_free_param(struct ns_model_def *def,
+                                     const char *param, double low,
+                                     double high, struct ns_origin at);
 /* Replaces a string field of the definition (name, cost_outcome...) with
  * a copy of value (NULL allowed). */
 enum ns_status ns_def_set_string(char **field, const char *value);

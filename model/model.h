@@ -79,6 +79,13 @@ struct ns_target_info {
     struct ns_origin at;
 };
 
+/* A parameter calibration may change, within bounds. */
+struct ns_free_param {
+    size_t param;        /* index into params */
+    double low, high;
+    struct ns_origin at;
+};
+
 struct ns_model_priv;
 struct ns_measures_priv;
 
@@ -119,6 +126,8 @@ struct ns_model {
     size_t n_measures;
     struct ns_target_info *targets;
     size_t n_targets;
+    struct ns_free_param *free_params;
+    size_t n_free_params;
 
     struct ns_model_priv *priv;
     struct ns_measures_priv *measures_priv;

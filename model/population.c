@@ -176,6 +176,13 @@ zero_results(struct ns_results *r)
 enum ns_status
 ns_population_run(struct ns_population *pop, struct ns_diags *diags)
 {
+    return ns_population_run_opt(pop, NULL, diags);
+}
+
+enum ns_status
+ns_population_run_opt(struct ns_population *pop,
+                      const struct ns_run_options *opt, struct ns_diags *diags)
+{
     enum ns_status status = NS_OK;
     zero_results(pop->pooled);
     for (size_t g = 0; g < pop->n_groups; g++) {
@@ -184,7 +191,7 @@ ns_population_run(struct ns_population *pop, struct ns_diags *diags)
             return NS_ENOMEM;
         size_t before = diags->count;
         enum ns_status st =
-            ns_model_run(pop->models[g], ws, pop->results[g], diags);
+            ns_model_run_opt(pop->models[g], ws, pop->results[g], diags, opt);
         ns_workspace_free(ws);
         if (st != NS_OK) {
             status = st;

@@ -43,6 +43,15 @@ void ns_population_free(struct ns_population *pop);
 enum ns_status ns_population_run(struct ns_population *pop,
                                  struct ns_diags *diags);
 
+struct ns_run_options;
+
+/* ns_population_run with run options applied to every subgroup (their
+ * param_override is indexed like every subgroup's parameters, which share
+ * one structure). */
+enum ns_status ns_population_run_opt(struct ns_population *pop,
+                                     const struct ns_run_options *opt,
+                                     struct ns_diags *diags);
+
 /* Adds weight * from into to (same model structure). */
 void ns_results_accumulate(struct ns_results *to,
                            const struct ns_results *from, double weight);

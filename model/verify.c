@@ -64,11 +64,12 @@ add_check(struct ns_checks *out, const char *name, bool passed,
 }
 
 /* Exact equality, written with <= because -Wfloat-equal flags == on
- * doubles; 0 equals -0, and NaN equals nothing. */
+ * doubles; 0 equals -0, and NaN equals nothing. NaN is tested first
+ * because <= on NaN raises FE_INVALID, which tests trap. */
 static bool
 same(double a, double b)
 {
-    return a <= b && b <= a;
+    return !isnan(a) && !isnan(b) && a <= b && b <= a;
 }
 
 /* As same(), but NaN equals NaN: for parameter values, where NaN marks a
@@ -76,7 +77,7 @@ same(double a, double b)
 static bool
 same_or_both_nan(double a, double b)
 {
-    return same(a, b) || (isnan(a) && isnan(b));
+    return (isnan(a) && isnan(b)) || same(a, b);
 }
 
 /* " (and N more)" when more than one failure was found, else "". */
@@ -130,10 +131,10 @@ ns_check_mass(const struct ns_model *m, const struct ns_results *r,
         double start = cohort_at(r, k, 0), tol = mass_tolerance(r, k);
         for (size_t t = 1; t < r->n_points; t++) {
             double sum = cohort_at(r, k, t), diff = fabs(sum - start);
-            if (diff > largest)
-                largest = diff;
-            if (diff <= tol)
+            if (!isnan(diff) && diff <= tol) {
+                largest = fmax(largest, diff);
                 continue;
+            }
             if (n_failed++ == 0) {
                 fk = k;
                 ft = t;
@@ -167,7 +168,7 @@ ns_check_probabilities(const struct ns_model *m, const struct ns_results *r,
         for (size_t t = 0; t < r->n_points; t++)
             for (size_t s = 0; s < r->n_states; s++) {
                 double v = ns_results_trace(r, k, t, s);
-                if (v >= 0.0 && isfinite(v))
+                if (isfinite(v) && v >= 0.0)
                     continue;
                 if (n_failed++ == 0) {
                     fk = k;
@@ -224,29 +225,31 @@ enum ns_status
 ns_check_absorbing(const struct ns_model *m, const struct ns_results *r,
                    struct ns_checks *out)
 {
-    size_t n_absorbing = 0, n_failed = 0, fk = 0, ft = 0, fs = 0;
+    size_t n_strategies = 0, n_failed = 0, fk = 0, ft = 0, fs = 0;
     double largest = 0.0, f_before = 0.0, f_after = 0.0;
     char names[160] = "";
-    for (size_t s = 0; s < m->n_states; s++) {
-        bool listed = false;
-        for (size_t k = 0; k < m->n_strategies; k++) {
-            if (!is_absorbing(m, k, s))
-                continue;
-            n_absorbing++;
-            if (!listed)
+    for (size_t s = 0; s < m->n_states; s++)
+        for (size_t k = 0; k < m->n_strategies; k++)
+            if (is_absorbing(m, k, s)) {
                 append_name(names, sizeof names, m->states[s].name);
-            listed = true;
-            double tol = mass_tolerance(r, k);
-            for (size_t t = 1; t < r->n_points; t++) {
+                break;
+            }
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        bool any = false;
+        double tol = mass_tolerance(r, k);
+        for (size_t t = 1; t < r->n_points; t++)
+            for (size_t s = 0; s < m->n_states; s++) {
+                if (!is_absorbing(m, k, s))
+                    continue;
+                any = true;
                 double before = ns_results_trace(r, k, t - 1, s);
                 double after = ns_results_trace(r, k, t, s);
                 double fall = before - after;
-                if (fall > largest)
-                    largest = fall;
-                if (!(fall > tol))
+                if (!isnan(fall) && fall <= tol) {
+                    largest = fmax(largest, fall);
                     continue;
-                /* Report the earliest strategy, then cycle. */
-                if (n_failed++ == 0 || k < fk || (k == fk && t < ft)) {
+                }
+                if (n_failed++ == 0) {
                     fk = k;
                     ft = t;
                     fs = s;
@@ -254,16 +257,17 @@ ns_check_absorbing(const struct ns_model *m, const struct ns_results *r,
                     f_after = after;
                 }
             }
-        }
+        if (any)
+            n_strategies++;
     }
-    if (n_absorbing == 0)
+    if (n_strategies == 0)
         return add_check(out, NS_CHECK_ABSORBING, true,
                          "no state is absorbing");
     if (n_failed == 0)
         return add_check(out, NS_CHECK_ABSORBING, true,
-                         "%s, in %zu strategy-state pairs over %zu time "
-                         "points: largest fall %.1e",
-                         names, n_absorbing, r->n_points, largest);
+                         "%s, in %zu strategies, %zu time points: largest "
+                         "fall %.1e",
+                         names, n_strategies, r->n_points, largest);
     char more[48];
     return add_check(out, NS_CHECK_ABSORBING, false,
                      "strategy %s, cycle %zu: absorbing state %s fell from "
@@ -320,7 +324,8 @@ ns_check_same_as_comparator(const struct ns_model *m,
         const char *sk = m->strategies[k].name, *sc = m->strategies[c].name;
         n_pairs++;
         for (size_t j = 0; j < m->n_streams; j++)
-            for (int disc = 0; disc < 2; disc++) {
+            for (int d = 0; d < 2; d++) {
+                bool disc = d == 1;
                 double a = ns_results_total(r, k, j, disc);
                 double b = ns_results_total(r, c, j, disc);
                 if (same(a, b))
@@ -333,7 +338,8 @@ ns_check_same_as_comparator(const struct ns_model *m,
                              m->streams[j].name, a, b);
             }
         for (long v = NS_ALL_PAYERS; v < (long)m->n_perspectives; v++)
-            for (int disc = 0; disc < 2; disc++) {
+            for (int d = 0; d < 2; d++) {
+                bool disc = d == 1;
                 struct ns_ledger l;
                 ns_ledger_compute(m, r, k, v, disc, &l, NULL);
                 if (!l.valid || ledger_is_zero(&l))
@@ -528,7 +534,8 @@ compare_doubled(const struct ns_model *m, const struct ns_results *r,
 {
     for (size_t k = 0; k < r->n_strategies; k++)
         for (size_t i = 0; i < r->n_streams; i++)
-            for (int disc = 0; disc < 2; disc++) {
+            for (int d = 0; d < 2; d++) {
+                bool disc = d == 1;
                 double factor = i == j ? 2.0 : 1.0;
                 double want = factor * ns_results_total(r, k, i, disc);
                 double got = ns_results_total(doubled, k, i, disc);

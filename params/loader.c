@@ -564,7 +564,33 @@ group_key(struct loader *ld, const struct ns_ini_entry *e)
     free(copy);
 }
 
+/* [calibrate] param = low, high */
+static void
+free_param_key(struct loader *ld, const struct ns_ini_entry *e)
+{
+    char *copy = strdup(e->value);
+    if (!copy) {
+        ld->out_of_mem = true;
+        return;
+    }
+    char *f[3];
+    size_t n = split_trimmed(copy, ',', f, 3);
+    double low, high;
+    if (n != 2 || ns_parse_number(f[0], &low) != 0 ||
+        ns_parse_number(f[1], &high) != 0)
+        FAIL(ld, e->line,
+             "[calibrate] key %s must be two numbers 'low, high' bounding "
+             "the parameter, got '%s'",
+             e->key, e->value);
+    else
+        check(ld, ns_def_add_free_param(&ld->params->def, e->key, low, high,
+                                        (struct ns_origin){ld->file,
+                                                           e->line}));
+    free(copy);
+}
+
 static const char *const section_names[] = {
+    "calibrate",
     "groups", "measures", "validation",
     "subgroups", "subgroup.NAME",
     "sources",      "perspectives",
@@ -592,7 +618,8 @@ known_section(const char *s)
     static const char *const plain[] = {
         "model", "discount", "states", "strategies", "comparators",
         "time_in_state", "initial", "parameters", "transitions", "sources",
-        "perspectives", "subgroups", "groups", "measures", "validation"};
+        "perspectives", "subgroups", "groups", "measures", "validation",
+        "calibrate"};
     static const char *const prefixed[] = {"stream", "table", "initial",
                                            "parameters", "transitions",
                                            "subgroup"};
@@ -659,6 +686,8 @@ apply_entry(struct loader *ld, struct pending_tables *pt,
         else
             FAIL(ld, e->line,
                  "[%s] key '%s' must be 'from -> to' naming two states", s, k);
+    } else if (strcmp(s, "calibrate") == 0) {
+        free_param_key(ld, e);
     } else if (strcmp(s, "groups") == 0) {
         group_key(ld, e);
     } else if (strcmp(s, "measures") == 0) {

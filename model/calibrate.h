@@ -1,0 +1,54 @@
+/* netsave: calibration of free parameters to observed targets.
+ *
+ * The parameters a model marks as free ([calibrate]: a name and bounds)
+ * are fitted to its targets (model/measures.h) by minimising the sum over
+ * targets of ((predicted - observed) / tolerance)^2, so that each target
+ * weighs by how precisely the study measured it. The search is GSL's
+ * Nelder-Mead simplex (nmsimplex2) on logit-transformed parameters, so it
+ * never leaves the bounds, from several starting points: the parameters'
+ * current values, then points drawn uniformly within the bounds from a
+ * seeded generator, so a fit is reproducible. */
+#ifndef NS_MODEL_CALIBRATE_H
+#define NS_MODEL_CALIBRATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model/diag.h"
+#include "model/netsave.h"
+#include "model/population.h"
+
+struct ns_calibration_options {
+    bool all_targets;      /* also targets graded C and U */
+    size_t n_starts;       /* starting points, at least 1 */
+    unsigned long seed;    /* of the starting points after the first */
+    size_t max_iterations; /* per start */
+    double size_tolerance; /* stop when the simplex is this small (in the
+                              transformed parameters) */
+    /* Called after every iteration when not NULL. */
+    void (*progress)(void *ctx, size_t start, size_t iteration,
+                     double objective);
+    void *progress_ctx;
+};
+
+struct ns_calibration_result {
+    double *fitted;        /* [n_free_params]; caller-allocated */
+    double objective;      /* at the best point */
+    double start_objective; /* at the parameters' current values */
+    size_t n_targets_used;
+    size_t n_evaluations;
+    size_t best_start;     /* which start found the best point (0-based) */
+    bool converged;        /* the best start met the size tolerance */
+};
+
+/* Fits the free parameters of the population's first model (all
+ * subgroups share its parameter layout) and leaves the population run at
+ * the best point found, so its results are the fitted model's. Returns
+ * NS_OK, NS_EPARAM when there is nothing to fit (no free parameters or no
+ * targets used) with a diagnostic, NS_EGSL or NS_ENOMEM. */
+enum ns_status ns_calibrate(struct ns_population *pop,
+                            const struct ns_calibration_options *opt,
+                            struct ns_calibration_result *out,
+                            struct ns_diags *diags);
+
+#endif

@@ -116,13 +116,13 @@ enum ns_status ns_check_absorbing(const struct ns_model *m,
 bool ns_verify_same_definitions(const struct ns_model *m,
                                 size_t *definition_of);
 
-/* Check 4 on results 'same' of a run with ns_verify_same_definitions:
+/* Check 4 on results same_run of a run with ns_verify_same_definitions:
  * for every strategy with a comparator, every stream total (discounted
  * and not) equals the comparator's, and the ledger (every perspective and
  * all payers, discounted and not) has treatment cost, savings and net
  * savings all exactly 0. */
 enum ns_status ns_check_same_as_comparator(const struct ns_model *m,
-                                           const struct ns_results *same,
+                                           const struct ns_results *same_run,
                                            struct ns_checks *out);
 
 /* Check 5: 'zero' holds a run with zero_discount; its discounted values

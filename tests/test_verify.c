@@ -302,9 +302,10 @@ sound_model_passes_every_check(void **state)
                         "discounted equal to undiscounted, and to the "
                         "undiscounted results as written");
     assert_string_equal(c[5].detail,
-                        "each of 4 streams doubled in turn, 3 strategies: "
-                        "its totals doubled exactly, every other total and "
-                        "the trace unchanged");
+                        "4 streams doubled in 3 runs (each stream doubled "
+                        "in some runs and not in others), 3 strategies: "
+                        "doubled totals exactly twice, the others and the "
+                        "trace unchanged");
     assert_string_equal(c[6].detail,
                         "all 3 strategies: trace, values, totals and "
                         "parameter values identical");
@@ -537,10 +538,11 @@ corrupt_total_fails_zero_discount(void **state)
              right, right + 0.5);
     assert_string_equal(f->checks.items[4].detail, want);
     snprintf(want, sizeof want,
-             "stream police doubled, strategy treat: undiscounted total of "
-             "nhs %.15g, expected %.15g (and 3 more)",
+             "stream nhs not doubled, strategy treat: undiscounted total "
+             "%.15g, expected %.15g (and 2 more)",
              right, right + 0.5);
-    /* The 3 more: the same total with nhs, treatment and qalys doubled. */
+    /* nhs is stream 2 (binary 10): not doubled in run 0, doubled in run 1,
+     * not in run 2; the corrupt total fails all three. */
     assert_string_equal(f->checks.items[5].detail, want);
 }
 
@@ -583,8 +585,8 @@ corrupt_discounted_total_fails_doubling(void **state)
     assert_passed(&f->checks, passed);
     char want[256];
     snprintf(want, sizeof want,
-             "stream police doubled, strategy treat_plus: discounted total "
-             "of qalys %.15g, expected %.15g (and 3 more)",
+             "stream qalys not doubled, strategy treat_plus: discounted "
+             "total %.15g, expected %.15g (and 2 more)",
              right, wrong);
     assert_string_equal(f->checks.items[5].detail, want);
 }

@@ -408,6 +408,27 @@ compile_comparators(struct compiler *c)
     }
 }
 
+/* A chain of comparators must end: a -> b -> a compares nothing. */
+static void
+check_comparator_loops(struct compiler *c)
+{
+    struct ns_model *m = c->m;
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        long cur = m->comparator[k];
+        for (size_t steps = 0; cur >= 0 && steps <= m->n_strategies; steps++) {
+            if ((size_t)cur == k) {
+                ERROR_AT(c, c->def->strategies[k].at,
+                         "strategy %s is compared, through its comparators, "
+                         "with itself; a chain of comparators must end at "
+                         "a strategy without one",
+                         m->strategies[k].name);
+                break;
+            }
+            cur = m->comparator[cur];
+        }
+    }
+}
+
 static void
 compile_tunnels(struct compiler *c)
 {
@@ -1466,6 +1487,8 @@ ns_model_compile(const struct ns_model_def *def, struct ns_model **out,
         compile_perspectives(&c);
     if (!c.out_of_mem)
         compile_comparators(&c);
+    if (!c.out_of_mem && !c.failed)
+        check_comparator_loops(&c);
     if (!c.out_of_mem)
         compile_tunnels(&c);
     if (!c.out_of_mem)

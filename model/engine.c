@@ -283,6 +283,7 @@ row_probabilities(struct run *run, size_t s, const struct ns_row *row)
             return NS_EMODEL;
         }
         probs[row->complement] = rest < 0.0 ? 0.0 : rest;
+        sum += probs[row->complement];
     } else if (fabs(sum - 1.0) > run->m->row_sum_tolerance) {
         ns_diags_add_at(run->diags, at,
                         "the probabilities from state %s sum to %.10g, not 1 "
@@ -291,6 +292,12 @@ row_probabilities(struct run *run, size_t s, const struct ns_row *row)
                         run->m->row_sum_tolerance, strategy, run->when_n);
         return NS_EMODEL;
     }
+    /* A row accepted within the tolerance is scaled to sum to 1, so that
+     * the cohort keeps its size exactly rather than leaking or gaining up
+     * to the tolerance every cycle. */
+    if (fabs(sum - 1.0) > 0.0)
+        for (size_t i = 0; i < row->n; i++)
+            probs[i] /= sum;
     return NS_OK;
 }
 

@@ -21,6 +21,7 @@
 #include "model/calibrate.h"
 #include "model/ledger.h"
 #include "model/measures.h"
+#include "model/verify.h"
 #include "model/model.h"
 #include "model/population.h"
 #include "model/results.h"
@@ -107,12 +108,16 @@ static const char usage_init[] =
 
 static const char usage_check[] =
     "usage: netsave check [MODEL.ini ...] [--set SECTION.KEY=VALUE]...\n"
+    "                     [--verify]\n"
     "\n"
     "Loads, validates and runs a model without writing anything, and lists\n"
     "every problem found as FILE:LINE: message. With no file, checks the\n"
-    "built-in default model.\n"
+    "built-in default model. --verify also runs the verification checks\n"
+    "that every run makes (mass conserved, absorbing states, identical\n"
+    "strategies, discounting, streams independent, repeatable).\n"
     "\n"
-    "Exit status: 0 valid, 2 problems found (listed on stderr).\n";
+    "Exit status: 0 valid, 1 a verification check failed, 2 problems found\n"
+    "(listed on stderr).\n";
 
 struct options {
     const char *command;
@@ -125,6 +130,7 @@ struct options {
     bool help;
     unsigned long starts, seed;
     bool all_targets;
+    bool verify; /* check --verify */
 };
 
 static void
@@ -158,6 +164,10 @@ parse_options(int argc, char **argv, struct options *o)
         const char *value = NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             o->help = true;
+            continue;
+        }
+        if (strcmp(o->command, "check") == 0 && strcmp(a, "--verify") == 0) {
+            o->verify = true;
             continue;
         }
         if (is_calibrate && strcmp(a, "--all-targets") == 0) {
@@ -346,14 +356,17 @@ join_args(int argc, char **argv)
 
 static int
 write_outputs(const struct options *o, const struct ns_params *params,
-              const struct ns_population *pop, int argc, char **argv)
+              const struct ns_population *pop,
+              const struct ns_checks *checks, int argc, char **argv)
 {
     char err[512];
     if (o->csv_dir) {
         if (!ensure_dir(o->csv_dir))
             return EXIT_FAILURE_RUN;
         if (ns_csv_write_population(o->csv_dir, pop, err, sizeof err) !=
-            NS_OK) {
+                NS_OK ||
+            ns_csv_write_checks(o->csv_dir, checks, err, sizeof err) !=
+                NS_OK) {
             fprintf(stderr, "netsave: %s\n", err);
             return EXIT_FAILURE_RUN;
         }
@@ -378,7 +391,8 @@ write_outputs(const struct options *o, const struct ns_params *params,
                                when,
                                (const char *const *)params->files,
                                (const char *const *)hex,
-                               hex ? params->n_files : 0};
+                               hex ? params->n_files : 0,
+                               checks};
     if (ns_xlsx_write_population(o->xlsx, pop, &info, err, sizeof err) !=
         NS_OK) {
         fprintf(stderr, "netsave: %s\n", err);
@@ -556,6 +570,29 @@ calibrate(const struct options *o, struct ns_population *pop,
     return rc;
 }
 
+/* Runs the verification checks on every subgroup; on any failure prints
+ * what failed and returns false. */
+static bool
+verify(const struct ns_population *pop, struct ns_checks *checks,
+       struct ns_diags *diags)
+{
+    enum ns_status st = ns_verify_population(pop, checks, diags);
+    if (st == NS_ENOMEM) {
+        fprintf(stderr, "netsave: out of memory\n");
+        return false;
+    }
+    if (st != NS_OK)
+        print_diags(diags);
+    bool ok = st == NS_OK && ns_checks_all_passed(checks);
+    for (size_t i = 0; i < checks->n; i++) {
+        const struct ns_check *k = &checks->items[i];
+        if (!k->passed)
+            fprintf(stderr, "netsave: verification failed: %s%s%s: %s\n",
+                    k->group, k->group[0] ? ", " : "", k->name, k->detail);
+    }
+    return ok;
+}
+
 /* Prints every target against the model; returns whether every binding
  * (A or B graded) target is met. */
 static bool
@@ -602,6 +639,7 @@ run_command(const struct options *o, int argc, char **argv)
                                   o->sets,
                                   o->n_sets};
     int rc = EXIT_BAD_INPUT;
+    struct ns_checks checks = {0};
     enum ns_status st = ns_params_build(&src, &params, &pop, &diags);
     if (st == NS_OK)
         st = ns_population_run(pop, &diags);
@@ -616,6 +654,11 @@ run_command(const struct options *o, int argc, char **argv)
         goto done;
     }
     const struct ns_model *model = pop->models[0];
+    if (strcmp(o->command, "check") == 0 && o->verify &&
+        !verify(pop, &checks, &diags)) {
+        rc = EXIT_FAILURE_RUN;
+        goto done;
+    }
     if (strcmp(o->command, "check") == 0) {
         printf("%s: valid (%zu states, %zu strategies, %zu cycles",
                model->name, model->n_states, model->n_strategies,
@@ -623,6 +666,9 @@ run_command(const struct options *o, int argc, char **argv)
         if (pop->n_groups > 1)
             printf(", %zu subgroups", pop->n_groups);
         printf(")\n");
+        if (o->verify)
+            printf("verification: %zu of %zu checks passed\n", checks.n,
+                   checks.n);
         rc = EXIT_OK;
         goto done;
     }
@@ -640,14 +686,21 @@ run_command(const struct options *o, int argc, char **argv)
                         "[validation] targets = FILE.csv\n");
         goto done;
     }
+    if (!verify(pop, &checks, &diags)) {
+        rc = EXIT_FAILURE_RUN;
+        goto done;
+    }
     print_summary(model, pop->pooled);
+    printf("\nVerification: %zu of %zu checks passed%s\n", checks.n,
+           checks.n, pop->n_groups > 1 ? " (all subgroups)" : "");
     bool met = true;
     if (model->n_targets)
         met = print_validation(model, pop->pooled, &diags);
-    rc = write_outputs(o, params, pop, argc, argv);
+    rc = write_outputs(o, params, pop, &checks, argc, argv);
     if (validating && rc == EXIT_OK && !met)
         rc = EXIT_FAILURE_RUN;
 done:
+    ns_checks_clear(&checks);
     ns_population_free(pop);
     ns_params_free(params);
     ns_diags_clear(&diags);

@@ -18,6 +18,7 @@
 
 #include "model/compiled.h"
 #include "model/ledger.h"
+#include "model/population.h"
 
 void
 ns_checks_clear(struct ns_checks *checks)
@@ -54,6 +55,7 @@ add_check(struct ns_checks *out, const char *name, bool passed,
         out->cap = cap;
     }
     struct ns_check *c = &out->items[out->n++];
+    c->group[0] = '\0';
     snprintf(c->name, sizeof c->name, "%s", name);
     c->passed = passed;
     va_list ap;
@@ -687,5 +689,29 @@ ns_verify_model(const struct ns_model *m, const struct ns_results *r,
         status = NS_ENOMEM;
     free(definition_of);
     ns_results_free(scratch);
+    return status;
+}
+
+enum ns_status
+ns_verify_population(const struct ns_population *pop, struct ns_checks *out,
+                     struct ns_diags *diags)
+{
+    enum ns_status status = NS_OK;
+    for (size_t g = 0; g < pop->n_groups; g++) {
+        struct ns_workspace *ws = ns_workspace_alloc(pop->models[g]);
+        if (!ws)
+            return NS_ENOMEM;
+        size_t first = out->n;
+        enum ns_status st = ns_verify_model(pop->models[g], pop->results[g],
+                                            ws, out, diags);
+        ns_workspace_free(ws);
+        for (size_t i = first; pop->n_groups > 1 && i < out->n; i++)
+            snprintf(out->items[i].group, sizeof out->items[i].group, "%s",
+                     pop->names[g]);
+        if (st == NS_ENOMEM)
+            return st;
+        if (st != NS_OK)
+            status = st;
+    }
     return status;
 }

@@ -52,6 +52,7 @@
 #define NS_CHECK_RERUN         "same results when run again"
 
 struct ns_check {
+    char group[64];   /* the subgroup checked, or "" for a whole model */
     char name[64];    /* one of NS_CHECK_* */
     bool passed;
     char detail[256]; /* one line: what was checked, or the first failure
@@ -138,5 +139,14 @@ enum ns_status ns_check_rerun(const struct ns_model *m,
                               const struct ns_results *r,
                               const struct ns_results *again,
                               struct ns_checks *out);
+
+struct ns_population;
+
+/* Runs ns_verify_model on every subgroup of a population that has been
+ * run, naming the subgroup in each check's group when there are several.
+ * Returns as ns_verify_model does. */
+enum ns_status ns_verify_population(const struct ns_population *pop,
+                                    struct ns_checks *out,
+                                    struct ns_diags *diags);
 
 #endif

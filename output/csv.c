@@ -27,6 +27,7 @@
 #include "model/ledger.h"
 #include "model/measures.h"
 #include "model/population.h"
+#include "model/verify.h"
 #include "output/atomic.h"
 #include "output/headline.h"
 
@@ -41,6 +42,7 @@ struct source {
     const struct ns_model *m;
     const struct ns_results *r;
     const struct ns_population *pop;
+    const struct ns_checks *checks; /* for checks.csv only */
 };
 
 /* Writes s as it is, unless an earlier write failed. */
@@ -613,4 +615,32 @@ ns_csv_write_population(const char *dir, const struct ns_population *pop,
         st = write_file(dir, population_files[i].name,
                         population_files[i].write, &src, err, err_size);
     return st;
+}
+
+/* checks.csv: the verification checks of the run. */
+static void
+write_checks(struct csv *c, const struct source *src)
+{
+    const struct ns_checks *checks = src->checks;
+    put_raw(c, "group,check,passed,detail");
+    end_row(c);
+    for (size_t i = 0; checks && i < checks->n; i++) {
+        const struct ns_check *k = &checks->items[i];
+        put_text(c, k->group);
+        put_sep(c);
+        put_text(c, k->name);
+        put_sep(c);
+        put_raw(c, k->passed ? "1" : "0");
+        put_sep(c);
+        put_text(c, k->detail);
+        end_row(c);
+    }
+}
+
+enum ns_status
+ns_csv_write_checks(const char *dir, const struct ns_checks *checks,
+                    char *err, size_t err_size)
+{
+    const struct source src = {.checks = checks};
+    return write_file(dir, "checks.csv", write_checks, &src, err, err_size);
 }

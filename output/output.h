@@ -20,7 +20,17 @@ struct ns_run_info {
     const char *const *input_files; /* files read, in order */
     const char *const *input_hashes; /* a hash of each, same order */
     size_t n_inputs;
+    const struct ns_checks *checks; /* verification checks run, or NULL:
+                                       written as a Checks sheet */
 };
+
+struct ns_checks;
+
+/* Writes checks.csv (group, check, passed, detail) into dir, atomically.
+ * Returns NS_OK or NS_EIO with a reason in err. */
+enum ns_status ns_csv_write_checks(const char *dir,
+                                   const struct ns_checks *checks,
+                                   char *err, size_t err_size);
 
 /* Writes trace.csv, values.csv, summary.csv and incremental.csv into dir,
  * which must exist. Returns NS_OK, NS_EOUTPUT when results were not made

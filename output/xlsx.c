@@ -34,6 +34,7 @@
 
 #include "model/ledger.h"
 #include "model/measures.h"
+#include "model/verify.h"
 #include "model/population.h"
 #include "output/atomic.h"
 #include "output/headline.h"
@@ -1466,6 +1467,40 @@ write_validation_sheet(struct book *b)
     free(res);
 }
 
+/* The Checks sheet: the verification checks the run passed (or not). */
+static void
+write_checks_sheet(struct book *b, const struct ns_run_info *info)
+{
+    if (!info || !info->checks || info->checks->n == 0)
+        return;
+    const struct ns_checks *checks = info->checks;
+    size_t n_passed = 0;
+    for (size_t i = 0; i < checks->n; i++)
+        n_passed += checks->items[i].passed;
+    char text[NOTE_SIZE] = "";
+    append(text,
+           "Black-box checks of the model run with these results (TECH-VER): "
+           "%zu of %zu passed.",
+           n_passed, checks->n);
+    lxw_worksheet *ws =
+        start_sheet(b, "Checks", "Verification checks", text, true);
+    if (!ws)
+        return;
+    put_heading(b, ws, 0, "Subgroup", 16);
+    put_heading(b, ws, 1, "Check", 40);
+    put_heading(b, ws, 2, "Passed", 8);
+    put_heading(b, ws, 3, "What was checked, or the first failure", 120);
+    for (size_t i = 0; i < checks->n; i++) {
+        const struct ns_check *k = &checks->items[i];
+        size_t row = FIRST_ROW + i;
+        put_text(b, ws, row, 0, k->group[0] ? k->group : "all", NULL);
+        put_text(b, ws, row, 1, k->name, NULL);
+        put_text(b, ws, row, 2, k->passed ? "yes" : "NO", NULL);
+        put_text(b, ws, row, 3, k->detail, NULL);
+    }
+    freeze_headings(b, ws, 0);
+}
+
 /* The Subgroups sheet: the headline for each subgroup and for all clients
  * together. */
 static void
@@ -1666,6 +1701,7 @@ fill_population(struct book *b, const struct ns_run_info *info)
     for (size_t k = 0; k < b->results->n_strategies; k++)
         write_trace(b, k);
     write_inputs(b);
+    write_checks_sheet(b, info);
     write_about(b, info);
 }
 

@@ -1696,12 +1696,12 @@ fill_population(struct book *b, const struct ns_run_info *info)
     write_who_pays(b);
     write_year_by_year(b);
     write_outcomes_sheet(b);
-    write_validation_sheet(b);
     write_subgroups(b);
     for (size_t k = 0; k < b->results->n_strategies; k++)
         write_trace(b, k);
-    write_inputs(b);
+    write_validation_sheet(b);
     write_checks_sheet(b, info);
+    write_inputs(b);
     write_about(b, info);
 }
 

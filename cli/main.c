@@ -20,6 +20,7 @@
 #include "model/engine.h"
 #include "model/calibrate.h"
 #include "model/ledger.h"
+#include "model/threshold.h"
 #include "model/measures.h"
 #include "model/verify.h"
 #include "model/model.h"
@@ -41,6 +42,7 @@ static const char usage_main[] =
     "  check   load and validate a model without writing anything\n"
     "  validate  compare the model with the targets it names (e.g. NTORS)\n"
     "  calibrate fit the model's free parameters to its targets\n"
+    "  threshold the value of a parameter at which net savings reach zero\n"
     "  init    write the built-in model's files into a folder, to edit\n"
     "\n"
     "Options:\n"
@@ -95,6 +97,20 @@ static const char usage_calibrate[] =
     "\n"
     "Exit status: 0 written, 1 failure, 2 bad input or usage.\n";
 
+static const char usage_threshold[] =
+    "usage: netsave threshold [MODEL.ini ...] --param NAME --range LOW,HIGH\n"
+    "                         [--set SECTION.KEY=VALUE]...\n"
+    "\n"
+    "For every strategy with a comparator, finds the value of parameter\n"
+    "NAME (set for every strategy and subgroup) between LOW and HIGH at\n"
+    "which discounted net savings reach zero, for the model's first\n"
+    "perspective (all payers when it names none), with GSL's Brent solver;\n"
+    "says 'none in range' when net savings keep one sign. For example, how\n"
+    "much of the treatment effect may be lost before treatment stops paying:\n"
+    "  netsave threshold --param effect_shrinkage --range 0,1\n"
+    "\n"
+    "Exit status: 0 done, 1 failure, 2 bad input or usage.\n";
+
 static const char usage_init[] =
     "usage: netsave init DIR\n"
     "\n"
@@ -131,6 +147,9 @@ struct options {
     unsigned long starts, seed;
     bool all_targets;
     bool verify; /* check --verify */
+    const char *param; /* threshold --param */
+    double low, high;  /* threshold --range */
+    bool has_range;
 };
 
 static void
@@ -164,6 +183,33 @@ parse_options(int argc, char **argv, struct options *o)
         const char *value = NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             o->help = true;
+            continue;
+        }
+        if (strcmp(o->command, "threshold") == 0 &&
+            (strcmp(a, "--param") == 0 || strcmp(a, "--range") == 0)) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "netsave threshold: %s needs a value\n", a);
+                return EXIT_BAD_INPUT;
+            }
+            const char *v = argv[++i];
+            if (a[2] == 'p') {
+                o->param = v;
+                continue;
+            }
+            char *end;
+            o->low = strtod(v, &end);
+            bool ok = end != v && *end == ',';
+            const char *second = ok ? end + 1 : end;
+            o->high = strtod(second, &end);
+            if (!ok || end == second || *end || !(o->low < o->high) ||
+                !isfinite(o->low) || !isfinite(o->high)) {
+                fprintf(stderr,
+                        "netsave threshold: --range must be LOW,HIGH with "
+                        "LOW < HIGH, got '%s'\n",
+                        v);
+                return EXIT_BAD_INPUT;
+            }
+            o->has_range = true;
             continue;
         }
         if (strcmp(o->command, "check") == 0 && strcmp(a, "--verify") == 0) {
@@ -593,6 +639,49 @@ verify(const struct ns_population *pop, struct ns_checks *checks,
     return ok;
 }
 
+static int
+threshold(const struct options *o, struct ns_population *pop,
+          struct ns_diags *diags)
+{
+    const struct ns_model *m = pop->models[0];
+    long pi = -1;
+    for (size_t i = 0; i < m->n_params; i++)
+        if (strcmp(m->params[i].name, o->param) == 0)
+            pi = (long)i;
+    if (pi < 0) {
+        fprintf(stderr, "netsave threshold: the model has no parameter %s\n",
+                o->param);
+        return EXIT_BAD_INPUT;
+    }
+    long view = m->n_perspectives ? 0 : NS_ALL_PAYERS;
+    printf("Where net savings (discounted, %s) reach zero as %s goes from "
+           "%g to %g:\n",
+           view == NS_ALL_PAYERS ? "all payers" : m->perspectives[0].name,
+           o->param, o->low, o->high);
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        struct ns_threshold t;
+        enum ns_status st = ns_threshold_net_savings(
+            pop, (size_t)pi, o->low, o->high, k, view, &t, diags);
+        if (st != NS_OK) {
+            print_diags(diags);
+            fprintf(stderr, "netsave threshold: %s: %s\n",
+                    m->strategies[k].name, ns_strerror(st));
+            return st == NS_EMODEL ? EXIT_BAD_INPUT : EXIT_FAILURE_RUN;
+        }
+        printf("  %-16s vs %-16s ", m->strategies[k].name,
+               m->strategies[m->comparator[k]].name);
+        if (t.found)
+            printf("%s = %.6g", o->param, t.value);
+        else
+            printf("none in range");
+        printf("  (net savings %.2f at %g, %.2f at %g)\n", t.at_low, o->low,
+               t.at_high, o->high);
+    }
+    return EXIT_OK;
+}
+
 /* Prints every target against the model; returns whether every binding
  * (A or B graded) target is met. */
 static bool
@@ -672,6 +761,14 @@ run_command(const struct options *o, int argc, char **argv)
         rc = EXIT_OK;
         goto done;
     }
+    if (strcmp(o->command, "threshold") == 0) {
+        if (!o->param || !o->has_range) {
+            fputs(usage_threshold, stderr);
+            goto done;
+        }
+        rc = threshold(o, pop, &diags);
+        goto done;
+    }
     if (strcmp(o->command, "calibrate") == 0) {
         if (!o->xlsx) {
             fputs(usage_calibrate, stderr);
@@ -727,7 +824,7 @@ main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0 &&
         strcmp(cmd, "init") != 0 && strcmp(cmd, "validate") != 0 &&
-        strcmp(cmd, "calibrate") != 0) {
+        strcmp(cmd, "calibrate") != 0 && strcmp(cmd, "threshold") != 0) {
         fprintf(stderr, "netsave: unknown command '%s'\n\n%s", cmd,
                 usage_main);
         return EXIT_BAD_INPUT;
@@ -739,6 +836,7 @@ main(int argc, char **argv)
               : strcmp(cmd, "init") == 0     ? usage_init
               : strcmp(cmd, "validate") == 0 ? usage_validate
               : strcmp(cmd, "calibrate") == 0 ? usage_calibrate
+              : strcmp(cmd, "threshold") == 0 ? usage_threshold
                                              : usage_check,
               stdout);
     else if (rc == 0 && strcmp(cmd, "init") == 0)

@@ -18,6 +18,7 @@
 
 #include "model/ledger.h"
 #include "model/population.h"
+#include "model/threshold.h"
 #include "params/params.h"
 
 #define TOL 1e-11
@@ -246,6 +247,69 @@ payback_and_years(void **state)
     ns_population_free(pop);
 }
 
+/* The threshold: net savings are linear in the cost of a death D,
+ * NS(D) = A + D B with A the savings without it and B the discounted
+ * deaths averted, so they reach zero at D = -A / B. */
+static void
+threshold_of_death_cost(void **state)
+{
+    (void)state;
+    const char *extra = "[parameters]\n"
+                        "death_cost = 0\n"
+                        "[stream.deaths]\n"
+                        "outcome = costs\n"
+                        "tags = payer:nhs\n"
+                        "default = 0\n"
+                        "alive -> dead = death_cost\n";
+    char *text = malloc(sizeof model_text + strlen(extra));
+    assert_non_null(text);
+    /* [parameters] appears twice otherwise: put death_cost in the first. */
+    strcpy(text, model_text);
+    char *at = strstr(text, "p_die = 0.0731\n");
+    assert_non_null(at);
+    memmove(at + strlen("death_cost = 0\n"), at, strlen(at) + 1);
+    memcpy(at, "death_cost = 0\n", strlen("death_cost = 0\n"));
+    strcat(text, strstr(extra, "[stream.deaths]"));
+    struct ns_memory_file file = {"ledger.ini", text, strlen(text)};
+    struct ns_model_source src = {NULL, 0, &file, 1, NULL, 0};
+    struct ns_params *params = NULL;
+    struct ns_population *pop = NULL;
+    struct ns_diags diags = {0};
+    assert_int_equal(ns_params_build(&src, &params, &pop, &diags), NS_OK);
+    assert_int_equal(ns_population_run(pop, &diags), NS_OK);
+    double a = 0.0, b = 0.0;
+    for (int y = 1; y <= T_CYCLES; y++) {
+        double d = pow(1.035, -y);
+        double an = pow(1 - p_none, y), at_ = pow(1 - p_treat, y);
+        double dn = pow(1 - p_none, y - 1) * p_none;
+        double dt = pow(1 - p_treat, y - 1) * p_treat;
+        a += d * ((c_police + c_nhs) * (an - at_) - c_treat * at_);
+        b += d * (dn - dt);
+    }
+    long param = -1;
+    for (size_t i = 0; i < pop->models[0]->n_params; i++)
+        if (strcmp(pop->models[0]->params[i].name, "death_cost") == 0)
+            param = (long)i;
+    assert_true(param >= 0);
+    struct ns_threshold t;
+    assert_int_equal(ns_threshold_net_savings(pop, (size_t)param, 0.0, 1e6, 1,
+                                              NS_ALL_PAYERS, &t, &diags),
+                     NS_OK);
+    assert_true(t.found);
+    assert_close(t.value, -a / b, 1e-6);
+    assert_close(t.at_low, a, 1e-10);
+    assert_close(t.at_high, a + 1e6 * b, 1e-10);
+    /* A range that does not straddle the root: none in range. */
+    assert_int_equal(ns_threshold_net_savings(pop, (size_t)param, 0.0, 1.0, 1,
+                                              NS_ALL_PAYERS, &t, &diags),
+                     NS_OK);
+    assert_false(t.found);
+    ns_population_free(pop);
+    ns_params_free(params);
+    ns_diags_clear(&diags);
+    free(text);
+}
+
 /* Pooled results are the weighted sum of the subgroups'. */
 static void
 pooled_is_weighted_sum(void **state)
@@ -291,6 +355,7 @@ main(void)
         cmocka_unit_test(no_effect_no_savings),
         cmocka_unit_test(payback_and_years),
         cmocka_unit_test(pooled_is_weighted_sum),
+        cmocka_unit_test(threshold_of_death_cost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

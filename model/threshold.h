@@ -1,0 +1,37 @@
+/* netsave: thresholds and tipping points by root finding.
+ *
+ * The value of one parameter at which a strategy's net savings against
+ * its comparator reach zero, searched with GSL's Brent solver within a
+ * range. The parameter is overridden in every strategy and subgroup (run
+ * options), so the answer is "if this parameter were x for everyone". */
+#ifndef NS_MODEL_THRESHOLD_H
+#define NS_MODEL_THRESHOLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model/diag.h"
+#include "model/netsave.h"
+#include "model/population.h"
+
+struct ns_threshold {
+    bool found;        /* net savings change sign within the range */
+    double value;      /* the parameter value where they are zero */
+    double at_low;     /* net savings at the two ends of the range */
+    double at_high;
+    size_t n_evaluations;
+};
+
+/* Finds where the discounted net savings of strategy k (over perspective,
+ * or NS_ALL_PAYERS) cross zero as parameter param goes from low to high.
+ * Returns NS_OK (out->found false when they keep one sign), NS_EMODEL
+ * when the model cannot be run at some value (diagnostics say why),
+ * NS_EGSL or NS_ENOMEM. Leaves the population run as written. */
+enum ns_status ns_threshold_net_savings(struct ns_population *pop,
+                                        size_t param, double low,
+                                        double high, size_t k,
+                                        long perspective,
+                                        struct ns_threshold *out,
+                                        struct ns_diags *diags);
+
+#endif

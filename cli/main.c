@@ -18,6 +18,7 @@
 
 #include "cli/default_model.h"
 #include "model/engine.h"
+#include "model/attrition.h"
 #include "model/calibrate.h"
 #include "model/ledger.h"
 #include "model/threshold.h"
@@ -43,6 +44,8 @@ static const char usage_main[] =
     "  validate  compare the model with the targets it names (e.g. NTORS)\n"
     "  calibrate fit the model's free parameters to its targets\n"
     "  threshold the value of a parameter at which net savings reach zero\n"
+    "  attrition net savings under assumptions about clients lost to\n"
+    "            follow-up, refitting the model each time\n"
     "  init    write the built-in model's files into a folder, to edit\n"
     "\n"
     "Options:\n"
@@ -111,6 +114,21 @@ static const char usage_threshold[] =
     "\n"
     "Exit status: 0 done, 1 failure, 2 bad input or usage.\n";
 
+static const char usage_attrition[] =
+    "usage: netsave attrition [MODEL.ini ...] [--delta D] [--tipping]\n"
+    "                         [--set SECTION.KEY=VALUE]... [--csv DIR]\n"
+    "\n"
+    "A study's values come from the clients it followed up (NTORS at five\n"
+    "years: 63%). Under three assumptions about the others (they did as\n"
+    "those followed up; they were back at intake levels; they did worse by\n"
+    "D, default 0.1), the targets are reweighted, the model's [calibrate]\n"
+    "parameters refitted, and net savings per strategy reported (discounted,\n"
+    "the model's first perspective). --tipping also finds, per strategy, the\n"
+    "D in [0, 1] at which net savings reach zero (slow: a fit per step).\n"
+    "  netsave attrition params/england.ini params/england-calibration.ini\n"
+    "\n"
+    "Exit status: 0 done, 1 failure, 2 bad input or usage.\n";
+
 static const char usage_init[] =
     "usage: netsave init DIR\n"
     "\n"
@@ -147,6 +165,8 @@ struct options {
     unsigned long starts, seed;
     bool all_targets;
     bool verify; /* check --verify */
+    double delta;      /* attrition --delta */
+    bool tipping;      /* attrition --tipping */
     const char *param; /* threshold --param */
     double low, high;  /* threshold --range */
     bool has_range;
@@ -175,14 +195,35 @@ parse_options(int argc, char **argv, struct options *o)
         return EXIT_FAILURE_RUN;
     bool is_calibrate = strcmp(o->command, "calibrate") == 0;
     bool is_run = strcmp(o->command, "run") == 0 ||
-                  strcmp(o->command, "validate") == 0 || is_calibrate;
+                  strcmp(o->command, "validate") == 0 || is_calibrate ||
+                  strcmp(o->command, "attrition") == 0;
     o->starts = 3;
     o->seed = 1;
+    o->delta = 0.1;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         const char *value = NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             o->help = true;
+            continue;
+        }
+        if (strcmp(o->command, "attrition") == 0 &&
+            strcmp(a, "--tipping") == 0) {
+            o->tipping = true;
+            continue;
+        }
+        if (strcmp(o->command, "attrition") == 0 &&
+            strcmp(a, "--delta") == 0) {
+            char *end = NULL;
+            if (i + 1 < argc)
+                o->delta = strtod(argv[i + 1], &end);
+            if (i + 1 >= argc || end == argv[i + 1] || *end ||
+                !(o->delta >= 0.0 && o->delta <= 1.0)) {
+                fprintf(stderr, "netsave attrition: --delta needs a share "
+                                "from 0 to 1\n");
+                return EXIT_BAD_INPUT;
+            }
+            i++;
             continue;
         }
         if (strcmp(o->command, "threshold") == 0 &&
@@ -682,6 +723,74 @@ threshold(const struct options *o, struct ns_population *pop,
     return EXIT_OK;
 }
 
+static int
+attrition(const struct options *o, struct ns_population *pop,
+          struct ns_diags *diags)
+{
+    const struct ns_model *m = pop->models[0];
+    if (m->n_free_params == 0 || m->n_targets == 0) {
+        fprintf(stderr, "netsave attrition: the model needs targets and "
+                        "[calibrate] parameters to refit (see netsave "
+                        "attrition --help)\n");
+        return EXIT_BAD_INPUT;
+    }
+    long view = m->n_perspectives ? 0 : NS_ALL_PAYERS;
+    struct ns_calibration_options copt = {.n_starts = 1,
+                                          .seed = 1,
+                                          .max_iterations = 500,
+                                          .size_tolerance = 1e-3};
+    size_t K = m->n_strategies;
+    double *net = calloc(3 * K + 1, sizeof *net);
+    double *fitted = calloc(m->n_free_params + 1, sizeof *fitted);
+    int rc = EXIT_OK;
+    enum ns_status st = net && fitted ? NS_OK : NS_ENOMEM;
+    for (int a = 0; a < 3 && st == NS_OK; a++)
+        st = ns_attrition_net_savings(pop, &copt, (enum ns_lost)a, o->delta,
+                                      view, &net[(size_t)a * K], fitted,
+                                      diags);
+    if (st == NS_OK) {
+        printf("Net savings per client (discounted, %s) after refitting to "
+               "the targets, by what the clients lost to follow-up did:\n",
+               view == NS_ALL_PAYERS ? "all payers"
+                                     : m->perspectives[0].name);
+        printf("%-16s %16s %16s %16s\n", "strategy", "as observed",
+               "back at intake", "worse by delta");
+        for (size_t k = 0; k < K; k++) {
+            if (m->comparator[k] < 0)
+                continue;
+            printf("%-16s %16.2f %16.2f %16.2f\n", m->strategies[k].name,
+                   net[k], net[K + k], net[2 * K + k]);
+        }
+        printf("(delta %g; shares followed up as in the targets file)\n",
+               o->delta);
+    }
+    for (size_t k = 0; st == NS_OK && o->tipping && k < K; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        double delta;
+        bool found;
+        st = ns_attrition_tipping(pop, &copt, k, view, 1.0, &delta, &found,
+                                  diags);
+        if (st != NS_OK)
+            break;
+        if (found)
+            printf("tipping point: %s reaches zero net savings when the lost "
+                   "did worse by %.4f\n",
+                   m->strategies[k].name, delta);
+        else
+            printf("tipping point: %s: none for delta in [0, 1]\n",
+                   m->strategies[k].name);
+    }
+    if (st != NS_OK) {
+        print_diags(diags);
+        fprintf(stderr, "netsave attrition: %s\n", ns_strerror(st));
+        rc = st == NS_EPARAM ? EXIT_BAD_INPUT : EXIT_FAILURE_RUN;
+    }
+    free(net);
+    free(fitted);
+    return rc;
+}
+
 /* Prints every target against the model; returns whether every binding
  * (A or B graded) target is met. */
 static bool
@@ -761,6 +870,10 @@ run_command(const struct options *o, int argc, char **argv)
         rc = EXIT_OK;
         goto done;
     }
+    if (strcmp(o->command, "attrition") == 0) {
+        rc = attrition(o, pop, &diags);
+        goto done;
+    }
     if (strcmp(o->command, "threshold") == 0) {
         if (!o->param || !o->has_range) {
             fputs(usage_threshold, stderr);
@@ -824,7 +937,8 @@ main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0 &&
         strcmp(cmd, "init") != 0 && strcmp(cmd, "validate") != 0 &&
-        strcmp(cmd, "calibrate") != 0 && strcmp(cmd, "threshold") != 0) {
+        strcmp(cmd, "calibrate") != 0 && strcmp(cmd, "threshold") != 0 &&
+        strcmp(cmd, "attrition") != 0) {
         fprintf(stderr, "netsave: unknown command '%s'\n\n%s", cmd,
                 usage_main);
         return EXIT_BAD_INPUT;
@@ -837,6 +951,7 @@ main(int argc, char **argv)
               : strcmp(cmd, "validate") == 0 ? usage_validate
               : strcmp(cmd, "calibrate") == 0 ? usage_calibrate
               : strcmp(cmd, "threshold") == 0 ? usage_threshold
+              : strcmp(cmd, "attrition") == 0 ? usage_attrition
                                              : usage_check,
               stdout);
     else if (rc == 0 && strcmp(cmd, "init") == 0)

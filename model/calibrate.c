@@ -21,6 +21,7 @@ struct problem {
     struct ns_population *pop;
     const struct ns_model *m;
     const bool *use;               /* [n_targets] */
+    const double *observed;        /* [n_targets], or NULL: the targets' */
     double *override;              /* [n_params], NaN except free ones */
     struct ns_target_result *res;  /* [n_targets] */
     struct ns_diags scratch;       /* diagnostics of trial runs */
@@ -65,7 +66,8 @@ objective(const gsl_vector *z, void *params)
     for (size_t t = 0; t < m->n_targets; t++) {
         if (!pb->use[t])
             continue;
-        double d = pb->res[t].difference / m->targets[t].tolerance;
+        double obs = pb->observed ? pb->observed[t] : m->targets[t].observed;
+        double d = (pb->res[t].predicted - obs) / m->targets[t].tolerance;
         sum += d * d;
     }
     return isfinite(sum) ? sum : NS_CALIBRATION_INFEASIBLE;
@@ -173,7 +175,7 @@ ns_calibrate(struct ns_population *pop,
              struct ns_calibration_result *out, struct ns_diags *diags)
 {
     const struct ns_model *m = pop->models[0];
-    struct problem pb = {.pop = pop, .m = m};
+    struct problem pb = {.pop = pop, .m = m, .observed = opt->observed};
     bool *use = calloc(m->n_targets + 1, sizeof *use);
     pb.override = malloc((m->n_params + 1) * sizeof *pb.override);
     pb.res = calloc(m->n_targets + 1, sizeof *pb.res);

@@ -25,6 +25,9 @@ struct ns_calibration_options {
     size_t max_iterations; /* per start */
     double size_tolerance; /* stop when the simplex is this small (in the
                               transformed parameters) */
+    const double *observed; /* [n_targets]: values to fit instead of the
+                               targets' own (attrition analysis); NULL:
+                               the targets' */
     /* Called after every iteration when not NULL. */
     void (*progress)(void *ctx, size_t start, size_t iteration,
                      double objective);

@@ -115,6 +115,7 @@ free_target(struct ns_def_target *t)
     free(t->grade);
     free(t->source);
     free(t->note);
+    free(t->worse);
 }
 
 void
@@ -695,6 +696,7 @@ ns_def_add_target(struct ns_model_def *def, const struct ns_def_target *t)
     e.grade = dup_or_null(t->grade, &failed);
     e.source = dup_or_null(t->source, &failed);
     e.note = dup_or_null(t->note, &failed);
+    e.worse = dup_or_null(t->worse, &failed);
     size_t i;
     if (failed || !SLOT(def, targets, i)) {
         free_target(&e);

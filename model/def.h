@@ -144,6 +144,10 @@ struct ns_def_target {   /* an observed value the model should reproduce */
     char *grade;         /* A, B, C or U */
     char *source;
     char *note;          /* what the target is, in words */
+    double followed_up;  /* share of the sample the value comes from (1:
+                            everyone; NTORS five-year: 0.63) */
+    char *worse;         /* "higher" or "lower": which way is worse, for
+                            attrition analysis; NULL or "" when unknown */
     struct ns_origin at;
 };
 

@@ -231,6 +231,20 @@ compile_targets(struct mc *c)
         t->source = dup(c, dt->source ? dt->source : "");
         t->note = dup(c, dt->note ? dt->note : "");
         t->at = dt->at;
+        t->followed_up = dt->followed_up;
+        if (!(dt->followed_up > 0.0 && dt->followed_up <= 1.0))
+            FAIL(c, dt->at,
+                 "target: followed_up must be a share above 0 and at most "
+                 "1, got %g",
+                 dt->followed_up);
+        t->worse = 0;
+        if (dt->worse && strcmp(dt->worse, "higher") == 0)
+            t->worse = 1;
+        else if (dt->worse && strcmp(dt->worse, "lower") == 0)
+            t->worse = -1;
+        else if (dt->worse && *dt->worse)
+            FAIL(c, dt->at, "target: worse must be higher or lower, got '%s'",
+                 dt->worse);
         long mi = find_measure(m, dt->measure);
         if (mi < 0) {
             const char *names[256];
@@ -336,6 +350,25 @@ bool
 ns_target_is_binding(const struct ns_target_info *t)
 {
     return t->grade == 'A' || t->grade == 'B';
+}
+
+enum ns_status
+ns_target_measure_at(const struct ns_model *m, const struct ns_results *r,
+                     size_t i, size_t point, double *value,
+                     struct ns_expr_fault *fault)
+{
+    const struct ns_target_info *t = &m->targets[i];
+    size_t S = m->n_states;
+    double *occ = calloc(S + 1, sizeof *occ);
+    if (!occ)
+        return NS_ENOMEM;
+    for (size_t a = 0; a < t->n_arms; a++)
+        for (size_t s = 0; s < S; s++)
+            occ[s] += t->arm_weight[a] *
+                      ns_results_trace(r, t->arm_strategy[a], point, s);
+    enum ns_status st = ns_measure_eval(m, t->measure, occ, value, fault);
+    free(occ);
+    return st;
 }
 
 enum ns_status

@@ -50,6 +50,13 @@ enum ns_status ns_targets_evaluate(const struct ns_model *m,
                                    struct ns_target_result *out,
                                    struct ns_diags *diags);
 
+/* The measure of target i, for its arms, at another time point (its
+ * intake level at point 0, say). */
+enum ns_status ns_target_measure_at(const struct ns_model *m,
+                                    const struct ns_results *r, size_t i,
+                                    size_t point, double *value,
+                                    struct ns_expr_fault *fault);
+
 /* True when the target's grade makes it binding (A or B). */
 bool ns_target_is_binding(const struct ns_target_info *t);
 

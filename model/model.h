@@ -76,6 +76,9 @@ struct ns_target_info {
     double observed, tolerance;
     char grade;          /* 'A', 'B', 'C' or 'U' */
     char *source, *note; /* owned */
+    double followed_up;  /* share of the sample observed, in (0, 1] */
+    int worse;           /* +1: higher is worse, -1: lower is worse, 0:
+                            not known (attrition leaves the target as is) */
     struct ns_origin at;
 };
 

@@ -807,14 +807,14 @@ read_data_file(struct loader *ld, const char *name, int line,
 struct target_reader {
     struct loader *ld;
     const char *file;
-    int col[8]; /* time_years, arms, measure, observed, tolerance, grade,
-                   source, note */
+    int col[10]; /* time_years, arms, measure, observed, tolerance, grade,
+                    source, note, followed_up, worse */
     bool header_seen;
 };
 
-static const char *const target_columns[8] = {
-    "time_years", "arms", "measure", "observed",
-    "tolerance",  "grade", "source", "note"};
+static const char *const target_columns[10] = {
+    "time_years", "arms",   "measure", "observed",    "tolerance",
+    "grade",      "source", "note",    "followed_up", "worse"};
 
 static bool
 target_row(void *ctx, int line, char **f, int n)
@@ -823,7 +823,7 @@ target_row(void *ctx, int line, char **f, int n)
     struct loader *ld = tr->ld;
     if (!tr->header_seen) {
         tr->header_seen = true;
-        for (int c = 0; c < 8; c++) {
+        for (int c = 0; c < 10; c++) {
             tr->col[c] = -1;
             for (int i = 0; i < n; i++)
                 if (strcmp(f[i], target_columns[c]) == 0)
@@ -841,7 +841,7 @@ target_row(void *ctx, int line, char **f, int n)
         return true;
     }
     int needed = 0;
-    for (int c = 0; c < 8; c++)
+    for (int c = 0; c < 10; c++)
         if (tr->col[c] + 1 > needed)
             needed = tr->col[c] + 1;
     if (n < needed) {
@@ -870,6 +870,16 @@ target_row(void *ctx, int line, char **f, int n)
     t.source = f[tr->col[6]];
     char empty[1] = "";
     t.note = tr->col[7] >= 0 ? f[tr->col[7]] : empty;
+    t.worse = tr->col[9] >= 0 ? f[tr->col[9]] : empty;
+    t.followed_up = 1.0;
+    if (tr->col[8] >= 0 && *f[tr->col[8]] &&
+        ns_parse_number(f[tr->col[8]], &t.followed_up) != 0) {
+        ns_diags_addf(ld->diags, tr->file, line,
+                      "column 'followed_up' must be a number, got '%s'",
+                      f[tr->col[8]]);
+        ld->failed = true;
+        return true;
+    }
     t.at = (struct ns_origin){tr->file, line};
     check(ld, ns_def_add_target(&ld->params->def, &t));
     return !ld->out_of_mem;

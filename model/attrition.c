@@ -1,0 +1,169 @@
+/* netsave: reweighting targets for attrition (see attrition.h). */
+#include "model/attrition.h"
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_roots.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "model/calibrate.h"
+#include "model/engine.h"
+#include "model/ledger.h"
+#include "model/measures.h"
+#include "model/population.h"
+
+/* Deltas are shares of a proportion: a thousandth of a percentage point
+ * is finer than any study reports. */
+#define NS_TIPPING_TOLERANCE 1e-5
+#define NS_TIPPING_MAX_ITERATIONS 60
+
+const char *
+ns_lost_name(enum ns_lost a)
+{
+    switch (a) {
+    case NS_LOST_AS_OBSERVED:
+        return "as observed";
+    case NS_LOST_AT_INTAKE:
+        return "back at intake";
+    case NS_LOST_WORSE:
+        break;
+    }
+    return "worse by delta";
+}
+
+enum ns_status
+ns_attrition_observed(const struct ns_model *m, const struct ns_results *r,
+                      enum ns_lost a, double delta, double *observed,
+                      struct ns_diags *diags)
+{
+    for (size_t i = 0; i < m->n_targets; i++) {
+        const struct ns_target_info *t = &m->targets[i];
+        double f = t->followed_up, lost = t->observed;
+        observed[i] = t->observed;
+        if (f >= 1.0 || t->worse == 0)
+            continue;
+        if (a == NS_LOST_AT_INTAKE) {
+            struct ns_expr_fault fault;
+            enum ns_status st =
+                ns_target_measure_at(m, r, i, 0, &lost, &fault);
+            if (st != NS_OK) {
+                if (st == NS_EMODEL)
+                    ns_diags_add_at(diags, t->at,
+                                    "target: intake level of %s: %s",
+                                    m->measures[t->measure].name,
+                                    fault.detail);
+                return st;
+            }
+        } else if (a == NS_LOST_WORSE) {
+            lost = t->observed + t->worse * delta;
+            lost = lost < 0.0 ? 0.0 : lost > 1.0 ? 1.0 : lost;
+        }
+        observed[i] = f * t->observed + (1.0 - f) * lost;
+    }
+    return NS_OK;
+}
+
+enum ns_status
+ns_attrition_net_savings(struct ns_population *pop,
+                         const struct ns_calibration_options *copt,
+                         enum ns_lost a, double delta, long perspective,
+                         double *net, double *fitted, struct ns_diags *diags)
+{
+    const struct ns_model *m = pop->models[0];
+    double *observed = calloc(m->n_targets + 1, sizeof *observed);
+    if (!observed)
+        return NS_ENOMEM;
+    /* Intake levels come from the model as written: run it first. */
+    enum ns_status st = ns_population_run(pop, diags);
+    if (st == NS_OK)
+        st = ns_attrition_observed(m, pop->pooled, a, delta, observed, diags);
+    struct ns_calibration_options o = *copt;
+    o.observed = observed;
+    struct ns_calibration_result cal = {.fitted = fitted};
+    if (st == NS_OK)
+        st = ns_calibrate(pop, &o, &cal, diags);
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        struct ns_ledger l;
+        ns_ledger_compute(m, pop->pooled, k, perspective, true, &l, NULL);
+        net[k] = st == NS_OK && l.valid ? l.net_savings : (double)NAN;
+    }
+    free(observed);
+    return st;
+}
+
+struct tipping {
+    struct ns_population *pop;
+    const struct ns_calibration_options *copt;
+    size_t k;
+    long perspective;
+    double *net, *fitted;
+    struct ns_diags *diags;
+    enum ns_status status;
+};
+
+static double
+net_at_delta(double delta, void *params)
+{
+    struct tipping *tp = params;
+    enum ns_status st =
+        ns_attrition_net_savings(tp->pop, tp->copt, NS_LOST_WORSE, delta,
+                                 tp->perspective, tp->net, tp->fitted,
+                                 tp->diags);
+    if (st != NS_OK) {
+        tp->status = st;
+        return NAN;
+    }
+    return tp->net[tp->k];
+}
+
+enum ns_status
+ns_attrition_tipping(struct ns_population *pop,
+                     const struct ns_calibration_options *copt, size_t k,
+                     long perspective, double max_delta, double *delta,
+                     bool *found, struct ns_diags *diags)
+{
+    const struct ns_model *m = pop->models[0];
+    struct tipping tp = {pop,
+                         copt,
+                         k,
+                         perspective,
+                         calloc(m->n_strategies + 1, sizeof(double)),
+                         calloc(m->n_free_params + 1, sizeof(double)),
+                         diags,
+                         NS_OK};
+    *found = false;
+    *delta = NAN;
+    enum ns_status st = tp.net && tp.fitted ? NS_OK : NS_ENOMEM;
+    double lo = st == NS_OK ? net_at_delta(0.0, &tp) : (double)NAN;
+    double hi = st == NS_OK ? net_at_delta(max_delta, &tp) : (double)NAN;
+    if (st == NS_OK)
+        st = tp.status;
+    gsl_root_fsolver *s = NULL;
+    if (st == NS_OK && lo * hi <= 0.0) {
+        *found = true;
+        gsl_function f = {net_at_delta, &tp};
+        s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+        if (!s)
+            st = NS_ENOMEM;
+        else if (gsl_root_fsolver_set(s, &f, 0.0, max_delta) != GSL_SUCCESS)
+            st = tp.status != NS_OK ? tp.status : NS_EGSL;
+        int status = GSL_CONTINUE;
+        for (size_t i = 0; st == NS_OK && status == GSL_CONTINUE &&
+                           i < NS_TIPPING_MAX_ITERATIONS;
+             i++) {
+            if (gsl_root_fsolver_iterate(s) != GSL_SUCCESS)
+                break;
+            status = gsl_root_test_interval(gsl_root_fsolver_x_lower(s),
+                                            gsl_root_fsolver_x_upper(s),
+                                            NS_TIPPING_TOLERANCE, 0.0);
+        }
+        if (st == NS_OK)
+            st = tp.status;
+        if (st == NS_OK)
+            *delta = gsl_root_fsolver_root(s);
+    }
+    gsl_root_fsolver_free(s);
+    free(tp.net);
+    free(tp.fitted);
+    return st;
+}

@@ -1,0 +1,68 @@
+/* netsave: what the clients lost to follow-up might have done.
+ *
+ * A study's value at a follow-up comes from the share f of its sample it
+ * reached (NTORS at five years: 63%). If the lost clients did otherwise,
+ * the value for everyone is f * observed + (1 - f) * lost, where lost is,
+ * by assumption: the observed value itself (they did as those reached);
+ * their intake level (no lasting change); or the observed value made
+ * worse by delta (in the direction the target calls worse, kept within
+ * [0, 1] for a share). Calibrating the model to the reweighted targets
+ * shows how much the answer depends on the assumption. */
+#ifndef NS_MODEL_ATTRITION_H
+#define NS_MODEL_ATTRITION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model/diag.h"
+#include "model/model.h"
+#include "model/netsave.h"
+#include "model/results.h"
+
+enum ns_lost {
+    NS_LOST_AS_OBSERVED, /* the lost did as those followed up */
+    NS_LOST_AT_INTAKE,   /* the lost stayed at their intake level */
+    NS_LOST_WORSE        /* the lost did worse by delta */
+};
+
+/* Name of an assumption: "as observed", "back at intake", "worse by
+ * delta". */
+const char *ns_lost_name(enum ns_lost a);
+
+/* Writes into observed[n_targets] every target's value for the whole
+ * sample under assumption a (delta for NS_LOST_WORSE). Intake levels are
+ * the model's own, at time point 0 of r for the target's arms. Targets
+ * followed up in full, or with no direction of worse, keep their value.
+ * Returns NS_OK, or NS_EMODEL with a diagnostic when an intake level
+ * cannot be computed. */
+enum ns_status ns_attrition_observed(const struct ns_model *m,
+                                     const struct ns_results *r,
+                                     enum ns_lost a, double delta,
+                                     double *observed,
+                                     struct ns_diags *diags);
+
+struct ns_population;
+struct ns_calibration_options;
+
+/* Net savings (discounted, over perspective) of every strategy after
+ * calibrating the population to targets reweighted under assumption a:
+ * net[n_strategies], NaN for strategies without a comparator. The
+ * population is left at that fit; fitted[n_free_params] receives it. */
+enum ns_status ns_attrition_net_savings(struct ns_population *pop,
+                                        const struct ns_calibration_options
+                                            *copt,
+                                        enum ns_lost a, double delta,
+                                        long perspective, double *net,
+                                        double *fitted,
+                                        struct ns_diags *diags);
+
+/* The delta at which strategy k's net savings, after recalibration, reach
+ * zero, searched in [0, max_delta] with GSL's Brent solver. *found is
+ * false when they keep one sign over the range. */
+enum ns_status ns_attrition_tipping(struct ns_population *pop,
+                                    const struct ns_calibration_options *copt,
+                                    size_t k, long perspective,
+                                    double max_delta, double *delta,
+                                    bool *found, struct ns_diags *diags);
+
+#endif

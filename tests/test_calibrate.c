@@ -14,7 +14,9 @@
 
 #include "tests/test_support.h"
 
+#include "model/attrition.h"
 #include "model/calibrate.h"
+#include "model/ledger.h"
 #include "model/measures.h"
 #include "model/population.h"
 #include "params/params.h"
@@ -167,6 +169,50 @@ calibration_finds_the_closed_form(void **state)
     clear(&f);
 }
 
+/* Attrition: half the sample followed up; lower survival is worse. */
+static void
+attrition_reweights_and_refits(void **state)
+{
+    (void)state;
+    struct fx f = {0};
+    build(&f,
+          "time_years,arms,measure,observed,tolerance,grade,source,note,"
+          "followed_up,worse\n"
+          "5,a,alive_share,0.6173,0.01,A,test,to fit,0.5,lower\n"
+          "5,b,alive_share,0.9,0.01,C,test,complete,1,lower\n",
+          "[calibrate]\np_a = 0.001, 0.5\n");
+    const struct ns_model *m = f.pop->models[0];
+    double obs[2];
+    /* As observed: unchanged. */
+    assert_int_equal(ns_attrition_observed(m, f.pop->pooled,
+                                           NS_LOST_AS_OBSERVED, 0.1, obs,
+                                           &f.diags),
+                     NS_OK);
+    assert_close(obs[0], 0.6173, 1e-15);
+    /* Back at intake, where everyone was alive: 0.5 x 0.6173 + 0.5 x 1. */
+    assert_int_equal(ns_attrition_observed(m, f.pop->pooled, NS_LOST_AT_INTAKE,
+                                           0.1, obs, &f.diags),
+                     NS_OK);
+    assert_close(obs[0], 0.5 * 0.6173 + 0.5 * 1.0, 1e-15);
+    assert_close(obs[1], 0.9, 1e-15); /* followed up in full: as is */
+    /* Worse by 0.1: the lost at 0.5173. */
+    assert_int_equal(ns_attrition_observed(m, f.pop->pooled, NS_LOST_WORSE,
+                                           0.1, obs, &f.diags),
+                     NS_OK);
+    assert_close(obs[0], 0.5 * 0.6173 + 0.5 * 0.5173, 1e-15);
+    /* Refitting to the reweighted target: p = 1 - s^(1/5). */
+    struct ns_calibration_options opt = {.n_starts = 1,
+                                         .max_iterations = 500,
+                                         .size_tolerance = 1e-8};
+    double net[2], fitted[1];
+    assert_int_equal(ns_attrition_net_savings(f.pop, &opt, NS_LOST_WORSE, 0.1,
+                                              NS_ALL_PAYERS, net, fitted,
+                                              &f.diags),
+                     NS_OK);
+    assert_close(fitted[0], 1 - pow(0.5673, 1.0 / 5), 1e-6);
+    clear(&f);
+}
+
 static void
 nothing_to_calibrate_is_an_error(void **state)
 {
@@ -195,6 +241,7 @@ main(void)
         cmocka_unit_test(mixed_arms_and_groups),
         cmocka_unit_test(calibration_finds_the_closed_form),
         cmocka_unit_test(nothing_to_calibrate_is_an_error),
+        cmocka_unit_test(attrition_reweights_and_refits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -444,7 +444,9 @@ join_args(int argc, char **argv)
 static int
 write_outputs(const struct options *o, const struct ns_params *params,
               const struct ns_population *pop,
-              const struct ns_checks *checks, int argc, char **argv)
+              const struct ns_checks *checks,
+              const struct ns_attrition_table *attrition, int argc,
+              char **argv)
 {
     char err[512];
     if (o->csv_dir) {
@@ -453,7 +455,10 @@ write_outputs(const struct options *o, const struct ns_params *params,
         if (ns_csv_write_population(o->csv_dir, pop, err, sizeof err) !=
                 NS_OK ||
             ns_csv_write_checks(o->csv_dir, checks, err, sizeof err) !=
-                NS_OK) {
+                NS_OK ||
+            (attrition &&
+             ns_csv_write_attrition(o->csv_dir, pop->models[0], attrition,
+                                    err, sizeof err) != NS_OK)) {
             fprintf(stderr, "netsave: %s\n", err);
             return EXIT_FAILURE_RUN;
         }
@@ -479,7 +484,8 @@ write_outputs(const struct options *o, const struct ns_params *params,
                                (const char *const *)params->files,
                                (const char *const *)hex,
                                hex ? params->n_files : 0,
-                               checks};
+                               checks,
+                               attrition};
     if (ns_xlsx_write_population(o->xlsx, pop, &info, err, sizeof err) !=
         NS_OK) {
         fprintf(stderr, "netsave: %s\n", err);
@@ -725,7 +731,7 @@ threshold(const struct options *o, struct ns_population *pop,
 
 static int
 attrition(const struct options *o, struct ns_population *pop,
-          struct ns_diags *diags)
+          struct ns_diags *diags, struct ns_attrition_table *table)
 {
     const struct ns_model *m = pop->models[0];
     if (m->n_free_params == 0 || m->n_targets == 0) {
@@ -741,9 +747,12 @@ attrition(const struct options *o, struct ns_population *pop,
                                           .size_tolerance = 1e-3};
     size_t K = m->n_strategies;
     double *net = calloc(3 * K + 1, sizeof *net);
+    double *tipping = calloc(K + 1, sizeof *tipping);
     double *fitted = calloc(m->n_free_params + 1, sizeof *fitted);
     int rc = EXIT_OK;
-    enum ns_status st = net && fitted ? NS_OK : NS_ENOMEM;
+    for (size_t k = 0; tipping && k < K; k++)
+        tipping[k] = NAN;
+    enum ns_status st = net && tipping && fitted ? NS_OK : NS_ENOMEM;
     for (int a = 0; a < 3 && st == NS_OK; a++)
         st = ns_attrition_net_savings(pop, &copt, (enum ns_lost)a, o->delta,
                                       view, &net[(size_t)a * K], fitted,
@@ -774,6 +783,8 @@ attrition(const struct options *o, struct ns_population *pop,
         if (st != NS_OK)
             break;
         if (found)
+            tipping[k] = delta;
+        if (found)
             printf("tipping point: %s reaches zero net savings when the lost "
                    "did worse by %.4f\n",
                    m->strategies[k].name, delta);
@@ -786,8 +797,16 @@ attrition(const struct options *o, struct ns_population *pop,
         fprintf(stderr, "netsave attrition: %s\n", ns_strerror(st));
         rc = st == NS_EPARAM ? EXIT_BAD_INPUT : EXIT_FAILURE_RUN;
     }
-    free(net);
     free(fitted);
+    if (rc != EXIT_OK) {
+        free(net);
+        free(tipping);
+        return rc;
+    }
+    *table = (struct ns_attrition_table){view, o->delta, net,
+                                         o->tipping ? tipping : NULL};
+    if (!o->tipping)
+        free(tipping);
     return rc;
 }
 
@@ -871,7 +890,19 @@ run_command(const struct options *o, int argc, char **argv)
         goto done;
     }
     if (strcmp(o->command, "attrition") == 0) {
-        rc = attrition(o, pop, &diags);
+        struct ns_attrition_table table = {0};
+        rc = attrition(o, pop, &diags, &table);
+        /* The outputs describe the model as written, plus the table. */
+        if (rc == EXIT_OK && (o->xlsx || o->csv_dir)) {
+            if (ns_population_run(pop, &diags) != NS_OK ||
+                !verify(pop, &checks, &diags))
+                rc = EXIT_FAILURE_RUN;
+            else
+                rc = write_outputs(o, params, pop, &checks, &table, argc,
+                                   argv);
+        }
+        free((double *)table.net);
+        free((double *)table.tipping);
         goto done;
     }
     if (strcmp(o->command, "threshold") == 0) {
@@ -906,7 +937,7 @@ run_command(const struct options *o, int argc, char **argv)
     bool met = true;
     if (model->n_targets)
         met = print_validation(model, pop->pooled, &diags);
-    rc = write_outputs(o, params, pop, &checks, argc, argv);
+    rc = write_outputs(o, params, pop, &checks, NULL, argc, argv);
     if (validating && rc == EXIT_OK && !met)
         rc = EXIT_FAILURE_RUN;
 done:

@@ -43,6 +43,7 @@ struct source {
     const struct ns_results *r;
     const struct ns_population *pop;
     const struct ns_checks *checks; /* for checks.csv only */
+    const struct ns_attrition_table *attrition; /* for attrition.csv only */
 };
 
 /* Writes s as it is, unless an earlier write failed. */
@@ -643,4 +644,58 @@ ns_csv_write_checks(const char *dir, const struct ns_checks *checks,
 {
     const struct source src = {.checks = checks};
     return write_file(dir, "checks.csv", write_checks, &src, err, err_size);
+}
+
+/* attrition.csv: net savings by assumption about the lost, and the
+ * tipping points. */
+static void
+write_attrition(struct csv *c, const struct source *src)
+{
+    const struct ns_model *m = src->m;
+    const struct ns_attrition_table *t = src->attrition;
+    static const char *const names[3] = {"as observed", "back at intake",
+                                         "worse by delta"};
+    const char *view = t->perspective == NS_ALL_PAYERS
+                           ? "all_payers"
+                           : m->perspectives[t->perspective].name;
+    size_t K = m->n_strategies;
+    put_raw(c, "strategy,comparator,perspective,assumption,delta,"
+               "net_savings");
+    end_row(c);
+    for (size_t k = 0; k < K; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        for (int a = 0; a < 4; a++) {
+            if (a == 3 && !t->tipping)
+                break;
+            put_text(c, m->strategies[k].name);
+            put_sep(c);
+            put_text(c, m->strategies[m->comparator[k]].name);
+            put_sep(c);
+            put_text(c, view);
+            put_sep(c);
+            put_text(c, a < 3 ? names[a] : "tipping point");
+            put_sep(c);
+            if (a == 2)
+                put_number(c, t->delta);
+            else if (a == 3)
+                put_optional(c, t->tipping[k]);
+            put_sep(c);
+            if (a < 3)
+                put_optional(c, t->net[(size_t)a * K + k]);
+            else if (!isnan(t->tipping[k]))
+                put_raw(c, "0");
+            end_row(c);
+        }
+    }
+}
+
+enum ns_status
+ns_csv_write_attrition(const char *dir, const struct ns_model *model,
+                       const struct ns_attrition_table *t, char *err,
+                       size_t err_size)
+{
+    const struct source src = {.m = model, .attrition = t};
+    return write_file(dir, "attrition.csv", write_attrition, &src, err,
+                      err_size);
 }

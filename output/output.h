@@ -12,6 +12,17 @@
 #include "model/netsave.h"
 #include "model/results.h"
 
+/* Net savings under assumptions about clients lost to follow-up
+ * (model/attrition.h), for the Attrition sheet and attrition.csv. */
+struct ns_attrition_table {
+    long perspective;     /* of the net savings, or NS_ALL_PAYERS */
+    double delta;         /* of the "worse by delta" assumption */
+    const double *net;    /* [3 * n_strategies]: as observed, back at
+                             intake, worse by delta; NaN without comparator */
+    const double *tipping; /* [n_strategies] delta at which net savings
+                              reach zero, NaN for none; NULL: not sought */
+};
+
 /* What the About sheet records about a run. Strings are borrowed. */
 struct ns_run_info {
     const char *version;      /* netsave version */
@@ -22,7 +33,17 @@ struct ns_run_info {
     size_t n_inputs;
     const struct ns_checks *checks; /* verification checks run, or NULL:
                                        written as a Checks sheet */
+    const struct ns_attrition_table *attrition; /* or NULL: an Attrition
+                                                    sheet when given */
 };
+
+/* Writes attrition.csv (strategy, comparator, perspective, assumption,
+ * delta, net_savings; then a "tipping point" row per strategy when
+ * sought, with the delta found, empty for none) into dir, atomically. */
+enum ns_status ns_csv_write_attrition(const char *dir,
+                                      const struct ns_model *model,
+                                      const struct ns_attrition_table *t,
+                                      char *err, size_t err_size);
 
 struct ns_checks;
 

@@ -1467,6 +1467,60 @@ write_validation_sheet(struct book *b)
     free(res);
 }
 
+/* The Attrition sheet: net savings by what the clients lost to follow-up
+ * did, and the tipping points. */
+static void
+write_attrition_sheet(struct book *b, const struct ns_run_info *info)
+{
+    if (!info || !info->attrition)
+        return;
+    const struct ns_attrition_table *t = info->attrition;
+    const struct ns_model *m = b->model;
+    size_t K = m->n_strategies;
+    char text[NOTE_SIZE] = "";
+    append(text,
+           "Studies lose clients to follow-up (NTORS: 37%% at five years), "
+           "and those lost probably did worse. The model is refitted to the "
+           "study's values as they would be if the lost did as those "
+           "followed up, were back at their intake levels, or did worse by "
+           "%g; £ per client, discounted, %s. The tipping point is how much "
+           "worse the lost would have to have done for net savings to reach "
+           "zero.",
+           t->delta,
+           t->perspective == NS_ALL_PAYERS
+               ? "all payers"
+               : m->perspectives[t->perspective].name);
+    lxw_worksheet *ws = start_sheet(b, "Attrition",
+                                    "Clients lost to follow-up", text, true);
+    if (!ws)
+        return;
+    double w = strategy_width(m);
+    put_heading(b, ws, 0, "Strategy", w);
+    put_heading(b, ws, 1, "Compared with", w);
+    put_heading(b, ws, 2, "If the lost did as those followed up",
+                FIGURE_WIDTH);
+    put_heading(b, ws, 3, "If the lost were back at intake", FIGURE_WIDTH);
+    put_heading(b, ws, 4, "If the lost did worse by delta", FIGURE_WIDTH);
+    put_heading(b, ws, 5, "Tipping point (delta)", FIGURE_WIDTH);
+    size_t row = FIRST_ROW;
+    for (size_t k = 0; k < K; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        double cohort = ns_headline_cohort(b->results, k);
+        put_strategy(b, ws, row, k);
+        for (size_t a = 0; a < 3; a++)
+            put_number(b, ws, row, 2 + a, per_client(t->net[a * K + k], cohort),
+                       b->pounds);
+        if (t->tipping && !isnan(t->tipping[k]))
+            put_number(b, ws, row, 5, t->tipping[k], b->occupancy);
+        else
+            put_text(b, ws, row, 5,
+                     t->tipping ? "none up to 1" : "not sought", NULL);
+        row++;
+    }
+    freeze_headings(b, ws, 0);
+}
+
 /* The Checks sheet: the verification checks the run passed (or not). */
 static void
 write_checks_sheet(struct book *b, const struct ns_run_info *info)
@@ -1700,6 +1754,7 @@ fill_population(struct book *b, const struct ns_run_info *info)
     for (size_t k = 0; k < b->results->n_strategies; k++)
         write_trace(b, k);
     write_validation_sheet(b);
+    write_attrition_sheet(b, info);
     write_checks_sheet(b, info);
     write_inputs(b);
     write_about(b, info);

@@ -350,10 +350,15 @@ print_net_savings(const struct ns_model *m, const struct ns_results *r)
             ns_ledger_compute(m, r, k, view, true, &l, NULL);
             if (!l.valid)
                 continue;
-            printf("%-*s %-*s %14.2f %14.2f %14.2f %10.2f  ", w,
+            printf("%-*s %-*s %14.2f %14.2f %14.2f ", w,
                    m->strategies[k].name, w,
                    m->strategies[l.comparator].name, l.treatment_cost,
-                   l.savings, l.net_savings, l.benefit_cost_ratio);
+                   l.savings, l.net_savings);
+            /* No extra treatment spend: a ratio would mean nothing. */
+            if (isnan(l.benefit_cost_ratio))
+                printf("%10s  ", "n/a");
+            else
+                printf("%10.2f  ", l.benefit_cost_ratio);
             if (isnan(l.payback_year))
                 printf("not within %g years\n",
                        (double)m->n_cycles * m->cycle_length_years);
@@ -832,6 +837,13 @@ print_validation(const struct ns_model *m, const struct ns_results *r,
         n_within += res[i].within;
         n_binding += binding;
         n_binding_within += binding && res[i].within;
+        if (!t->in_horizon) {
+            printf("%5g  %-44.44s %-18.18s %9.4f %9s %9s %9.4f  %-6s %c\n",
+                   t->time_years, t->arms, m->measures[t->measure].name,
+                   t->observed, "beyond", "horizon", t->tolerance, "-",
+                   t->grade);
+            continue;
+        }
         printf("%5g  %-44.44s %-18.18s %9.4f %9.4f %+9.4f %9.4f  %-6s %c\n",
                t->time_years, t->arms, m->measures[t->measure].name,
                t->observed, res[i].predicted, res[i].difference,

@@ -40,7 +40,7 @@ ns_attrition_observed(const struct ns_model *m, const struct ns_results *r,
         const struct ns_target_info *t = &m->targets[i];
         double f = t->followed_up, lost = t->observed;
         observed[i] = t->observed;
-        if (f >= 1.0 || t->worse == 0)
+        if (f >= 1.0 || t->worse == 0 || !t->in_horizon)
             continue;
         if (a == NS_LOST_AT_INTAKE) {
             struct ns_expr_fault fault;

@@ -127,6 +127,8 @@ ns_model_def_clear(struct ns_model_def *def)
     free(def->cost_outcome);
     free(def->health_outcome);
     free(def->place_outcome);
+    free(def->scenario_name);
+    free(def->scenario_description);
     for (size_t i = 0; i < def->n_states; i++)
         free_entity(&def->states[i]);
     for (size_t i = 0; i < def->n_strategies; i++)

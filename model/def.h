@@ -184,6 +184,8 @@ struct ns_model_def {
     struct ns_origin cost_outcome_at, health_outcome_at;
     bool settings_rejected;           /* a loader rejected a setting and
                                          said so: compile stays quiet */
+    char *scenario_name;              /* [scenario] name, or NULL */
+    char *scenario_description;       /* [scenario] description, or NULL */
     char *place_outcome;              /* treatment place-years, or NULL */
     struct ns_origin place_outcome_at;
 

@@ -258,14 +258,17 @@ compile_targets(struct mc *c)
         t->measure = mi < 0 ? 0 : (size_t)mi;
         double points = dt->time_years / m->cycle_length_years;
         double whole = floor(points + 0.5);
-        if (!(fabs(points - whole) <= 1e-9 * (whole + 1.0)) || whole < 0.0 ||
-            whole > (double)m->n_cycles)
+        if (!(fabs(points - whole) <= 1e-9 * (whole + 1.0)) || whole < 0.0)
             FAIL(c, dt->at,
                  "target: time %g years is not a time point of the model "
-                 "(cycles of %g years, %zu cycles)",
-                 dt->time_years, m->cycle_length_years, m->n_cycles);
-        else
+                 "(cycles of %g years)",
+                 dt->time_years, m->cycle_length_years);
+        else if (whole > (double)m->n_cycles)
+            t->in_horizon = false; /* a run shorter than the study */
+        else {
             t->point = (size_t)whole;
+            t->in_horizon = true;
+        }
         if (!dt->grade || strlen(dt->grade) != 1 ||
             !strchr("ABCU", dt->grade[0]))
             FAIL(c, dt->at, "target: grade must be A, B, C or U, got '%s'",
@@ -349,7 +352,7 @@ ns_measure_eval(const struct ns_model *m, size_t i, const double *occupancy,
 bool
 ns_target_is_binding(const struct ns_target_info *t)
 {
-    return t->grade == 'A' || t->grade == 'B';
+    return t->in_horizon && (t->grade == 'A' || t->grade == 'B');
 }
 
 enum ns_status
@@ -389,6 +392,8 @@ ns_targets_evaluate(const struct ns_model *m, const struct ns_results *r,
                           ns_results_trace(r, t->arm_strategy[a], t->point, s);
         struct ns_expr_fault fault;
         out[i] = (struct ns_target_result){NAN, NAN, false};
+        if (!t->in_horizon)
+            continue;
         enum ns_status st =
             ns_measure_eval(m, t->measure, occ, &out[i].predicted, &fault);
         if (st == NS_ENOMEM) {

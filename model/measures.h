@@ -57,7 +57,8 @@ enum ns_status ns_target_measure_at(const struct ns_model *m,
                                     size_t point, double *value,
                                     struct ns_expr_fault *fault);
 
-/* True when the target's grade makes it binding (A or B). */
+/* True when the target's grade makes it binding (A or B) and it lies
+ * within the model's horizon. */
 bool ns_target_is_binding(const struct ns_target_info *t);
 
 #endif

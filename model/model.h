@@ -68,6 +68,8 @@ struct ns_measure_info {
 struct ns_target_info {
     double time_years;
     size_t point;        /* the time point at time_years */
+    bool in_horizon;     /* false: time_years is beyond the model's horizon
+                            (a shortened run): not evaluated */
     size_t n_arms;       /* strategies mixed, with weights summing to 1 */
     size_t *arm_strategy; /* owned */
     double *arm_weight;  /* owned */

@@ -590,7 +590,7 @@ free_param_key(struct loader *ld, const struct ns_ini_entry *e)
 }
 
 static const char *const section_names[] = {
-    "calibrate",
+    "calibrate", "scenario",
     "groups", "measures", "validation",
     "subgroups", "subgroup.NAME",
     "sources",      "perspectives",
@@ -619,7 +619,7 @@ known_section(const char *s)
         "model", "discount", "states", "strategies", "comparators",
         "time_in_state", "initial", "parameters", "transitions", "sources",
         "perspectives", "subgroups", "groups", "measures", "validation",
-        "calibrate"};
+        "calibrate", "scenario"};
     static const char *const prefixed[] = {"stream", "table", "initial",
                                            "parameters", "transitions",
                                            "subgroup"};
@@ -686,6 +686,16 @@ apply_entry(struct loader *ld, struct pending_tables *pt,
         else
             FAIL(ld, e->line,
                  "[%s] key '%s' must be 'from -> to' naming two states", s, k);
+    } else if (strcmp(s, "scenario") == 0) {
+        if (strcmp(k, "name") == 0)
+            check(ld, ns_def_set_string(&def->scenario_name, v));
+        else if (strcmp(k, "description") == 0)
+            check(ld, ns_def_set_string(&def->scenario_description, v));
+        else
+            FAIL(ld, e->line,
+                 "unknown key %s in [scenario]; the keys are name and "
+                 "description",
+                 k);
     } else if (strcmp(s, "calibrate") == 0) {
         free_param_key(ld, e);
     } else if (strcmp(s, "groups") == 0) {

@@ -182,6 +182,8 @@ struct ns_model_def {
     double row_sum_tolerance;
     char *cost_outcome, *health_outcome; /* NULL: none */
     struct ns_origin cost_outcome_at, health_outcome_at;
+    double report_cohort;             /* clients to report net savings for,
+                                         or 0 */
     bool settings_rejected;           /* a loader rejected a setting and
                                          said so: compile stays quiet */
     char *scenario_name;              /* [scenario] name, or NULL */

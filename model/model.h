@@ -124,6 +124,8 @@ struct ns_model {
     size_t n_perspectives;
     long cost_outcome;         /* index of the outcome ICERs put on top, or -1 */
     long health_outcome;       /* index of the outcome below the line, or -1 */
+    double report_cohort;      /* clients to report net savings for as a
+                                  cohort (e.g. a year's intake), or 0 */
     long place_outcome;        /* index of the outcome counting treatment
                                   place-years (undiscounted), or -1 */
 

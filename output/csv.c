@@ -303,7 +303,8 @@ write_net_savings(struct csv *c, const struct source *src)
     const struct ns_population *pop = src->pop;
     put_raw(c, "strategy,comparator,subgroup,perspective,discounted,"
                "treatment_cost,savings,net_savings,benefit_cost_ratio,"
-               "payback_year,net_savings_per_place_year\n");
+               "payback_year,net_savings_per_place_year,"
+               "net_savings_for_cohort\n");
     if (m0->cost_outcome < 0)
         return;
     double *years = alloc_years(c, m0);
@@ -335,6 +336,10 @@ write_net_savings(struct csv *c, const struct source *src)
                         put_count(c, h.payback_year);
                     put_sep(c);
                     put_optional(c, h.per_place_year);
+                    put_sep(c);
+                    if (m->report_cohort > 0.0 && h.cohort > 0.0)
+                        put_number(c, h.ledger.net_savings / h.cohort *
+                                          m->report_cohort);
                     end_row(c);
                 }
         }

@@ -1091,7 +1091,7 @@ write_headline(struct book *b)
     bool places = m->place_outcome >= 0;
     struct {
         const char *heading, *meaning;
-    } cols[6] = {
+    } cols[7] = {
         {"Strategy", "the kind of treatment place."},
         {"Compared with", "what would happen to the same clients without it."},
         {"Net savings per client (£, discounted)",
@@ -1105,7 +1105,18 @@ write_headline(struct book *b)
         {"Payback",
          "the first year by whose end the savings so far exceed the extra "
          "treatment spending so far."},
+        {NULL, NULL},
     };
+    char cohort_heading[96];
+    if (m->report_cohort > 0.0) {
+        snprintf(cohort_heading, sizeof cohort_heading,
+                 "Net savings for %.0f clients (£, discounted)",
+                 m->report_cohort);
+        cols[6].heading = cohort_heading;
+        cols[6].meaning = "net savings per client times the number of "
+                          "clients the model reports for (a year's intake, "
+                          "say).";
+    }
     if (places) {
         cols[3].heading = "Net savings per treatment place-year (£, "
                           "discounted)";
@@ -1115,8 +1126,8 @@ write_headline(struct book *b)
     }
     double w_label = strategy_width(m);
     size_t col = 0;
-    size_t col_of[6];
-    for (size_t i = 0; i < 6; i++) {
+    size_t col_of[7];
+    for (size_t i = 0; i < 7; i++) {
         if (!cols[i].heading)
             continue;
         col_of[i] = col;
@@ -1141,6 +1152,11 @@ write_headline(struct book *b)
         }
         put_ratio(b, ws, row, col_of[4], h.ledger.benefit_cost_ratio);
         put_payback(b, ws, row, col_of[5], h.payback_year);
+        if (cols[6].heading)
+            put_number(b, ws, row, col_of[6],
+                       per_client(h.ledger.net_savings, h.cohort) *
+                           m->report_cohort,
+                       b->pounds);
         row++;
     }
     size_t last = row - 1;
@@ -1153,7 +1169,7 @@ write_headline(struct book *b)
 
     row++;
     put_text(b, ws, row++, 0, "What the columns mean", b->bold);
-    for (size_t i = 0; i < 6; i++) {
+    for (size_t i = 0; i < 7; i++) {
         if (!cols[i].heading)
             continue;
         text[0] = '\0';

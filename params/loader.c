@@ -59,7 +59,7 @@ static const char *const model_keys[] = {
     "name",           "cycle_length",    "n_cycles",     "horizon",
     "start_age",      "counting",        "weights",      "count_time_zero",
     "discount_origin", "row_sum_tolerance", "comparator", "cost_outcome",
-    "health_outcome", "place_outcome", "weight",
+    "health_outcome", "place_outcome", "weight", "report_cohort",
 };
 #define N_MODEL_KEYS (sizeof model_keys / sizeof model_keys[0])
 
@@ -220,6 +220,10 @@ model_key(struct loader *ld, const struct ns_ini_entry *e)
     } else if (strcmp(k, "health_outcome") == 0) {
         check(ld, ns_def_set_string(&def->health_outcome, e->value));
         def->health_outcome_at = at;
+    } else if (strcmp(k, "report_cohort") == 0) {
+        if (parse_number_at(ld, e, "a number of clients from 1 to 10000000",
+                            1.0, 1e7, &v))
+            def->report_cohort = v;
     } else if (strcmp(k, "place_outcome") == 0) {
         check(ld, ns_def_set_string(&def->place_outcome, e->value));
         def->place_outcome_at = at;

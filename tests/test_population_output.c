@@ -667,7 +667,7 @@ csv_files_have_exact_headers(void **state)
         "discounted",
         "strategy,comparator,subgroup,perspective,discounted,treatment_cost,"
         "savings,net_savings,benefit_cost_ratio,payback_year,"
-        "net_savings_per_place_year",
+        "net_savings_per_place_year,net_savings_for_cohort",
         "strategy,comparator,subgroup,discounted,payer,savings",
         "strategy,comparator,subgroup,perspective,discounted,year,"
         "net_savings,cumulative_net_savings",

@@ -15,6 +15,7 @@
 
 #include <ctype.h>
 #include <fnmatch.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1307,6 +1308,83 @@ compile_free_params(struct compiler *c)
     }
 }
 
+/* The uncertain parameter entry for pi, created if new. */
+static struct ns_uncertain_param *
+uncertain_entry(struct compiler *c, size_t pi, struct ns_origin at)
+{
+    struct ns_model *m = c->m;
+    for (size_t i = 0; i < m->n_uncertain; i++)
+        if (m->uncertain[i].param == pi)
+            return &m->uncertain[i];
+    struct ns_uncertain_param *u = &m->uncertain[m->n_uncertain++];
+    *u = (struct ns_uncertain_param){pi, false, {0}, NAN, NAN, at};
+    return u;
+}
+
+static void
+compile_uncertainty(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    m->uncertain = alloc_array(c, d->n_uncertain + d->n_ranges,
+                               sizeof *m->uncertain);
+    if (!m->uncertain)
+        return;
+    for (size_t i = 0; i < d->n_uncertain; i++) {
+        const struct ns_def_uncertain *e = &d->uncertain[i];
+        long pi = find_param(c->p, e->param);
+        char h[96], err[256];
+        if (pi < 0) {
+            ERROR_AT(c, e->at, "uncertainty: unknown parameter '%s'%s",
+                     e->param,
+                     ns_did_you_mean(h, sizeof h, e->param,
+                                     (const char *const *)c->p->param_names,
+                                     c->p->n_params));
+            continue;
+        }
+        struct ns_dist dist;
+        if (!ns_dist_parse(e->text, &dist, err, sizeof err)) {
+            ERROR_AT(c, e->at, "uncertainty of parameter %s: %s", e->param,
+                     err);
+            continue;
+        }
+        struct ns_uncertain_param *u = uncertain_entry(c, (size_t)pi, e->at);
+        u->has_dist = dist.kind != NS_DIST_FIXED;
+        u->dist = dist;
+        if (u->has_dist) {
+            u->low = ns_dist_quantile(&dist, 0.025);
+            u->high = ns_dist_quantile(&dist, 0.975);
+        }
+    }
+    for (size_t i = 0; i < d->n_ranges; i++) {
+        const struct ns_def_free_param *r = &d->ranges[i];
+        long pi = find_param(c->p, r->param);
+        char h[96];
+        if (pi < 0) {
+            ERROR_AT(c, r->at, "ranges: unknown parameter '%s'%s", r->param,
+                     ns_did_you_mean(h, sizeof h, r->param,
+                                     (const char *const *)c->p->param_names,
+                                     c->p->n_params));
+            continue;
+        }
+        if (!(r->low < r->high)) {
+            ERROR_AT(c, r->at,
+                     "ranges: parameter %s needs low < high, got %g and %g",
+                     r->param, r->low, r->high);
+            continue;
+        }
+        struct ns_uncertain_param *u = uncertain_entry(c, (size_t)pi, r->at);
+        u->low = r->low;
+        u->high = r->high;
+    }
+    /* A fixed parameter without a range has nothing to vary. */
+    size_t kept = 0;
+    for (size_t i = 0; i < m->n_uncertain; i++)
+        if (!isnan(m->uncertain[i].low))
+            m->uncertain[kept++] = m->uncertain[i];
+    m->n_uncertain = kept;
+}
+
 static void
 compile_param_info(struct compiler *c)
 {
@@ -1503,6 +1581,8 @@ ns_model_compile(const struct ns_model_def *def, struct ns_model **out,
     if (!c.out_of_mem)
         compile_free_params(&c);
     if (!c.out_of_mem)
+        compile_uncertainty(&c);
+    if (!c.out_of_mem)
         compile_transitions(&c);
     if (!c.out_of_mem)
         compile_initial(&c);
@@ -1609,6 +1689,7 @@ ns_model_free(struct ns_model *m)
     }
     free(m->params);
     free(m->free_params);
+    free(m->uncertain);
     for (size_t i = 0; m->payers && i < m->n_payers; i++)
         free(m->payers[i]);
     free(m->payers);

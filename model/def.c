@@ -190,6 +190,14 @@ ns_model_def_clear(struct ns_model_def *def)
     for (size_t i = 0; i < def->n_free_params; i++)
         free(def->free_params[i].param);
     free(def->free_params);
+    for (size_t i = 0; i < def->n_ranges; i++)
+        free(def->ranges[i].param);
+    free(def->ranges);
+    for (size_t i = 0; i < def->n_uncertain; i++) {
+        free(def->uncertain[i].param);
+        free(def->uncertain[i].text);
+    }
+    free(def->uncertain);
     free(def->groups);
     free(def->measures);
     free(def->targets);
@@ -728,5 +736,53 @@ ns_def_add_free_param(struct ns_model_def *def, const char *param, double low,
     else
         def->n_free_params++;
     def->free_params[i] = (struct ns_def_free_param){copy, low, high, at};
+    return NS_OK;
+}
+
+enum ns_status
+ns_def_add_uncertain(struct ns_model_def *def, const char *param,
+                     const char *text, struct ns_origin at)
+{
+    bool failed = false;
+    struct ns_def_uncertain e = {dup_or_null(param, &failed),
+                                 dup_or_null(text, &failed), at};
+    size_t i = def->n_uncertain;
+    for (size_t j = 0; j < def->n_uncertain; j++)
+        if (same(def->uncertain[j].param, param))
+            i = j;
+    if (failed || (i == def->n_uncertain && !SLOT(def, uncertain, i))) {
+        free(e.param);
+        free(e.text);
+        return NS_ENOMEM;
+    }
+    if (i < def->n_uncertain) {
+        free(def->uncertain[i].param);
+        free(def->uncertain[i].text);
+    } else {
+        def->n_uncertain++;
+    }
+    def->uncertain[i] = e;
+    return NS_OK;
+}
+
+enum ns_status
+ns_def_add_range(struct ns_model_def *def, const char *param, double low,
+                 double high, struct ns_origin at)
+{
+    bool failed = false;
+    char *copy = dup_or_null(param, &failed);
+    size_t i = def->n_ranges;
+    for (size_t j = 0; j < def->n_ranges; j++)
+        if (same(def->ranges[j].param, param))
+            i = j;
+    if (failed || (i == def->n_ranges && !SLOT(def, ranges, i))) {
+        free(copy);
+        return NS_ENOMEM;
+    }
+    if (i < def->n_ranges)
+        free(def->ranges[i].param);
+    else
+        def->n_ranges++;
+    def->ranges[i] = (struct ns_def_free_param){copy, low, high, at};
     return NS_OK;
 }

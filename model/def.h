@@ -157,6 +157,12 @@ struct ns_def_free_param { /* a parameter calibration may change */
     struct ns_origin at;
 };
 
+struct ns_def_uncertain { /* [uncertainty] param = distribution */
+    char *param;
+    char *text;
+    struct ns_origin at;
+};
+
 #define NS_DEF_ARRAY(type, field) \
     type *field;                  \
     size_t n_##field, cap_##field
@@ -209,6 +215,8 @@ struct ns_model_def {
     NS_DEF_ARRAY(struct ns_def_measure, measures);
     NS_DEF_ARRAY(struct ns_def_target, targets);
     NS_DEF_ARRAY(struct ns_def_free_param, free_params);
+    NS_DEF_ARRAY(struct ns_def_uncertain, uncertain);
+    NS_DEF_ARRAY(struct ns_def_free_param, ranges); /* [ranges] low, high */
 };
 
 /* Sets the defaults of every [model] setting that has one: life-table
@@ -278,6 +286,11 @@ enum ns_status ns_def_add_target(struct ns_model_def *def,
 enum ns_status ns_def_add_free_param(struct ns_model_def *def,
                                      const char *param, double low,
                                      double high, struct ns_origin at);
+enum ns_status ns_def_add_uncertain(struct ns_model_def *def,
+                                    const char *param, const char *text,
+                                    struct ns_origin at);
+enum ns_status ns_def_add_range(struct ns_model_def *def, const char *param,
+                                double low, double high, struct ns_origin at);
 /* Replaces a string field of the definition (name, cost_outcome...) with
  * a copy of value (NULL allowed). */
 enum ns_status ns_def_set_string(char **field, const char *value);

@@ -18,6 +18,7 @@
 #include "model/def.h"
 #include "model/diag.h"
 #include "model/netsave.h"
+#include "model/uncertainty.h"
 
 struct ns_named {
     char *name;  /* owned; identifier used in INI, CSV and code */
@@ -91,6 +92,16 @@ struct ns_free_param {
     struct ns_origin at;
 };
 
+/* An uncertain parameter: its distribution and its one-way range. */
+struct ns_uncertain_param {
+    size_t param;        /* index into params */
+    bool has_dist;
+    struct ns_dist dist;
+    double low, high;    /* one-way range: [ranges], else the 2.5% and
+                            97.5% points of the distribution */
+    struct ns_origin at;
+};
+
 struct ns_model_priv;
 struct ns_measures_priv;
 
@@ -135,6 +146,9 @@ struct ns_model {
     size_t n_targets;
     struct ns_free_param *free_params;
     size_t n_free_params;
+    struct ns_uncertain_param *uncertain; /* parameters with a distribution
+                                             or a range, in that order */
+    size_t n_uncertain;
 
     struct ns_model_priv *priv;
     struct ns_measures_priv *measures_priv;

@@ -214,3 +214,60 @@ ns_population_run_opt(struct ns_population *pop,
     }
     return status;
 }
+
+struct ns_population_scratch *
+ns_population_scratch_alloc(const struct ns_population *pop)
+{
+    struct ns_population_scratch *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->n_groups = pop->n_groups;
+    s->results = calloc(pop->n_groups, sizeof *s->results);
+    s->ws = calloc(pop->n_groups, sizeof *s->ws);
+    s->pooled = ns_results_alloc(pop->models[0]);
+    bool ok = s->results && s->ws && s->pooled;
+    for (size_t g = 0; ok && g < pop->n_groups; g++) {
+        s->results[g] = ns_results_alloc(pop->models[g]);
+        s->ws[g] = ns_workspace_alloc(pop->models[g]);
+        ok = s->results[g] && s->ws[g];
+    }
+    if (!ok) {
+        ns_population_scratch_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void
+ns_population_scratch_free(struct ns_population_scratch *s)
+{
+    if (!s)
+        return;
+    for (size_t g = 0; g < s->n_groups; g++) {
+        if (s->results)
+            ns_results_free(s->results[g]);
+        if (s->ws)
+            ns_workspace_free(s->ws[g]);
+    }
+    free(s->results);
+    free(s->ws);
+    ns_results_free(s->pooled);
+    free(s);
+}
+
+enum ns_status
+ns_population_run_scratch(const struct ns_population *pop,
+                          struct ns_population_scratch *s,
+                          const struct ns_run_options *opt,
+                          struct ns_diags *diags)
+{
+    zero_results(s->pooled);
+    for (size_t g = 0; g < pop->n_groups; g++) {
+        enum ns_status st = ns_model_run_opt(pop->models[g], s->ws[g],
+                                             s->results[g], diags, opt);
+        if (st != NS_OK)
+            return st;
+        ns_results_accumulate(s->pooled, s->results[g], pop->weights[g]);
+    }
+    return NS_OK;
+}

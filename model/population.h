@@ -52,6 +52,25 @@ enum ns_status ns_population_run_opt(struct ns_population *pop,
                                      const struct ns_run_options *opt,
                                      struct ns_diags *diags);
 
+/* Results and workspaces of one run of a population, so that several
+ * threads can run the same (read-only) population at once. */
+struct ns_workspace;
+struct ns_population_scratch {
+    size_t n_groups;
+    struct ns_results **results; /* [n_groups] */
+    struct ns_results *pooled;
+    struct ns_workspace **ws;    /* [n_groups] */
+};
+struct ns_population_scratch *
+ns_population_scratch_alloc(const struct ns_population *pop);
+void ns_population_scratch_free(struct ns_population_scratch *s);
+
+/* Runs every subgroup into s and pools there; pop is not written. */
+enum ns_status ns_population_run_scratch(const struct ns_population *pop,
+                                         struct ns_population_scratch *s,
+                                         const struct ns_run_options *opt,
+                                         struct ns_diags *diags);
+
 /* Adds weight * from into to (same model structure). */
 void ns_results_accumulate(struct ns_results *to,
                            const struct ns_results *from, double weight);

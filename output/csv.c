@@ -27,6 +27,7 @@
 #include "model/ledger.h"
 #include "model/measures.h"
 #include "model/population.h"
+#include "model/psa.h"
 #include "model/verify.h"
 #include "output/atomic.h"
 #include "output/headline.h"
@@ -44,6 +45,9 @@ struct source {
     const struct ns_population *pop;
     const struct ns_checks *checks; /* for checks.csv only */
     const struct ns_attrition_table *attrition; /* for attrition.csv only */
+    const struct ns_psa *psa;                   /* for the PSA files */
+    long perspective;
+    double population;
 };
 
 /* Writes s as it is, unless an earlier write failed. */
@@ -703,4 +707,196 @@ ns_csv_write_attrition(const char *dir, const struct ns_model *model,
     const struct source src = {.m = model, .attrition = t};
     return write_file(dir, "attrition.csv", write_attrition, &src, err,
                       err_size);
+}
+
+/* One psa_summary.csv row. */
+static void
+put_psa_row(struct csv *c, const struct ns_model *m, size_t k,
+            const char *view, const char *measure,
+            const struct ns_psa_stat *st, bool mean_only)
+{
+    put_text(c, m->strategies[k].name);
+    put_sep(c);
+    put_text(c, m->strategies[m->comparator[k]].name);
+    put_sep(c);
+    put_text(c, view);
+    put_sep(c);
+    put_text(c, measure);
+    put_sep(c);
+    put_optional(c, st->mean);
+    put_sep(c);
+    if (!mean_only)
+        put_optional(c, st->low);
+    put_sep(c);
+    if (!mean_only)
+        put_optional(c, st->high);
+    put_sep(c);
+    if (!mean_only)
+        put_optional(c, st->prob_positive);
+    end_row(c);
+}
+
+/* Expected value of perfect information about treating (strategy k) or
+ * not (its comparator), per person: E[max(0, net)] - max(0, E[net]). */
+static double
+evpi(const double *net, size_t n, size_t stride)
+{
+    double sum = 0.0, sum_max = 0.0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = net[i * stride];
+        if (isnan(x))
+            continue;
+        sum += x;
+        sum_max += x > 0.0 ? x : 0.0;
+        m++;
+    }
+    if (m == 0)
+        return NAN;
+    double mean = sum / (double)m;
+    return sum_max / (double)m - (mean > 0.0 ? mean : 0.0);
+}
+
+static void
+write_psa_summary(struct csv *c, const struct source *src)
+{
+    const struct ns_model *m = src->m;
+    const struct ns_psa *p = src->psa;
+    size_t K = p->n_strategies, n = p->n_draws;
+    const char *view = src->perspective == NS_ALL_PAYERS
+                           ? "all_payers"
+                           : m->perspectives[src->perspective].name;
+    put_raw(c, "strategy,comparator,perspective,measure,mean,p2_5,p97_5,"
+               "prob_positive");
+    end_row(c);
+    for (size_t k = 0; k < K && !c->err; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        struct ns_psa_stat st;
+        const double *series[] = {p->net, p->savings, p->treatment};
+        static const char *const names[] = {"net_savings", "savings",
+                                            "treatment_cost"};
+        for (int i = 0; i < 3; i++) {
+            if (ns_psa_summarise(series[i] + k, n, K, &st) != NS_OK) {
+                c->err = ENOMEM;
+                return;
+            }
+            put_psa_row(c, m, k, view, names[i], &st, false);
+        }
+        for (size_t q = 0; q < p->n_payers; q++) {
+            char name[96];
+            snprintf(name, sizeof name, "savings_%s", m->payers[q]);
+            if (ns_psa_summarise(p->by_payer + k * p->n_payers + q, n,
+                                 K * p->n_payers, &st) != NS_OK) {
+                c->err = ENOMEM;
+                return;
+            }
+            put_psa_row(c, m, k, "all_payers", name, &st, false);
+        }
+        const double *inc[] = {p->delta_cost, p->delta_health};
+        static const char *const inc_names[] = {"delta_cost", "delta_health"};
+        for (int i = 0; i < 2; i++) {
+            if (ns_psa_summarise(inc[i] + k, n, K, &st) != NS_OK) {
+                c->err = ENOMEM;
+                return;
+            }
+            if (!isnan(st.mean))
+                put_psa_row(c, m, k, "all_payers", inc_names[i], &st, false);
+        }
+        struct ns_psa_stat e = {evpi(p->net + k, n, K), NAN, NAN, NAN};
+        put_psa_row(c, m, k, view, "evpi_per_person", &e, true);
+        if (src->population > 0.0) {
+            e.mean *= src->population;
+            put_psa_row(c, m, k, view, "evpi_population", &e, true);
+        }
+    }
+}
+
+static void
+write_ceac(struct csv *c, const struct source *src)
+{
+    const struct ns_model *m = src->m;
+    const struct ns_psa *p = src->psa;
+    size_t K = p->n_strategies;
+    put_raw(c, "strategy,comparator,wtp,prob_cost_effective");
+    end_row(c);
+    if (m->health_outcome < 0 || m->cost_outcome < 0)
+        return;
+    for (size_t k = 0; k < K; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        for (int step = 0; step <= 20; step++) {
+            double wtp = 5000.0 * step;
+            size_t yes = 0, valid = 0;
+            for (size_t d = 0; d < p->n_draws; d++) {
+                double dc = p->delta_cost[d * K + k];
+                double dh = p->delta_health[d * K + k];
+                if (isnan(dc) || isnan(dh))
+                    continue;
+                valid++;
+                yes += wtp * dh - dc > 0.0;
+            }
+            put_text(c, m->strategies[k].name);
+            put_sep(c);
+            put_text(c, m->strategies[m->comparator[k]].name);
+            put_sep(c);
+            put_number(c, wtp);
+            put_sep(c);
+            if (valid)
+                put_number(c, (double)yes / (double)valid);
+            end_row(c);
+        }
+    }
+}
+
+static void
+write_psa_draws(struct csv *c, const struct source *src)
+{
+    const struct ns_model *m = src->m;
+    const struct ns_psa *p = src->psa;
+    size_t K = p->n_strategies;
+    put_raw(c, "draw,strategy,net_savings,delta_cost,delta_health");
+    for (size_t i = 0; i < p->n_uncertain; i++) {
+        put_sep(c);
+        put_text(c, m->params[m->uncertain[i].param].name);
+    }
+    end_row(c);
+    for (size_t d = 0; d < p->n_draws && !c->err; d++)
+        for (size_t k = 0; k < K; k++) {
+            if (m->comparator[k] < 0)
+                continue;
+            put_count(c, d + 1);
+            put_sep(c);
+            put_text(c, m->strategies[k].name);
+            put_sep(c);
+            put_optional(c, p->net[d * K + k]);
+            put_sep(c);
+            put_optional(c, p->delta_cost[d * K + k]);
+            put_sep(c);
+            put_optional(c, p->delta_health[d * K + k]);
+            for (size_t i = 0; i < p->n_uncertain; i++) {
+                put_sep(c);
+                put_optional(c, p->params[d * p->n_uncertain + i]);
+            }
+            end_row(c);
+        }
+}
+
+enum ns_status
+ns_csv_write_psa(const char *dir, const struct ns_model *model,
+                 const struct ns_psa *psa, long perspective,
+                 double population, int draws, char *err, size_t err_size)
+{
+    const struct source src = {.m = model,
+                               .psa = psa,
+                               .perspective = perspective,
+                               .population = population};
+    enum ns_status st = write_file(dir, "psa_summary.csv", write_psa_summary,
+                                   &src, err, err_size);
+    if (st == NS_OK)
+        st = write_file(dir, "ceac.csv", write_ceac, &src, err, err_size);
+    if (st == NS_OK && draws)
+        st = write_file(dir, "psa_draws.csv", write_psa_draws, &src, err,
+                        err_size);
+    return st;
 }

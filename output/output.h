@@ -23,6 +23,27 @@ struct ns_attrition_table {
                               reach zero, NaN for none; NULL: not sought */
 };
 
+struct ns_psa;
+
+/* Writes the probabilistic analysis into dir, atomically:
+ *   psa_summary.csv: strategy, comparator, perspective, measure, mean,
+ *     p2_5, p97_5, prob_positive. Measures: net_savings, savings,
+ *     treatment_cost (over the perspective), savings_<payer> (each payer),
+ *     delta_cost and delta_health (the ICER's outcomes), and
+ *     evpi_per_person (mean only: the expected value of perfect
+ *     information about treating or not, per person) and evpi_population
+ *     (times population, when above 0).
+ *   ceac.csv (when the model has a health outcome): strategy, comparator,
+ *     wtp, prob_cost_effective, for willingness to pay 0 to 100,000 per
+ *     unit of health in steps of 5,000.
+ *   psa_draws.csv (when draws is true): draw, strategy, net_savings,
+ *     delta_cost, delta_health, then one column per uncertain parameter.
+ * Values are discounted. Returns NS_OK, NS_ENOMEM or NS_EIO with a reason. */
+enum ns_status ns_csv_write_psa(const char *dir, const struct ns_model *model,
+                                const struct ns_psa *psa, long perspective,
+                                double population, int draws, char *err,
+                                size_t err_size);
+
 /* What the About sheet records about a run. Strings are borrowed. */
 struct ns_run_info {
     const char *version;      /* netsave version */

@@ -568,6 +568,38 @@ group_key(struct loader *ld, const struct ns_ini_entry *e)
     free(copy);
 }
 
+/* Parses "low, high" of [calibrate] and [ranges]; false with a message
+ * when malformed. */
+static bool
+low_high(struct loader *ld, const struct ns_ini_entry *e, const char *what,
+         double *low, double *high)
+{
+    char *copy = strdup(e->value);
+    if (!copy) {
+        ld->out_of_mem = true;
+        return false;
+    }
+    char *f[3];
+    size_t n = split_trimmed(copy, ',', f, 3);
+    bool ok = n == 2 && ns_parse_number(f[0], low) == 0 &&
+              ns_parse_number(f[1], high) == 0;
+    if (!ok)
+        FAIL(ld, e->line,
+             "[%s] key %s must be two numbers 'low, high' %s, got '%s'",
+             e->section, e->key, what, e->value);
+    free(copy);
+    return ok;
+}
+
+static void
+range_key(struct loader *ld, const struct ns_ini_entry *e)
+{
+    double low, high;
+    if (low_high(ld, e, "for one-way sensitivity analysis", &low, &high))
+        check(ld, ns_def_add_range(&ld->params->def, e->key, low, high,
+                                   (struct ns_origin){ld->file, e->line}));
+}
+
 /* [calibrate] param = low, high */
 static void
 free_param_key(struct loader *ld, const struct ns_ini_entry *e)
@@ -594,6 +626,7 @@ free_param_key(struct loader *ld, const struct ns_ini_entry *e)
 }
 
 static const char *const section_names[] = {
+    "uncertainty", "ranges",
     "calibrate", "scenario",
     "groups", "measures", "validation",
     "subgroups", "subgroup.NAME",
@@ -623,7 +656,7 @@ known_section(const char *s)
         "model", "discount", "states", "strategies", "comparators",
         "time_in_state", "initial", "parameters", "transitions", "sources",
         "perspectives", "subgroups", "groups", "measures", "validation",
-        "calibrate", "scenario"};
+        "calibrate", "scenario", "uncertainty", "ranges"};
     static const char *const prefixed[] = {"stream", "table", "initial",
                                            "parameters", "transitions",
                                            "subgroup"};
@@ -690,6 +723,10 @@ apply_entry(struct loader *ld, struct pending_tables *pt,
         else
             FAIL(ld, e->line,
                  "[%s] key '%s' must be 'from -> to' naming two states", s, k);
+    } else if (strcmp(s, "uncertainty") == 0) {
+        check(ld, ns_def_add_uncertain(def, k, v, at));
+    } else if (strcmp(s, "ranges") == 0) {
+        range_key(ld, e);
     } else if (strcmp(s, "scenario") == 0) {
         if (strcmp(k, "name") == 0)
             check(ld, ns_def_set_string(&def->scenario_name, v));

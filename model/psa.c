@@ -1,0 +1,257 @@
+/* netsave: probabilistic sensitivity analysis (see psa.h).
+ *
+ * Draws are dealt out to threads in fixed blocks by an atomic-free scheme:
+ * thread t takes draws t, t + n_threads, t + 2 n_threads, ... Each draw
+ * seeds its own generator from (seed, draw), runs the population into the
+ * thread's own scratch, and writes its results at its own index, so no
+ * two threads write the same memory and the order of finishing does not
+ * matter. */
+#include "model/psa.h"
+
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/engine.h"
+#include "model/ledger.h"
+
+unsigned long
+ns_psa_draw_seed(unsigned long seed, size_t draw)
+{
+    /* splitmix64 of the seed, mixed with the draw, then mixed again. */
+    unsigned long long z = (unsigned long long)seed * 0x9E3779B97F4A7C15ULL +
+                           (unsigned long long)draw;
+    for (int i = 0; i < 2; i++) {
+        z += 0x9E3779B97F4A7C15ULL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        z ^= z >> 31;
+    }
+    return (unsigned long)z;
+}
+
+void
+ns_psa_free(struct ns_psa *psa)
+{
+    if (!psa)
+        return;
+    free(psa->net);
+    free(psa->savings);
+    free(psa->treatment);
+    free(psa->delta_cost);
+    free(psa->delta_health);
+    free(psa->by_payer);
+    free(psa->params);
+    free(psa);
+}
+
+static struct ns_psa *
+psa_alloc(const struct ns_model *m, size_t n)
+{
+    struct ns_psa *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    size_t K = m->n_strategies;
+    p->n_draws = n;
+    p->n_strategies = K;
+    p->n_payers = m->n_payers;
+    p->n_uncertain = m->n_uncertain;
+    p->net = malloc(n * K * sizeof *p->net);
+    p->savings = malloc(n * K * sizeof *p->savings);
+    p->treatment = malloc(n * K * sizeof *p->treatment);
+    p->delta_cost = malloc(n * K * sizeof *p->delta_cost);
+    p->delta_health = malloc(n * K * sizeof *p->delta_health);
+    p->by_payer = malloc((n * K * m->n_payers + 1) * sizeof *p->by_payer);
+    p->params = malloc((n * m->n_uncertain + 1) * sizeof *p->params);
+    if (!p->net || !p->savings || !p->treatment || !p->delta_cost ||
+        !p->delta_health || !p->by_payer || !p->params) {
+        ns_psa_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+struct worker {
+    const struct ns_population *pop;
+    const struct ns_psa_options *opt;
+    struct ns_psa *psa;
+    size_t first, step;          /* draws first, first + step, ... */
+    struct ns_diags diags;       /* this thread's problems */
+    enum ns_status status;
+    size_t done;
+};
+
+/* Runs one draw into its slots of psa. */
+static enum ns_status
+one_draw(struct worker *w, size_t draw, gsl_rng *rng, double *override,
+         struct ns_population_scratch *s)
+{
+    const struct ns_model *m = w->pop->models[0];
+    struct ns_psa *psa = w->psa;
+    size_t K = m->n_strategies;
+    gsl_rng_set(rng, ns_psa_draw_seed(w->opt->seed, draw));
+    for (size_t i = 0; i < m->n_uncertain; i++) {
+        const struct ns_uncertain_param *u = &m->uncertain[i];
+        double v = u->has_dist ? ns_dist_sample(&u->dist, rng) : (double)NAN;
+        override[u->param] = v;
+        psa->params[draw * m->n_uncertain + i] = v;
+    }
+    struct ns_run_options ro = {.param_override = override};
+    size_t before = w->diags.count;
+    enum ns_status st = ns_population_run_scratch(w->pop, s, &ro, &w->diags);
+    if (st != NS_OK) {
+        for (size_t i = before; i < w->diags.count; i++) {
+            char *t = w->diags.items[i].text;
+            size_t n = strlen(t) + 48;
+            char *nt = malloc(n);
+            if (nt) {
+                snprintf(nt, n, "%s, in draw %zu", t, draw + 1);
+                free(t);
+                w->diags.items[i].text = nt;
+            }
+        }
+        return st;
+    }
+    for (size_t k = 0; k < K; k++) {
+        size_t i = draw * K + k;
+        struct ns_ledger l;
+        ns_ledger_compute(m, s->pooled, k, w->opt->perspective, true, &l,
+                          NULL);
+        psa->net[i] = l.net_savings;
+        psa->savings[i] = l.savings;
+        psa->treatment[i] = l.treatment_cost;
+        double *bp = &psa->by_payer[i * m->n_payers];
+        struct ns_ledger all;
+        ns_ledger_compute(m, s->pooled, k, NS_ALL_PAYERS, true, &all, bp);
+        struct ns_incremental inc;
+        ns_results_incremental(m, s->pooled, k, true, &inc);
+        psa->delta_cost[i] = inc.delta_cost;
+        psa->delta_health[i] = inc.delta_health;
+    }
+    return NS_OK;
+}
+
+static void *
+work(void *arg)
+{
+    struct worker *w = arg;
+    const struct ns_model *m = w->pop->models[0];
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    double *override = malloc((m->n_params + 1) * sizeof *override);
+    struct ns_population_scratch *s = ns_population_scratch_alloc(w->pop);
+    if (!rng || !override || !s) {
+        w->status = NS_ENOMEM;
+    } else {
+        for (size_t i = 0; i < m->n_params; i++)
+            override[i] = NAN;
+        for (size_t d = w->first; d < w->opt->n_draws; d += w->step) {
+            if (w->opt->cancel && *w->opt->cancel) {
+                w->status = NS_EMODEL;
+                break;
+            }
+            w->status = one_draw(w, d, rng, override, s);
+            if (w->status != NS_OK)
+                break;
+            w->done++;
+            if (w->first == 0 && w->opt->progress && w->done % 64 == 0)
+                w->opt->progress(w->opt->progress_ctx, w->done * w->step,
+                                 w->opt->n_draws);
+        }
+    }
+    gsl_rng_free(rng);
+    free(override);
+    ns_population_scratch_free(s);
+    return NULL;
+}
+
+enum ns_status
+ns_psa_run(struct ns_population *pop, const struct ns_psa_options *opt,
+           struct ns_psa **out, struct ns_diags *diags)
+{
+    *out = NULL;
+    const struct ns_model *m = pop->models[0];
+    size_t n_dist = 0;
+    for (size_t i = 0; i < m->n_uncertain; i++)
+        n_dist += m->uncertain[i].has_dist;
+    if (n_dist == 0) {
+        ns_diags_addf(diags, NULL, 0,
+                      "no parameter has a distribution: add [uncertainty] "
+                      "to the model");
+        return NS_EPARAM;
+    }
+    struct ns_psa *psa = psa_alloc(m, opt->n_draws);
+    size_t T = opt->n_threads ? opt->n_threads : 1;
+    struct worker *w = calloc(T, sizeof *w);
+    pthread_t *threads = calloc(T, sizeof *threads);
+    if (!psa || !w || !threads) {
+        ns_psa_free(psa);
+        free(w);
+        free(threads);
+        return NS_ENOMEM;
+    }
+    size_t started = 0;
+    for (size_t t = 0; t < T; t++) {
+        w[t] = (struct worker){pop, opt, psa, t, T, {0}, NS_OK, 0};
+        /* Thread 0 is this thread, so -j 1 starts no thread at all. */
+        if (t > 0 && pthread_create(&threads[t], NULL, work, &w[t]) != 0)
+            break;
+        started = t + 1;
+    }
+    work(&w[0]);
+    for (size_t t = 1; t < started; t++)
+        pthread_join(threads[t], NULL);
+    enum ns_status st = started == T ? NS_OK : NS_ENOMEM;
+    for (size_t t = 0; t < started; t++) {
+        if (w[t].status != NS_OK && st == NS_OK)
+            st = w[t].status;
+        for (size_t i = 0; i < w[t].diags.count; i++)
+            ns_diags_addf(diags, w[t].diags.items[i].file,
+                          w[t].diags.items[i].line, "%s",
+                          w[t].diags.items[i].text);
+        ns_diags_clear(&w[t].diags);
+    }
+    if (st == NS_EMODEL && opt->cancel && *opt->cancel)
+        ns_diags_addf(diags, NULL, 0, "stopped before all draws were run");
+    free(w);
+    free(threads);
+    if (st != NS_OK) {
+        ns_psa_free(psa);
+        return st;
+    }
+    *out = psa;
+    return NS_OK;
+}
+
+enum ns_status
+ns_psa_summarise(const double *values, size_t n, size_t stride,
+                 struct ns_psa_stat *out)
+{
+    double *v = malloc((n + 1) * sizeof *v);
+    if (!v)
+        return NS_ENOMEM;
+    size_t m = 0, positive = 0;
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double x = values[i * stride];
+        if (isnan(x))
+            continue;
+        v[m++] = x;
+        sum += x;
+        positive += x > 0.0;
+    }
+    *out = (struct ns_psa_stat){NAN, NAN, NAN, NAN};
+    if (m > 0) {
+        out->mean = sum / (double)m;
+        gsl_sort(v, 1, m);
+        out->low = gsl_stats_quantile_from_sorted_data(v, 1, m, 0.025);
+        out->high = gsl_stats_quantile_from_sorted_data(v, 1, m, 0.975);
+        out->prob_positive = (double)positive / (double)m;
+    }
+    free(v);
+    return NS_OK;
+}

@@ -1,0 +1,213 @@
+/* netsave: parameter distributions (see uncertainty.h). */
+#include "model/uncertainty.h"
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    enum ns_dist_kind kind;
+    int n_args;
+} kinds[] = {
+    {"fixed", NS_DIST_FIXED, 0},         {"beta", NS_DIST_BETA, 2},
+    {"gamma", NS_DIST_GAMMA, 2},         {"lognormal", NS_DIST_LOGNORMAL, 2},
+    {"normal", NS_DIST_NORMAL, 2},       {"uniform", NS_DIST_UNIFORM, 2},
+    {"triangular", NS_DIST_TRIANGULAR, 3},
+};
+
+/* Converts mean and standard error into the distribution's parameters. */
+static bool
+moments(struct ns_dist *d, char *err, size_t n)
+{
+    double m = d->a, s = d->b;
+    switch (d->kind) {
+    case NS_DIST_BETA: {
+        if (!(m > 0.0 && m < 1.0) || !(s > 0.0) || !(s * s < m * (1.0 - m))) {
+            snprintf(err, n,
+                     "beta needs a mean in (0, 1) and a standard error "
+                     "above 0 with se^2 < mean (1 - mean), got %g and %g",
+                     m, s);
+            return false;
+        }
+        double k = m * (1.0 - m) / (s * s) - 1.0;
+        d->p1 = m * k;
+        d->p2 = (1.0 - m) * k;
+        return true;
+    }
+    case NS_DIST_GAMMA:
+        if (!(m > 0.0 && s > 0.0)) {
+            snprintf(err, n,
+                     "gamma needs a mean and a standard error above 0, got "
+                     "%g and %g",
+                     m, s);
+            return false;
+        }
+        d->p1 = m * m / (s * s); /* shape */
+        d->p2 = s * s / m;       /* scale */
+        return true;
+    case NS_DIST_LOGNORMAL:
+        if (!(m > 0.0 && s > 0.0)) {
+            snprintf(err, n,
+                     "lognormal needs a mean and a standard error above 0, "
+                     "got %g and %g",
+                     m, s);
+            return false;
+        }
+        d->p2 = sqrt(log(1.0 + s * s / (m * m))); /* sigma */
+        d->p1 = log(m) - 0.5 * d->p2 * d->p2;      /* mu */
+        return true;
+    case NS_DIST_NORMAL:
+        if (!(s > 0.0)) {
+            snprintf(err, n, "normal needs a standard deviation above 0, "
+                             "got %g",
+                     s);
+            return false;
+        }
+        return true;
+    case NS_DIST_UNIFORM:
+        if (!(d->a < d->b)) {
+            snprintf(err, n, "uniform needs low < high, got %g and %g",
+                     d->a, d->b);
+            return false;
+        }
+        return true;
+    case NS_DIST_TRIANGULAR:
+        if (!(d->a < d->c && d->a <= d->b && d->b <= d->c)) {
+            snprintf(err, n,
+                     "triangular needs low <= mode <= high and low < high, "
+                     "got %g, %g and %g",
+                     d->a, d->b, d->c);
+            return false;
+        }
+        return true;
+    case NS_DIST_FIXED:
+        break;
+    }
+    return true;
+}
+
+bool
+ns_dist_parse(const char *text, struct ns_dist *out, char *err,
+              size_t err_size)
+{
+    *out = (struct ns_dist){0};
+    while (*text == ' ' || *text == '\t')
+        text++;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        size_t len = strlen(kinds[i].name);
+        if (strncmp(text, kinds[i].name, len) != 0)
+            continue;
+        const char *p = text + len;
+        out->kind = kinds[i].kind;
+        if (kinds[i].n_args == 0) {
+            while (*p == ' ')
+                p++;
+            if (*p == '\0')
+                return true;
+            continue;
+        }
+        double v[3] = {0};
+        int got = 0;
+        char close;
+        int used = 0;
+        if (kinds[i].n_args == 2)
+            got = sscanf(p, " ( %lf , %lf %c%n", &v[0], &v[1], &close, &used);
+        else
+            got = sscanf(p, " ( %lf , %lf , %lf %c%n", &v[0], &v[1], &v[2],
+                         &close, &used);
+        if (got != kinds[i].n_args + 1 || close != ')' ||
+            p[used + strspn(p + used, " ")] != '\0' || !isfinite(v[0]) ||
+            !isfinite(v[1]) || !isfinite(v[2])) {
+            snprintf(err, err_size, "expected %s(%s), got '%s'",
+                     kinds[i].name,
+                     kinds[i].n_args == 3 ? "low, mode, high"
+                     : out->kind == NS_DIST_UNIFORM ? "low, high"
+                     : out->kind == NS_DIST_NORMAL  ? "mean, sd"
+                                                    : "mean, se",
+                     text);
+            return false;
+        }
+        out->a = v[0];
+        out->b = v[1];
+        out->c = v[2];
+        return moments(out, err, err_size);
+    }
+    snprintf(err, err_size,
+             "expected beta(mean, se), gamma(mean, se), lognormal(mean, se), "
+             "normal(mean, sd), uniform(low, high), triangular(low, mode, "
+             "high) or fixed, got '%s'",
+             text);
+    return false;
+}
+
+double
+ns_dist_sample(const struct ns_dist *d, const gsl_rng *rng)
+{
+    switch (d->kind) {
+    case NS_DIST_BETA:
+        return gsl_ran_beta(rng, d->p1, d->p2);
+    case NS_DIST_GAMMA:
+        return gsl_ran_gamma(rng, d->p1, d->p2);
+    case NS_DIST_LOGNORMAL:
+        return gsl_ran_lognormal(rng, d->p1, d->p2);
+    case NS_DIST_NORMAL:
+        return d->a + gsl_ran_gaussian(rng, d->b);
+    case NS_DIST_UNIFORM:
+        return gsl_ran_flat(rng, d->a, d->b);
+    case NS_DIST_TRIANGULAR:
+        /* By inversion: one uniform per draw, like the other kinds. */
+        return ns_dist_quantile(d, gsl_rng_uniform_pos(rng));
+    case NS_DIST_FIXED:
+        break;
+    }
+    return NAN;
+}
+
+double
+ns_dist_quantile(const struct ns_dist *d, double p)
+{
+    switch (d->kind) {
+    case NS_DIST_BETA:
+        return gsl_cdf_beta_Pinv(p, d->p1, d->p2);
+    case NS_DIST_GAMMA:
+        return gsl_cdf_gamma_Pinv(p, d->p1, d->p2);
+    case NS_DIST_LOGNORMAL:
+        return gsl_cdf_lognormal_Pinv(p, d->p1, d->p2);
+    case NS_DIST_NORMAL:
+        return d->a + gsl_cdf_gaussian_Pinv(p, d->b);
+    case NS_DIST_UNIFORM:
+        return d->a + p * (d->b - d->a);
+    case NS_DIST_TRIANGULAR: {
+        double lo = d->a, mode = d->b, hi = d->c;
+        double f = (mode - lo) / (hi - lo);
+        if (p < f)
+            return lo + sqrt(p * (hi - lo) * (mode - lo));
+        return hi - sqrt((1.0 - p) * (hi - lo) * (hi - mode));
+    }
+    case NS_DIST_FIXED:
+        break;
+    }
+    return NAN;
+}
+
+double
+ns_dist_mean(const struct ns_dist *d)
+{
+    switch (d->kind) {
+    case NS_DIST_BETA:
+    case NS_DIST_GAMMA:
+    case NS_DIST_LOGNORMAL:
+    case NS_DIST_NORMAL:
+        return d->a;
+    case NS_DIST_UNIFORM:
+        return 0.5 * (d->a + d->b);
+    case NS_DIST_TRIANGULAR:
+        return (d->a + d->b + d->c) / 3.0;
+    case NS_DIST_FIXED:
+        break;
+    }
+    return NAN;
+}

@@ -471,7 +471,7 @@ print_summary(const struct ns_model *m, const struct ns_results *r)
     print_net_savings(m, r);
 }
 
-/* Creates dir if it does not exist (one level). */
+/* Creates dir, and any missing parents, if it does not exist. */
 static bool
 ensure_dir(const char *dir)
 {
@@ -482,7 +482,24 @@ ensure_dir(const char *dir)
         fprintf(stderr, "netsave: %s exists and is not a directory\n", dir);
         return false;
     }
-    if (mkdir(dir, 0777) != 0) {
+    char *path = strdup(dir);
+    if (!path)
+        return false;
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (stat(path, &st) != 0 && mkdir(path, 0777) != 0 &&
+            errno != EEXIST) {
+            fprintf(stderr, "netsave: cannot create directory %s: %s\n",
+                    path, strerror(errno));
+            free(path);
+            return false;
+        }
+        *p = '/';
+    }
+    free(path);
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "netsave: cannot create directory %s: %s\n", dir,
                 strerror(errno));
         return false;
@@ -959,9 +976,11 @@ psa(const struct options *o, struct ns_population *pop,
     int rc = EXIT_OK;
     if (o->csv_dir) {
         char err[512];
-        if (!ensure_dir(o->csv_dir) ||
-            ns_csv_write_psa(o->csv_dir, m, result, view, m->report_cohort,
-                             o->write_draws, err, sizeof err) != NS_OK) {
+        if (!ensure_dir(o->csv_dir)) {
+            rc = EXIT_FAILURE_RUN;
+        } else if (ns_csv_write_psa(o->csv_dir, m, result, view,
+                                    m->report_cohort, o->write_draws, err,
+                                    sizeof err) != NS_OK) {
             fprintf(stderr, "netsave: %s\n", err);
             rc = EXIT_FAILURE_RUN;
         }

@@ -3,6 +3,7 @@
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
+#include <fenv.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -166,8 +167,24 @@ ns_dist_sample(const struct ns_dist *d, const gsl_rng *rng)
     return NAN;
 }
 
+static double quantile(const struct ns_dist *d, double p);
+
 double
 ns_dist_quantile(const struct ns_dist *d, double p)
+{
+    /* GSL's inverse CDFs raise floating-point exceptions (an underflow or
+     * an invalid step) inside their searches even when the answer is
+     * right; they are not our errors, so they are neither trapped nor
+     * left raised for the caller. */
+    fenv_t env;
+    feholdexcept(&env);
+    double q = quantile(d, p);
+    fesetenv(&env);
+    return q;
+}
+
+static double
+quantile(const struct ns_dist *d, double p)
 {
     switch (d->kind) {
     case NS_DIST_BETA:

@@ -1,0 +1,226 @@
+/* netsave tests: distributions (model/uncertainty.h) and probabilistic
+ * analysis (model/psa.h).
+ *
+ * - Parsing and moments: beta(m, s) has mean m and variance s^2, and so on,
+ *   checked on the distributions' own parameters and on large samples.
+ * - A linear model: net savings are linear in one normally distributed
+ *   cost, so the PSA mean converges to the deterministic result (within
+ *   4 standard errors of the mean, which the test computes).
+ * - Bit-identical results for 1 and 3 threads. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/test_support.h"
+
+#include <gsl/gsl_rng.h>
+
+#include "model/ledger.h"
+#include "model/psa.h"
+#include "model/uncertainty.h"
+#include "params/params.h"
+
+static void
+parses_and_converts_moments(void **state)
+{
+    (void)state;
+    struct ns_dist d;
+    char err[256];
+    assert_true(ns_dist_parse("beta(0.0731, 0.0123)", &d, err, sizeof err));
+    double a = d.p1, b = d.p2;
+    assert_close(a / (a + b), 0.0731, 1e-12);
+    assert_close(a * b / ((a + b) * (a + b) * (a + b + 1)), 0.0123 * 0.0123,
+                 1e-12);
+    assert_true(ns_dist_parse("gamma(2385, 477)", &d, err, sizeof err));
+    assert_close(d.p1 * d.p2, 2385, 1e-12);              /* mean */
+    assert_close(d.p1 * d.p2 * d.p2, 477.0 * 477, 1e-12); /* variance */
+    assert_true(ns_dist_parse("lognormal(0.62, 0.093)", &d, err, sizeof err));
+    assert_close(exp(d.p1 + d.p2 * d.p2 / 2), 0.62, 1e-12);
+    assert_true(ns_dist_parse("triangular(1, 2.5, 7)", &d, err, sizeof err));
+    assert_close(ns_dist_mean(&d), (1 + 2.5 + 7) / 3.0, 1e-15);
+    assert_close(ns_dist_quantile(&d, 0.25), 1 + sqrt(0.25 * 6 * 1.5), 1e-12);
+    assert_true(ns_dist_parse("fixed", &d, err, sizeof err));
+    assert_int_equal(d.kind, NS_DIST_FIXED);
+    assert_false(ns_dist_parse("beta(0.5, 0.6)", &d, err, sizeof err));
+    assert_string_equal(err, "beta needs a mean in (0, 1) and a standard "
+                             "error above 0 with se^2 < mean (1 - mean), "
+                             "got 0.5 and 0.6");
+    assert_false(ns_dist_parse("gamma(1, 2", &d, err, sizeof err));
+    assert_string_equal(err, "expected gamma(mean, se), got 'gamma(1, 2'");
+    assert_false(ns_dist_parse("poisson(3)", &d, err, sizeof err));
+}
+
+/* Large samples reproduce the means and standard errors written. */
+static void
+samples_have_the_written_moments(void **state)
+{
+    (void)state;
+    static const char *const specs[] = {"beta(0.0731, 0.0123)",
+                                        "gamma(2385, 477)",
+                                        "lognormal(0.62, 0.093)",
+                                        "normal(-3.5, 1.25)",
+                                        "uniform(2, 5)"};
+    static const double means[] = {0.0731, 2385, 0.62, -3.5, 3.5};
+    /* uniform(2, 5): sd 3 / sqrt(12) */
+    const double sds[] = {0.0123, 477, 0.093, 1.25, 0.86602540378443865};
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 20261126);
+    const size_t n = 200000;
+    for (size_t i = 0; i < 5; i++) {
+        struct ns_dist d;
+        char err[256];
+        assert_true(ns_dist_parse(specs[i], &d, err, sizeof err));
+        double sum = 0, sum2 = 0;
+        for (size_t j = 0; j < n; j++) {
+            double x = ns_dist_sample(&d, rng);
+            sum += x;
+            sum2 += x * x;
+        }
+        double mean = sum / (double)n;
+        double sd = sqrt(sum2 / (double)n - mean * mean);
+        /* 5 standard errors of the sample mean; 2% on the sd. */
+        assert_true(fabs(mean - means[i]) <= 5 * sds[i] / sqrt((double)n));
+        assert_close(sd, sds[i], 0.02);
+    }
+    gsl_rng_free(rng);
+}
+
+static const char model_text[] =
+    "[model]\n"
+    "cycle_length = 1\n"
+    "n_cycles = 4\n"
+    "counting = end\n"
+    "comparator = none\n"
+    "cost_outcome = costs\n"
+    "[discount]\n"
+    "costs = 0.035\n"
+    "[states]\n"
+    "alive = Alive\n"
+    "dead = Dead\n"
+    "[strategies]\n"
+    "none = No treatment\n"
+    "treat = Treatment\n"
+    "[initial]\n"
+    "alive = 1\n"
+    "[parameters]\n"
+    "p_die = 0.0731\n"
+    "crime_cost = 4321.5\n"
+    "crime_share = 1\n"
+    "tx_cost = 0\n"
+    "[parameters.treat]\n"
+    "crime_share = 0.6137\n"
+    "tx_cost = 1234.5\n"
+    "[transitions]\n"
+    "alive -> alive = C\n"
+    "alive -> dead = p_die\n"
+    "dead -> dead = 1\n"
+    "[stream.crime]\n"
+    "outcome = costs\n"
+    "tags = payer:victims\n"
+    "alive = crime_cost * crime_share\n"
+    "dead = 0\n"
+    "[stream.treatment]\n"
+    "outcome = costs\n"
+    "tags = payer:budget, intervention\n"
+    "alive = tx_cost\n"
+    "dead = 0\n"
+    "[uncertainty]\n"
+    "crime_cost = normal(4321.5, 864.3)\n"
+    "p_die = fixed\n";
+
+static struct ns_population *
+build(struct ns_params **params)
+{
+    struct ns_memory_file file = {"psa.ini", model_text, strlen(model_text)};
+    struct ns_model_source src = {NULL, 0, &file, 1, NULL, 0};
+    struct ns_population *pop = NULL;
+    struct ns_diags diags = {0};
+    assert_int_equal(ns_params_build(&src, params, &pop, &diags), NS_OK);
+    assert_int_equal(ns_population_run(pop, &diags), NS_OK);
+    ns_diags_clear(&diags);
+    return pop;
+}
+
+/* Net savings = (1 - 0.6137) crime_cost A - 1234.5 A, with A the
+ * discounted survivors sum_t (1 - p)^t 1.035^-t: linear in crime_cost, so
+ * the PSA mean tends to the deterministic value at the mean cost. */
+static void
+mean_converges_to_deterministic(void **state)
+{
+    (void)state;
+    struct ns_params *params;
+    struct ns_population *pop = build(&params);
+    double A = 0;
+    for (int t = 1; t <= 4; t++)
+        A += pow(1 - 0.0731, t) * pow(1.035, -t);
+    double expect = (1 - 0.6137) * 4321.5 * A - 1234.5 * A;
+    double sd = (1 - 0.6137) * 864.3 * A;
+    struct ns_ledger l;
+    ns_ledger_compute(pop->models[0], pop->pooled, 1, NS_ALL_PAYERS, true, &l,
+                      NULL);
+    assert_close(l.net_savings, expect, 1e-12);
+    struct ns_psa_options opt = {.n_draws = 20000,
+                                 .seed = 11,
+                                 .n_threads = 2,
+                                 .perspective = NS_ALL_PAYERS};
+    struct ns_psa *psa = NULL;
+    struct ns_diags diags = {0};
+    assert_int_equal(ns_psa_run(pop, &opt, &psa, &diags), NS_OK);
+    struct ns_psa_stat st;
+    assert_int_equal(ns_psa_summarise(psa->net + 1, psa->n_draws, 2, &st),
+                     NS_OK);
+    assert_true(fabs(st.mean - expect) <= 4 * sd / sqrt(20000.0));
+    /* The interval of a normal: mean -/+ 1.96 sd, to sampling error. */
+    assert_close(st.high - st.low, 2 * 1.959964 * sd, 0.05);
+    /* P(net > 0) = Phi(expect / sd). */
+    assert_close(st.prob_positive, 0.5 * erfc(-expect / sd / sqrt(2.0)), 0.02);
+    /* The comparator's row is NaN. */
+    assert_true(isnan(psa->net[0]));
+    ns_psa_free(psa);
+    ns_population_free(pop);
+    ns_params_free(params);
+}
+
+static void
+threads_give_identical_draws(void **state)
+{
+    (void)state;
+    struct ns_params *params;
+    struct ns_population *pop = build(&params);
+    struct ns_psa *one = NULL, *three = NULL;
+    struct ns_diags diags = {0};
+    struct ns_psa_options opt = {.n_draws = 999,
+                                 .seed = 5,
+                                 .n_threads = 1,
+                                 .perspective = NS_ALL_PAYERS};
+    assert_int_equal(ns_psa_run(pop, &opt, &one, &diags), NS_OK);
+    opt.n_threads = 3;
+    assert_int_equal(ns_psa_run(pop, &opt, &three, &diags), NS_OK);
+    size_t n = 999 * 2;
+    assert_memory_equal(one->net, three->net, n * sizeof(double));
+    assert_memory_equal(one->params, three->params, 999 * sizeof(double));
+    /* Another seed gives other draws. */
+    opt.seed = 6;
+    struct ns_psa *other = NULL;
+    assert_int_equal(ns_psa_run(pop, &opt, &other, &diags), NS_OK);
+    assert_true(memcmp(one->params, other->params, 999 * sizeof(double)) !=
+                0);
+    ns_psa_free(one);
+    ns_psa_free(three);
+    ns_psa_free(other);
+    ns_population_free(pop);
+    ns_params_free(params);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(parses_and_converts_moments),
+        cmocka_unit_test(samples_have_the_written_moments),
+        cmocka_unit_test(mean_converges_to_deterministic),
+        cmocka_unit_test(threads_give_identical_draws),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

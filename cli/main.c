@@ -22,6 +22,7 @@
 #include "model/engine.h"
 #include "model/attrition.h"
 #include "model/calibrate.h"
+#include "model/dsa.h"
 #include "model/ledger.h"
 #include "model/psa.h"
 #include "model/threshold.h"
@@ -48,6 +49,7 @@ static const char usage_main[] =
     "  calibrate fit the model's free parameters to its targets\n"
     "  threshold the value of a parameter at which net savings reach zero\n"
     "  psa     probabilistic sensitivity analysis: how sure are we?\n"
+    "  dsa     one-way (tornado) and two-way sensitivity analysis\n"
     "  attrition net savings under assumptions about clients lost to\n"
     "            follow-up, refitting the model each time\n"
     "  init    write the built-in model's files into a folder, to edit\n"
@@ -147,6 +149,20 @@ static const char usage_psa[] =
     "\n"
     "Exit status: 0 done, 1 failure or stopped, 2 bad input or usage.\n";
 
+static const char usage_dsa[] =
+    "usage: netsave dsa [MODEL.ini ...] [--param NAME]... [--two-way A,B]\n"
+    "                   [--set SECTION.KEY=VALUE]... [--csv DIR]\n"
+    "\n"
+    "One-way: every parameter with a range ([ranges], or the 2.5% and 97.5%\n"
+    "points of its [uncertainty] distribution), or only those named with\n"
+    "--param, set to each end in turn: net savings per strategy at each end,\n"
+    "widest swing first (a tornado), printed (top 10) and in tornado.csv.\n"
+    "--two-way A,B: a grid of 5 x 5 values over the ranges of A and B, in\n"
+    "two_way.csv. Net savings are discounted, for the model's first\n"
+    "perspective.\n"
+    "\n"
+    "Exit status: 0 done, 1 failure, 2 bad input or usage.\n";
+
 static const char usage_init[] =
     "usage: netsave init DIR\n"
     "\n"
@@ -185,6 +201,9 @@ struct options {
     bool verify; /* check --verify */
     unsigned long n_draws, threads; /* psa -n, -j */
     bool has_seed, has_draws, write_draws;
+    const char **dsa_params; /* dsa --param, [n_dsa_params] */
+    size_t n_dsa_params;
+    const char *two_way;     /* dsa --two-way A,B */
     double delta;      /* attrition --delta */
     bool tipping;      /* attrition --tipping */
     const char *param; /* threshold --param */
@@ -211,13 +230,15 @@ parse_options(int argc, char **argv, struct options *o)
 {
     o->files = calloc((size_t)argc, sizeof *o->files);
     o->sets = calloc((size_t)argc, sizeof *o->sets);
-    if (!o->files || !o->sets)
+    o->dsa_params = calloc((size_t)argc, sizeof *o->dsa_params);
+    if (!o->files || !o->sets || !o->dsa_params)
         return EXIT_FAILURE_RUN;
     bool is_calibrate = strcmp(o->command, "calibrate") == 0;
     bool is_run = strcmp(o->command, "run") == 0 ||
                   strcmp(o->command, "validate") == 0 || is_calibrate ||
                   strcmp(o->command, "attrition") == 0 ||
-                  strcmp(o->command, "psa") == 0;
+                  strcmp(o->command, "psa") == 0 ||
+                  strcmp(o->command, "dsa") == 0;
     o->starts = 3;
     o->seed = 1;
     o->delta = 0.1;
@@ -227,6 +248,18 @@ parse_options(int argc, char **argv, struct options *o)
         const char *value = NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             o->help = true;
+            continue;
+        }
+        if (strcmp(o->command, "dsa") == 0 &&
+            (strcmp(a, "--param") == 0 || strcmp(a, "--two-way") == 0)) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "netsave dsa: %s needs a value\n", a);
+                return EXIT_BAD_INPUT;
+            }
+            if (a[2] == 'p')
+                o->dsa_params[o->n_dsa_params++] = argv[++i];
+            else
+                o->two_way = argv[++i];
             continue;
         }
         if (strcmp(o->command, "psa") == 0 && strcmp(a, "--draws") == 0) {
@@ -894,6 +927,118 @@ attrition(const struct options *o, struct ns_population *pop,
     return rc;
 }
 
+/* Index into model->uncertain of the parameter called name, or -1. */
+static long
+uncertain_index(const struct ns_model *m, const char *name, size_t len)
+{
+    for (size_t i = 0; i < m->n_uncertain; i++) {
+        const char *pn = m->params[m->uncertain[i].param].name;
+        if (strlen(pn) == len && strncmp(pn, name, len) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+static int
+dsa(const struct options *o, struct ns_population *pop,
+    struct ns_diags *diags)
+{
+    const struct ns_model *m = pop->models[0];
+    long view = m->n_perspectives ? 0 : NS_ALL_PAYERS;
+    size_t K = m->n_strategies, U = m->n_uncertain;
+    size_t *only = calloc(o->n_dsa_params + 1, sizeof *only);
+    struct ns_tornado_bar *bars = calloc(K * (U + 1), sizeof *bars);
+    double *base = calloc(K + 1, sizeof *base);
+    double *grid = calloc(25 * K + 1, sizeof *grid);
+    int rc = EXIT_OK;
+    if (!only || !bars || !base || !grid) {
+        rc = EXIT_FAILURE_RUN;
+        goto out;
+    }
+    if (U == 0) {
+        fprintf(stderr, "netsave dsa: no parameter has a range: add "
+                        "[ranges] or [uncertainty] to the model\n");
+        rc = EXIT_BAD_INPUT;
+        goto out;
+    }
+    for (size_t i = 0; i < o->n_dsa_params; i++) {
+        long u = uncertain_index(m, o->dsa_params[i],
+                                 strlen(o->dsa_params[i]));
+        if (u < 0) {
+            fprintf(stderr,
+                    "netsave dsa: parameter %s has no range or "
+                    "distribution\n",
+                    o->dsa_params[i]);
+            rc = EXIT_BAD_INPUT;
+            goto out;
+        }
+        only[i] = (size_t)u;
+    }
+    long ta = -1, tb = -1;
+    if (o->two_way) {
+        const char *comma = strchr(o->two_way, ',');
+        if (comma) {
+            ta = uncertain_index(m, o->two_way,
+                                 (size_t)(comma - o->two_way));
+            tb = uncertain_index(m, comma + 1, strlen(comma + 1));
+        }
+        if (ta < 0 || tb < 0 || ta == tb) {
+            fprintf(stderr,
+                    "netsave dsa: --two-way needs two different parameters "
+                    "with ranges, as A,B; got '%s'\n",
+                    o->two_way);
+            rc = EXIT_BAD_INPUT;
+            goto out;
+        }
+    }
+    size_t n_bars;
+    enum ns_status st = ns_dsa_one_way(pop, view, only, o->n_dsa_params,
+                                       bars, &n_bars, base, diags);
+    if (st == NS_OK && o->two_way)
+        st = ns_dsa_two_way(pop, view, (size_t)ta, (size_t)tb, 5, grid,
+                            diags);
+    if (st != NS_OK) {
+        print_diags(diags);
+        fprintf(stderr, "netsave dsa: %s\n", ns_strerror(st));
+        rc = st == NS_EMODEL ? EXIT_BAD_INPUT : EXIT_FAILURE_RUN;
+        goto out;
+    }
+    printf("One-way sensitivity: net savings per client, discounted, %s, "
+           "at the low and high end of each range (widest first)\n",
+           view == NS_ALL_PAYERS ? "all payers" : m->perspectives[0].name);
+    for (size_t k = 0; k < K; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        printf("%s (base %.2f):\n", m->strategies[k].name, base[k]);
+        for (size_t i = 0; i < n_bars && i < 10; i++) {
+            const struct ns_tornado_bar *b = &bars[k * n_bars + i];
+            printf("  %-28s %12.6g .. %-12.6g %12.2f .. %-12.2f\n",
+                   m->params[m->uncertain[b->uncertain].param].name, b->low,
+                   b->high, b->net_low, b->net_high);
+        }
+    }
+    if (o->csv_dir) {
+        char err[512];
+        if (!ensure_dir(o->csv_dir)) {
+            rc = EXIT_FAILURE_RUN;
+        } else if (ns_csv_write_tornado(o->csv_dir, m, view, bars, n_bars,
+                                        base, err, sizeof err) != NS_OK ||
+                   (o->two_way &&
+                    ns_csv_write_two_way(o->csv_dir, m, view, (size_t)ta,
+                                         (size_t)tb, 5, grid, err,
+                                         sizeof err) != NS_OK)) {
+            fprintf(stderr, "netsave: %s\n", err);
+            rc = EXIT_FAILURE_RUN;
+        }
+    }
+out:
+    free(only);
+    free(bars);
+    free(base);
+    free(grid);
+    return rc;
+}
+
 /* Set by the SIGINT handler: the PSA stops at the next draw. A signal
  * handler can only reach a file-scope object. */
 static volatile sig_atomic_t interrupted;
@@ -1079,6 +1224,10 @@ run_command(const struct options *o, int argc, char **argv)
         rc = psa(o, pop, &diags);
         goto done;
     }
+    if (strcmp(o->command, "dsa") == 0) {
+        rc = dsa(o, pop, &diags);
+        goto done;
+    }
     if (strcmp(o->command, "attrition") == 0) {
         struct ns_attrition_table table = {0};
         rc = attrition(o, pop, &diags, &table);
@@ -1159,7 +1308,8 @@ main(int argc, char **argv)
     if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0 &&
         strcmp(cmd, "init") != 0 && strcmp(cmd, "validate") != 0 &&
         strcmp(cmd, "calibrate") != 0 && strcmp(cmd, "threshold") != 0 &&
-        strcmp(cmd, "attrition") != 0 && strcmp(cmd, "psa") != 0) {
+        strcmp(cmd, "attrition") != 0 && strcmp(cmd, "psa") != 0 &&
+        strcmp(cmd, "dsa") != 0) {
         fprintf(stderr, "netsave: unknown command '%s'\n\n%s", cmd,
                 usage_main);
         return EXIT_BAD_INPUT;
@@ -1174,6 +1324,7 @@ main(int argc, char **argv)
               : strcmp(cmd, "threshold") == 0 ? usage_threshold
               : strcmp(cmd, "attrition") == 0 ? usage_attrition
               : strcmp(cmd, "psa") == 0 ? usage_psa
+              : strcmp(cmd, "dsa") == 0 ? usage_dsa
                                              : usage_check,
               stdout);
     else if (rc == 0 && strcmp(cmd, "init") == 0)
@@ -1182,5 +1333,6 @@ main(int argc, char **argv)
         rc = run_command(&o, argc, argv);
     free(o.files);
     free(o.sets);
+    free(o.dsa_params);
     return rc;
 }

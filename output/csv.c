@@ -28,6 +28,7 @@
 #include "model/measures.h"
 #include "model/population.h"
 #include "model/psa.h"
+#include "model/dsa.h"
 #include "model/verify.h"
 #include "output/atomic.h"
 #include "output/headline.h"
@@ -46,6 +47,9 @@ struct source {
     const struct ns_checks *checks; /* for checks.csv only */
     const struct ns_attrition_table *attrition; /* for attrition.csv only */
     const struct ns_psa *psa;                   /* for the PSA files */
+    const struct ns_tornado_bar *bars;          /* for tornado.csv */
+    size_t n_bars, a, b, n_grid;
+    const double *values;                       /* base, or the grid */
     long perspective;
     double population;
 };
@@ -899,4 +903,122 @@ ns_csv_write_psa(const char *dir, const struct ns_model *model,
         st = write_file(dir, "psa_draws.csv", write_psa_draws, &src, err,
                         err_size);
     return st;
+}
+
+static const char *
+view_name(const struct ns_model *m, long perspective)
+{
+    return perspective == NS_ALL_PAYERS ? "all_payers"
+                                        : m->perspectives[perspective].name;
+}
+
+static void
+write_tornado(struct csv *c, const struct source *src)
+{
+    const struct ns_model *m = src->m;
+    size_t U = src->n_bars;
+    put_raw(c, "strategy,comparator,perspective,rank,parameter,low,high,"
+               "base_net_savings,net_savings_low,net_savings_high,width,"
+               "benefit_cost_ratio_low,benefit_cost_ratio_high");
+    end_row(c);
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        for (size_t i = 0; i < U; i++) {
+            const struct ns_tornado_bar *bar = &src->bars[k * U + i];
+            put_text(c, m->strategies[k].name);
+            put_sep(c);
+            put_text(c, m->strategies[m->comparator[k]].name);
+            put_sep(c);
+            put_text(c, view_name(m, src->perspective));
+            put_sep(c);
+            put_count(c, i + 1);
+            put_sep(c);
+            put_text(c, m->params[m->uncertain[bar->uncertain].param].name);
+            put_sep(c);
+            put_number(c, bar->low);
+            put_sep(c);
+            put_number(c, bar->high);
+            put_sep(c);
+            put_number(c, src->values[k]);
+            put_sep(c);
+            put_number(c, bar->net_low);
+            put_sep(c);
+            put_number(c, bar->net_high);
+            put_sep(c);
+            put_number(c, bar->width);
+            put_sep(c);
+            put_optional(c, bar->bcr_low);
+            put_sep(c);
+            put_optional(c, bar->bcr_high);
+            end_row(c);
+        }
+    }
+}
+
+enum ns_status
+ns_csv_write_tornado(const char *dir, const struct ns_model *model,
+                     long perspective, const struct ns_tornado_bar *bars,
+                     size_t n_bars, const double *base, char *err,
+                     size_t err_size)
+{
+    const struct source src = {.m = model,
+                               .perspective = perspective,
+                               .bars = bars,
+                               .n_bars = n_bars,
+                               .values = base};
+    return write_file(dir, "tornado.csv", write_tornado, &src, err,
+                      err_size);
+}
+
+static void
+write_two_way(struct csv *c, const struct source *src)
+{
+    const struct ns_model *m = src->m;
+    size_t n = src->n_grid, K = m->n_strategies;
+    const struct ns_uncertain_param *ua = &m->uncertain[src->a];
+    const struct ns_uncertain_param *ub = &m->uncertain[src->b];
+    put_raw(c, "strategy,comparator,perspective,parameter_a,value_a,"
+               "parameter_b,value_b,net_savings");
+    end_row(c);
+    for (size_t k = 0; k < K; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++) {
+                double fa = n > 1 ? (double)i / (double)(n - 1) : 0.5;
+                double fb = n > 1 ? (double)j / (double)(n - 1) : 0.5;
+                put_text(c, m->strategies[k].name);
+                put_sep(c);
+                put_text(c, m->strategies[m->comparator[k]].name);
+                put_sep(c);
+                put_text(c, view_name(m, src->perspective));
+                put_sep(c);
+                put_text(c, m->params[ua->param].name);
+                put_sep(c);
+                put_number(c, ua->low + fa * (ua->high - ua->low));
+                put_sep(c);
+                put_text(c, m->params[ub->param].name);
+                put_sep(c);
+                put_number(c, ub->low + fb * (ub->high - ub->low));
+                put_sep(c);
+                put_number(c, src->values[(i * n + j) * K + k]);
+                end_row(c);
+            }
+    }
+}
+
+enum ns_status
+ns_csv_write_two_way(const char *dir, const struct ns_model *model,
+                     long perspective, size_t a, size_t b, size_t n,
+                     const double *net, char *err, size_t err_size)
+{
+    const struct source src = {.m = model,
+                               .perspective = perspective,
+                               .a = a,
+                               .b = b,
+                               .n_grid = n,
+                               .values = net};
+    return write_file(dir, "two_way.csv", write_two_way, &src, err,
+                      err_size);
 }

@@ -44,6 +44,27 @@ enum ns_status ns_csv_write_psa(const char *dir, const struct ns_model *model,
                                 double population, int draws, char *err,
                                 size_t err_size);
 
+struct ns_tornado_bar;
+
+/* Writes tornado.csv: strategy, comparator, perspective, rank, parameter,
+ * low, high, base_net_savings, net_savings_low, net_savings_high, width,
+ * benefit_cost_ratio_low, benefit_cost_ratio_high; one row per strategy
+ * with a comparator and parameter, widest swing first (rank 1). */
+enum ns_status ns_csv_write_tornado(const char *dir,
+                                    const struct ns_model *model,
+                                    long perspective,
+                                    const struct ns_tornado_bar *bars,
+                                    size_t n_bars, const double *base,
+                                    char *err, size_t err_size);
+
+/* Writes two_way.csv: strategy, comparator, perspective, parameter_a,
+ * value_a, parameter_b, value_b, net_savings (grid of n x n points). */
+enum ns_status ns_csv_write_two_way(const char *dir,
+                                    const struct ns_model *model,
+                                    long perspective, size_t a, size_t b,
+                                    size_t n, const double *net, char *err,
+                                    size_t err_size);
+
 /* What the About sheet records about a run. Strings are borrowed. */
 struct ns_run_info {
     const char *version;      /* netsave version */

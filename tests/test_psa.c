@@ -16,6 +16,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "model/dsa.h"
 #include "model/ledger.h"
 #include "model/psa.h"
 #include "model/uncertainty.h"
@@ -213,6 +214,39 @@ threads_give_identical_draws(void **state)
     ns_params_free(params);
 }
 
+/* One-way: net savings at each end of crime_cost's range, from the closed
+ * form; the range is the normal's 2.5% and 97.5% points. */
+static void
+one_way_matches_closed_form(void **state)
+{
+    (void)state;
+    struct ns_params *params;
+    struct ns_population *pop = build(&params);
+    double A = 0;
+    for (int t = 1; t <= 4; t++)
+        A += pow(1 - 0.0731, t) * pow(1.035, -t);
+    struct ns_tornado_bar bars[2];
+    double base[2];
+    size_t n_bars;
+    struct ns_diags diags = {0};
+    assert_int_equal(ns_dsa_one_way(pop, NS_ALL_PAYERS, NULL, 0, bars,
+                                    &n_bars, base, &diags),
+                     NS_OK);
+    assert_int_equal(n_bars, 1); /* p_die is fixed without a range */
+    const struct ns_tornado_bar *b = &bars[1];
+    double z = 1.959963984540054;
+    assert_close(b->low, 4321.5 - z * 864.3, 1e-9);
+    assert_close(b->high, 4321.5 + z * 864.3, 1e-9);
+    assert_close(b->net_low, (1 - 0.6137) * b->low * A - 1234.5 * A, 1e-12);
+    assert_close(b->net_high, (1 - 0.6137) * b->high * A - 1234.5 * A,
+                 1e-12);
+    assert_close(b->width, (1 - 0.6137) * 2 * z * 864.3 * A, 1e-9);
+    assert_close(base[1], (1 - 0.6137) * 4321.5 * A - 1234.5 * A, 1e-12);
+    assert_true(isnan(bars[0].width)); /* the comparator has no bar */
+    ns_population_free(pop);
+    ns_params_free(params);
+}
+
 int
 main(void)
 {
@@ -221,6 +255,7 @@ main(void)
         cmocka_unit_test(samples_have_the_written_moments),
         cmocka_unit_test(mean_converges_to_deterministic),
         cmocka_unit_test(threads_give_identical_draws),
+        cmocka_unit_test(one_way_matches_closed_form),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

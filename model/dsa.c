@@ -1,0 +1,114 @@
+/* netsave: one-way and two-way sensitivity analysis (see dsa.h). */
+#include "model/dsa.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "model/engine.h"
+#include "model/ledger.h"
+
+/* Runs with the overrides and reads every strategy's net savings and
+ * savings per GBP 1 (bcr may be NULL). */
+static enum ns_status
+net_savings(struct ns_population *pop, const double *override,
+            long perspective, double *net, double *bcr,
+            struct ns_diags *diags)
+{
+    struct ns_run_options opt = {.param_override = override};
+    enum ns_status st = ns_population_run_opt(pop, &opt, diags);
+    if (st != NS_OK)
+        return st;
+    const struct ns_model *m = pop->models[0];
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        struct ns_ledger l;
+        ns_ledger_compute(m, pop->pooled, k, perspective, true, &l, NULL);
+        net[k] = l.net_savings;
+        if (bcr)
+            bcr[k] = l.benefit_cost_ratio;
+    }
+    return NS_OK;
+}
+
+static int
+wider_first(const void *a, const void *b)
+{
+    const struct ns_tornado_bar *x = a, *y = b;
+    /* NaN widths (no comparator) sort last. */
+    if (isnan(x->width) || isnan(y->width))
+        return isnan(x->width) - isnan(y->width);
+    return (x->width < y->width) - (x->width > y->width);
+}
+
+enum ns_status
+ns_dsa_one_way(struct ns_population *pop, long perspective,
+               const size_t *only, size_t n_only,
+               struct ns_tornado_bar *bars, size_t *n_bars, double *base,
+               struct ns_diags *diags)
+{
+    const struct ns_model *m = pop->models[0];
+    size_t K = m->n_strategies, U = n_only ? n_only : m->n_uncertain;
+    double *override = malloc((m->n_params + 1) * sizeof *override);
+    double *lo = malloc((2 * K + 1) * sizeof *lo), *hi = lo + K;
+    double *blo = malloc((2 * K + 1) * sizeof *blo), *bhi = blo + K;
+    if (!override || !lo || !blo) {
+        free(override);
+        free(lo);
+        free(blo);
+        return NS_ENOMEM;
+    }
+    for (size_t i = 0; i < m->n_params; i++)
+        override[i] = NAN;
+    enum ns_status st = net_savings(pop, override, perspective, base, NULL,
+                                    diags);
+    for (size_t i = 0; st == NS_OK && i < U; i++) {
+        size_t ui = n_only ? only[i] : i;
+        const struct ns_uncertain_param *u = &m->uncertain[ui];
+        override[u->param] = u->low;
+        st = net_savings(pop, override, perspective, lo, blo, diags);
+        override[u->param] = u->high;
+        if (st == NS_OK)
+            st = net_savings(pop, override, perspective, hi, bhi, diags);
+        override[u->param] = NAN;
+        for (size_t k = 0; st == NS_OK && k < K; k++)
+            bars[k * U + i] = (struct ns_tornado_bar){
+                ui,     u->low,  u->high,
+                lo[k],  hi[k],   blo[k],
+                bhi[k], m->comparator[k] >= 0 ? fabs(hi[k] - lo[k]) : (double)NAN};
+    }
+    for (size_t k = 0; st == NS_OK && k < K; k++)
+        qsort(&bars[k * U], U, sizeof *bars, wider_first);
+    *n_bars = U;
+    free(override);
+    free(lo);
+    free(blo);
+    enum ns_status back = ns_population_run(pop, diags);
+    return st != NS_OK ? st : back;
+}
+
+enum ns_status
+ns_dsa_two_way(struct ns_population *pop, long perspective, size_t a,
+               size_t b, size_t n, double *net, struct ns_diags *diags)
+{
+    const struct ns_model *m = pop->models[0];
+    size_t K = m->n_strategies;
+    double *override = malloc((m->n_params + 1) * sizeof *override);
+    if (!override)
+        return NS_ENOMEM;
+    for (size_t i = 0; i < m->n_params; i++)
+        override[i] = NAN;
+    const struct ns_uncertain_param *ua = &m->uncertain[a];
+    const struct ns_uncertain_param *ub = &m->uncertain[b];
+    enum ns_status st = NS_OK;
+    for (size_t i = 0; st == NS_OK && i < n; i++)
+        for (size_t j = 0; st == NS_OK && j < n; j++) {
+            double fa = n > 1 ? (double)i / (double)(n - 1) : 0.5;
+            double fb = n > 1 ? (double)j / (double)(n - 1) : 0.5;
+            override[ua->param] = ua->low + fa * (ua->high - ua->low);
+            override[ub->param] = ub->low + fb * (ub->high - ub->low);
+            st = net_savings(pop, override, perspective,
+                             &net[(i * n + j) * K], NULL, diags);
+        }
+    free(override);
+    enum ns_status back = ns_population_run(pop, diags);
+    return st != NS_OK ? st : back;
+}

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <gsl/gsl_errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,7 @@ static const char usage_main[] =
     "  threshold the value of a parameter at which net savings reach zero\n"
     "  psa     probabilistic sensitivity analysis: how sure are we?\n"
     "  dsa     one-way (tornado) and two-way sensitivity analysis\n"
+    "  compare run scenario overlays against a base model\n"
     "  attrition net savings under assumptions about clients lost to\n"
     "            follow-up, refitting the model each time\n"
     "  init    write the built-in model's files into a folder, to edit\n"
@@ -163,6 +165,19 @@ static const char usage_dsa[] =
     "\n"
     "Exit status: 0 done, 1 failure, 2 bad input or usage.\n";
 
+static const char usage_compare[] =
+    "usage: netsave compare [--base MODEL.ini]... SCENARIO.ini ...\n"
+    "                       [--set SECTION.KEY=VALUE]... [--csv DIR]\n"
+    "\n"
+    "Runs the base model (default: the built-in England model) and each\n"
+    "scenario (an overlay with a [scenario] name and description, applied to\n"
+    "the base), prints net savings per client for each strategy against the\n"
+    "base, and lists exactly which parameters and settings each scenario\n"
+    "changes (old -> new). --csv writes scenarios.csv and\n"
+    "scenario_changes.csv. The shipped scenarios are in params/scenarios/.\n"
+    "\n"
+    "Exit status: 0 done, 1 failure, 2 bad input or usage.\n";
+
 static const char usage_init[] =
     "usage: netsave init DIR\n"
     "\n"
@@ -201,6 +216,8 @@ struct options {
     bool verify; /* check --verify */
     unsigned long n_draws, threads; /* psa -n, -j */
     bool has_seed, has_draws, write_draws;
+    const char **bases;      /* compare --base, [n_bases] */
+    size_t n_bases;
     const char **dsa_params; /* dsa --param, [n_dsa_params] */
     size_t n_dsa_params;
     const char *two_way;     /* dsa --two-way A,B */
@@ -231,14 +248,16 @@ parse_options(int argc, char **argv, struct options *o)
     o->files = calloc((size_t)argc, sizeof *o->files);
     o->sets = calloc((size_t)argc, sizeof *o->sets);
     o->dsa_params = calloc((size_t)argc, sizeof *o->dsa_params);
-    if (!o->files || !o->sets || !o->dsa_params)
+    o->bases = calloc((size_t)argc, sizeof *o->bases);
+    if (!o->files || !o->sets || !o->dsa_params || !o->bases)
         return EXIT_FAILURE_RUN;
     bool is_calibrate = strcmp(o->command, "calibrate") == 0;
     bool is_run = strcmp(o->command, "run") == 0 ||
                   strcmp(o->command, "validate") == 0 || is_calibrate ||
                   strcmp(o->command, "attrition") == 0 ||
                   strcmp(o->command, "psa") == 0 ||
-                  strcmp(o->command, "dsa") == 0;
+                  strcmp(o->command, "dsa") == 0 ||
+                  strcmp(o->command, "compare") == 0;
     o->starts = 3;
     o->seed = 1;
     o->delta = 0.1;
@@ -248,6 +267,14 @@ parse_options(int argc, char **argv, struct options *o)
         const char *value = NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             o->help = true;
+            continue;
+        }
+        if (strcmp(o->command, "compare") == 0 && strcmp(a, "--base") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "netsave compare: --base needs a file\n");
+                return EXIT_BAD_INPUT;
+            }
+            o->bases[o->n_bases++] = argv[++i];
             continue;
         }
         if (strcmp(o->command, "dsa") == 0 &&
@@ -1039,6 +1066,214 @@ out:
     return rc;
 }
 
+/* Appends "name: old -> new" for every parameter definition, setting and
+ * subgroup weight the scenario changes. */
+static bool
+add_change(char ***changes, size_t *n, const char *fmt, ...) NS_PRINTF(3, 4);
+
+static bool
+add_change(char ***changes, size_t *n, const char *fmt, ...)
+{
+    char buf[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char **c = realloc(*changes, (*n + 1) * sizeof *c);
+    if (!c)
+        return false;
+    *changes = c;
+    c[*n] = strdup(buf);
+    if (!c[*n])
+        return false;
+    (*n)++;
+    return true;
+}
+
+/* Definitions of a parameter, shared and per strategy, as "text" or
+ * "strategy: text" lines joined by "; ". */
+static void
+describe_param(const struct ns_model_def *d, const char *name, char *out,
+               size_t n)
+{
+    out[0] = '\0';
+    size_t len = 0;
+    for (size_t i = 0; i < d->n_params && len < n; i++) {
+        const struct ns_def_expr *e = &d->params[i];
+        if (strcmp(e->name, name) != 0)
+            continue;
+        len += (size_t)snprintf(out + len, n - len, "%s%s%s%s",
+                                len ? "; " : "", e->strategy ? e->strategy : "",
+                                e->strategy ? ": " : "", e->text);
+    }
+}
+
+static bool
+scenario_changes(const struct ns_params *base, const struct ns_params *sc,
+                 char ***changes, size_t *n)
+{
+    const struct ns_model_def *b = &base->def, *s = &sc->def;
+    char was[300], now[300];
+    bool ok = true;
+    for (size_t i = 0; ok && i < s->n_params; i++) {
+        const char *name = s->params[i].name;
+        bool first = true;
+        for (size_t j = 0; j < i; j++)
+            first &= strcmp(s->params[j].name, name) != 0;
+        if (!first)
+            continue;
+        describe_param(b, name, was, sizeof was);
+        describe_param(s, name, now, sizeof now);
+        if (strcmp(was, now) != 0)
+            ok = add_change(changes, n, "parameter %s: %s -> %s", name,
+                            *was ? was : "(none)", now);
+    }
+    if (ok && b->n_cycles != s->n_cycles)
+        ok = add_change(changes, n, "[model] cycles: %zu -> %zu", b->n_cycles,
+                        s->n_cycles);
+    for (size_t g = 0; ok && g < sc->n_subgroups; g++) {
+        double was_w = NAN;
+        for (size_t h = 0; h < base->n_subgroups; h++)
+            if (strcmp(base->subgroups[h].name, sc->subgroups[g].name) == 0)
+                was_w = base->subgroups[h].weight;
+        if (!(fabs(was_w - sc->subgroups[g].weight) <= 0.0))
+            ok = add_change(changes, n, "subgroup %s weight: %g -> %g",
+                            sc->subgroups[g].name, was_w,
+                            sc->subgroups[g].weight);
+        for (size_t e = 0; ok && e < sc->subgroups[g].n_entries; e++) {
+            const struct ns_subgroup_entry *se = &sc->subgroups[g].entries[e];
+            const char *old = "(none)";
+            for (size_t h = 0; h < base->n_subgroups; h++)
+                if (strcmp(base->subgroups[h].name, sc->subgroups[g].name) ==
+                    0)
+                    for (size_t q = 0; q < base->subgroups[h].n_entries; q++) {
+                        const struct ns_subgroup_entry *be =
+                            &base->subgroups[h].entries[q];
+                        if (strcmp(be->section, se->section) == 0 &&
+                            strcmp(be->key, se->key) == 0)
+                            old = be->value;
+                    }
+            if (strcmp(old, se->value) != 0)
+                ok = add_change(changes, n, "subgroup %s %s.%s: %s -> %s",
+                                sc->subgroups[g].name, se->section, se->key,
+                                old, se->value);
+        }
+    }
+    return ok;
+}
+
+static int
+compare(const struct options *o, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    if (o->n_files == 0) {
+        fputs(usage_compare, stderr);
+        return EXIT_BAD_INPUT;
+    }
+    size_t n = o->n_files + 1;
+    struct ns_params **params = calloc(n, sizeof *params);
+    struct ns_population **pops = calloc(n, sizeof *pops);
+    struct ns_scenario_result *res = calloc(n, sizeof *res);
+    char ***changes = calloc(n, sizeof *changes);
+    const char **files = calloc(o->n_bases + 2, sizeof *files);
+    struct ns_diags diags = {0};
+    int rc = EXIT_OK;
+    if (!params || !pops || !res || !changes || !files) {
+        rc = EXIT_FAILURE_RUN;
+        goto out;
+    }
+    for (size_t i = 0; i < n && rc == EXIT_OK; i++) {
+        /* The base files (or the built-in model), then the scenario. */
+        size_t n_files = 0;
+        for (size_t b = 0; b < o->n_bases; b++)
+            files[n_files++] = o->bases[b];
+        if (i > 0)
+            files[n_files++] = o->files[i - 1];
+        struct ns_model_source src = {files,
+                                      n_files,
+                                      ns_default_model_files,
+                                      ns_default_model_n_files,
+                                      o->sets,
+                                      o->n_sets,
+                                      o->n_bases == 0};
+        enum ns_status st = ns_params_build(&src, &params[i], &pops[i], &diags);
+        if (st == NS_OK)
+            st = ns_population_run(pops[i], &diags);
+        if (st != NS_OK) {
+            ns_diags_sort(&diags);
+            print_diags(&diags);
+            rc = st == NS_ENOMEM ? EXIT_FAILURE_RUN : EXIT_BAD_INPUT;
+            break;
+        }
+        res[i] = (struct ns_scenario_result){
+            i ? o->files[i - 1] : NULL,
+            i ? (params[i]->def.scenario_name ? params[i]->def.scenario_name
+                                              : o->files[i - 1])
+              : "base",
+            pops[i]->models[0], pops[i]->pooled, NULL, 0};
+        if (i > 0 && !scenario_changes(params[0], params[i], &changes[i],
+                                       &res[i].n_changes))
+            rc = EXIT_FAILURE_RUN;
+        res[i].changes = (const char *const *)changes[i];
+    }
+    if (rc == EXIT_OK) {
+        const struct ns_model *m0 = res[0].model;
+        long view = m0->n_perspectives ? 0 : NS_ALL_PAYERS;
+        printf("Net savings per client, discounted, %s: each scenario against "
+               "the base\n",
+               view == NS_ALL_PAYERS ? "all payers" : m0->perspectives[0].name);
+        for (size_t i = 0; i < n; i++) {
+            const struct ns_model *m = res[i].model;
+            printf("\n%s%s%s\n", res[i].name, i ? "" : " model",
+                   i && params[i]->def.scenario_description ? ":" : "");
+            if (i && params[i]->def.scenario_description)
+                printf("  %s\n", params[i]->def.scenario_description);
+            for (size_t c = 0; c < res[i].n_changes; c++)
+                printf("  changes %s\n", res[i].changes[c]);
+            for (size_t k = 0; k < m->n_strategies; k++) {
+                if (m->comparator[k] < 0)
+                    continue;
+                struct ns_ledger l, b;
+                ns_ledger_compute(m, res[i].results, k, view, true, &l, NULL);
+                ns_ledger_compute(m0, res[0].results, k, view, true, &b, NULL);
+                printf("  %-16s %14.2f", m->strategies[k].name,
+                       l.net_savings);
+                if (i)
+                    printf("  (%+.2f)", l.net_savings - b.net_savings);
+                printf("\n");
+            }
+        }
+        char err[512];
+        if (o->csv_dir) {
+            if (!ensure_dir(o->csv_dir)) {
+                rc = EXIT_FAILURE_RUN;
+            } else if (ns_csv_write_scenarios(o->csv_dir, res, n, err,
+                                              sizeof err) != NS_OK) {
+                fprintf(stderr, "netsave: %s\n", err);
+                rc = EXIT_FAILURE_RUN;
+            }
+        }
+    }
+out:
+    for (size_t i = 0; changes && i < n; i++) {
+        for (size_t c = 0; res && c < res[i].n_changes; c++)
+            free(changes[i][c]);
+        free(changes[i]);
+    }
+    for (size_t i = 0; pops && i < n; i++)
+        ns_population_free(pops[i]);
+    for (size_t i = 0; params && i < n; i++)
+        ns_params_free(params[i]);
+    free(changes);
+    free(pops);
+    free(params);
+    free(res);
+    free(files);
+    ns_diags_clear(&diags);
+    return rc;
+}
+
 /* Set by the SIGINT handler: the PSA stops at the next draw. A signal
  * handler can only reach a file-scope object. */
 static volatile sig_atomic_t interrupted;
@@ -1185,7 +1420,8 @@ run_command(const struct options *o, int argc, char **argv)
                                   ns_default_model_files,
                                   ns_default_model_n_files,
                                   o->sets,
-                                  o->n_sets};
+                                  o->n_sets,
+                                  false};
     int rc = EXIT_BAD_INPUT;
     struct ns_checks checks = {0};
     enum ns_status st = ns_params_build(&src, &params, &pop, &diags);
@@ -1309,7 +1545,7 @@ main(int argc, char **argv)
         strcmp(cmd, "init") != 0 && strcmp(cmd, "validate") != 0 &&
         strcmp(cmd, "calibrate") != 0 && strcmp(cmd, "threshold") != 0 &&
         strcmp(cmd, "attrition") != 0 && strcmp(cmd, "psa") != 0 &&
-        strcmp(cmd, "dsa") != 0) {
+        strcmp(cmd, "dsa") != 0 && strcmp(cmd, "compare") != 0) {
         fprintf(stderr, "netsave: unknown command '%s'\n\n%s", cmd,
                 usage_main);
         return EXIT_BAD_INPUT;
@@ -1325,14 +1561,18 @@ main(int argc, char **argv)
               : strcmp(cmd, "attrition") == 0 ? usage_attrition
               : strcmp(cmd, "psa") == 0 ? usage_psa
               : strcmp(cmd, "dsa") == 0 ? usage_dsa
+              : strcmp(cmd, "compare") == 0 ? usage_compare
                                              : usage_check,
               stdout);
     else if (rc == 0 && strcmp(cmd, "init") == 0)
         rc = init_command(&o);
+    else if (rc == 0 && strcmp(cmd, "compare") == 0)
+        rc = compare(&o, argc, argv);
     else if (rc == 0)
         rc = run_command(&o, argc, argv);
     free(o.files);
     free(o.sets);
     free(o.dsa_params);
+    free(o.bases);
     return rc;
 }

@@ -50,6 +50,8 @@ struct source {
     const struct ns_tornado_bar *bars;          /* for tornado.csv */
     size_t n_bars, a, b, n_grid;
     const double *values;                       /* base, or the grid */
+    const struct ns_scenario_result *scenarios; /* for scenarios.csv */
+    size_t n_scenarios;
     long perspective;
     double population;
 };
@@ -1021,4 +1023,75 @@ ns_csv_write_two_way(const char *dir, const struct ns_model *model,
                                .values = net};
     return write_file(dir, "two_way.csv", write_two_way, &src, err,
                       err_size);
+}
+
+static void
+write_scenarios(struct csv *c, const struct source *src)
+{
+    const struct ns_scenario_result *sc = src->scenarios;
+    const struct ns_model *m0 = sc[0].model;
+    long view = m0->n_perspectives ? 0 : NS_ALL_PAYERS;
+    put_raw(c, "scenario,strategy,comparator,perspective,net_savings,"
+               "benefit_cost_ratio,payback_year,base_net_savings,difference");
+    end_row(c);
+    for (size_t i = 0; i < src->n_scenarios; i++) {
+        const struct ns_model *m = sc[i].model;
+        for (size_t k = 0; k < m->n_strategies; k++) {
+            if (m->comparator[k] < 0)
+                continue;
+            struct ns_ledger l, b;
+            ns_ledger_compute(m, sc[i].results, k, view, true, &l, NULL);
+            ns_ledger_compute(m0, sc[0].results, k, view, true, &b, NULL);
+            double cohort = ns_headline_cohort(sc[i].results, k);
+            double cohort0 = ns_headline_cohort(sc[0].results, k);
+            double net = cohort > 0 ? l.net_savings / cohort : (double)NAN;
+            double base = cohort0 > 0 ? b.net_savings / cohort0 : (double)NAN;
+            put_text(c, sc[i].name);
+            put_sep(c);
+            put_text(c, m->strategies[k].name);
+            put_sep(c);
+            put_text(c, m->strategies[m->comparator[k]].name);
+            put_sep(c);
+            put_text(c, view_name(m, view));
+            put_sep(c);
+            put_number(c, net);
+            put_sep(c);
+            put_optional(c, l.benefit_cost_ratio);
+            put_sep(c);
+            if (!isnan(l.payback_year))
+                put_count(c, (size_t)l.payback_year);
+            put_sep(c);
+            put_number(c, base);
+            put_sep(c);
+            put_number(c, net - base);
+            end_row(c);
+        }
+    }
+}
+
+static void
+write_scenario_changes(struct csv *c, const struct source *src)
+{
+    put_raw(c, "scenario,change");
+    end_row(c);
+    for (size_t i = 1; i < src->n_scenarios; i++)
+        for (size_t j = 0; j < src->scenarios[i].n_changes; j++) {
+            put_text(c, src->scenarios[i].name);
+            put_sep(c);
+            put_text(c, src->scenarios[i].changes[j]);
+            end_row(c);
+        }
+}
+
+enum ns_status
+ns_csv_write_scenarios(const char *dir, const struct ns_scenario_result *s,
+                       size_t n, char *err, size_t err_size)
+{
+    const struct source src = {.scenarios = s, .n_scenarios = n};
+    enum ns_status st = write_file(dir, "scenarios.csv", write_scenarios, &src,
+                                   err, err_size);
+    if (st == NS_OK)
+        st = write_file(dir, "scenario_changes.csv", write_scenario_changes,
+                        &src, err, err_size);
+    return st;
 }

@@ -65,6 +65,25 @@ enum ns_status ns_csv_write_two_way(const char *dir,
                                     size_t n, const double *net, char *err,
                                     size_t err_size);
 
+/* One scenario of netsave compare: its name and results. */
+struct ns_scenario_result {
+    const char *file;            /* the scenario file, or NULL for the base */
+    const char *name;            /* [scenario] name, or the file */
+    const struct ns_model *model;
+    const struct ns_results *results; /* pooled */
+    const char *const *changes;  /* "name: old -> new" lines */
+    size_t n_changes;
+};
+
+/* Writes scenarios.csv (scenario, strategy, comparator, perspective,
+ * net_savings, benefit_cost_ratio, payback_year, base_net_savings,
+ * difference) and scenario_changes.csv (scenario, change) into dir.
+ * s[0] is the base. Net savings are discounted, per client, for the
+ * base model's first perspective. */
+enum ns_status ns_csv_write_scenarios(const char *dir,
+                                      const struct ns_scenario_result *s,
+                                      size_t n, char *err, size_t err_size);
+
 /* What the About sheet records about a run. Strings are borrowed. */
 struct ns_run_info {
     const char *version;      /* netsave version */

@@ -20,7 +20,7 @@ load(const struct ns_model_source *src, size_t g, struct ns_params *params,
 {
     enum ns_status status = NS_OK;
     *complete = false;
-    if (src->n_files == 0 && src->n_builtin > 0) {
+    if ((src->n_files == 0 || src->builtin_then_files) && src->n_builtin > 0) {
         params->memory_files = src->builtin + 1;
         params->n_memory_files = src->n_builtin - 1;
         status = ns_params_load_text(params, src->builtin[0].name,

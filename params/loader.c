@@ -1001,6 +1001,9 @@ load_tables(struct loader *ld, struct pending_tables *pt)
     free(pt->items);
 }
 
+static bool check_override(struct loader *ld, int line, const char *section,
+                           const char *key);
+
 static enum ns_status
 load_ini(struct loader *ld, const char *text, size_t len)
 {
@@ -1024,10 +1027,22 @@ load_ini(struct loader *ld, const char *text, size_t len)
                             N_SECTION_NAMES));
         }
     }
+    /* A scenario overlays a model: every key it sets must exist already,
+     * so that a misspelt key is an error, not a silent new parameter. */
+    bool is_scenario = false;
+    for (size_t i = 0; i < ini.n_sections; i++)
+        is_scenario |= strcmp(ini.sections[i], "scenario") == 0;
+    bool has_base = ld->params->def.n_states > 0;
     struct pending_tables pt = {0};
-    for (size_t i = 0; i < ini.n && !ld->out_of_mem; i++)
-        if (known_section(ini.entries[i].section))
-            apply_entry(ld, &pt, &ini.entries[i]);
+    for (size_t i = 0; i < ini.n && !ld->out_of_mem; i++) {
+        const struct ns_ini_entry *e = &ini.entries[i];
+        if (!known_section(e->section))
+            continue;
+        if (is_scenario && has_base && strcmp(e->section, "scenario") != 0 &&
+            !check_override(ld, e->line, e->section, e->key))
+            continue;
+        apply_entry(ld, &pt, e);
+    }
     load_tables(ld, &pt);
     ns_ini_clear(&ini);
     if (ld->out_of_mem)

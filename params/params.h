@@ -115,6 +115,8 @@ struct ns_model_source {
     size_t n_builtin;
     const char *const *sets;
     size_t n_sets;
+    bool builtin_then_files; /* load the built-in model, then the files on
+                                top of it (netsave compare's scenarios) */
 };
 
 struct ns_population;

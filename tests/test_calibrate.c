@@ -89,7 +89,8 @@ build(struct fx *f, const char *targets, const char *overlay)
     write_text(f->csv, targets);
     write_text(f->cal, overlay ? overlay : "");
     const char *files[] = {f->ini, f->cal};
-    struct ns_model_source src = {files, overlay ? 2 : 1, NULL, 0, NULL, 0};
+    struct ns_model_source src = {files, overlay ? 2 : 1, NULL, 0,
+                                  NULL, 0, false};
     enum ns_status st = ns_params_build(&src, &f->params, &f->pop, &f->diags);
     if (st == NS_OK)
         st = ns_population_run(f->pop, &f->diags);

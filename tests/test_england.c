@@ -29,7 +29,7 @@ static struct ns_population *
 build(const char *const *sets, size_t n_sets)
 {
     const char *files[] = {model_file};
-    struct ns_model_source src = {files, 1, NULL, 0, sets, n_sets};
+    struct ns_model_source src = {files, 1, NULL, 0, sets, n_sets, false};
     struct ns_params *params = NULL;
     struct ns_population *pop = NULL;
     struct ns_diags diags = {0};

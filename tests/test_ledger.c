@@ -95,7 +95,7 @@ build(const char *const *sets, size_t n_sets, const char *extra)
     if (extra)
         strcat(text, extra);
     struct ns_memory_file file = {"ledger.ini", text, strlen(text)};
-    struct ns_model_source src = {NULL, 0, &file, 1, sets, n_sets};
+    struct ns_model_source src = {NULL, 0, &file, 1, sets, n_sets, false};
     struct ns_params *params = NULL;
     struct ns_population *pop = NULL;
     struct ns_diags diags = {0};
@@ -271,7 +271,7 @@ threshold_of_death_cost(void **state)
     memcpy(at, "death_cost = 0\n", strlen("death_cost = 0\n"));
     strcat(text, strstr(extra, "[stream.deaths]"));
     struct ns_memory_file file = {"ledger.ini", text, strlen(text)};
-    struct ns_model_source src = {NULL, 0, &file, 1, NULL, 0};
+    struct ns_model_source src = {NULL, 0, &file, 1, NULL, 0, false};
     struct ns_params *params = NULL;
     struct ns_population *pop = NULL;
     struct ns_diags diags = {0};

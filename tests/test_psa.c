@@ -134,7 +134,7 @@ static struct ns_population *
 build(struct ns_params **params)
 {
     struct ns_memory_file file = {"psa.ini", model_text, strlen(model_text)};
-    struct ns_model_source src = {NULL, 0, &file, 1, NULL, 0};
+    struct ns_model_source src = {NULL, 0, &file, 1, NULL, 0, false};
     struct ns_population *pop = NULL;
     struct ns_diags diags = {0};
     assert_int_equal(ns_params_build(&src, params, &pop, &diags), NS_OK);

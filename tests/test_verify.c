@@ -661,7 +661,7 @@ england_subgroups_pass_every_check(void **state)
 {
     (void)state;
     const char *files[] = {"../params/england.ini"};
-    struct ns_model_source src = {files, 1, NULL, 0, NULL, 0};
+    struct ns_model_source src = {files, 1, NULL, 0, NULL, 0, false};
     struct ns_params *params = NULL;
     struct ns_population *pop = NULL;
     struct ns_diags diags = {0};

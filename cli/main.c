@@ -24,6 +24,7 @@
 #include "model/attrition.h"
 #include "model/calibrate.h"
 #include "model/dsa.h"
+#include "model/expansion.h"
 #include "model/ledger.h"
 #include "model/psa.h"
 #include "model/threshold.h"
@@ -52,6 +53,7 @@ static const char usage_main[] =
     "  psa     probabilistic sensitivity analysis: how sure are we?\n"
     "  dsa     one-way (tornado) and two-way sensitivity analysis\n"
     "  compare run scenario overlays against a base model\n"
+    "  expand  budget impact of funding more places, year by year\n"
     "  attrition net savings under assumptions about clients lost to\n"
     "            follow-up, refitting the model each time\n"
     "  init    write the built-in model's files into a folder, to edit\n"
@@ -178,6 +180,22 @@ static const char usage_compare[] =
     "\n"
     "Exit status: 0 done, 1 failure, 2 bad input or usage.\n";
 
+static const char usage_expand[] =
+    "usage: netsave expand [MODEL.ini ...] --places STRATEGY=PLACES...\n"
+    "                      [--set SECTION.KEY=VALUE]... [--csv DIR]\n"
+    "\n"
+    "Budget impact of funding PLACES extra treatment places of STRATEGY\n"
+    "(a number, or an expression of time in years, e.g. 'rehab=50*min(time+1,2)'\n"
+    "for 50 places in year 1 and 100 after): places become clients starting\n"
+    "treatment through the model's place-years per client, a new cohort\n"
+    "enters every cycle, and every cohort costs and saves what the model's\n"
+    "does. Prints, per year, places, starts, extra treatment spending,\n"
+    "savings and net savings (discounted, the model's first perspective),\n"
+    "the net present value and the year the expansion pays back; --csv\n"
+    "writes expansion.csv and expansion_payers.csv.\n"
+    "\n"
+    "Exit status: 0 done, 1 failure, 2 bad input or usage.\n";
+
 static const char usage_init[] =
     "usage: netsave init DIR\n"
     "\n"
@@ -216,6 +234,8 @@ struct options {
     bool verify; /* check --verify */
     unsigned long n_draws, threads; /* psa -n, -j */
     bool has_seed, has_draws, write_draws;
+    const char **places;     /* expand --places, [n_places] */
+    size_t n_places;
     const char **bases;      /* compare --base, [n_bases] */
     size_t n_bases;
     const char **dsa_params; /* dsa --param, [n_dsa_params] */
@@ -249,7 +269,8 @@ parse_options(int argc, char **argv, struct options *o)
     o->sets = calloc((size_t)argc, sizeof *o->sets);
     o->dsa_params = calloc((size_t)argc, sizeof *o->dsa_params);
     o->bases = calloc((size_t)argc, sizeof *o->bases);
-    if (!o->files || !o->sets || !o->dsa_params || !o->bases)
+    o->places = calloc((size_t)argc, sizeof *o->places);
+    if (!o->files || !o->sets || !o->dsa_params || !o->bases || !o->places)
         return EXIT_FAILURE_RUN;
     bool is_calibrate = strcmp(o->command, "calibrate") == 0;
     bool is_run = strcmp(o->command, "run") == 0 ||
@@ -257,7 +278,8 @@ parse_options(int argc, char **argv, struct options *o)
                   strcmp(o->command, "attrition") == 0 ||
                   strcmp(o->command, "psa") == 0 ||
                   strcmp(o->command, "dsa") == 0 ||
-                  strcmp(o->command, "compare") == 0;
+                  strcmp(o->command, "compare") == 0 ||
+                  strcmp(o->command, "expand") == 0;
     o->starts = 3;
     o->seed = 1;
     o->delta = 0.1;
@@ -267,6 +289,15 @@ parse_options(int argc, char **argv, struct options *o)
         const char *value = NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             o->help = true;
+            continue;
+        }
+        if (strcmp(o->command, "expand") == 0 && strcmp(a, "--places") == 0) {
+            if (i + 1 >= argc || !strchr(argv[i + 1], '=')) {
+                fprintf(stderr, "netsave expand: --places needs "
+                                "STRATEGY=PLACES\n");
+                return EXIT_BAD_INPUT;
+            }
+            o->places[o->n_places++] = argv[++i];
             continue;
         }
         if (strcmp(o->command, "compare") == 0 && strcmp(a, "--base") == 0) {
@@ -1274,6 +1305,85 @@ out:
     return rc;
 }
 
+static int
+expand(const struct options *o, struct ns_population *pop,
+       struct ns_diags *diags)
+{
+    const struct ns_model *m = pop->models[0];
+    if (o->n_places == 0) {
+        fputs(usage_expand, stderr);
+        return EXIT_BAD_INPUT;
+    }
+    long view = m->n_perspectives ? 0 : NS_ALL_PAYERS;
+    struct ns_expansion **e = calloc(o->n_places, sizeof *e);
+    size_t *strategy = calloc(o->n_places, sizeof *strategy);
+    const char **places = calloc(o->n_places, sizeof *places);
+    int rc = e && strategy && places ? EXIT_OK : EXIT_FAILURE_RUN;
+    size_t done = 0;
+    for (size_t i = 0; rc == EXIT_OK && i < o->n_places; i++) {
+        const char *eq = strchr(o->places[i], '=');
+        long k = -1;
+        for (size_t s = 0; s < m->n_strategies; s++)
+            if (strlen(m->strategies[s].name) ==
+                    (size_t)(eq - o->places[i]) &&
+                strncmp(m->strategies[s].name, o->places[i],
+                        (size_t)(eq - o->places[i])) == 0)
+                k = (long)s;
+        if (k < 0) {
+            fprintf(stderr, "netsave expand: unknown strategy in '%s'\n",
+                    o->places[i]);
+            rc = EXIT_BAD_INPUT;
+            break;
+        }
+        strategy[i] = (size_t)k;
+        places[i] = eq + 1;
+        enum ns_status st = ns_expansion_run(m, pop->pooled, (size_t)k,
+                                             eq + 1, view, &e[i], diags);
+        if (st != NS_OK) {
+            print_diags(diags);
+            rc = st == NS_EPARAM ? EXIT_BAD_INPUT : EXIT_FAILURE_RUN;
+            break;
+        }
+        done++;
+        printf("%s: %s extra places (%.3g place-years per client); "
+               "discounted, %s\n",
+               m->strategies[k].name, eq + 1, e[i]->place_years_per_client,
+               view == NS_ALL_PAYERS ? "all payers" : m->perspectives[0].name);
+        printf("%6s %10s %10s %16s %16s %16s %16s\n", "year", "places",
+               "starts", "treatment cost", "savings", "net savings",
+               "cumulative");
+        for (size_t y = 0; y < e[i]->n_years; y++) {
+            const struct ns_expansion_year *yr = &e[i]->years[y];
+            printf("%6zu %10.1f %10.1f %16.0f %16.0f %16.0f %16.0f\n", y + 1,
+                   yr->places, yr->starts, yr->treatment_cost, yr->savings,
+                   yr->net_savings, yr->cumulative);
+        }
+        printf("net present value %.0f; ", e[i]->npv);
+        if (isnan(e[i]->payback_year))
+            printf("does not pay back within the horizon\n\n");
+        else
+            printf("pays back in year %.0f\n\n", e[i]->payback_year);
+    }
+    if (rc == EXIT_OK && o->csv_dir) {
+        char err[512];
+        if (!ensure_dir(o->csv_dir)) {
+            rc = EXIT_FAILURE_RUN;
+        } else if (ns_csv_write_expansion(
+                       o->csv_dir, m, view,
+                       (const struct ns_expansion *const *)e, strategy,
+                       places, done, err, sizeof err) != NS_OK) {
+            fprintf(stderr, "netsave: %s\n", err);
+            rc = EXIT_FAILURE_RUN;
+        }
+    }
+    for (size_t i = 0; e && i < done; i++)
+        ns_expansion_free(e[i]);
+    free(e);
+    free(strategy);
+    free(places);
+    return rc;
+}
+
 /* Set by the SIGINT handler: the PSA stops at the next draw. A signal
  * handler can only reach a file-scope object. */
 static volatile sig_atomic_t interrupted;
@@ -1464,6 +1574,10 @@ run_command(const struct options *o, int argc, char **argv)
         rc = dsa(o, pop, &diags);
         goto done;
     }
+    if (strcmp(o->command, "expand") == 0) {
+        rc = expand(o, pop, &diags);
+        goto done;
+    }
     if (strcmp(o->command, "attrition") == 0) {
         struct ns_attrition_table table = {0};
         rc = attrition(o, pop, &diags, &table);
@@ -1545,7 +1659,8 @@ main(int argc, char **argv)
         strcmp(cmd, "init") != 0 && strcmp(cmd, "validate") != 0 &&
         strcmp(cmd, "calibrate") != 0 && strcmp(cmd, "threshold") != 0 &&
         strcmp(cmd, "attrition") != 0 && strcmp(cmd, "psa") != 0 &&
-        strcmp(cmd, "dsa") != 0 && strcmp(cmd, "compare") != 0) {
+        strcmp(cmd, "dsa") != 0 && strcmp(cmd, "compare") != 0 &&
+        strcmp(cmd, "expand") != 0) {
         fprintf(stderr, "netsave: unknown command '%s'\n\n%s", cmd,
                 usage_main);
         return EXIT_BAD_INPUT;
@@ -1562,6 +1677,7 @@ main(int argc, char **argv)
               : strcmp(cmd, "psa") == 0 ? usage_psa
               : strcmp(cmd, "dsa") == 0 ? usage_dsa
               : strcmp(cmd, "compare") == 0 ? usage_compare
+              : strcmp(cmd, "expand") == 0 ? usage_expand
                                              : usage_check,
               stdout);
     else if (rc == 0 && strcmp(cmd, "init") == 0)
@@ -1574,5 +1690,6 @@ main(int argc, char **argv)
     free(o.sets);
     free(o.dsa_params);
     free(o.bases);
+    free(o.places);
     return rc;
 }

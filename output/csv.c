@@ -29,6 +29,7 @@
 #include "model/population.h"
 #include "model/psa.h"
 #include "model/dsa.h"
+#include "model/expansion.h"
 #include "model/verify.h"
 #include "output/atomic.h"
 #include "output/headline.h"
@@ -52,6 +53,9 @@ struct source {
     const double *values;                       /* base, or the grid */
     const struct ns_scenario_result *scenarios; /* for scenarios.csv */
     size_t n_scenarios;
+    const struct ns_expansion *const *expansions; /* for expansion.csv */
+    const size_t *expansion_strategy;
+    const char *const *expansion_places;
     long perspective;
     double population;
 };
@@ -1092,6 +1096,83 @@ ns_csv_write_scenarios(const char *dir, const struct ns_scenario_result *s,
                                    err, err_size);
     if (st == NS_OK)
         st = write_file(dir, "scenario_changes.csv", write_scenario_changes,
+                        &src, err, err_size);
+    return st;
+}
+
+static void
+write_expansion(struct csv *c, const struct source *src)
+{
+    const struct ns_model *m = src->m;
+    put_raw(c, "strategy,places_funded,perspective,year,places,starts,"
+               "treatment_cost,savings,net_savings,cumulative_net_savings");
+    end_row(c);
+    for (size_t i = 0; i < src->n_scenarios; i++) {
+        const struct ns_expansion *e = src->expansions[i];
+        for (size_t y = 0; y < e->n_years; y++) {
+            const struct ns_expansion_year *yr = &e->years[y];
+            put_text(c, m->strategies[src->expansion_strategy[i]].name);
+            put_sep(c);
+            put_text(c, src->expansion_places[i]);
+            put_sep(c);
+            put_text(c, view_name(m, src->perspective));
+            put_sep(c);
+            put_count(c, y + 1);
+            put_sep(c);
+            put_number(c, yr->places);
+            put_sep(c);
+            put_number(c, yr->starts);
+            put_sep(c);
+            put_number(c, yr->treatment_cost);
+            put_sep(c);
+            put_number(c, yr->savings);
+            put_sep(c);
+            put_number(c, yr->net_savings);
+            put_sep(c);
+            put_number(c, yr->cumulative);
+            end_row(c);
+        }
+    }
+}
+
+static void
+write_expansion_payers(struct csv *c, const struct source *src)
+{
+    const struct ns_model *m = src->m;
+    put_raw(c, "strategy,year,payer,savings");
+    end_row(c);
+    for (size_t i = 0; i < src->n_scenarios; i++) {
+        const struct ns_expansion *e = src->expansions[i];
+        for (size_t y = 0; y < e->n_years; y++)
+            for (size_t q = 0; q < e->n_payers; q++) {
+                put_text(c, m->strategies[src->expansion_strategy[i]].name);
+                put_sep(c);
+                put_count(c, y + 1);
+                put_sep(c);
+                put_text(c, m->payers[q]);
+                put_sep(c);
+                put_number(c, e->payer_savings[y * e->n_payers + q]);
+                end_row(c);
+            }
+    }
+}
+
+enum ns_status
+ns_csv_write_expansion(const char *dir, const struct ns_model *model,
+                       long perspective, const struct ns_expansion *const *e,
+                       const size_t *strategy, const char *const *places,
+                       size_t n, char *err, size_t err_size)
+{
+    const struct source src = {.m = model,
+                               .perspective = perspective,
+                               .expansions = e,
+                               .expansion_strategy = strategy,
+                               .expansion_places = places,
+                               .n_scenarios = n};
+    enum ns_status st = write_file(dir, "expansion.csv", write_expansion,
+                                   &src, err, err_size);
+    if (st == NS_OK)
+        st = write_file(dir, "expansion_payers.csv", write_expansion_payers,
                         &src, err, err_size);
     return st;
 }

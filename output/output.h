@@ -84,6 +84,21 @@ enum ns_status ns_csv_write_scenarios(const char *dir,
                                       const struct ns_scenario_result *s,
                                       size_t n, char *err, size_t err_size);
 
+struct ns_expansion;
+
+/* Writes expansion.csv (strategy, places_funded, perspective, year,
+ * places, starts, treatment_cost, savings, net_savings,
+ * cumulative_net_savings; discounted) and expansion_payers.csv (strategy,
+ * year, payer, savings) for each expansion e[i] of strategy[i] with the
+ * places expression places[i]. */
+enum ns_status ns_csv_write_expansion(const char *dir,
+                                      const struct ns_model *model,
+                                      long perspective,
+                                      const struct ns_expansion *const *e,
+                                      const size_t *strategy,
+                                      const char *const *places, size_t n,
+                                      char *err, size_t err_size);
+
 /* What the About sheet records about a run. Strings are borrowed. */
 struct ns_run_info {
     const char *version;      /* netsave version */

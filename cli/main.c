@@ -185,6 +185,7 @@ static const char usage_expand[] =
     "                      [--set SECTION.KEY=VALUE]... [--csv DIR]\n"
     "\n"
     "Budget impact of funding PLACES extra treatment places of STRATEGY\n"
+    "(without --places: those the model's [expansion] section names)\n"
     "(a number, or an expression of time in years, e.g. 'rehab=50*min(time+1,2)'\n"
     "for 50 places in year 1 and 100 after): places become clients starting\n"
     "treatment through the model's place-years per client, a new cohort\n"
@@ -1310,6 +1311,25 @@ expand(const struct options *o, struct ns_population *pop,
        struct ns_diags *diags)
 {
     const struct ns_model *m = pop->models[0];
+    /* Without --places, the places the model's [expansion] names. */
+    char **from_model = NULL;
+    struct options local = *o;
+    if (o->n_places == 0 && m->n_expansion > 0) {
+        from_model = calloc(m->n_expansion, sizeof *from_model);
+        if (!from_model)
+            return EXIT_FAILURE_RUN;
+        for (size_t i = 0; i < m->n_expansion; i++) {
+            const char *name = m->strategies[m->expansion_strategy[i]].name;
+            size_t n = strlen(name) + strlen(m->expansion_places[i]) + 2;
+            from_model[i] = malloc(n);
+            if (from_model[i])
+                snprintf(from_model[i], n, "%s=%s", name,
+                         m->expansion_places[i]);
+        }
+        local.places = (const char **)from_model;
+        local.n_places = m->n_expansion;
+        o = &local;
+    }
     if (o->n_places == 0) {
         fputs(usage_expand, stderr);
         return EXIT_BAD_INPUT;
@@ -1381,6 +1401,9 @@ expand(const struct options *o, struct ns_population *pop,
     free(e);
     free(strategy);
     free(places);
+    for (size_t i = 0; from_model && i < m->n_expansion; i++)
+        free(from_model[i]);
+    free(from_model);
     return rc;
 }
 

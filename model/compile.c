@@ -1322,6 +1322,27 @@ uncertain_entry(struct compiler *c, size_t pi, struct ns_origin at)
 }
 
 static void
+compile_expansion(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    m->expansion_strategy =
+        alloc_array(c, d->n_expansion, sizeof *m->expansion_strategy);
+    m->expansion_places =
+        alloc_array(c, d->n_expansion, sizeof *m->expansion_places);
+    if (!m->expansion_strategy || !m->expansion_places)
+        return;
+    for (size_t i = 0; i < d->n_expansion; i++) {
+        const struct ns_def_expr *e = &d->expansion[i];
+        long k = lookup_strategy(c, e->name, e->at, "expansion");
+        if (k < 0)
+            continue;
+        m->expansion_strategy[m->n_expansion] = (size_t)k;
+        m->expansion_places[m->n_expansion++] = copy_str(c, e->text);
+    }
+}
+
+static void
 compile_uncertainty(struct compiler *c)
 {
     const struct ns_model_def *d = c->def;
@@ -1583,6 +1604,8 @@ ns_model_compile(const struct ns_model_def *def, struct ns_model **out,
     if (!c.out_of_mem)
         compile_uncertainty(&c);
     if (!c.out_of_mem)
+        compile_expansion(&c);
+    if (!c.out_of_mem)
         compile_transitions(&c);
     if (!c.out_of_mem)
         compile_initial(&c);
@@ -1690,6 +1713,10 @@ ns_model_free(struct ns_model *m)
     free(m->params);
     free(m->free_params);
     free(m->uncertain);
+    for (size_t i = 0; m->expansion_places && i < m->n_expansion; i++)
+        free(m->expansion_places[i]);
+    free(m->expansion_places);
+    free(m->expansion_strategy);
     for (size_t i = 0; m->payers && i < m->n_payers; i++)
         free(m->payers[i]);
     free(m->payers);

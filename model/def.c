@@ -198,6 +198,9 @@ ns_model_def_clear(struct ns_model_def *def)
         free(def->uncertain[i].text);
     }
     free(def->uncertain);
+    for (size_t i = 0; i < def->n_expansion; i++)
+        free_expr(&def->expansion[i]);
+    free(def->expansion);
     free(def->groups);
     free(def->measures);
     free(def->targets);
@@ -785,4 +788,12 @@ ns_def_add_range(struct ns_model_def *def, const char *param, double low,
         def->n_ranges++;
     def->ranges[i] = (struct ns_def_free_param){copy, low, high, at};
     return NS_OK;
+}
+
+enum ns_status
+ns_def_add_expansion(struct ns_model_def *def, const char *strategy,
+                     const char *text, struct ns_origin at)
+{
+    return add_expr(&def->expansion, &def->n_expansion, &def->cap_expansion,
+                    NULL, strategy, text, at);
 }

@@ -217,6 +217,8 @@ struct ns_model_def {
     NS_DEF_ARRAY(struct ns_def_free_param, free_params);
     NS_DEF_ARRAY(struct ns_def_uncertain, uncertain);
     NS_DEF_ARRAY(struct ns_def_free_param, ranges); /* [ranges] low, high */
+    NS_DEF_ARRAY(struct ns_def_expr, expansion);    /* [expansion] strategy =
+                                                       places expression */
 };
 
 /* Sets the defaults of every [model] setting that has one: life-table
@@ -291,6 +293,9 @@ enum ns_status ns_def_add_uncertain(struct ns_model_def *def,
                                     struct ns_origin at);
 enum ns_status ns_def_add_range(struct ns_model_def *def, const char *param,
                                 double low, double high, struct ns_origin at);
+enum ns_status ns_def_add_expansion(struct ns_model_def *def,
+                                    const char *strategy, const char *text,
+                                    struct ns_origin at);
 /* Replaces a string field of the definition (name, cost_outcome...) with
  * a copy of value (NULL allowed). */
 enum ns_status ns_def_set_string(char **field, const char *value);

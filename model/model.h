@@ -146,6 +146,9 @@ struct ns_model {
     size_t n_targets;
     struct ns_free_param *free_params;
     size_t n_free_params;
+    size_t *expansion_strategy;   /* [expansion] entries: strategy, */
+    char **expansion_places;      /* and places expression (owned) */
+    size_t n_expansion;
     struct ns_uncertain_param *uncertain; /* parameters with a distribution
                                              or a range, in that order */
     size_t n_uncertain;

@@ -626,7 +626,7 @@ free_param_key(struct loader *ld, const struct ns_ini_entry *e)
 }
 
 static const char *const section_names[] = {
-    "uncertainty", "ranges",
+    "uncertainty", "ranges", "expansion",
     "calibrate", "scenario",
     "groups", "measures", "validation",
     "subgroups", "subgroup.NAME",
@@ -656,7 +656,7 @@ known_section(const char *s)
         "model", "discount", "states", "strategies", "comparators",
         "time_in_state", "initial", "parameters", "transitions", "sources",
         "perspectives", "subgroups", "groups", "measures", "validation",
-        "calibrate", "scenario", "uncertainty", "ranges"};
+        "calibrate", "scenario", "uncertainty", "ranges", "expansion"};
     static const char *const prefixed[] = {"stream", "table", "initial",
                                            "parameters", "transitions",
                                            "subgroup"};
@@ -723,6 +723,8 @@ apply_entry(struct loader *ld, struct pending_tables *pt,
         else
             FAIL(ld, e->line,
                  "[%s] key '%s' must be 'from -> to' naming two states", s, k);
+    } else if (strcmp(s, "expansion") == 0) {
+        check(ld, ns_def_add_expansion(def, k, v, at));
     } else if (strcmp(s, "uncertainty") == 0) {
         check(ld, ns_def_add_uncertain(def, k, v, at));
     } else if (strcmp(s, "ranges") == 0) {

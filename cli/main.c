@@ -141,14 +141,17 @@ static const char usage_attrition[] =
 
 static const char usage_psa[] =
     "usage: netsave psa [MODEL.ini ...] -n DRAWS --seed S [-j THREADS]\n"
-    "                   [--set SECTION.KEY=VALUE]... [--csv DIR] [--draws]\n"
+    "                   [--set SECTION.KEY=VALUE]... [-o FILE.xlsx]\n"
+    "                   [--csv DIR] [--draws]\n"
     "\n"
     "Samples every parameter with a distribution ([uncertainty] in the\n"
     "model) DRAWS times and runs the model for each draw. Draw i's random\n"
     "numbers come from (S, i) alone, so the results are identical for any\n"
     "number of threads. Prints, per strategy, the mean net savings with a\n"
     "95% interval and the chance that net savings are positive; --csv writes\n"
-    "psa_summary.csv and ceac.csv (and psa_draws.csv with --draws).\n"
+    "psa_summary.csv and ceac.csv (and psa_draws.csv with --draws); -o\n"
+    "writes the workbook with a PSA sheet (histogram, cost-effectiveness\n"
+    "plane and acceptability curve).\n"
     "Ctrl-C stops cleanly and writes nothing.\n"
     "\n"
     "Exit status: 0 done, 1 failure or stopped, 2 bad input or usage.\n";
@@ -621,7 +624,8 @@ static int
 write_outputs(const struct options *o, const struct ns_params *params,
               const struct ns_population *pop,
               const struct ns_checks *checks,
-              const struct ns_attrition_table *attrition, int argc,
+              const struct ns_attrition_table *attrition,
+              const struct ns_psa *psa_result, long psa_perspective, int argc,
               char **argv)
 {
     char err[512];
@@ -661,7 +665,9 @@ write_outputs(const struct options *o, const struct ns_params *params,
                                (const char *const *)hex,
                                hex ? params->n_files : 0,
                                checks,
-                               attrition};
+                               attrition,
+                               psa_result,
+                               psa_perspective};
     if (ns_xlsx_write_population(o->xlsx, pop, &info, err, sizeof err) !=
         NS_OK) {
         fprintf(stderr, "netsave: %s\n", err);
@@ -1436,8 +1442,9 @@ show_psa_progress(void *ctx, size_t done, size_t total)
 }
 
 static int
-psa(const struct options *o, struct ns_population *pop,
-    struct ns_diags *diags)
+psa(const struct options *o, const struct ns_params *params,
+    struct ns_population *pop, struct ns_checks *checks,
+    struct ns_diags *diags, int argc, char **argv)
 {
     const struct ns_model *m = pop->models[0];
     if (!o->has_draws || !o->has_seed) {
@@ -1497,6 +1504,16 @@ psa(const struct options *o, struct ns_population *pop,
             fprintf(stderr, "netsave: %s\n", err);
             rc = EXIT_FAILURE_RUN;
         }
+    }
+    /* The workbook: the model as written, plus the PSA sheet. */
+    if (rc == EXIT_OK && o->xlsx) {
+        struct options only_xlsx = *o;
+        only_xlsx.csv_dir = NULL;
+        if (!verify(pop, checks, diags))
+            rc = EXIT_FAILURE_RUN;
+        else
+            rc = write_outputs(&only_xlsx, params, pop, checks, NULL, result,
+                               view, argc, argv);
     }
     ns_psa_free(result);
     return rc;
@@ -1590,7 +1607,7 @@ run_command(const struct options *o, int argc, char **argv)
         goto done;
     }
     if (strcmp(o->command, "psa") == 0) {
-        rc = psa(o, pop, &diags);
+        rc = psa(o, params, pop, &checks, &diags, argc, argv);
         goto done;
     }
     if (strcmp(o->command, "dsa") == 0) {
@@ -1610,8 +1627,8 @@ run_command(const struct options *o, int argc, char **argv)
                 !verify(pop, &checks, &diags))
                 rc = EXIT_FAILURE_RUN;
             else
-                rc = write_outputs(o, params, pop, &checks, &table, argc,
-                                   argv);
+                rc = write_outputs(o, params, pop, &checks, &table, NULL, 0,
+                                   argc, argv);
         }
         free((double *)table.net);
         free((double *)table.tipping);
@@ -1649,7 +1666,7 @@ run_command(const struct options *o, int argc, char **argv)
     bool met = true;
     if (model->n_targets)
         met = print_validation(model, pop->pooled, &diags);
-    rc = write_outputs(o, params, pop, &checks, NULL, argc, argv);
+    rc = write_outputs(o, params, pop, &checks, NULL, NULL, 0, argc, argv);
     if (validating && rc == EXIT_OK && !met)
         rc = EXIT_FAILURE_RUN;
 done:

@@ -111,6 +111,9 @@ struct ns_run_info {
                                        written as a Checks sheet */
     const struct ns_attrition_table *attrition; /* or NULL: an Attrition
                                                     sheet when given */
+    const struct ns_psa *psa;       /* or NULL: a PSA sheet (summary,
+                                       histogram, CE plane, CEAC) */
+    long psa_perspective;
 };
 
 /* Writes attrition.csv (strategy, comparator, perspective, assumption,

@@ -34,6 +34,7 @@
 
 #include "model/ledger.h"
 #include "model/measures.h"
+#include "model/psa.h"
 #include "model/verify.h"
 #include "model/population.h"
 #include "output/atomic.h"
@@ -1537,6 +1538,182 @@ write_attrition_sheet(struct book *b, const struct ns_run_info *info)
     freeze_headings(b, ws, 0);
 }
 
+/* The PSA sheet: per strategy the mean and interval of net savings and
+ * the chance they are positive, a histogram, the cost-effectiveness plane
+ * (up to 1,000 draws) and the acceptability curve. */
+enum { PSA_BINS = 20, PSA_PLANE_DRAWS = 1000, PSA_WTP_STEPS = 21 };
+
+static void
+write_psa_sheet(struct book *b, const struct ns_run_info *info)
+{
+    if (!info || !info->psa)
+        return;
+    const struct ns_psa *p = info->psa;
+    const struct ns_model *m = b->model;
+    size_t K = p->n_strategies, n = p->n_draws;
+    const char *sheet = "PSA";
+    char text[NOTE_SIZE] = "";
+    append(text,
+           "%zu draws of every uncertain input. Net savings per client, "
+           "discounted, %s. The chance net savings are positive is the share "
+           "of draws in which they are (WSIPP's 'chance benefits exceed "
+           "costs').",
+           n,
+           info->psa_perspective == NS_ALL_PAYERS
+               ? "all payers"
+               : m->perspectives[info->psa_perspective].name);
+    lxw_worksheet *ws =
+        start_sheet(b, sheet, "How sure are we? Probabilistic analysis", text,
+                    true);
+    if (!ws)
+        return;
+    double w = strategy_width(m);
+    put_heading(b, ws, 0, "Strategy", w);
+    put_heading(b, ws, 1, "Compared with", w);
+    put_heading(b, ws, 2, "Mean net savings (£)", FIGURE_WIDTH);
+    put_heading(b, ws, 3, "2.5% (£)", FIGURE_WIDTH);
+    put_heading(b, ws, 4, "97.5% (£)", FIGURE_WIDTH);
+    put_heading(b, ws, 5, "Chance net savings are positive", FIGURE_WIDTH);
+    size_t row = FIRST_ROW, n_rows = 0;
+    size_t *shown = calloc(K + 1, sizeof *shown);
+    double *sorted = malloc((n + 1) * sizeof *sorted);
+    if (!shown || !sorted) {
+        free(shown);
+        free(sorted);
+        note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        return;
+    }
+    for (size_t k = 0; k < K; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        struct ns_psa_stat st;
+        ns_psa_summarise(p->net + k, n, K, &st);
+        double cohort = ns_headline_cohort(b->results, k);
+        put_strategy(b, ws, row, k);
+        put_number(b, ws, row, 2, per_client(st.mean, cohort), b->pounds);
+        put_number(b, ws, row, 3, per_client(st.low, cohort), b->pounds);
+        put_number(b, ws, row, 4, per_client(st.high, cohort), b->pounds);
+        put_number(b, ws, row, 5, st.prob_positive, b->occupancy);
+        shown[n_rows++] = k;
+        row++;
+    }
+    freeze_headings(b, ws, 0);
+    /* Data for the charts, to the right of the table. */
+    size_t col0 = 8;
+    put_text(b, ws, HEADING_ROW, col0, "Net savings (£, bin centre)", b->heading);
+    for (size_t i = 0; i < n_rows; i++)
+        put_text(b, ws, HEADING_ROW, col0 + 1 + i,
+                 m->strategies[shown[i]].label, b->heading);
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n_rows; i++)
+        for (size_t d = 0; d < n; d++) {
+            double x = p->net[d * K + shown[i]];
+            if (x < lo)
+                lo = x;
+            if (x > hi)
+                hi = x;
+        }
+    double width = hi > lo ? (hi - lo) / PSA_BINS : 1.0;
+    for (size_t bin = 0; bin < PSA_BINS; bin++)
+        put_number(b, ws, FIRST_ROW + bin, col0,
+                   lo + ((double)bin + 0.5) * width, b->pounds);
+    for (size_t i = 0; i < n_rows; i++) {
+        size_t counts[PSA_BINS] = {0};
+        for (size_t d = 0; d < n; d++) {
+            double x = p->net[d * K + shown[i]];
+            size_t bin = width > 0 ? (size_t)((x - lo) / width) : 0;
+            counts[bin < PSA_BINS ? bin : PSA_BINS - 1]++;
+        }
+        for (size_t bin = 0; bin < PSA_BINS; bin++)
+            put_number(b, ws, FIRST_ROW + bin, col0 + 1 + i,
+                       (double)counts[bin], NULL);
+    }
+    lxw_chart *hist = new_chart(b, LXW_CHART_COLUMN);
+    if (hist) {
+        for (size_t i = 0; i < n_rows; i++)
+            add_column_series(b, hist, sheet, FIRST_ROW,
+                              FIRST_ROW + PSA_BINS - 1, col0, col0 + 1 + i);
+        chart_title_set_name(hist, "Net savings per client across draws");
+        chart_axis_set_name(hist->y_axis, "Draws");
+        insert_chart(b, ws, row + 2, 0, hist);
+    }
+    bool plane = m->health_outcome >= 0 && m->cost_outcome >= 0;
+    if (plane && n_rows > 0) {
+        size_t c1 = col0 + 2 + n_rows, nd = n < PSA_PLANE_DRAWS ? n : PSA_PLANE_DRAWS;
+        lxw_chart *sc = new_chart(b, LXW_CHART_SCATTER);
+        lxw_chart *ce = new_chart(b, LXW_CHART_LINE);
+        for (size_t i = 0; sc && ce && i < n_rows; i++) {
+            size_t k = shown[i], cx = c1 + 2 * i;
+            put_text(b, ws, HEADING_ROW, cx, "Incremental health", b->heading);
+            put_text(b, ws, HEADING_ROW, cx + 1, m->strategies[k].label,
+                     b->heading);
+            for (size_t d = 0; d < nd; d++) {
+                put_number(b, ws, FIRST_ROW + d, cx, p->delta_health[d * K + k],
+                           b->occupancy);
+                put_number(b, ws, FIRST_ROW + d, cx + 1,
+                           p->delta_cost[d * K + k], b->pounds);
+            }
+            lxw_chart_series *s = chart_add_series(sc, NULL, NULL);
+            if (s) {
+                chart_series_set_categories(s, sheet, FIRST_ROW, (lxw_col_t)cx,
+                                            (lxw_row_t)(FIRST_ROW + nd - 1),
+                                            (lxw_col_t)cx);
+                chart_series_set_values(s, sheet, FIRST_ROW,
+                                        (lxw_col_t)(cx + 1),
+                                        (lxw_row_t)(FIRST_ROW + nd - 1),
+                                        (lxw_col_t)(cx + 1));
+                chart_series_set_name_range(s, sheet, HEADING_ROW,
+                                            (lxw_col_t)(cx + 1));
+            }
+        }
+        /* The acceptability curve, after the plane's columns. */
+        size_t c2 = c1 + 2 * n_rows + 1;
+        put_text(b, ws, HEADING_ROW, c2, "Willingness to pay (£ per unit)",
+                 b->heading);
+        for (size_t step = 0; step < PSA_WTP_STEPS; step++)
+            put_number(b, ws, FIRST_ROW + step, c2, 5000.0 * (double)step,
+                       b->pounds);
+        for (size_t i = 0; i < n_rows; i++) {
+            size_t k = shown[i];
+            put_text(b, ws, HEADING_ROW, c2 + 1 + i, m->strategies[k].label,
+                     b->heading);
+            for (size_t step = 0; step < PSA_WTP_STEPS; step++) {
+                double wtp = 5000.0 * (double)step;
+                size_t yes = 0, valid = 0;
+                for (size_t d = 0; d < n; d++) {
+                    double dc = p->delta_cost[d * K + k];
+                    double dh = p->delta_health[d * K + k];
+                    if (isnan(dc) || isnan(dh))
+                        continue;
+                    valid++;
+                    yes += wtp * dh - dc > 0.0;
+                }
+                put_number(b, ws, FIRST_ROW + step, c2 + 1 + i,
+                           valid ? (double)yes / (double)valid : (double)NAN,
+                           b->occupancy);
+            }
+            if (ce)
+                add_column_series(b, ce, sheet, FIRST_ROW,
+                                  FIRST_ROW + PSA_WTP_STEPS - 1, c2,
+                                  c2 + 1 + i);
+        }
+        if (sc) {
+            chart_title_set_name(sc, "Cost-effectiveness plane");
+            chart_axis_set_name(sc->x_axis, "Incremental health");
+            chart_axis_set_name(sc->y_axis, "Incremental cost (£)");
+            insert_chart(b, ws, row + 18, 0, sc);
+        }
+        if (ce) {
+            chart_title_set_name(ce, "Cost-effectiveness acceptability");
+            chart_axis_set_name(ce->x_axis, "Willingness to pay (£)");
+            chart_axis_set_name(ce->y_axis, "Chance cost-effective");
+            insert_chart(b, ws, row + 34, 0, ce);
+        }
+    }
+    free(shown);
+    free(sorted);
+}
+
 /* The Checks sheet: the verification checks the run passed (or not). */
 static void
 write_checks_sheet(struct book *b, const struct ns_run_info *info)
@@ -1771,6 +1948,7 @@ fill_population(struct book *b, const struct ns_run_info *info)
         write_trace(b, k);
     write_validation_sheet(b);
     write_attrition_sheet(b, info);
+    write_psa_sheet(b, info);
     write_checks_sheet(b, info);
     write_inputs(b);
     write_about(b, info);

@@ -15,6 +15,9 @@
 
 #include <ctype.h>
 #include <fnmatch.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -1321,6 +1324,128 @@ uncertain_entry(struct compiler *c, size_t pi, struct ns_origin at)
     return u;
 }
 
+/* [correlation]: "a ~ b = rho" between parameters with distributions; the
+ * model keeps the Cholesky factor of the correlation matrix, which must be
+ * positive definite. */
+static void
+compile_correlation(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    size_t U = m->n_uncertain;
+    if (d->n_correlations == 0 || U == 0)
+        return;
+    gsl_matrix *r = gsl_matrix_alloc(U, U);
+    if (!r) {
+        c->out_of_mem = true;
+        return;
+    }
+    gsl_matrix_set_identity(r);
+    for (size_t i = 0; i < d->n_correlations; i++) {
+        const struct ns_def_expr *e = &d->correlations[i];
+        char a[128] = "", b[128] = "";
+        const char *tilde = strchr(e->name, '~');
+        long ua = -1, ub = -1;
+        if (tilde && sscanf(e->name, " %127[A-Za-z0-9_] ", a) == 1 &&
+            sscanf(tilde + 1, " %127[A-Za-z0-9_] ", b) == 1) {
+            for (size_t u = 0; u < U; u++) {
+                const char *name = m->params[m->uncertain[u].param].name;
+                if (m->uncertain[u].has_dist && strcmp(name, a) == 0)
+                    ua = (long)u;
+                if (m->uncertain[u].has_dist && strcmp(name, b) == 0)
+                    ub = (long)u;
+            }
+        }
+        char *end;
+        double rho = strtod(e->text, &end);
+        while (*end == ' ')
+            end++;
+        if (ua < 0 || ub < 0 || ua == ub) {
+            ERROR_AT(c, e->at,
+                     "correlation: '%s' must name two different parameters "
+                     "with distributions, as a ~ b",
+                     e->name);
+            continue;
+        }
+        if (end == e->text || *end || !(rho > -1.0 && rho < 1.0)) {
+            ERROR_AT(c, e->at,
+                     "correlation %s must be a number between -1 and 1, got "
+                     "'%s'",
+                     e->name, e->text);
+            continue;
+        }
+        gsl_matrix_set(r, (size_t)ua, (size_t)ub, rho);
+        gsl_matrix_set(r, (size_t)ub, (size_t)ua, rho);
+    }
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int status = gsl_linalg_cholesky_decomp1(r);
+    gsl_set_error_handler(old);
+    if (status != GSL_SUCCESS) {
+        ERROR_AT(c, d->correlations[0].at,
+                 "the correlations together are impossible (the matrix is "
+                 "not positive definite)");
+    } else if (!c->failed) {
+        m->correlation = alloc_array(c, U * U, sizeof *m->correlation);
+        for (size_t i = 0; m->correlation && i < U; i++)
+            for (size_t j = 0; j <= i; j++)
+                m->correlation[i * U + j] = gsl_matrix_get(r, i, j);
+    }
+    gsl_matrix_free(r);
+}
+
+/* [dirichlet.GROUP]: param = alpha, drawn together. */
+static void
+compile_dirichlet(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    if (d->n_dirichlet == 0)
+        return;
+    m->dirichlet = alloc_array(c, d->n_dirichlet, sizeof *m->dirichlet);
+    if (!m->dirichlet)
+        return;
+    for (size_t i = 0; i < d->n_dirichlet; i++) {
+        const struct ns_def_expr *e = &d->dirichlet[i];
+        struct ns_dirichlet_group *g = NULL;
+        for (size_t j = 0; j < m->n_dirichlet; j++)
+            if (strcmp(m->dirichlet[j].name, e->strategy) == 0)
+                g = &m->dirichlet[j];
+        if (!g) {
+            g = &m->dirichlet[m->n_dirichlet++];
+            g->name = copy_str(c, e->strategy);
+            g->param = alloc_array(c, d->n_dirichlet, sizeof *g->param);
+            g->alpha = alloc_array(c, d->n_dirichlet, sizeof *g->alpha);
+            if (c->out_of_mem)
+                return;
+        }
+        long pi = find_param(c->p, e->name);
+        char *end;
+        double alpha = strtod(e->text, &end);
+        while (*end == ' ')
+            end++;
+        if (pi < 0) {
+            ERROR_AT(c, e->at, "dirichlet.%s: unknown parameter '%s'",
+                     e->strategy, e->name);
+            continue;
+        }
+        if (end == e->text || *end || !(alpha > 0.0) || !isfinite(alpha)) {
+            ERROR_AT(c, e->at,
+                     "dirichlet.%s: %s must be a count above 0, got '%s'",
+                     e->strategy, e->name, e->text);
+            continue;
+        }
+        for (size_t u = 0; u < m->n_uncertain; u++)
+            if (m->uncertain[u].param == (size_t)pi &&
+                m->uncertain[u].has_dist)
+                ERROR_AT(c, e->at,
+                         "dirichlet.%s: %s also has a distribution in "
+                         "[uncertainty]; a parameter is drawn one way",
+                         e->strategy, e->name);
+        g->param[g->n] = (size_t)pi;
+        g->alpha[g->n++] = alpha;
+    }
+}
+
 static void
 compile_expansion(struct compiler *c)
 {
@@ -1606,6 +1731,10 @@ ns_model_compile(const struct ns_model_def *def, struct ns_model **out,
     if (!c.out_of_mem)
         compile_expansion(&c);
     if (!c.out_of_mem)
+        compile_correlation(&c);
+    if (!c.out_of_mem)
+        compile_dirichlet(&c);
+    if (!c.out_of_mem)
         compile_transitions(&c);
     if (!c.out_of_mem)
         compile_initial(&c);
@@ -1713,6 +1842,13 @@ ns_model_free(struct ns_model *m)
     free(m->params);
     free(m->free_params);
     free(m->uncertain);
+    free(m->correlation);
+    for (size_t i = 0; m->dirichlet && i < m->n_dirichlet; i++) {
+        free(m->dirichlet[i].name);
+        free(m->dirichlet[i].param);
+        free(m->dirichlet[i].alpha);
+    }
+    free(m->dirichlet);
     for (size_t i = 0; m->expansion_places && i < m->n_expansion; i++)
         free(m->expansion_places[i]);
     free(m->expansion_places);

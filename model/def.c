@@ -201,6 +201,12 @@ ns_model_def_clear(struct ns_model_def *def)
     for (size_t i = 0; i < def->n_expansion; i++)
         free_expr(&def->expansion[i]);
     free(def->expansion);
+    for (size_t i = 0; i < def->n_correlations; i++)
+        free_expr(&def->correlations[i]);
+    free(def->correlations);
+    for (size_t i = 0; i < def->n_dirichlet; i++)
+        free_expr(&def->dirichlet[i]);
+    free(def->dirichlet);
     free(def->groups);
     free(def->measures);
     free(def->targets);
@@ -796,4 +802,21 @@ ns_def_add_expansion(struct ns_model_def *def, const char *strategy,
 {
     return add_expr(&def->expansion, &def->n_expansion, &def->cap_expansion,
                     NULL, strategy, text, at);
+}
+
+enum ns_status
+ns_def_add_correlation(struct ns_model_def *def, const char *pair,
+                       const char *rho, struct ns_origin at)
+{
+    return add_expr(&def->correlations, &def->n_correlations,
+                    &def->cap_correlations, NULL, pair, rho, at);
+}
+
+enum ns_status
+ns_def_add_dirichlet(struct ns_model_def *def, const char *group,
+                     const char *param, const char *alpha,
+                     struct ns_origin at)
+{
+    return add_expr(&def->dirichlet, &def->n_dirichlet, &def->cap_dirichlet,
+                    group, param, alpha, at);
 }

@@ -217,6 +217,12 @@ struct ns_model_def {
     NS_DEF_ARRAY(struct ns_def_free_param, free_params);
     NS_DEF_ARRAY(struct ns_def_uncertain, uncertain);
     NS_DEF_ARRAY(struct ns_def_free_param, ranges); /* [ranges] low, high */
+    NS_DEF_ARRAY(struct ns_def_expr, correlations); /* [correlation]
+                                                       "a ~ b" = rho: name is
+                                                       "a ~ b", text rho */
+    NS_DEF_ARRAY(struct ns_def_expr, dirichlet);    /* [dirichlet.GROUP]
+                                                       param = alpha: strategy
+                                                       holds GROUP */
     NS_DEF_ARRAY(struct ns_def_expr, expansion);    /* [expansion] strategy =
                                                        places expression */
 };
@@ -293,6 +299,12 @@ enum ns_status ns_def_add_uncertain(struct ns_model_def *def,
                                     struct ns_origin at);
 enum ns_status ns_def_add_range(struct ns_model_def *def, const char *param,
                                 double low, double high, struct ns_origin at);
+enum ns_status ns_def_add_correlation(struct ns_model_def *def,
+                                      const char *pair, const char *rho,
+                                      struct ns_origin at);
+enum ns_status ns_def_add_dirichlet(struct ns_model_def *def,
+                                    const char *group, const char *param,
+                                    const char *alpha, struct ns_origin at);
 enum ns_status ns_def_add_expansion(struct ns_model_def *def,
                                     const char *strategy, const char *text,
                                     struct ns_origin at);

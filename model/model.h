@@ -92,6 +92,15 @@ struct ns_free_param {
     struct ns_origin at;
 };
 
+/* Parameters drawn together from a Dirichlet distribution, as the
+ * shares of a multinomial row (their draws sum to 1). */
+struct ns_dirichlet_group {
+    char *name;          /* owned */
+    size_t n;
+    size_t *param;       /* owned; [n] indices into params */
+    double *alpha;       /* owned; [n] counts */
+};
+
 /* An uncertain parameter: its distribution and its one-way range. */
 struct ns_uncertain_param {
     size_t param;        /* index into params */
@@ -152,6 +161,10 @@ struct ns_model {
     struct ns_uncertain_param *uncertain; /* parameters with a distribution
                                              or a range, in that order */
     size_t n_uncertain;
+    double *correlation;  /* [n_uncertain^2] correlation of the draws
+                             (Gaussian copula), or NULL when independent */
+    struct ns_dirichlet_group *dirichlet; /* parameters drawn together */
+    size_t n_dirichlet;
 
     struct ns_model_priv *priv;
     struct ns_measures_priv *measures_priv;

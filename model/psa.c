@@ -8,6 +8,8 @@
  * matter. */
 #include "model/psa.h"
 
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
@@ -82,6 +84,7 @@ struct worker {
     struct ns_psa *psa;
     size_t first, step;          /* draws first, first + step, ... */
     struct ns_diags diags;       /* this thread's problems */
+    double *z;                   /* scratch for normals and Dirichlet draws */
     enum ns_status status;
     size_t done;
 };
@@ -95,11 +98,37 @@ one_draw(struct worker *w, size_t draw, gsl_rng *rng, double *override,
     struct ns_psa *psa = w->psa;
     size_t K = m->n_strategies;
     gsl_rng_set(rng, ns_psa_draw_seed(w->opt->seed, draw));
-    for (size_t i = 0; i < m->n_uncertain; i++) {
-        const struct ns_uncertain_param *u = &m->uncertain[i];
-        double v = u->has_dist ? ns_dist_sample(&u->dist, rng) : (double)NAN;
-        override[u->param] = v;
-        psa->params[draw * m->n_uncertain + i] = v;
+    size_t U = m->n_uncertain;
+    if (m->correlation) {
+        /* Gaussian copula: correlated normals, through the normal CDF to
+         * uniforms, through each parameter's quantile function. */
+        for (size_t i = 0; i < U; i++)
+            w->z[i] = gsl_ran_gaussian(rng, 1.0);
+        for (size_t i = 0; i < U; i++) {
+            double x = 0.0;
+            for (size_t j = 0; j <= i; j++)
+                x += m->correlation[i * U + j] * w->z[j];
+            const struct ns_uncertain_param *u = &m->uncertain[i];
+            double v = u->has_dist
+                           ? ns_dist_quantile(&u->dist, gsl_cdf_ugaussian_P(x))
+                           : (double)NAN;
+            override[u->param] = v;
+            psa->params[draw * U + i] = v;
+        }
+    } else {
+        for (size_t i = 0; i < U; i++) {
+            const struct ns_uncertain_param *u = &m->uncertain[i];
+            double v =
+                u->has_dist ? ns_dist_sample(&u->dist, rng) : (double)NAN;
+            override[u->param] = v;
+            psa->params[draw * U + i] = v;
+        }
+    }
+    for (size_t g = 0; g < m->n_dirichlet; g++) {
+        const struct ns_dirichlet_group *dg = &m->dirichlet[g];
+        gsl_ran_dirichlet(rng, dg->n, dg->alpha, w->z);
+        for (size_t i = 0; i < dg->n; i++)
+            override[dg->param[i]] = w->z[i];
     }
     struct ns_run_options ro = {.param_override = override};
     size_t before = w->diags.count;
@@ -144,7 +173,12 @@ work(void *arg)
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     double *override = malloc((m->n_params + 1) * sizeof *override);
     struct ns_population_scratch *s = ns_population_scratch_alloc(w->pop);
-    if (!rng || !override || !s) {
+    size_t nz = m->n_uncertain + 1;
+    for (size_t g = 0; g < m->n_dirichlet; g++)
+        if (m->dirichlet[g].n + 1 > nz)
+            nz = m->dirichlet[g].n + 1;
+    w->z = malloc(nz * sizeof *w->z);
+    if (!rng || !override || !s || !w->z) {
         w->status = NS_ENOMEM;
     } else {
         for (size_t i = 0; i < m->n_params; i++)
@@ -165,6 +199,8 @@ work(void *arg)
     }
     gsl_rng_free(rng);
     free(override);
+    free(w->z);
+    w->z = NULL;
     ns_population_scratch_free(s);
     return NULL;
 }
@@ -178,6 +214,7 @@ ns_psa_run(struct ns_population *pop, const struct ns_psa_options *opt,
     size_t n_dist = 0;
     for (size_t i = 0; i < m->n_uncertain; i++)
         n_dist += m->uncertain[i].has_dist;
+    n_dist += m->n_dirichlet;
     if (n_dist == 0) {
         ns_diags_addf(diags, NULL, 0,
                       "no parameter has a distribution: add [uncertainty] "
@@ -196,7 +233,7 @@ ns_psa_run(struct ns_population *pop, const struct ns_psa_options *opt,
     }
     size_t started = 0;
     for (size_t t = 0; t < T; t++) {
-        w[t] = (struct worker){pop, opt, psa, t, T, {0}, NS_OK, 0};
+        w[t] = (struct worker){pop, opt, psa, t, T, {0}, NULL, NS_OK, 0};
         /* Thread 0 is this thread, so -j 1 starts no thread at all. */
         if (t > 0 && pthread_create(&threads[t], NULL, work, &w[t]) != 0)
             break;

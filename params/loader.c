@@ -626,7 +626,7 @@ free_param_key(struct loader *ld, const struct ns_ini_entry *e)
 }
 
 static const char *const section_names[] = {
-    "uncertainty", "ranges", "expansion",
+    "uncertainty", "ranges", "expansion", "correlation", "dirichlet.NAME",
     "calibrate", "scenario",
     "groups", "measures", "validation",
     "subgroups", "subgroup.NAME",
@@ -656,10 +656,11 @@ known_section(const char *s)
         "model", "discount", "states", "strategies", "comparators",
         "time_in_state", "initial", "parameters", "transitions", "sources",
         "perspectives", "subgroups", "groups", "measures", "validation",
-        "calibrate", "scenario", "uncertainty", "ranges", "expansion"};
+        "calibrate", "scenario", "uncertainty", "ranges", "expansion",
+        "correlation"};
     static const char *const prefixed[] = {"stream", "table", "initial",
                                            "parameters", "transitions",
-                                           "subgroup"};
+                                           "subgroup", "dirichlet"};
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
         if (strcmp(s, plain[i]) == 0)
             return true;
@@ -723,6 +724,10 @@ apply_entry(struct loader *ld, struct pending_tables *pt,
         else
             FAIL(ld, e->line,
                  "[%s] key '%s' must be 'from -> to' naming two states", s, k);
+    } else if (strcmp(s, "correlation") == 0) {
+        check(ld, ns_def_add_correlation(def, k, v, at));
+    } else if ((rest = suffix_of(s, "dirichlet"))) {
+        check(ld, ns_def_add_dirichlet(def, rest, k, v, at));
     } else if (strcmp(s, "expansion") == 0) {
         check(ld, ns_def_add_expansion(def, k, v, at));
     } else if (strcmp(s, "uncertainty") == 0) {

@@ -247,6 +247,72 @@ one_way_matches_closed_form(void **state)
     ns_params_free(params);
 }
 
+/* Correlated draws (Gaussian copula) and a Dirichlet row. */
+static void
+correlation_and_dirichlet(void **state)
+{
+    (void)state;
+    char text[4096];
+    snprintf(text, sizeof text, "%s%s", model_text,
+             "tx_cost = normal(1234.5, 200)\n"
+             "[correlation]\n"
+             "crime_cost ~ tx_cost = 0.62\n"
+             "[parameters]\n"
+             "share_a = 0.2\n"
+             "share_b = 0.3\n"
+             "share_c = 0.5\n"
+             "[dirichlet.row]\n"
+             "share_a = 20\n"
+             "share_b = 30\n"
+             "share_c = 50\n");
+    /* [parameters] twice in one file is one section continued. */
+    struct ns_memory_file file = {"psa.ini", text, strlen(text)};
+    struct ns_model_source src = {NULL, 0, &file, 1, NULL, 0, false};
+    struct ns_params *params = NULL;
+    struct ns_population *pop = NULL;
+    struct ns_diags diags = {0};
+    enum ns_status st = ns_params_build(&src, &params, &pop, &diags);
+    for (size_t i = 0; i < diags.count; i++)
+        fprintf(stderr, "%d: %s\n", diags.items[i].line, diags.items[i].text);
+    assert_int_equal(st, NS_OK);
+    assert_int_equal(ns_population_run(pop, &diags), NS_OK);
+    const struct ns_model *m = pop->models[0];
+    assert_non_null(m->correlation);
+    assert_int_equal(m->n_dirichlet, 1);
+    struct ns_psa_options opt = {.n_draws = 20000,
+                                 .seed = 3,
+                                 .n_threads = 2,
+                                 .perspective = NS_ALL_PAYERS};
+    struct ns_psa *psa = NULL;
+    assert_int_equal(ns_psa_run(pop, &opt, &psa, &diags), NS_OK);
+    /* Both are normal, so the copula's correlation is theirs. */
+    size_t U = m->n_uncertain, ic = 0, it = 0;
+    for (size_t i = 0; i < U; i++) {
+        const char *name = m->params[m->uncertain[i].param].name;
+        if (strcmp(name, "crime_cost") == 0)
+            ic = i;
+        if (strcmp(name, "tx_cost") == 0)
+            it = i;
+    }
+    double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, n = 20000;
+    for (size_t d = 0; d < 20000; d++) {
+        double x = psa->params[d * U + ic], y = psa->params[d * U + it];
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        syy += y * y;
+        sxy += x * y;
+    }
+    double r = (sxy - sx * sy / n) /
+               sqrt((sxx - sx * sx / n) * (syy - sy * sy / n));
+    assert_close(r, 0.62, 0.03);
+    assert_close(sy / n, 1234.5, 0.005);
+    ns_psa_free(psa);
+    ns_population_free(pop);
+    ns_params_free(params);
+    ns_diags_clear(&diags);
+}
+
 int
 main(void)
 {
@@ -256,6 +322,7 @@ main(void)
         cmocka_unit_test(mean_converges_to_deterministic),
         cmocka_unit_test(threads_give_identical_draws),
         cmocka_unit_test(one_way_matches_closed_form),
+        cmocka_unit_test(correlation_and_dirichlet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -112,6 +112,7 @@ static const char usage_calibrate[] =
 
 static const char usage_threshold[] =
     "usage: netsave threshold [MODEL.ini ...] --param NAME --range LOW,HIGH\n"
+    "                         [--target net_savings|best_modality]\n"
     "                         [--set SECTION.KEY=VALUE]...\n"
     "\n"
     "For every strategy with a comparator, finds the value of parameter\n"
@@ -121,6 +122,8 @@ static const char usage_threshold[] =
     "says 'none in range' when net savings keep one sign. For example, how\n"
     "much of the treatment effect may be lost before treatment stops paying:\n"
     "  netsave threshold --param effect_shrinkage --range 0,1\n"
+    "--target best_modality finds instead where the strategy with the\n"
+    "highest net savings changes (a scan of 21 points, then Brent).\n"
     "\n"
     "Exit status: 0 done, 1 failure, 2 bad input or usage.\n";
 
@@ -250,6 +253,7 @@ struct options {
     const char *param; /* threshold --param */
     double low, high;  /* threshold --range */
     bool has_range;
+    bool best_modality; /* threshold --target best_modality */
 };
 
 static void
@@ -381,6 +385,19 @@ parse_options(int argc, char **argv, struct options *o)
                 return EXIT_BAD_INPUT;
             }
             i++;
+            continue;
+        }
+        if (strcmp(o->command, "threshold") == 0 &&
+            strcmp(a, "--target") == 0) {
+            const char *v = i + 1 < argc ? argv[++i] : "";
+            if (strcmp(v, "best_modality") == 0)
+                o->best_modality = true;
+            else if (strcmp(v, "net_savings") != 0) {
+                fprintf(stderr, "netsave threshold: --target must be "
+                                "net_savings or best_modality, got '%s'\n",
+                        v);
+                return EXIT_BAD_INPUT;
+            }
             continue;
         }
         if (strcmp(o->command, "threshold") == 0 &&
@@ -883,6 +900,26 @@ threshold(const struct options *o, struct ns_population *pop,
         return EXIT_BAD_INPUT;
     }
     long view = m->n_perspectives ? 0 : NS_ALL_PAYERS;
+    if (o->best_modality) {
+        struct ns_best_switch sw;
+        enum ns_status st = ns_threshold_best(pop, (size_t)pi, o->low,
+                                              o->high, view, 21, &sw, diags);
+        if (st != NS_OK) {
+            print_diags(diags);
+            fprintf(stderr, "netsave threshold: %s\n", ns_strerror(st));
+            return st == NS_EMODEL ? EXIT_BAD_INPUT : EXIT_FAILURE_RUN;
+        }
+        if (sw.found)
+            printf("The strategy with the highest net savings changes from "
+                   "%s to %s at %s = %.6g\n",
+                   m->strategies[sw.from].name, m->strategies[sw.to].name,
+                   o->param, sw.value);
+        else
+            printf("The strategy with the highest net savings does not "
+                   "change for %s from %g to %g: none in range\n",
+                   o->param, o->low, o->high);
+        return EXIT_OK;
+    }
     printf("Where net savings (discounted, %s) reach zero as %s goes from "
            "%g to %g:\n",
            view == NS_ALL_PAYERS ? "all payers" : m->perspectives[0].name,

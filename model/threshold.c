@@ -95,3 +95,97 @@ ns_threshold_net_savings(struct ns_population *pop, size_t param, double low,
     enum ns_status back = ns_population_run(pop, diags);
     return st != NS_OK ? st : back;
 }
+
+/* Best strategy (highest net savings) with the parameter at x. */
+static enum ns_status
+best_at(struct problem *pb, double x, size_t *best, double *net_of)
+{
+    const struct ns_model *m = pb->pop->models[0];
+    double top = -INFINITY;
+    *best = 0;
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        pb->k = k;
+        double v = net_savings_at(x, pb);
+        if (pb->status != NS_OK)
+            return pb->status;
+        if (net_of)
+            net_of[k] = v;
+        if (v > top) {
+            top = v;
+            *best = k;
+        }
+    }
+    return NS_OK;
+}
+
+struct pair {
+    struct problem *pb;
+    size_t a, b;
+};
+
+static double
+difference_at(double x, void *params)
+{
+    struct pair *pr = params;
+    pr->pb->k = pr->a;
+    double va = net_savings_at(x, pr->pb);
+    pr->pb->k = pr->b;
+    double vb = net_savings_at(x, pr->pb);
+    return va - vb;
+}
+
+enum ns_status
+ns_threshold_best(struct ns_population *pop, size_t param, double low,
+                  double high, long perspective, size_t n_grid,
+                  struct ns_best_switch *out, struct ns_diags *diags)
+{
+    const struct ns_model *m = pop->models[0];
+    *out = (struct ns_best_switch){false, NAN, 0, 0};
+    struct problem pb = {pop, malloc((m->n_params + 1) * sizeof(double)),
+                         param, 0, perspective, diags, NS_OK, 0};
+    if (!pb.override)
+        return NS_ENOMEM;
+    for (size_t i = 0; i < m->n_params; i++)
+        pb.override[i] = NAN;
+    size_t n = n_grid < 2 ? 2 : n_grid, prev = 0;
+    double x_prev = low;
+    enum ns_status st = best_at(&pb, low, &prev, NULL);
+    for (size_t i = 1; st == NS_OK && i < n && !out->found; i++) {
+        double x = low + (high - low) * (double)i / (double)(n - 1);
+        size_t best;
+        st = best_at(&pb, x, &best, NULL);
+        if (st == NS_OK && best != prev) {
+            struct pair pr = {&pb, prev, best};
+            gsl_function f = {difference_at, &pr};
+            gsl_root_fsolver *s =
+                gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+            if (!s || gsl_root_fsolver_set(s, &f, x_prev, x) != GSL_SUCCESS) {
+                st = s ? NS_EGSL : NS_ENOMEM;
+            } else {
+                int status = GSL_CONTINUE;
+                for (size_t it = 0; it < NS_THRESHOLD_MAX_ITERATIONS &&
+                                    status == GSL_CONTINUE;
+                     it++) {
+                    if (gsl_root_fsolver_iterate(s) != GSL_SUCCESS)
+                        break;
+                    status = gsl_root_test_interval(
+                        gsl_root_fsolver_x_lower(s),
+                        gsl_root_fsolver_x_upper(s), 0.0,
+                        NS_THRESHOLD_REL_TOLERANCE);
+                }
+                *out = (struct ns_best_switch){true, gsl_root_fsolver_root(s),
+                                               prev, best};
+            }
+            gsl_root_fsolver_free(s);
+            if (st == NS_OK)
+                st = pb.status;
+        }
+        prev = best;
+        x_prev = x;
+    }
+    free(pb.override);
+    enum ns_status back = ns_population_run(pop, diags);
+    return st != NS_OK ? st : back;
+}

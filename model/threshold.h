@@ -34,4 +34,19 @@ enum ns_status ns_threshold_net_savings(struct ns_population *pop,
                                         struct ns_threshold *out,
                                         struct ns_diags *diags);
 
+struct ns_best_switch {
+    bool found;        /* the best strategy changes within the range */
+    double value;      /* where it changes */
+    size_t from, to;   /* best below and above the value */
+};
+
+/* Where the strategy with the highest net savings (among those with a
+ * comparator) changes as parameter param goes from low to high: a scan of
+ * n_grid points finds the first change, then Brent's method the value
+ * where the two strategies' net savings are equal. */
+enum ns_status ns_threshold_best(struct ns_population *pop, size_t param,
+                                 double low, double high, long perspective,
+                                 size_t n_grid, struct ns_best_switch *out,
+                                 struct ns_diags *diags);
+
 #endif

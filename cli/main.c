@@ -161,7 +161,8 @@ static const char usage_psa[] =
 
 static const char usage_dsa[] =
     "usage: netsave dsa [MODEL.ini ...] [--param NAME]... [--two-way A,B]\n"
-    "                   [--set SECTION.KEY=VALUE]... [--csv DIR]\n"
+    "                   [--set SECTION.KEY=VALUE]... [-o FILE.xlsx]\n"
+    "                   [--csv DIR]\n"
     "\n"
     "One-way: every parameter with a range ([ranges], or the 2.5% and 97.5%\n"
     "points of its [uncertainty] distribution), or only those named with\n"
@@ -175,7 +176,8 @@ static const char usage_dsa[] =
 
 static const char usage_compare[] =
     "usage: netsave compare [--base MODEL.ini]... SCENARIO.ini ...\n"
-    "                       [--set SECTION.KEY=VALUE]... [--csv DIR]\n"
+    "                       [--set SECTION.KEY=VALUE]... [-o FILE.xlsx]\n"
+    "                       [--csv DIR]\n"
     "\n"
     "Runs the base model (default: the built-in England model) and each\n"
     "scenario (an overlay with a [scenario] name and description, applied to\n"
@@ -637,14 +639,17 @@ join_args(int argc, char **argv)
     return s;
 }
 
+/* Writes the CSV files and the workbook asked for. extra, when not NULL,
+ * carries the sheets of a particular command (attrition, PSA, tornado,
+ * scenarios). */
 static int
 write_outputs(const struct options *o, const struct ns_params *params,
               const struct ns_population *pop,
-              const struct ns_checks *checks,
-              const struct ns_attrition_table *attrition,
-              const struct ns_psa *psa_result, long psa_perspective, int argc,
-              char **argv)
+              const struct ns_checks *checks, const struct ns_run_info *extra,
+              int argc, char **argv)
 {
+    const struct ns_attrition_table *attrition =
+        extra ? extra->attrition : NULL;
     char err[512];
     if (o->csv_dir) {
         if (!ensure_dir(o->csv_dir))
@@ -683,8 +688,13 @@ write_outputs(const struct options *o, const struct ns_params *params,
                                hex ? params->n_files : 0,
                                checks,
                                attrition,
-                               psa_result,
-                               psa_perspective};
+                               extra ? extra->psa : NULL,
+                               extra ? extra->psa_perspective : 0,
+                               extra ? extra->tornado : NULL,
+                               extra ? extra->n_tornado_bars : 0,
+                               extra ? extra->tornado_base : NULL,
+                               extra ? extra->scenarios : NULL,
+                               extra ? extra->n_scenarios : 0};
     if (ns_xlsx_write_population(o->xlsx, pop, &info, err, sizeof err) !=
         NS_OK) {
         fprintf(stderr, "netsave: %s\n", err);
@@ -1042,8 +1052,9 @@ uncertain_index(const struct ns_model *m, const char *name, size_t len)
 }
 
 static int
-dsa(const struct options *o, struct ns_population *pop,
-    struct ns_diags *diags)
+dsa(const struct options *o, const struct ns_params *params,
+    struct ns_population *pop, struct ns_checks *checks,
+    struct ns_diags *diags, int argc, char **argv)
 {
     const struct ns_model *m = pop->models[0];
     long view = m->n_perspectives ? 0 : NS_ALL_PAYERS;
@@ -1132,6 +1143,18 @@ dsa(const struct options *o, struct ns_population *pop,
             fprintf(stderr, "netsave: %s\n", err);
             rc = EXIT_FAILURE_RUN;
         }
+    }
+    if (rc == EXIT_OK && o->xlsx) {
+        struct options only_xlsx = *o;
+        only_xlsx.csv_dir = NULL;
+        struct ns_run_info extra = {.tornado = bars,
+                                    .n_tornado_bars = n_bars,
+                                    .tornado_base = base};
+        if (!verify(pop, checks, diags))
+            rc = EXIT_FAILURE_RUN;
+        else
+            rc = write_outputs(&only_xlsx, params, pop, checks, &extra, argc,
+                               argv);
     }
 out:
     free(only);
@@ -1240,8 +1263,6 @@ scenario_changes(const struct ns_params *base, const struct ns_params *sc,
 static int
 compare(const struct options *o, int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
     if (o->n_files == 0) {
         fputs(usage_compare, stderr);
         return EXIT_BAD_INPUT;
@@ -1328,6 +1349,19 @@ compare(const struct options *o, int argc, char **argv)
                 fprintf(stderr, "netsave: %s\n", err);
                 rc = EXIT_FAILURE_RUN;
             }
+        }
+        /* The workbook: the base model, plus the Scenarios sheet. */
+        if (rc == EXIT_OK && o->xlsx) {
+            struct ns_checks checks = {0};
+            struct options only_xlsx = *o;
+            only_xlsx.csv_dir = NULL;
+            struct ns_run_info extra = {.scenarios = res, .n_scenarios = n};
+            if (!verify(pops[0], &checks, &diags))
+                rc = EXIT_FAILURE_RUN;
+            else
+                rc = write_outputs(&only_xlsx, params[0], pops[0], &checks,
+                                   &extra, argc, argv);
+            ns_checks_clear(&checks);
         }
     }
 out:
@@ -1549,8 +1583,12 @@ psa(const struct options *o, const struct ns_params *params,
         if (!verify(pop, checks, diags))
             rc = EXIT_FAILURE_RUN;
         else
-            rc = write_outputs(&only_xlsx, params, pop, checks, NULL, result,
-                               view, argc, argv);
+        {
+            struct ns_run_info extra = {.psa = result,
+                                        .psa_perspective = view};
+            rc = write_outputs(&only_xlsx, params, pop, checks, &extra, argc,
+                               argv);
+        }
     }
     ns_psa_free(result);
     return rc;
@@ -1648,7 +1686,7 @@ run_command(const struct options *o, int argc, char **argv)
         goto done;
     }
     if (strcmp(o->command, "dsa") == 0) {
-        rc = dsa(o, pop, &diags);
+        rc = dsa(o, params, pop, &checks, &diags, argc, argv);
         goto done;
     }
     if (strcmp(o->command, "expand") == 0) {
@@ -1664,8 +1702,11 @@ run_command(const struct options *o, int argc, char **argv)
                 !verify(pop, &checks, &diags))
                 rc = EXIT_FAILURE_RUN;
             else
-                rc = write_outputs(o, params, pop, &checks, &table, NULL, 0,
-                                   argc, argv);
+            {
+                struct ns_run_info extra = {.attrition = &table};
+                rc = write_outputs(o, params, pop, &checks, &extra, argc,
+                                   argv);
+            }
         }
         free((double *)table.net);
         free((double *)table.tipping);
@@ -1703,7 +1744,7 @@ run_command(const struct options *o, int argc, char **argv)
     bool met = true;
     if (model->n_targets)
         met = print_validation(model, pop->pooled, &diags);
-    rc = write_outputs(o, params, pop, &checks, NULL, NULL, 0, argc, argv);
+    rc = write_outputs(o, params, pop, &checks, NULL, argc, argv);
     if (validating && rc == EXIT_OK && !met)
         rc = EXIT_FAILURE_RUN;
 done:

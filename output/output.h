@@ -12,6 +12,16 @@
 #include "model/netsave.h"
 #include "model/results.h"
 
+/* One scenario of netsave compare: its name and results. */
+struct ns_scenario_result {
+    const char *file;            /* the scenario file, or NULL for the base */
+    const char *name;            /* [scenario] name, or the file */
+    const struct ns_model *model;
+    const struct ns_results *results; /* pooled */
+    const char *const *changes;  /* "name: old -> new" lines */
+    size_t n_changes;
+};
+
 /* Net savings under assumptions about clients lost to follow-up
  * (model/attrition.h), for the Attrition sheet and attrition.csv. */
 struct ns_attrition_table {
@@ -65,16 +75,6 @@ enum ns_status ns_csv_write_two_way(const char *dir,
                                     size_t n, const double *net, char *err,
                                     size_t err_size);
 
-/* One scenario of netsave compare: its name and results. */
-struct ns_scenario_result {
-    const char *file;            /* the scenario file, or NULL for the base */
-    const char *name;            /* [scenario] name, or the file */
-    const struct ns_model *model;
-    const struct ns_results *results; /* pooled */
-    const char *const *changes;  /* "name: old -> new" lines */
-    size_t n_changes;
-};
-
 /* Writes scenarios.csv (scenario, strategy, comparator, perspective,
  * net_savings, benefit_cost_ratio, payback_year, base_net_savings,
  * difference) and scenario_changes.csv (scenario, change) into dir.
@@ -114,6 +114,12 @@ struct ns_run_info {
     const struct ns_psa *psa;       /* or NULL: a PSA sheet (summary,
                                        histogram, CE plane, CEAC) */
     long psa_perspective;
+    const struct ns_tornado_bar *tornado; /* or NULL: a Tornado sheet */
+    size_t n_tornado_bars;          /* per strategy */
+    const double *tornado_base;     /* [n_strategies] */
+    const struct ns_scenario_result *scenarios; /* or NULL: a Scenarios
+                                                   sheet (s[0] the base) */
+    size_t n_scenarios;
 };
 
 /* Writes attrition.csv (strategy, comparator, perspective, assumption,

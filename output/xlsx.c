@@ -34,6 +34,7 @@
 
 #include "model/ledger.h"
 #include "model/measures.h"
+#include "model/dsa.h"
 #include "model/psa.h"
 #include "model/verify.h"
 #include "model/population.h"
@@ -1714,6 +1715,125 @@ write_psa_sheet(struct book *b, const struct ns_run_info *info)
     free(sorted);
 }
 
+/* The Tornado sheet: which inputs drive net savings, per strategy, with a
+ * bar chart of the swing from the low to the high end of each range. */
+static void
+write_tornado_sheet(struct book *b, const struct ns_run_info *info)
+{
+    if (!info || !info->tornado)
+        return;
+    const struct ns_model *m = b->model;
+    size_t U = info->n_tornado_bars, shown = U < 15 ? U : 15;
+    char text[NOTE_SIZE] = "";
+    append(text,
+           "Net savings per client (£, discounted) with each input at the "
+           "low and at the high end of its range, everything else as "
+           "written; the inputs that move the answer most come first.");
+    const char *sheet = "Tornado";
+    lxw_worksheet *ws =
+        start_sheet(b, sheet, "Which inputs drive the answer", text, true);
+    if (!ws)
+        return;
+    put_heading(b, ws, 0, "Strategy", strategy_width(m));
+    put_heading(b, ws, 1, "Input", TEXT_WIDTH / 2);
+    put_heading(b, ws, 2, "Low value", FIGURE_WIDTH);
+    put_heading(b, ws, 3, "High value", FIGURE_WIDTH);
+    put_heading(b, ws, 4, "Net savings at low (£)", FIGURE_WIDTH);
+    put_heading(b, ws, 5, "Net savings at high (£)", FIGURE_WIDTH);
+    put_heading(b, ws, 6, "Swing (£)", FIGURE_WIDTH);
+    size_t row = FIRST_ROW, chart_row = 0;
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        double cohort = ns_headline_cohort(b->results, k);
+        size_t first = row;
+        for (size_t i = 0; i < shown; i++, row++) {
+            const struct ns_tornado_bar *bar = &info->tornado[k * U + i];
+            put_text(b, ws, row, 0, m->strategies[k].label, NULL);
+            put_text(b, ws, row, 1,
+                     m->params[m->uncertain[bar->uncertain].param].name, NULL);
+            put_number(b, ws, row, 2, bar->low, NULL);
+            put_number(b, ws, row, 3, bar->high, NULL);
+            put_number(b, ws, row, 4, per_client(bar->net_low, cohort),
+                       b->pounds);
+            put_number(b, ws, row, 5, per_client(bar->net_high, cohort),
+                       b->pounds);
+            put_number(b, ws, row, 6, per_client(bar->width, cohort),
+                       b->pounds);
+        }
+        lxw_chart *chart = new_chart(b, LXW_CHART_BAR);
+        if (chart && shown > 0) {
+            add_column_series(b, chart, sheet, first, row - 1, 1, 4);
+            add_column_series(b, chart, sheet, first, row - 1, 1, 5);
+            char title[160];
+            snprintf(title, sizeof title, "%s: net savings per client (£)",
+                     m->strategies[k].label);
+            chart_title_set_name(chart, title);
+            format_bar_axes(chart);
+            insert_chart(b, ws, chart_row + FIRST_ROW, 8, chart);
+            chart_row += 20;
+        }
+    }
+    freeze_headings(b, ws, 0);
+}
+
+/* The Scenarios sheet: each scenario's net savings per client against
+ * the base, with a chart. */
+static void
+write_scenarios_sheet(struct book *b, const struct ns_run_info *info)
+{
+    if (!info || !info->scenarios || info->n_scenarios < 2)
+        return;
+    const struct ns_scenario_result *sc = info->scenarios;
+    const struct ns_model *m = b->model;
+    long view = m->n_perspectives ? 0 : NS_ALL_PAYERS;
+    const char *sheet = "Scenarios";
+    char text[NOTE_SIZE] = "";
+    append(text,
+           "Net savings per client (£, discounted, %s) in each scenario; the "
+           "changes each scenario makes are listed below the table.",
+           view == NS_ALL_PAYERS ? "all payers" : m->perspectives[0].name);
+    lxw_worksheet *ws =
+        start_sheet(b, sheet, "What if? Scenarios against the base", text,
+                    true);
+    if (!ws)
+        return;
+    put_heading(b, ws, 0, "Strategy", strategy_width(m));
+    for (size_t i = 0; i < info->n_scenarios; i++)
+        put_heading(b, ws, 1 + i, sc[i].name, FIGURE_WIDTH * 1.5);
+    size_t row = FIRST_ROW;
+    for (size_t k = 0; k < m->n_strategies; k++, row += 0) {
+        if (m->comparator[k] < 0)
+            continue;
+        put_text(b, ws, row, 0, m->strategies[k].label, NULL);
+        for (size_t i = 0; i < info->n_scenarios; i++) {
+            struct ns_ledger l;
+            ns_ledger_compute(sc[i].model, sc[i].results, k, view, true, &l,
+                              NULL);
+            double cohort = ns_headline_cohort(sc[i].results, k);
+            put_number(b, ws, row, 1 + i, per_client(l.net_savings, cohort),
+                       b->pounds);
+        }
+        row++;
+    }
+    size_t last = row - 1;
+    freeze_headings(b, ws, 0);
+    lxw_chart *chart = new_chart(b, LXW_CHART_COLUMN);
+    if (chart && last >= FIRST_ROW) {
+        for (size_t i = 0; i < info->n_scenarios; i++)
+            add_column_series(b, chart, sheet, FIRST_ROW, last, 0, 1 + i);
+        chart_title_set_name(chart, "Net savings per client by scenario (£)");
+        insert_chart(b, ws, row + 1, 0, chart);
+    }
+    row += 18;
+    put_text(b, ws, row++, 0, "What each scenario changes", b->bold);
+    for (size_t i = 1; i < info->n_scenarios; i++)
+        for (size_t c = 0; c < sc[i].n_changes; c++) {
+            put_text(b, ws, row, 0, sc[i].name, NULL);
+            put_text(b, ws, row++, 1, sc[i].changes[c], NULL);
+        }
+}
+
 /* The Checks sheet: the verification checks the run passed (or not). */
 static void
 write_checks_sheet(struct book *b, const struct ns_run_info *info)
@@ -1949,6 +2069,8 @@ fill_population(struct book *b, const struct ns_run_info *info)
     write_validation_sheet(b);
     write_attrition_sheet(b, info);
     write_psa_sheet(b, info);
+    write_tornado_sheet(b, info);
+    write_scenarios_sheet(b, info);
     write_checks_sheet(b, info);
     write_inputs(b);
     write_about(b, info);

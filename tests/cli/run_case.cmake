@@ -46,12 +46,25 @@ file(GLOB_RECURSE before LIST_DIRECTORIES TRUE RELATIVE "${SCRATCH_DIR}"
      "${SCRATCH_DIR}/*")
 list(SORT before)
 
+# Under valgrind (NS_VALGRIND), any memory error or leak fails the case
+# with exit status 97 and the report in the scratch folder's parent.
+set(launcher "")
+if(VALGRIND)
+  set(vg_log "${SCRATCH_DIR}.valgrind.log")
+  set(launcher "${VALGRIND}" --quiet --error-exitcode=97 --leak-check=full
+      --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+      "--log-file=${vg_log}")
+endif()
 execute_process(
-  COMMAND "${NETSAVE}" ${args}
+  COMMAND ${launcher} "${NETSAVE}" ${args}
   WORKING_DIRECTORY "${SCRATCH_DIR}"
   RESULT_VARIABLE rc
   OUTPUT_VARIABLE out
   ERROR_VARIABLE err)
+if(VALGRIND AND rc STREQUAL "97")
+  file(READ "${vg_log}" vg_report)
+  message(FATAL_ERROR "valgrind found memory errors or leaks:\n${vg_report}")
+endif()
 
 set(failures "")
 string(REPLACE ";" " " shown_args "${args}")

@@ -242,6 +242,9 @@ struct options {
     bool all_targets;
     bool verify; /* check --verify */
     unsigned long n_draws, threads; /* psa -n, -j */
+    const char *perspective; /* --perspective NAME (psa, dsa, threshold,
+                                expand, attrition); default the model's
+                                first */
     bool has_seed, has_draws, write_draws;
     const char **places;     /* expand --places, [n_places] */
     size_t n_places;
@@ -269,6 +272,23 @@ print_diags(const struct ns_diags *diags)
     if (diags->lost_some)
         fprintf(stderr, "netsave: memory ran out; some problems are not "
                         "listed\n");
+}
+
+/* The perspective the options name (NS_ALL_PAYERS for "all_payers"), the
+ * model's first by default; -2 with a message for an unknown name. */
+static long
+chosen_perspective(const struct options *o, const struct ns_model *m)
+{
+    if (!o->perspective)
+        return m->n_perspectives ? 0 : NS_ALL_PAYERS;
+    if (strcmp(o->perspective, "all_payers") == 0)
+        return NS_ALL_PAYERS;
+    for (size_t i = 0; i < m->n_perspectives; i++)
+        if (strcmp(m->perspectives[i].name, o->perspective) == 0)
+            return (long)i;
+    fprintf(stderr, "netsave %s: the model has no perspective %s\n",
+            o->command, o->perspective);
+    return -2;
 }
 
 /* Parses arguments after the command; returns 0 or EXIT_BAD_INPUT. */
@@ -328,6 +348,20 @@ parse_options(int argc, char **argv, struct options *o)
                 o->dsa_params[o->n_dsa_params++] = argv[++i];
             else
                 o->two_way = argv[++i];
+            continue;
+        }
+        if (strcmp(a, "--perspective") == 0 &&
+            (strcmp(o->command, "psa") == 0 ||
+             strcmp(o->command, "dsa") == 0 ||
+             strcmp(o->command, "threshold") == 0 ||
+             strcmp(o->command, "expand") == 0 ||
+             strcmp(o->command, "attrition") == 0)) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "netsave %s: --perspective needs a name\n",
+                        o->command);
+                return EXIT_BAD_INPUT;
+            }
+            o->perspective = argv[++i];
             continue;
         }
         if (strcmp(o->command, "psa") == 0 && strcmp(a, "--draws") == 0) {
@@ -909,7 +943,9 @@ threshold(const struct options *o, struct ns_population *pop,
                 o->param);
         return EXIT_BAD_INPUT;
     }
-    long view = m->n_perspectives ? 0 : NS_ALL_PAYERS;
+    long view = chosen_perspective(o, m);
+    if (view == -2)
+        return EXIT_BAD_INPUT;
     if (o->best_modality) {
         struct ns_best_switch sw;
         enum ns_status st = ns_threshold_best(pop, (size_t)pi, o->low,
@@ -932,7 +968,7 @@ threshold(const struct options *o, struct ns_population *pop,
     }
     printf("Where net savings (discounted, %s) reach zero as %s goes from "
            "%g to %g:\n",
-           view == NS_ALL_PAYERS ? "all payers" : m->perspectives[0].name,
+           view == NS_ALL_PAYERS ? "all payers" : m->perspectives[view].name,
            o->param, o->low, o->high);
     for (size_t k = 0; k < m->n_strategies; k++) {
         if (m->comparator[k] < 0)
@@ -969,7 +1005,9 @@ attrition(const struct options *o, struct ns_population *pop,
                         "attrition --help)\n");
         return EXIT_BAD_INPUT;
     }
-    long view = m->n_perspectives ? 0 : NS_ALL_PAYERS;
+    long view = chosen_perspective(o, m);
+    if (view == -2)
+        return EXIT_BAD_INPUT;
     struct ns_calibration_options copt = {.n_starts = 1,
                                           .seed = 1,
                                           .max_iterations = 500,
@@ -990,7 +1028,7 @@ attrition(const struct options *o, struct ns_population *pop,
         printf("Net savings per client (discounted, %s) after refitting to "
                "the targets, by what the clients lost to follow-up did:\n",
                view == NS_ALL_PAYERS ? "all payers"
-                                     : m->perspectives[0].name);
+                                     : m->perspectives[view].name);
         printf("%-16s %16s %16s %16s\n", "strategy", "as observed",
                "back at intake", "worse by delta");
         for (size_t k = 0; k < K; k++) {
@@ -1057,7 +1095,9 @@ dsa(const struct options *o, const struct ns_params *params,
     struct ns_diags *diags, int argc, char **argv)
 {
     const struct ns_model *m = pop->models[0];
-    long view = m->n_perspectives ? 0 : NS_ALL_PAYERS;
+    long view = chosen_perspective(o, m);
+    if (view == -2)
+        return EXIT_BAD_INPUT;
     size_t K = m->n_strategies, U = m->n_uncertain;
     size_t *only = calloc(o->n_dsa_params + 1, sizeof *only);
     struct ns_tornado_bar *bars = calloc(K * (U + 1), sizeof *bars);
@@ -1118,7 +1158,7 @@ dsa(const struct options *o, const struct ns_params *params,
     }
     printf("One-way sensitivity: net savings per client, discounted, %s, "
            "at the low and high end of each range (widest first)\n",
-           view == NS_ALL_PAYERS ? "all payers" : m->perspectives[0].name);
+           view == NS_ALL_PAYERS ? "all payers" : m->perspectives[view].name);
     for (size_t k = 0; k < K; k++) {
         if (m->comparator[k] < 0)
             continue;
@@ -1411,7 +1451,9 @@ expand(const struct options *o, struct ns_population *pop,
         fputs(usage_expand, stderr);
         return EXIT_BAD_INPUT;
     }
-    long view = m->n_perspectives ? 0 : NS_ALL_PAYERS;
+    long view = chosen_perspective(o, m);
+    if (view == -2)
+        return EXIT_BAD_INPUT;
     struct ns_expansion **e = calloc(o->n_places, sizeof *e);
     size_t *strategy = calloc(o->n_places, sizeof *strategy);
     const char **places = calloc(o->n_places, sizeof *places);
@@ -1445,7 +1487,7 @@ expand(const struct options *o, struct ns_population *pop,
         printf("%s: %s extra places (%.3g place-years per client); "
                "discounted, %s\n",
                m->strategies[k].name, eq + 1, e[i]->place_years_per_client,
-               view == NS_ALL_PAYERS ? "all payers" : m->perspectives[0].name);
+               view == NS_ALL_PAYERS ? "all payers" : m->perspectives[view].name);
         printf("%6s %10s %10s %16s %16s %16s %16s\n", "year", "places",
                "starts", "treatment cost", "savings", "net savings",
                "cumulative");
@@ -1522,7 +1564,9 @@ psa(const struct options *o, const struct ns_params *params,
         fputs(usage_psa, stderr);
         return EXIT_BAD_INPUT;
     }
-    long view = m->n_perspectives ? 0 : NS_ALL_PAYERS;
+    long view = chosen_perspective(o, m);
+    if (view == -2)
+        return EXIT_BAD_INPUT;
     struct progress prog = {time(NULL)};
     struct ns_psa_options popt = {
         .n_draws = o->n_draws,
@@ -1553,7 +1597,7 @@ psa(const struct options *o, const struct ns_params *params,
     printf("Probabilistic analysis: %lu draws, seed %lu; net savings per "
            "client, discounted, %s\n",
            o->n_draws, o->seed,
-           view == NS_ALL_PAYERS ? "all payers" : m->perspectives[0].name);
+           view == NS_ALL_PAYERS ? "all payers" : m->perspectives[view].name);
     printf("%-16s %14s %14s %14s %12s\n", "strategy", "mean", "2.5%",
            "97.5%", "P(net > 0)");
     for (size_t k = 0; k < K; k++) {

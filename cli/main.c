@@ -714,21 +714,17 @@ write_outputs(const struct options *o, const struct ns_params *params,
         for (size_t b = 0; hex[i] && b < 32; b++)
             snprintf(hex[i] + 2 * b, 3, "%02x", params->hashes[i][b]);
     }
-    struct ns_run_info info = {NS_VERSION,
-                               cmd,
-                               when,
-                               (const char *const *)params->files,
-                               (const char *const *)hex,
-                               hex ? params->n_files : 0,
-                               checks,
-                               attrition,
-                               extra ? extra->psa : NULL,
-                               extra ? extra->psa_perspective : 0,
-                               extra ? extra->tornado : NULL,
-                               extra ? extra->n_tornado_bars : 0,
-                               extra ? extra->tornado_base : NULL,
-                               extra ? extra->scenarios : NULL,
-                               extra ? extra->n_scenarios : 0};
+    /* The command's own sheets come from extra; what every run records
+     * is filled in here. */
+    struct ns_run_info info = extra ? *extra : (struct ns_run_info){0};
+    info.version = NS_VERSION;
+    info.command_line = cmd;
+    info.run_time = when;
+    info.input_files = (const char *const *)params->files;
+    info.input_hashes = (const char *const *)hex;
+    info.n_inputs = hex ? params->n_files : 0;
+    info.checks = checks;
+    info.attrition = attrition;
     if (ns_xlsx_write_population(o->xlsx, pop, &info, err, sizeof err) !=
         NS_OK) {
         fprintf(stderr, "netsave: %s\n", err);
@@ -1103,8 +1099,9 @@ dsa(const struct options *o, const struct ns_params *params,
     struct ns_tornado_bar *bars = calloc(K * (U + 1), sizeof *bars);
     double *base = calloc(K + 1, sizeof *base);
     double *grid = calloc(25 * K + 1, sizeof *grid);
+    double *by_payer = calloc(K * U * 2 * m->n_payers + 1, sizeof *by_payer);
     int rc = EXIT_OK;
-    if (!only || !bars || !base || !grid) {
+    if (!only || !bars || !base || !grid || !by_payer) {
         rc = EXIT_FAILURE_RUN;
         goto out;
     }
@@ -1146,7 +1143,7 @@ dsa(const struct options *o, const struct ns_params *params,
     }
     size_t n_bars;
     enum ns_status st = ns_dsa_one_way(pop, view, only, o->n_dsa_params,
-                                       bars, &n_bars, base, diags);
+                                       bars, &n_bars, base, by_payer, diags);
     if (st == NS_OK && o->two_way)
         st = ns_dsa_two_way(pop, view, (size_t)ta, (size_t)tb, 5, grid,
                             diags);
@@ -1175,7 +1172,8 @@ dsa(const struct options *o, const struct ns_params *params,
         if (!ensure_dir(o->csv_dir)) {
             rc = EXIT_FAILURE_RUN;
         } else if (ns_csv_write_tornado(o->csv_dir, m, view, bars, n_bars,
-                                        base, err, sizeof err) != NS_OK ||
+                                        base, by_payer, err,
+                                        sizeof err) != NS_OK ||
                    (o->two_way &&
                     ns_csv_write_two_way(o->csv_dir, m, view, (size_t)ta,
                                          (size_t)tb, 5, grid, err,
@@ -1189,7 +1187,8 @@ dsa(const struct options *o, const struct ns_params *params,
         only_xlsx.csv_dir = NULL;
         struct ns_run_info extra = {.tornado = bars,
                                     .n_tornado_bars = n_bars,
-                                    .tornado_base = base};
+                                    .tornado_base = base,
+                                    .tornado_by_payer = by_payer};
         if (!verify(pop, checks, diags))
             rc = EXIT_FAILURE_RUN;
         else
@@ -1201,6 +1200,7 @@ out:
     free(bars);
     free(base);
     free(grid);
+    free(by_payer);
     return rc;
 }
 

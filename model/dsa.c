@@ -7,11 +7,12 @@
 #include "model/engine.h"
 #include "model/ledger.h"
 
-/* Runs with the overrides and reads every strategy's net savings and
- * savings per GBP 1 (bcr may be NULL). */
+/* Runs with the overrides and reads every strategy's net savings,
+ * savings per GBP 1 and savings by payer ([k * n_payers + p]); bcr and
+ * by_payer may be NULL. */
 static enum ns_status
 net_savings(struct ns_population *pop, const double *override,
-            long perspective, double *net, double *bcr,
+            long perspective, double *net, double *bcr, double *by_payer,
             struct ns_diags *diags)
 {
     struct ns_run_options opt = {.param_override = override};
@@ -21,7 +22,8 @@ net_savings(struct ns_population *pop, const double *override,
     const struct ns_model *m = pop->models[0];
     for (size_t k = 0; k < m->n_strategies; k++) {
         struct ns_ledger l;
-        ns_ledger_compute(m, pop->pooled, k, perspective, true, &l, NULL);
+        ns_ledger_compute(m, pop->pooled, k, perspective, true, &l,
+                          by_payer ? &by_payer[k * m->n_payers] : NULL);
         net[k] = l.net_savings;
         if (bcr)
             bcr[k] = l.benefit_cost_ratio;
@@ -43,37 +45,52 @@ enum ns_status
 ns_dsa_one_way(struct ns_population *pop, long perspective,
                const size_t *only, size_t n_only,
                struct ns_tornado_bar *bars, size_t *n_bars, double *base,
-               struct ns_diags *diags)
+               double *by_payer, struct ns_diags *diags)
 {
     const struct ns_model *m = pop->models[0];
     size_t K = m->n_strategies, U = n_only ? n_only : m->n_uncertain;
+    size_t P = m->n_payers;
     double *override = malloc((m->n_params + 1) * sizeof *override);
     double *lo = malloc((2 * K + 1) * sizeof *lo), *hi = lo + K;
     double *blo = malloc((2 * K + 1) * sizeof *blo), *bhi = blo + K;
-    if (!override || !lo || !blo) {
+    double *plo = malloc((2 * K * P + 1) * sizeof *plo), *phi = plo + K * P;
+    if (!override || !lo || !blo || !plo) {
         free(override);
         free(lo);
         free(blo);
+        free(plo);
         return NS_ENOMEM;
     }
     for (size_t i = 0; i < m->n_params; i++)
         override[i] = NAN;
     enum ns_status st = net_savings(pop, override, perspective, base, NULL,
-                                    diags);
+                                    NULL, diags);
     for (size_t i = 0; st == NS_OK && i < U; i++) {
         size_t ui = n_only ? only[i] : i;
         const struct ns_uncertain_param *u = &m->uncertain[ui];
         override[u->param] = u->low;
-        st = net_savings(pop, override, perspective, lo, blo, diags);
+        st = net_savings(pop, override, perspective, lo, blo, plo, diags);
         override[u->param] = u->high;
         if (st == NS_OK)
-            st = net_savings(pop, override, perspective, hi, bhi, diags);
+            st = net_savings(pop, override, perspective, hi, bhi, phi, diags);
         override[u->param] = NAN;
-        for (size_t k = 0; st == NS_OK && k < K; k++)
+        for (size_t k = 0; st == NS_OK && k < K; k++) {
             bars[k * U + i] = (struct ns_tornado_bar){
-                ui,     u->low,  u->high,
-                lo[k],  hi[k],   blo[k],
-                bhi[k], m->comparator[k] >= 0 ? fabs(hi[k] - lo[k]) : (double)NAN};
+                .uncertain = ui,
+                .low = u->low,
+                .high = u->high,
+                .net_low = lo[k],
+                .net_high = hi[k],
+                .bcr_low = blo[k],
+                .bcr_high = bhi[k],
+                .width = m->comparator[k] >= 0 ? fabs(hi[k] - lo[k])
+                                               : (double)NAN,
+                .row = i};
+            for (size_t p = 0; by_payer && p < P; p++) {
+                by_payer[((k * U + i) * 2) * P + p] = plo[k * P + p];
+                by_payer[((k * U + i) * 2 + 1) * P + p] = phi[k * P + p];
+            }
+        }
     }
     for (size_t k = 0; st == NS_OK && k < K; k++)
         qsort(&bars[k * U], U, sizeof *bars, wider_first);
@@ -81,6 +98,7 @@ ns_dsa_one_way(struct ns_population *pop, long perspective,
     free(override);
     free(lo);
     free(blo);
+    free(plo);
     enum ns_status back = ns_population_run(pop, diags);
     return st != NS_OK ? st : back;
 }
@@ -106,7 +124,7 @@ ns_dsa_two_way(struct ns_population *pop, long perspective, size_t a,
             override[ua->param] = ua->low + fa * (ua->high - ua->low);
             override[ub->param] = ub->low + fb * (ub->high - ub->low);
             st = net_savings(pop, override, perspective,
-                             &net[(i * n + j) * K], NULL, diags);
+                             &net[(i * n + j) * K], NULL, NULL, diags);
         }
     free(override);
     enum ns_status back = ns_population_run(pop, diags);

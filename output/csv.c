@@ -51,6 +51,7 @@ struct source {
     const struct ns_tornado_bar *bars;          /* for tornado.csv */
     size_t n_bars, a, b, n_grid;
     const double *values;                       /* base, or the grid */
+    const double *payer_values;                 /* tornado by payer */
     const struct ns_scenario_result *scenarios; /* for scenarios.csv */
     size_t n_scenarios;
     const struct ns_expansion *const *expansions; /* for expansion.csv */
@@ -962,19 +963,73 @@ write_tornado(struct csv *c, const struct source *src)
     }
 }
 
+static bool
+in_view(const struct ns_model *m, long perspective, size_t p)
+{
+    return perspective == NS_ALL_PAYERS ||
+           m->perspectives[perspective].has_payer[p];
+}
+
+static void
+write_tornado_by_payer(struct csv *c, const struct source *src)
+{
+    const struct ns_model *m = src->m;
+    size_t U = src->n_bars, P = m->n_payers;
+    put_raw(c, "strategy,comparator,perspective,rank,parameter,payer,"
+               "savings_low,savings_high,width");
+    end_row(c);
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        for (size_t i = 0; i < U; i++) {
+            const struct ns_tornado_bar *bar = &src->bars[k * U + i];
+            const double *lo = &src->payer_values[((k * U + bar->row) * 2) * P];
+            const double *hi = lo + P;
+            for (size_t p = 0; p < P; p++) {
+                if (!in_view(m, src->perspective, p))
+                    continue;
+                put_text(c, m->strategies[k].name);
+                put_sep(c);
+                put_text(c, m->strategies[m->comparator[k]].name);
+                put_sep(c);
+                put_text(c, view_name(m, src->perspective));
+                put_sep(c);
+                put_count(c, i + 1);
+                put_sep(c);
+                put_text(c,
+                         m->params[m->uncertain[bar->uncertain].param].name);
+                put_sep(c);
+                put_text(c, m->payers[p]);
+                put_sep(c);
+                put_number(c, lo[p]);
+                put_sep(c);
+                put_number(c, hi[p]);
+                put_sep(c);
+                put_number(c, fabs(hi[p] - lo[p]));
+                end_row(c);
+            }
+        }
+    }
+}
+
 enum ns_status
 ns_csv_write_tornado(const char *dir, const struct ns_model *model,
                      long perspective, const struct ns_tornado_bar *bars,
-                     size_t n_bars, const double *base, char *err,
-                     size_t err_size)
+                     size_t n_bars, const double *base,
+                     const double *by_payer, char *err, size_t err_size)
 {
     const struct source src = {.m = model,
                                .perspective = perspective,
                                .bars = bars,
                                .n_bars = n_bars,
-                               .values = base};
-    return write_file(dir, "tornado.csv", write_tornado, &src, err,
-                      err_size);
+                               .values = base,
+                               .payer_values = by_payer};
+    enum ns_status st = write_file(dir, "tornado.csv", write_tornado, &src,
+                                   err, err_size);
+    if (st == NS_OK && by_payer)
+        st = write_file(dir, "tornado_by_payer.csv", write_tornado_by_payer,
+                        &src, err, err_size);
+    return st;
 }
 
 static void

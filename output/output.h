@@ -59,13 +59,19 @@ struct ns_tornado_bar;
 /* Writes tornado.csv: strategy, comparator, perspective, rank, parameter,
  * low, high, base_net_savings, net_savings_low, net_savings_high, width,
  * benefit_cost_ratio_low, benefit_cost_ratio_high; one row per strategy
- * with a comparator and parameter, widest swing first (rank 1). */
+ * with a comparator and parameter, widest swing first (rank 1). With
+ * by_payer (laid out as ns_dsa_one_way fills it), also
+ * tornado_by_payer.csv: strategy, comparator, perspective, rank,
+ * parameter, payer, savings_low, savings_high, width; one row per bar and
+ * payer of the perspective, savings net of any treatment cost the payer
+ * bears. */
 enum ns_status ns_csv_write_tornado(const char *dir,
                                     const struct ns_model *model,
                                     long perspective,
                                     const struct ns_tornado_bar *bars,
                                     size_t n_bars, const double *base,
-                                    char *err, size_t err_size);
+                                    const double *by_payer, char *err,
+                                    size_t err_size);
 
 /* Writes two_way.csv: strategy, comparator, perspective, parameter_a,
  * value_a, parameter_b, value_b, net_savings (grid of n x n points). */
@@ -117,6 +123,7 @@ struct ns_run_info {
     const struct ns_tornado_bar *tornado; /* or NULL: a Tornado sheet */
     size_t n_tornado_bars;          /* per strategy */
     const double *tornado_base;     /* [n_strategies] */
+    const double *tornado_by_payer; /* or NULL; as ns_dsa_one_way fills it */
     const struct ns_scenario_result *scenarios; /* or NULL: a Scenarios
                                                    sheet (s[0] the base) */
     size_t n_scenarios;

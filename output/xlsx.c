@@ -1715,8 +1715,52 @@ write_psa_sheet(struct book *b, const struct ns_run_info *info)
     free(sorted);
 }
 
-/* The Tornado sheet: which inputs drive net savings, per strategy, with a
- * bar chart of the swing from the low to the high end of each range. */
+/* The Tornado sheet's second table: each payer's savings per client at
+ * the two ends of the five widest inputs' ranges. */
+static void
+write_tornado_payers(struct book *b, lxw_worksheet *ws,
+                     const struct ns_run_info *info, size_t row)
+{
+    const double *by_payer = info->tornado_by_payer;
+    if (!by_payer)
+        return;
+    const struct ns_model *m = b->model;
+    size_t U = info->n_tornado_bars, P = m->n_payers, shown = U < 5 ? U : 5;
+    put_text(b, ws, row++, 0, "By payer: the five widest inputs", b->bold);
+    const char *head[] = {"Strategy", "Input", "Payer",
+                          "Savings at low (£)", "Savings at high (£)",
+                          "Swing (£)"};
+    for (size_t c = 0; c < 6; c++)
+        put_text(b, ws, row, (lxw_col_t)c, head[c], b->bold);
+    row++;
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        double cohort = ns_headline_cohort(b->results, k);
+        for (size_t i = 0; i < shown; i++) {
+            const struct ns_tornado_bar *bar = &info->tornado[k * U + i];
+            const double *lo = &by_payer[((k * U + bar->row) * 2) * P];
+            for (size_t p = 0; p < P; p++, row++) {
+                put_text(b, ws, row, 0, m->strategies[k].label, NULL);
+                put_text(b, ws, row, 1,
+                         m->params[m->uncertain[bar->uncertain].param].name,
+                         NULL);
+                put_text(b, ws, row, 2, m->payers[p], NULL);
+                put_number(b, ws, row, 3, per_client(lo[p], cohort),
+                           b->pounds);
+                put_number(b, ws, row, 4, per_client(lo[P + p], cohort),
+                           b->pounds);
+                put_number(b, ws, row, 5,
+                           per_client(fabs(lo[P + p] - lo[p]), cohort),
+                           b->pounds);
+            }
+        }
+    }
+}
+
+/* The Tornado sheet: which inputs drive net savings and savings per £1,
+ * per strategy, with bar charts of the swing from the low to the high end
+ * of each range, then the same swings payer by payer. */
 static void
 write_tornado_sheet(struct book *b, const struct ns_run_info *info)
 {
@@ -1726,9 +1770,10 @@ write_tornado_sheet(struct book *b, const struct ns_run_info *info)
     size_t U = info->n_tornado_bars, shown = U < 15 ? U : 15;
     char text[NOTE_SIZE] = "";
     append(text,
-           "Net savings per client (£, discounted) with each input at the "
-           "low and at the high end of its range, everything else as "
-           "written; the inputs that move the answer most come first.");
+           "Net savings per client (£, discounted) and savings per £1 of "
+           "treatment with each input at the low and at the high end of its "
+           "range, everything else as written; the inputs that move the "
+           "answer most come first. Below: the same swings for each payer.");
     const char *sheet = "Tornado";
     lxw_worksheet *ws =
         start_sheet(b, sheet, "Which inputs drive the answer", text, true);
@@ -1741,6 +1786,8 @@ write_tornado_sheet(struct book *b, const struct ns_run_info *info)
     put_heading(b, ws, 4, "Net savings at low (£)", FIGURE_WIDTH);
     put_heading(b, ws, 5, "Net savings at high (£)", FIGURE_WIDTH);
     put_heading(b, ws, 6, "Swing (£)", FIGURE_WIDTH);
+    put_heading(b, ws, 7, "Savings per £1 at low", FIGURE_WIDTH);
+    put_heading(b, ws, 8, "Savings per £1 at high", FIGURE_WIDTH);
     size_t row = FIRST_ROW, chart_row = 0;
     for (size_t k = 0; k < m->n_strategies; k++) {
         if (m->comparator[k] < 0)
@@ -1760,20 +1807,30 @@ write_tornado_sheet(struct book *b, const struct ns_run_info *info)
                        b->pounds);
             put_number(b, ws, row, 6, per_client(bar->width, cohort),
                        b->pounds);
+            put_number(b, ws, row, 7, bar->bcr_low, b->ratio);
+            put_number(b, ws, row, 8, bar->bcr_high, b->ratio);
         }
-        lxw_chart *chart = new_chart(b, LXW_CHART_BAR);
-        if (chart && shown > 0) {
-            add_column_series(b, chart, sheet, first, row - 1, 1, 4);
-            add_column_series(b, chart, sheet, first, row - 1, 1, 5);
+        if (shown == 0)
+            continue;
+        for (int c = 0; c < 2; c++) {
+            lxw_chart *chart = new_chart(b, LXW_CHART_BAR);
+            if (!chart)
+                continue;
+            add_column_series(b, chart, sheet, first, row - 1, 1, c ? 7 : 4);
+            add_column_series(b, chart, sheet, first, row - 1, 1, c ? 8 : 5);
             char title[160];
-            snprintf(title, sizeof title, "%s: net savings per client (£)",
+            snprintf(title, sizeof title, c ? "%s: savings per £1"
+                                            : "%s: net savings per client (£)",
                      m->strategies[k].label);
             chart_title_set_name(chart, title);
             format_bar_axes(chart);
-            insert_chart(b, ws, chart_row + FIRST_ROW, 8, chart);
-            chart_row += 20;
+            insert_chart(b, ws, chart_row + FIRST_ROW, c ? 18 : 10, chart);
         }
+        chart_row += 20;
     }
+    write_tornado_payers(b, ws, info, row + 1 > chart_row + FIRST_ROW
+                                         ? row + 1
+                                         : chart_row + FIRST_ROW + 1);
     freeze_headings(b, ws, 0);
 }
 

@@ -228,9 +228,10 @@ one_way_matches_closed_form(void **state)
     struct ns_tornado_bar bars[2];
     double base[2];
     size_t n_bars;
+    double by_payer[2 * 1 * 2 * 2];
     struct ns_diags diags = {0};
     assert_int_equal(ns_dsa_one_way(pop, NS_ALL_PAYERS, NULL, 0, bars,
-                                    &n_bars, base, &diags),
+                                    &n_bars, base, by_payer, &diags),
                      NS_OK);
     assert_int_equal(n_bars, 1); /* p_die is fixed without a range */
     const struct ns_tornado_bar *b = &bars[1];
@@ -243,6 +244,19 @@ one_way_matches_closed_form(void **state)
     assert_close(b->width, (1 - 0.6137) * 2 * z * 864.3 * A, 1e-9);
     assert_close(base[1], (1 - 0.6137) * 4321.5 * A - 1234.5 * A, 1e-12);
     assert_true(isnan(bars[0].width)); /* the comparator has no bar */
+    /* By payer: the victims save the crime averted at each end; the
+     * budget pays the treatment whatever crime costs. */
+    const struct ns_model *m = pop->models[0];
+    assert_int_equal(m->n_payers, 2);
+    size_t victims = strcmp(m->payers[0], "victims") == 0 ? 0 : 1;
+    size_t budget = 1 - victims;
+    assert_string_equal(m->payers[budget], "budget");
+    const double *lo = &by_payer[((1 * n_bars + b->row) * 2) * 2];
+    const double *hi = lo + 2;
+    assert_close(lo[victims], (1 - 0.6137) * b->low * A, 1e-12);
+    assert_close(hi[victims], (1 - 0.6137) * b->high * A, 1e-12);
+    assert_close(lo[budget], -1234.5 * A, 1e-12);
+    assert_close(hi[budget], -1234.5 * A, 1e-12);
     ns_population_free(pop);
     ns_params_free(params);
 }

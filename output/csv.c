@@ -919,6 +919,25 @@ view_name(const struct ns_model *m, long perspective)
                                         : m->perspectives[perspective].name;
 }
 
+/* The fields that name a tornado bar: strategy, comparator, perspective,
+ * rank and parameter, each followed by a separator. */
+static void
+put_bar_key(struct csv *c, const struct source *src, size_t k, size_t i)
+{
+    const struct ns_model *m = src->m;
+    const struct ns_tornado_bar *bar = &src->bars[k * src->n_bars + i];
+    put_text(c, m->strategies[k].name);
+    put_sep(c);
+    put_text(c, m->strategies[m->comparator[k]].name);
+    put_sep(c);
+    put_text(c, view_name(m, src->perspective));
+    put_sep(c);
+    put_count(c, i + 1);
+    put_sep(c);
+    put_text(c, m->params[m->uncertain[bar->uncertain].param].name);
+    put_sep(c);
+}
+
 static void
 write_tornado(struct csv *c, const struct source *src)
 {
@@ -933,16 +952,7 @@ write_tornado(struct csv *c, const struct source *src)
             continue;
         for (size_t i = 0; i < U; i++) {
             const struct ns_tornado_bar *bar = &src->bars[k * U + i];
-            put_text(c, m->strategies[k].name);
-            put_sep(c);
-            put_text(c, m->strategies[m->comparator[k]].name);
-            put_sep(c);
-            put_text(c, view_name(m, src->perspective));
-            put_sep(c);
-            put_count(c, i + 1);
-            put_sep(c);
-            put_text(c, m->params[m->uncertain[bar->uncertain].param].name);
-            put_sep(c);
+            put_bar_key(c, src, k, i);
             put_number(c, bar->low);
             put_sep(c);
             put_number(c, bar->high);
@@ -988,17 +998,7 @@ write_tornado_by_payer(struct csv *c, const struct source *src)
             for (size_t p = 0; p < P; p++) {
                 if (!in_view(m, src->perspective, p))
                     continue;
-                put_text(c, m->strategies[k].name);
-                put_sep(c);
-                put_text(c, m->strategies[m->comparator[k]].name);
-                put_sep(c);
-                put_text(c, view_name(m, src->perspective));
-                put_sep(c);
-                put_count(c, i + 1);
-                put_sep(c);
-                put_text(c,
-                         m->params[m->uncertain[bar->uncertain].param].name);
-                put_sep(c);
+                put_bar_key(c, src, k, i);
                 put_text(c, m->payers[p]);
                 put_sep(c);
                 put_number(c, lo[p]);

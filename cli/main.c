@@ -1554,6 +1554,14 @@ show_psa_progress(void *ctx, size_t done, size_t total)
             left);
 }
 
+/* ns_psa_draws_fn: streams a block of draws into psa_draws.csv. */
+static enum ns_status
+write_draws(void *ctx, const struct ns_psa *psa, size_t first, size_t n,
+            const double *params)
+{
+    return ns_csv_draws_write(ctx, psa, first, n, params);
+}
+
 static int
 psa(const struct options *o, const struct ns_params *params,
     struct ns_population *pop, struct ns_checks *checks,
@@ -1568,6 +1576,17 @@ psa(const struct options *o, const struct ns_params *params,
     if (view == -2)
         return EXIT_BAD_INPUT;
     struct progress prog = {time(NULL)};
+    struct ns_csv_draws *draws = NULL;
+    if (o->csv_dir && o->write_draws) {
+        char err[512];
+        if (!ensure_dir(o->csv_dir))
+            return EXIT_FAILURE_RUN;
+        if (ns_csv_draws_begin(o->csv_dir, m, &draws, err, sizeof err) !=
+            NS_OK) {
+            fprintf(stderr, "netsave: %s\n", err);
+            return EXIT_FAILURE_RUN;
+        }
+    }
     struct ns_psa_options popt = {
         .n_draws = o->n_draws,
         .seed = o->seed,
@@ -1576,6 +1595,8 @@ psa(const struct options *o, const struct ns_params *params,
         .cancel = &interrupted,
         .progress = isatty(STDERR_FILENO) ? show_psa_progress : NULL,
         .progress_ctx = &prog,
+        .on_draws = draws ? write_draws : NULL,
+        .draws_ctx = draws,
     };
     struct sigaction sa = {0}, old;
     sa.sa_handler = on_interrupt;
@@ -1586,6 +1607,7 @@ psa(const struct options *o, const struct ns_params *params,
     if (popt.progress)
         fputc('\n', stderr);
     if (st != NS_OK) {
+        ns_csv_draws_abort(draws);
         print_diags(diags);
         if (st == NS_EPARAM)
             return EXIT_BAD_INPUT;
@@ -1614,11 +1636,20 @@ psa(const struct options *o, const struct ns_params *params,
         if (!ensure_dir(o->csv_dir)) {
             rc = EXIT_FAILURE_RUN;
         } else if (ns_csv_write_psa(o->csv_dir, m, result, view,
-                                    m->report_cohort, o->write_draws, err,
+                                    m->report_cohort, err,
                                     sizeof err) != NS_OK) {
             fprintf(stderr, "netsave: %s\n", err);
             rc = EXIT_FAILURE_RUN;
         }
+        /* Committed last, so a failure above leaves no draws file. */
+        if (draws && rc == EXIT_OK &&
+            ns_csv_draws_commit(draws, err, sizeof err) != NS_OK) {
+            fprintf(stderr, "netsave: %s\n", err);
+            rc = EXIT_FAILURE_RUN;
+        } else if (draws && rc != EXIT_OK) {
+            ns_csv_draws_abort(draws);
+        }
+        draws = NULL; /* freed by commit or abort */
     }
     /* The workbook: the model as written, plus the PSA sheet. */
     if (rc == EXIT_OK && o->xlsx) {

@@ -1,11 +1,11 @@
 /* netsave: probabilistic sensitivity analysis (see psa.h).
  *
- * Draws are dealt out to threads in fixed blocks by an atomic-free scheme:
- * thread t takes draws t, t + n_threads, t + 2 n_threads, ... Each draw
- * seeds its own generator from (seed, draw), runs the population into the
- * thread's own scratch, and writes its results at its own index, so no
- * two threads write the same memory and the order of finishing does not
- * matter. */
+ * Draws run in blocks of BLOCK. Within a block, thread t takes draws
+ * first + t, first + t + n_threads, ... Each draw seeds its own generator
+ * from (seed, draw), runs the population into the thread's own scratch,
+ * and writes its results at its own index, so no two threads write the
+ * same memory and the order of finishing does not matter. Between blocks
+ * the calling thread hands the block to the caller's callback. */
 #include "model/psa.h"
 
 #include <gsl/gsl_cdf.h>
@@ -21,6 +21,11 @@
 
 #include "model/engine.h"
 #include "model/ledger.h"
+
+/* Draws per block: enough that starting threads costs nothing next to
+ * running the draws, few enough that the sampled values of a block (kept
+ * for the callback) stay small. */
+enum { BLOCK = 1024 };
 
 unsigned long
 ns_psa_draw_seed(unsigned long seed, size_t draw)
@@ -48,7 +53,6 @@ ns_psa_free(struct ns_psa *psa)
     free(psa->delta_cost);
     free(psa->delta_health);
     free(psa->by_payer);
-    free(psa->params);
     free(psa);
 }
 
@@ -69,9 +73,8 @@ psa_alloc(const struct ns_model *m, size_t n)
     p->delta_cost = malloc(n * K * sizeof *p->delta_cost);
     p->delta_health = malloc(n * K * sizeof *p->delta_health);
     p->by_payer = malloc((n * K * m->n_payers + 1) * sizeof *p->by_payer);
-    p->params = malloc((n * m->n_uncertain + 1) * sizeof *p->params);
     if (!p->net || !p->savings || !p->treatment || !p->delta_cost ||
-        !p->delta_health || !p->by_payer || !p->params) {
+        !p->delta_health || !p->by_payer) {
         ns_psa_free(p);
         return NULL;
     }
@@ -82,20 +85,28 @@ struct worker {
     const struct ns_population *pop;
     const struct ns_psa_options *opt;
     struct ns_psa *psa;
-    size_t first, step;          /* draws first, first + step, ... */
+    size_t first, step, end;     /* draws first, first + step, ... < end */
+    size_t block;                /* the block's first draw */
+    double *params;              /* the block's sampled values (shared) */
     struct ns_diags diags;       /* this thread's problems */
+    gsl_rng *rng;
+    double *override;            /* [n_params] NaN but for sampled values */
     double *z;                   /* scratch for normals and Dirichlet draws */
+    struct ns_population_scratch *scratch;
     enum ns_status status;
     size_t done;
 };
 
 /* Runs one draw into its slots of psa. */
 static enum ns_status
-one_draw(struct worker *w, size_t draw, gsl_rng *rng, double *override,
-         struct ns_population_scratch *s)
+one_draw(struct worker *w, size_t draw)
 {
     const struct ns_model *m = w->pop->models[0];
     struct ns_psa *psa = w->psa;
+    gsl_rng *rng = w->rng;
+    double *override = w->override;
+    struct ns_population_scratch *s = w->scratch;
+    double *sampled = &w->params[(draw - w->block) * m->n_uncertain];
     size_t K = m->n_strategies;
     gsl_rng_set(rng, ns_psa_draw_seed(w->opt->seed, draw));
     size_t U = m->n_uncertain;
@@ -113,7 +124,7 @@ one_draw(struct worker *w, size_t draw, gsl_rng *rng, double *override,
                            ? ns_dist_quantile(&u->dist, gsl_cdf_ugaussian_P(x))
                            : (double)NAN;
             override[u->param] = v;
-            psa->params[draw * U + i] = v;
+            sampled[i] = v;
         }
     } else {
         for (size_t i = 0; i < U; i++) {
@@ -121,7 +132,7 @@ one_draw(struct worker *w, size_t draw, gsl_rng *rng, double *override,
             double v =
                 u->has_dist ? ns_dist_sample(&u->dist, rng) : (double)NAN;
             override[u->param] = v;
-            psa->params[draw * U + i] = v;
+            sampled[i] = v;
         }
     }
     for (size_t g = 0; g < m->n_dirichlet; g++) {
@@ -165,44 +176,132 @@ one_draw(struct worker *w, size_t draw, gsl_rng *rng, double *override,
     return NS_OK;
 }
 
-static void *
-work(void *arg)
+/* Allocates a worker's generator and scratch; false when out of memory
+ * (worker_free cleans up either way). */
+static bool
+worker_init(struct worker *w)
 {
-    struct worker *w = arg;
     const struct ns_model *m = w->pop->models[0];
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    double *override = malloc((m->n_params + 1) * sizeof *override);
-    struct ns_population_scratch *s = ns_population_scratch_alloc(w->pop);
+    w->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    w->override = malloc((m->n_params + 1) * sizeof *w->override);
+    w->scratch = ns_population_scratch_alloc(w->pop);
     size_t nz = m->n_uncertain + 1;
     for (size_t g = 0; g < m->n_dirichlet; g++)
         if (m->dirichlet[g].n + 1 > nz)
             nz = m->dirichlet[g].n + 1;
     w->z = malloc(nz * sizeof *w->z);
-    if (!rng || !override || !s || !w->z) {
-        w->status = NS_ENOMEM;
-    } else {
-        for (size_t i = 0; i < m->n_params; i++)
-            override[i] = NAN;
-        for (size_t d = w->first; d < w->opt->n_draws; d += w->step) {
-            if (w->opt->cancel && *w->opt->cancel) {
-                w->status = NS_EMODEL;
-                break;
-            }
-            w->status = one_draw(w, d, rng, override, s);
-            if (w->status != NS_OK)
-                break;
-            w->done++;
-            if (w->first == 0 && w->opt->progress && w->done % 64 == 0)
-                w->opt->progress(w->opt->progress_ctx, w->done * w->step,
-                                 w->opt->n_draws);
-        }
-    }
-    gsl_rng_free(rng);
-    free(override);
+    if (!w->rng || !w->override || !w->scratch || !w->z)
+        return false;
+    for (size_t i = 0; i < m->n_params; i++)
+        w->override[i] = NAN;
+    return true;
+}
+
+static void
+worker_free(struct worker *w)
+{
+    gsl_rng_free(w->rng);
+    free(w->override);
     free(w->z);
-    w->z = NULL;
-    ns_population_scratch_free(s);
+    ns_population_scratch_free(w->scratch);
+    ns_diags_clear(&w->diags);
+}
+
+/* Runs this worker's share of the current block. */
+static void *
+work(void *arg)
+{
+    struct worker *w = arg;
+    for (size_t d = w->first; d < w->end; d += w->step) {
+        if (w->opt->cancel && *w->opt->cancel) {
+            w->status = NS_EMODEL;
+            break;
+        }
+        w->status = one_draw(w, d);
+        if (w->status != NS_OK)
+            break;
+        w->done++;
+        if (w->step && w->first == w->block && w->opt->progress &&
+            w->done % 64 == 0)
+            w->opt->progress(w->opt->progress_ctx,
+                             w->block + (d - w->block) + 1,
+                             w->opt->n_draws);
+    }
     return NULL;
+}
+
+/* Runs draws [first, end) on T workers; returns the first failure. */
+static enum ns_status
+run_block(struct worker *w, pthread_t *threads, size_t T, size_t first,
+          size_t end)
+{
+    size_t started = 0;
+    for (size_t t = 0; t < T; t++) {
+        w[t].block = first;
+        w[t].first = first + t;
+        w[t].end = end;
+        /* Worker 0 is this thread, so -j 1 starts no thread at all. */
+        if (t > 0 && pthread_create(&threads[t], NULL, work, &w[t]) != 0)
+            break;
+        started = t + 1;
+    }
+    work(&w[0]);
+    for (size_t t = 1; t < started; t++)
+        pthread_join(threads[t], NULL);
+    if (started < T)
+        return NS_ENOMEM;
+    for (size_t t = 0; t < T; t++)
+        if (w[t].status != NS_OK)
+            return w[t].status;
+    return NS_OK;
+}
+
+/* Moves every worker's diagnostics into diags. */
+static void
+gather_diags(struct worker *w, size_t T, struct ns_diags *diags)
+{
+    for (size_t t = 0; t < T; t++) {
+        for (size_t i = 0; i < w[t].diags.count; i++)
+            ns_diags_addf(diags, w[t].diags.items[i].file,
+                          w[t].diags.items[i].line, "%s",
+                          w[t].diags.items[i].text);
+        ns_diags_clear(&w[t].diags);
+    }
+}
+
+static enum ns_status
+run_draws(struct ns_population *pop, const struct ns_psa_options *opt,
+          struct ns_psa *psa, struct ns_diags *diags)
+{
+    const struct ns_model *m = pop->models[0];
+    size_t T = opt->n_threads ? opt->n_threads : 1;
+    struct worker *w = calloc(T, sizeof *w);
+    pthread_t *threads = calloc(T, sizeof *threads);
+    double *params = malloc((BLOCK * m->n_uncertain + 1) * sizeof *params);
+    enum ns_status st = w && threads && params ? NS_OK : NS_ENOMEM;
+    for (size_t t = 0; w && t < T; t++) {
+        w[t] = (struct worker){.pop = pop, .opt = opt, .psa = psa,
+                               .step = T, .params = params};
+        if (st == NS_OK && !worker_init(&w[t]))
+            st = NS_ENOMEM;
+    }
+    for (size_t first = 0; st == NS_OK && first < opt->n_draws;
+         first += BLOCK) {
+        size_t end = first + BLOCK < opt->n_draws ? first + BLOCK
+                                                  : opt->n_draws;
+        st = run_block(w, threads, T, first, end);
+        if (st == NS_OK && opt->on_draws)
+            st = opt->on_draws(opt->draws_ctx, psa, first, end - first,
+                               params);
+    }
+    if (w)
+        gather_diags(w, T, diags);
+    for (size_t t = 0; w && t < T; t++)
+        worker_free(&w[t]);
+    free(w);
+    free(threads);
+    free(params);
+    return st;
 }
 
 enum ns_status
@@ -222,40 +321,11 @@ ns_psa_run(struct ns_population *pop, const struct ns_psa_options *opt,
         return NS_EPARAM;
     }
     struct ns_psa *psa = psa_alloc(m, opt->n_draws);
-    size_t T = opt->n_threads ? opt->n_threads : 1;
-    struct worker *w = calloc(T, sizeof *w);
-    pthread_t *threads = calloc(T, sizeof *threads);
-    if (!psa || !w || !threads) {
-        ns_psa_free(psa);
-        free(w);
-        free(threads);
+    if (!psa)
         return NS_ENOMEM;
-    }
-    size_t started = 0;
-    for (size_t t = 0; t < T; t++) {
-        w[t] = (struct worker){pop, opt, psa, t, T, {0}, NULL, NS_OK, 0};
-        /* Thread 0 is this thread, so -j 1 starts no thread at all. */
-        if (t > 0 && pthread_create(&threads[t], NULL, work, &w[t]) != 0)
-            break;
-        started = t + 1;
-    }
-    work(&w[0]);
-    for (size_t t = 1; t < started; t++)
-        pthread_join(threads[t], NULL);
-    enum ns_status st = started == T ? NS_OK : NS_ENOMEM;
-    for (size_t t = 0; t < started; t++) {
-        if (w[t].status != NS_OK && st == NS_OK)
-            st = w[t].status;
-        for (size_t i = 0; i < w[t].diags.count; i++)
-            ns_diags_addf(diags, w[t].diags.items[i].file,
-                          w[t].diags.items[i].line, "%s",
-                          w[t].diags.items[i].text);
-        ns_diags_clear(&w[t].diags);
-    }
+    enum ns_status st = run_draws(pop, opt, psa, diags);
     if (st == NS_EMODEL && opt->cancel && *opt->cancel)
         ns_diags_addf(diags, NULL, 0, "stopped before all draws were run");
-    free(w);
-    free(threads);
     if (st != NS_OK) {
         ns_psa_free(psa);
         return st;

@@ -5,7 +5,12 @@
  * The random numbers of draw i come from a generator seeded from (seed, i)
  * alone, and every draw's results are stored at index i, so the results
  * are bit-identical whatever the number of threads and the order in which
- * threads finish. Summaries are computed afterwards in draw order. */
+ * threads finish. Summaries are computed afterwards in draw order.
+ *
+ * Draws run in blocks; after each block a callback sees that block's
+ * draws in order, with the sampled parameter values, which are kept for
+ * one block only: a caller writing draw-level files streams them, and
+ * memory does not grow with the sampled values of every draw. */
 #ifndef NS_MODEL_PSA_H
 #define NS_MODEL_PSA_H
 
@@ -16,6 +21,17 @@
 #include "model/diag.h"
 #include "model/netsave.h"
 #include "model/population.h"
+
+struct ns_psa;
+
+/* Called from the calling thread, in draw order, after each block: draws
+ * [first, first + n) are in psa, and params holds their sampled values,
+ * [(draw - first) * psa->n_uncertain + i] (NaN for a parameter with a
+ * range but no distribution). Anything but NS_OK stops the run, and
+ * ns_psa_run returns it. */
+typedef enum ns_status ns_psa_draws_fn(void *ctx, const struct ns_psa *psa,
+                                       size_t first, size_t n,
+                                       const double *params);
 
 struct ns_psa_options {
     size_t n_draws;
@@ -28,6 +44,8 @@ struct ns_psa_options {
     /* Called now and then from one thread with the draws done so far. */
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;
+    ns_psa_draws_fn *on_draws; /* or NULL */
+    void *draws_ctx;
 };
 
 /* What every draw gave, for the strategies with a comparator (others are
@@ -40,7 +58,6 @@ struct ns_psa {
     double *delta_cost;   /* cost outcome, strategy minus comparator, disc. */
     double *delta_health; /* health outcome, same (NaN without one) */
     double *by_payer;     /* [(draw * n_strategies + k) * n_payers + p] */
-    double *params;       /* [draw * n_uncertain + i] the sampled values */
 };
 
 /* Runs the draws. Returns NS_OK with *out allocated (free with

@@ -860,43 +860,117 @@ write_ceac(struct csv *c, const struct source *src)
     }
 }
 
-static void
-write_psa_draws(struct csv *c, const struct source *src)
+/* psa_draws.csv, written block by block while the draws run. */
+struct ns_csv_draws {
+    struct ns_atomic a;
+    struct csv c;
+    const struct ns_model *m;
+    char *path; /* owned; for messages */
+};
+
+enum ns_status
+ns_csv_draws_begin(const char *dir, const struct ns_model *model,
+                   struct ns_csv_draws **out, char *err, size_t err_size)
 {
-    const struct ns_model *m = src->m;
-    const struct ns_psa *p = src->psa;
-    size_t K = p->n_strategies;
-    put_raw(c, "draw,strategy,net_savings,delta_cost,delta_health");
-    for (size_t i = 0; i < p->n_uncertain; i++) {
-        put_sep(c);
-        put_text(c, m->params[m->uncertain[i].param].name);
+    *out = NULL;
+    struct ns_csv_draws *d = calloc(1, sizeof *d);
+    size_t dir_len = strlen(dir), size = dir_len + sizeof "/psa_draws.csv";
+    char *path = malloc(size);
+    if (!d || !path) {
+        free(d);
+        free(path);
+        snprintf(err, err_size, "cannot write psa_draws.csv: %s",
+                 strerror(ENOMEM));
+        return NS_EIO;
     }
-    end_row(c);
-    for (size_t d = 0; d < p->n_draws && !c->err; d++)
+    bool slash = dir_len > 0 && dir[dir_len - 1] == '/';
+    snprintf(path, size, "%s%spsa_draws.csv", dir, slash ? "" : "/");
+    enum ns_status st = ns_atomic_begin(&d->a, path, 1, err, err_size);
+    if (st != NS_OK) {
+        free(d);
+        free(path);
+        return st;
+    }
+    d->c = (struct csv){.fp = d->a.fp, .err = 0};
+    d->m = model;
+    d->path = path;
+    put_raw(&d->c, "draw,strategy,net_savings,delta_cost,delta_health");
+    for (size_t i = 0; i < model->n_uncertain; i++) {
+        put_sep(&d->c);
+        put_text(&d->c, model->params[model->uncertain[i].param].name);
+    }
+    end_row(&d->c);
+    *out = d;
+    return NS_OK;
+}
+
+enum ns_status
+ns_csv_draws_write(struct ns_csv_draws *d, const struct ns_psa *p,
+                   size_t first, size_t n, const double *params)
+{
+    const struct ns_model *m = d->m;
+    size_t K = p->n_strategies, U = m->n_uncertain;
+    struct csv *c = &d->c;
+    for (size_t j = 0; j < n && !c->err; j++) {
+        size_t draw = first + j;
         for (size_t k = 0; k < K; k++) {
             if (m->comparator[k] < 0)
                 continue;
-            put_count(c, d + 1);
+            put_count(c, draw + 1);
             put_sep(c);
             put_text(c, m->strategies[k].name);
             put_sep(c);
-            put_optional(c, p->net[d * K + k]);
+            put_optional(c, p->net[draw * K + k]);
             put_sep(c);
-            put_optional(c, p->delta_cost[d * K + k]);
+            put_optional(c, p->delta_cost[draw * K + k]);
             put_sep(c);
-            put_optional(c, p->delta_health[d * K + k]);
-            for (size_t i = 0; i < p->n_uncertain; i++) {
+            put_optional(c, p->delta_health[draw * K + k]);
+            for (size_t i = 0; i < U; i++) {
                 put_sep(c);
-                put_optional(c, p->params[d * p->n_uncertain + i]);
+                put_optional(c, params[j * U + i]);
             }
             end_row(c);
         }
+    }
+    return c->err ? NS_EIO : NS_OK;
+}
+
+static void
+draws_free(struct ns_csv_draws *d)
+{
+    free(d->path);
+    free(d);
+}
+
+enum ns_status
+ns_csv_draws_commit(struct ns_csv_draws *d, char *err, size_t err_size)
+{
+    enum ns_status st;
+    if (d->c.err) {
+        snprintf(err, err_size, "cannot write %s: %s", d->path,
+                 strerror(d->c.err));
+        ns_atomic_abort(&d->a);
+        st = NS_EIO;
+    } else {
+        st = ns_atomic_commit(&d->a, err, err_size);
+    }
+    draws_free(d);
+    return st;
+}
+
+void
+ns_csv_draws_abort(struct ns_csv_draws *d)
+{
+    if (!d)
+        return;
+    ns_atomic_abort(&d->a);
+    draws_free(d);
 }
 
 enum ns_status
 ns_csv_write_psa(const char *dir, const struct ns_model *model,
                  const struct ns_psa *psa, long perspective,
-                 double population, int draws, char *err, size_t err_size)
+                 double population, char *err, size_t err_size)
 {
     const struct source src = {.m = model,
                                .psa = psa,
@@ -906,9 +980,6 @@ ns_csv_write_psa(const char *dir, const struct ns_model *model,
                                    &src, err, err_size);
     if (st == NS_OK)
         st = write_file(dir, "ceac.csv", write_ceac, &src, err, err_size);
-    if (st == NS_OK && draws)
-        st = write_file(dir, "psa_draws.csv", write_psa_draws, &src, err,
-                        err_size);
     return st;
 }
 

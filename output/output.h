@@ -46,13 +46,28 @@ struct ns_psa;
  *   ceac.csv (when the model has a health outcome): strategy, comparator,
  *     wtp, prob_cost_effective, for willingness to pay 0 to 100,000 per
  *     unit of health in steps of 5,000.
- *   psa_draws.csv (when draws is true): draw, strategy, net_savings,
- *     delta_cost, delta_health, then one column per uncertain parameter.
  * Values are discounted. Returns NS_OK, NS_ENOMEM or NS_EIO with a reason. */
 enum ns_status ns_csv_write_psa(const char *dir, const struct ns_model *model,
                                 const struct ns_psa *psa, long perspective,
-                                double population, int draws, char *err,
+                                double population, char *err,
                                 size_t err_size);
+
+/* psa_draws.csv, streamed while the draws run (an ns_psa_draws_fn can call
+ * ns_csv_draws_write), so memory does not grow with it: draw, strategy,
+ * net_savings, delta_cost, delta_health, then one column per uncertain
+ * parameter (its sampled value). Written to a temporary file; commit
+ * renames it into place, abort removes it, and either frees d. */
+struct ns_csv_draws;
+enum ns_status ns_csv_draws_begin(const char *dir,
+                                  const struct ns_model *model,
+                                  struct ns_csv_draws **out, char *err,
+                                  size_t err_size);
+enum ns_status ns_csv_draws_write(struct ns_csv_draws *d,
+                                  const struct ns_psa *psa, size_t first,
+                                  size_t n, const double *params);
+enum ns_status ns_csv_draws_commit(struct ns_csv_draws *d, char *err,
+                                   size_t err_size);
+void ns_csv_draws_abort(struct ns_csv_draws *d);
 
 struct ns_tornado_bar;
 

@@ -191,22 +191,23 @@ threads_give_identical_draws(void **state)
     struct ns_population *pop = build(&params);
     struct ns_psa *one = NULL, *three = NULL;
     struct ns_diags diags = {0};
-    struct ns_psa_options opt = {.n_draws = 999,
+    /* More draws than a block, so blocks and threads both split them. */
+    struct ns_psa_options opt = {.n_draws = 2500,
                                  .seed = 5,
                                  .n_threads = 1,
                                  .perspective = NS_ALL_PAYERS};
     assert_int_equal(ns_psa_run(pop, &opt, &one, &diags), NS_OK);
     opt.n_threads = 3;
     assert_int_equal(ns_psa_run(pop, &opt, &three, &diags), NS_OK);
-    size_t n = 999 * 2;
+    size_t n = 2500 * 2;
     assert_memory_equal(one->net, three->net, n * sizeof(double));
-    assert_memory_equal(one->params, three->params, 999 * sizeof(double));
+    assert_memory_equal(one->by_payer, three->by_payer,
+                        n * one->n_payers * sizeof(double));
     /* Another seed gives other draws. */
     opt.seed = 6;
     struct ns_psa *other = NULL;
     assert_int_equal(ns_psa_run(pop, &opt, &other, &diags), NS_OK);
-    assert_true(memcmp(one->params, other->params, 999 * sizeof(double)) !=
-                0);
+    assert_true(memcmp(one->net, other->net, n * sizeof(double)) != 0);
     ns_psa_free(one);
     ns_psa_free(three);
     ns_psa_free(other);
@@ -261,6 +262,34 @@ one_way_matches_closed_form(void **state)
     ns_params_free(params);
 }
 
+/* Sums of two sampled parameters, gathered block by block through the
+ * PSA's callback; also checks that blocks arrive in draw order. */
+struct moments {
+    size_t n_uncertain, x, y, next;
+    double sx, sy, sxx, syy, sxy;
+};
+
+static enum ns_status
+add_moments(void *ctx, const struct ns_psa *psa, size_t first, size_t n,
+            const double *params)
+{
+    struct moments *mo = ctx;
+    (void)psa;
+    if (first != mo->next)
+        return NS_EMODEL;
+    for (size_t j = 0; j < n; j++) {
+        double x = params[j * mo->n_uncertain + mo->x];
+        double y = params[j * mo->n_uncertain + mo->y];
+        mo->sx += x;
+        mo->sy += y;
+        mo->sxx += x * x;
+        mo->syy += y * y;
+        mo->sxy += x * y;
+    }
+    mo->next = first + n;
+    return NS_OK;
+}
+
 /* Correlated draws (Gaussian copula) and a Dirichlet row. */
 static void
 correlation_and_dirichlet(void **state)
@@ -293,30 +322,28 @@ correlation_and_dirichlet(void **state)
     const struct ns_model *m = pop->models[0];
     assert_non_null(m->correlation);
     assert_int_equal(m->n_dirichlet, 1);
-    struct ns_psa_options opt = {.n_draws = 20000,
-                                 .seed = 3,
-                                 .n_threads = 2,
-                                 .perspective = NS_ALL_PAYERS};
-    struct ns_psa *psa = NULL;
-    assert_int_equal(ns_psa_run(pop, &opt, &psa, &diags), NS_OK);
-    /* Both are normal, so the copula's correlation is theirs. */
-    size_t U = m->n_uncertain, ic = 0, it = 0;
+    size_t U = m->n_uncertain;
+    struct moments mo = {.n_uncertain = U};
     for (size_t i = 0; i < U; i++) {
         const char *name = m->params[m->uncertain[i].param].name;
         if (strcmp(name, "crime_cost") == 0)
-            ic = i;
+            mo.x = i;
         if (strcmp(name, "tx_cost") == 0)
-            it = i;
+            mo.y = i;
     }
-    double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, n = 20000;
-    for (size_t d = 0; d < 20000; d++) {
-        double x = psa->params[d * U + ic], y = psa->params[d * U + it];
-        sx += x;
-        sy += y;
-        sxx += x * x;
-        syy += y * y;
-        sxy += x * y;
-    }
+    struct ns_psa_options opt = {.n_draws = 20000,
+                                 .seed = 3,
+                                 .n_threads = 2,
+                                 .perspective = NS_ALL_PAYERS,
+                                 .on_draws = add_moments,
+                                 .draws_ctx = &mo};
+    struct ns_psa *psa = NULL;
+    assert_int_equal(ns_psa_run(pop, &opt, &psa, &diags), NS_OK);
+    /* Every draw reached the callback once, in order. */
+    assert_int_equal(mo.next, 20000);
+    /* Both are normal, so the copula's correlation is theirs. */
+    double sx = mo.sx, sy = mo.sy, sxx = mo.sxx, syy = mo.syy, sxy = mo.sxy;
+    double n = 20000;
     double r = (sxy - sx * sy / n) /
                sqrt((sxx - sx * sx / n) * (syy - sy * sy / n));
     assert_close(r, 0.62, 0.03);

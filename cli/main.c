@@ -1576,14 +1576,20 @@ psa(const struct options *o, const struct ns_params *params,
     if (view == -2)
         return EXIT_BAD_INPUT;
     struct progress prog = {time(NULL)};
+    /* Ctrl-C is caught from before the draws file is created, so an
+     * interrupt can never leave its temporary file behind. */
+    struct sigaction sa = {0}, old;
+    sa.sa_handler = on_interrupt;
+    sigaction(SIGINT, &sa, &old);
     struct ns_csv_draws *draws = NULL;
     if (o->csv_dir && o->write_draws) {
-        char err[512];
-        if (!ensure_dir(o->csv_dir))
-            return EXIT_FAILURE_RUN;
-        if (ns_csv_draws_begin(o->csv_dir, m, &draws, err, sizeof err) !=
-            NS_OK) {
-            fprintf(stderr, "netsave: %s\n", err);
+        char err[512] = ""; /* ensure_dir says what went wrong itself */
+        if (!ensure_dir(o->csv_dir) ||
+            ns_csv_draws_begin(o->csv_dir, m, &draws, err, sizeof err) !=
+                NS_OK) {
+            if (err[0])
+                fprintf(stderr, "netsave: %s\n", err);
+            sigaction(SIGINT, &old, NULL);
             return EXIT_FAILURE_RUN;
         }
     }
@@ -1598,9 +1604,6 @@ psa(const struct options *o, const struct ns_params *params,
         .on_draws = draws ? write_draws : NULL,
         .draws_ctx = draws,
     };
-    struct sigaction sa = {0}, old;
-    sa.sa_handler = on_interrupt;
-    sigaction(SIGINT, &sa, &old);
     struct ns_psa *result = NULL;
     enum ns_status st = ns_psa_run(pop, &popt, &result, diags);
     sigaction(SIGINT, &old, NULL);

@@ -1837,6 +1837,10 @@ int
 main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
+    /* Past a file-size limit (ulimit -f) a write should fail with EFBIG,
+     * which the writers report and clean up after, rather than kill the
+     * process and leave a temporary file behind. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         fputs(usage_main, stderr);
         return EXIT_BAD_INPUT;

@@ -10,8 +10,10 @@
  * the destination alone. */
 #include "output/atomic.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +23,11 @@
 
 #include "model/diag.h"
 
-#define TMP_SUFFIX ".tmp-XXXXXX"
+/* "<dir>/.<name>.tmp-<pid>-XXXXXX": the pid lets a later run tell the
+ * leftovers of a killed process from a file another run is still
+ * writing. */
+#define TMP_MARK ".tmp-"
+#define TMP_RANDOM "-XXXXXX"
 
 /* Formats a one-line reason into err (when there is room) and returns
  * NS_EIO, so failure paths read "return fail(...)". */
@@ -85,6 +91,43 @@ current_umask(void)
     return mask;
 }
 
+/* Removes the temporary files that earlier runs writing base in dir left
+ * when they were killed (SIGKILL, a power cut): those whose process no
+ * longer exists. A process on another machine sharing the folder cannot
+ * be asked, so a shared folder is assumed to be written from one
+ * machine at a time. Best effort: a file that cannot be removed stays. */
+static void
+remove_stale(const char *dir, const char *base, size_t base_len)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    size_t dir_len = strlen(dir), mark_len = strlen(TMP_MARK);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *n = e->d_name;
+        if (n[0] != '.' || strncmp(n + 1, base, base_len) != 0 ||
+            strncmp(n + 1 + base_len, TMP_MARK, mark_len) != 0)
+            continue;
+        char *end;
+        errno = 0;
+        long pid = strtol(n + 1 + base_len + mark_len, &end, 10);
+        if (errno || pid <= 0 || *end != '-' || strlen(end) != 7 ||
+            (pid_t)pid == getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        size_t size = dir_len + 1 + strlen(n) + 1;
+        char *path = malloc(size);
+        if (!path)
+            break;
+        snprintf(path, size, "%s/%s", dir, n);
+        (void)unlink(path);
+        free(path);
+    }
+    closedir(d);
+}
+
 enum ns_status
 ns_atomic_begin(struct ns_atomic *a, const char *path, int want_stream,
                 char *err, size_t err_size)
@@ -107,28 +150,31 @@ ns_atomic_begin(struct ns_atomic *a, const char *path, int want_stream,
     if (*base == '\0')
         return fail(err, err_size, "cannot write %s: not a file name", path);
 
-    /* "<dir>/.<name>.tmp-XXXXXX": the folder part of path is kept as typed
-     * so the temporary file is created exactly where the destination is. */
+    /* The folder part of path is kept as typed so the temporary file is
+     * created exactly where the destination is. */
     size_t dir_len = (size_t)(base - path);
     size_t base_len = strlen(base);
-    size_t tmp_size = dir_len + 1 + base_len + sizeof TMP_SUFFIX;
+    char pid[24];
+    snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    size_t tmp_size = dir_len + 1 + base_len + strlen(TMP_MARK) +
+                      strlen(pid) + sizeof TMP_RANDOM;
     a->path = strdup(path);
     a->tmp_path = malloc(tmp_size);
-    if (!a->path || !a->tmp_path) {
+    char *dir = folder_of(path);
+    if (!a->path || !a->tmp_path || !dir) {
+        free(dir);
         ns_atomic_abort(a);
         return fail(err, err_size, "cannot write %s: %s", path,
                     strerror(ENOMEM));
     }
-    memcpy(a->tmp_path, path, dir_len);
-    a->tmp_path[dir_len] = '.';
-    memcpy(a->tmp_path + dir_len + 1, base, base_len);
-    memcpy(a->tmp_path + dir_len + 1 + base_len, TMP_SUFFIX, sizeof TMP_SUFFIX);
+    remove_stale(dir, base, base_len);
+    snprintf(a->tmp_path, tmp_size, "%.*s.%s%s%s%s", (int)dir_len, path,
+             base, TMP_MARK, pid, TMP_RANDOM);
 
     int fd = mkstemp(a->tmp_path);
     if (fd < 0) {
         int e = errno;
-        char *dir = folder_of(path);
-        fail(err, err_size, "cannot create a file in %s: %s", dir ? dir : path,
+        fail(err, err_size, "cannot create a file in %s: %s", dir,
              strerror(e));
         free(dir);
         /* Nothing was created: forget the name rather than unlink a file
@@ -138,6 +184,7 @@ ns_atomic_begin(struct ns_atomic *a, const char *path, int want_stream,
         ns_atomic_abort(a);
         return NS_EIO;
     }
+    free(dir);
     if (fchmod(fd, 0666 & ~current_umask()) != 0) {
         int e = errno;
         close(fd);

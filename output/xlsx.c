@@ -693,6 +693,25 @@ check_grid(const struct ns_model *m, const struct ns_results *r)
     return NULL;
 }
 
+/* Whether the file at path ends with a zip end-of-central-directory
+ * record, as every workbook libxlsxwriter completes does (it writes no
+ * archive comment). libxlsxwriter has been seen to report success on a
+ * truncated workbook when its scratch files hit a full disk; a workbook
+ * cut short ends elsewhere, and is refused rather than put in place. */
+static bool
+ends_as_a_zip(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return false;
+    unsigned char eocd[22];
+    bool ok = fseek(fp, -(long)sizeof eocd, SEEK_END) == 0 &&
+              fread(eocd, 1, sizeof eocd, fp) == sizeof eocd &&
+              memcmp(eocd, "PK\x05\x06", 4) == 0;
+    fclose(fp);
+    return ok;
+}
+
 /* Fills a workbook: the sheets of one model, or of a population. */
 typedef void fill_fn(struct book *b, const struct ns_run_info *info);
 
@@ -736,6 +755,14 @@ write_book(const char *path, struct book *b, fill_fn *fill,
     if (b->error) {
         snprintf(err, err_size, "cannot write %s: %s", path,
                  lxw_strerror(b->error));
+        ns_atomic_abort(&a);
+        return NS_EOUTPUT;
+    }
+    if (!ends_as_a_zip(a.tmp_path)) {
+        snprintf(err, err_size,
+                 "cannot write %s: the workbook came out incomplete (is the "
+                 "disk full?)",
+                 path);
         ns_atomic_abort(&a);
         return NS_EOUTPUT;
     }

@@ -838,6 +838,57 @@ commit_failing_under_a_file_size_limit_keeps_the_old_file(void **state)
     assert_folder_holds(f, files, 1);
 }
 
+/* Creates an empty file name in f's folder. */
+static void
+touch_in(const struct fixture *f, const char *name)
+{
+    FILE *fp = fopen(path_in(f, name), "w");
+    assert_non_null(fp);
+    fclose(fp);
+}
+
+/* A pid that names no process: a child that has exited and been reaped. */
+static pid_t
+dead_pid(void)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return pid;
+}
+
+static void
+atomic_removes_temporaries_of_killed_runs_only(void **state)
+{
+    struct fixture *f = *state;
+    char dead[96], live[96], other[96], foreign[96];
+    /* Left by a killed run writing note.txt: removed. */
+    snprintf(dead, sizeof dead, ".note.txt.tmp-%ld-abcdef", (long)dead_pid());
+    /* Being written by a live process (our parent): kept. */
+    snprintf(live, sizeof live, ".note.txt.tmp-%ld-ghijkl", (long)getppid());
+    /* A killed run's temporary for another file: not ours to judge now. */
+    snprintf(other, sizeof other, ".other.txt.tmp-%ld-mnopqr",
+             (long)dead_pid());
+    /* A name that only looks similar: kept. */
+    snprintf(foreign, sizeof foreign, ".note.txt.tmp-backup");
+    const char *made[] = {dead, live, other, foreign};
+    for (size_t i = 0; i < 4; i++)
+        touch_in(f, made[i]);
+
+    struct ns_atomic a;
+    char err[256];
+    assert_int_equal(ns_atomic_begin(&a, path_in(f, "note.txt"), 1, err,
+                                     sizeof err),
+                     NS_OK);
+    assert_int_equal(fputs("1\n", a.fp) >= 0, 1);
+    assert_int_equal(ns_atomic_commit(&a, err, sizeof err), NS_OK);
+    const char *const files[] = {"note.txt", live, other, foreign};
+    assert_folder_holds(f, files, 4);
+}
+
 static void
 atomic_abort_is_safe_on_a_zeroed_struct_and_after_commit(void **state)
 {
@@ -1111,6 +1162,8 @@ main(void)
         cmocka_unit_test_setup_teardown(
             atomic_abort_is_safe_on_a_zeroed_struct_and_after_commit, setup,
             teardown),
+        cmocka_unit_test_setup_teardown(
+            atomic_removes_temporaries_of_killed_runs_only, setup, teardown),
         cmocka_unit_test_setup_teardown(
             xlsx_is_a_zip_and_leaves_no_temporary_files, setup, teardown),
         cmocka_unit_test_setup_teardown(xlsx_is_reproducible_for_the_same_run,

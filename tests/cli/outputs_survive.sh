@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# A good workbook survives a run that is killed or cannot finish writing:
+#  1. SIGKILL in the middle of a long PSA leaves the existing workbook and
+#     CSV byte for byte as they were; the temporary file the killed run was
+#     streaming is removed by the next run, which leaves no temporary file.
+#  2. A run that hits a file-size limit (ulimit -f) part-way through the
+#     workbook fails with exit 1 and "File too large", and leaves the old
+#     workbook as it was and no temporary file.
+# Usage: outputs_survive.sh NETSAVE SCRATCH
+set -u
+netsave=$1
+scratch=$2
+rm -rf "$scratch"
+mkdir -p "$scratch"
+cd "$scratch" || exit 1
+fail() { echo "outputs_survive: $*" >&2; exit 1; }
+temporaries() { find . -name '.*.tmp-*' | sort; }
+
+"$netsave" psa -n 30 --seed 1 -o out.xlsx --csv out --draws >/dev/null ||
+    fail "the first run failed"
+cp out.xlsx good.xlsx
+cp out/psa_draws.csv good_draws.csv
+
+# 1. SIGKILL mid-run.
+"$netsave" psa -n 1000000 --seed 2 -o out.xlsx --csv out --draws \
+    >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 300); do
+    [ -n "$(temporaries)" ] && break
+    sleep 0.1
+done
+[ -n "$(temporaries)" ] || fail "the long run never started writing"
+sleep 0.5
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+cmp -s out.xlsx good.xlsx || fail "the workbook changed under SIGKILL"
+cmp -s out/psa_draws.csv good_draws.csv ||
+    fail "psa_draws.csv changed under SIGKILL"
+[ -n "$(temporaries)" ] || fail "expected the killed run's temporary file"
+"$netsave" psa -n 30 --seed 3 -o out.xlsx --csv out --draws >/dev/null ||
+    fail "the run after the kill failed"
+left=$(temporaries)
+[ -z "$left" ] || fail "temporary files left after the next run: $left"
+cmp -s out.xlsx good.xlsx && fail "the next run did not replace the workbook"
+[ "$(head -c 2 out.xlsx)" = "PK" ] || fail "the new workbook is not a zip"
+
+# 2. A file-size limit part-way through the workbook (60 KiB of ~120).
+cp out.xlsx good.xlsx
+(
+    ulimit -f 60
+    exec "$netsave" run --set parameters.cost_week_rehab=999 -o out.xlsx \
+        >/dev/null 2>stderr
+)
+rc=$?
+[ "$rc" -eq 1 ] || fail "exit status $rc under ulimit -f, expected 1"
+grep -q "cannot write out.xlsx" stderr || fail "no clear message: $(cat stderr)"
+grep -q "File too large" stderr || fail "the reason is not given: $(cat stderr)"
+cmp -s out.xlsx good.xlsx || fail "the workbook changed under ulimit -f"
+left=$(temporaries)
+[ -z "$left" ] || fail "temporary files left under ulimit -f: $left"
+echo "outputs_survive: SIGKILL and ulimit -f leave good outputs intact"

@@ -6,6 +6,8 @@
 #  2. A run that hits a file-size limit (ulimit -f) part-way through the
 #     workbook fails with exit 1 and "File too large", and leaves the old
 #     workbook as it was and no temporary file.
+#  3. A destination that is a FIFO or a device is refused (exit 1, a clear
+#     message) and left as it was, never replaced.
 # Usage: outputs_survive.sh NETSAVE SCRATCH
 set -u
 netsave=$1
@@ -58,4 +60,21 @@ grep -q "File too large" stderr || fail "the reason is not given: $(cat stderr)"
 cmp -s out.xlsx good.xlsx || fail "the workbook changed under ulimit -f"
 left=$(temporaries)
 [ -z "$left" ] || fail "temporary files left under ulimit -f: $left"
-echo "outputs_survive: SIGKILL and ulimit -f leave good outputs intact"
+
+# 3. A FIFO and a device as destinations.
+mkfifo pipe.xlsx
+"$netsave" run -o pipe.xlsx >/dev/null 2>stderr
+rc=$?
+[ "$rc" -eq 1 ] || fail "exit status $rc for a FIFO, expected 1"
+grep -qx "netsave: pipe.xlsx exists and is not a regular file" stderr ||
+    fail "unclear message for a FIFO: $(cat stderr)"
+[ -p pipe.xlsx ] || fail "the FIFO was replaced"
+"$netsave" run -o /dev/null >/dev/null 2>stderr
+rc=$?
+[ "$rc" -eq 1 ] || fail "exit status $rc for /dev/null, expected 1"
+grep -qx "netsave: /dev/null exists and is not a regular file" stderr ||
+    fail "unclear message for a device: $(cat stderr)"
+[ -c /dev/null ] || fail "/dev/null is no longer a device"
+left=$(temporaries)
+[ -z "$left" ] || fail "temporary files left: $left"
+echo "outputs_survive: SIGKILL, ulimit -f, FIFO and device leave outputs intact"

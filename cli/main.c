@@ -1833,6 +1833,33 @@ done:
     return rc;
 }
 
+/* Runs the command the options name, or prints its help. */
+static int
+dispatch(const struct options *o, int argc, char **argv)
+{
+    const char *cmd = o->command;
+    if (o->help) {
+        fputs(strcmp(cmd, "run") == 0        ? usage_run
+              : strcmp(cmd, "init") == 0     ? usage_init
+              : strcmp(cmd, "validate") == 0 ? usage_validate
+              : strcmp(cmd, "calibrate") == 0 ? usage_calibrate
+              : strcmp(cmd, "threshold") == 0 ? usage_threshold
+              : strcmp(cmd, "attrition") == 0 ? usage_attrition
+              : strcmp(cmd, "psa") == 0 ? usage_psa
+              : strcmp(cmd, "dsa") == 0 ? usage_dsa
+              : strcmp(cmd, "compare") == 0 ? usage_compare
+              : strcmp(cmd, "expand") == 0 ? usage_expand
+                                             : usage_check,
+              stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "init") == 0)
+        return init_command(o);
+    if (strcmp(cmd, "compare") == 0)
+        return compare(o, argc, argv);
+    return run_command(o, argc, argv);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1867,25 +1894,17 @@ main(int argc, char **argv)
     }
     struct options o = {.command = cmd};
     int rc = parse_options(argc, argv, &o);
-    if (rc == 0 && o.help)
-        fputs(strcmp(cmd, "run") == 0        ? usage_run
-              : strcmp(cmd, "init") == 0     ? usage_init
-              : strcmp(cmd, "validate") == 0 ? usage_validate
-              : strcmp(cmd, "calibrate") == 0 ? usage_calibrate
-              : strcmp(cmd, "threshold") == 0 ? usage_threshold
-              : strcmp(cmd, "attrition") == 0 ? usage_attrition
-              : strcmp(cmd, "psa") == 0 ? usage_psa
-              : strcmp(cmd, "dsa") == 0 ? usage_dsa
-              : strcmp(cmd, "compare") == 0 ? usage_compare
-              : strcmp(cmd, "expand") == 0 ? usage_expand
-                                             : usage_check,
-              stdout);
-    else if (rc == 0 && strcmp(cmd, "init") == 0)
-        rc = init_command(&o);
-    else if (rc == 0 && strcmp(cmd, "compare") == 0)
-        rc = compare(&o, argc, argv);
-    else if (rc == 0)
-        rc = run_command(&o, argc, argv);
+    char err[512];
+    /* A workbook that cannot be written is found out before the analysis
+     * runs (a long PSA would otherwise be lost), and before any CSV is
+     * written, so the run writes nothing at all. */
+    if (rc == 0 && !o.help && o.xlsx &&
+        ns_atomic_probe(o.xlsx, err, sizeof err) != NS_OK) {
+        fprintf(stderr, "netsave: %s\n", err);
+        rc = EXIT_FAILURE_RUN;
+    }
+    if (rc == 0)
+        rc = dispatch(&o, argc, argv);
     free(o.files);
     free(o.sets);
     free(o.dsa_params);

@@ -283,6 +283,16 @@ ns_atomic_commit(struct ns_atomic *a, char *err, size_t err_size)
     return NS_OK;
 }
 
+enum ns_status
+ns_atomic_probe(const char *path, char *err, size_t err_size)
+{
+    struct ns_atomic a;
+    enum ns_status st = ns_atomic_begin(&a, path, 0, err, err_size);
+    if (st == NS_OK)
+        ns_atomic_abort(&a);
+    return st;
+}
+
 void
 ns_atomic_abort(struct ns_atomic *a)
 {

@@ -39,6 +39,12 @@ enum ns_status ns_atomic_begin(struct ns_atomic *a, const char *path,
 enum ns_status ns_atomic_commit(struct ns_atomic *a, char *err,
                                 size_t err_size);
 
+/* Checks, before any work is done, that path could be written: begins
+ * and aborts, so the folder must exist and take a new file and the
+ * destination must not be a folder, FIFO or device. Returns NS_OK, or
+ * NS_EIO with ns_atomic_begin's reason. Nothing is left behind. */
+enum ns_status ns_atomic_probe(const char *path, char *err, size_t err_size);
+
 /* Removes the temporary file and frees a's strings. Safe on a zeroed
  * struct and after commit. */
 void ns_atomic_abort(struct ns_atomic *a);

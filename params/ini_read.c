@@ -186,6 +186,19 @@ remember_section(struct line_source *src, const char *section, size_t n)
     }
     while (n > 0 && isspace((unsigned char)section[n - 1]))
         n--;
+    /* inih would quietly continue a repeated section; in a model file a
+     * repeat is more likely a pasted block whose keys now clash or shadow
+     * each other unseen, so it is an error. Overlays, being other files,
+     * may of course repeat the base's sections. */
+    for (size_t i = 0; i < ini->n_sections; i++)
+        if (strlen(ini->sections[i]) == n &&
+            strncmp(ini->sections[i], section, n) == 0) {
+            syntax_error(src,
+                         "section [%.*s] appears twice; it was opened at "
+                         "line %d: put its keys in one place",
+                         (int)n, section, ini->section_lines[i]);
+            break;
+        }
     char **s = realloc(ini->sections, (ini->n_sections + 1) * sizeof *s);
     if (!s)
         return false;

@@ -295,20 +295,25 @@ static void
 correlation_and_dirichlet(void **state)
 {
     (void)state;
+    /* The shares go into the one [parameters] section (a section may not
+     * be opened twice), the rest after the model. */
     char text[4096];
-    snprintf(text, sizeof text, "%s%s", model_text,
+    const char *split = strstr(model_text, "[parameters]\n");
+    assert_non_null(split);
+    split += strlen("[parameters]\n");
+    snprintf(text, sizeof text, "%.*s%s%s%s", (int)(split - model_text),
+             model_text,
+             "share_a = 0.2\n"
+             "share_b = 0.3\n"
+             "share_c = 0.5\n",
+             split,
              "tx_cost = normal(1234.5, 200)\n"
              "[correlation]\n"
              "crime_cost ~ tx_cost = 0.62\n"
-             "[parameters]\n"
-             "share_a = 0.2\n"
-             "share_b = 0.3\n"
-             "share_c = 0.5\n"
              "[dirichlet.row]\n"
              "share_a = 20\n"
              "share_b = 30\n"
              "share_c = 50\n");
-    /* [parameters] twice in one file is one section continued. */
     struct ns_memory_file file = {"psa.ini", text, strlen(text)};
     struct ns_model_source src = {NULL, 0, &file, 1, NULL, 0, false};
     struct ns_params *params = NULL;

@@ -16,9 +16,10 @@
 #   EXPECT_FILES         optional: a ;-list of paths (relative to the
 #                        scratch folder) that must exist after the run
 #
-# When EXPECT_RC is not 0 and the command is `run`, "-o out.xlsx --csv
-# outdir" is inserted right after the command, and the scratch folder must
-# be exactly as it was before the run: a failure writes nothing.
+# When EXPECT_RC is not 0, the scratch folder must be exactly as it was
+# before the run, every file byte for byte: a failure creates and changes
+# nothing. For `run`, "-o out.xlsx --csv outdir" is first inserted right
+# after the command, so there is something it could have written.
 cmake_minimum_required(VERSION 3.25)
 
 foreach(var NETSAVE CASE_DIR SCRATCH_DIR EXPECT_RC)
@@ -38,13 +39,28 @@ if(NOT EXPECT_RC STREQUAL "0" AND n_args GREATER 0)
   list(GET args 0 command)
   if(command STREQUAL "run")
     list(INSERT args 1 -o out.xlsx --csv outdir)
-    set(check_no_output TRUE)
   endif()
+  set(check_no_output TRUE)
 endif()
 
-file(GLOB_RECURSE before LIST_DIRECTORIES TRUE RELATIVE "${SCRATCH_DIR}"
-     "${SCRATCH_DIR}/*")
-list(SORT before)
+# What the folder holds, with a hash of every file, so that a failing case
+# can be shown to have created and changed nothing.
+function(snapshot out_var)
+  file(GLOB_RECURSE paths LIST_DIRECTORIES TRUE RELATIVE "${SCRATCH_DIR}"
+       "${SCRATCH_DIR}/*")
+  list(SORT paths)
+  set(result "")
+  foreach(p IN LISTS paths)
+    if(IS_DIRECTORY "${SCRATCH_DIR}/${p}")
+      list(APPEND result "${p}/")
+    else()
+      file(SHA256 "${SCRATCH_DIR}/${p}" h)
+      list(APPEND result "${p}=${h}")
+    endif()
+  endforeach()
+  set(${out_var} "${result}" PARENT_SCOPE)
+endfunction()
+snapshot(before)
 
 # Under valgrind (NS_VALGRIND), any memory error or leak fails the case
 # with exit status 97 and the report in the scratch folder's parent.
@@ -110,15 +126,14 @@ if(check_no_output)
       string(APPEND failures "a failing run created ${path}\n")
     endif()
   endforeach()
-  file(GLOB_RECURSE after LIST_DIRECTORIES TRUE RELATIVE "${SCRATCH_DIR}"
-       "${SCRATCH_DIR}/*")
-  list(SORT after)
+  snapshot(after)
   if(NOT before STREQUAL after)
     set(added ${after})
     if(before)
       list(REMOVE_ITEM added ${before})
     endif()
-    string(APPEND failures "a failing run changed the folder; new: ${added}\n")
+    string(APPEND failures
+           "a failing run created or changed files; new or changed: ${added}\n")
   endif()
 endif()
 

@@ -29,6 +29,12 @@ struct ns_workspace {
     double *next;    /* [n_expanded] occupancy being built */
     double *probs;   /* [n_states] probabilities of one row */
     double *state_v; /* [n_states] one stream's value per base state */
+    /* Values of the expressions that depend on neither time nor time in
+     * state, kept for the strategy being run: transitions and state
+     * values are otherwise evaluated again every cycle although, in most
+     * models, most of them cannot change. */
+    double *known_value;  /* [n_exprs] */
+    unsigned char *known; /* [n_exprs] 1 when known_value holds it */
 };
 
 struct ns_workspace *
@@ -43,7 +49,10 @@ ns_workspace_alloc(const struct ns_model *model)
     ws->next = calloc(p->n_expanded + 1, sizeof *ws->next);
     ws->probs = calloc(model->n_states + 1, sizeof *ws->probs);
     ws->state_v = calloc(model->n_states + 1, sizeof *ws->state_v);
-    if (!ws->vars || !ws->occ || !ws->next || !ws->probs || !ws->state_v) {
+    ws->known_value = calloc(p->n_exprs + 1, sizeof *ws->known_value);
+    ws->known = calloc(p->n_exprs + 1, sizeof *ws->known);
+    if (!ws->vars || !ws->occ || !ws->next || !ws->probs || !ws->state_v ||
+        !ws->known_value || !ws->known) {
         ns_workspace_free(ws);
         return NULL;
     }
@@ -60,6 +69,8 @@ ns_workspace_free(struct ns_workspace *ws)
     free(ws->next);
     free(ws->probs);
     free(ws->state_v);
+    free(ws->known_value);
+    free(ws->known);
     free(ws);
 }
 
@@ -102,11 +113,22 @@ describe_when(const struct run *run, char *buf, size_t n)
 static enum ns_status
 eval(struct run *run, size_t x, double *out)
 {
+    struct ns_workspace *ws = run->ws;
+    bool constant = run->p->expr_dep[run->d * run->p->n_exprs + x] == 0;
+    if (constant && ws->known[x]) {
+        *out = ws->known_value[x];
+        return NS_OK;
+    }
     const struct ns_compiled_expr *e = &run->p->exprs[x];
     struct ns_expr_fault fault;
-    if (ns_expr_eval(e->expr, run->ws->vars, run->p->tables, out, &fault) ==
-        NS_OK)
+    if (ns_expr_eval(e->expr, ws->vars, run->p->tables, out, &fault) ==
+        NS_OK) {
+        if (constant) {
+            ws->known_value[x] = *out;
+            ws->known[x] = 1;
+        }
         return NS_OK;
+    }
     char where[64];
     describe_when(run, where, sizeof where);
     ns_diags_add_at(run->diags, e->at, "%s: %s at column %zu, in strategy %s, "
@@ -423,6 +445,9 @@ run_strategy(struct run *run)
     size_t J = run->m->n_streams, T = run->m->n_cycles;
     memset(&r->values[run->k * r->n_points * J], 0,
            r->n_points * J * sizeof *r->values);
+    /* Constant expressions are constant for one strategy and one set of
+     * parameter values only. */
+    memset(run->ws->known, 0, run->p->n_exprs * sizeof *run->ws->known);
     run->when = "";
     run->when_n = 0;
     set_time(run, 0, 0);

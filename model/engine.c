@@ -35,6 +35,13 @@ struct ns_workspace {
      * models, most of them cannot change. */
     double *known_value;  /* [n_exprs] */
     unsigned char *known; /* [n_exprs] 1 when known_value holds it */
+    /* The parameters to recompute at every time point for the strategy
+     * being run, in evaluation order: those that depend on time and are
+     * not overridden. Listing them once spares a pass over every
+     * parameter twice a cycle. */
+    size_t *timed;        /* [n_params] */
+    size_t n_timed;
+    double *discount;     /* [n_outcomes * (n_cycles + 1)] the factors */
 };
 
 struct ns_workspace *
@@ -51,11 +58,19 @@ ns_workspace_alloc(const struct ns_model *model)
     ws->state_v = calloc(model->n_states + 1, sizeof *ws->state_v);
     ws->known_value = calloc(p->n_exprs + 1, sizeof *ws->known_value);
     ws->known = calloc(p->n_exprs + 1, sizeof *ws->known);
+    ws->timed = calloc(p->n_params + 1, sizeof *ws->timed);
+    size_t n_points = model->n_cycles + 1;
+    ws->discount =
+        calloc(model->n_outcomes * n_points + 1, sizeof *ws->discount);
     if (!ws->vars || !ws->occ || !ws->next || !ws->probs || !ws->state_v ||
-        !ws->known_value || !ws->known) {
+        !ws->known_value || !ws->known || !ws->timed || !ws->discount) {
         ns_workspace_free(ws);
         return NULL;
     }
+    for (size_t o = 0; o < model->n_outcomes; o++)
+        for (size_t t = 0; t < n_points; t++)
+            ws->discount[o * n_points + t] =
+                ns_model_discount_factor(model, o, t);
     return ws;
 }
 
@@ -71,6 +86,8 @@ ns_workspace_free(struct ns_workspace *ws)
     free(ws->state_v);
     free(ws->known_value);
     free(ws->known);
+    free(ws->timed);
+    free(ws->discount);
     free(ws);
 }
 
@@ -147,6 +164,18 @@ eval_params(struct run *run, unsigned dep_mask, unsigned need)
     const struct ns_model_priv *p = run->p;
     size_t P = p->n_params, base = run->d * P;
     const double *override = run->opt->param_override;
+    if (dep_mask == NS_DEP_TIME) {
+        for (size_t i = 0; i < run->ws->n_timed; i++) {
+            size_t q = run->ws->timed[i];
+            if (!(p->param_need[base + q] & need))
+                continue;
+            enum ns_status st = eval(run, p->param_def[base + q],
+                                     &run->ws->vars[NS_VAR_COUNT + q]);
+            if (st != NS_OK)
+                return st;
+        }
+        return NS_OK;
+    }
     for (size_t i = 0; i < P; i++) {
         size_t q = p->order[base + i];
         if (override && !isnan(override[q])) {
@@ -416,8 +445,9 @@ discount_and_total(struct run *run)
             size_t i = (k * r->n_points + t) * J + j;
             double d = run->opt->zero_discount
                            ? 1.0
-                           : ns_model_discount_factor(m, m->streams[j].outcome,
-                                                      t);
+                           : run->ws->discount[m->streams[j].outcome *
+                                                   r->n_points +
+                                               t];
             r->values_disc[i] = r->values[i] * d;
             total += r->values[i];
             total_disc += r->values_disc[i];
@@ -438,6 +468,24 @@ discount_and_total(struct run *run)
     }
 }
 
+/* Fills ws->timed for the strategy being run (see struct ns_workspace). */
+static void
+list_timed(struct run *run)
+{
+    const struct ns_model_priv *p = run->p;
+    size_t P = p->n_params, base = run->d * P;
+    const double *override = run->opt->param_override;
+    struct ns_workspace *ws = run->ws;
+    ws->n_timed = 0;
+    for (size_t i = 0; i < P; i++) {
+        size_t q = p->order[base + i];
+        if ((override && !isnan(override[q])) ||
+            !(p->param_dep[base + q] & NS_DEP_TIME))
+            continue;
+        ws->timed[ws->n_timed++] = q;
+    }
+}
+
 static enum ns_status
 run_strategy(struct run *run)
 {
@@ -448,6 +496,7 @@ run_strategy(struct run *run)
     /* Constant expressions are constant for one strategy and one set of
      * parameter values only. */
     memset(run->ws->known, 0, run->p->n_exprs * sizeof *run->ws->known);
+    list_timed(run);
     run->when = "";
     run->when_n = 0;
     set_time(run, 0, 0);

@@ -42,7 +42,32 @@ struct ns_workspace {
     size_t *timed;        /* [n_params] */
     size_t n_timed;
     double *discount;     /* [n_outcomes * (n_cycles + 1)] the factors */
+    /* The transition values of each move from -> to: tv_list[tv_start[
+     * from * n_states + to] ..], in their own order, so that booking a
+     * flow does not scan every transition value of the model. */
+    size_t *tv_start;     /* [n_states * n_states + 1] */
+    size_t *tv_list;      /* [n_tvalues] */
 };
+
+/* Fills ws->tv_start and ws->tv_list by counting sort on (from, to). */
+static void
+index_transition_values(const struct ns_model *model, struct ns_workspace *ws)
+{
+    const struct ns_model_priv *p = model->priv;
+    size_t S = model->n_states;
+    for (size_t i = 0; i < p->n_tvalues; i++)
+        ws->tv_start[p->tvalues[i].from * S + p->tvalues[i].to + 1]++;
+    for (size_t c = 0; c < S * S; c++)
+        ws->tv_start[c + 1] += ws->tv_start[c];
+    for (size_t i = 0; i < p->n_tvalues; i++) {
+        size_t c = p->tvalues[i].from * S + p->tvalues[i].to;
+        /* tv_start[c] is moved on while filling and restored below. */
+        ws->tv_list[ws->tv_start[c]++] = i;
+    }
+    for (size_t c = S * S; c > 0; c--)
+        ws->tv_start[c] = ws->tv_start[c - 1];
+    ws->tv_start[0] = 0;
+}
 
 struct ns_workspace *
 ns_workspace_alloc(const struct ns_model *model)
@@ -62,11 +87,16 @@ ns_workspace_alloc(const struct ns_model *model)
     size_t n_points = model->n_cycles + 1;
     ws->discount =
         calloc(model->n_outcomes * n_points + 1, sizeof *ws->discount);
+    size_t S = model->n_states;
+    ws->tv_start = calloc(S * S + 2, sizeof *ws->tv_start);
+    ws->tv_list = calloc(p->n_tvalues + 1, sizeof *ws->tv_list);
     if (!ws->vars || !ws->occ || !ws->next || !ws->probs || !ws->state_v ||
-        !ws->known_value || !ws->known || !ws->timed || !ws->discount) {
+        !ws->known_value || !ws->known || !ws->timed || !ws->discount ||
+        !ws->tv_start || !ws->tv_list) {
         ns_workspace_free(ws);
         return NULL;
     }
+    index_transition_values(model, ws);
     for (size_t o = 0; o < model->n_outcomes; o++)
         for (size_t t = 0; t < n_points; t++)
             ws->discount[o * n_points + t] =
@@ -88,6 +118,8 @@ ns_workspace_free(struct ns_workspace *ws)
     free(ws->known);
     free(ws->timed);
     free(ws->discount);
+    free(ws->tv_start);
+    free(ws->tv_list);
     free(ws);
 }
 
@@ -361,10 +393,9 @@ book_transition_values(struct run *run, size_t s, size_t to, double flow,
     struct ns_results *r = run->r;
     size_t J = run->m->n_streams;
     size_t row = run->k * r->n_points + t + 1;
-    for (size_t i = 0; i < p->n_tvalues; i++) {
-        const struct ns_transition_value *tv = &p->tvalues[i];
-        if (tv->from != s || tv->to != to)
-            continue;
+    size_t c = s * run->m->n_states + to;
+    for (size_t l = run->ws->tv_start[c]; l < run->ws->tv_start[c + 1]; l++) {
+        const struct ns_transition_value *tv = &p->tvalues[run->ws->tv_list[l]];
         double v;
         if (eval(run, tv->def, &v) != NS_OK)
             return NS_EMODEL;

@@ -428,20 +428,41 @@ source_key(struct loader *ld, const struct ns_ini_entry *e)
     free(copy);
 }
 
+/* Splits e's value, a comma-separated list, into *fields (pointing into
+ * *copy; the caller frees both), dropping empty entries. The list may be
+ * as long as the line allows. Returns how many were kept; 0 with *copy
+ * and *fields NULL when memory runs out. */
+static size_t
+split_list(struct loader *ld, const struct ns_ini_entry *e, char **copy,
+           char ***fields)
+{
+    size_t max = 1;
+    for (const char *q = e->value; *q; q++)
+        max += *q == ',';
+    *copy = strdup(e->value);
+    *fields = malloc(max * sizeof **fields);
+    if (!*copy || !*fields) {
+        free(*copy);
+        free(*fields);
+        *copy = NULL;
+        *fields = NULL;
+        ld->out_of_mem = true;
+        return 0;
+    }
+    size_t n = split_trimmed(*copy, ',', *fields, max), kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (*(*fields)[i])
+            (*fields)[kept++] = (*fields)[i];
+    return kept;
+}
+
 static void
 perspective_key(struct loader *ld, const struct ns_ini_entry *e)
 {
-    char *copy = strdup(e->value);
-    if (!copy) {
-        ld->out_of_mem = true;
+    char *copy, **f;
+    size_t kept = split_list(ld, e, &copy, &f);
+    if (!copy)
         return;
-    }
-    char *f[64];
-    size_t n = split_trimmed(copy, ',', f, 64);
-    size_t kept = 0;
-    for (size_t i = 0; i < n; i++)
-        if (*f[i])
-            f[kept++] = f[i];
     if (kept == 0)
         FAIL(ld, e->line,
              "[perspectives] key %s must list payers separated by commas, "
@@ -451,6 +472,7 @@ perspective_key(struct loader *ld, const struct ns_ini_entry *e)
         check(ld, ns_def_add_perspective(
                       &ld->params->def, e->key, (const char *const *)f, kept,
                       (struct ns_origin){ld->file, e->line}));
+    free(f);
     free(copy);
 }
 
@@ -545,17 +567,10 @@ static void load_targets(struct loader *ld, const struct ns_ini_entry *e);
 static void
 group_key(struct loader *ld, const struct ns_ini_entry *e)
 {
-    char *copy = strdup(e->value);
-    if (!copy) {
-        ld->out_of_mem = true;
+    char *copy, **f;
+    size_t kept = split_list(ld, e, &copy, &f);
+    if (!copy)
         return;
-    }
-    char *f[128];
-    size_t n = split_trimmed(copy, ',', f, 128);
-    size_t kept = 0;
-    for (size_t i = 0; i < n; i++)
-        if (*f[i])
-            f[kept++] = f[i];
     if (kept == 0)
         FAIL(ld, e->line,
              "[groups] key %s must list states (or patterns such as in_*) "
@@ -565,6 +580,7 @@ group_key(struct loader *ld, const struct ns_ini_entry *e)
         check(ld, ns_def_add_group(&ld->params->def, e->key,
                                    (const char *const *)f, kept,
                                    (struct ns_origin){ld->file, e->line}));
+    free(f);
     free(copy);
 }
 

@@ -184,6 +184,8 @@ compile_settings(struct compiler *c)
     m->discount_origin = d->discount_origin;
     m->row_sum_tolerance = d->row_sum_tolerance;
     m->report_cohort = d->report_cohort;
+    m->wtp_max = d->wtp_max;
+    m->wtp_step = d->wtp_step;
     /* A setting the loader rejected was reported there already. */
     if (!(d->cycle_length_years > 0.0) && !d->settings_rejected)
         ERROR_AT(c, d->cycle_length_at,

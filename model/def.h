@@ -190,6 +190,7 @@ struct ns_model_def {
     struct ns_origin cost_outcome_at, health_outcome_at;
     double report_cohort;             /* clients to report net savings for,
                                          or 0 */
+    double wtp_max, wtp_step;         /* acceptability curve's grid, or 0 */
     bool settings_rejected;           /* a loader rejected a setting and
                                          said so: compile stays quiet */
     char *scenario_name;              /* [scenario] name, or NULL */

@@ -146,6 +146,10 @@ struct ns_model {
     long health_outcome;       /* index of the outcome below the line, or -1 */
     double report_cohort;      /* clients to report net savings for as a
                                   cohort (e.g. a year's intake), or 0 */
+    double wtp_max, wtp_step;  /* willingness to pay per unit of health at
+                                  which the acceptability curve is drawn:
+                                  0, wtp_step, ... up to wtp_max; 0 for no
+                                  curve */
     long place_outcome;        /* index of the outcome counting treatment
                                   place-years (undiscounted), or -1 */
 

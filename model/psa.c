@@ -334,6 +334,33 @@ ns_psa_run(struct ns_population *pop, const struct ns_psa_options *opt,
     return NS_OK;
 }
 
+size_t
+ns_psa_ceac_points(const struct ns_model *m)
+{
+    if (!(m->wtp_step > 0.0) || !(m->wtp_max > 0.0))
+        return 0;
+    /* The small allowance keeps wtp_max itself when the division is a
+     * hair below a whole number. */
+    return (size_t)floor(m->wtp_max / m->wtp_step + 1e-9) + 1;
+}
+
+double
+ns_psa_ceac(const struct ns_model *m, const struct ns_psa *psa, size_t k,
+            size_t i, double *wtp)
+{
+    size_t K = psa->n_strategies, yes = 0, valid = 0;
+    *wtp = m->wtp_step * (double)i;
+    for (size_t d = 0; d < psa->n_draws; d++) {
+        double dc = psa->delta_cost[d * K + k];
+        double dh = psa->delta_health[d * K + k];
+        if (isnan(dc) || isnan(dh))
+            continue;
+        valid++;
+        yes += *wtp * dh - dc > 0.0;
+    }
+    return valid ? (double)yes / (double)valid : (double)NAN;
+}
+
 enum ns_status
 ns_psa_summarise(const double *values, size_t n, size_t stride,
                  struct ns_psa_stat *out)

@@ -78,6 +78,16 @@ struct ns_psa_stat {
     double mean, low, high; /* mean and the 2.5% and 97.5% points */
     double prob_positive;   /* share of draws above 0 */
 };
+/* The acceptability curve's points: the model's wtp_step up to wtp_max
+ * (0 when the model sets no grid). */
+size_t ns_psa_ceac_points(const struct ns_model *m);
+
+/* The share of draws in which strategy k is cost-effective against its
+ * comparator at point i of the curve (willingness to pay *wtp): NaN when
+ * no draw has both increments. */
+double ns_psa_ceac(const struct ns_model *m, const struct ns_psa *psa,
+                   size_t k, size_t i, double *wtp);
+
 enum ns_status ns_psa_summarise(const double *values, size_t n,
                                 size_t stride, struct ns_psa_stat *out);
 

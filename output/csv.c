@@ -836,25 +836,15 @@ write_ceac(struct csv *c, const struct source *src)
     for (size_t k = 0; k < K; k++) {
         if (m->comparator[k] < 0)
             continue;
-        for (int step = 0; step <= 20; step++) {
-            double wtp = 5000.0 * step;
-            size_t yes = 0, valid = 0;
-            for (size_t d = 0; d < p->n_draws; d++) {
-                double dc = p->delta_cost[d * K + k];
-                double dh = p->delta_health[d * K + k];
-                if (isnan(dc) || isnan(dh))
-                    continue;
-                valid++;
-                yes += wtp * dh - dc > 0.0;
-            }
+        for (size_t i = 0; i < ns_psa_ceac_points(m); i++) {
+            double wtp, share = ns_psa_ceac(m, p, k, i, &wtp);
             put_text(c, m->strategies[k].name);
             put_sep(c);
             put_text(c, m->strategies[m->comparator[k]].name);
             put_sep(c);
             put_number(c, wtp);
             put_sep(c);
-            if (valid)
-                put_number(c, (double)yes / (double)valid);
+            put_optional(c, share);
             end_row(c);
         }
     }

@@ -1569,7 +1569,7 @@ write_attrition_sheet(struct book *b, const struct ns_run_info *info)
 /* The PSA sheet: per strategy the mean and interval of net savings and
  * the chance they are positive, a histogram, the cost-effectiveness plane
  * (up to 1,000 draws) and the acceptability curve. */
-enum { PSA_BINS = 20, PSA_PLANE_DRAWS = 1000, PSA_WTP_STEPS = 21 };
+enum { PSA_BINS = 20, PSA_PLANE_DRAWS = 1000 };
 
 static void
 write_psa_sheet(struct book *b, const struct ns_run_info *info)
@@ -1669,8 +1669,9 @@ write_psa_sheet(struct book *b, const struct ns_run_info *info)
     if (plane && n_rows > 0) {
         size_t c1 = col0 + 2 + n_rows, nd = n < PSA_PLANE_DRAWS ? n : PSA_PLANE_DRAWS;
         lxw_chart *sc = new_chart(b, LXW_CHART_SCATTER);
-        lxw_chart *ce = new_chart(b, LXW_CHART_LINE);
-        for (size_t i = 0; sc && ce && i < n_rows; i++) {
+        lxw_chart *ce =
+            ns_psa_ceac_points(m) > 0 ? new_chart(b, LXW_CHART_LINE) : NULL;
+        for (size_t i = 0; sc && i < n_rows; i++) {
             size_t k = shown[i], cx = c1 + 2 * i;
             put_text(b, ws, HEADING_ROW, cx, "Incremental health", b->heading);
             put_text(b, ws, HEADING_ROW, cx + 1, m->strategies[k].label,
@@ -1698,32 +1699,21 @@ write_psa_sheet(struct book *b, const struct ns_run_info *info)
         size_t c2 = c1 + 2 * n_rows + 1;
         put_text(b, ws, HEADING_ROW, c2, "Willingness to pay (£ per unit)",
                  b->heading);
-        for (size_t step = 0; step < PSA_WTP_STEPS; step++)
-            put_number(b, ws, FIRST_ROW + step, c2, 5000.0 * (double)step,
-                       b->pounds);
-        for (size_t i = 0; i < n_rows; i++) {
+        size_t n_wtp = ns_psa_ceac_points(m);
+        for (size_t i = 0; i < n_rows && n_wtp > 0; i++) {
             size_t k = shown[i];
             put_text(b, ws, HEADING_ROW, c2 + 1 + i, m->strategies[k].label,
                      b->heading);
-            for (size_t step = 0; step < PSA_WTP_STEPS; step++) {
-                double wtp = 5000.0 * (double)step;
-                size_t yes = 0, valid = 0;
-                for (size_t d = 0; d < n; d++) {
-                    double dc = p->delta_cost[d * K + k];
-                    double dh = p->delta_health[d * K + k];
-                    if (isnan(dc) || isnan(dh))
-                        continue;
-                    valid++;
-                    yes += wtp * dh - dc > 0.0;
-                }
-                put_number(b, ws, FIRST_ROW + step, c2 + 1 + i,
-                           valid ? (double)yes / (double)valid : (double)NAN,
+            for (size_t step = 0; step < n_wtp; step++) {
+                double wtp, share = ns_psa_ceac(m, p, k, step, &wtp);
+                if (i == 0)
+                    put_number(b, ws, FIRST_ROW + step, c2, wtp, b->pounds);
+                put_number(b, ws, FIRST_ROW + step, c2 + 1 + i, share,
                            b->occupancy);
             }
             if (ce)
                 add_column_series(b, ce, sheet, FIRST_ROW,
-                                  FIRST_ROW + PSA_WTP_STEPS - 1, c2,
-                                  c2 + 1 + i);
+                                  FIRST_ROW + n_wtp - 1, c2, c2 + 1 + i);
         }
         if (sc) {
             chart_title_set_name(sc, "Cost-effectiveness plane");

@@ -60,6 +60,7 @@ static const char *const model_keys[] = {
     "start_age",      "counting",        "weights",      "count_time_zero",
     "discount_origin", "row_sum_tolerance", "comparator", "cost_outcome",
     "health_outcome", "place_outcome", "weight", "report_cohort",
+    "wtp_max",        "wtp_step",
 };
 #define N_MODEL_KEYS (sizeof model_keys / sizeof model_keys[0])
 
@@ -224,6 +225,14 @@ model_key(struct loader *ld, const struct ns_ini_entry *e)
         if (parse_number_at(ld, e, "a number of clients from 1 to 10000000",
                             1.0, 1e7, &v))
             def->report_cohort = v;
+    } else if (strcmp(k, "wtp_max") == 0) {
+        if (parse_number_at(ld, e, "a willingness to pay from 1 to 1e9",
+                            1.0, 1e9, &v))
+            def->wtp_max = v;
+    } else if (strcmp(k, "wtp_step") == 0) {
+        if (parse_number_at(ld, e, "a step of willingness to pay from 1 to 1e9",
+                            1.0, 1e9, &v))
+            def->wtp_step = v;
     } else if (strcmp(k, "place_outcome") == 0) {
         check(ld, ns_def_set_string(&def->place_outcome, e->value));
         def->place_outcome_at = at;

@@ -359,10 +359,39 @@ correlation_and_dirichlet(void **state)
     ns_diags_clear(&diags);
 }
 
+/* The acceptability curve: the share of draws with both increments in
+ * which wtp * delta_health - delta_cost > 0, on the model's grid. */
+static void
+ceac_counts_draws_on_the_models_grid(void **state)
+{
+    (void)state;
+    struct ns_model m = {0};
+    m.wtp_max = 10000;
+    m.wtp_step = 5000;
+    /* Two strategies; strategy 1's increments in draws 0..3 (draw 3 has
+     * no health increment and does not count). */
+    double dc[] = {NAN, 1000, NAN, 20000, NAN, -5, NAN, 6000};
+    double dh[] = {NAN, 0.5, NAN, 1.0, NAN, 0.0, NAN, NAN};
+    struct ns_psa p = {.n_draws = 4, .n_strategies = 2,
+                       .delta_cost = dc, .delta_health = dh};
+    assert_int_equal(ns_psa_ceac_points(&m), 3);
+    double wtp;
+    assert_close(ns_psa_ceac(&m, &p, 1, 0, &wtp), 1.0 / 3.0, 1e-15);
+    assert_close(wtp, 0.0, 0.0);
+    assert_close(ns_psa_ceac(&m, &p, 1, 1, &wtp), 2.0 / 3.0, 1e-15);
+    assert_close(wtp, 5000.0, 0.0);
+    assert_close(ns_psa_ceac(&m, &p, 1, 2, &wtp), 2.0 / 3.0, 1e-15);
+    assert_close(wtp, 10000.0, 0.0);
+    assert_true(isnan(ns_psa_ceac(&m, &p, 0, 1, &wtp)));
+    m.wtp_step = 0; /* no grid: no curve */
+    assert_int_equal(ns_psa_ceac_points(&m), 0);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ceac_counts_draws_on_the_models_grid),
         cmocka_unit_test(parses_and_converts_moments),
         cmocka_unit_test(samples_have_the_written_moments),
         cmocka_unit_test(mean_converges_to_deterministic),

@@ -777,6 +777,8 @@ visit(struct order_state *o, size_t pi)
         long v = ns_expr_variable(e, i);
         if (v == NS_VAR_STATE_TIME)
             dep |= NS_DEP_STATE_TIME;
+        else if (v == NS_VAR_CYCLE)
+            dep |= NS_DEP_TIME | NS_DEP_CYCLE;
         else if (v < NS_VAR_COUNT)
             dep |= NS_DEP_TIME;
         else {
@@ -825,6 +827,8 @@ expression_deps(struct compiler *c)
                 long v = ns_expr_variable(e, i);
                 if (v == NS_VAR_STATE_TIME)
                     dep |= NS_DEP_STATE_TIME;
+                else if (v == NS_VAR_CYCLE)
+                    dep |= NS_DEP_TIME | NS_DEP_CYCLE;
                 else if (v < NS_VAR_COUNT)
                     dep |= NS_DEP_TIME;
                 else

@@ -28,8 +28,11 @@ enum ns_var {
 };
 
 enum {
-    NS_DEP_TIME = 1u,      /* reads cycle, time or age */
-    NS_DEP_STATE_TIME = 2u /* reads state_time */
+    NS_DEP_TIME = 1u,       /* reads cycle, time or age */
+    NS_DEP_STATE_TIME = 2u, /* reads state_time */
+    NS_DEP_CYCLE = 4u       /* reads cycle (with NS_DEP_TIME): the values
+                               at time point t and in cycle t + 1 share
+                               time and age, but not cycle */
 };
 
 /* Where a parameter is needed: parameters are computed only where

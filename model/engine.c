@@ -29,12 +29,19 @@ struct ns_workspace {
     double *next;    /* [n_expanded] occupancy being built */
     double *probs;   /* [n_states] probabilities of one row */
     double *state_v; /* [n_states] one stream's value per base state */
-    /* Values of the expressions that depend on neither time nor time in
-     * state, kept for the strategy being run: transitions and state
-     * values are otherwise evaluated again every cycle although, in most
-     * models, most of them cannot change. */
+    /* Expressions that do not depend on time in state are evaluated once
+     * and reused while their inputs cannot change: those that depend on
+     * nothing for the whole strategy run, those that depend on time for
+     * one time point or cycle. Most of a model's expressions are of the
+     * first kind, and a pattern's expression is shared by all the moves it
+     * matches. stamp[x] is the clock when known_value[x] was computed; the
+     * clock moves on at every run and every change of time; run_start and
+     * time_start are its value when the run started and when time (in
+     * years) last changed: time point t and cycle t + 1 share it. */
     double *known_value;  /* [n_exprs] */
-    unsigned char *known; /* [n_exprs] 1 when known_value holds it */
+    unsigned long long *stamp; /* [n_exprs] */
+    unsigned long long clock, run_start, time_start;
+    size_t point;         /* the time point time was last set from */
     /* The parameters to recompute at every time point for the strategy
      * being run, in evaluation order: those that depend on time and are
      * not overridden. Listing them once spares a pass over every
@@ -47,7 +54,24 @@ struct ns_workspace {
      * flow does not scan every transition value of the model. */
     size_t *tv_start;     /* [n_states * n_states + 1] */
     size_t *tv_list;      /* [n_tvalues] */
+    /* Per strategy run. Rows whose probabilities depend on neither time
+     * nor time in state are computed and checked in the first cycle only
+     * (row_probs[s * n_states ..], row_kind[s]); the state values of
+     * each stream that are constant are kept in sv and, after the first
+     * time point, each stream visits only the states whose value can be
+     * non-zero (sv_list[sv_start[j] ..]). Both keep every sum in the same
+     * order as the plain loops, so results are bit-identical. */
+    double *row_probs;    /* [n_states * n_states] */
+    unsigned char *row_kind; /* [n_states] ROW_* */
+    double *sv;           /* [n_streams * n_states] */
+    unsigned char *sv_kind; /* [n_streams * n_states] SV_* */
+    size_t *sv_start;     /* [n_streams + 1] */
+    size_t *sv_list;      /* [n_streams * n_states] states */
+    bool sv_listed;       /* sv_list is in use */
 };
+
+enum { ROW_UNKNOWN = 0, ROW_CONSTANT, ROW_KNOWN, ROW_TIMED, ROW_PER_SLOT };
+enum { SV_DYNAMIC = 0, SV_CONSTANT };
 
 /* Fills ws->tv_start and ws->tv_list by counting sort on (from, to). */
 static void
@@ -82,7 +106,7 @@ ns_workspace_alloc(const struct ns_model *model)
     ws->probs = calloc(model->n_states + 1, sizeof *ws->probs);
     ws->state_v = calloc(model->n_states + 1, sizeof *ws->state_v);
     ws->known_value = calloc(p->n_exprs + 1, sizeof *ws->known_value);
-    ws->known = calloc(p->n_exprs + 1, sizeof *ws->known);
+    ws->stamp = calloc(p->n_exprs + 1, sizeof *ws->stamp);
     ws->timed = calloc(p->n_params + 1, sizeof *ws->timed);
     size_t n_points = model->n_cycles + 1;
     ws->discount =
@@ -90,8 +114,20 @@ ns_workspace_alloc(const struct ns_model *model)
     size_t S = model->n_states;
     ws->tv_start = calloc(S * S + 2, sizeof *ws->tv_start);
     ws->tv_list = calloc(p->n_tvalues + 1, sizeof *ws->tv_list);
+    size_t J = model->n_streams;
+    ws->row_probs = calloc(S * S + 1, sizeof *ws->row_probs);
+    ws->row_kind = calloc(S + 1, sizeof *ws->row_kind);
+    ws->sv = calloc(J * S + 1, sizeof *ws->sv);
+    ws->sv_kind = calloc(J * S + 1, sizeof *ws->sv_kind);
+    ws->sv_start = calloc(J + 2, sizeof *ws->sv_start);
+    ws->sv_list = calloc(J * S + 1, sizeof *ws->sv_list);
+    if (!ws->row_probs || !ws->row_kind || !ws->sv || !ws->sv_kind ||
+        !ws->sv_start || !ws->sv_list) {
+        ns_workspace_free(ws);
+        return NULL;
+    }
     if (!ws->vars || !ws->occ || !ws->next || !ws->probs || !ws->state_v ||
-        !ws->known_value || !ws->known || !ws->timed || !ws->discount ||
+        !ws->known_value || !ws->stamp || !ws->timed || !ws->discount ||
         !ws->tv_start || !ws->tv_list) {
         ns_workspace_free(ws);
         return NULL;
@@ -115,11 +151,17 @@ ns_workspace_free(struct ns_workspace *ws)
     free(ws->probs);
     free(ws->state_v);
     free(ws->known_value);
-    free(ws->known);
+    free(ws->stamp);
     free(ws->timed);
     free(ws->discount);
     free(ws->tv_start);
     free(ws->tv_list);
+    free(ws->row_probs);
+    free(ws->row_kind);
+    free(ws->sv);
+    free(ws->sv_kind);
+    free(ws->sv_start);
+    free(ws->sv_list);
     free(ws);
 }
 
@@ -163,8 +205,12 @@ static enum ns_status
 eval(struct run *run, size_t x, double *out)
 {
     struct ns_workspace *ws = run->ws;
-    bool constant = run->p->expr_dep[run->d * run->p->n_exprs + x] == 0;
-    if (constant && ws->known[x]) {
+    unsigned dep = run->p->expr_dep[run->d * run->p->n_exprs + x];
+    bool reusable = !(dep & NS_DEP_STATE_TIME);
+    unsigned long long since = dep == 0                ? ws->run_start
+                               : (dep & NS_DEP_CYCLE) ? ws->clock
+                                                      : ws->time_start;
+    if (reusable && ws->stamp[x] >= since) {
         *out = ws->known_value[x];
         return NS_OK;
     }
@@ -172,9 +218,9 @@ eval(struct run *run, size_t x, double *out)
     struct ns_expr_fault fault;
     if (ns_expr_eval(e->expr, ws->vars, run->p->tables, out, &fault) ==
         NS_OK) {
-        if (constant) {
+        if (reusable) {
             ws->known_value[x] = *out;
-            ws->known[x] = 1;
+            ws->stamp[x] = ws->clock;
         }
         return NS_OK;
     }
@@ -231,6 +277,10 @@ static void
 set_time(struct run *run, size_t cycle, size_t point)
 {
     double *v = run->ws->vars;
+    if (++run->ws->clock == run->ws->run_start + 1 ||
+        point != run->ws->point)
+        run->ws->time_start = run->ws->clock;
+    run->ws->point = point;
     double years = (double)point * run->m->cycle_length_years;
     v[NS_VAR_CYCLE] = (double)cycle;
     v[NS_VAR_TIME] = years;
@@ -288,38 +338,86 @@ start_cohort(struct run *run)
     return NS_OK;
 }
 
+/* Adds stream j's value in state s, over its tunnel slots, to *acc. */
+static enum ns_status
+add_state_value(struct run *run, size_t j, size_t s, double *acc)
+{
+    const struct ns_model_priv *p = run->p;
+    struct ns_workspace *ws = run->ws;
+    size_t i = j * run->m->n_states + s;
+    const double *occ = ws->occ + p->first_x[s];
+    size_t n_slots = p->n_slots[s];
+    if (ws->sv_kind[i] == SV_CONSTANT) {
+        double v = ws->sv[i];
+        for (size_t q = 0; q < n_slots; q++)
+            *acc += occ[q] * v;
+        return NS_OK;
+    }
+    size_t x = p->value_def[i];
+    bool per_slot = dep_of(run, x) & NS_DEP_STATE_TIME;
+    double v = 0.0;
+    for (size_t q = 0; q < n_slots; q++) {
+        if (q == 0 || per_slot) {
+            if (per_slot && enter_slot(run, q, NS_NEED_VALUE) != NS_OK)
+                return NS_EMODEL;
+            if (eval(run, x, &v) != NS_OK)
+                return NS_EMODEL;
+        }
+        *acc += occ[q] * v;
+    }
+    if (dep_of(run, x) == 0) {
+        ws->sv[i] = v;
+        ws->sv_kind[i] = SV_CONSTANT;
+    }
+    return NS_OK;
+}
+
+/* Lists, per stream, the states whose value is not a constant 0; called
+ * once every value has been evaluated (after the first time point).
+ * Leaving out terms that add exactly 0 keeps each sum bit-identical. */
+static void
+list_state_values(struct run *run)
+{
+    struct ns_workspace *ws = run->ws;
+    size_t S = run->m->n_states, J = run->m->n_streams, n = 0;
+    for (size_t j = 0; j < J; j++) {
+        ws->sv_start[j] = n;
+        for (size_t s = 0; s < S; s++)
+            if (ws->sv_kind[j * S + s] != SV_CONSTANT ||
+                !(fabs(ws->sv[j * S + s]) <= 0.0))
+                ws->sv_list[n++] = s;
+    }
+    ws->sv_start[J] = n;
+    ws->sv_listed = true;
+}
+
 /* Adds the state values of point t to the results, with weight w. */
 static enum ns_status
 count_point(struct run *run, size_t t)
 {
     const struct ns_model *m = run->m;
     const struct ns_model_priv *p = run->p;
+    struct ns_workspace *ws = run->ws;
     struct ns_results *r = run->r;
     size_t S = m->n_states, J = m->n_streams;
     size_t row = run->k * r->n_points + t;
     for (size_t s = 0; s < S; s++) {
         double sum = 0.0;
         for (size_t q = 0; q < p->n_slots[s]; q++)
-            sum += run->ws->occ[p->first_x[s] + q];
+            sum += ws->occ[p->first_x[s] + q];
         r->trace[row * S + s] = sum;
     }
     double w = m->weights[t];
     for (size_t j = 0; j < J; j++) {
         double acc = 0.0;
-        for (size_t s = 0; s < S; s++) {
-            size_t x = p->value_def[j * S + s];
-            bool per_slot = dep_of(run, x) & NS_DEP_STATE_TIME;
-            double v = 0.0;
-            for (size_t q = 0; q < p->n_slots[s]; q++) {
-                if (q == 0 || per_slot) {
-                    if (per_slot &&
-                        enter_slot(run, q, NS_NEED_VALUE) != NS_OK)
-                        return NS_EMODEL;
-                    if (eval(run, x, &v) != NS_OK)
-                        return NS_EMODEL;
-                }
-                acc += run->ws->occ[p->first_x[s] + q] * v;
-            }
+        if (ws->sv_listed) {
+            for (size_t l = ws->sv_start[j]; l < ws->sv_start[j + 1]; l++)
+                if (add_state_value(run, j, ws->sv_list[l], &acc) != NS_OK)
+                    return NS_EMODEL;
+        } else {
+            for (size_t s = 0; s < S; s++)
+                if (add_state_value(run, j, s, &acc) != NS_OK)
+                    return NS_EMODEL;
         }
         double scale = run->opt->stream_scale ? run->opt->stream_scale[j] : 1.0;
         r->values[row * J + j] += w * acc * scale;
@@ -327,12 +425,13 @@ count_point(struct run *run, size_t t)
     return NS_OK;
 }
 
-/* Computes the probabilities of one row into ws->probs, checking them. */
+/* Computes the probabilities of one row into probs, checking them. */
 static enum ns_status
-row_probabilities(struct run *run, size_t s, const struct ns_row *row)
+row_probabilities(struct run *run, size_t s, const struct ns_row *row,
+                  double *probs)
 {
     const struct ns_model_priv *p = run->p;
-    double *probs = run->ws->probs, sum = 0.0;
+    double sum = 0.0;
     const char *strategy = run->m->strategies[run->k].name;
     for (size_t i = 0; i < row->n; i++) {
         if ((long)i == row->complement)
@@ -424,6 +523,57 @@ row_uses_state_time(const struct run *run, const struct ns_row *row,
     return false;
 }
 
+/* Sorts each row of the strategy being run by what its probabilities
+ * depend on (see struct ns_workspace). */
+static void
+classify_rows(struct run *run)
+{
+    size_t S = run->m->n_states;
+    for (size_t s = 0; s < S; s++) {
+        const struct ns_row *row = &run->p->rows[run->d * S + s];
+        unsigned char kind = ROW_CONSTANT;
+        if (row_uses_state_time(run, row, s))
+            kind = ROW_PER_SLOT;
+        else
+            for (size_t i = 0; i < row->n; i++)
+                if ((long)i != row->complement &&
+                    dep_of(run, row->entries[i].def) != 0)
+                    kind = ROW_TIMED;
+        run->ws->row_kind[s] = kind;
+    }
+}
+
+/* Points *probs at row s's probabilities for tunnel slot q, computing
+ * them when they are not known yet. */
+static enum ns_status
+row_for_slot(struct run *run, size_t s, const struct ns_row *row, size_t q,
+             const double **probs)
+{
+    struct ns_workspace *ws = run->ws;
+    double *known = ws->row_probs + s * run->m->n_states;
+    switch (ws->row_kind[s]) {
+    case ROW_KNOWN:
+        *probs = known;
+        return NS_OK;
+    case ROW_CONSTANT:
+        if (row_probabilities(run, s, row, known) != NS_OK)
+            return NS_EMODEL;
+        ws->row_kind[s] = ROW_KNOWN;
+        *probs = known;
+        return NS_OK;
+    case ROW_PER_SLOT:
+        if (enter_slot(run, q, NS_NEED_TRANS) != NS_OK)
+            return NS_EMODEL;
+        break;
+    default: /* ROW_TIMED: the same for every slot */
+        if (q > 0)
+            return NS_OK;
+        break;
+    }
+    *probs = ws->probs;
+    return row_probabilities(run, s, row, ws->probs);
+}
+
 /* Moves the cohort through the transition of cycle t + 1. */
 static enum ns_status
 step(struct run *run, size_t t)
@@ -435,22 +585,18 @@ step(struct run *run, size_t t)
     memset(ws->next, 0, p->n_expanded * sizeof *ws->next);
     for (size_t s = 0; s < S; s++) {
         const struct ns_row *row = &p->rows[run->d * S + s];
-        bool per_slot = row_uses_state_time(run, row, s);
         size_t n_slots = p->n_slots[s];
+        const double *probs = NULL;
         for (size_t q = 0; q < n_slots; q++) {
-            if (q == 0 || per_slot) {
-                if (per_slot && enter_slot(run, q, NS_NEED_TRANS) != NS_OK)
-                    return NS_EMODEL;
-                if (row_probabilities(run, s, row) != NS_OK)
-                    return NS_EMODEL;
-            }
+            if (row_for_slot(run, s, row, q, &probs) != NS_OK)
+                return NS_EMODEL;
             double mass = ws->occ[p->first_x[s] + q];
             for (size_t i = 0; i < row->n; i++) {
                 size_t to = row->entries[i].to;
                 size_t dest = p->first_x[to];
                 if (to == s && n_slots > 1)
                     dest += q + 1 < n_slots ? q + 1 : n_slots - 1;
-                double flow = mass * ws->probs[i];
+                double flow = mass * probs[i];
                 ws->next[dest] += flow;
                 if (p->n_tvalues &&
                     book_transition_values(run, s, to, flow, t) != NS_OK)
@@ -526,8 +672,12 @@ run_strategy(struct run *run)
            r->n_points * J * sizeof *r->values);
     /* Constant expressions are constant for one strategy and one set of
      * parameter values only. */
-    memset(run->ws->known, 0, run->p->n_exprs * sizeof *run->ws->known);
+    run->ws->run_start = ++run->ws->clock;
+    memset(run->ws->sv_kind, SV_DYNAMIC,
+           J * run->m->n_states * sizeof *run->ws->sv_kind);
+    run->ws->sv_listed = false;
     list_timed(run);
+    classify_rows(run);
     run->when = "";
     run->when_n = 0;
     set_time(run, 0, 0);
@@ -550,6 +700,8 @@ run_strategy(struct run *run)
             return NS_EMODEL;
         if (count_point(run, t) != NS_OK)
             return NS_EMODEL;
+        if (t == 0)
+            list_state_values(run);
         if (t == T)
             break;
         run->when = "cycle";

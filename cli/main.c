@@ -1629,7 +1629,8 @@ psa(const struct options *o, const struct ns_params *params,
         if (m->comparator[k] < 0)
             continue;
         struct ns_psa_stat stat;
-        ns_psa_summarise(result->net + k, result->n_draws, K, &stat);
+        /* Out of memory leaves only the interval NaN, which prints. */
+        (void)ns_psa_stat(result, k, NS_PSA_NET, &stat);
         printf("%-16s %14.2f %14.2f %14.2f %12.4f\n", m->strategies[k].name,
                stat.mean, stat.low, stat.high, stat.prob_positive);
     }

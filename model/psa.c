@@ -11,8 +11,6 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
-#include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -40,45 +38,6 @@ ns_psa_draw_seed(unsigned long seed, size_t draw)
         z ^= z >> 31;
     }
     return (unsigned long)z;
-}
-
-void
-ns_psa_free(struct ns_psa *psa)
-{
-    if (!psa)
-        return;
-    free(psa->net);
-    free(psa->savings);
-    free(psa->treatment);
-    free(psa->delta_cost);
-    free(psa->delta_health);
-    free(psa->by_payer);
-    free(psa);
-}
-
-static struct ns_psa *
-psa_alloc(const struct ns_model *m, size_t n)
-{
-    struct ns_psa *p = calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
-    size_t K = m->n_strategies;
-    p->n_draws = n;
-    p->n_strategies = K;
-    p->n_payers = m->n_payers;
-    p->n_uncertain = m->n_uncertain;
-    p->net = malloc(n * K * sizeof *p->net);
-    p->savings = malloc(n * K * sizeof *p->savings);
-    p->treatment = malloc(n * K * sizeof *p->treatment);
-    p->delta_cost = malloc(n * K * sizeof *p->delta_cost);
-    p->delta_health = malloc(n * K * sizeof *p->delta_health);
-    p->by_payer = malloc((n * K * m->n_payers + 1) * sizeof *p->by_payer);
-    if (!p->net || !p->savings || !p->treatment || !p->delta_cost ||
-        !p->delta_health || !p->by_payer) {
-        ns_psa_free(p);
-        return NULL;
-    }
-    return p;
 }
 
 struct worker {
@@ -158,20 +117,21 @@ one_draw(struct worker *w, size_t draw)
         return st;
     }
     for (size_t k = 0; k < K; k++) {
-        size_t i = draw * K + k;
+        double *out = &psa->block[((draw - psa->block_first) * K + k) *
+                                  psa->n_measures];
         struct ns_ledger l;
         ns_ledger_compute(m, s->pooled, k, w->opt->perspective, true, &l,
                           NULL);
-        psa->net[i] = l.net_savings;
-        psa->savings[i] = l.savings;
-        psa->treatment[i] = l.treatment_cost;
-        double *bp = &psa->by_payer[i * m->n_payers];
+        out[NS_PSA_NET] = l.net_savings;
+        out[NS_PSA_SAVINGS] = l.savings;
+        out[NS_PSA_TREATMENT] = l.treatment_cost;
         struct ns_ledger all;
-        ns_ledger_compute(m, s->pooled, k, NS_ALL_PAYERS, true, &all, bp);
+        ns_ledger_compute(m, s->pooled, k, NS_ALL_PAYERS, true, &all,
+                          out + NS_PSA_PAYER);
         struct ns_incremental inc;
         ns_results_incremental(m, s->pooled, k, true, &inc);
-        psa->delta_cost[i] = inc.delta_cost;
-        psa->delta_health[i] = inc.delta_health;
+        out[NS_PSA_DELTA_COST] = inc.delta_cost;
+        out[NS_PSA_DELTA_HEALTH] = inc.delta_health;
     }
     return NS_OK;
 }
@@ -289,7 +249,10 @@ run_draws(struct ns_population *pop, const struct ns_psa_options *opt,
          first += BLOCK) {
         size_t end = first + BLOCK < opt->n_draws ? first + BLOCK
                                                   : opt->n_draws;
+        psa->block_first = first;
         st = run_block(w, threads, T, first, end);
+        if (st == NS_OK)
+            ns_psa_add_block(psa, end - first);
         if (st == NS_OK && opt->on_draws)
             st = opt->on_draws(opt->draws_ctx, psa, first, end - first,
                                params);
@@ -320,7 +283,7 @@ ns_psa_run(struct ns_population *pop, const struct ns_psa_options *opt,
                       "to the model");
         return NS_EPARAM;
     }
-    struct ns_psa *psa = psa_alloc(m, opt->n_draws);
+    struct ns_psa *psa = ns_psa_alloc(m, opt->n_draws, BLOCK);
     if (!psa)
         return NS_ENOMEM;
     enum ns_status st = run_draws(pop, opt, psa, diags);
@@ -342,50 +305,4 @@ ns_psa_ceac_points(const struct ns_model *m)
     /* The small allowance keeps wtp_max itself when the division is a
      * hair below a whole number. */
     return (size_t)floor(m->wtp_max / m->wtp_step + 1e-9) + 1;
-}
-
-double
-ns_psa_ceac(const struct ns_model *m, const struct ns_psa *psa, size_t k,
-            size_t i, double *wtp)
-{
-    size_t K = psa->n_strategies, yes = 0, valid = 0;
-    *wtp = m->wtp_step * (double)i;
-    for (size_t d = 0; d < psa->n_draws; d++) {
-        double dc = psa->delta_cost[d * K + k];
-        double dh = psa->delta_health[d * K + k];
-        if (isnan(dc) || isnan(dh))
-            continue;
-        valid++;
-        yes += *wtp * dh - dc > 0.0;
-    }
-    return valid ? (double)yes / (double)valid : (double)NAN;
-}
-
-enum ns_status
-ns_psa_summarise(const double *values, size_t n, size_t stride,
-                 struct ns_psa_stat *out)
-{
-    double *v = malloc((n + 1) * sizeof *v);
-    if (!v)
-        return NS_ENOMEM;
-    size_t m = 0, positive = 0;
-    double sum = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double x = values[i * stride];
-        if (isnan(x))
-            continue;
-        v[m++] = x;
-        sum += x;
-        positive += x > 0.0;
-    }
-    *out = (struct ns_psa_stat){NAN, NAN, NAN, NAN};
-    if (m > 0) {
-        out->mean = sum / (double)m;
-        gsl_sort(v, 1, m);
-        out->low = gsl_stats_quantile_from_sorted_data(v, 1, m, 0.025);
-        out->high = gsl_stats_quantile_from_sorted_data(v, 1, m, 0.975);
-        out->prob_positive = (double)positive / (double)m;
-    }
-    free(v);
-    return NS_OK;
 }

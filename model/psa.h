@@ -3,9 +3,10 @@
  * Each draw samples every parameter that has a distribution
  * (model/uncertainty.h) and runs the whole population with those values.
  * The random numbers of draw i come from a generator seeded from (seed, i)
- * alone, and every draw's results are stored at index i, so the results
- * are bit-identical whatever the number of threads and the order in which
- * threads finish. Summaries are computed afterwards in draw order.
+ * alone, and every draw's results are stored at index i of its block, so
+ * the results are bit-identical whatever the number of threads and the
+ * order in which threads finish. Summaries are updated block by block, in
+ * draw order, so memory stays flat however many draws are run.
  *
  * Draws run in blocks; after each block a callback sees that block's
  * draws in order, with the sampled parameter values, which are kept for
@@ -48,17 +49,60 @@ struct ns_psa_options {
     void *draws_ctx;
 };
 
-/* What every draw gave, for the strategies with a comparator (others are
- * NaN). Arrays are [draw * n_strategies + k]. */
+/* What a draw gives for each strategy with a comparator (NaN for the
+ * others): measure m of strategy k. The payers' savings follow the fixed
+ * measures, NS_PSA_PAYER + payer. */
+enum ns_psa_measure {
+    NS_PSA_NET = 0,      /* net savings, discounted, over the perspective */
+    NS_PSA_SAVINGS,      /* savings, same basis */
+    NS_PSA_TREATMENT,    /* treatment cost, same basis */
+    NS_PSA_DELTA_COST,   /* cost outcome, strategy minus comparator, disc. */
+    NS_PSA_DELTA_HEALTH, /* health outcome, same (NaN without one) */
+    NS_PSA_PAYER         /* + p: what payer p saves, all payers' view */
+};
+
+enum {
+    /* Draws kept exactly, per strategy and measure: up to this many the
+     * 2.5% and 97.5% points are exact and the histogram's range is that of
+     * every draw; beyond, the points are P-square estimates (GSL's
+     * gsl_rstat_quantile), the histogram keeps the range of the kept
+     * draws (later draws outside it count in the end bins), and memory no
+     * longer grows with the number of draws. Means, shares, EVPI and the
+     * acceptability curve are exact sums over every draw. */
+    NS_PSA_KEPT = 10000,
+    NS_PSA_BINS = 20     /* histogram bins of net savings */
+};
+
+struct ns_psa_summary;
+
+/* The draws' results, summarised as they arrive in draw order. */
 struct ns_psa {
     size_t n_draws, n_strategies, n_payers, n_uncertain;
-    double *net;          /* net savings, discounted, over the perspective */
-    double *savings;      /* savings, same basis */
-    double *treatment;    /* treatment cost, same basis */
-    double *delta_cost;   /* cost outcome, strategy minus comparator, disc. */
-    double *delta_health; /* health outcome, same (NaN without one) */
-    double *by_payer;     /* [(draw * n_strategies + k) * n_payers + p] */
+    size_t n_measures;    /* NS_PSA_PAYER + n_payers */
+    size_t n_added;       /* draws summarised so far */
+    /* The block of draws being run, and handed to on_draws:
+     * block[((draw - block_first) * n_strategies + k) * n_measures + m]. */
+    double *block;
+    size_t block_first, block_size;
+    struct ns_psa_summary *sum; /* private (model/psa_summary.c) */
 };
+
+/* Measure m of strategy k in draw (of the current block). */
+static inline double
+ns_psa_value(const struct ns_psa *psa, size_t draw, size_t k, size_t m)
+{
+    return psa->block[((draw - psa->block_first) * psa->n_strategies + k) *
+                          psa->n_measures +
+                      m];
+}
+
+/* A PSA of n_draws for model m, summarised as draws are added; block_size
+ * draws can be held at once. NULL when out of memory. */
+struct ns_psa *ns_psa_alloc(const struct ns_model *m, size_t n_draws,
+                            size_t block_size);
+
+/* Adds the draws of the current block in order to the summaries. */
+void ns_psa_add_block(struct ns_psa *psa, size_t n);
 
 /* Runs the draws. Returns NS_OK with *out allocated (free with
  * ns_psa_free), NS_EPARAM when the model has no distributions, NS_EMODEL
@@ -73,11 +117,29 @@ void ns_psa_free(struct ns_psa *psa);
  * neighbouring draws and seeds give unrelated streams. */
 unsigned long ns_psa_draw_seed(unsigned long seed, size_t draw);
 
-/* Summary of one quantity over the draws (NaN draws are skipped). */
+/* Summary of one measure over the draws (NaN draws are skipped). */
 struct ns_psa_stat {
     double mean, low, high; /* mean and the 2.5% and 97.5% points */
     double prob_positive;   /* share of draws above 0 */
+    double evpi;            /* E[max(0, x)] - max(0, E[x]): for net
+                               savings, the expected value of perfect
+                               information about treating or not */
 };
+/* Strategy k's summary of measure m; NaN throughout when no draw has it.
+ * NS_ENOMEM when the exact points could not be sorted. */
+enum ns_status ns_psa_stat(const struct ns_psa *psa, size_t k, size_t m,
+                           struct ns_psa_stat *out);
+
+/* The first draws of measure m of strategy k, in draw order (at most
+ * NS_PSA_KEPT); *n says how many. */
+const double *ns_psa_kept(const struct ns_psa *psa, size_t k, size_t m,
+                          size_t *n);
+
+/* The histogram of net savings of strategy k: NS_PSA_BINS bins of equal
+ * width from *lo, one range for every strategy with a comparator. */
+void ns_psa_histogram(const struct ns_psa *psa, size_t k, double *lo,
+                      double *width, size_t counts[NS_PSA_BINS]);
+
 /* The acceptability curve's points: the model's wtp_step up to wtp_max
  * (0 when the model sets no grid). */
 size_t ns_psa_ceac_points(const struct ns_model *m);
@@ -88,7 +150,5 @@ size_t ns_psa_ceac_points(const struct ns_model *m);
 double ns_psa_ceac(const struct ns_model *m, const struct ns_psa *psa,
                    size_t k, size_t i, double *wtp);
 
-enum ns_status ns_psa_summarise(const double *values, size_t n,
-                                size_t stride, struct ns_psa_stat *out);
 
 #endif

@@ -747,33 +747,12 @@ put_psa_row(struct csv *c, const struct ns_model *m, size_t k,
     end_row(c);
 }
 
-/* Expected value of perfect information about treating (strategy k) or
- * not (its comparator), per person: E[max(0, net)] - max(0, E[net]). */
-static double
-evpi(const double *net, size_t n, size_t stride)
-{
-    double sum = 0.0, sum_max = 0.0;
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        double x = net[i * stride];
-        if (isnan(x))
-            continue;
-        sum += x;
-        sum_max += x > 0.0 ? x : 0.0;
-        m++;
-    }
-    if (m == 0)
-        return NAN;
-    double mean = sum / (double)m;
-    return sum_max / (double)m - (mean > 0.0 ? mean : 0.0);
-}
-
 static void
 write_psa_summary(struct csv *c, const struct source *src)
 {
     const struct ns_model *m = src->m;
     const struct ns_psa *p = src->psa;
-    size_t K = p->n_strategies, n = p->n_draws;
+    size_t K = p->n_strategies;
     const char *view = src->perspective == NS_ALL_PAYERS
                            ? "all_payers"
                            : m->perspectives[src->perspective].name;
@@ -784,37 +763,37 @@ write_psa_summary(struct csv *c, const struct source *src)
         if (m->comparator[k] < 0)
             continue;
         struct ns_psa_stat st;
-        const double *series[] = {p->net, p->savings, p->treatment};
         static const char *const names[] = {"net_savings", "savings",
-                                            "treatment_cost"};
-        for (int i = 0; i < 3; i++) {
-            if (ns_psa_summarise(series[i] + k, n, K, &st) != NS_OK) {
+                                            "treatment_cost", "delta_cost",
+                                            "delta_health"};
+        /* Rows: net savings, savings, treatment, each payer's savings,
+         * then the increments. */
+        for (size_t r = 0; r < p->n_measures; r++) {
+            size_t i = r < NS_PSA_DELTA_COST ? r
+                       : r < NS_PSA_DELTA_COST + p->n_payers
+                           ? r - NS_PSA_DELTA_COST + NS_PSA_PAYER
+                           : r - p->n_payers;
+            if (ns_psa_stat(p, k, i, &st) != NS_OK) {
                 c->err = ENOMEM;
                 return;
             }
-            put_psa_row(c, m, k, view, names[i], &st, false);
-        }
-        for (size_t q = 0; q < p->n_payers; q++) {
             char name[96];
-            snprintf(name, sizeof name, "savings_%s", m->payers[q]);
-            if (ns_psa_summarise(p->by_payer + k * p->n_payers + q, n,
-                                 K * p->n_payers, &st) != NS_OK) {
-                c->err = ENOMEM;
-                return;
-            }
-            put_psa_row(c, m, k, "all_payers", name, &st, false);
+            if (i >= NS_PSA_PAYER)
+                snprintf(name, sizeof name, "savings_%s",
+                         m->payers[i - NS_PSA_PAYER]);
+            /* The increments are the same from every perspective, and
+             * absent without a health outcome. */
+            bool increment = i == NS_PSA_DELTA_COST || i == NS_PSA_DELTA_HEALTH;
+            if (increment && isnan(st.mean))
+                continue;
+            put_psa_row(c, m, k, i <= NS_PSA_TREATMENT ? view : "all_payers",
+                        i >= NS_PSA_PAYER ? name : names[i], &st, false);
         }
-        const double *inc[] = {p->delta_cost, p->delta_health};
-        static const char *const inc_names[] = {"delta_cost", "delta_health"};
-        for (int i = 0; i < 2; i++) {
-            if (ns_psa_summarise(inc[i] + k, n, K, &st) != NS_OK) {
-                c->err = ENOMEM;
-                return;
-            }
-            if (!isnan(st.mean))
-                put_psa_row(c, m, k, "all_payers", inc_names[i], &st, false);
+        if (ns_psa_stat(p, k, NS_PSA_NET, &st) != NS_OK) {
+            c->err = ENOMEM;
+            return;
         }
-        struct ns_psa_stat e = {evpi(p->net + k, n, K), NAN, NAN, NAN};
+        struct ns_psa_stat e = {st.evpi, NAN, NAN, NAN, NAN};
         put_psa_row(c, m, k, view, "evpi_per_person", &e, true);
         if (src->population > 0.0) {
             e.mean *= src->population;
@@ -910,11 +889,11 @@ ns_csv_draws_write(struct ns_csv_draws *d, const struct ns_psa *p,
             put_sep(c);
             put_text(c, m->strategies[k].name);
             put_sep(c);
-            put_optional(c, p->net[draw * K + k]);
+            put_optional(c, ns_psa_value(p, draw, k, NS_PSA_NET));
             put_sep(c);
-            put_optional(c, p->delta_cost[draw * K + k]);
+            put_optional(c, ns_psa_value(p, draw, k, NS_PSA_DELTA_COST));
             put_sep(c);
-            put_optional(c, p->delta_health[draw * K + k]);
+            put_optional(c, ns_psa_value(p, draw, k, NS_PSA_DELTA_HEALTH));
             for (size_t i = 0; i < U; i++) {
                 put_sep(c);
                 put_optional(c, params[j * U + i]);

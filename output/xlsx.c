@@ -1569,7 +1569,7 @@ write_attrition_sheet(struct book *b, const struct ns_run_info *info)
 /* The PSA sheet: per strategy the mean and interval of net savings and
  * the chance they are positive, a histogram, the cost-effectiveness plane
  * (up to 1,000 draws) and the acceptability curve. */
-enum { PSA_BINS = 20, PSA_PLANE_DRAWS = 1000 };
+enum { PSA_PLANE_DRAWS = 1000 };
 
 static void
 write_psa_sheet(struct book *b, const struct ns_run_info *info)
@@ -1604,10 +1604,7 @@ write_psa_sheet(struct book *b, const struct ns_run_info *info)
     put_heading(b, ws, 5, "Chance net savings are positive", FIGURE_WIDTH);
     size_t row = FIRST_ROW, n_rows = 0;
     size_t *shown = calloc(K + 1, sizeof *shown);
-    double *sorted = malloc((n + 1) * sizeof *sorted);
-    if (!shown || !sorted) {
-        free(shown);
-        free(sorted);
+    if (!shown) {
         note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
         return;
     }
@@ -1615,7 +1612,8 @@ write_psa_sheet(struct book *b, const struct ns_run_info *info)
         if (m->comparator[k] < 0)
             continue;
         struct ns_psa_stat st;
-        ns_psa_summarise(p->net + k, n, K, &st);
+        if (ns_psa_stat(p, k, NS_PSA_NET, &st) != NS_OK)
+            note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
         double cohort = ns_headline_cohort(b->results, k);
         put_strategy(b, ws, row, k);
         put_number(b, ws, row, 2, per_client(st.mean, cohort), b->pounds);
@@ -1632,27 +1630,14 @@ write_psa_sheet(struct book *b, const struct ns_run_info *info)
     for (size_t i = 0; i < n_rows; i++)
         put_text(b, ws, HEADING_ROW, col0 + 1 + i,
                  m->strategies[shown[i]].label, b->heading);
-    double lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < n_rows; i++)
-        for (size_t d = 0; d < n; d++) {
-            double x = p->net[d * K + shown[i]];
-            if (x < lo)
-                lo = x;
-            if (x > hi)
-                hi = x;
-        }
-    double width = hi > lo ? (hi - lo) / PSA_BINS : 1.0;
-    for (size_t bin = 0; bin < PSA_BINS; bin++)
-        put_number(b, ws, FIRST_ROW + bin, col0,
-                   lo + ((double)bin + 0.5) * width, b->pounds);
     for (size_t i = 0; i < n_rows; i++) {
-        size_t counts[PSA_BINS] = {0};
-        for (size_t d = 0; d < n; d++) {
-            double x = p->net[d * K + shown[i]];
-            size_t bin = width > 0 ? (size_t)((x - lo) / width) : 0;
-            counts[bin < PSA_BINS ? bin : PSA_BINS - 1]++;
-        }
-        for (size_t bin = 0; bin < PSA_BINS; bin++)
+        size_t counts[NS_PSA_BINS];
+        double lo, width;
+        ns_psa_histogram(p, shown[i], &lo, &width, counts);
+        for (size_t bin = 0; i == 0 && bin < NS_PSA_BINS; bin++)
+            put_number(b, ws, FIRST_ROW + bin, col0,
+                       lo + ((double)bin + 0.5) * width, b->pounds);
+        for (size_t bin = 0; bin < NS_PSA_BINS; bin++)
             put_number(b, ws, FIRST_ROW + bin, col0 + 1 + i,
                        (double)counts[bin], NULL);
     }
@@ -1660,27 +1645,28 @@ write_psa_sheet(struct book *b, const struct ns_run_info *info)
     if (hist) {
         for (size_t i = 0; i < n_rows; i++)
             add_column_series(b, hist, sheet, FIRST_ROW,
-                              FIRST_ROW + PSA_BINS - 1, col0, col0 + 1 + i);
+                              FIRST_ROW + NS_PSA_BINS - 1, col0, col0 + 1 + i);
         chart_title_set_name(hist, "Net savings per client across draws");
         chart_axis_set_name(hist->y_axis, "Draws");
         insert_chart(b, ws, row + 2, 0, hist);
     }
     bool plane = m->health_outcome >= 0 && m->cost_outcome >= 0;
     if (plane && n_rows > 0) {
-        size_t c1 = col0 + 2 + n_rows, nd = n < PSA_PLANE_DRAWS ? n : PSA_PLANE_DRAWS;
+        size_t c1 = col0 + 2 + n_rows;
         lxw_chart *sc = new_chart(b, LXW_CHART_SCATTER);
         lxw_chart *ce =
             ns_psa_ceac_points(m) > 0 ? new_chart(b, LXW_CHART_LINE) : NULL;
         for (size_t i = 0; sc && i < n_rows; i++) {
-            size_t k = shown[i], cx = c1 + 2 * i;
+            size_t k = shown[i], cx = c1 + 2 * i, nd;
+            const double *dh = ns_psa_kept(p, k, NS_PSA_DELTA_HEALTH, &nd);
+            const double *dc = ns_psa_kept(p, k, NS_PSA_DELTA_COST, &nd);
+            nd = nd < PSA_PLANE_DRAWS ? nd : PSA_PLANE_DRAWS;
             put_text(b, ws, HEADING_ROW, cx, "Incremental health", b->heading);
             put_text(b, ws, HEADING_ROW, cx + 1, m->strategies[k].label,
                      b->heading);
             for (size_t d = 0; d < nd; d++) {
-                put_number(b, ws, FIRST_ROW + d, cx, p->delta_health[d * K + k],
-                           b->occupancy);
-                put_number(b, ws, FIRST_ROW + d, cx + 1,
-                           p->delta_cost[d * K + k], b->pounds);
+                put_number(b, ws, FIRST_ROW + d, cx, dh[d], b->occupancy);
+                put_number(b, ws, FIRST_ROW + d, cx + 1, dc[d], b->pounds);
             }
             lxw_chart_series *s = chart_add_series(sc, NULL, NULL);
             if (s) {
@@ -1729,7 +1715,6 @@ write_psa_sheet(struct book *b, const struct ns_run_info *info)
         }
     }
     free(shown);
-    free(sorted);
 }
 
 /* The Tornado sheet's second table: each payer's savings per client at

@@ -6,7 +6,9 @@
  * - A linear model: net savings are linear in one normally distributed
  *   cost, so the PSA mean converges to the deterministic result (within
  *   4 standard errors of the mean, which the test computes).
- * - Bit-identical results for 1 and 3 threads. */
+ * - Bit-identical results for 1 and 3 threads.
+ * - Summaries as draws arrive: exact up to NS_PSA_KEPT draws, streamed
+ *   beyond, checked against sorting every draw. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +16,10 @@
 
 #include "tests/test_support.h"
 
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
 
 #include "model/dsa.h"
 #include "model/ledger.h"
@@ -169,18 +174,37 @@ mean_converges_to_deterministic(void **state)
     struct ns_diags diags = {0};
     assert_int_equal(ns_psa_run(pop, &opt, &psa, &diags), NS_OK);
     struct ns_psa_stat st;
-    assert_int_equal(ns_psa_summarise(psa->net + 1, psa->n_draws, 2, &st),
-                     NS_OK);
+    assert_int_equal(ns_psa_stat(psa, 1, NS_PSA_NET, &st), NS_OK);
     assert_true(fabs(st.mean - expect) <= 4 * sd / sqrt(20000.0));
     /* The interval of a normal: mean -/+ 1.96 sd, to sampling error. */
     assert_close(st.high - st.low, 2 * 1.959964 * sd, 0.05);
     /* P(net > 0) = Phi(expect / sd). */
     assert_close(st.prob_positive, 0.5 * erfc(-expect / sd / sqrt(2.0)), 0.02);
-    /* The comparator's row is NaN. */
-    assert_true(isnan(psa->net[0]));
+    /* The comparator has no net savings of its own. */
+    assert_int_equal(ns_psa_stat(psa, 0, NS_PSA_NET, &st), NS_OK);
+    assert_true(isnan(st.mean) && isnan(st.low) && isnan(st.prob_positive));
     ns_psa_free(psa);
     ns_population_free(pop);
     ns_params_free(params);
+}
+
+/* Every value of every draw, gathered block by block through the PSA's
+ * callback (the PSA itself keeps only summaries). */
+struct all_draws {
+    double *v;
+    size_t per_draw;
+};
+
+static enum ns_status
+keep_all(void *ctx, const struct ns_psa *psa, size_t first, size_t n,
+         const double *params)
+{
+    struct all_draws *a = ctx;
+    (void)params;
+    a->per_draw = psa->n_strategies * psa->n_measures;
+    memcpy(&a->v[first * a->per_draw], psa->block,
+           n * a->per_draw * sizeof *a->v);
+    return NS_OK;
 }
 
 static void
@@ -191,26 +215,39 @@ threads_give_identical_draws(void **state)
     struct ns_population *pop = build(&params);
     struct ns_psa *one = NULL, *three = NULL;
     struct ns_diags diags = {0};
+    size_t n = 2500, per_draw = 2 * (NS_PSA_PAYER + 2);
+    struct all_draws a1 = {calloc(n * per_draw, sizeof(double)), 0};
+    struct all_draws a3 = {calloc(n * per_draw, sizeof(double)), 0};
+    struct all_draws a6 = {calloc(n * per_draw, sizeof(double)), 0};
     /* More draws than a block, so blocks and threads both split them. */
-    struct ns_psa_options opt = {.n_draws = 2500,
+    struct ns_psa_options opt = {.n_draws = n,
                                  .seed = 5,
                                  .n_threads = 1,
-                                 .perspective = NS_ALL_PAYERS};
+                                 .perspective = NS_ALL_PAYERS,
+                                 .on_draws = keep_all,
+                                 .draws_ctx = &a1};
     assert_int_equal(ns_psa_run(pop, &opt, &one, &diags), NS_OK);
     opt.n_threads = 3;
+    opt.draws_ctx = &a3;
     assert_int_equal(ns_psa_run(pop, &opt, &three, &diags), NS_OK);
-    size_t n = 2500 * 2;
-    assert_memory_equal(one->net, three->net, n * sizeof(double));
-    assert_memory_equal(one->by_payer, three->by_payer,
-                        n * one->n_payers * sizeof(double));
+    assert_int_equal(a1.per_draw, per_draw);
+    assert_memory_equal(a1.v, a3.v, n * per_draw * sizeof(double));
+    struct ns_psa_stat s1, s3;
+    assert_int_equal(ns_psa_stat(one, 1, NS_PSA_NET, &s1), NS_OK);
+    assert_int_equal(ns_psa_stat(three, 1, NS_PSA_NET, &s3), NS_OK);
+    assert_memory_equal(&s1, &s3, sizeof s1);
     /* Another seed gives other draws. */
     opt.seed = 6;
+    opt.draws_ctx = &a6;
     struct ns_psa *other = NULL;
     assert_int_equal(ns_psa_run(pop, &opt, &other, &diags), NS_OK);
-    assert_true(memcmp(one->net, other->net, n * sizeof(double)) != 0);
+    assert_true(memcmp(a1.v, a6.v, n * per_draw * sizeof(double)) != 0);
     ns_psa_free(one);
     ns_psa_free(three);
     ns_psa_free(other);
+    free(a1.v);
+    free(a3.v);
+    free(a6.v);
     ns_population_free(pop);
     ns_params_free(params);
 }
@@ -370,21 +407,116 @@ ceac_counts_draws_on_the_models_grid(void **state)
     m.wtp_step = 5000;
     /* Two strategies; strategy 1's increments in draws 0..3 (draw 3 has
      * no health increment and does not count). */
+    long comparator[] = {-1, 0};
+    m.n_strategies = 2;
+    m.comparator = comparator;
     double dc[] = {NAN, 1000, NAN, 20000, NAN, -5, NAN, 6000};
     double dh[] = {NAN, 0.5, NAN, 1.0, NAN, 0.0, NAN, NAN};
-    struct ns_psa p = {.n_draws = 4, .n_strategies = 2,
-                       .delta_cost = dc, .delta_health = dh};
+    struct ns_psa *p = ns_psa_alloc(&m, 4, 4);
+    assert_non_null(p);
+    for (size_t d = 0; d < 4; d++)
+        for (size_t k = 0; k < 2; k++)
+            for (size_t j = 0; j < p->n_measures; j++)
+                p->block[(d * 2 + k) * p->n_measures + j] =
+                    j == NS_PSA_DELTA_COST     ? dc[d * 2 + k]
+                    : j == NS_PSA_DELTA_HEALTH ? dh[d * 2 + k]
+                                               : (double)NAN;
+    ns_psa_add_block(p, 4);
     assert_int_equal(ns_psa_ceac_points(&m), 3);
     double wtp;
-    assert_close(ns_psa_ceac(&m, &p, 1, 0, &wtp), 1.0 / 3.0, 1e-15);
+    assert_close(ns_psa_ceac(&m, p, 1, 0, &wtp), 1.0 / 3.0, 1e-15);
     assert_close(wtp, 0.0, 0.0);
-    assert_close(ns_psa_ceac(&m, &p, 1, 1, &wtp), 2.0 / 3.0, 1e-15);
+    assert_close(ns_psa_ceac(&m, p, 1, 1, &wtp), 2.0 / 3.0, 1e-15);
     assert_close(wtp, 5000.0, 0.0);
-    assert_close(ns_psa_ceac(&m, &p, 1, 2, &wtp), 2.0 / 3.0, 1e-15);
+    assert_close(ns_psa_ceac(&m, p, 1, 2, &wtp), 2.0 / 3.0, 1e-15);
     assert_close(wtp, 10000.0, 0.0);
-    assert_true(isnan(ns_psa_ceac(&m, &p, 0, 1, &wtp)));
+    assert_true(isnan(ns_psa_ceac(&m, p, 0, 1, &wtp)));
     m.wtp_step = 0; /* no grid: no curve */
     assert_int_equal(ns_psa_ceac_points(&m), 0);
+    ns_psa_free(p);
+}
+
+/* Adds x[d] as net savings of strategy 1 (strategy 0 is its comparator)
+ * for draws 0..n-1, in blocks of 1,000. */
+static struct ns_psa *
+summarise(const struct ns_model *m, const double *x, size_t n)
+{
+    struct ns_psa *p = ns_psa_alloc(m, n, 1000);
+    assert_non_null(p);
+    for (size_t first = 0; first < n; first += 1000) {
+        size_t b = n - first < 1000 ? n - first : 1000;
+        p->block_first = first;
+        for (size_t d = 0; d < b; d++)
+            for (size_t k = 0; k < 2; k++)
+                for (size_t j = 0; j < p->n_measures; j++)
+                    p->block[(d * 2 + k) * p->n_measures + j] =
+                        k == 1 && j == NS_PSA_NET ? x[first + d] : (double)NAN;
+        ns_psa_add_block(p, b);
+    }
+    return p;
+}
+
+/* Summaries kept as draws arrive: exact up to NS_PSA_KEPT draws (checked
+ * against sorting every draw); beyond, means, shares and EVPI still exact
+ * and the 2.5% and 97.5% points estimated within a small tolerance, with
+ * memory that does not depend on the number of draws. */
+static void
+summaries_are_exact_then_streamed(void **state)
+{
+    (void)state;
+    struct ns_model m = {0};
+    long comparator[] = {-1, 0};
+    m.n_strategies = 2;
+    m.comparator = comparator;
+    size_t sizes[] = {NS_PSA_KEPT, 20 * NS_PSA_KEPT};
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    for (int t = 0; t < 2; t++) {
+        size_t n = sizes[t];
+        double *x = malloc(n * sizeof *x), *sorted = malloc(n * sizeof *x);
+        double sum = 0, sum_pos = 0;
+        size_t positive = 0;
+        for (size_t d = 0; d < n; d++) {
+            x[d] = 1000.0 + 2000.0 * gsl_ran_ugaussian(rng);
+            sorted[d] = x[d];
+            sum += x[d];
+            sum_pos += x[d] > 0 ? x[d] : 0;
+            positive += x[d] > 0;
+        }
+        gsl_sort(sorted, 1, n);
+        double lo = gsl_stats_quantile_from_sorted_data(sorted, 1, n, 0.025);
+        double hi = gsl_stats_quantile_from_sorted_data(sorted, 1, n, 0.975);
+        struct ns_psa *p = summarise(&m, x, n);
+        struct ns_psa_stat st;
+        assert_int_equal(ns_psa_stat(p, 1, NS_PSA_NET, &st), NS_OK);
+        assert_close(st.mean, sum / (double)n, 0.0);
+        assert_close(st.prob_positive, (double)positive / (double)n, 0.0);
+        assert_close(st.evpi, sum_pos / (double)n - sum / (double)n, 1e-12);
+        /* Exact while every draw is kept; P-square beyond, within 0.5% of
+         * the spread (the Monte Carlo error of these points is larger). */
+        double tol = n <= NS_PSA_KEPT ? 0.0 : 0.005 * (hi - lo);
+        assert_true(fabs(st.low - lo) <= tol);
+        assert_true(fabs(st.high - hi) <= tol);
+        /* The histogram counts every draw once; its range is that of the
+         * kept draws. */
+        size_t counts[NS_PSA_BINS], total = 0;
+        double first_bin, width;
+        ns_psa_histogram(p, 1, &first_bin, &width, counts);
+        for (size_t b = 0; b < NS_PSA_BINS; b++)
+            total += counts[b];
+        assert_int_equal(total, n);
+        size_t kept;
+        const double *k1 = ns_psa_kept(p, 1, NS_PSA_NET, &kept);
+        assert_int_equal(kept, NS_PSA_KEPT);
+        assert_memory_equal(k1, x, kept * sizeof *x);
+        double kmin = gsl_stats_min(x, 1, kept);
+        double kmax = gsl_stats_max(x, 1, kept);
+        assert_close(first_bin, kmin, 0.0);
+        assert_close(width, (kmax - kmin) / NS_PSA_BINS, 1e-15);
+        ns_psa_free(p);
+        free(x);
+        free(sorted);
+    }
+    gsl_rng_free(rng);
 }
 
 int
@@ -392,6 +524,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ceac_counts_draws_on_the_models_grid),
+        cmocka_unit_test(summaries_are_exact_then_streamed),
         cmocka_unit_test(parses_and_converts_moments),
         cmocka_unit_test(samples_have_the_written_moments),
         cmocka_unit_test(mean_converges_to_deterministic),

@@ -27,6 +27,8 @@ cp out/psa_draws.csv good_draws.csv
 "$netsave" psa -n 1000000 --seed 2 -o out.xlsx --csv out --draws \
     >/dev/null 2>&1 &
 pid=$!
+# However this script ends, the long run must not outlive it.
+trap 'kill -KILL "$pid" 2>/dev/null' EXIT
 for _ in $(seq 300); do
     [ -n "$(temporaries)" ] && break
     sleep 0.1

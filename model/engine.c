@@ -65,9 +65,14 @@ struct ns_workspace {
     unsigned char *row_kind; /* [n_states] ROW_* */
     double *sv;           /* [n_streams * n_states] */
     unsigned char *sv_kind; /* [n_streams * n_states] SV_* */
+    /* Stream j's terms: sv_start[j] .. sv_start[j + 1] - 1; term l is
+     * occ[sv_at[l]] * sv_val[l] (a constant, one term per tunnel), or,
+     * when sv_dyn[l], the value of state sv_at[l] evaluated then. */
     size_t *sv_start;     /* [n_streams + 1] */
-    size_t *sv_list;      /* [n_streams * n_states] states */
-    bool sv_listed;       /* sv_list is in use */
+    size_t *sv_at;        /* [n_streams * n_expanded] */
+    double *sv_val;       /* [n_streams * n_expanded] */
+    unsigned char *sv_dyn; /* [n_streams * n_expanded] */
+    bool sv_listed;       /* the terms are in use */
 };
 
 enum { ROW_UNKNOWN = 0, ROW_CONSTANT, ROW_KNOWN, ROW_TIMED, ROW_PER_SLOT };
@@ -120,9 +125,12 @@ ns_workspace_alloc(const struct ns_model *model)
     ws->sv = calloc(J * S + 1, sizeof *ws->sv);
     ws->sv_kind = calloc(J * S + 1, sizeof *ws->sv_kind);
     ws->sv_start = calloc(J + 2, sizeof *ws->sv_start);
-    ws->sv_list = calloc(J * S + 1, sizeof *ws->sv_list);
+    size_t X = p->n_expanded;
+    ws->sv_at = calloc(J * X + 1, sizeof *ws->sv_at);
+    ws->sv_val = calloc(J * X + 1, sizeof *ws->sv_val);
+    ws->sv_dyn = calloc(J * X + 1, sizeof *ws->sv_dyn);
     if (!ws->row_probs || !ws->row_kind || !ws->sv || !ws->sv_kind ||
-        !ws->sv_start || !ws->sv_list) {
+        !ws->sv_start || !ws->sv_at || !ws->sv_val || !ws->sv_dyn) {
         ns_workspace_free(ws);
         return NULL;
     }
@@ -161,7 +169,9 @@ ns_workspace_free(struct ns_workspace *ws)
     free(ws->sv);
     free(ws->sv_kind);
     free(ws->sv_start);
-    free(ws->sv_list);
+    free(ws->sv_at);
+    free(ws->sv_val);
+    free(ws->sv_dyn);
     free(ws);
 }
 
@@ -200,20 +210,14 @@ describe_when(const struct run *run, char *buf, size_t n)
         snprintf(buf, n, "%s %zu", run->when, run->when_n);
 }
 
-/* Evaluates expression x, reporting a fault with strategy and time. */
-static enum ns_status
-eval(struct run *run, size_t x, double *out)
+/* Evaluates expression x with the interpreter, keeping the value when it
+ * can be reused, and reports a fault with strategy and time. Kept out of
+ * line: its frame (the fault's text) would otherwise burden every cache
+ * hit in eval. */
+static __attribute__((noinline)) enum ns_status
+eval_now(struct run *run, size_t x, bool reusable, double *out)
 {
     struct ns_workspace *ws = run->ws;
-    unsigned dep = run->p->expr_dep[run->d * run->p->n_exprs + x];
-    bool reusable = !(dep & NS_DEP_STATE_TIME);
-    unsigned long long since = dep == 0                ? ws->run_start
-                               : (dep & NS_DEP_CYCLE) ? ws->clock
-                                                      : ws->time_start;
-    if (reusable && ws->stamp[x] >= since) {
-        *out = ws->known_value[x];
-        return NS_OK;
-    }
     const struct ns_compiled_expr *e = &run->p->exprs[x];
     struct ns_expr_fault fault;
     if (ns_expr_eval(e->expr, ws->vars, run->p->tables, out, &fault) ==
@@ -231,6 +235,23 @@ eval(struct run *run, size_t x, double *out)
                     e->what, fault.detail, fault.column,
                     run->m->strategies[run->k].name, where);
     return NS_EMODEL;
+}
+
+/* Evaluates expression x, or reuses its value (see struct ns_workspace). */
+static inline enum ns_status
+eval(struct run *run, size_t x, double *out)
+{
+    struct ns_workspace *ws = run->ws;
+    unsigned dep = run->p->expr_dep[run->d * run->p->n_exprs + x];
+    bool reusable = !(dep & NS_DEP_STATE_TIME);
+    unsigned long long since = dep == 0                ? ws->run_start
+                               : (dep & NS_DEP_CYCLE) ? ws->clock
+                                                      : ws->time_start;
+    if (reusable && ws->stamp[x] >= since) {
+        *out = ws->known_value[x];
+        return NS_OK;
+    }
+    return eval_now(run, x, reusable, out);
 }
 
 /* Recomputes the parameters whose dependency flags meet dep_mask and that
@@ -372,20 +393,33 @@ add_state_value(struct run *run, size_t j, size_t s, double *acc)
     return NS_OK;
 }
 
-/* Lists, per stream, the states whose value is not a constant 0; called
- * once every value has been evaluated (after the first time point).
- * Leaving out terms that add exactly 0 keeps each sum bit-identical. */
+/* Lists each stream's terms (see struct ns_workspace); called once every
+ * value has been evaluated (after the first time point). The terms keep
+ * the order of the plain loops, and leave out only those that add exactly
+ * 0, so each sum is bit-identical. */
 static void
 list_state_values(struct run *run)
 {
+    const struct ns_model_priv *p = run->p;
     struct ns_workspace *ws = run->ws;
     size_t S = run->m->n_states, J = run->m->n_streams, n = 0;
     for (size_t j = 0; j < J; j++) {
         ws->sv_start[j] = n;
-        for (size_t s = 0; s < S; s++)
-            if (ws->sv_kind[j * S + s] != SV_CONSTANT ||
-                !(fabs(ws->sv[j * S + s]) <= 0.0))
-                ws->sv_list[n++] = s;
+        for (size_t s = 0; s < S; s++) {
+            size_t i = j * S + s;
+            if (ws->sv_kind[i] != SV_CONSTANT) {
+                ws->sv_at[n] = s;
+                ws->sv_dyn[n++] = 1;
+                continue;
+            }
+            if (fabs(ws->sv[i]) <= 0.0)
+                continue;
+            for (size_t q = 0; q < p->n_slots[s]; q++) {
+                ws->sv_at[n] = p->first_x[s] + q;
+                ws->sv_val[n] = ws->sv[i];
+                ws->sv_dyn[n++] = 0;
+            }
+        }
     }
     ws->sv_start[J] = n;
     ws->sv_listed = true;
@@ -411,9 +445,12 @@ count_point(struct run *run, size_t t)
     for (size_t j = 0; j < J; j++) {
         double acc = 0.0;
         if (ws->sv_listed) {
-            for (size_t l = ws->sv_start[j]; l < ws->sv_start[j + 1]; l++)
-                if (add_state_value(run, j, ws->sv_list[l], &acc) != NS_OK)
+            for (size_t l = ws->sv_start[j]; l < ws->sv_start[j + 1]; l++) {
+                if (!ws->sv_dyn[l])
+                    acc += ws->occ[ws->sv_at[l]] * ws->sv_val[l];
+                else if (add_state_value(run, j, ws->sv_at[l], &acc) != NS_OK)
                     return NS_EMODEL;
+            }
         } else {
             for (size_t s = 0; s < S; s++)
                 if (add_state_value(run, j, s, &acc) != NS_OK)

@@ -22,8 +22,8 @@ net_savings(struct ns_population *pop, const double *override,
     const struct ns_model *m = pop->models[0];
     for (size_t k = 0; k < m->n_strategies; k++) {
         struct ns_ledger l;
-        ns_ledger_compute(m, pop->pooled, k, perspective, true, &l,
-                          by_payer ? &by_payer[k * m->n_payers] : NULL);
+        ns_ledger_totals(m, pop->pooled, k, perspective, true, &l,
+                         by_payer ? &by_payer[k * m->n_payers] : NULL);
         net[k] = l.net_savings;
         if (bcr)
             bcr[k] = l.benefit_cost_ratio;

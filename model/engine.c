@@ -73,6 +73,13 @@ struct ns_workspace {
     double *sv_val;       /* [n_streams * n_expanded] */
     unsigned char *sv_dyn; /* [n_streams * n_expanded] */
     bool sv_listed;       /* the terms are in use */
+    /* Once nothing can change any more (every row known, every value a
+     * constant, nothing timed), the rest of the run is a fixed linear
+     * recurrence: move l takes occ[mv_from[l]] * mv_prob[l] to
+     * next[mv_to[l]], in the order step() moves them. */
+    size_t *mv_from, *mv_to; /* [n_expanded * n_states] */
+    double *mv_prob;
+    size_t n_moves;
 };
 
 enum { ROW_UNKNOWN = 0, ROW_CONSTANT, ROW_KNOWN, ROW_TIMED, ROW_PER_SLOT };
@@ -129,8 +136,12 @@ ns_workspace_alloc(const struct ns_model *model)
     ws->sv_at = calloc(J * X + 1, sizeof *ws->sv_at);
     ws->sv_val = calloc(J * X + 1, sizeof *ws->sv_val);
     ws->sv_dyn = calloc(J * X + 1, sizeof *ws->sv_dyn);
+    ws->mv_from = calloc(X * S + 1, sizeof *ws->mv_from);
+    ws->mv_to = calloc(X * S + 1, sizeof *ws->mv_to);
+    ws->mv_prob = calloc(X * S + 1, sizeof *ws->mv_prob);
     if (!ws->row_probs || !ws->row_kind || !ws->sv || !ws->sv_kind ||
-        !ws->sv_start || !ws->sv_at || !ws->sv_val || !ws->sv_dyn) {
+        !ws->sv_start || !ws->sv_at || !ws->sv_val || !ws->sv_dyn ||
+        !ws->mv_from || !ws->mv_to || !ws->mv_prob) {
         ns_workspace_free(ws);
         return NULL;
     }
@@ -172,6 +183,9 @@ ns_workspace_free(struct ns_workspace *ws)
     free(ws->sv_at);
     free(ws->sv_val);
     free(ws->sv_dyn);
+    free(ws->mv_from);
+    free(ws->mv_to);
+    free(ws->mv_prob);
     free(ws);
 }
 
@@ -647,6 +661,62 @@ step(struct run *run, size_t t)
     return NS_OK;
 }
 
+/* True when the rest of the run cannot evaluate anything: every row is
+ * known, every state value is a constant, no value is booked on
+ * transitions and no parameter depends on time. */
+static bool
+settled(const struct run *run)
+{
+    const struct ns_workspace *ws = run->ws;
+    if (!ws->sv_listed || run->p->n_tvalues > 0 || ws->n_timed > 0)
+        return false;
+    for (size_t s = 0; s < run->m->n_states; s++)
+        if (ws->row_kind[s] != ROW_KNOWN)
+            return false;
+    for (size_t l = 0; l < ws->sv_start[run->m->n_streams]; l++)
+        if (ws->sv_dyn[l])
+            return false;
+    return true;
+}
+
+/* Lists the moves of a settled run in step()'s order. */
+static void
+list_moves(struct run *run)
+{
+    const struct ns_model_priv *p = run->p;
+    struct ns_workspace *ws = run->ws;
+    size_t S = run->m->n_states, n = 0;
+    for (size_t s = 0; s < S; s++) {
+        const struct ns_row *row = &p->rows[run->d * S + s];
+        const double *probs = ws->row_probs + s * S;
+        size_t n_slots = p->n_slots[s];
+        for (size_t q = 0; q < n_slots; q++)
+            for (size_t i = 0; i < row->n; i++) {
+                size_t to = row->entries[i].to;
+                size_t dest = p->first_x[to];
+                if (to == s && n_slots > 1)
+                    dest += q + 1 < n_slots ? q + 1 : n_slots - 1;
+                ws->mv_from[n] = p->first_x[s] + q;
+                ws->mv_to[n] = dest;
+                ws->mv_prob[n++] = probs[i];
+            }
+    }
+    ws->n_moves = n;
+}
+
+/* step() of a settled run: the same products, summed in the same order. */
+static void
+settled_step(struct run *run)
+{
+    struct ns_workspace *ws = run->ws;
+    memset(ws->next, 0, run->p->n_expanded * sizeof *ws->next);
+    for (size_t l = 0; l < ws->n_moves; l++)
+        ws->next[ws->mv_to[l]] += ws->occ[ws->mv_from[l]] * ws->mv_prob[l];
+    double *tmp = ws->occ;
+    ws->occ = ws->next;
+    ws->next = tmp;
+}
+
 static void
 discount_and_total(struct run *run)
 {
@@ -748,6 +818,18 @@ run_strategy(struct run *run)
             return NS_EMODEL;
         if (step(run, t) != NS_OK)
             return NS_EMODEL;
+        if (settled(run)) {
+            /* Nothing left to evaluate or check: count and move only. */
+            list_moves(run);
+            for (size_t u = t + 1;; u++) {
+                if (count_point(run, u) != NS_OK)
+                    return NS_EMODEL;
+                if (u == T)
+                    break;
+                settled_step(run);
+            }
+            break;
+        }
     }
     discount_and_total(run);
     return NS_OK;

@@ -65,6 +65,16 @@ ns_ledger_compute(const struct ns_model *m, const struct ns_results *r,
                   size_t k, long perspective, bool discounted,
                   struct ns_ledger *out, double *by_payer)
 {
+    ns_ledger_totals(m, r, k, perspective, discounted, out, by_payer);
+    if (out->valid)
+        out->payback_year = payback_year(m, r, k, perspective, discounted);
+}
+
+void
+ns_ledger_totals(const struct ns_model *m, const struct ns_results *r,
+                 size_t k, long perspective, bool discounted,
+                 struct ns_ledger *out, double *by_payer)
+{
     *out = (struct ns_ledger){false, 0, NAN, NAN, NAN, NAN, NAN};
     for (size_t p = 0; by_payer && p < m->n_payers; p++)
         by_payer[p] = NAN;
@@ -90,7 +100,6 @@ ns_ledger_compute(const struct ns_model *m, const struct ns_results *r,
                 by_payer[m->streams[j].payer] += s;
         }
     }
-    out->payback_year = payback_year(m, r, k, perspective, discounted);
     out->net_savings = out->savings - out->treatment_cost;
     if (out->treatment_cost > 0.0)
         out->benefit_cost_ratio = out->savings / out->treatment_cost;

@@ -49,6 +49,13 @@ void ns_ledger_compute(const struct ns_model *model,
                        long perspective, bool discounted,
                        struct ns_ledger *out, double *by_payer);
 
+/* ns_ledger_compute without the payback year (left NaN), which costs
+ * more than the rest: for analyses that run the model many times. */
+void ns_ledger_totals(const struct ns_model *model,
+                      const struct ns_results *results, size_t k,
+                      long perspective, bool discounted,
+                      struct ns_ledger *out, double *by_payer);
+
 /* Number of years (whole or part) the model's horizon covers. */
 size_t ns_ledger_n_years(const struct ns_model *model);
 

@@ -120,14 +120,14 @@ one_draw(struct worker *w, size_t draw)
         double *out = &psa->block[((draw - psa->block_first) * K + k) *
                                   psa->n_measures];
         struct ns_ledger l;
-        ns_ledger_compute(m, s->pooled, k, w->opt->perspective, true, &l,
-                          NULL);
+        ns_ledger_totals(m, s->pooled, k, w->opt->perspective, true, &l,
+                         NULL);
         out[NS_PSA_NET] = l.net_savings;
         out[NS_PSA_SAVINGS] = l.savings;
         out[NS_PSA_TREATMENT] = l.treatment_cost;
         struct ns_ledger all;
-        ns_ledger_compute(m, s->pooled, k, NS_ALL_PAYERS, true, &all,
-                          out + NS_PSA_PAYER);
+        ns_ledger_totals(m, s->pooled, k, NS_ALL_PAYERS, true, &all,
+                         out + NS_PSA_PAYER);
         struct ns_incremental inc;
         ns_results_incremental(m, s->pooled, k, true, &inc);
         out[NS_PSA_DELTA_COST] = inc.delta_cost;

@@ -37,8 +37,8 @@ net_savings_at(double x, void *params)
         return NAN;
     }
     struct ns_ledger l;
-    ns_ledger_compute(pb->pop->models[0], pb->pop->pooled, pb->k,
-                      pb->perspective, true, &l, NULL);
+    ns_ledger_totals(pb->pop->models[0], pb->pop->pooled, pb->k,
+                     pb->perspective, true, &l, NULL);
     return l.net_savings;
 }
 

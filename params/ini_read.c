@@ -237,9 +237,13 @@ on_entry(void *user, const char *section, const char *name, const char *value)
     }
     char *key = trim(key_copy);
     const char *section_name = sect;
-    for (size_t i = 0; i < ini->n; i++) {
+    /* A section's keys are consecutive (a repeated section is an error of
+     * its own), so only the current section's are compared: a scan of
+     * every key before would make loading quadratic in the file's size. */
+    for (size_t i = ini->n; i-- > 0 &&
+                            strcmp(ini->entries[i].section, section_name) == 0;) {
         struct ns_ini_entry *e = &ini->entries[i];
-        if (strcmp(e->section, section_name) == 0 && strcmp(e->key, key) == 0) {
+        if (strcmp(e->key, key) == 0) {
             ns_diags_addf(src->diags, src->file, src->line,
                           "duplicate key '%s' in [%s]; it was already given "
                           "at line %d",

@@ -13,7 +13,17 @@
  * - values counted at time point t are evaluated with cycle = t and
  *   time = t * cycle length;
  * - a value booked on a transition of cycle c counts at time point c, in
- *   full (no counting weight), discounted with the factor of point c. */
+ *   full (no counting weight), discounted with the factor of point c.
+ *
+ * Lanes. A workspace can run several sets of parameter values at once
+ * (lanes: a PSA's draws), each with results of its own. Every value the
+ * engine holds is stored lane by lane next to each other, and every step
+ * does its arithmetic for all lanes in a loop the compiler can vectorise,
+ * so the cost of interpreting the model (expressions, rows, streams) is
+ * paid once for all lanes. Each lane does exactly the operations, in the
+ * same order, of a run with one lane, so its results are bit-identical.
+ * Problems are described only with one lane: with several, a run just
+ * fails, and the caller runs those lanes one at a time to learn why. */
 #include "model/engine.h"
 
 #include <math.h>
@@ -23,12 +33,17 @@
 
 #include "model/compiled.h"
 
+/* Arrays marked "x L" hold one value per lane for each element, element
+ * by element: a[i * L + l]. */
 struct ns_workspace {
-    double *vars;    /* [n_vars] built-in names, then parameters */
-    double *occ;     /* [n_expanded] occupancy at the current time point */
-    double *next;    /* [n_expanded] occupancy being built */
-    double *probs;   /* [n_states] probabilities of one row */
-    double *state_v; /* [n_states] one stream's value per base state */
+    size_t L;        /* lanes */
+    double *vars;    /* [n_vars] x L: built-in names, then parameters */
+    double *occ;     /* [n_expanded] x L: occupancy at the current point */
+    double *next;    /* [n_expanded] x L: occupancy being built */
+    double *probs;   /* [n_states] x L: probabilities of one row */
+    double *acc;     /* [L] a stream's value at a point, being summed */
+    double *sum;     /* [L] a row's probabilities, being summed */
+    double *flow;    /* [L] one move's flow */
     /* Expressions that do not depend on time in state are evaluated once
      * and reused while their inputs cannot change: those that depend on
      * nothing for the whole strategy run, those that depend on time for
@@ -38,7 +53,7 @@ struct ns_workspace {
      * clock moves on at every run and every change of time; run_start and
      * time_start are its value when the run started and when time (in
      * years) last changed: time point t and cycle t + 1 share it. */
-    double *known_value;  /* [n_exprs] */
+    double *known_value;  /* [n_exprs] x L */
     unsigned long long *stamp; /* [n_exprs] */
     unsigned long long clock, run_start, time_start;
     size_t point;         /* the time point time was last set from */
@@ -57,20 +72,17 @@ struct ns_workspace {
     /* Per strategy run. Rows whose probabilities depend on neither time
      * nor time in state are computed and checked in the first cycle only
      * (row_probs[s * n_states ..], row_kind[s]); the state values of
-     * each stream that are constant are kept in sv and, after the first
-     * time point, each stream visits only the states whose value can be
-     * non-zero (sv_list[sv_start[j] ..]). Both keep every sum in the same
-     * order as the plain loops, so results are bit-identical. */
-    double *row_probs;    /* [n_states * n_states] */
+     * each stream that are constant are kept in sv. */
+    double *row_probs;    /* [n_states * n_states] x L */
     unsigned char *row_kind; /* [n_states] ROW_* */
-    double *sv;           /* [n_streams * n_states] */
+    double *sv;           /* [n_streams * n_states] x L */
     unsigned char *sv_kind; /* [n_streams * n_states] SV_* */
     /* Stream j's terms: sv_start[j] .. sv_start[j + 1] - 1; term l is
      * occ[sv_at[l]] * sv_val[l] (a constant, one term per tunnel), or,
      * when sv_dyn[l], the value of state sv_at[l] evaluated then. */
     size_t *sv_start;     /* [n_streams + 1] */
     size_t *sv_at;        /* [n_streams * n_expanded] */
-    double *sv_val;       /* [n_streams * n_expanded] */
+    double *sv_val;       /* [n_streams * n_expanded] x L */
     unsigned char *sv_dyn; /* [n_streams * n_expanded] */
     bool sv_listed;       /* the terms are in use */
     /* Once nothing can change any more (every row known, every value a
@@ -78,7 +90,7 @@ struct ns_workspace {
      * recurrence: move l takes occ[mv_from[l]] * mv_prob[l] to
      * next[mv_to[l]], in the order step() moves them. */
     size_t *mv_from, *mv_to; /* [n_expanded * n_states] */
-    double *mv_prob;
+    double *mv_prob;      /* [n_expanded * n_states] x L */
     size_t n_moves;
 };
 
@@ -108,46 +120,53 @@ index_transition_values(const struct ns_model *model, struct ns_workspace *ws)
 struct ns_workspace *
 ns_workspace_alloc(const struct ns_model *model)
 {
+    return ns_workspace_alloc_lanes(model, 1);
+}
+
+struct ns_workspace *
+ns_workspace_alloc_lanes(const struct ns_model *model, size_t lanes)
+{
     const struct ns_model_priv *p = model->priv;
     struct ns_workspace *ws = calloc(1, sizeof *ws);
-    if (!ws)
+    if (!ws || lanes == 0) {
+        free(ws);
         return NULL;
-    ws->vars = calloc(p->n_vars + 1, sizeof *ws->vars);
-    ws->occ = calloc(p->n_expanded + 1, sizeof *ws->occ);
-    ws->next = calloc(p->n_expanded + 1, sizeof *ws->next);
-    ws->probs = calloc(model->n_states + 1, sizeof *ws->probs);
-    ws->state_v = calloc(model->n_states + 1, sizeof *ws->state_v);
-    ws->known_value = calloc(p->n_exprs + 1, sizeof *ws->known_value);
+    }
+    size_t L = ws->L = lanes;
+    size_t S = model->n_states, J = model->n_streams, X = p->n_expanded;
+    size_t n_points = model->n_cycles + 1;
+    ws->vars = calloc(p->n_vars * L + 1, sizeof *ws->vars);
+    ws->occ = calloc(X * L + 1, sizeof *ws->occ);
+    ws->next = calloc(X * L + 1, sizeof *ws->next);
+    ws->probs = calloc(S * L + 1, sizeof *ws->probs);
+    ws->acc = calloc(L + 1, sizeof *ws->acc);
+    ws->sum = calloc(L + 1, sizeof *ws->sum);
+    ws->flow = calloc(L + 1, sizeof *ws->flow);
+    ws->known_value = calloc(p->n_exprs * L + 1, sizeof *ws->known_value);
     ws->stamp = calloc(p->n_exprs + 1, sizeof *ws->stamp);
     ws->timed = calloc(p->n_params + 1, sizeof *ws->timed);
-    size_t n_points = model->n_cycles + 1;
     ws->discount =
         calloc(model->n_outcomes * n_points + 1, sizeof *ws->discount);
-    size_t S = model->n_states;
     ws->tv_start = calloc(S * S + 2, sizeof *ws->tv_start);
     ws->tv_list = calloc(p->n_tvalues + 1, sizeof *ws->tv_list);
-    size_t J = model->n_streams;
-    ws->row_probs = calloc(S * S + 1, sizeof *ws->row_probs);
+    ws->row_probs = calloc(S * S * L + 1, sizeof *ws->row_probs);
     ws->row_kind = calloc(S + 1, sizeof *ws->row_kind);
-    ws->sv = calloc(J * S + 1, sizeof *ws->sv);
+    ws->sv = calloc(J * S * L + 1, sizeof *ws->sv);
     ws->sv_kind = calloc(J * S + 1, sizeof *ws->sv_kind);
     ws->sv_start = calloc(J + 2, sizeof *ws->sv_start);
-    size_t X = p->n_expanded;
     ws->sv_at = calloc(J * X + 1, sizeof *ws->sv_at);
-    ws->sv_val = calloc(J * X + 1, sizeof *ws->sv_val);
+    ws->sv_val = calloc(J * X * L + 1, sizeof *ws->sv_val);
     ws->sv_dyn = calloc(J * X + 1, sizeof *ws->sv_dyn);
     ws->mv_from = calloc(X * S + 1, sizeof *ws->mv_from);
     ws->mv_to = calloc(X * S + 1, sizeof *ws->mv_to);
-    ws->mv_prob = calloc(X * S + 1, sizeof *ws->mv_prob);
-    if (!ws->row_probs || !ws->row_kind || !ws->sv || !ws->sv_kind ||
-        !ws->sv_start || !ws->sv_at || !ws->sv_val || !ws->sv_dyn ||
-        !ws->mv_from || !ws->mv_to || !ws->mv_prob) {
-        ns_workspace_free(ws);
-        return NULL;
-    }
-    if (!ws->vars || !ws->occ || !ws->next || !ws->probs || !ws->state_v ||
+    ws->mv_prob = calloc(X * S * L + 1, sizeof *ws->mv_prob);
+    if (!ws->vars || !ws->occ || !ws->next || !ws->probs || !ws->acc ||
+        !ws->sum || !ws->flow ||
         !ws->known_value || !ws->stamp || !ws->timed || !ws->discount ||
-        !ws->tv_start || !ws->tv_list) {
+        !ws->tv_start || !ws->tv_list || !ws->row_probs || !ws->row_kind ||
+        !ws->sv || !ws->sv_kind || !ws->sv_start || !ws->sv_at ||
+        !ws->sv_val || !ws->sv_dyn || !ws->mv_from || !ws->mv_to ||
+        !ws->mv_prob) {
         ns_workspace_free(ws);
         return NULL;
     }
@@ -159,6 +178,12 @@ ns_workspace_alloc(const struct ns_model *model)
     return ws;
 }
 
+size_t
+ns_workspace_lanes(const struct ns_workspace *ws)
+{
+    return ws->L;
+}
+
 void
 ns_workspace_free(struct ns_workspace *ws)
 {
@@ -168,7 +193,9 @@ ns_workspace_free(struct ns_workspace *ws)
     free(ws->occ);
     free(ws->next);
     free(ws->probs);
-    free(ws->state_v);
+    free(ws->acc);
+    free(ws->sum);
+    free(ws->flow);
     free(ws->known_value);
     free(ws->stamp);
     free(ws->timed);
@@ -204,8 +231,10 @@ struct run {
     const struct ns_model *m;
     const struct ns_model_priv *p;
     struct ns_workspace *ws;
-    struct ns_results *r;
-    struct ns_diags *diags;
+    size_t L;                /* lanes */
+    struct ns_results *const *r; /* [L] each lane's results */
+    const double *const *override; /* [L] each lane's param_override */
+    struct ns_diags *diags;  /* NULL with several lanes: fail quietly */
     size_t k;         /* the strategy whose results these are */
     size_t d;         /* the strategy whose definitions are run: k, unless
                          the options make k run as another strategy */
@@ -224,36 +253,43 @@ describe_when(const struct run *run, char *buf, size_t n)
         snprintf(buf, n, "%s %zu", run->when, run->when_n);
 }
 
-/* Evaluates expression x with the interpreter, keeping the value when it
- * can be reused, and reports a fault with strategy and time. Kept out of
- * line: its frame (the fault's text) would otherwise burden every cache
- * hit in eval. */
+/* Evaluates expression x into known_value[x] (every lane), marking it
+ * reusable when it can be, and reports a fault with strategy and time.
+ * Kept out of line: its frame (the fault's text) would otherwise burden
+ * every cache hit in eval. */
 static __attribute__((noinline)) enum ns_status
-eval_now(struct run *run, size_t x, bool reusable, double *out)
+eval_now(struct run *run, size_t x, bool reusable)
 {
     struct ns_workspace *ws = run->ws;
     const struct ns_compiled_expr *e = &run->p->exprs[x];
-    struct ns_expr_fault fault;
-    if (ns_expr_eval(e->expr, ws->vars, run->p->tables, out, &fault) ==
-        NS_OK) {
-        if (reusable) {
-            ws->known_value[x] = *out;
-            ws->stamp[x] = ws->clock;
+    double *out = &ws->known_value[x * run->L];
+    if (run->L > 1) {
+        if (ns_expr_eval_lanes(e->expr, ws->vars, run->L, run->p->tables,
+                               out) != NS_OK)
+            return NS_EMODEL;
+    } else {
+        struct ns_expr_fault fault;
+        if (ns_expr_eval(e->expr, ws->vars, run->p->tables, out, &fault) !=
+            NS_OK) {
+            char where[64];
+            describe_when(run, where, sizeof where);
+            ns_diags_add_at(run->diags, e->at,
+                            "%s: %s at column %zu, in strategy %s, %s",
+                            e->what, fault.detail, fault.column,
+                            run->m->strategies[run->k].name, where);
+            return NS_EMODEL;
         }
-        return NS_OK;
     }
-    char where[64];
-    describe_when(run, where, sizeof where);
-    ns_diags_add_at(run->diags, e->at, "%s: %s at column %zu, in strategy %s, "
-                    "%s",
-                    e->what, fault.detail, fault.column,
-                    run->m->strategies[run->k].name, where);
-    return NS_EMODEL;
+    if (reusable)
+        ws->stamp[x] = ws->clock;
+    return NS_OK;
 }
 
-/* Evaluates expression x, or reuses its value (see struct ns_workspace). */
+/* Points *out at the values of expression x in every lane, evaluating it
+ * unless its kept values still hold (see struct ns_workspace). They stay
+ * valid until x is evaluated again. */
 static inline enum ns_status
-eval(struct run *run, size_t x, double *out)
+eval(struct run *run, size_t x, const double **out)
 {
     struct ns_workspace *ws = run->ws;
     unsigned dep = run->p->expr_dep[run->d * run->p->n_exprs + x];
@@ -261,11 +297,30 @@ eval(struct run *run, size_t x, double *out)
     unsigned long long since = dep == 0                ? ws->run_start
                                : (dep & NS_DEP_CYCLE) ? ws->clock
                                                       : ws->time_start;
-    if (reusable && ws->stamp[x] >= since) {
-        *out = ws->known_value[x];
+    *out = &ws->known_value[x * run->L];
+    if (reusable && ws->stamp[x] >= since)
         return NS_OK;
-    }
-    return eval_now(run, x, reusable, out);
+    return eval_now(run, x, reusable);
+}
+
+/* Sets parameter q, in every lane, to the value of its definition. */
+static enum ns_status
+eval_param(struct run *run, size_t q)
+{
+    const double *v;
+    size_t L = run->L;
+    if (eval(run, run->p->param_def[run->d * run->p->n_params + q], &v) !=
+        NS_OK)
+        return NS_EMODEL;
+    memcpy(&run->ws->vars[(NS_VAR_COUNT + q) * L], v, L * sizeof *v);
+    return NS_OK;
+}
+
+/* Whether parameter q is overridden (the same in every lane). */
+static bool
+overridden(const struct run *run, size_t q)
+{
+    return run->override[0] && !isnan(run->override[0][q]);
 }
 
 /* Recomputes the parameters whose dependency flags meet dep_mask and that
@@ -275,24 +330,20 @@ static enum ns_status
 eval_params(struct run *run, unsigned dep_mask, unsigned need)
 {
     const struct ns_model_priv *p = run->p;
-    size_t P = p->n_params, base = run->d * P;
-    const double *override = run->opt->param_override;
+    size_t P = p->n_params, base = run->d * P, L = run->L;
     if (dep_mask == NS_DEP_TIME) {
         for (size_t i = 0; i < run->ws->n_timed; i++) {
             size_t q = run->ws->timed[i];
-            if (!(p->param_need[base + q] & need))
-                continue;
-            enum ns_status st = eval(run, p->param_def[base + q],
-                                     &run->ws->vars[NS_VAR_COUNT + q]);
-            if (st != NS_OK)
-                return st;
+            if ((p->param_need[base + q] & need) && eval_param(run, q) != NS_OK)
+                return NS_EMODEL;
         }
         return NS_OK;
     }
     for (size_t i = 0; i < P; i++) {
         size_t q = p->order[base + i];
-        if (override && !isnan(override[q])) {
-            run->ws->vars[NS_VAR_COUNT + q] = override[q];
+        if (overridden(run, q)) {
+            for (size_t l = 0; l < L; l++)
+                run->ws->vars[(NS_VAR_COUNT + q) * L + l] = run->override[l][q];
             continue;
         }
         unsigned dep = p->param_dep[base + q];
@@ -300,27 +351,32 @@ eval_params(struct run *run, unsigned dep_mask, unsigned need)
         if (dep_mask == 0 ? (dep != 0 && !needed)
                           : (!(dep & dep_mask) || !needed))
             continue;
-        enum ns_status st = eval(run, p->param_def[base + q],
-                                 &run->ws->vars[NS_VAR_COUNT + q]);
-        if (st != NS_OK)
-            return st;
+        if (eval_param(run, q) != NS_OK)
+            return NS_EMODEL;
     }
     return NS_OK;
+}
+
+/* Sets built-in variable v to x in every lane. */
+static void
+set_var(struct run *run, size_t v, double x)
+{
+    for (size_t l = 0; l < run->L; l++)
+        run->ws->vars[v * run->L + l] = x;
 }
 
 static void
 set_time(struct run *run, size_t cycle, size_t point)
 {
-    double *v = run->ws->vars;
-    if (++run->ws->clock == run->ws->run_start + 1 ||
-        point != run->ws->point)
-        run->ws->time_start = run->ws->clock;
-    run->ws->point = point;
+    struct ns_workspace *ws = run->ws;
+    if (++ws->clock == ws->run_start + 1 || point != ws->point)
+        ws->time_start = ws->clock;
+    ws->point = point;
     double years = (double)point * run->m->cycle_length_years;
-    v[NS_VAR_CYCLE] = (double)cycle;
-    v[NS_VAR_TIME] = years;
-    v[NS_VAR_AGE] = run->m->start_age_years + years;
-    v[NS_VAR_STATE_TIME] = 0.0;
+    set_var(run, NS_VAR_CYCLE, (double)cycle);
+    set_var(run, NS_VAR_TIME, years);
+    set_var(run, NS_VAR_AGE, run->m->start_age_years + years);
+    set_var(run, NS_VAR_STATE_TIME, 0.0);
 }
 
 /* Makes the state-time-dependent parameters needed where need says
@@ -328,7 +384,7 @@ set_time(struct run *run, size_t cycle, size_t point)
 static enum ns_status
 enter_slot(struct run *run, size_t q, unsigned need)
 {
-    run->ws->vars[NS_VAR_STATE_TIME] = (double)q;
+    set_var(run, NS_VAR_STATE_TIME, (double)q);
     return eval_params(run, NS_DEP_STATE_TIME, need);
 }
 
@@ -342,55 +398,64 @@ static enum ns_status
 start_cohort(struct run *run)
 {
     const struct ns_model_priv *p = run->p;
-    size_t S = run->m->n_states;
-    double total = 0.0;
-    memset(run->ws->occ, 0, p->n_expanded * sizeof *run->ws->occ);
+    struct ns_workspace *ws = run->ws;
+    size_t S = run->m->n_states, L = run->L;
+    double *total = ws->sum;
+    memset(ws->occ, 0, p->n_expanded * L * sizeof *ws->occ);
+    memset(total, 0, L * sizeof *total);
     for (size_t s = 0; s < S; s++) {
         long x = p->initial_def[run->d * S + s];
-        double v = 0.0;
-        if (x >= 0) {
-            if (eval(run, (size_t)x, &v) != NS_OK)
-                return NS_EMODEL;
-            if (!(v >= 0.0)) {
-                ns_diags_add_at(run->diags, p->exprs[x].at,
-                                "%s must be a fraction or count of at least "
-                                "0, got %g, in strategy %s",
-                                p->exprs[x].what, v,
-                                run->m->strategies[run->k].name);
+        double *occ = &ws->occ[p->first_x[s] * L];
+        if (x < 0)
+            continue; /* 0 in every lane; adding it changes no total */
+        const double *v;
+        if (eval(run, (size_t)x, &v) != NS_OK)
+            return NS_EMODEL;
+        for (size_t l = 0; l < L; l++) {
+            if (!(v[l] >= 0.0)) {
+                if (run->diags)
+                    ns_diags_add_at(run->diags, p->exprs[x].at,
+                                    "%s must be a fraction or count of at "
+                                    "least 0, got %g, in strategy %s",
+                                    p->exprs[x].what, v[l],
+                                    run->m->strategies[run->k].name);
                 return NS_EMODEL;
             }
+            occ[l] = v[l];
+            total[l] += v[l];
         }
-        run->ws->occ[p->first_x[s]] = v;
-        total += v;
     }
-    if (!(total > 0.0)) {
-        ns_diags_add_at(run->diags, (struct ns_origin){0},
-                        "the initial state of strategy %s is empty: every "
-                        "initial value is 0",
-                        run->m->strategies[run->k].name);
-        return NS_EMODEL;
-    }
+    for (size_t l = 0; l < L; l++)
+        if (!(total[l] > 0.0)) {
+            if (run->diags)
+                ns_diags_add_at(run->diags, (struct ns_origin){0},
+                                "the initial state of strategy %s is empty: "
+                                "every initial value is 0",
+                                run->m->strategies[run->k].name);
+            return NS_EMODEL;
+        }
     return NS_OK;
 }
 
-/* Adds stream j's value in state s, over its tunnel slots, to *acc. */
+/* Adds stream j's value in state s, over its tunnel slots, to acc[l]. */
 static enum ns_status
 add_state_value(struct run *run, size_t j, size_t s, double *acc)
 {
     const struct ns_model_priv *p = run->p;
     struct ns_workspace *ws = run->ws;
-    size_t i = j * run->m->n_states + s;
-    const double *occ = ws->occ + p->first_x[s];
+    size_t i = j * run->m->n_states + s, L = run->L;
+    const double *occ = ws->occ + p->first_x[s] * L;
     size_t n_slots = p->n_slots[s];
     if (ws->sv_kind[i] == SV_CONSTANT) {
-        double v = ws->sv[i];
+        const double *v = &ws->sv[i * L];
         for (size_t q = 0; q < n_slots; q++)
-            *acc += occ[q] * v;
+            for (size_t l = 0; l < L; l++)
+                acc[l] += occ[q * L + l] * v[l];
         return NS_OK;
     }
     size_t x = p->value_def[i];
     bool per_slot = dep_of(run, x) & NS_DEP_STATE_TIME;
-    double v = 0.0;
+    const double *v = NULL;
     for (size_t q = 0; q < n_slots; q++) {
         if (q == 0 || per_slot) {
             if (per_slot && enter_slot(run, q, NS_NEED_VALUE) != NS_OK)
@@ -398,13 +463,24 @@ add_state_value(struct run *run, size_t j, size_t s, double *acc)
             if (eval(run, x, &v) != NS_OK)
                 return NS_EMODEL;
         }
-        *acc += occ[q] * v;
+        for (size_t l = 0; l < L; l++)
+            acc[l] += occ[q * L + l] * v[l];
     }
     if (dep_of(run, x) == 0) {
-        ws->sv[i] = v;
+        memcpy(&ws->sv[i * L], v, L * sizeof *v);
         ws->sv_kind[i] = SV_CONSTANT;
     }
     return NS_OK;
+}
+
+/* Whether a constant state value is exactly 0 in every lane. */
+static bool
+zero_in_every_lane(const double *v, size_t L)
+{
+    for (size_t l = 0; l < L; l++)
+        if (!(fabs(v[l]) <= 0.0))
+            return false;
+    return true;
 }
 
 /* Lists each stream's terms (see struct ns_workspace); called once every
@@ -416,7 +492,7 @@ list_state_values(struct run *run)
 {
     const struct ns_model_priv *p = run->p;
     struct ns_workspace *ws = run->ws;
-    size_t S = run->m->n_states, J = run->m->n_streams, n = 0;
+    size_t S = run->m->n_states, J = run->m->n_streams, L = run->L, n = 0;
     for (size_t j = 0; j < J; j++) {
         ws->sv_start[j] = n;
         for (size_t s = 0; s < S; s++) {
@@ -426,11 +502,11 @@ list_state_values(struct run *run)
                 ws->sv_dyn[n++] = 1;
                 continue;
             }
-            if (fabs(ws->sv[i]) <= 0.0)
+            if (zero_in_every_lane(&ws->sv[i * L], L))
                 continue;
             for (size_t q = 0; q < p->n_slots[s]; q++) {
                 ws->sv_at[n] = p->first_x[s] + q;
-                ws->sv_val[n] = ws->sv[i];
+                memcpy(&ws->sv_val[n * L], &ws->sv[i * L], L * sizeof(double));
                 ws->sv_dyn[n++] = 0;
             }
         }
@@ -446,113 +522,135 @@ count_point(struct run *run, size_t t)
     const struct ns_model *m = run->m;
     const struct ns_model_priv *p = run->p;
     struct ns_workspace *ws = run->ws;
-    struct ns_results *r = run->r;
-    size_t S = m->n_states, J = m->n_streams;
-    size_t row = run->k * r->n_points + t;
-    for (size_t s = 0; s < S; s++) {
-        double sum = 0.0;
-        for (size_t q = 0; q < p->n_slots[s]; q++)
-            sum += ws->occ[p->first_x[s] + q];
-        r->trace[row * S + s] = sum;
-    }
+    size_t S = m->n_states, J = m->n_streams, L = run->L;
+    size_t row = run->k * run->r[0]->n_points + t;
+    for (size_t s = 0; s < S; s++)
+        for (size_t l = 0; l < L; l++) {
+            double sum = 0.0;
+            for (size_t q = 0; q < p->n_slots[s]; q++)
+                sum += ws->occ[(p->first_x[s] + q) * L + l];
+            run->r[l]->trace[row * S + s] = sum;
+        }
     double w = m->weights[t];
+    double *acc = ws->acc;
     for (size_t j = 0; j < J; j++) {
-        double acc = 0.0;
+        memset(acc, 0, L * sizeof *acc);
         if (ws->sv_listed) {
-            for (size_t l = ws->sv_start[j]; l < ws->sv_start[j + 1]; l++) {
-                if (!ws->sv_dyn[l])
-                    acc += ws->occ[ws->sv_at[l]] * ws->sv_val[l];
-                else if (add_state_value(run, j, ws->sv_at[l], &acc) != NS_OK)
-                    return NS_EMODEL;
+            for (size_t i = ws->sv_start[j]; i < ws->sv_start[j + 1]; i++) {
+                if (ws->sv_dyn[i]) {
+                    if (add_state_value(run, j, ws->sv_at[i], acc) != NS_OK)
+                        return NS_EMODEL;
+                    continue;
+                }
+                const double *occ = &ws->occ[ws->sv_at[i] * L];
+                const double *v = &ws->sv_val[i * L];
+                for (size_t l = 0; l < L; l++)
+                    acc[l] += occ[l] * v[l];
             }
         } else {
             for (size_t s = 0; s < S; s++)
-                if (add_state_value(run, j, s, &acc) != NS_OK)
+                if (add_state_value(run, j, s, acc) != NS_OK)
                     return NS_EMODEL;
         }
         double scale = run->opt->stream_scale ? run->opt->stream_scale[j] : 1.0;
-        r->values[row * J + j] += w * acc * scale;
+        for (size_t l = 0; l < L; l++)
+            run->r[l]->values[row * J + j] += w * acc[l] * scale;
     }
     return NS_OK;
 }
 
-/* Computes the probabilities of one row into probs, checking them. */
+/* Computes the probabilities of one row into probs (x L), checking them. */
 static enum ns_status
 row_probabilities(struct run *run, size_t s, const struct ns_row *row,
                   double *probs)
 {
     const struct ns_model_priv *p = run->p;
-    double sum = 0.0;
+    size_t L = run->L;
+    double *sum = run->ws->sum;
     const char *strategy = run->m->strategies[run->k].name;
+    memset(sum, 0, L * sizeof *sum);
     for (size_t i = 0; i < row->n; i++) {
         if ((long)i == row->complement)
             continue;
         size_t x = row->entries[i].def;
-        if (eval(run, x, &probs[i]) != NS_OK)
+        const double *v;
+        if (eval(run, x, &v) != NS_OK)
             return NS_EMODEL;
-        double v = probs[i];
-        if (!(v >= -NS_PROBABILITY_SLACK && v <= 1.0 + NS_PROBABILITY_SLACK)) {
-            ns_diags_add_at(run->diags, p->exprs[x].at,
-                            "%s must be a probability between 0 and 1, got "
-                            "%.10g, in strategy %s, cycle %zu",
-                            p->exprs[x].what, v, strategy, run->when_n);
-            return NS_EMODEL;
+        for (size_t l = 0; l < L; l++) {
+            if (!(v[l] >= -NS_PROBABILITY_SLACK &&
+                  v[l] <= 1.0 + NS_PROBABILITY_SLACK)) {
+                if (run->diags)
+                    ns_diags_add_at(run->diags, p->exprs[x].at,
+                                    "%s must be a probability between 0 and "
+                                    "1, got %.10g, in strategy %s, cycle %zu",
+                                    p->exprs[x].what, v[l], strategy,
+                                    run->when_n);
+                return NS_EMODEL;
+            }
+            double c = v[l] < 0.0 ? 0.0 : v[l] > 1.0 ? 1.0 : v[l];
+            probs[i * L + l] = c;
+            sum[l] += c;
         }
-        probs[i] = v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v;
-        sum += probs[i];
     }
     const struct ns_origin at = p->exprs[row->entries[0].def].at;
-    if (row->complement >= 0) {
-        double rest = 1.0 - sum;
-        if (rest < -run->m->row_sum_tolerance) {
-            const struct ns_compiled_expr *e =
-                &p->exprs[row->entries[row->complement].def];
-            ns_diags_add_at(run->diags, e->at,
-                            "%s: the complement would be %.10g because the "
-                            "other probabilities from state %s sum to %.10g, "
-                            "in strategy %s, cycle %zu",
-                            e->what, rest, run->m->states[s].name, sum,
-                            strategy, run->when_n);
+    for (size_t l = 0; l < L; l++) {
+        if (row->complement >= 0) {
+            double rest = 1.0 - sum[l];
+            if (rest < -run->m->row_sum_tolerance) {
+                const struct ns_compiled_expr *e =
+                    &p->exprs[row->entries[row->complement].def];
+                if (run->diags)
+                    ns_diags_add_at(run->diags, e->at,
+                                    "%s: the complement would be %.10g "
+                                    "because the other probabilities from "
+                                    "state %s sum to %.10g, in strategy %s, "
+                                    "cycle %zu",
+                                    e->what, rest, run->m->states[s].name,
+                                    sum[l], strategy, run->when_n);
+                return NS_EMODEL;
+            }
+            probs[row->complement * L + l] = rest < 0.0 ? 0.0 : rest;
+            sum[l] += probs[row->complement * L + l];
+        } else if (fabs(sum[l] - 1.0) > run->m->row_sum_tolerance) {
+            if (run->diags)
+                ns_diags_add_at(run->diags, at,
+                                "the probabilities from state %s sum to "
+                                "%.10g, not 1 (tolerance %g), in strategy "
+                                "%s, cycle %zu",
+                                run->m->states[s].name, sum[l],
+                                run->m->row_sum_tolerance, strategy,
+                                run->when_n);
             return NS_EMODEL;
         }
-        probs[row->complement] = rest < 0.0 ? 0.0 : rest;
-        sum += probs[row->complement];
-    } else if (fabs(sum - 1.0) > run->m->row_sum_tolerance) {
-        ns_diags_add_at(run->diags, at,
-                        "the probabilities from state %s sum to %.10g, not 1 "
-                        "(tolerance %g), in strategy %s, cycle %zu",
-                        run->m->states[s].name, sum,
-                        run->m->row_sum_tolerance, strategy, run->when_n);
-        return NS_EMODEL;
+        /* A row accepted within the tolerance is scaled to sum to 1, so
+         * that the cohort keeps its size exactly rather than leaking or
+         * gaining up to the tolerance every cycle. */
+        if (fabs(sum[l] - 1.0) > 0.0)
+            for (size_t i = 0; i < row->n; i++)
+                probs[i * L + l] /= sum[l];
     }
-    /* A row accepted within the tolerance is scaled to sum to 1, so that
-     * the cohort keeps its size exactly rather than leaking or gaining up
-     * to the tolerance every cycle. */
-    if (fabs(sum - 1.0) > 0.0)
-        for (size_t i = 0; i < row->n; i++)
-            probs[i] /= sum;
     return NS_OK;
 }
 
-/* Books transition values for flow from s to 'to' at point t + 1. */
+/* Books transition values for flow (x L) from s to 'to' at point t + 1. */
 static enum ns_status
-book_transition_values(struct run *run, size_t s, size_t to, double flow,
-                       size_t t)
+book_transition_values(struct run *run, size_t s, size_t to,
+                       const double *flow, size_t t)
 {
     const struct ns_model_priv *p = run->p;
-    struct ns_results *r = run->r;
-    size_t J = run->m->n_streams;
-    size_t row = run->k * r->n_points + t + 1;
+    size_t J = run->m->n_streams, L = run->L;
+    size_t row = run->k * run->r[0]->n_points + t + 1;
     size_t c = s * run->m->n_states + to;
-    for (size_t l = run->ws->tv_start[c]; l < run->ws->tv_start[c + 1]; l++) {
-        const struct ns_transition_value *tv = &p->tvalues[run->ws->tv_list[l]];
-        double v;
+    for (size_t i = run->ws->tv_start[c]; i < run->ws->tv_start[c + 1]; i++) {
+        const struct ns_transition_value *tv = &p->tvalues[run->ws->tv_list[i]];
+        const double *v;
         if (eval(run, tv->def, &v) != NS_OK)
             return NS_EMODEL;
         double scale = run->opt->stream_scale
                            ? run->opt->stream_scale[tv->stream]
                            : 1.0;
-        r->values[row * J + tv->stream] += flow * v * scale;
+        for (size_t l = 0; l < L; l++)
+            run->r[l]->values[row * J + tv->stream] += flow[l] * v[l] * scale;
     }
     return NS_OK;
 }
@@ -594,14 +692,14 @@ classify_rows(struct run *run)
     }
 }
 
-/* Points *probs at row s's probabilities for tunnel slot q, computing
- * them when they are not known yet. */
+/* Points *probs at row s's probabilities (x L) for tunnel slot q,
+ * computing them when they are not known yet. */
 static enum ns_status
 row_for_slot(struct run *run, size_t s, const struct ns_row *row, size_t q,
              const double **probs)
 {
     struct ns_workspace *ws = run->ws;
-    double *known = ws->row_probs + s * run->m->n_states;
+    double *known = ws->row_probs + s * run->m->n_states * run->L;
     switch (ws->row_kind[s]) {
     case ROW_KNOWN:
         *probs = known;
@@ -632,8 +730,9 @@ step(struct run *run, size_t t)
     const struct ns_model *m = run->m;
     const struct ns_model_priv *p = run->p;
     struct ns_workspace *ws = run->ws;
-    size_t S = m->n_states;
-    memset(ws->next, 0, p->n_expanded * sizeof *ws->next);
+    size_t S = m->n_states, L = run->L;
+    double *flow = ws->flow;
+    memset(ws->next, 0, p->n_expanded * L * sizeof *ws->next);
     for (size_t s = 0; s < S; s++) {
         const struct ns_row *row = &p->rows[run->d * S + s];
         size_t n_slots = p->n_slots[s];
@@ -641,14 +740,17 @@ step(struct run *run, size_t t)
         for (size_t q = 0; q < n_slots; q++) {
             if (row_for_slot(run, s, row, q, &probs) != NS_OK)
                 return NS_EMODEL;
-            double mass = ws->occ[p->first_x[s] + q];
+            const double *mass = &ws->occ[(p->first_x[s] + q) * L];
             for (size_t i = 0; i < row->n; i++) {
                 size_t to = row->entries[i].to;
                 size_t dest = p->first_x[to];
                 if (to == s && n_slots > 1)
                     dest += q + 1 < n_slots ? q + 1 : n_slots - 1;
-                double flow = mass * probs[i];
-                ws->next[dest] += flow;
+                double *next = &ws->next[dest * L];
+                for (size_t l = 0; l < L; l++) {
+                    flow[l] = mass[l] * probs[i * L + l];
+                    next[l] += flow[l];
+                }
                 if (p->n_tvalues &&
                     book_transition_values(run, s, to, flow, t) != NS_OK)
                     return NS_EMODEL;
@@ -673,8 +775,8 @@ settled(const struct run *run)
     for (size_t s = 0; s < run->m->n_states; s++)
         if (ws->row_kind[s] != ROW_KNOWN)
             return false;
-    for (size_t l = 0; l < ws->sv_start[run->m->n_streams]; l++)
-        if (ws->sv_dyn[l])
+    for (size_t i = 0; i < ws->sv_start[run->m->n_streams]; i++)
+        if (ws->sv_dyn[i])
             return false;
     return true;
 }
@@ -685,10 +787,10 @@ list_moves(struct run *run)
 {
     const struct ns_model_priv *p = run->p;
     struct ns_workspace *ws = run->ws;
-    size_t S = run->m->n_states, n = 0;
+    size_t S = run->m->n_states, L = run->L, n = 0;
     for (size_t s = 0; s < S; s++) {
         const struct ns_row *row = &p->rows[run->d * S + s];
-        const double *probs = ws->row_probs + s * S;
+        const double *probs = ws->row_probs + s * S * L;
         size_t n_slots = p->n_slots[s];
         for (size_t q = 0; q < n_slots; q++)
             for (size_t i = 0; i < row->n; i++) {
@@ -698,7 +800,8 @@ list_moves(struct run *run)
                     dest += q + 1 < n_slots ? q + 1 : n_slots - 1;
                 ws->mv_from[n] = p->first_x[s] + q;
                 ws->mv_to[n] = dest;
-                ws->mv_prob[n++] = probs[i];
+                memcpy(&ws->mv_prob[n++ * L], &probs[i * L],
+                       L * sizeof *probs);
             }
     }
     ws->n_moves = n;
@@ -709,19 +812,24 @@ static void
 settled_step(struct run *run)
 {
     struct ns_workspace *ws = run->ws;
-    memset(ws->next, 0, run->p->n_expanded * sizeof *ws->next);
-    for (size_t l = 0; l < ws->n_moves; l++)
-        ws->next[ws->mv_to[l]] += ws->occ[ws->mv_from[l]] * ws->mv_prob[l];
+    size_t L = run->L;
+    memset(ws->next, 0, run->p->n_expanded * L * sizeof *ws->next);
+    for (size_t i = 0; i < ws->n_moves; i++) {
+        double *next = &ws->next[ws->mv_to[i] * L];
+        const double *occ = &ws->occ[ws->mv_from[i] * L];
+        const double *prob = &ws->mv_prob[i * L];
+        for (size_t l = 0; l < L; l++)
+            next[l] += occ[l] * prob[l];
+    }
     double *tmp = ws->occ;
     ws->occ = ws->next;
     ws->next = tmp;
 }
 
 static void
-discount_and_total(struct run *run)
+discount_and_total(struct run *run, struct ns_results *r)
 {
     const struct ns_model *m = run->m;
-    struct ns_results *r = run->r;
     size_t J = m->n_streams, k = run->k;
     for (size_t j = 0; j < J; j++) {
         double total = 0.0, total_disc = 0.0;
@@ -758,25 +866,27 @@ list_timed(struct run *run)
 {
     const struct ns_model_priv *p = run->p;
     size_t P = p->n_params, base = run->d * P;
-    const double *override = run->opt->param_override;
     struct ns_workspace *ws = run->ws;
     ws->n_timed = 0;
     for (size_t i = 0; i < P; i++) {
         size_t q = p->order[base + i];
-        if ((override && !isnan(override[q])) ||
-            !(p->param_dep[base + q] & NS_DEP_TIME))
+        if (overridden(run, q) || !(p->param_dep[base + q] & NS_DEP_TIME))
             continue;
         ws->timed[ws->n_timed++] = q;
     }
 }
 
+/* Sets the run going: results cleared, caches emptied, parameters and
+ * the cohort at the start. */
 static enum ns_status
-run_strategy(struct run *run)
+start_run(struct run *run)
 {
-    struct ns_results *r = run->r;
-    size_t J = run->m->n_streams, T = run->m->n_cycles;
-    memset(&r->values[run->k * r->n_points * J], 0,
-           r->n_points * J * sizeof *r->values);
+    size_t J = run->m->n_streams, L = run->L;
+    for (size_t l = 0; l < L; l++) {
+        struct ns_results *r = run->r[l];
+        memset(&r->values[run->k * r->n_points * J], 0,
+               r->n_points * J * sizeof *r->values);
+    }
     /* Constant expressions are constant for one strategy and one set of
      * parameter values only. */
     run->ws->run_start = ++run->ws->clock;
@@ -793,12 +903,37 @@ run_strategy(struct run *run)
         return NS_EMODEL;
     /* Values at the start; those that vary over time, or are not
      * computed at the start, have no single value to show. */
-    for (size_t q = 0; q < r->n_params; q++) {
-        size_t i = run->k * r->n_params + q;
-        r->param_values[i] = run->p->param_dep[run->d * r->n_params + q] == 0
-                                 ? run->ws->vars[NS_VAR_COUNT + q]
-                                 : (double)NAN;
+    size_t P = run->p->n_params;
+    for (size_t l = 0; l < L; l++)
+        for (size_t q = 0; q < P; q++)
+            run->r[l]->param_values[run->k * P + q] =
+                run->p->param_dep[run->d * P + q] == 0
+                    ? run->ws->vars[(NS_VAR_COUNT + q) * L + l]
+                    : (double)NAN;
+    return NS_OK;
+}
+
+/* Counts the points and makes the cycles left once the run is settled:
+ * nothing is evaluated or checked any more. */
+static enum ns_status
+run_settled(struct run *run, size_t from)
+{
+    list_moves(run);
+    for (size_t u = from;; u++) {
+        if (count_point(run, u) != NS_OK)
+            return NS_EMODEL;
+        if (u == run->m->n_cycles)
+            return NS_OK;
+        settled_step(run);
     }
+}
+
+static enum ns_status
+run_strategy(struct run *run)
+{
+    size_t T = run->m->n_cycles;
+    if (start_run(run) != NS_OK)
+        return NS_EMODEL;
     for (size_t t = 0;; t++) {
         run->when = "time point";
         run->when_n = t;
@@ -819,19 +954,13 @@ run_strategy(struct run *run)
         if (step(run, t) != NS_OK)
             return NS_EMODEL;
         if (settled(run)) {
-            /* Nothing left to evaluate or check: count and move only. */
-            list_moves(run);
-            for (size_t u = t + 1;; u++) {
-                if (count_point(run, u) != NS_OK)
-                    return NS_EMODEL;
-                if (u == T)
-                    break;
-                settled_step(run);
-            }
+            if (run_settled(run, t + 1) != NS_OK)
+                return NS_EMODEL;
             break;
         }
     }
-    discount_and_total(run);
+    for (size_t l = 0; l < run->L; l++)
+        discount_and_total(run, run->r[l]);
     return NS_OK;
 }
 
@@ -842,6 +971,26 @@ ns_model_run(const struct ns_model *model, struct ns_workspace *ws,
     return ns_model_run_opt(model, ws, results, diags, NULL);
 }
 
+/* Runs every strategy; diags NULL: stop at the first failure. */
+static enum ns_status
+run_all(const struct ns_model *model, struct ns_workspace *ws,
+        struct ns_results *const *results, const double *const *override,
+        struct ns_diags *diags, const struct ns_run_options *opt)
+{
+    enum ns_status status = NS_OK;
+    for (size_t k = 0; k < model->n_strategies; k++) {
+        size_t d = opt->definition_of ? opt->definition_of[k] : k;
+        struct run run = {model, model->priv, ws, ws->L, results, override,
+                          diags, k, d, opt, "", 0};
+        if (run_strategy(&run) != NS_OK) {
+            status = NS_EMODEL;
+            if (!diags)
+                break;
+        }
+    }
+    return status;
+}
+
 enum ns_status
 ns_model_run_opt(const struct ns_model *model, struct ns_workspace *ws,
                  struct ns_results *results, struct ns_diags *diags,
@@ -850,13 +999,20 @@ ns_model_run_opt(const struct ns_model *model, struct ns_workspace *ws,
     static const struct ns_run_options plain = {0};
     if (!opt)
         opt = &plain;
-    enum ns_status status = NS_OK;
-    for (size_t k = 0; k < model->n_strategies; k++) {
-        size_t d = opt->definition_of ? opt->definition_of[k] : k;
-        struct run run = {model, model->priv, ws, results, diags,
-                          k,     d,           opt, "",      0};
-        if (run_strategy(&run) != NS_OK)
-            status = NS_EMODEL;
-    }
-    return status;
+    if (ws->L != 1)
+        return NS_EPARAM;
+    struct ns_results *const r[] = {results};
+    const double *const override[] = {opt->param_override};
+    return run_all(model, ws, r, override, diags, opt);
+}
+
+enum ns_status
+ns_model_run_lanes(const struct ns_model *model, struct ns_workspace *ws,
+                   struct ns_results *const *results,
+                   const double *const *param_override)
+{
+    static const struct ns_run_options plain = {0};
+    if (ws->L < 2)
+        return NS_EPARAM;
+    return run_all(model, ws, results, param_override, NULL, &plain);
 }

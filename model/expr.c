@@ -1263,3 +1263,207 @@ ns_expr_eval(const struct ns_expr *expr, const double *variables,
     *result = stack[0];
     return NS_OK;
 }
+
+/* ns_expr_eval_lanes on lanes lane0 .. lane0 + n - 1 (n at most
+ * NS_EXPR_MAX_LANES). Each lane does exactly ns_expr_eval's operations;
+ * where lanes take different branches, each lane is run on its own. */
+static enum ns_status
+eval_lanes(const struct ns_expr *expr, const double *vars, size_t stride,
+           size_t lane0, size_t n, const struct ns_table *tables,
+           double *result)
+{
+    double stack[NS_EXPR_MAX_DEPTH][NS_EXPR_MAX_LANES];
+    size_t sp = 0; /* stack[sp - 1] is the top */
+    bool bad = false;
+    for (size_t pc = 0; pc < expr->n_code; pc++) {
+        const struct instr *in = &expr->code[pc];
+        double *top = stack[sp > 0 ? sp - 1 : 0], *b = top;
+        switch (in->op) {
+        case OP_CONST:
+            for (size_t i = 0; i < n; i++)
+                stack[sp][i] = in->u.value;
+            sp++;
+            continue;
+        case OP_LOAD: {
+            const double *v = &vars[in->u.index * stride + lane0];
+            for (size_t i = 0; i < n; i++) {
+                stack[sp][i] = v[i];
+                bad |= !isfinite(v[i]);
+            }
+            sp++;
+            break;
+        }
+        case OP_TABLE:
+            for (size_t i = 0; i < n; i++) {
+                double r = 0.0;
+                bad |= !table_lookup(&tables[in->u.index], top[i], &r);
+                top[i] = r;
+                bad |= !isfinite(r);
+            }
+            break;
+        case OP_NEG:
+            for (size_t i = 0; i < n; i++)
+                top[i] = -top[i];
+            continue;
+        case OP_NOT:
+            for (size_t i = 0; i < n; i++)
+                top[i] = truthy(top[i]) ? 0.0 : 1.0;
+            continue;
+        case OP_BOOL:
+            for (size_t i = 0; i < n; i++)
+                top[i] = truthy(top[i]) ? 1.0 : 0.0;
+            continue;
+        case OP_JUMP:
+            pc = in->u.index - 1;
+            continue;
+        case OP_JUMP_IF_FALSE:
+        case OP_AND_JUMP:
+        case OP_OR_JUMP: {
+            bool first = truthy(top[0]), same = true;
+            for (size_t i = 1; i < n; i++)
+                same &= truthy(top[i]) == first;
+            if (!same)
+                goto one_by_one;
+            bool jump = in->op == OP_OR_JUMP ? first : !first;
+            if (in->op == OP_JUMP_IF_FALSE || !jump) {
+                sp--;
+            } else {
+                for (size_t i = 0; i < n; i++)
+                    top[i] = in->op == OP_OR_JUMP ? 1.0 : 0.0;
+            }
+            if (jump)
+                pc = in->u.index - 1;
+            continue;
+        }
+        case OP_EXP:
+            for (size_t i = 0; i < n; i++)
+                top[i] = exp(top[i]);
+            break;
+        case OP_LOG:
+            for (size_t i = 0; i < n; i++) {
+                bad |= !(top[i] > 0.0);
+                top[i] = log(top[i]);
+            }
+            break;
+        case OP_SQRT:
+            for (size_t i = 0; i < n; i++) {
+                bad |= top[i] < 0.0;
+                top[i] = sqrt(top[i]);
+            }
+            break;
+        case OP_ABS:
+            for (size_t i = 0; i < n; i++)
+                top[i] = fabs(top[i]);
+            continue;
+        case OP_FLOOR:
+            for (size_t i = 0; i < n; i++)
+                top[i] = floor(top[i]);
+            continue;
+        case OP_CEIL:
+            for (size_t i = 0; i < n; i++)
+                top[i] = ceil(top[i]);
+            continue;
+        default:
+            /* Binary operations: pop b, replace a with the result. */
+            sp--;
+            top = stack[sp - 1];
+            switch (in->op) {
+            case OP_ADD:
+                for (size_t i = 0; i < n; i++)
+                    top[i] = top[i] + b[i];
+                break;
+            case OP_SUB:
+                for (size_t i = 0; i < n; i++)
+                    top[i] = top[i] - b[i];
+                break;
+            case OP_MUL:
+                for (size_t i = 0; i < n; i++)
+                    top[i] = top[i] * b[i];
+                break;
+            case OP_DIV:
+                for (size_t i = 0; i < n; i++) {
+                    bad |= !truthy(b[i]);
+                    top[i] = top[i] / b[i];
+                }
+                break;
+            case OP_POW:
+                for (size_t i = 0; i < n; i++) {
+                    bad |= top[i] < 0.0 && floor(b[i]) < b[i];
+                    top[i] = pow(top[i], b[i]);
+                }
+                break;
+            case OP_LT:
+                for (size_t i = 0; i < n; i++)
+                    top[i] = top[i] < b[i];
+                break;
+            case OP_LE:
+                for (size_t i = 0; i < n; i++)
+                    top[i] = top[i] <= b[i];
+                break;
+            case OP_GT:
+                for (size_t i = 0; i < n; i++)
+                    top[i] = top[i] > b[i];
+                break;
+            case OP_GE:
+                for (size_t i = 0; i < n; i++)
+                    top[i] = top[i] >= b[i];
+                break;
+            case OP_EQ:
+                for (size_t i = 0; i < n; i++)
+                    top[i] = !(top[i] < b[i] || top[i] > b[i]);
+                break;
+            case OP_NE:
+                for (size_t i = 0; i < n; i++)
+                    top[i] = top[i] < b[i] || top[i] > b[i];
+                break;
+            case OP_MIN:
+                for (size_t i = 0; i < n; i++)
+                    top[i] = b[i] < top[i] ? b[i] : top[i];
+                break;
+            case OP_MAX:
+                for (size_t i = 0; i < n; i++)
+                    top[i] = b[i] > top[i] ? b[i] : top[i];
+                break;
+            case OP_RATE_TO_PROB:
+                for (size_t i = 0; i < n; i++)
+                    top[i] = -expm1(-top[i] * b[i]);
+                break;
+            case OP_PROB_TO_RATE:
+                for (size_t i = 0; i < n; i++) {
+                    bad |= !(top[i] < 1.0) || !(b[i] > 0.0);
+                    top[i] = -log1p(-top[i]) / b[i];
+                }
+                break;
+            default:
+                return NS_EMODEL;
+            }
+            break;
+        }
+        /* As in ns_expr_eval: operations that can overflow or produce
+         * NaN are checked here (and loads above). */
+        for (size_t i = 0; i < n; i++)
+            bad |= !isfinite(stack[sp - 1][i]);
+        if (bad)
+            return NS_EMODEL;
+    }
+    for (size_t i = 0; i < n; i++)
+        result[i] = stack[0][i];
+    return NS_OK;
+
+one_by_one:
+    for (size_t i = 0; i < n; i++)
+        if (eval_lanes(expr, vars, stride, lane0 + i, 1, tables,
+                       &result[i]) != NS_OK)
+            return NS_EMODEL;
+    return NS_OK;
+}
+
+enum ns_status
+ns_expr_eval_lanes(const struct ns_expr *expr, const double *variables,
+                   size_t lanes, const struct ns_table *tables,
+                   double *result)
+{
+    if (lanes == 0 || lanes > NS_EXPR_MAX_LANES)
+        return NS_EMODEL;
+    return eval_lanes(expr, variables, lanes, 0, lanes, tables, result);
+}

@@ -40,6 +40,8 @@
 /* Deepest evaluation stack an expression may need; deeper ones are
  * rejected when compiled. Analysts' expressions need fewer than ten. */
 #define NS_EXPR_MAX_DEPTH 64
+/* Most lanes ns_expr_eval_lanes evaluates at once. */
+#define NS_EXPR_MAX_LANES 16
 
 /* A step-function look-up table: keys strictly increasing. */
 struct ns_table {
@@ -123,5 +125,15 @@ bool ns_expr_is_constant(const struct ns_expr *expr, double *value);
 enum ns_status ns_expr_eval(const struct ns_expr *expr, const double *variables,
                             const struct ns_table *tables, double *result,
                             struct ns_expr_fault *fault);
+
+/* ns_expr_eval for several sets of variables at once (lanes, at most
+ * NS_EXPR_MAX_LANES): variable v of lane l is variables[v * lanes + l],
+ * and result[l] receives lane l's value, bit-identical to ns_expr_eval's.
+ * Returns NS_OK, or NS_EMODEL when any lane faults (ns_expr_eval on that
+ * lane says why). Never allocates; thread-safe as ns_expr_eval. */
+enum ns_status ns_expr_eval_lanes(const struct ns_expr *expr,
+                                  const double *variables, size_t lanes,
+                                  const struct ns_table *tables,
+                                  double *result);
 
 #endif

@@ -271,3 +271,66 @@ ns_population_run_scratch(const struct ns_population *pop,
     }
     return NS_OK;
 }
+
+struct ns_population_lanes *
+ns_population_lanes_alloc(const struct ns_population *pop, size_t lanes)
+{
+    struct ns_population_lanes *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    size_t G = s->n_groups = pop->n_groups, L = s->lanes = lanes;
+    s->results = calloc(G * L + 1, sizeof *s->results);
+    s->pooled = calloc(L + 1, sizeof *s->pooled);
+    s->ws = calloc(G + 1, sizeof *s->ws);
+    bool ok = s->results && s->pooled && s->ws;
+    for (size_t g = 0; ok && g < G; g++) {
+        s->ws[g] = ns_workspace_alloc_lanes(pop->models[g], L);
+        ok = s->ws[g] != NULL;
+        for (size_t l = 0; ok && l < L; l++)
+            ok = (s->results[g * L + l] = ns_results_alloc(pop->models[g]));
+    }
+    for (size_t l = 0; ok && l < L; l++)
+        ok = (s->pooled[l] = ns_results_alloc(pop->models[0]));
+    if (!ok) {
+        ns_population_lanes_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void
+ns_population_lanes_free(struct ns_population_lanes *s)
+{
+    if (!s)
+        return;
+    for (size_t g = 0; s->ws && g < s->n_groups; g++)
+        ns_workspace_free(s->ws[g]);
+    for (size_t i = 0; s->results && i < s->n_groups * s->lanes; i++)
+        ns_results_free(s->results[i]);
+    for (size_t l = 0; s->pooled && l < s->lanes; l++)
+        ns_results_free(s->pooled[l]);
+    free(s->ws);
+    free(s->results);
+    free(s->pooled);
+    free(s);
+}
+
+enum ns_status
+ns_population_run_lanes(const struct ns_population *pop,
+                        struct ns_population_lanes *s,
+                        const double *const *param_override)
+{
+    size_t L = s->lanes;
+    for (size_t l = 0; l < L; l++)
+        zero_results(s->pooled[l]);
+    for (size_t g = 0; g < pop->n_groups; g++) {
+        struct ns_results *const *r = &s->results[g * L];
+        enum ns_status st =
+            ns_model_run_lanes(pop->models[g], s->ws[g], r, param_override);
+        if (st != NS_OK)
+            return st;
+        for (size_t l = 0; l < L; l++)
+            ns_results_accumulate(s->pooled[l], r[l], pop->weights[g]);
+    }
+    return NS_OK;
+}

@@ -71,6 +71,25 @@ enum ns_status ns_population_run_scratch(const struct ns_population *pop,
                                          const struct ns_run_options *opt,
                                          struct ns_diags *diags);
 
+/* Several runs of a population at once, one per lane (a PSA's draws;
+ * see ns_model_run_lanes): lane l's pooled results are pooled[l]. */
+struct ns_population_lanes {
+    size_t n_groups, lanes;
+    struct ns_results **results; /* [g * lanes + l] */
+    struct ns_results **pooled;  /* [lanes] */
+    struct ns_workspace **ws;    /* [n_groups], each with 'lanes' lanes */
+};
+struct ns_population_lanes *
+ns_population_lanes_alloc(const struct ns_population *pop, size_t lanes);
+void ns_population_lanes_free(struct ns_population_lanes *s);
+
+/* Runs every subgroup in every lane, lane l with param_override[l], and
+ * pools each lane as ns_population_run_scratch would (bit-identical).
+ * NS_EMODEL without diagnostics when any lane fails. */
+enum ns_status ns_population_run_lanes(const struct ns_population *pop,
+                                       struct ns_population_lanes *s,
+                                       const double *const *param_override);
+
 /* Adds weight * from into to (same model structure). */
 void ns_results_accumulate(struct ns_results *to,
                            const struct ns_results *from, double weight);

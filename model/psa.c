@@ -40,33 +40,37 @@ ns_psa_draw_seed(unsigned long seed, size_t draw)
     return (unsigned long)z;
 }
 
+/* Draws run LANES at a time (model/engine.h): interpreting the model
+ * once for 8 draws costs little more than for one. */
+enum { LANES = 8 };
+
+/* A thread's share of a block: chunks of LANES draws from
+ * block + index * LANES, every step * LANES draws. */
 struct worker {
     const struct ns_population *pop;
     const struct ns_psa_options *opt;
     struct ns_psa *psa;
-    size_t first, step, end;     /* draws first, first + step, ... < end */
+    size_t index, step, end;     /* this thread, the number of threads */
     size_t block;                /* the block's first draw */
     double *params;              /* the block's sampled values (shared) */
     struct ns_diags diags;       /* this thread's problems */
     gsl_rng *rng;
-    double *override;            /* [n_params] NaN but for sampled values */
+    double *override[LANES];     /* [n_params] NaN but for sampled values */
     double *z;                   /* scratch for normals and Dirichlet draws */
-    struct ns_population_scratch *scratch;
+    struct ns_population_scratch *scratch; /* for one draw alone */
+    struct ns_population_lanes *lanes;
     enum ns_status status;
     size_t done;
 };
 
-/* Runs one draw into its slots of psa. */
-static enum ns_status
-one_draw(struct worker *w, size_t draw)
+/* Samples draw's parameter values into override and into the block's
+ * sampled values. */
+static void
+sample_draw(struct worker *w, size_t draw, double *override)
 {
     const struct ns_model *m = w->pop->models[0];
-    struct ns_psa *psa = w->psa;
     gsl_rng *rng = w->rng;
-    double *override = w->override;
-    struct ns_population_scratch *s = w->scratch;
     double *sampled = &w->params[(draw - w->block) * m->n_uncertain];
-    size_t K = m->n_strategies;
     gsl_rng_set(rng, ns_psa_draw_seed(w->opt->seed, draw));
     size_t U = m->n_uncertain;
     if (m->correlation) {
@@ -100,7 +104,41 @@ one_draw(struct worker *w, size_t draw)
         for (size_t i = 0; i < dg->n; i++)
             override[dg->param[i]] = w->z[i];
     }
-    struct ns_run_options ro = {.param_override = override};
+}
+
+/* Writes draw's results, from its pooled run, into its slots of psa. */
+static void
+record_draw(struct worker *w, size_t draw, const struct ns_results *pooled)
+{
+    const struct ns_model *m = w->pop->models[0];
+    struct ns_psa *psa = w->psa;
+    size_t K = m->n_strategies;
+    for (size_t k = 0; k < K; k++) {
+        double *out = &psa->block[((draw - psa->block_first) * K + k) *
+                                  psa->n_measures];
+        struct ns_ledger l;
+        ns_ledger_totals(m, pooled, k, w->opt->perspective, true, &l, NULL);
+        out[NS_PSA_NET] = l.net_savings;
+        out[NS_PSA_SAVINGS] = l.savings;
+        out[NS_PSA_TREATMENT] = l.treatment_cost;
+        struct ns_ledger all;
+        ns_ledger_totals(m, pooled, k, NS_ALL_PAYERS, true, &all,
+                         out + NS_PSA_PAYER);
+        struct ns_incremental inc;
+        ns_results_incremental(m, pooled, k, true, &inc);
+        out[NS_PSA_DELTA_COST] = inc.delta_cost;
+        out[NS_PSA_DELTA_HEALTH] = inc.delta_health;
+    }
+}
+
+/* Runs one draw on its own, describing any problem with the draw's
+ * number. */
+static enum ns_status
+one_draw(struct worker *w, size_t draw)
+{
+    struct ns_population_scratch *s = w->scratch;
+    sample_draw(w, draw, w->override[0]);
+    struct ns_run_options ro = {.param_override = w->override[0]};
     size_t before = w->diags.count;
     enum ns_status st = ns_population_run_scratch(w->pop, s, &ro, &w->diags);
     if (st != NS_OK) {
@@ -116,22 +154,32 @@ one_draw(struct worker *w, size_t draw)
         }
         return st;
     }
-    for (size_t k = 0; k < K; k++) {
-        double *out = &psa->block[((draw - psa->block_first) * K + k) *
-                                  psa->n_measures];
-        struct ns_ledger l;
-        ns_ledger_totals(m, s->pooled, k, w->opt->perspective, true, &l,
-                         NULL);
-        out[NS_PSA_NET] = l.net_savings;
-        out[NS_PSA_SAVINGS] = l.savings;
-        out[NS_PSA_TREATMENT] = l.treatment_cost;
-        struct ns_ledger all;
-        ns_ledger_totals(m, s->pooled, k, NS_ALL_PAYERS, true, &all,
-                         out + NS_PSA_PAYER);
-        struct ns_incremental inc;
-        ns_results_incremental(m, s->pooled, k, true, &inc);
-        out[NS_PSA_DELTA_COST] = inc.delta_cost;
-        out[NS_PSA_DELTA_HEALTH] = inc.delta_health;
+    record_draw(w, draw, s->pooled);
+    return NS_OK;
+}
+
+/* Runs draws first .. first + n - 1 (n <= LANES) together; when any of
+ * them fails, runs them one by one to find which and why. Spare lanes
+ * repeat the last draw. */
+static enum ns_status
+run_chunk(struct worker *w, size_t first, size_t n)
+{
+    size_t P = w->pop->models[0]->n_params;
+    for (size_t l = 0; l < n; l++)
+        sample_draw(w, first + l, w->override[l]);
+    for (size_t l = n; l < LANES; l++)
+        memcpy(w->override[l], w->override[n - 1], P * sizeof(double));
+    if (ns_population_run_lanes(w->pop, w->lanes,
+                                (const double *const *)w->override) ==
+        NS_OK) {
+        for (size_t l = 0; l < n; l++)
+            record_draw(w, first + l, w->lanes->pooled[l]);
+        return NS_OK;
+    }
+    for (size_t l = 0; l < n; l++) {
+        enum ns_status st = one_draw(w, first + l);
+        if (st != NS_OK)
+            return st;
     }
     return NS_OK;
 }
@@ -143,25 +191,30 @@ worker_init(struct worker *w)
 {
     const struct ns_model *m = w->pop->models[0];
     w->rng = gsl_rng_alloc(gsl_rng_mt19937);
-    w->override = malloc((m->n_params + 1) * sizeof *w->override);
+    for (size_t l = 0; l < LANES; l++) {
+        w->override[l] = malloc((m->n_params + 1) * sizeof(double));
+        if (!w->override[l])
+            return false;
+        for (size_t i = 0; i < m->n_params; i++)
+            w->override[l][i] = NAN;
+    }
     w->scratch = ns_population_scratch_alloc(w->pop);
+    w->lanes = ns_population_lanes_alloc(w->pop, LANES);
     size_t nz = m->n_uncertain + 1;
     for (size_t g = 0; g < m->n_dirichlet; g++)
         if (m->dirichlet[g].n + 1 > nz)
             nz = m->dirichlet[g].n + 1;
     w->z = malloc(nz * sizeof *w->z);
-    if (!w->rng || !w->override || !w->scratch || !w->z)
-        return false;
-    for (size_t i = 0; i < m->n_params; i++)
-        w->override[i] = NAN;
-    return true;
+    return w->rng && w->scratch && w->lanes && w->z;
 }
 
 static void
 worker_free(struct worker *w)
 {
     gsl_rng_free(w->rng);
-    free(w->override);
+    for (size_t l = 0; l < LANES; l++)
+        free(w->override[l]);
+    ns_population_lanes_free(w->lanes);
     free(w->z);
     ns_population_scratch_free(w->scratch);
     ns_diags_clear(&w->diags);
@@ -172,20 +225,19 @@ static void *
 work(void *arg)
 {
     struct worker *w = arg;
-    for (size_t d = w->first; d < w->end; d += w->step) {
+    for (size_t d = w->block + w->index * LANES; d < w->end;
+         d += w->step * LANES) {
         if (w->opt->cancel && *w->opt->cancel) {
             w->status = NS_EMODEL;
             break;
         }
-        w->status = one_draw(w, d);
+        size_t n = w->end - d < LANES ? w->end - d : LANES;
+        w->status = run_chunk(w, d, n);
         if (w->status != NS_OK)
             break;
-        w->done++;
-        if (w->step && w->first == w->block && w->opt->progress &&
-            w->done % 64 == 0)
-            w->opt->progress(w->opt->progress_ctx,
-                             w->block + (d - w->block) + 1,
-                             w->opt->n_draws);
+        w->done += n;
+        if (w->index == 0 && w->opt->progress && w->done % 64 < n)
+            w->opt->progress(w->opt->progress_ctx, d + n, w->opt->n_draws);
     }
     return NULL;
 }
@@ -198,7 +250,7 @@ run_block(struct worker *w, pthread_t *threads, size_t T, size_t first,
     size_t started = 0;
     for (size_t t = 0; t < T; t++) {
         w[t].block = first;
-        w[t].first = first + t;
+        w[t].index = t;
         w[t].end = end;
         /* Worker 0 is this thread, so -j 1 starts no thread at all. */
         if (t > 0 && pthread_create(&threads[t], NULL, work, &w[t]) != 0)

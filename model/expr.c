@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -1264,13 +1265,28 @@ ns_expr_eval(const struct ns_expr *expr, const double *variables,
     return NS_OK;
 }
 
+static enum ns_status eval_lanes(const struct ns_expr *expr,
+                                 const double *vars, size_t stride,
+                                 size_t lane0, size_t n,
+                                 const struct ns_table *tables,
+                                 double *result);
+
+/* Whether x is not finite, written so that loops over lanes vectorise. */
+static inline bool
+not_finite(double x)
+{
+    return !(fabs(x) <= DBL_MAX);
+}
+
 /* ns_expr_eval_lanes on lanes lane0 .. lane0 + n - 1 (n at most
  * NS_EXPR_MAX_LANES). Each lane does exactly ns_expr_eval's operations;
- * where lanes take different branches, each lane is run on its own. */
-static enum ns_status
-eval_lanes(const struct ns_expr *expr, const double *vars, size_t stride,
-           size_t lane0, size_t n, const struct ns_table *tables,
-           double *result)
+ * where lanes take different branches, each lane is run on its own.
+ * Always inlined, so that a call with a constant n (the usual number of
+ * lanes) gets loops of known length, which the compiler vectorises. */
+static inline __attribute__((always_inline)) enum ns_status
+eval_lanes_body(const struct ns_expr *expr, const double *vars,
+                size_t stride, size_t lane0, const size_t n,
+                const struct ns_table *tables, double *result)
 {
     double stack[NS_EXPR_MAX_DEPTH][NS_EXPR_MAX_LANES];
     size_t sp = 0; /* stack[sp - 1] is the top */
@@ -1288,7 +1304,7 @@ eval_lanes(const struct ns_expr *expr, const double *vars, size_t stride,
             const double *v = &vars[in->u.index * stride + lane0];
             for (size_t i = 0; i < n; i++) {
                 stack[sp][i] = v[i];
-                bad |= !isfinite(v[i]);
+                bad |= not_finite(v[i]);
             }
             sp++;
             break;
@@ -1298,7 +1314,7 @@ eval_lanes(const struct ns_expr *expr, const double *vars, size_t stride,
                 double r = 0.0;
                 bad |= !table_lookup(&tables[in->u.index], top[i], &r);
                 top[i] = r;
-                bad |= !isfinite(r);
+                bad |= not_finite(r);
             }
             break;
         case OP_NEG:
@@ -1442,7 +1458,7 @@ eval_lanes(const struct ns_expr *expr, const double *vars, size_t stride,
         /* As in ns_expr_eval: operations that can overflow or produce
          * NaN are checked here (and loads above). */
         for (size_t i = 0; i < n; i++)
-            bad |= !isfinite(stack[sp - 1][i]);
+            bad |= not_finite(stack[sp - 1][i]);
         if (bad)
             return NS_EMODEL;
     }
@@ -1458,6 +1474,23 @@ one_by_one:
     return NS_OK;
 }
 
+static enum ns_status
+eval_lanes(const struct ns_expr *expr, const double *vars, size_t stride,
+           size_t lane0, size_t n, const struct ns_table *tables,
+           double *result)
+{
+    return eval_lanes_body(expr, vars, stride, lane0, n, tables, result);
+}
+
+/* NS_EXPR_FAST_LANES lanes, with loops of known length. */
+static enum ns_status
+eval_fast_lanes(const struct ns_expr *expr, const double *vars,
+                const struct ns_table *tables, double *result)
+{
+    return eval_lanes_body(expr, vars, NS_EXPR_FAST_LANES, 0,
+                           NS_EXPR_FAST_LANES, tables, result);
+}
+
 enum ns_status
 ns_expr_eval_lanes(const struct ns_expr *expr, const double *variables,
                    size_t lanes, const struct ns_table *tables,
@@ -1465,5 +1498,7 @@ ns_expr_eval_lanes(const struct ns_expr *expr, const double *variables,
 {
     if (lanes == 0 || lanes > NS_EXPR_MAX_LANES)
         return NS_EMODEL;
+    if (lanes == NS_EXPR_FAST_LANES)
+        return eval_fast_lanes(expr, variables, tables, result);
     return eval_lanes(expr, variables, lanes, 0, lanes, tables, result);
 }

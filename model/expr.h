@@ -40,8 +40,11 @@
 /* Deepest evaluation stack an expression may need; deeper ones are
  * rejected when compiled. Analysts' expressions need fewer than ten. */
 #define NS_EXPR_MAX_DEPTH 64
-/* Most lanes ns_expr_eval_lanes evaluates at once. */
+/* Most lanes ns_expr_eval_lanes evaluates at once, and the number of
+ * lanes it has loops of known length for (which the compiler vectorises):
+ * the number to use when there is a choice (model/psa.c does). */
 #define NS_EXPR_MAX_LANES 16
+#define NS_EXPR_FAST_LANES 16
 
 /* A step-function look-up table: keys strictly increasing. */
 struct ns_table {

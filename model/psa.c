@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "model/engine.h"
+#include "model/expr.h"
 #include "model/ledger.h"
 
 /* Draws per block: enough that starting threads costs nothing next to
@@ -41,8 +42,9 @@ ns_psa_draw_seed(unsigned long seed, size_t draw)
 }
 
 /* Draws run LANES at a time (model/engine.h): interpreting the model
- * once for 8 draws costs little more than for one. */
-enum { LANES = 8 };
+ * once for 16 draws costs little more than for one. 16 was the fastest
+ * of 8, 16 and 32 for both bench/ models (docs/performance.md). */
+enum { LANES = NS_EXPR_FAST_LANES };
 
 /* A thread's share of a block: chunks of LANES draws from
  * block + index * LANES, every step * LANES draws. */

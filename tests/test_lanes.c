@@ -7,9 +7,10 @@
  *   branches, compared bit for bit with ns_expr_eval.
  * - Models: the shipped England model (time-dependent rows, transition
  *   values, subgroups) and a model with time in state (tunnels whose rows,
- *   values and transition values read state_time), each run with 8 lanes
- *   of different parameter values and compared bit for bit, for every
- *   strategy, point, state and stream, with one run per lane.
+ *   values and transition values read state_time), each run with as many
+ *   lanes as a PSA runs, of different parameter values, and compared bit
+ *   for bit, for every strategy, point, state and stream, with one run
+ *   per lane.
  * - A lane that fails (a probability above 1) fails the whole run, as
  *   does the same lane alone. */
 #include <math.h>
@@ -27,7 +28,8 @@
 #include "model/population.h"
 #include "params/params.h"
 
-enum { L = 8 };
+/* The PSA's number of lanes, whose loops have their own code. */
+enum { L = NS_EXPR_FAST_LANES };
 
 /* Resolves x0..x3 to variable slots 0..3, and table "t". */
 static long
@@ -67,28 +69,32 @@ expressions_match_one_lane_at_a_time(void **state)
     struct ns_expr_resolver r = {NULL, resolve_var, resolve_table, NULL};
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     double vars[4 * L], one[4], lanes_out[L];
-    for (size_t e = 0; e < sizeof texts / sizeof *texts; e++) {
+    for (size_t e = 0; e < 2 * sizeof texts / sizeof *texts; e++) {
+        /* Each expression with the fast number of lanes, then with 3. */
+        size_t n_lanes = e % 2 ? 3 : L;
         struct ns_expr *expr = NULL;
         char err[256];
-        assert_int_equal(ns_expr_compile(texts[e], &r, &expr, err, sizeof err),
+        assert_int_equal(ns_expr_compile(texts[e / 2], &r, &expr, err,
+                                         sizeof err),
                          NS_OK);
         for (int trial = 0; trial < 200; trial++) {
             /* Lanes agree on branches in some trials, not in others. */
             bool same = trial % 3 == 0;
-            for (size_t l = 0; l < L; l++) {
+            size_t n = n_lanes;
+            for (size_t l = 0; l < n; l++) {
                 double u = gsl_rng_uniform(rng);
-                vars[0 * L + l] = same ? (trial % 2 ? 0.9 : 0.1) + 0.01 * u
-                                       : (l == 3 && trial % 5 == 1 ? 0.5 : u);
-                vars[1 * L + l] = 4 * gsl_rng_uniform(rng);
-                vars[2 * L + l] = 10 * gsl_rng_uniform(rng) - 5;
-                vars[3 * L + l] = 10 * gsl_rng_uniform(rng) - 5;
+                vars[0 * n + l] = same ? (trial % 2 ? 0.9 : 0.1) + 0.01 * u
+                                       : (l == 2 && trial % 5 == 1 ? 0.5 : u);
+                vars[1 * n + l] = 4 * gsl_rng_uniform(rng);
+                vars[2 * n + l] = 10 * gsl_rng_uniform(rng) - 5;
+                vars[3 * n + l] = 10 * gsl_rng_uniform(rng) - 5;
             }
             enum ns_status st =
-                ns_expr_eval_lanes(expr, vars, L, &table, lanes_out);
+                ns_expr_eval_lanes(expr, vars, n, &table, lanes_out);
             bool any_fault = false;
-            for (size_t l = 0; l < L; l++) {
+            for (size_t l = 0; l < n; l++) {
                 for (size_t v = 0; v < 4; v++)
-                    one[v] = vars[v * L + l];
+                    one[v] = vars[v * n + l];
                 double x;
                 struct ns_expr_fault fault;
                 if (ns_expr_eval(expr, one, &table, &x, &fault) != NS_OK) {
@@ -167,7 +173,7 @@ lanes_match(const struct ns_population *pop, const char *const *names,
                         double base = alone->param_values[q];
                         assert_false(isnan(base));
                         ov[l][q] = base *
-                                   (1.0 + spread * ((double)l - 3.5) / 3.5);
+                                   (1.0 + spread * ((double)l - 7.5) / 7.5);
                     }
             lane_r[l] = ns_results_alloc(m);
         }
@@ -320,7 +326,7 @@ a_failing_lane_fails_the_run(void **state)
         ov[l] = malloc(m->n_params * sizeof(double));
         for (size_t q = 0; q < m->n_params; q++)
             ov[l][q] = NAN;
-        ov[l][q_sick] = l == 5 ? 1.5 : 0.05 * (double)(l + 1);
+        ov[l][q_sick] = l == 5 ? 1.5 : 0.01 * (double)(l + 1);
         r[l] = ns_results_alloc(m);
     }
     struct ns_workspace *lw = ns_workspace_alloc_lanes(m, L);

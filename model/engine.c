@@ -524,13 +524,15 @@ count_point(struct run *run, size_t t)
     struct ns_workspace *ws = run->ws;
     size_t S = m->n_states, J = m->n_streams, L = run->L;
     size_t row = run->k * run->r[0]->n_points + t;
-    for (size_t s = 0; s < S; s++)
-        for (size_t l = 0; l < L; l++) {
+    for (size_t l = 0; l < L; l++) {
+        double *trace = &run->r[l]->trace[row * S];
+        for (size_t s = 0; s < S; s++) {
             double sum = 0.0;
             for (size_t q = 0; q < p->n_slots[s]; q++)
                 sum += ws->occ[(p->first_x[s] + q) * L + l];
-            run->r[l]->trace[row * S + s] = sum;
+            trace[s] = sum;
         }
+    }
     double w = m->weights[t];
     double *acc = ws->acc;
     for (size_t j = 0; j < J; j++) {

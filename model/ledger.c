@@ -32,6 +32,20 @@ saving_at(const struct ns_results *r, size_t k, size_t c, size_t t, size_t j,
 }
 
 /* Year of point t: point 0 and (0, 1] years are year 1, and so on. */
+/* Books saving s of stream j as treatment cost or savings, and to its
+ * payer. */
+static inline void
+add_saving(const struct ns_model *m, struct ns_ledger *out, double *by_payer,
+           size_t j, double s)
+{
+    if (m->streams[j].is_intervention)
+        out->treatment_cost -= s;
+    else
+        out->savings += s;
+    if (by_payer && m->streams[j].payer >= 0)
+        by_payer[m->streams[j].payer] += s;
+}
+
 static size_t
 year_of(const struct ns_model *m, size_t t, size_t n_years)
 {
@@ -87,18 +101,32 @@ ns_ledger_totals(const struct ns_model *m, const struct ns_results *r,
     out->treatment_cost = out->savings = 0.0;
     for (size_t p = 0; by_payer && p < m->n_payers; p++)
         by_payer[p] = 0.0;
-    for (size_t t = 0; t < r->n_points; t++) {
-        for (size_t j = 0; j < m->n_streams; j++) {
-            if (!counts(m, j, perspective))
-                continue;
-            double s = saving_at(r, k, cmp, t, j, discounted);
-            if (m->streams[j].is_intervention)
-                out->treatment_cost -= s;
-            else
-                out->savings += s;
-            if (by_payer && m->streams[j].payer >= 0)
-                by_payer[m->streams[j].payer] += s;
+    /* The streams that count, listed once: this runs for every strategy
+     * of every draw of a PSA. The sums keep their order (point by point,
+     * stream by stream), so the figures do not depend on the listing. */
+    enum { LISTED = 256 };
+    size_t counted[LISTED], n = 0, J = m->n_streams;
+    for (size_t j = 0; j < J && n <= LISTED; j++)
+        if (counts(m, j, perspective)) {
+            if (n < LISTED)
+                counted[n] = j;
+            n++;
         }
+    if (n > LISTED) {
+        for (size_t t = 0; t < r->n_points; t++)
+            for (size_t j = 0; j < J; j++)
+                if (counts(m, j, perspective))
+                    add_saving(m, out, by_payer, j,
+                               saving_at(r, k, cmp, t, j, discounted));
+    } else {
+        const double *v = discounted ? r->values_disc : r->values;
+        const double *vk = v + k * r->n_points * J;
+        const double *vc = v + cmp * r->n_points * J;
+        for (size_t t = 0; t < r->n_points; t++)
+            for (size_t i = 0; i < n; i++) {
+                size_t at = t * J + counted[i];
+                add_saving(m, out, by_payer, counted[i], vc[at] - vk[at]);
+            }
     }
     out->net_savings = out->savings - out->treatment_cost;
     if (out->treatment_cost > 0.0)

@@ -156,6 +156,31 @@ ns_results_accumulate(struct ns_results *to, const struct ns_results *from,
                to->n_strategies * to->n_params, w);
 }
 
+/* The part of ns_results_accumulate a PSA reads: discounted values and
+ * totals (ns_ledger_totals, ns_results_incremental). */
+static void
+accumulate_discounted(struct ns_results *to, const struct ns_results *from,
+                      double w)
+{
+    size_t kp = to->n_strategies * to->n_points;
+    add_scaled(to->values_disc, from->values_disc, kp * to->n_streams, w);
+    add_scaled(to->total_disc, from->total_disc,
+               to->n_strategies * to->n_streams, w);
+    add_scaled(to->outcome_total_disc, from->outcome_total_disc,
+               to->n_strategies * to->n_outcomes, w);
+}
+
+static void
+zero_discounted(struct ns_results *r)
+{
+    size_t kp = r->n_strategies * r->n_points;
+    memset(r->values_disc, 0, kp * r->n_streams * sizeof *r->values_disc);
+    memset(r->total_disc, 0,
+           r->n_strategies * r->n_streams * sizeof *r->total_disc);
+    memset(r->outcome_total_disc, 0,
+           r->n_strategies * r->n_outcomes * sizeof *r->outcome_total_disc);
+}
+
 static void
 zero_results(struct ns_results *r)
 {
@@ -322,7 +347,7 @@ ns_population_run_lanes(const struct ns_population *pop,
 {
     size_t L = s->lanes;
     for (size_t l = 0; l < L; l++)
-        zero_results(s->pooled[l]);
+        zero_discounted(s->pooled[l]);
     for (size_t g = 0; g < pop->n_groups; g++) {
         struct ns_results *const *r = &s->results[g * L];
         enum ns_status st =
@@ -330,7 +355,7 @@ ns_population_run_lanes(const struct ns_population *pop,
         if (st != NS_OK)
             return st;
         for (size_t l = 0; l < L; l++)
-            ns_results_accumulate(s->pooled[l], r[l], pop->weights[g]);
+            accumulate_discounted(s->pooled[l], r[l], pop->weights[g]);
     }
     return NS_OK;
 }

@@ -26,19 +26,42 @@
  * for the callback) stay small. */
 enum { BLOCK = 1024 };
 
+/* Each draw seeds its own generator, so seeding must be cheap: taus2
+ * (L'Ecuyer's maximally equidistributed Tausworthe generator, period
+ * 2^88) seeds from three words, where mt19937 fills and twists 624. */
+#define NS_PSA_RNG gsl_rng_taus2
+
+/* splitmix64's finaliser: a bijection of 64-bit words. */
+static unsigned long long
+mix64(unsigned long long z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* murmur3's finaliser: a bijection of 32-bit words. */
+static unsigned long
+mix32(unsigned long h)
+{
+    h &= 0xFFFFFFFFUL;
+    h ^= h >> 16;
+    h = (h * 0x85EBCA6BUL) & 0xFFFFFFFFUL;
+    h ^= h >> 13;
+    h = (h * 0xC2B2AE35UL) & 0xFFFFFFFFUL;
+    return h ^ (h >> 16);
+}
+
 unsigned long
 ns_psa_draw_seed(unsigned long seed, size_t draw)
 {
-    /* splitmix64 of the seed, mixed with the draw, then mixed again. */
-    unsigned long long z = (unsigned long long)seed * 0x9E3779B97F4A7C15ULL +
-                           (unsigned long long)draw;
-    for (int i = 0; i < 2; i++) {
-        z += 0x9E3779B97F4A7C15ULL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        z ^= z >> 31;
-    }
-    return (unsigned long)z;
+    /* GSL's generators take 32 bits of a seed, so seeds drawn at random
+     * would repeat (a million draws would share about a hundred pairs of
+     * streams). A bijection of (an offset from the seed + the draw) gives
+     * every draw below 2^32 its own 32-bit seed instead. */
+    unsigned long long offset = mix64((unsigned long long)seed +
+                                      0x9E3779B97F4A7C15ULL);
+    return mix32((unsigned long)(offset + (unsigned long long)draw));
 }
 
 /* Draws run LANES at a time (model/engine.h): interpreting the model
@@ -192,7 +215,7 @@ static bool
 worker_init(struct worker *w)
 {
     const struct ns_model *m = w->pop->models[0];
-    w->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    w->rng = gsl_rng_alloc(NS_PSA_RNG);
     for (size_t l = 0; l < LANES; l++) {
         w->override[l] = malloc((m->n_params + 1) * sizeof(double));
         if (!w->override[l])

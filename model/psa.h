@@ -113,7 +113,8 @@ enum ns_status ns_psa_run(struct ns_population *pop,
                           struct ns_psa **out, struct ns_diags *diags);
 void ns_psa_free(struct ns_psa *psa);
 
-/* The seed of draw i's generator: a mix of seed and i (splitmix64), so
+/* The seed of draw i's generator: a bijection of (a mix of seed) + i, so
+ * that draws below 2^32 never share a generator's 32-bit seed and
  * neighbouring draws and seeds give unrelated streams. */
 unsigned long ns_psa_draw_seed(unsigned long seed, size_t draw);
 

@@ -44,6 +44,7 @@ struct ns_workspace {
     double *acc;     /* [L] a stream's value at a point, being summed */
     double *sum;     /* [L] a row's probabilities, being summed */
     double *flow;    /* [L] one move's flow */
+    double *trace;   /* [n_states] x L: occupancy summed over tunnels */
     /* Expressions that do not depend on time in state are evaluated once
      * and reused while their inputs cannot change: those that depend on
      * nothing for the whole strategy run, those that depend on time for
@@ -142,6 +143,7 @@ ns_workspace_alloc_lanes(const struct ns_model *model, size_t lanes)
     ws->acc = calloc(L + 1, sizeof *ws->acc);
     ws->sum = calloc(L + 1, sizeof *ws->sum);
     ws->flow = calloc(L + 1, sizeof *ws->flow);
+    ws->trace = calloc(S * L + 1, sizeof *ws->trace);
     ws->known_value = calloc(p->n_exprs * L + 1, sizeof *ws->known_value);
     ws->stamp = calloc(p->n_exprs + 1, sizeof *ws->stamp);
     ws->timed = calloc(p->n_params + 1, sizeof *ws->timed);
@@ -161,7 +163,7 @@ ns_workspace_alloc_lanes(const struct ns_model *model, size_t lanes)
     ws->mv_to = calloc(X * S + 1, sizeof *ws->mv_to);
     ws->mv_prob = calloc(X * S * L + 1, sizeof *ws->mv_prob);
     if (!ws->vars || !ws->occ || !ws->next || !ws->probs || !ws->acc ||
-        !ws->sum || !ws->flow ||
+        !ws->sum || !ws->flow || !ws->trace ||
         !ws->known_value || !ws->stamp || !ws->timed || !ws->discount ||
         !ws->tv_start || !ws->tv_list || !ws->row_probs || !ws->row_kind ||
         !ws->sv || !ws->sv_kind || !ws->sv_start || !ws->sv_at ||
@@ -196,6 +198,7 @@ ns_workspace_free(struct ns_workspace *ws)
     free(ws->acc);
     free(ws->sum);
     free(ws->flow);
+    free(ws->trace);
     free(ws->known_value);
     free(ws->stamp);
     free(ws->timed);
@@ -524,14 +527,21 @@ count_point(struct run *run, size_t t)
     struct ns_workspace *ws = run->ws;
     size_t S = m->n_states, J = m->n_streams, L = run->L;
     size_t row = run->k * run->r[0]->n_points + t;
+    /* Summed over tunnels for all lanes at once, then handed out. */
+    double *sum = ws->trace;
+    for (size_t s = 0; s < S; s++) {
+        double *to = &sum[s * L];
+        memset(to, 0, L * sizeof *to);
+        for (size_t q = 0; q < p->n_slots[s]; q++) {
+            const double *occ = &ws->occ[(p->first_x[s] + q) * L];
+            for (size_t l = 0; l < L; l++)
+                to[l] += occ[l];
+        }
+    }
     for (size_t l = 0; l < L; l++) {
         double *trace = &run->r[l]->trace[row * S];
-        for (size_t s = 0; s < S; s++) {
-            double sum = 0.0;
-            for (size_t q = 0; q < p->n_slots[s]; q++)
-                sum += ws->occ[(p->first_x[s] + q) * L + l];
-            trace[s] = sum;
-        }
+        for (size_t s = 0; s < S; s++)
+            trace[s] = sum[s * L + l];
     }
     double w = m->weights[t];
     double *acc = ws->acc;

@@ -1,11 +1,12 @@
 /* netsave: probabilistic sensitivity analysis (see psa.h).
  *
- * Draws run in blocks of BLOCK. Within a block, thread t takes draws
- * first + t, first + t + n_threads, ... Each draw seeds its own generator
- * from (seed, draw), runs the population into the thread's own scratch,
- * and writes its results at its own index, so no two threads write the
- * same memory and the order of finishing does not matter. Between blocks
- * the calling thread hands the block to the caller's callback. */
+ * Draws run in blocks of BLOCK, and a block in chunks of LANES draws that
+ * run together (model/engine.h's lanes), taken by the threads in turn.
+ * Each draw seeds its own generator from (seed, draw) and writes its
+ * results at its own index, so no two threads write the same memory and
+ * neither the order of finishing nor which thread ran a chunk matters.
+ * While a block runs, the calling thread hands the one before to the
+ * summaries and the caller's callback. */
 #include "model/psa.h"
 
 #include <gsl/gsl_cdf.h>
@@ -13,6 +14,7 @@
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,15 +71,23 @@ ns_psa_draw_seed(unsigned long seed, size_t draw)
  * of 8, 16 and 32 for both bench/ models (docs/performance.md). */
 enum { LANES = NS_EXPR_FAST_LANES };
 
-/* A thread's share of a block: chunks of LANES draws from
- * block + index * LANES, every step * LANES draws. */
+/* A block of draws being run: threads take its chunks of LANES draws in
+ * turn (next is the next chunk to take), so a thread that starts late, as
+ * the calling thread does while it hands on the block before, just takes
+ * fewer. Which thread runs a chunk changes nothing in its results. */
+struct job {
+    size_t first, end;           /* draws first .. end - 1 */
+    double *out;                 /* their results, as ns_psa's block */
+    double *params;              /* their sampled values */
+    atomic_size_t next;
+};
+
 struct worker {
     const struct ns_population *pop;
     const struct ns_psa_options *opt;
     struct ns_psa *psa;
-    size_t index, step, end;     /* this thread, the number of threads */
-    size_t block;                /* the block's first draw */
-    double *params;              /* the block's sampled values (shared) */
+    struct job *job;             /* the block being run */
+    bool reports_progress;       /* the calling thread's worker */
     struct ns_diags diags;       /* this thread's problems */
     gsl_rng *rng;
     double *override[LANES];     /* [n_params] NaN but for sampled values */
@@ -95,7 +105,7 @@ sample_draw(struct worker *w, size_t draw, double *override)
 {
     const struct ns_model *m = w->pop->models[0];
     gsl_rng *rng = w->rng;
-    double *sampled = &w->params[(draw - w->block) * m->n_uncertain];
+    double *sampled = &w->job->params[(draw - w->job->first) * m->n_uncertain];
     gsl_rng_set(rng, ns_psa_draw_seed(w->opt->seed, draw));
     size_t U = m->n_uncertain;
     if (m->correlation) {
@@ -139,8 +149,8 @@ record_draw(struct worker *w, size_t draw, const struct ns_results *pooled)
     struct ns_psa *psa = w->psa;
     size_t K = m->n_strategies;
     for (size_t k = 0; k < K; k++) {
-        double *out = &psa->block[((draw - psa->block_first) * K + k) *
-                                  psa->n_measures];
+        double *out = &w->job->out[((draw - w->job->first) * K + k) *
+                                   psa->n_measures];
         struct ns_ledger l;
         ns_ledger_totals(m, pooled, k, w->opt->perspective, true, &l, NULL);
         out[NS_PSA_NET] = l.net_savings;
@@ -245,48 +255,44 @@ worker_free(struct worker *w)
     ns_diags_clear(&w->diags);
 }
 
-/* Runs this worker's share of the current block. */
+/* Runs chunks of the current block until none is left. */
 static void *
 work(void *arg)
 {
     struct worker *w = arg;
-    for (size_t d = w->block + w->index * LANES; d < w->end;
-         d += w->step * LANES) {
+    struct job *job = w->job;
+    for (;;) {
         if (w->opt->cancel && *w->opt->cancel) {
             w->status = NS_EMODEL;
             break;
         }
-        size_t n = w->end - d < LANES ? w->end - d : LANES;
+        size_t d = job->first + atomic_fetch_add(&job->next, 1) * LANES;
+        if (d >= job->end)
+            break;
+        size_t n = job->end - d < LANES ? job->end - d : LANES;
         w->status = run_chunk(w, d, n);
         if (w->status != NS_OK)
             break;
-        w->done += n;
-        if (w->index == 0 && w->opt->progress && w->done % 64 < n)
+        if (w->reports_progress && w->opt->progress)
             w->opt->progress(w->opt->progress_ctx, d + n, w->opt->n_draws);
     }
     return NULL;
 }
 
-/* Runs draws [first, end) on T workers; returns the first failure. */
-static enum ns_status
-run_block(struct worker *w, pthread_t *threads, size_t T, size_t first,
-          size_t end)
+/* Starts the other threads on job; returns how many started. */
+static size_t
+start_threads(struct worker *w, pthread_t *threads, size_t T)
 {
-    size_t started = 0;
-    for (size_t t = 0; t < T; t++) {
-        w[t].block = first;
-        w[t].index = t;
-        w[t].end = end;
-        /* Worker 0 is this thread, so -j 1 starts no thread at all. */
-        if (t > 0 && pthread_create(&threads[t], NULL, work, &w[t]) != 0)
-            break;
-        started = t + 1;
-    }
-    work(&w[0]);
-    for (size_t t = 1; t < started; t++)
-        pthread_join(threads[t], NULL);
-    if (started < T)
-        return NS_ENOMEM;
+    for (size_t t = 1; t < T; t++)
+        if (pthread_create(&threads[t], NULL, work, &w[t]) != 0)
+            return t - 1;
+    return T - 1;
+}
+
+/* The first failure of the block's workers. */
+static enum ns_status
+block_status(const struct worker *w, size_t T)
+{
     for (size_t t = 0; t < T; t++)
         if (w[t].status != NS_OK)
             return w[t].status;
@@ -306,41 +312,82 @@ gather_diags(struct worker *w, size_t T, struct ns_diags *diags)
     }
 }
 
+/* Summarises the block in job and hands it to the caller's callback. */
+static enum ns_status
+hand_on(struct ns_psa *psa, const struct ns_psa_options *opt,
+        const struct job *job)
+{
+    psa->block = job->out;
+    psa->block_first = job->first;
+    ns_psa_add_block(psa, job->end - job->first);
+    if (!opt->on_draws)
+        return NS_OK;
+    return opt->on_draws(opt->draws_ctx, psa, job->first,
+                         job->end - job->first, job->params);
+}
+
+/* Runs the blocks in turn on T threads. While the other threads start a
+ * block, the calling thread first hands on the one before (summaries,
+ * the draws file), then joins them: summarising costs no running time
+ * on two or more cores. Two sets of block buffers take turns. */
 static enum ns_status
 run_draws(struct ns_population *pop, const struct ns_psa_options *opt,
           struct ns_psa *psa, struct ns_diags *diags)
 {
     const struct ns_model *m = pop->models[0];
     size_t T = opt->n_threads ? opt->n_threads : 1;
+    size_t per_block = BLOCK * psa->n_strategies * psa->n_measures;
     struct worker *w = calloc(T, sizeof *w);
     pthread_t *threads = calloc(T, sizeof *threads);
-    double *params = malloc((BLOCK * m->n_uncertain + 1) * sizeof *params);
-    enum ns_status st = w && threads && params ? NS_OK : NS_ENOMEM;
+    struct job jobs[2] = {{0}, {0}};
+    jobs[0].out = psa->block;
+    jobs[1].out = malloc((per_block + 1) * sizeof(double));
+    for (int i = 0; i < 2; i++)
+        jobs[i].params = malloc((BLOCK * m->n_uncertain + 1) * sizeof(double));
+    enum ns_status st = w && threads && jobs[1].out && jobs[0].params &&
+                                jobs[1].params
+                            ? NS_OK
+                            : NS_ENOMEM;
     for (size_t t = 0; w && t < T; t++) {
         w[t] = (struct worker){.pop = pop, .opt = opt, .psa = psa,
-                               .step = T, .params = params};
+                               .reports_progress = t == 0};
         if (st == NS_OK && !worker_init(&w[t]))
             st = NS_ENOMEM;
     }
-    for (size_t first = 0; st == NS_OK && first < opt->n_draws;
-         first += BLOCK) {
-        size_t end = first + BLOCK < opt->n_draws ? first + BLOCK
-                                                  : opt->n_draws;
-        psa->block_first = first;
-        st = run_block(w, threads, T, first, end);
+    struct job *done = NULL;
+    for (size_t b = 0, first = 0; st == NS_OK && first < opt->n_draws;
+         b++, first += BLOCK) {
+        struct job *job = &jobs[b % 2];
+        job->first = first;
+        job->end = first + BLOCK < opt->n_draws ? first + BLOCK
+                                                : opt->n_draws;
+        atomic_store(&job->next, 0);
+        for (size_t t = 0; t < T; t++) {
+            w[t].job = job;
+            w[t].status = NS_OK;
+        }
+        size_t started = start_threads(w, threads, T);
+        enum ns_status before = done ? hand_on(psa, opt, done) : NS_OK;
+        work(&w[0]);
+        for (size_t t = 1; t <= started; t++)
+            pthread_join(threads[t], NULL);
+        st = started < T - 1 ? NS_ENOMEM : block_status(w, T);
         if (st == NS_OK)
-            ns_psa_add_block(psa, end - first);
-        if (st == NS_OK && opt->on_draws)
-            st = opt->on_draws(opt->draws_ctx, psa, first, end - first,
-                               params);
+            st = before;
+        done = job;
     }
+    if (st == NS_OK && done)
+        st = hand_on(psa, opt, done);
     if (w)
         gather_diags(w, T, diags);
     for (size_t t = 0; w && t < T; t++)
         worker_free(&w[t]);
+    /* psa keeps (and frees) whichever buffer it holds now. */
+    free(psa->block == jobs[0].out ? jobs[1].out : jobs[0].out);
+    for (int i = 0; i < 2; i++)
+        free(jobs[i].params);
     free(w);
     free(threads);
-    free(params);
     return st;
 }
 

@@ -26,6 +26,7 @@
  * fails, and the caller runs those lanes one at a time to learn why. */
 #include "model/engine.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,12 @@ struct ns_workspace {
      * flow does not scan every transition value of the model. */
     size_t *tv_start;     /* [n_states * n_states + 1] */
     size_t *tv_list;      /* [n_tvalues] */
+    /* A cycle's transition values are summed per stream here, lanes side
+     * by side, then added to each lane's results once (the sum starts
+     * from 0 as the results' does, so it is the same). */
+    size_t *tv_streams;   /* [n_streams] the streams with any */
+    size_t n_tv_streams;
+    double *tv_sum;       /* [n_streams] x L */
     /* Per strategy run. Rows whose probabilities depend on neither time
      * nor time in state are computed and checked in the first cycle only
      * (row_probs[s * n_states ..], row_kind[s]); the state values of
@@ -116,6 +123,12 @@ index_transition_values(const struct ns_model *model, struct ns_workspace *ws)
     for (size_t c = S * S; c > 0; c--)
         ws->tv_start[c] = ws->tv_start[c - 1];
     ws->tv_start[0] = 0;
+    for (size_t j = 0; j < model->n_streams; j++)
+        for (size_t i = 0; i < p->n_tvalues; i++)
+            if (p->tvalues[i].stream == j) {
+                ws->tv_streams[ws->n_tv_streams++] = j;
+                break;
+            }
 }
 
 struct ns_workspace *
@@ -151,6 +164,8 @@ ns_workspace_alloc_lanes(const struct ns_model *model, size_t lanes)
         calloc(model->n_outcomes * n_points + 1, sizeof *ws->discount);
     ws->tv_start = calloc(S * S + 2, sizeof *ws->tv_start);
     ws->tv_list = calloc(p->n_tvalues + 1, sizeof *ws->tv_list);
+    ws->tv_streams = calloc(J + 1, sizeof *ws->tv_streams);
+    ws->tv_sum = calloc(J * L + 1, sizeof *ws->tv_sum);
     ws->row_probs = calloc(S * S * L + 1, sizeof *ws->row_probs);
     ws->row_kind = calloc(S + 1, sizeof *ws->row_kind);
     ws->sv = calloc(J * S * L + 1, sizeof *ws->sv);
@@ -165,7 +180,8 @@ ns_workspace_alloc_lanes(const struct ns_model *model, size_t lanes)
     if (!ws->vars || !ws->occ || !ws->next || !ws->probs || !ws->acc ||
         !ws->sum || !ws->flow || !ws->trace ||
         !ws->known_value || !ws->stamp || !ws->timed || !ws->discount ||
-        !ws->tv_start || !ws->tv_list || !ws->row_probs || !ws->row_kind ||
+        !ws->tv_start || !ws->tv_list || !ws->tv_streams || !ws->tv_sum ||
+        !ws->row_probs || !ws->row_kind ||
         !ws->sv || !ws->sv_kind || !ws->sv_start || !ws->sv_at ||
         !ws->sv_val || !ws->sv_dyn || !ws->mv_from || !ws->mv_to ||
         !ws->mv_prob) {
@@ -205,6 +221,8 @@ ns_workspace_free(struct ns_workspace *ws)
     free(ws->discount);
     free(ws->tv_start);
     free(ws->tv_list);
+    free(ws->tv_streams);
+    free(ws->tv_sum);
     free(ws->row_probs);
     free(ws->row_kind);
     free(ws->sv);
@@ -306,6 +324,19 @@ eval(struct run *run, size_t x, const double **out)
     return eval_now(run, x, reusable);
 }
 
+/* Whether every lane's value is finite. With several lanes, variables
+ * are checked as they are set, since ns_expr_eval_lanes does not check
+ * what it loads (a run with one lane reports a non-finite variable where
+ * an expression reads it). */
+static bool
+all_finite(const double *v, size_t L)
+{
+    bool ok = true;
+    for (size_t l = 0; l < L; l++)
+        ok &= fabs(v[l]) <= DBL_MAX;
+    return ok;
+}
+
 /* Sets parameter q, in every lane, to the value of its definition. */
 static enum ns_status
 eval_param(struct run *run, size_t q)
@@ -314,6 +345,8 @@ eval_param(struct run *run, size_t q)
     size_t L = run->L;
     if (eval(run, run->p->param_def[run->d * run->p->n_params + q], &v) !=
         NS_OK)
+        return NS_EMODEL;
+    if (L > 1 && !all_finite(v, L))
         return NS_EMODEL;
     memcpy(&run->ws->vars[(NS_VAR_COUNT + q) * L], v, L * sizeof *v);
     return NS_OK;
@@ -345,8 +378,11 @@ eval_params(struct run *run, unsigned dep_mask, unsigned need)
     for (size_t i = 0; i < P; i++) {
         size_t q = p->order[base + i];
         if (overridden(run, q)) {
+            double *v = &run->ws->vars[(NS_VAR_COUNT + q) * L];
             for (size_t l = 0; l < L; l++)
-                run->ws->vars[(NS_VAR_COUNT + q) * L + l] = run->override[l][q];
+                v[l] = run->override[l][q];
+            if (L > 1 && !all_finite(v, L))
+                return NS_EMODEL;
             continue;
         }
         unsigned dep = p->param_dep[base + q];
@@ -644,14 +680,13 @@ row_probabilities(struct run *run, size_t s, const struct ns_row *row,
     return NS_OK;
 }
 
-/* Books transition values for flow (x L) from s to 'to' at point t + 1. */
+/* Books transition values for flow (x L) from s to 'to' into tv_sum. */
 static enum ns_status
 book_transition_values(struct run *run, size_t s, size_t to,
-                       const double *flow, size_t t)
+                       const double *flow)
 {
     const struct ns_model_priv *p = run->p;
-    size_t J = run->m->n_streams, L = run->L;
-    size_t row = run->k * run->r[0]->n_points + t + 1;
+    size_t L = run->L;
     size_t c = s * run->m->n_states + to;
     for (size_t i = run->ws->tv_start[c]; i < run->ws->tv_start[c + 1]; i++) {
         const struct ns_transition_value *tv = &p->tvalues[run->ws->tv_list[i]];
@@ -661,10 +696,28 @@ book_transition_values(struct run *run, size_t s, size_t to,
         double scale = run->opt->stream_scale
                            ? run->opt->stream_scale[tv->stream]
                            : 1.0;
+        double *sum = &run->ws->tv_sum[tv->stream * L];
         for (size_t l = 0; l < L; l++)
-            run->r[l]->values[row * J + tv->stream] += flow[l] * v[l] * scale;
+            sum[l] += flow[l] * v[l] * scale;
     }
     return NS_OK;
+}
+
+/* Adds the transition values of cycle t + 1 to each lane's results, at
+ * point t + 1, and clears the sums for the next cycle. */
+static void
+add_transition_values(struct run *run, size_t t)
+{
+    struct ns_workspace *ws = run->ws;
+    size_t J = run->m->n_streams, L = run->L;
+    size_t row = run->k * run->r[0]->n_points + t + 1;
+    for (size_t i = 0; i < ws->n_tv_streams; i++) {
+        size_t j = ws->tv_streams[i];
+        double *sum = &ws->tv_sum[j * L];
+        for (size_t l = 0; l < L; l++)
+            run->r[l]->values[row * J + j] += sum[l];
+        memset(sum, 0, L * sizeof *sum);
+    }
 }
 
 static bool
@@ -764,11 +817,12 @@ step(struct run *run, size_t t)
                     next[l] += flow[l];
                 }
                 if (p->n_tvalues &&
-                    book_transition_values(run, s, to, flow, t) != NS_OK)
+                    book_transition_values(run, s, to, flow) != NS_OK)
                     return NS_EMODEL;
             }
         }
     }
+    add_transition_values(run, t);
     double *tmp = ws->occ;
     ws->occ = ws->next;
     ws->next = tmp;
@@ -902,6 +956,8 @@ start_run(struct run *run)
     /* Constant expressions are constant for one strategy and one set of
      * parameter values only. */
     run->ws->run_start = ++run->ws->clock;
+    /* A failed run may have left sums behind. */
+    memset(run->ws->tv_sum, 0, J * L * sizeof *run->ws->tv_sum);
     memset(run->ws->sv_kind, SV_DYNAMIC,
            J * run->m->n_states * sizeof *run->ws->sv_kind);
     run->ws->sv_listed = false;

@@ -1301,13 +1301,12 @@ eval_lanes_body(const struct ns_expr *expr, const double *vars,
             sp++;
             continue;
         case OP_LOAD: {
+            /* Variables are finite (see ns_expr_eval_lanes): no check. */
             const double *v = &vars[in->u.index * stride + lane0];
-            for (size_t i = 0; i < n; i++) {
+            for (size_t i = 0; i < n; i++)
                 stack[sp][i] = v[i];
-                bad |= not_finite(v[i]);
-            }
             sp++;
-            break;
+            continue;
         }
         case OP_TABLE:
             for (size_t i = 0; i < n; i++) {

@@ -132,8 +132,11 @@ enum ns_status ns_expr_eval(const struct ns_expr *expr, const double *variables,
 /* ns_expr_eval for several sets of variables at once (lanes, at most
  * NS_EXPR_MAX_LANES): variable v of lane l is variables[v * lanes + l],
  * and result[l] receives lane l's value, bit-identical to ns_expr_eval's.
- * Returns NS_OK, or NS_EMODEL when any lane faults (ns_expr_eval on that
- * lane says why). Never allocates; thread-safe as ns_expr_eval. */
+ * Every variable must be finite: unlike ns_expr_eval, loads are not
+ * checked (they are the commonest operation; the engine checks each
+ * variable once, when it is set). Returns NS_OK, or NS_EMODEL when any
+ * lane faults (ns_expr_eval on that lane says why). Never allocates;
+ * thread-safe as ns_expr_eval. */
 enum ns_status ns_expr_eval_lanes(const struct ns_expr *expr,
                                   const double *variables, size_t lanes,
                                   const struct ns_table *tables,

@@ -11,8 +11,8 @@
  *   lanes as a PSA runs, of different parameter values, and compared bit
  *   for bit, for every strategy, point, state and stream, with one run
  *   per lane.
- * - A lane that fails (a probability above 1) fails the whole run, as
- *   does the same lane alone. */
+ * - A lane that fails (a probability above 1, or an infinite value) fails
+ *   the whole run, as does the same lane alone. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -341,6 +341,18 @@ a_failing_lane_fails_the_run(void **state)
         assert_int_equal(st, l == 5 ? NS_EMODEL : NS_OK);
         assert_true((diags.count > before) == (l == 5));
     }
+    /* An infinite value in one lane: loads are not checked with lanes,
+     * so the value itself must fail the run; alone, the lane reports it
+     * where an expression reads it. */
+    ov[5][q_sick] = INFINITY;
+    assert_int_equal(ns_model_run_lanes(m, lw, r, (const double *const *)ov),
+                     NS_EMODEL);
+    struct ns_run_options inf_opt = {.param_override = ov[5]};
+    size_t before = diags.count;
+    assert_int_equal(ns_model_run_opt(m, ws, r[5], &diags, &inf_opt),
+                     NS_EMODEL);
+    assert_true(diags.count > before);
+    assert_non_null(strstr(diags.items[before].text, "variable is inf"));
     ns_diags_clear(&diags);
     ns_workspace_free(ws);
     ns_workspace_free(lw);

@@ -680,6 +680,21 @@ row_probabilities(struct run *run, size_t s, const struct ns_row *row,
     return NS_OK;
 }
 
+/* sum[l] += a[l] * b[l] * scale for every lane; the PSA's number of
+ * lanes gets a loop of known length, which the compiler vectorises. */
+static inline void
+add_products(double *restrict sum, const double *restrict a,
+             const double *restrict b, double scale, size_t L)
+{
+    if (L == NS_EXPR_FAST_LANES) {
+        for (size_t l = 0; l < NS_EXPR_FAST_LANES; l++)
+            sum[l] += a[l] * b[l] * scale;
+        return;
+    }
+    for (size_t l = 0; l < L; l++)
+        sum[l] += a[l] * b[l] * scale;
+}
+
 /* Books transition values for flow (x L) from s to 'to' into tv_sum. */
 static enum ns_status
 book_transition_values(struct run *run, size_t s, size_t to,
@@ -696,9 +711,7 @@ book_transition_values(struct run *run, size_t s, size_t to,
         double scale = run->opt->stream_scale
                            ? run->opt->stream_scale[tv->stream]
                            : 1.0;
-        double *sum = &run->ws->tv_sum[tv->stream * L];
-        for (size_t l = 0; l < L; l++)
-            sum[l] += flow[l] * v[l] * scale;
+        add_products(&run->ws->tv_sum[tv->stream * L], flow, v, scale, L);
     }
     return NS_OK;
 }

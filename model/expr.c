@@ -1271,11 +1271,15 @@ static enum ns_status eval_lanes(const struct ns_expr *expr,
                                  const struct ns_table *tables,
                                  double *result);
 
-/* Whether x is not finite, written so that loops over lanes vectorise. */
+/* Whether all n values are finite, written so that the loop vectorises
+ * (an integer AND of comparisons, no branch). */
 static inline bool
-not_finite(double x)
+finite_lanes(const double *x, size_t n)
 {
-    return !(fabs(x) <= DBL_MAX);
+    unsigned ok = 1;
+    for (size_t i = 0; i < n; i++)
+        ok &= fabs(x[i]) <= DBL_MAX;
+    return ok != 0;
 }
 
 /* ns_expr_eval_lanes on lanes lane0 .. lane0 + n - 1 (n at most
@@ -1313,7 +1317,6 @@ eval_lanes_body(const struct ns_expr *expr, const double *vars,
                 double r = 0.0;
                 bad |= !table_lookup(&tables[in->u.index], top[i], &r);
                 top[i] = r;
-                bad |= not_finite(r);
             }
             break;
         case OP_NEG:
@@ -1455,10 +1458,8 @@ eval_lanes_body(const struct ns_expr *expr, const double *vars,
             break;
         }
         /* As in ns_expr_eval: operations that can overflow or produce
-         * NaN are checked here (and loads above). */
-        for (size_t i = 0; i < n; i++)
-            bad |= not_finite(stack[sp - 1][i]);
-        if (bad)
+         * NaN are checked here. */
+        if (bad || !finite_lanes(stack[sp - 1], n))
             return NS_EMODEL;
     }
     for (size_t i = 0; i < n; i++)

@@ -12,7 +12,7 @@
  *       floating-point operations of one run's cohort propagation and
  *       value accounting (counted from the compiled model) and the rate
  *       netsave reaches on them in its fastest run, in GFLOP/s, on one
- *       core;
+ *       core: run alone, and in lanes as a PSA runs its draws;
  *   ns_bench peak [THREADS]
  *       this machine's measured peak: independent fused multiply-adds on
  *       registers (a kernel built for the host's widest vectors), GFLOP/s.
@@ -28,6 +28,7 @@
 
 #include "model/compiled.h"
 #include "model/engine.h"
+#include "model/expr.h"
 #include "model/population.h"
 #include "params/params.h"
 
@@ -171,6 +172,26 @@ count_flops(const struct ns_population *pop)
     return total;
 }
 
+/* The fastest of repeated runs of the population in lanes (as a PSA
+ * runs its draws), in seconds per lane. */
+static double
+time_lanes(struct ns_population *pop, double budget)
+{
+    size_t L = NS_EXPR_FAST_LANES;
+    struct ns_population_lanes *s = ns_population_lanes_alloc(pop, L);
+    const double *none[NS_EXPR_FAST_LANES] = {NULL};
+    double best = INFINITY, start = now();
+    for (size_t n = 0; s && (n < 5 || now() - start < budget); n++) {
+        double t0 = now();
+        if (ns_population_run_lanes(pop, s, none) != NS_OK)
+            break;
+        double t = now() - t0;
+        best = t < best ? t : best;
+    }
+    ns_population_lanes_free(s);
+    return best / (double)L;
+}
+
 static int
 flops(int argc, char **argv)
 {
@@ -181,9 +202,12 @@ flops(int argc, char **argv)
         return 2;
     size_t n;
     double t = time_runs(pop, 2.0, true, &n);
+    double tl = time_lanes(pop, 2.0);
     double f = count_flops(pop);
-    printf("flops_per_run %.0f\nrun_us %.4f\ngflops %.4f\n", f, 1e6 * t,
-           f / t * 1e-9);
+    printf("flops_per_run %.0f\nrun_us %.4f\ngflops %.4f\n"
+           "lanes %d\nlane_run_us %.4f\nlane_gflops %.4f\n",
+           f, 1e6 * t, f / t * 1e-9, NS_EXPR_FAST_LANES, 1e6 * tl,
+           f / tl * 1e-9);
     ns_population_free(pop);
     ns_params_free(params);
     return 0;

@@ -38,6 +38,7 @@
  * by element: a[i * L + l]. */
 struct ns_workspace {
     size_t L;        /* lanes */
+    bool no_trace;   /* leave the results' traces alone (see engine.h) */
     double *vars;    /* [n_vars] x L: built-in names, then parameters */
     double *occ;     /* [n_expanded] x L: occupancy at the current point */
     double *next;    /* [n_expanded] x L: occupancy being built */
@@ -203,6 +204,12 @@ ns_workspace_lanes(const struct ns_workspace *ws)
 }
 
 void
+ns_workspace_skip_trace(struct ns_workspace *ws, bool skip)
+{
+    ws->no_trace = skip;
+}
+
+void
 ns_workspace_free(struct ns_workspace *ws)
 {
     if (!ws)
@@ -247,7 +254,37 @@ ns_model_discount_factor(const struct ns_model *m, size_t outcome, size_t t)
     return pow(1.0 + m->outcomes[outcome].discount_rate, -years);
 }
 
-/* One strategy's run: the model, where to write, and error context. */
+/* Loops over lanes. The PSA's number of lanes gets loops of known
+ * length, which the compiler vectorises; each lane's arithmetic is the
+ * same either way. */
+#define FOR_LANES(l, L, body)                                                 \
+    do {                                                                      \
+        if ((L) == NS_EXPR_FAST_LANES) {                                      \
+            for (size_t l = 0; l < NS_EXPR_FAST_LANES; l++)                   \
+                body;                                                         \
+        } else {                                                              \
+            for (size_t l = 0; l < (L); l++)                                  \
+                body;                                                         \
+        }                                                                     \
+    } while (0)
+
+/* sum[l] += a[l] * b[l] * scale for every lane. */
+static inline void
+add_products(double *restrict sum, const double *restrict a,
+             const double *restrict b, double scale, size_t L)
+{
+    FOR_LANES(l, L, sum[l] += a[l] * b[l] * scale);
+}
+
+/* sum[l] += a[l] * b[l] for every lane. */
+static inline void
+add_product(double *restrict sum, const double *restrict a,
+            const double *restrict b, size_t L)
+{
+    FOR_LANES(l, L, sum[l] += a[l] * b[l]);
+}
+
+/* One run's state: the model, where to write, and error context. */
 struct run {
     const struct ns_model *m;
     const struct ns_model_priv *p;
@@ -574,7 +611,7 @@ count_point(struct run *run, size_t t)
                 to[l] += occ[l];
         }
     }
-    for (size_t l = 0; l < L; l++) {
+    for (size_t l = 0; l < L && !ws->no_trace; l++) {
         double *trace = &run->r[l]->trace[row * S];
         for (size_t s = 0; s < S; s++)
             trace[s] = sum[s * L + l];
@@ -590,10 +627,8 @@ count_point(struct run *run, size_t t)
                         return NS_EMODEL;
                     continue;
                 }
-                const double *occ = &ws->occ[ws->sv_at[i] * L];
-                const double *v = &ws->sv_val[i * L];
-                for (size_t l = 0; l < L; l++)
-                    acc[l] += occ[l] * v[l];
+                add_product(acc, &ws->occ[ws->sv_at[i] * L],
+                            &ws->sv_val[i * L], L);
             }
         } else {
             for (size_t s = 0; s < S; s++)
@@ -678,21 +713,6 @@ row_probabilities(struct run *run, size_t s, const struct ns_row *row,
                 probs[i * L + l] /= sum[l];
     }
     return NS_OK;
-}
-
-/* sum[l] += a[l] * b[l] * scale for every lane; the PSA's number of
- * lanes gets a loop of known length, which the compiler vectorises. */
-static inline void
-add_products(double *restrict sum, const double *restrict a,
-             const double *restrict b, double scale, size_t L)
-{
-    if (L == NS_EXPR_FAST_LANES) {
-        for (size_t l = 0; l < NS_EXPR_FAST_LANES; l++)
-            sum[l] += a[l] * b[l] * scale;
-        return;
-    }
-    for (size_t l = 0; l < L; l++)
-        sum[l] += a[l] * b[l] * scale;
 }
 
 /* Books transition values for flow (x L) from s to 'to' into tv_sum. */
@@ -893,13 +913,9 @@ settled_step(struct run *run)
     struct ns_workspace *ws = run->ws;
     size_t L = run->L;
     memset(ws->next, 0, run->p->n_expanded * L * sizeof *ws->next);
-    for (size_t i = 0; i < ws->n_moves; i++) {
-        double *next = &ws->next[ws->mv_to[i] * L];
-        const double *occ = &ws->occ[ws->mv_from[i] * L];
-        const double *prob = &ws->mv_prob[i * L];
-        for (size_t l = 0; l < L; l++)
-            next[l] += occ[l] * prob[l];
-    }
+    for (size_t i = 0; i < ws->n_moves; i++)
+        add_product(&ws->next[ws->mv_to[i] * L], &ws->occ[ws->mv_from[i] * L],
+                    &ws->mv_prob[i * L], L);
     double *tmp = ws->occ;
     ws->occ = ws->next;
     ws->next = tmp;

@@ -32,6 +32,11 @@ struct ns_workspace *ns_workspace_alloc_lanes(const struct ns_model *model,
                                               size_t lanes);
 size_t ns_workspace_lanes(const struct ns_workspace *ws);
 
+/* With skip, runs in ws leave the results' traces (state occupancy) as
+ * they were: for analyses that read only values and totals, such as a
+ * PSA, where writing every lane's trace would cost a fifth of the run. */
+void ns_workspace_skip_trace(struct ns_workspace *ws, bool skip);
+
 /* Runs every strategy of the model into results (allocated for this
  * model). Returns NS_OK, or NS_EMODEL with one diagnostic per strategy
  * that failed (the results of failed strategies are meaningless). */

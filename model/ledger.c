@@ -2,6 +2,7 @@
 #include "model/ledger.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 /* Cycle lengths such as 1/12 year do not add up to whole years exactly
  * in floating point: 12 * (1/12) may be 1 + 2e-16, which must still be
@@ -89,48 +90,79 @@ ns_ledger_totals(const struct ns_model *m, const struct ns_results *r,
                  size_t k, long perspective, bool discounted,
                  struct ns_ledger *out, double *by_payer)
 {
-    *out = (struct ns_ledger){false, 0, NAN, NAN, NAN, NAN, NAN};
-    for (size_t p = 0; by_payer && p < m->n_payers; p++)
-        by_payer[p] = NAN;
+    ns_ledger_totals_lanes(m, &r, 1, k, perspective, discounted, out,
+                           &by_payer);
+}
+
+/* ns_ledger_totals_lanes for at most LEDGER_LANES results. */
+enum { LEDGER_LANES = 16 };
+
+static void
+totals_lanes(const struct ns_model *m, const struct ns_results *const *r,
+             size_t n, size_t k, long perspective, bool discounted,
+             struct ns_ledger *out, double *const *by_payer)
+{
     long c = m->comparator[k];
+    for (size_t l = 0; l < n; l++) {
+        out[l] = (struct ns_ledger){false, 0, NAN, NAN, NAN, NAN, NAN};
+        for (size_t p = 0; by_payer[l] && p < m->n_payers; p++)
+            by_payer[l][p] = c < 0 || m->cost_outcome < 0 ? (double)NAN : 0.0;
+        if (c < 0 || m->cost_outcome < 0)
+            continue;
+        out[l].valid = true;
+        out[l].comparator = (size_t)c;
+        out[l].treatment_cost = out[l].savings = 0.0;
+    }
     if (c < 0 || m->cost_outcome < 0)
         return;
-    size_t cmp = (size_t)c;
-    out->valid = true;
-    out->comparator = cmp;
-    out->treatment_cost = out->savings = 0.0;
-    for (size_t p = 0; by_payer && p < m->n_payers; p++)
-        by_payer[p] = 0.0;
     /* The streams that count, listed once: this runs for every strategy
      * of every draw of a PSA. The sums keep their order (point by point,
-     * stream by stream), so the figures do not depend on the listing. */
-    enum { LISTED = 256 };
-    size_t counted[LISTED], n = 0, J = m->n_streams;
-    for (size_t j = 0; j < J && n <= LISTED; j++)
-        if (counts(m, j, perspective)) {
-            if (n < LISTED)
-                counted[n] = j;
-            n++;
-        }
-    if (n > LISTED) {
-        for (size_t t = 0; t < r->n_points; t++)
-            for (size_t j = 0; j < J; j++)
-                if (counts(m, j, perspective))
-                    add_saving(m, out, by_payer, j,
-                               saving_at(r, k, cmp, t, j, discounted));
-    } else {
-        const double *v = discounted ? r->values_disc : r->values;
-        const double *vk = v + k * r->n_points * J;
-        const double *vc = v + cmp * r->n_points * J;
-        for (size_t t = 0; t < r->n_points; t++)
-            for (size_t i = 0; i < n; i++) {
-                size_t at = t * J + counted[i];
-                add_saving(m, out, by_payer, counted[i], vc[at] - vk[at]);
-            }
+     * stream by stream), so the figures do not depend on the listing;
+     * lanes are interleaved, each with its own sums. */
+    size_t J = m->n_streams, n_counted = 0;
+    size_t *counted = malloc((J + 1) * sizeof *counted);
+    if (counted) {
+        for (size_t j = 0; j < J; j++)
+            if (counts(m, j, perspective))
+                counted[n_counted++] = j;
     }
-    out->net_savings = out->savings - out->treatment_cost;
-    if (out->treatment_cost > 0.0)
-        out->benefit_cost_ratio = out->savings / out->treatment_cost;
+    const double *vk[LEDGER_LANES], *vc[LEDGER_LANES];
+    for (size_t l = 0; l < n; l++) {
+        const double *v = discounted ? r[l]->values_disc : r[l]->values;
+        vk[l] = v + k * r[l]->n_points * J;
+        vc[l] = v + (size_t)c * r[l]->n_points * J;
+    }
+    for (size_t t = 0; t < r[0]->n_points; t++) {
+        for (size_t i = 0; counted && i < n_counted; i++) {
+            size_t j = counted[i], at = t * J + j;
+            for (size_t l = 0; l < n; l++)
+                add_saving(m, &out[l], by_payer[l], j, vc[l][at] - vk[l][at]);
+        }
+        for (size_t j = 0; !counted && j < J; j++)
+            if (counts(m, j, perspective))
+                for (size_t l = 0; l < n; l++)
+                    add_saving(m, &out[l], by_payer[l], j,
+                               saving_at(r[l], k, (size_t)c, t, j,
+                                         discounted));
+    }
+    free(counted);
+    for (size_t l = 0; l < n; l++) {
+        out[l].net_savings = out[l].savings - out[l].treatment_cost;
+        if (out[l].treatment_cost > 0.0)
+            out[l].benefit_cost_ratio = out[l].savings / out[l].treatment_cost;
+    }
+}
+
+void
+ns_ledger_totals_lanes(const struct ns_model *m,
+                       const struct ns_results *const *r, size_t n, size_t k,
+                       long perspective, bool discounted,
+                       struct ns_ledger *out, double *const *by_payer)
+{
+    for (size_t first = 0; first < n; first += LEDGER_LANES)
+        totals_lanes(m, r + first,
+                     n - first < LEDGER_LANES ? n - first : LEDGER_LANES, k,
+                     perspective, discounted, out + first, by_payer + first);
 }
 
 size_t

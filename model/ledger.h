@@ -56,6 +56,15 @@ void ns_ledger_totals(const struct ns_model *model,
                       long perspective, bool discounted,
                       struct ns_ledger *out, double *by_payer);
 
+/* ns_ledger_totals for n results at once (a PSA's lanes): out[l] and
+ * by_payer[l] (each may be NULL) from results[l], each the same as alone;
+ * the results' sums are interleaved, which is quicker than one by one. */
+void ns_ledger_totals_lanes(const struct ns_model *model,
+                            const struct ns_results *const *results,
+                            size_t n, size_t k, long perspective,
+                            bool discounted, struct ns_ledger *out,
+                            double *const *by_payer);
+
 /* Number of years (whole or part) the model's horizon covers. */
 size_t ns_ledger_n_years(const struct ns_model *model);
 

@@ -311,6 +311,8 @@ ns_population_lanes_alloc(const struct ns_population *pop, size_t lanes)
     for (size_t g = 0; ok && g < G; g++) {
         s->ws[g] = ns_workspace_alloc_lanes(pop->models[g], L);
         ok = s->ws[g] != NULL;
+        if (ok)
+            ns_workspace_skip_trace(s->ws[g], true);
         for (size_t l = 0; ok && l < L; l++)
             ok = (s->results[g * L + l] = ns_results_alloc(pop->models[g]));
     }

@@ -86,8 +86,9 @@ void ns_population_lanes_free(struct ns_population_lanes *s);
 /* Runs every subgroup in every lane, lane l with param_override[l], and
  * pools each lane's discounted values and totals (values_disc, total_disc,
  * outcome_total_disc: what a PSA reads) as ns_population_run_scratch
- * would, bit-identical; the rest of pooled[l] is left as it was. NS_EMODEL
- * without diagnostics when any lane fails. */
+ * would, bit-identical; the rest of pooled[l] is left as it was, and the
+ * subgroups' traces are not written. NS_EMODEL without diagnostics when
+ * any lane fails. */
 enum ns_status ns_population_run_lanes(const struct ns_population *pop,
                                        struct ns_population_lanes *s,
                                        const double *const *param_override);

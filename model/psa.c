@@ -141,28 +141,34 @@ sample_draw(struct worker *w, size_t draw, double *override)
     }
 }
 
-/* Writes draw's results, from its pooled run, into its slots of psa. */
+/* Writes the results of draws first .. first + n - 1 (n <= LANES), from
+ * their pooled runs, into their slots of psa. */
 static void
-record_draw(struct worker *w, size_t draw, const struct ns_results *pooled)
+record_draws(struct worker *w, size_t first, size_t n,
+             const struct ns_results *const *pooled)
 {
     const struct ns_model *m = w->pop->models[0];
-    struct ns_psa *psa = w->psa;
-    size_t K = m->n_strategies;
+    size_t K = m->n_strategies, M = w->psa->n_measures;
+    struct ns_ledger view[LANES], all[LANES];
+    double *out[LANES], *payers[LANES], *none[LANES] = {NULL};
     for (size_t k = 0; k < K; k++) {
-        double *out = &w->job->out[((draw - w->job->first) * K + k) *
-                                   psa->n_measures];
-        struct ns_ledger l;
-        ns_ledger_totals(m, pooled, k, w->opt->perspective, true, &l, NULL);
-        out[NS_PSA_NET] = l.net_savings;
-        out[NS_PSA_SAVINGS] = l.savings;
-        out[NS_PSA_TREATMENT] = l.treatment_cost;
-        struct ns_ledger all;
-        ns_ledger_totals(m, pooled, k, NS_ALL_PAYERS, true, &all,
-                         out + NS_PSA_PAYER);
-        struct ns_incremental inc;
-        ns_results_incremental(m, pooled, k, true, &inc);
-        out[NS_PSA_DELTA_COST] = inc.delta_cost;
-        out[NS_PSA_DELTA_HEALTH] = inc.delta_health;
+        for (size_t l = 0; l < n; l++) {
+            out[l] = &w->job->out[((first + l - w->job->first) * K + k) * M];
+            payers[l] = out[l] + NS_PSA_PAYER;
+        }
+        ns_ledger_totals_lanes(m, pooled, n, k, w->opt->perspective, true,
+                               view, none);
+        ns_ledger_totals_lanes(m, pooled, n, k, NS_ALL_PAYERS, true, all,
+                               payers);
+        for (size_t l = 0; l < n; l++) {
+            out[l][NS_PSA_NET] = view[l].net_savings;
+            out[l][NS_PSA_SAVINGS] = view[l].savings;
+            out[l][NS_PSA_TREATMENT] = view[l].treatment_cost;
+            struct ns_incremental inc;
+            ns_results_incremental(m, pooled[l], k, true, &inc);
+            out[l][NS_PSA_DELTA_COST] = inc.delta_cost;
+            out[l][NS_PSA_DELTA_HEALTH] = inc.delta_health;
+        }
     }
 }
 
@@ -189,7 +195,8 @@ one_draw(struct worker *w, size_t draw)
         }
         return st;
     }
-    record_draw(w, draw, s->pooled);
+    const struct ns_results *pooled = s->pooled;
+    record_draws(w, draw, 1, &pooled);
     return NS_OK;
 }
 
@@ -207,8 +214,8 @@ run_chunk(struct worker *w, size_t first, size_t n)
     if (ns_population_run_lanes(w->pop, w->lanes,
                                 (const double *const *)w->override) ==
         NS_OK) {
-        for (size_t l = 0; l < n; l++)
-            record_draw(w, first + l, w->lanes->pooled[l]);
+        record_draws(w, first, n,
+                     (const struct ns_results *const *)w->lanes->pooled);
         return NS_OK;
     }
     for (size_t l = 0; l < n; l++) {

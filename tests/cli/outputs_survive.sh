@@ -18,8 +18,8 @@ cd "$scratch" || exit 1
 fail() { echo "outputs_survive: $*" >&2; exit 1; }
 temporaries() { find . -name '.*.tmp-*' | sort; }
 
-"$netsave" psa -n 30 --seed 1 -o out.xlsx --csv out --draws >/dev/null ||
-    fail "the first run failed"
+"$netsave" psa -n 30 --seed 1 -o out.xlsx --csv out --draws >/dev/null \
+    2>first.err || fail "the first run failed: $(cat first.err)"
 cp out.xlsx good.xlsx
 cp out/psa_draws.csv good_draws.csv
 
@@ -41,8 +41,8 @@ cmp -s out.xlsx good.xlsx || fail "the workbook changed under SIGKILL"
 cmp -s out/psa_draws.csv good_draws.csv ||
     fail "psa_draws.csv changed under SIGKILL"
 [ -n "$(temporaries)" ] || fail "expected the killed run's temporary file"
-"$netsave" psa -n 30 --seed 3 -o out.xlsx --csv out --draws >/dev/null ||
-    fail "the run after the kill failed"
+"$netsave" psa -n 30 --seed 3 -o out.xlsx --csv out --draws >/dev/null \
+    2>next.err || fail "the run after the kill failed: $(cat next.err)"
 left=$(temporaries)
 [ -z "$left" ] || fail "temporary files left after the next run: $left"
 cmp -s out.xlsx good.xlsx && fail "the next run did not replace the workbook"

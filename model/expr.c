@@ -1285,6 +1285,14 @@ finite_lanes(const double *x, size_t n)
 /* ns_expr_eval_lanes on lanes lane0 .. lane0 + n - 1 (n at most
  * NS_EXPR_MAX_LANES). Each lane does exactly ns_expr_eval's operations;
  * where lanes take different branches, each lane is run on its own.
+ *
+ * ns_expr_eval faults on the first value that is not finite. Here a value
+ * is checked only where it could stop showing it: + - * (and negation,
+ * abs, floor, ceil, log, sqrt) turn inf or NaN into inf or NaN, so their
+ * results go unchecked, and the operands of every other operation (x/inf
+ * is 0, exp(-inf) is 0, a comparison is 0 or 1) and the final value are
+ * checked instead. So the lanes fail exactly when some lane would fault,
+ * for a fraction of the checks.
  * Always inlined, so that a call with a constant n (the usual number of
  * lanes) gets loops of known length, which the compiler vectorises. */
 static inline __attribute__((always_inline)) enum ns_status
@@ -1313,30 +1321,36 @@ eval_lanes_body(const struct ns_expr *expr, const double *vars,
             continue;
         }
         case OP_TABLE:
+            bad |= !finite_lanes(top, n);
             for (size_t i = 0; i < n; i++) {
                 double r = 0.0;
                 bad |= !table_lookup(&tables[in->u.index], top[i], &r);
                 top[i] = r;
             }
+            bad |= !finite_lanes(top, n);
             break;
         case OP_NEG:
             for (size_t i = 0; i < n; i++)
                 top[i] = -top[i];
             continue;
         case OP_NOT:
+            bad |= !finite_lanes(top, n);
             for (size_t i = 0; i < n; i++)
                 top[i] = truthy(top[i]) ? 0.0 : 1.0;
-            continue;
+            break;
         case OP_BOOL:
+            bad |= !finite_lanes(top, n);
             for (size_t i = 0; i < n; i++)
                 top[i] = truthy(top[i]) ? 1.0 : 0.0;
-            continue;
+            break;
         case OP_JUMP:
             pc = in->u.index - 1;
             continue;
         case OP_JUMP_IF_FALSE:
         case OP_AND_JUMP:
         case OP_OR_JUMP: {
+            if (bad || !finite_lanes(top, n))
+                return NS_EMODEL;
             bool first = truthy(top[0]), same = true;
             for (size_t i = 1; i < n; i++)
                 same &= truthy(top[i]) == first;
@@ -1354,6 +1368,7 @@ eval_lanes_body(const struct ns_expr *expr, const double *vars,
             continue;
         }
         case OP_EXP:
+            bad |= !finite_lanes(top, n);
             for (size_t i = 0; i < n; i++)
                 top[i] = exp(top[i]);
             break;
@@ -1385,6 +1400,10 @@ eval_lanes_body(const struct ns_expr *expr, const double *vars,
             /* Binary operations: pop b, replace a with the result. */
             sp--;
             top = stack[sp - 1];
+            if (in->op == OP_DIV)
+                bad |= !finite_lanes(b, n); /* x / inf is 0 */
+            else if (in->op != OP_ADD && in->op != OP_SUB && in->op != OP_MUL)
+                bad |= !finite_lanes(top, n) || !finite_lanes(b, n);
             switch (in->op) {
             case OP_ADD:
                 for (size_t i = 0; i < n; i++)
@@ -1457,11 +1476,11 @@ eval_lanes_body(const struct ns_expr *expr, const double *vars,
             }
             break;
         }
-        /* As in ns_expr_eval: operations that can overflow or produce
-         * NaN are checked here. */
-        if (bad || !finite_lanes(stack[sp - 1], n))
+        if (bad)
             return NS_EMODEL;
     }
+    if (!finite_lanes(stack[0], n))
+        return NS_EMODEL;
     for (size_t i = 0; i < n; i++)
         result[i] = stack[0][i];
     return NS_OK;

@@ -3,7 +3,8 @@
  * a run of its own gives.
  *
  * - Expressions: every operation, both branches of if(), &&, ||, tables
- *   and faults, in lanes that agree and lanes that take different
+ *   and faults (including an overflow that a later operation turns into
+ *   a finite value), in lanes that agree and lanes that take different
  *   branches, compared bit for bit with ns_expr_eval.
  * - Models: the shipped England model (time-dependent rows, transition
  *   values, subgroups) and a model with time in state (tunnels whose rows,
@@ -63,6 +64,17 @@ expressions_match_one_lane_at_a_time(void **state)
         "x0 == x1 || x2 != x3 || x0 <= x1 && x2 >= x3",
         "1 / (x0 - 0.5)", /* a fault in a lane where x0 is 0.5 */
         "log(x0 - 0.5)",  /* faults where x0 <= 0.5 */
+        /* exp(x1 * 200) overflows where x1 > 3.55 (about 1 lane in 9),
+         * and each of these turns the infinity into a finite value: the
+         * lanes must still fail where ns_expr_eval faults. */
+        "1 / exp(x1 * 200)",
+        "if(exp(x1 * 200) > 1, 1, 2)",
+        "min(exp(x1 * 200), 5) + max(x0, exp(x1 * 200) * 0 + 1)",
+        "!exp(x1 * 200) + 1",
+        "exp(-exp(x1 * 200))",
+        "t(exp(x1 * 200) / 1e300)",
+        "exp(x1 * 200) - exp(x1 * 200) + 1",
+        "0 ^ (exp(x1 * 200) * -1) + rate_to_prob(exp(x1 * 200), 1)",
     };
     double tx[] = {0, 1, 2, 3}, ty[] = {10, 20, 30, 40};
     struct ns_table table = {"t", 4, tx, ty};

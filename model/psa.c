@@ -15,6 +15,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,7 +96,7 @@ struct worker {
     struct ns_population_scratch *scratch; /* for one draw alone */
     struct ns_population_lanes *lanes;
     enum ns_status status;
-    size_t done;
+    size_t failed;               /* the draw that failed, or SIZE_MAX */
 };
 
 /* Samples draw's parameter values into override and into the block's
@@ -183,6 +184,7 @@ one_draw(struct worker *w, size_t draw)
     size_t before = w->diags.count;
     enum ns_status st = ns_population_run_scratch(w->pop, s, &ro, &w->diags);
     if (st != NS_OK) {
+        w->failed = draw;
         for (size_t i = before; i < w->diags.count; i++) {
             char *t = w->diags.items[i].text;
             size_t n = strlen(t) + 48;
@@ -306,12 +308,20 @@ block_status(const struct worker *w, size_t T)
     return NS_OK;
 }
 
-/* Moves every worker's diagnostics into diags. */
+/* Moves the diagnostics of the earliest draw that failed into diags.
+ * Chunks are taken in draw order and a thread stops at its first failing
+ * draw, so that draw is the first failing one of the whole run, whatever
+ * the number of threads: the report does not depend on -j. */
 static void
 gather_diags(struct worker *w, size_t T, struct ns_diags *diags)
 {
+    size_t first = T;
+    for (size_t t = 0; t < T; t++)
+        if (w[t].failed != SIZE_MAX &&
+            (first == T || w[t].failed < w[first].failed))
+            first = t;
     for (size_t t = 0; t < T; t++) {
-        for (size_t i = 0; i < w[t].diags.count; i++)
+        for (size_t i = 0; t == first && i < w[t].diags.count; i++)
             ns_diags_addf(diags, w[t].diags.items[i].file,
                           w[t].diags.items[i].line, "%s",
                           w[t].diags.items[i].text);
@@ -357,7 +367,8 @@ run_draws(struct ns_population *pop, const struct ns_psa_options *opt,
                             : NS_ENOMEM;
     for (size_t t = 0; w && t < T; t++) {
         w[t] = (struct worker){.pop = pop, .opt = opt, .psa = psa,
-                               .reports_progress = t == 0};
+                               .reports_progress = t == 0,
+                               .failed = SIZE_MAX};
         if (st == NS_OK && !worker_init(&w[t]))
             st = NS_ENOMEM;
     }

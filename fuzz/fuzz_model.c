@@ -3,13 +3,21 @@
  * Loads them as INI text (as the built-in model is loaded), checks and
  * compiles them, and runs what compiles when it is small enough to run
  * quickly. Anything may be rejected; nothing may crash, leak or trip the
- * sanitizers. */
+ * sanitizers.
+ *
+ * A model that runs is also run in lanes (as a PSA runs its draws), each
+ * lane with its constant parameters scaled a little differently, and each
+ * lane is compared with a run of its own: the results must be
+ * bit-identical, and the lanes must fail exactly when some lane alone
+ * fails. A difference aborts, which the fuzzer reports as a crash. */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/engine.h"
+#include "model/expr.h"
 #include "model/model.h"
 #include "params/params.h"
 
@@ -18,6 +26,80 @@
 enum { MAX_RUN_CELLS = 200000 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static bool
+same(const double *a, const double *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(&a[i], &b[i], sizeof a[i]) != 0 &&
+            !(isnan(a[i]) && isnan(b[i])))
+            return false;
+    return true;
+}
+
+static bool
+same_results(const struct ns_results *a, const struct ns_results *b)
+{
+    size_t kp = a->n_strategies * a->n_points;
+    size_t ks = a->n_strategies * a->n_streams;
+    size_t ko = a->n_strategies * a->n_outcomes;
+    return same(a->trace, b->trace, kp * a->n_states) &&
+           same(a->values, b->values, kp * a->n_streams) &&
+           same(a->values_disc, b->values_disc, kp * a->n_streams) &&
+           same(a->total, b->total, ks) &&
+           same(a->total_disc, b->total_disc, ks) &&
+           same(a->outcome_total, b->outcome_total, ko) &&
+           same(a->outcome_total_disc, b->outcome_total_disc, ko) &&
+           same(a->param_values, b->param_values,
+                a->n_strategies * a->n_params);
+}
+
+/* Runs model in L lanes, lane l with the constant parameters of run 'base'
+ * scaled by 1 + (l - 1) / 64, and each lane alone; aborts on any
+ * difference. */
+static void
+check_lanes(const struct ns_model *model, const struct ns_results *base,
+            size_t L)
+{
+    size_t P = model->n_params;
+    double *ov[NS_EXPR_MAX_LANES] = {NULL};
+    struct ns_results *lane[NS_EXPR_MAX_LANES] = {NULL};
+    struct ns_workspace *lw = ns_workspace_alloc_lanes(model, L);
+    struct ns_workspace *ws = ns_workspace_alloc(model);
+    struct ns_results *alone = ns_results_alloc(model);
+    bool ok = lw && ws && alone;
+    for (size_t l = 0; ok && l < L; l++) {
+        ov[l] = malloc((P + 1) * sizeof(double));
+        lane[l] = ns_results_alloc(model);
+        ok = ov[l] && lane[l];
+        for (size_t q = 0; ok && q < P; q++)
+            ov[l][q] = base->param_values[q] *
+                       (1.0 + ((double)l - 1.0) / 64.0);
+    }
+    if (ok) {
+        struct ns_diags diags = {0};
+        enum ns_status together = ns_model_run_lanes(
+            model, lw, lane, (const double *const *)ov);
+        bool any_failed = false;
+        for (size_t l = 0; l < L; l++) {
+            struct ns_run_options opt = {.param_override = ov[l]};
+            if (ns_model_run_opt(model, ws, alone, &diags, &opt) != NS_OK)
+                any_failed = true;
+            else if (together == NS_OK && !same_results(lane[l], alone))
+                abort();
+        }
+        if ((together != NS_OK) != any_failed)
+            abort();
+        ns_diags_clear(&diags);
+    }
+    for (size_t l = 0; l < L; l++) {
+        free(ov[l]);
+        ns_results_free(lane[l]);
+    }
+    ns_results_free(alone);
+    ns_workspace_free(ws);
+    ns_workspace_free(lw);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -39,8 +121,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            MAX_RUN_CELLS) {
         struct ns_results *r = ns_results_alloc(model);
         struct ns_workspace *ws = ns_workspace_alloc(model);
-        if (r && ws)
-            ns_model_run(model, ws, r, &diags);
+        if (r && ws && ns_model_run(model, ws, r, &diags) == NS_OK)
+            check_lanes(model, r, size % 2 ? 3 : NS_EXPR_FAST_LANES);
         ns_workspace_free(ws);
         ns_results_free(r);
     }

@@ -1014,7 +1014,7 @@ attrition(const struct options *o, struct ns_population *pop,
     double *fitted = calloc(m->n_free_params + 1, sizeof *fitted);
     int rc = EXIT_OK;
     for (size_t k = 0; tipping && k < K; k++)
-        tipping[k] = NAN;
+        tipping[k] = NS_NAN;
     enum ns_status st = net && tipping && fitted ? NS_OK : NS_ENOMEM;
     for (int a = 0; a < 3 && st == NS_OK; a++)
         st = ns_attrition_net_savings(pop, &copt, (enum ns_lost)a, o->delta,
@@ -1270,7 +1270,7 @@ scenario_changes(const struct ns_params *base, const struct ns_params *sc,
         ok = add_change(changes, n, "[model] cycles: %zu -> %zu", b->n_cycles,
                         s->n_cycles);
     for (size_t g = 0; ok && g < sc->n_subgroups; g++) {
-        double was_w = NAN;
+        double was_w = NS_NAN;
         for (size_t h = 0; h < base->n_subgroups; h++)
             if (strcmp(base->subgroups[h].name, sc->subgroups[g].name) == 0)
                 was_w = base->subgroups[h].weight;

@@ -85,7 +85,7 @@ ns_attrition_net_savings(struct ns_population *pop,
     for (size_t k = 0; k < m->n_strategies; k++) {
         struct ns_ledger l;
         ns_ledger_compute(m, pop->pooled, k, perspective, true, &l, NULL);
-        net[k] = st == NS_OK && l.valid ? l.net_savings : (double)NAN;
+        net[k] = st == NS_OK && l.valid ? l.net_savings : NS_NAN;
     }
     free(observed);
     return st;
@@ -111,7 +111,7 @@ net_at_delta(double delta, void *params)
                                  tp->diags);
     if (st != NS_OK) {
         tp->status = st;
-        return NAN;
+        return NS_NAN;
     }
     return tp->net[tp->k];
 }
@@ -132,10 +132,10 @@ ns_attrition_tipping(struct ns_population *pop,
                          diags,
                          NS_OK};
     *found = false;
-    *delta = NAN;
+    *delta = NS_NAN;
     enum ns_status st = tp.net && tp.fitted ? NS_OK : NS_ENOMEM;
-    double lo = st == NS_OK ? net_at_delta(0.0, &tp) : (double)NAN;
-    double hi = st == NS_OK ? net_at_delta(max_delta, &tp) : (double)NAN;
+    double lo = st == NS_OK ? net_at_delta(0.0, &tp) : NS_NAN;
+    double hi = st == NS_OK ? net_at_delta(max_delta, &tp) : NS_NAN;
     if (st == NS_OK)
         st = tp.status;
     gsl_root_fsolver *s = NULL;

@@ -141,7 +141,7 @@ run_starts(struct problem *pb, const struct ns_calibration_options *o,
     enum ns_status st = rng && z && best_z ? NS_OK : NS_ENOMEM;
     if (rng)
         gsl_rng_set(rng, o->seed);
-    out->objective = INFINITY;
+    out->objective = HUGE_VAL;
     for (size_t k = 0; st == NS_OK && k < o->n_starts; k++) {
         /* The first start is the model's own values, from its results. */
         starting_point(m, pb->pop->results[0], k, rng, z);
@@ -187,7 +187,7 @@ ns_calibrate(struct ns_population *pop,
     }
     pb.use = use;
     for (size_t i = 0; i < m->n_params; i++)
-        pb.override[i] = NAN;
+        pb.override[i] = NS_NAN;
     out->n_targets_used = 0;
     for (size_t t = 0; t < m->n_targets; t++) {
         use[t] = opt->all_targets || ns_target_is_binding(&m->targets[t]);

@@ -1326,7 +1326,7 @@ uncertain_entry(struct compiler *c, size_t pi, struct ns_origin at)
         if (m->uncertain[i].param == pi)
             return &m->uncertain[i];
     struct ns_uncertain_param *u = &m->uncertain[m->n_uncertain++];
-    *u = (struct ns_uncertain_param){pi, false, {0}, NAN, NAN, at};
+    *u = (struct ns_uncertain_param){pi, false, {0}, NS_NAN, NS_NAN, at};
     return u;
 }
 

@@ -22,6 +22,10 @@ copy_string(const char *s)
     return c;
 }
 
+static void add_v(struct ns_diags *d, const char *file, int line,
+                  const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
 static void
 add_v(struct ns_diags *d, const char *file, int line, const char *fmt,
       va_list ap)

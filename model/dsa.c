@@ -62,7 +62,7 @@ ns_dsa_one_way(struct ns_population *pop, long perspective,
         return NS_ENOMEM;
     }
     for (size_t i = 0; i < m->n_params; i++)
-        override[i] = NAN;
+        override[i] = NS_NAN;
     enum ns_status st = net_savings(pop, override, perspective, base, NULL,
                                     NULL, diags);
     for (size_t i = 0; st == NS_OK && i < U; i++) {
@@ -73,7 +73,7 @@ ns_dsa_one_way(struct ns_population *pop, long perspective,
         override[u->param] = u->high;
         if (st == NS_OK)
             st = net_savings(pop, override, perspective, hi, bhi, phi, diags);
-        override[u->param] = NAN;
+        override[u->param] = NS_NAN;
         for (size_t k = 0; st == NS_OK && k < K; k++) {
             bars[k * U + i] = (struct ns_tornado_bar){
                 .uncertain = ui,
@@ -84,7 +84,7 @@ ns_dsa_one_way(struct ns_population *pop, long perspective,
                 .bcr_low = blo[k],
                 .bcr_high = bhi[k],
                 .width = m->comparator[k] >= 0 ? fabs(hi[k] - lo[k])
-                                               : (double)NAN,
+                                               : NS_NAN,
                 .row = i};
             for (size_t p = 0; by_payer && p < P; p++) {
                 by_payer[((k * U + i) * 2) * P + p] = plo[k * P + p];
@@ -113,7 +113,7 @@ ns_dsa_two_way(struct ns_population *pop, long perspective, size_t a,
     if (!override)
         return NS_ENOMEM;
     for (size_t i = 0; i < m->n_params; i++)
-        override[i] = NAN;
+        override[i] = NS_NAN;
     const struct ns_uncertain_param *ua = &m->uncertain[a];
     const struct ns_uncertain_param *ub = &m->uncertain[b];
     enum ns_status st = NS_OK;

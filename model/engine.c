@@ -1006,7 +1006,7 @@ start_run(struct run *run)
             run->r[l]->param_values[run->k * P + q] =
                 run->p->param_dep[run->d * P + q] == 0
                     ? run->ws->vars[(NS_VAR_COUNT + q) * L + l]
-                    : (double)NAN;
+                    : NS_NAN;
     return NS_OK;
 }
 

@@ -157,7 +157,7 @@ ns_expansion_run(const struct ns_model *m, const struct ns_results *r,
         e->years[y].savings += d * sv;
     }
     double cumulative = 0.0;
-    e->payback_year = NAN;
+    e->payback_year = NS_NAN;
     for (size_t y = 0; st == NS_OK && y < n_years; y++) {
         struct ns_expansion_year *yr = &e->years[y];
         yr->net_savings = yr->savings - yr->treatment_cost;

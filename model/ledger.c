@@ -72,7 +72,7 @@ payback_year(const struct ns_model *m, const struct ns_results *r, size_t k,
         if (cumulative > 0.0)
             return (double)(y + 1);
     }
-    return NAN;
+    return NS_NAN;
 }
 
 void
@@ -104,9 +104,9 @@ totals_lanes(const struct ns_model *m, const struct ns_results *const *r,
 {
     long c = m->comparator[k];
     for (size_t l = 0; l < n; l++) {
-        out[l] = (struct ns_ledger){false, 0, NAN, NAN, NAN, NAN, NAN};
+        out[l] = (struct ns_ledger){false, 0, NS_NAN, NS_NAN, NS_NAN, NS_NAN, NS_NAN};
         for (size_t p = 0; by_payer[l] && p < m->n_payers; p++)
-            by_payer[l][p] = c < 0 || m->cost_outcome < 0 ? (double)NAN : 0.0;
+            by_payer[l][p] = c < 0 || m->cost_outcome < 0 ? NS_NAN : 0.0;
         if (c < 0 || m->cost_outcome < 0)
             continue;
         out[l].valid = true;
@@ -179,7 +179,7 @@ ns_ledger_by_year(const struct ns_model *m, const struct ns_results *r,
 {
     size_t n_years = ns_ledger_n_years(m);
     for (size_t y = 0; y < n_years; y++)
-        net[y] = NAN;
+        net[y] = NS_NAN;
     long c = m->comparator[k];
     if (c < 0 || m->cost_outcome < 0)
         return;

@@ -391,7 +391,7 @@ ns_targets_evaluate(const struct ns_model *m, const struct ns_results *r,
                 occ[s] += t->arm_weight[a] *
                           ns_results_trace(r, t->arm_strategy[a], t->point, s);
         struct ns_expr_fault fault;
-        out[i] = (struct ns_target_result){NAN, NAN, false};
+        out[i] = (struct ns_target_result){NS_NAN, NS_NAN, false};
         if (!t->in_horizon)
             continue;
         enum ns_status st =

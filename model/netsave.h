@@ -35,4 +35,8 @@ const char *ns_strerror(enum ns_status status);
  * such values are clamped into [0, 1]. */
 #define NS_PROBABILITY_SLACK 1e-12
 
+/* A double NaN: <math.h>'s NAN is a float, which clang's
+ * -Wdouble-promotion flags wherever it meets a double. */
+#define NS_NAN ((double)NAN)
+
 #endif

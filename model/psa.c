@@ -121,7 +121,7 @@ sample_draw(struct worker *w, size_t draw, double *override)
             const struct ns_uncertain_param *u = &m->uncertain[i];
             double v = u->has_dist
                            ? ns_dist_quantile(&u->dist, gsl_cdf_ugaussian_P(x))
-                           : (double)NAN;
+                           : NS_NAN;
             override[u->param] = v;
             sampled[i] = v;
         }
@@ -129,7 +129,7 @@ sample_draw(struct worker *w, size_t draw, double *override)
         for (size_t i = 0; i < U; i++) {
             const struct ns_uncertain_param *u = &m->uncertain[i];
             double v =
-                u->has_dist ? ns_dist_sample(&u->dist, rng) : (double)NAN;
+                u->has_dist ? ns_dist_sample(&u->dist, rng) : NS_NAN;
             override[u->param] = v;
             sampled[i] = v;
         }
@@ -240,7 +240,7 @@ worker_init(struct worker *w)
         if (!w->override[l])
             return false;
         for (size_t i = 0; i < m->n_params; i++)
-            w->override[l][i] = NAN;
+            w->override[l][i] = NS_NAN;
     }
     w->scratch = ns_population_scratch_alloc(w->pop);
     w->lanes = ns_population_lanes_alloc(w->pop, LANES);

@@ -115,7 +115,7 @@ static void
 kept_range(const struct ns_psa *psa, size_t n, double *lo, double *width)
 {
     const struct ns_psa_summary *s = psa->sum;
-    double a = INFINITY, b = -INFINITY;
+    double a = HUGE_VAL, b = -HUGE_VAL;
     for (size_t k = 0; k < psa->n_strategies; k++) {
         if (s->m->comparator[k] < 0)
             continue;
@@ -208,7 +208,7 @@ ns_psa_stat(const struct ns_psa *psa, size_t k, size_t m,
 {
     const struct ns_psa_summary *s = psa->sum;
     const struct series *se = &s->series[k * psa->n_measures + m];
-    *out = (struct ns_psa_stat){NAN, NAN, NAN, NAN, NAN};
+    *out = (struct ns_psa_stat){NS_NAN, NS_NAN, NS_NAN, NS_NAN, NS_NAN};
     if (se->n == 0)
         return NS_OK;
     double n = (double)se->n;
@@ -273,6 +273,6 @@ ns_psa_ceac(const struct ns_model *m, const struct ns_psa *psa, size_t k,
     *wtp = m->wtp_step * (double)i;
     size_t valid = s->ceac_valid[k];
     if (!valid || i >= s->n_wtp)
-        return NAN;
+        return NS_NAN;
     return (double)s->ceac_yes[k * s->n_wtp + i] / (double)valid;
 }

@@ -76,8 +76,8 @@ ns_results_incremental(const struct ns_model *model,
                        const struct ns_results *results, size_t k,
                        bool discounted, struct ns_incremental *out)
 {
-    *out = (struct ns_incremental){.icer = NAN, .delta_cost = NAN,
-                                   .delta_health = NAN};
+    *out = (struct ns_incremental){.icer = NS_NAN, .delta_cost = NS_NAN,
+                                   .delta_health = NS_NAN};
     long c = model->comparator[k];
     if (c < 0)
         return;

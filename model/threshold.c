@@ -34,7 +34,7 @@ net_savings_at(double x, void *params)
     enum ns_status st = ns_population_run_opt(pb->pop, &opt, pb->diags);
     if (st != NS_OK) {
         pb->status = st;
-        return NAN;
+        return NS_NAN;
     }
     struct ns_ledger l;
     ns_ledger_totals(pb->pop->models[0], pb->pop->pooled, pb->k,
@@ -75,13 +75,13 @@ ns_threshold_net_savings(struct ns_population *pop, size_t param, double low,
                          struct ns_threshold *out, struct ns_diags *diags)
 {
     const struct ns_model *m = pop->models[0];
-    *out = (struct ns_threshold){false, NAN, NAN, NAN, 0};
+    *out = (struct ns_threshold){false, NS_NAN, NS_NAN, NS_NAN, 0};
     struct problem pb = {pop, malloc((m->n_params + 1) * sizeof(double)),
                          param, k, perspective, diags, NS_OK, 0};
     if (!pb.override)
         return NS_ENOMEM;
     for (size_t i = 0; i < m->n_params; i++)
-        pb.override[i] = NAN;
+        pb.override[i] = NS_NAN;
     out->at_low = net_savings_at(low, &pb);
     out->at_high = net_savings_at(high, &pb);
     enum ns_status st = pb.status;
@@ -101,7 +101,7 @@ static enum ns_status
 best_at(struct problem *pb, double x, size_t *best, double *net_of)
 {
     const struct ns_model *m = pb->pop->models[0];
-    double top = -INFINITY;
+    double top = -HUGE_VAL;
     *best = 0;
     for (size_t k = 0; k < m->n_strategies; k++) {
         if (m->comparator[k] < 0)
@@ -142,13 +142,13 @@ ns_threshold_best(struct ns_population *pop, size_t param, double low,
                   struct ns_best_switch *out, struct ns_diags *diags)
 {
     const struct ns_model *m = pop->models[0];
-    *out = (struct ns_best_switch){false, NAN, 0, 0};
+    *out = (struct ns_best_switch){false, NS_NAN, 0, 0};
     struct problem pb = {pop, malloc((m->n_params + 1) * sizeof(double)),
                          param, 0, perspective, diags, NS_OK, 0};
     if (!pb.override)
         return NS_ENOMEM;
     for (size_t i = 0; i < m->n_params; i++)
-        pb.override[i] = NAN;
+        pb.override[i] = NS_NAN;
     size_t n = n_grid < 2 ? 2 : n_grid, prev = 0;
     double x_prev = low;
     enum ns_status st = best_at(&pb, low, &prev, NULL);

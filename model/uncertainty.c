@@ -164,7 +164,7 @@ ns_dist_sample(const struct ns_dist *d, const gsl_rng *rng)
     case NS_DIST_FIXED:
         break;
     }
-    return NAN;
+    return NS_NAN;
 }
 
 static double quantile(const struct ns_dist *d, double p);
@@ -207,7 +207,7 @@ quantile(const struct ns_dist *d, double p)
     case NS_DIST_FIXED:
         break;
     }
-    return NAN;
+    return NS_NAN;
 }
 
 double
@@ -226,5 +226,5 @@ ns_dist_mean(const struct ns_dist *d)
     case NS_DIST_FIXED:
         break;
     }
-    return NAN;
+    return NS_NAN;
 }

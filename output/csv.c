@@ -793,7 +793,7 @@ write_psa_summary(struct csv *c, const struct source *src)
             c->err = ENOMEM;
             return;
         }
-        struct ns_psa_stat e = {st.evpi, NAN, NAN, NAN, NAN};
+        struct ns_psa_stat e = {st.evpi, NS_NAN, NS_NAN, NS_NAN, NS_NAN};
         put_psa_row(c, m, k, view, "evpi_per_person", &e, true);
         if (src->population > 0.0) {
             e.mean *= src->population;
@@ -1143,8 +1143,8 @@ write_scenarios(struct csv *c, const struct source *src)
             ns_ledger_compute(m0, sc[0].results, k, view, true, &b, NULL);
             double cohort = ns_headline_cohort(sc[i].results, k);
             double cohort0 = ns_headline_cohort(sc[0].results, k);
-            double net = cohort > 0 ? l.net_savings / cohort : (double)NAN;
-            double base = cohort0 > 0 ? b.net_savings / cohort0 : (double)NAN;
+            double net = cohort > 0 ? l.net_savings / cohort : NS_NAN;
+            double base = cohort0 > 0 ? b.net_savings / cohort0 : NS_NAN;
             put_text(c, sc[i].name);
             put_sep(c);
             put_text(c, m->strategies[k].name);

@@ -29,8 +29,8 @@ ns_headline_compute(const struct ns_model *m, const struct ns_results *r,
     ns_ledger_by_year(m, r, k, perspective, discounted, years);
     out->payback_year = 0;
     out->cohort = ns_headline_cohort(r, k);
-    out->extra_place_years = NAN;
-    out->per_place_year = NAN;
+    out->extra_place_years = NS_NAN;
+    out->per_place_year = NS_NAN;
     if (!out->ledger.valid)
         return;
 

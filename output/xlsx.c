@@ -1011,7 +1011,7 @@ format_bar_axes(lxw_chart *chart)
 static double
 per_client(double total, double cohort)
 {
-    return cohort > 0.0 ? total / cohort : (double)NAN;
+    return cohort > 0.0 ? total / cohort : NS_NAN;
 }
 
 /* Number of strategies with a comparator when the ledger applies (the

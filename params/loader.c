@@ -514,7 +514,7 @@ static void
 subgroup_weight(struct loader *ld, const struct ns_ini_entry *e)
 {
     struct ns_origin at = {ld->file, e->line};
-    double w = NAN;
+    double w = NS_NAN;
     parse_number_at(ld, e, "a share of the population above 0 and at most 1",
                     1e-12, 1.0, &w);
     struct ns_subgroup *sg = subgroup_named(ld, e->key, at);
@@ -709,7 +709,7 @@ apply_entry(struct loader *ld, struct pending_tables *pt,
     } else if (strcmp(s, "discount") == 0) {
         /* A rejected rate still names an outcome, so that streams using
          * it are not reported as well. */
-        double rate = NAN;
+        double rate = NS_NAN;
         parse_number_at(ld, e, "an annual discount rate from 0 to 1", 0.0,
                         1.0, &rate);
         check(ld, ns_def_add_outcome(def, k, rate, at));

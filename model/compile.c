@@ -193,6 +193,14 @@ compile_settings(struct compiler *c)
     if (d->n_cycles < 1 && !d->settings_rejected)
         ERROR_AT(c, d->n_cycles_at, "the number of cycles must be at least 1");
     struct ns_origin whole = {d->name_at.file, 0};
+    /* The acceptability curve's counts are kept for every point (model/
+     * psa_summary.c): a step of 1 up to 1e9 would mean 1e9 counters per
+     * strategy. */
+    if (d->wtp_step > 0.0 && d->wtp_max / d->wtp_step > NS_MAX_WTP_POINTS)
+        ERROR_AT(c, whole,
+                 "wtp_max / wtp_step is %.0f: the acceptability curve may "
+                 "have at most %d points; make wtp_step larger",
+                 d->wtp_max / d->wtp_step, NS_MAX_WTP_POINTS);
     if (d->n_states == 0)
         ERROR_AT(c, whole, "the model defines no states");
     if (d->n_strategies == 0)

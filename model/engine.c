@@ -143,7 +143,7 @@ ns_workspace_alloc_lanes(const struct ns_model *model, size_t lanes)
 {
     const struct ns_model_priv *p = model->priv;
     struct ns_workspace *ws = calloc(1, sizeof *ws);
-    if (!ws || lanes == 0) {
+    if (!ws || lanes == 0 || lanes > NS_EXPR_MAX_LANES) {
         free(ws);
         return NULL;
     }
@@ -1111,5 +1111,13 @@ ns_model_run_lanes(const struct ns_model *model, struct ns_workspace *ws,
     static const struct ns_run_options plain = {0};
     if (ws->L < 2)
         return NS_EPARAM;
+    /* Which parameters are overridden is decided once for all lanes (as
+     * lane 0's): lanes that disagree could not be run together. */
+    for (size_t q = 0; q < model->n_params; q++) {
+        bool first = param_override[0] && !isnan(param_override[0][q]);
+        for (size_t l = 1; l < ws->L; l++)
+            if ((param_override[l] && !isnan(param_override[l][q])) != first)
+                return NS_EMODEL;
+    }
     return run_all(model, ws, results, param_override, NULL, &plain);
 }

@@ -27,7 +27,7 @@ struct ns_workspace *ns_workspace_alloc(const struct ns_model *model);
 void ns_workspace_free(struct ns_workspace *ws);
 
 /* A workspace for ns_model_run_lanes: 'lanes' sets of parameter values
- * (2 to NS_EXPR_MAX_LANES) run at once. */
+ * (2 to NS_EXPR_MAX_LANES) run at once; NULL for more, or out of memory. */
 struct ns_workspace *ns_workspace_alloc_lanes(const struct ns_model *model,
                                               size_t lanes);
 size_t ns_workspace_lanes(const struct ns_workspace *ws);
@@ -69,11 +69,12 @@ enum ns_status ns_model_run_opt(const struct ns_model *model,
                                 const struct ns_run_options *opt);
 
 /* Runs the model once per lane of ws, lane l with param_override[l] (as
- * ns_run_options.param_override; every lane must override the same
- * parameters) into results[l]. Each lane's results are bit-identical to
- * ns_model_run_opt's with that override, and the model is interpreted
- * once for all lanes. Returns NS_OK, or NS_EMODEL without diagnostics
- * when any lane fails: run the lanes one by one to learn which and why. */
+ * ns_run_options.param_override) into results[l]. Each lane's results are
+ * bit-identical to ns_model_run_opt's with that override, and the model
+ * is interpreted once for all lanes. Returns NS_OK, or NS_EMODEL without
+ * diagnostics when any lane fails, or when the lanes do not override the
+ * same parameters (NaN in the same places): run the lanes one by one to
+ * learn which and why. */
 enum ns_status ns_model_run_lanes(const struct ns_model *model,
                                   struct ns_workspace *ws,
                                   struct ns_results *const *results,

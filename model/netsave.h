@@ -35,6 +35,9 @@ const char *ns_strerror(enum ns_status status);
  * such values are clamped into [0, 1]. */
 #define NS_PROBABILITY_SLACK 1e-12
 
+/* Most points of the acceptability curve (wtp_max / wtp_step). */
+#define NS_MAX_WTP_POINTS 10000
+
 /* A double NaN: <math.h>'s NAN is a float, which clang's
  * -Wdouble-promotion flags wherever it meets a double. */
 #define NS_NAN ((double)NAN)

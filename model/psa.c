@@ -100,8 +100,10 @@ struct worker {
 };
 
 /* Samples draw's parameter values into override and into the block's
- * sampled values. */
-static void
+ * sampled values. Returns the index into model->uncertain of a parameter
+ * with a distribution that gave no number (NaN would otherwise mean "keep
+ * the model's value"), or -1. */
+static long
 sample_draw(struct worker *w, size_t draw, double *override)
 {
     const struct ns_model *m = w->pop->models[0];
@@ -140,6 +142,10 @@ sample_draw(struct worker *w, size_t draw, double *override)
         for (size_t i = 0; i < dg->n; i++)
             override[dg->param[i]] = w->z[i];
     }
+    for (size_t i = 0; i < U; i++)
+        if (m->uncertain[i].has_dist && !isfinite(sampled[i]))
+            return (long)i;
+    return -1;
 }
 
 /* Writes the results of draws first .. first + n - 1 (n <= LANES), from
@@ -179,7 +185,21 @@ static enum ns_status
 one_draw(struct worker *w, size_t draw)
 {
     struct ns_population_scratch *s = w->scratch;
-    sample_draw(w, draw, w->override[0]);
+    long bad = sample_draw(w, draw, w->override[0]);
+    if (bad >= 0) {
+        const struct ns_model *m = w->pop->models[0];
+        const struct ns_uncertain_param *u = &m->uncertain[bad];
+        w->failed = draw;
+        ns_diags_add_at(&w->diags, u->at,
+                        "sampling %s gave %g, not a number it can take, in "
+                        "draw %zu",
+                        m->params[u->param].name,
+                        w->job->params[(draw - w->job->first) *
+                                           m->n_uncertain +
+                                       (size_t)bad],
+                        draw + 1);
+        return NS_EMODEL;
+    }
     struct ns_run_options ro = {.param_override = w->override[0]};
     size_t before = w->diags.count;
     enum ns_status st = ns_population_run_scratch(w->pop, s, &ro, &w->diags);
@@ -209,11 +229,13 @@ static enum ns_status
 run_chunk(struct worker *w, size_t first, size_t n)
 {
     size_t P = w->pop->models[0]->n_params;
+    bool sampled = true;
     for (size_t l = 0; l < n; l++)
-        sample_draw(w, first + l, w->override[l]);
+        sampled &= sample_draw(w, first + l, w->override[l]) < 0;
     for (size_t l = n; l < LANES; l++)
         memcpy(w->override[l], w->override[n - 1], P * sizeof(double));
-    if (ns_population_run_lanes(w->pop, w->lanes,
+    if (sampled &&
+        ns_population_run_lanes(w->pop, w->lanes,
                                 (const double *const *)w->override) ==
         NS_OK) {
         record_draws(w, first, n,

@@ -2,6 +2,8 @@
 #include "model/uncertainty.h"
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_roots.h>
 #include <gsl/gsl_randist.h>
 #include <fenv.h>
 #include <math.h>
@@ -168,6 +170,7 @@ ns_dist_sample(const struct ns_dist *d, const gsl_rng *rng)
 }
 
 static double quantile(const struct ns_dist *d, double p);
+static double quantile_by_root(const struct ns_dist *d, double p);
 
 double
 ns_dist_quantile(const struct ns_dist *d, double p)
@@ -179,8 +182,67 @@ ns_dist_quantile(const struct ns_dist *d, double p)
     fenv_t env;
     feholdexcept(&env);
     double q = quantile(d, p);
+    /* GSL's beta and gamma inverses can fail to converge in the tails of
+     * skewed distributions (GSL then returns NaN, or calls its error
+     * handler): solve CDF(x) = p by bracketing instead. */
+    if (!isfinite(q) && p > 0.0 && p < 1.0)
+        q = quantile_by_root(d, p);
     fesetenv(&env);
     return q;
+}
+
+static double
+cdf(const struct ns_dist *d, double x)
+{
+    if (d->kind == NS_DIST_BETA)
+        return gsl_cdf_beta_P(x, d->p1, d->p2);
+    return gsl_cdf_gamma_P(x, d->p1, d->p2);
+}
+
+struct root_problem {
+    const struct ns_dist *d;
+    double p;
+};
+
+static double
+cdf_minus_p(double x, void *params)
+{
+    const struct root_problem *rp = params;
+    return cdf(rp->d, x) - rp->p;
+}
+
+/* The p quantile of a beta or gamma distribution by Brent's method on
+ * its CDF (GSL's root finder), or NaN. */
+static double
+quantile_by_root(const struct ns_dist *d, double p)
+{
+    if (d->kind != NS_DIST_BETA && d->kind != NS_DIST_GAMMA)
+        return NS_NAN;
+    double lo = 0.0, hi = 1.0;
+    if (d->kind == NS_DIST_GAMMA) {
+        hi = d->p1 * d->p2 > 0.0 ? d->p1 * d->p2 : 1.0; /* the mean */
+        for (int i = 0; i < 2000 && cdf(d, hi) < p; i++)
+            hi *= 2.0;
+    }
+    struct root_problem rp = {d, p};
+    gsl_function f = {cdf_minus_p, &rp};
+    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+    if (!s || gsl_root_fsolver_set(s, &f, lo, hi) != GSL_SUCCESS) {
+        gsl_root_fsolver_free(s);
+        return NS_NAN;
+    }
+    double x = NS_NAN;
+    for (int i = 0; i < 200; i++) {
+        if (gsl_root_fsolver_iterate(s) != GSL_SUCCESS)
+            break;
+        x = gsl_root_fsolver_root(s);
+        if (gsl_root_test_interval(gsl_root_fsolver_x_lower(s),
+                                   gsl_root_fsolver_x_upper(s), 0.0,
+                                   1e-13) == GSL_SUCCESS)
+            break;
+    }
+    gsl_root_fsolver_free(s);
+    return x;
 }
 
 static double

@@ -13,7 +13,8 @@
  *   for bit, for every strategy, point, state and stream, with one run
  *   per lane.
  * - A lane that fails (a probability above 1, or an infinite value) fails
- *   the whole run, as does the same lane alone. */
+ *   the whole run, as does the same lane alone; so do lanes that do not
+ *   override the same parameters. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,6 +366,19 @@ a_failing_lane_fails_the_run(void **state)
                      NS_EMODEL);
     assert_true(diags.count > before);
     assert_non_null(strstr(diags.items[before].text, "variable is inf"));
+    /* Lanes that do not override the same parameters cannot run
+     * together (which are overridden is decided once): the run fails, so
+     * that its lanes are run one by one, rather than run lanes 1.. with
+     * lane 0's choice. */
+    for (size_t l = 0; l < L; l++)
+        ov[l][q_sick] = 0.01 * (double)(l + 1);
+    ov[0][q_sick] = NAN;
+    assert_int_equal(ns_model_run_lanes(m, lw, r, (const double *const *)ov),
+                     NS_EMODEL);
+    ov[0][q_sick] = 0.01;
+    ov[7][q_sick] = NAN;
+    assert_int_equal(ns_model_run_lanes(m, lw, r, (const double *const *)ov),
+                     NS_EMODEL);
     ns_diags_clear(&diags);
     ns_workspace_free(ws);
     ns_workspace_free(lw);

@@ -150,11 +150,12 @@ static const char usage_psa[] =
     "Samples every parameter with a distribution ([uncertainty] in the\n"
     "model) DRAWS times and runs the model for each draw. Draw i's random\n"
     "numbers come from (S, i) alone, so the results are identical for any\n"
-    "number of threads. Prints, per strategy, the mean net savings with a\n"
-    "95% interval and the chance that net savings are positive; --csv writes\n"
-    "psa_summary.csv and ceac.csv (and psa_draws.csv with --draws); -o\n"
-    "writes the workbook with a PSA sheet (histogram, cost-effectiveness\n"
-    "plane and acceptability curve).\n"
+    "number of threads (-j; by default one per processor online). Prints,\n"
+    "per strategy, the mean net savings with a 95% interval and the chance\n"
+    "that net savings are positive; --csv writes psa_summary.csv and\n"
+    "ceac.csv (and psa_draws.csv with --draws); -o writes the workbook with\n"
+    "a PSA sheet (histogram, cost-effectiveness plane and acceptability\n"
+    "curve).\n"
     "Ctrl-C stops cleanly and writes nothing.\n"
     "\n"
     "Exit status: 0 done, 1 failure or stopped, 2 bad input or usage.\n";
@@ -292,6 +293,15 @@ chosen_perspective(const struct options *o, const struct ns_model *m)
 }
 
 /* Parses arguments after the command; returns 0 or EXIT_BAD_INPUT. */
+/* The default number of PSA threads: one per processor online (results
+ * are the same for any number), at most 256 as -j allows. */
+static unsigned long
+online_processors(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : (unsigned long)n;
+}
+
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
@@ -313,7 +323,7 @@ parse_options(int argc, char **argv, struct options *o)
     o->starts = 3;
     o->seed = 1;
     o->delta = 0.1;
-    o->threads = 1;
+    o->threads = online_processors();
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         const char *value = NULL;

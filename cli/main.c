@@ -162,16 +162,16 @@ static const char usage_psa[] =
 
 static const char usage_dsa[] =
     "usage: netsave dsa [MODEL.ini ...] [--param NAME]... [--two-way A,B]\n"
-    "                   [--set SECTION.KEY=VALUE]... [-o FILE.xlsx]\n"
-    "                   [--csv DIR]\n"
+    "                   [--grid N] [--set SECTION.KEY=VALUE]...\n"
+    "                   [-o FILE.xlsx] [--csv DIR]\n"
     "\n"
     "One-way: every parameter with a range ([ranges], or the 2.5% and 97.5%\n"
     "points of its [uncertainty] distribution), or only those named with\n"
     "--param, set to each end in turn: net savings per strategy at each end,\n"
     "widest swing first (a tornado), printed (top 10) and in tornado.csv.\n"
-    "--two-way A,B: a grid of 5 x 5 values over the ranges of A and B, in\n"
-    "two_way.csv. Net savings are discounted, for the model's first\n"
-    "perspective.\n"
+    "--two-way A,B: a grid of N x N values (--grid N, 2 to 101; default 5)\n"
+    "over the ranges of A and B, in two_way.csv. Net savings are\n"
+    "discounted, for the model's first perspective.\n"
     "\n"
     "Exit status: 0 done, 1 failure, 2 bad input or usage.\n";
 
@@ -253,6 +253,7 @@ struct options {
     size_t n_bases;
     const char **dsa_params; /* dsa --param, [n_dsa_params] */
     size_t n_dsa_params;
+    unsigned long grid;      /* dsa --grid: two-way values per parameter */
     const char *two_way;     /* dsa --two-way A,B */
     double delta;      /* attrition --delta */
     bool tipping;      /* attrition --tipping */
@@ -324,6 +325,7 @@ parse_options(int argc, char **argv, struct options *o)
     o->seed = 1;
     o->delta = 0.1;
     o->threads = online_processors();
+    o->grid = 5;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         const char *value = NULL;
@@ -346,6 +348,22 @@ parse_options(int argc, char **argv, struct options *o)
                 return EXIT_BAD_INPUT;
             }
             o->bases[o->n_bases++] = argv[++i];
+            continue;
+        }
+        if (strcmp(o->command, "dsa") == 0 && strcmp(a, "--grid") == 0) {
+            char *end = NULL;
+            errno = 0;
+            unsigned long v =
+                i + 1 < argc ? strtoul(argv[i + 1], &end, 10) : 0;
+            if (i + 1 >= argc || !end || end == argv[i + 1] || *end ||
+                argv[i + 1][0] == '-' || errno || v < 2 || v > 101) {
+                fprintf(stderr, "netsave dsa: --grid needs a whole number "
+                                "from 2 to 101, got '%s'\n",
+                        i + 1 < argc ? argv[i + 1] : "");
+                return EXIT_BAD_INPUT;
+            }
+            o->grid = v;
+            i++;
             continue;
         }
         if (strcmp(o->command, "dsa") == 0 &&
@@ -1108,7 +1126,7 @@ dsa(const struct options *o, const struct ns_params *params,
     size_t *only = calloc(o->n_dsa_params + 1, sizeof *only);
     struct ns_tornado_bar *bars = calloc(K * (U + 1), sizeof *bars);
     double *base = calloc(K + 1, sizeof *base);
-    double *grid = calloc(25 * K + 1, sizeof *grid);
+    double *grid = calloc(o->grid * o->grid * K + 1, sizeof *grid);
     double *by_payer = calloc(K * U * 2 * m->n_payers + 1, sizeof *by_payer);
     int rc = EXIT_OK;
     if (!only || !bars || !base || !grid || !by_payer) {
@@ -1155,7 +1173,7 @@ dsa(const struct options *o, const struct ns_params *params,
     enum ns_status st = ns_dsa_one_way(pop, view, only, o->n_dsa_params,
                                        bars, &n_bars, base, by_payer, diags);
     if (st == NS_OK && o->two_way)
-        st = ns_dsa_two_way(pop, view, (size_t)ta, (size_t)tb, 5, grid,
+        st = ns_dsa_two_way(pop, view, (size_t)ta, (size_t)tb, o->grid, grid,
                             diags);
     if (st != NS_OK) {
         print_diags(diags);
@@ -1186,7 +1204,7 @@ dsa(const struct options *o, const struct ns_params *params,
                                         sizeof err) != NS_OK ||
                    (o->two_way &&
                     ns_csv_write_two_way(o->csv_dir, m, view, (size_t)ta,
-                                         (size_t)tb, 5, grid, err,
+                                         (size_t)tb, o->grid, grid, err,
                                          sizeof err) != NS_OK)) {
             fprintf(stderr, "netsave: %s\n", err);
             rc = EXIT_FAILURE_RUN;

@@ -192,15 +192,17 @@ compile_settings(struct compiler *c)
                  "the cycle length must be a number of years above 0");
     if (d->n_cycles < 1 && !d->settings_rejected)
         ERROR_AT(c, d->n_cycles_at, "the number of cycles must be at least 1");
-    struct ns_origin whole = {d->name_at.file, 0};
     /* The acceptability curve's counts are kept for every point (model/
      * psa_summary.c): a step of 1 up to 1e9 would mean 1e9 counters per
      * strategy. */
     if (d->wtp_step > 0.0 && d->wtp_max / d->wtp_step > NS_MAX_WTP_POINTS)
-        ERROR_AT(c, whole,
-                 "wtp_max / wtp_step is %.0f: the acceptability curve may "
-                 "have at most %d points; make wtp_step larger",
-                 d->wtp_max / d->wtp_step, NS_MAX_WTP_POINTS);
+        ERROR_AT(c, d->wtp_step_at,
+                 "wtp_step must be at least wtp_max / %d = %g, so that the "
+                 "acceptability curve has at most %d points; got %g (%.0f "
+                 "points)",
+                 NS_MAX_WTP_POINTS, d->wtp_max / NS_MAX_WTP_POINTS,
+                 NS_MAX_WTP_POINTS, d->wtp_step, d->wtp_max / d->wtp_step);
+    struct ns_origin whole = {d->name_at.file, 0};
     if (d->n_states == 0)
         ERROR_AT(c, whole, "the model defines no states");
     if (d->n_strategies == 0)

@@ -191,6 +191,7 @@ struct ns_model_def {
     double report_cohort;             /* clients to report net savings for,
                                          or 0 */
     double wtp_max, wtp_step;         /* acceptability curve's grid, or 0 */
+    struct ns_origin wtp_step_at;     /* where wtp_step was set */
     bool settings_rejected;           /* a loader rejected a setting and
                                          said so: compile stays quiet */
     char *scenario_name;              /* [scenario] name, or NULL */

@@ -361,20 +361,10 @@ eval(struct run *run, size_t x, const double **out)
     return eval_now(run, x, reusable);
 }
 
-/* Whether every lane's value is finite. With several lanes, variables
- * are checked as they are set, since ns_expr_eval_lanes does not check
- * what it loads (a run with one lane reports a non-finite variable where
- * an expression reads it). */
-static bool
-all_finite(const double *v, size_t L)
-{
-    bool ok = true;
-    for (size_t l = 0; l < L; l++)
-        ok &= fabs(v[l]) <= DBL_MAX;
-    return ok;
-}
-
-/* Sets parameter q, in every lane, to the value of its definition. */
+/* Sets parameter q, in every lane, to the value of its definition. With
+ * several lanes, variables are checked as they are set, since
+ * ns_expr_eval_lanes does not check what it loads (a run with one lane
+ * reports a non-finite variable where an expression reads it). */
 static enum ns_status
 eval_param(struct run *run, size_t q)
 {
@@ -383,7 +373,7 @@ eval_param(struct run *run, size_t q)
     if (eval(run, run->p->param_def[run->d * run->p->n_params + q], &v) !=
         NS_OK)
         return NS_EMODEL;
-    if (L > 1 && !all_finite(v, L))
+    if (L > 1 && !ns_all_finite(v, L))
         return NS_EMODEL;
     memcpy(&run->ws->vars[(NS_VAR_COUNT + q) * L], v, L * sizeof *v);
     return NS_OK;
@@ -418,7 +408,7 @@ eval_params(struct run *run, unsigned dep_mask, unsigned need)
             double *v = &run->ws->vars[(NS_VAR_COUNT + q) * L];
             for (size_t l = 0; l < L; l++)
                 v[l] = run->override[l][q];
-            if (L > 1 && !all_finite(v, L))
+            if (L > 1 && !ns_all_finite(v, L))
                 return NS_EMODEL;
             continue;
         }

@@ -1271,17 +1271,6 @@ static enum ns_status eval_lanes(const struct ns_expr *expr,
                                  const struct ns_table *tables,
                                  double *result);
 
-/* Whether all n values are finite, written so that the loop vectorises
- * (an integer AND of comparisons, no branch). */
-static inline bool
-finite_lanes(const double *x, size_t n)
-{
-    unsigned ok = 1;
-    for (size_t i = 0; i < n; i++)
-        ok &= fabs(x[i]) <= DBL_MAX;
-    return ok != 0;
-}
-
 /* ns_expr_eval_lanes on lanes lane0 .. lane0 + n - 1 (n at most
  * NS_EXPR_MAX_LANES). Each lane does exactly ns_expr_eval's operations;
  * where lanes take different branches, each lane is run on its own.
@@ -1321,25 +1310,25 @@ eval_lanes_body(const struct ns_expr *expr, const double *vars,
             continue;
         }
         case OP_TABLE:
-            bad |= !finite_lanes(top, n);
+            bad |= !ns_all_finite(top, n);
             for (size_t i = 0; i < n; i++) {
                 double r = 0.0;
                 bad |= !table_lookup(&tables[in->u.index], top[i], &r);
                 top[i] = r;
             }
-            bad |= !finite_lanes(top, n);
+            bad |= !ns_all_finite(top, n);
             break;
         case OP_NEG:
             for (size_t i = 0; i < n; i++)
                 top[i] = -top[i];
             continue;
         case OP_NOT:
-            bad |= !finite_lanes(top, n);
+            bad |= !ns_all_finite(top, n);
             for (size_t i = 0; i < n; i++)
                 top[i] = truthy(top[i]) ? 0.0 : 1.0;
             break;
         case OP_BOOL:
-            bad |= !finite_lanes(top, n);
+            bad |= !ns_all_finite(top, n);
             for (size_t i = 0; i < n; i++)
                 top[i] = truthy(top[i]) ? 1.0 : 0.0;
             break;
@@ -1349,7 +1338,7 @@ eval_lanes_body(const struct ns_expr *expr, const double *vars,
         case OP_JUMP_IF_FALSE:
         case OP_AND_JUMP:
         case OP_OR_JUMP: {
-            if (bad || !finite_lanes(top, n))
+            if (bad || !ns_all_finite(top, n))
                 return NS_EMODEL;
             bool first = truthy(top[0]), same = true;
             for (size_t i = 1; i < n; i++)
@@ -1368,7 +1357,7 @@ eval_lanes_body(const struct ns_expr *expr, const double *vars,
             continue;
         }
         case OP_EXP:
-            bad |= !finite_lanes(top, n);
+            bad |= !ns_all_finite(top, n);
             for (size_t i = 0; i < n; i++)
                 top[i] = exp(top[i]);
             break;
@@ -1401,9 +1390,9 @@ eval_lanes_body(const struct ns_expr *expr, const double *vars,
             sp--;
             top = stack[sp - 1];
             if (in->op == OP_DIV)
-                bad |= !finite_lanes(b, n); /* x / inf is 0 */
+                bad |= !ns_all_finite(b, n); /* x / inf is 0 */
             else if (in->op != OP_ADD && in->op != OP_SUB && in->op != OP_MUL)
-                bad |= !finite_lanes(top, n) || !finite_lanes(b, n);
+                bad |= !ns_all_finite(top, n) || !ns_all_finite(b, n);
             switch (in->op) {
             case OP_ADD:
                 for (size_t i = 0; i < n; i++)
@@ -1479,7 +1468,7 @@ eval_lanes_body(const struct ns_expr *expr, const double *vars,
         if (bad)
             return NS_EMODEL;
     }
-    if (!finite_lanes(stack[0], n))
+    if (!ns_all_finite(stack[0], n))
         return NS_EMODEL;
     for (size_t i = 0; i < n; i++)
         result[i] = stack[0][i];

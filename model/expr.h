@@ -32,6 +32,8 @@
 #ifndef NS_MODEL_EXPR_H
 #define NS_MODEL_EXPR_H
 
+#include <float.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -40,6 +42,17 @@
 /* Deepest evaluation stack an expression may need; deeper ones are
  * rejected when compiled. Analysts' expressions need fewer than ten. */
 #define NS_EXPR_MAX_DEPTH 64
+/* Whether all n values are finite: an integer AND of comparisons, with no
+ * branch, so that loops over lanes vectorise. */
+static inline bool
+ns_all_finite(const double *x, size_t n)
+{
+    unsigned ok = 1;
+    for (size_t i = 0; i < n; i++)
+        ok &= fabs(x[i]) <= DBL_MAX;
+    return ok != 0;
+}
+
 /* Most lanes ns_expr_eval_lanes evaluates at once, and the number of
  * lanes it has loops of known length for (which the compiler vectorises):
  * the number to use when there is a choice (model/psa.c does). */

@@ -2,7 +2,6 @@
 #include "model/ledger.h"
 
 #include <math.h>
-#include <stdlib.h>
 
 /* Cycle lengths such as 1/12 year do not add up to whole years exactly
  * in floating point: 12 * (1/12) may be 1 + 2e-16, which must still be
@@ -115,37 +114,24 @@ totals_lanes(const struct ns_model *m, const struct ns_results *const *r,
     }
     if (c < 0 || m->cost_outcome < 0)
         return;
-    /* The streams that count, listed once: this runs for every strategy
-     * of every draw of a PSA. The sums keep their order (point by point,
-     * stream by stream), so the figures do not depend on the listing;
-     * lanes are interleaved, each with its own sums. */
-    size_t J = m->n_streams, n_counted = 0;
-    size_t *counted = malloc((J + 1) * sizeof *counted);
-    if (counted) {
-        for (size_t j = 0; j < J; j++)
-            if (counts(m, j, perspective))
-                counted[n_counted++] = j;
-    }
+    /* The sums keep their order (point by point, stream by stream), as
+     * for one result; lanes are interleaved, each with its own sums, so
+     * the check of which streams count is made once for all of them. */
+    size_t J = m->n_streams;
     const double *vk[LEDGER_LANES], *vc[LEDGER_LANES];
     for (size_t l = 0; l < n; l++) {
         const double *v = discounted ? r[l]->values_disc : r[l]->values;
         vk[l] = v + k * r[l]->n_points * J;
         vc[l] = v + (size_t)c * r[l]->n_points * J;
     }
-    for (size_t t = 0; t < r[0]->n_points; t++) {
-        for (size_t i = 0; counted && i < n_counted; i++) {
-            size_t j = counted[i], at = t * J + j;
+    for (size_t t = 0; t < r[0]->n_points; t++)
+        for (size_t j = 0; j < J; j++) {
+            if (!counts(m, j, perspective))
+                continue;
             for (size_t l = 0; l < n; l++)
-                add_saving(m, &out[l], by_payer[l], j, vc[l][at] - vk[l][at]);
+                add_saving(m, &out[l], by_payer[l], j,
+                           vc[l][t * J + j] - vk[l][t * J + j]);
         }
-        for (size_t j = 0; !counted && j < J; j++)
-            if (counts(m, j, perspective))
-                for (size_t l = 0; l < n; l++)
-                    add_saving(m, &out[l], by_payer[l], j,
-                               saving_at(r[l], k, (size_t)c, t, j,
-                                         discounted));
-    }
-    free(counted);
     for (size_t l = 0; l < n; l++) {
         out[l].net_savings = out[l].savings - out[l].treatment_cost;
         if (out[l].treatment_cost > 0.0)

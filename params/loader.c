@@ -231,8 +231,10 @@ model_key(struct loader *ld, const struct ns_ini_entry *e)
             def->wtp_max = v;
     } else if (strcmp(k, "wtp_step") == 0) {
         if (parse_number_at(ld, e, "a step of willingness to pay from 1 to 1e9",
-                            1.0, 1e9, &v))
+                            1.0, 1e9, &v)) {
             def->wtp_step = v;
+            def->wtp_step_at = at;
+        }
     } else if (strcmp(k, "place_outcome") == 0) {
         check(ld, ns_def_set_string(&def->place_outcome, e->value));
         def->place_outcome_at = at;

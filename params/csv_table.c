@@ -97,6 +97,26 @@ trim(char *s)
 
 enum { MAX_FIELDS = 256 };
 
+/* The next line of text at *save that is not blank, cut out in place and
+ * without its CR; *line counts every line read. NULL at the end. */
+static char *
+next_record(char **save, int *line)
+{
+    while (*save) {
+        char *rec = *save, *nl = strchr(rec, '\n');
+        *save = nl ? nl + 1 : NULL;
+        if (nl)
+            *nl = '\0';
+        ++*line;
+        size_t rl = strlen(rec);
+        if (rl > 0 && rec[rl - 1] == '\r')
+            rec[rl - 1] = '\0';
+        if (*trim(rec) != '\0')
+            return rec;
+    }
+    return NULL;
+}
+
 enum ns_status
 ns_csv_each_row(const char *file, const char *text, size_t len,
                 bool (*row)(void *ctx, int line, char **fields, int n),
@@ -113,17 +133,8 @@ ns_csv_each_row(const char *file, const char *text, size_t len,
     copy[len] = '\0';
     enum ns_status st = NS_OK;
     int line = 0;
-    for (char *rec = copy, *next; rec; rec = next) {
-        char *nl = strchr(rec, '\n');
-        next = nl ? nl + 1 : NULL;
-        if (nl)
-            *nl = '\0';
-        line++;
-        size_t rl = strlen(rec);
-        if (rl > 0 && rec[rl - 1] == '\r')
-            rec[rl - 1] = '\0';
-        if (*trim(rec) == '\0')
-            continue;
+    char *rec, *save = copy;
+    while ((rec = next_record(&save, &line)) != NULL) {
         int nf = split_fields(rec, fields, MAX_FIELDS);
         if (nf < 0 || nf > MAX_FIELDS) {
             ns_diags_addf(diags, file, line,
@@ -184,20 +195,9 @@ ns_csv_table_parse(const char *file, const char *text, size_t len,
     copy[len] = '\0';
     bool failed = false, oom = false;
     int n_header = 0, kcol = -1, vcol = -1, line = 0;
-    char *save = copy;
+    char *save = copy, *rec;
     size_t rows = 0;
-    while (save && !oom) {
-        char *rec = save;
-        char *nl = strchr(save, '\n');
-        save = nl ? nl + 1 : NULL;
-        if (nl)
-            *nl = '\0';
-        line++;
-        size_t rl = strlen(rec);
-        if (rl > 0 && rec[rl - 1] == '\r')
-            rec[rl - 1] = '\0';
-        if (*trim(rec) == '\0')
-            continue;
+    while (!oom && (rec = next_record(&save, &line)) != NULL) {
         char **target = n_header ? fields : header;
         int nf = split_fields(rec, target, MAX_FIELDS);
         if (nf < 0 || nf > MAX_FIELDS) {

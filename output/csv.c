@@ -135,6 +135,17 @@ put_sep(struct csv *c)
     put_raw(c, ",");
 }
 
+/* Writes n numbers as consecutive fields, separated by commas. */
+static void
+put_numbers(struct csv *c, const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            put_sep(c);
+        put_number(c, v[i]);
+    }
+}
+
 static void
 end_row(struct csv *c)
 {
@@ -339,11 +350,11 @@ write_net_savings(struct csv *c, const struct source *src)
                     put_sep(c);
                     put_raw(c, disc ? "1" : "0");
                     put_sep(c);
-                    put_number(c, h.ledger.treatment_cost);
-                    put_sep(c);
-                    put_number(c, h.ledger.savings);
-                    put_sep(c);
-                    put_number(c, h.ledger.net_savings);
+                    put_numbers(c,
+                                (const double[]){h.ledger.treatment_cost,
+                                                 h.ledger.savings,
+                                                 h.ledger.net_savings},
+                                3);
                     put_sep(c);
                     put_optional(c, h.ledger.benefit_cost_ratio);
                     put_sep(c);
@@ -993,17 +1004,11 @@ write_tornado(struct csv *c, const struct source *src)
         for (size_t i = 0; i < U; i++) {
             const struct ns_tornado_bar *bar = &src->bars[k * U + i];
             put_bar_key(c, src, k, i);
-            put_number(c, bar->low);
-            put_sep(c);
-            put_number(c, bar->high);
-            put_sep(c);
-            put_number(c, src->values[k]);
-            put_sep(c);
-            put_number(c, bar->net_low);
-            put_sep(c);
-            put_number(c, bar->net_high);
-            put_sep(c);
-            put_number(c, bar->width);
+            put_numbers(c,
+                        (const double[]){bar->low, bar->high, src->values[k],
+                                         bar->net_low, bar->net_high,
+                                         bar->width},
+                        6);
             put_sep(c);
             put_optional(c, bar->bcr_low);
             put_sep(c);
@@ -1214,17 +1219,11 @@ write_expansion(struct csv *c, const struct source *src)
             put_sep(c);
             put_count(c, y + 1);
             put_sep(c);
-            put_number(c, yr->places);
-            put_sep(c);
-            put_number(c, yr->starts);
-            put_sep(c);
-            put_number(c, yr->treatment_cost);
-            put_sep(c);
-            put_number(c, yr->savings);
-            put_sep(c);
-            put_number(c, yr->net_savings);
-            put_sep(c);
-            put_number(c, yr->cumulative);
+            put_numbers(c,
+                        (const double[]){yr->places, yr->starts,
+                                         yr->treatment_cost, yr->savings,
+                                         yr->net_savings, yr->cumulative},
+                        6);
             end_row(c);
         }
     }

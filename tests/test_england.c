@@ -31,16 +31,7 @@ build(const char *const *sets, size_t n_sets)
     const char *files[] = {model_file};
     struct ns_model_source src = {files, 1, NULL, 0, sets, n_sets, false};
     struct ns_params *params = NULL;
-    struct ns_population *pop = NULL;
-    struct ns_diags diags = {0};
-    enum ns_status st = ns_params_build(&src, &params, &pop, &diags);
-    if (st == NS_OK)
-        st = ns_population_run(pop, &diags);
-    for (size_t i = 0; i < diags.count; i++)
-        fprintf(stderr, "%s:%d: %s\n", diags.items[i].file,
-                diags.items[i].line, diags.items[i].text);
-    assert_int_equal(st, NS_OK);
-    ns_diags_clear(&diags);
+    struct ns_population *pop = ns_test_build_run(&src, &params);
     ns_params_free(params);
     return pop;
 }

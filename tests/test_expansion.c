@@ -64,13 +64,10 @@ static void
 constant_places(void **state)
 {
     (void)state;
-    struct ns_memory_file file = {"x.ini", model_text, strlen(model_text)};
-    struct ns_model_source src = {NULL, 0, &file, 1, NULL, 0, false};
     struct ns_params *params = NULL;
-    struct ns_population *pop = NULL;
+    struct ns_population *pop =
+        ns_test_build_run_text("x.ini", model_text, &params);
     struct ns_diags diags = {0};
-    assert_int_equal(ns_params_build(&src, &params, &pop, &diags), NS_OK);
-    assert_int_equal(ns_population_run(pop, &diags), NS_OK);
     struct ns_expansion *e = NULL;
     assert_int_equal(ns_expansion_run(pop->models[0], pop->pooled, 1, "10",
                                       NS_ALL_PAYERS, &e, &diags),

@@ -124,22 +124,6 @@ expressions_match_one_lane_at_a_time(void **state)
     gsl_rng_free(rng);
 }
 
-/* Loads a model from files (relative to tests/) with overlays. */
-static struct ns_population *
-load(const char *const *files, size_t n, struct ns_params **params)
-{
-    struct ns_model_source src = {files, n, NULL, 0, NULL, 0, false};
-    struct ns_population *pop = NULL;
-    struct ns_diags diags = {0};
-    enum ns_status st = ns_params_build(&src, params, &pop, &diags);
-    for (size_t i = 0; i < diags.count; i++)
-        fprintf(stderr, "%s:%d: %s\n", diags.items[i].file,
-                diags.items[i].line, diags.items[i].text);
-    assert_int_equal(st, NS_OK);
-    ns_diags_clear(&diags);
-    return pop;
-}
-
 static void
 assert_same_results(const struct ns_results *a, const struct ns_results *b)
 {
@@ -221,8 +205,9 @@ england_lanes_match_single_runs(void **state)
 {
     (void)state;
     const char *files[] = {"../params/england.ini"};
+    struct ns_model_source src = {files, 1, NULL, 0, NULL, 0, false};
     struct ns_params *params = NULL;
-    struct ns_population *pop = load(files, 1, &params);
+    struct ns_population *pop = ns_test_build_run(&src, &params);
     /* Unit costs, natural history, retention, mortality and utilities:
      * inputs of state values, transition values and time-dependent rows. */
     static const char *const names[] = {
@@ -291,27 +276,12 @@ static const char tunnel_text[] =
     "sick = u_sick\n"
     "dead = 0\n";
 
-static struct ns_population *
-load_text(const char *text, struct ns_params **params)
-{
-    struct ns_memory_file file = {"tunnels.ini", text, strlen(text)};
-    struct ns_model_source src = {NULL, 0, &file, 1, NULL, 0, false};
-    struct ns_population *pop = NULL;
-    struct ns_diags diags = {0};
-    enum ns_status st = ns_params_build(&src, params, &pop, &diags);
-    for (size_t i = 0; i < diags.count; i++)
-        fprintf(stderr, "%d: %s\n", diags.items[i].line, diags.items[i].text);
-    assert_int_equal(st, NS_OK);
-    ns_diags_clear(&diags);
-    return pop;
-}
-
 static void
 tunnel_lanes_match_single_runs(void **state)
 {
     (void)state;
     struct ns_params *params = NULL;
-    struct ns_population *pop = load_text(tunnel_text, &params);
+    struct ns_population *pop = ns_test_build_run_text("tunnels.ini", tunnel_text, &params);
     static const char *const names[] = {"p_sick", "p_rec", "decay",
                                         "c_sick", "c_death", "u_sick"};
     lanes_match(pop, names, sizeof names / sizeof *names, 0.5);
@@ -326,7 +296,7 @@ a_failing_lane_fails_the_run(void **state)
 {
     (void)state;
     struct ns_params *params = NULL;
-    struct ns_population *pop = load_text(tunnel_text, &params);
+    struct ns_population *pop = ns_test_build_run_text("tunnels.ini", tunnel_text, &params);
     const struct ns_model *m = pop->models[0];
     double *ov[L];
     struct ns_results *r[L];

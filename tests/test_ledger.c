@@ -97,15 +97,7 @@ build(const char *const *sets, size_t n_sets, const char *extra)
     struct ns_memory_file file = {"ledger.ini", text, strlen(text)};
     struct ns_model_source src = {NULL, 0, &file, 1, sets, n_sets, false};
     struct ns_params *params = NULL;
-    struct ns_population *pop = NULL;
-    struct ns_diags diags = {0};
-    enum ns_status st = ns_params_build(&src, &params, &pop, &diags);
-    if (st == NS_OK)
-        st = ns_population_run(pop, &diags);
-    for (size_t i = 0; i < diags.count; i++)
-        fprintf(stderr, "%s\n", diags.items[i].text);
-    assert_int_equal(st, NS_OK);
-    ns_diags_clear(&diags);
+    struct ns_population *pop = ns_test_build_run(&src, &params);
     ns_params_free(params);
     free(text);
     return pop;
@@ -270,13 +262,10 @@ threshold_of_death_cost(void **state)
     memmove(at + strlen("death_cost = 0\n"), at, strlen(at) + 1);
     memcpy(at, "death_cost = 0\n", strlen("death_cost = 0\n"));
     strcat(text, strstr(extra, "[stream.deaths]"));
-    struct ns_memory_file file = {"ledger.ini", text, strlen(text)};
-    struct ns_model_source src = {NULL, 0, &file, 1, NULL, 0, false};
     struct ns_params *params = NULL;
-    struct ns_population *pop = NULL;
+    struct ns_population *pop =
+        ns_test_build_run_text("ledger.ini", text, &params);
     struct ns_diags diags = {0};
-    assert_int_equal(ns_params_build(&src, &params, &pop, &diags), NS_OK);
-    assert_int_equal(ns_population_run(pop, &diags), NS_OK);
     double a = 0.0, b = 0.0;
     for (int y = 1; y <= T_CYCLES; y++) {
         double d = pow(1.035, -y);

@@ -175,14 +175,7 @@ static const char model_text[] =
 static struct ns_population *
 build(struct ns_params **params)
 {
-    struct ns_memory_file file = {"psa.ini", model_text, strlen(model_text)};
-    struct ns_model_source src = {NULL, 0, &file, 1, NULL, 0, false};
-    struct ns_population *pop = NULL;
-    struct ns_diags diags = {0};
-    assert_int_equal(ns_params_build(&src, params, &pop, &diags), NS_OK);
-    assert_int_equal(ns_population_run(pop, &diags), NS_OK);
-    ns_diags_clear(&diags);
-    return pop;
+    return ns_test_build_run_text("psa.ini", model_text, params);
 }
 
 /* Net savings = (1 - 0.6137) crime_cost A - 1234.5 A, with A the
@@ -388,16 +381,10 @@ correlation_and_dirichlet(void **state)
              "share_a = 20\n"
              "share_b = 30\n"
              "share_c = 50\n");
-    struct ns_memory_file file = {"psa.ini", text, strlen(text)};
-    struct ns_model_source src = {NULL, 0, &file, 1, NULL, 0, false};
     struct ns_params *params = NULL;
-    struct ns_population *pop = NULL;
+    struct ns_population *pop =
+        ns_test_build_run_text("psa.ini", text, &params);
     struct ns_diags diags = {0};
-    enum ns_status st = ns_params_build(&src, &params, &pop, &diags);
-    for (size_t i = 0; i < diags.count; i++)
-        fprintf(stderr, "%d: %s\n", diags.items[i].line, diags.items[i].text);
-    assert_int_equal(st, NS_OK);
-    assert_int_equal(ns_population_run(pop, &diags), NS_OK);
     const struct ns_model *m = pop->models[0];
     assert_non_null(m->correlation);
     assert_int_equal(m->n_dirichlet, 1);

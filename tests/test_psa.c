@@ -178,6 +178,17 @@ build(struct ns_params **params)
     return ns_test_build_run_text("psa.ini", model_text, params);
 }
 
+/* A = sum over the 4 cycles of (1 - p_die)^t 1.035^-t, p_die = 0.0731:
+ * the test model's discounted survivors, counted at the end of cycles. */
+static double
+discounted_survivors(void)
+{
+    double A = 0;
+    for (int t = 1; t <= 4; t++)
+        A += pow(1 - 0.0731, t) * pow(1.035, -t);
+    return A;
+}
+
 /* Net savings = (1 - 0.6137) crime_cost A - 1234.5 A, with A the
  * discounted survivors sum_t (1 - p)^t 1.035^-t: linear in crime_cost, so
  * the PSA mean tends to the deterministic value at the mean cost. */
@@ -187,9 +198,7 @@ mean_converges_to_deterministic(void **state)
     (void)state;
     struct ns_params *params;
     struct ns_population *pop = build(&params);
-    double A = 0;
-    for (int t = 1; t <= 4; t++)
-        A += pow(1 - 0.0731, t) * pow(1.035, -t);
+    double A = discounted_survivors();
     double expect = (1 - 0.6137) * 4321.5 * A - 1234.5 * A;
     double sd = (1 - 0.6137) * 864.3 * A;
     struct ns_ledger l;
@@ -290,9 +299,7 @@ one_way_matches_closed_form(void **state)
     (void)state;
     struct ns_params *params;
     struct ns_population *pop = build(&params);
-    double A = 0;
-    for (int t = 1; t <= 4; t++)
-        A += pow(1 - 0.0731, t) * pow(1.035, -t);
+    double A = discounted_survivors();
     struct ns_tornado_bar bars[2];
     double base[2];
     size_t n_bars;

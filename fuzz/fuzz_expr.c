@@ -53,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ns_expr_compile(text, &r, &e, err, sizeof err) == NS_OK) {
         static const double x[] = {0.0, 15.0, 40.0};
         static const double y[] = {0.001, 0.002, 0.01};
-        const struct ns_table tables[] = {{"lt", 3, x, y}};
+        const struct ns_table tables[] = {{"lt", 3, x, y, false}};
         const double vars[] = {0.0731, -2.5, 3.0, 1e300};
         double v;
         struct ns_expr_fault f;

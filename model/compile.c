@@ -509,7 +509,8 @@ compile_tables(struct compiler *c)
             memcpy(x, t->x, t->n * sizeof *x);
         if (t->n)
             memcpy(y, t->y, t->n * sizeof *y);
-        p->tables[i] = (struct ns_table){p->table_names[i], t->n, x, y};
+        p->tables[i] = (struct ns_table){p->table_names[i], t->n, x, y,
+                                          t->lookup == NS_TABLE_EXACT};
         if (t->n == 0)
             ERROR_AT(c, t->at, "table %s has no rows", t->name);
         for (size_t r = 1; r < t->n; r++) {

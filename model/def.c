@@ -495,7 +495,8 @@ ns_def_add_transition_value(struct ns_model_def *def, const char *stream,
 
 enum ns_status
 ns_def_add_table(struct ns_model_def *def, const char *name, double *x,
-                 double *y, size_t n, struct ns_origin at)
+                 double *y, size_t n, enum ns_table_lookup lookup,
+                 struct ns_origin at)
 {
     bool failed = false;
     char *copy = dup_or_null(name, &failed);
@@ -516,7 +517,7 @@ ns_def_add_table(struct ns_model_def *def, const char *name, double *x,
     } else {
         def->n_tables++;
     }
-    def->tables[i] = (struct ns_def_table){copy, x, y, n, at};
+    def->tables[i] = (struct ns_def_table){copy, x, y, n, lookup, at};
     return NS_OK;
 }
 

@@ -87,10 +87,17 @@ struct ns_def_transition_value {
     struct ns_origin at;
 };
 
+/* How a table is read: the last row whose key is <= the argument (a step
+ * function, as life tables are), or only a row whose key equals it (a
+ * series such as a price index, where a year past its end must not quietly
+ * take the last year's value). */
+enum ns_table_lookup { NS_TABLE_STEP = 0, NS_TABLE_EXACT };
+
 struct ns_def_table {
     char *name;
     double *x, *y;       /* owned; keys strictly increasing */
     size_t n;
+    enum ns_table_lookup lookup;
     struct ns_origin at;
 };
 
@@ -270,6 +277,7 @@ enum ns_status ns_def_add_transition_value(struct ns_model_def *def,
 /* Takes ownership of x and y (allocated with malloc) in every case. */
 enum ns_status ns_def_add_table(struct ns_model_def *def, const char *name,
                                 double *x, double *y, size_t n,
+                                enum ns_table_lookup lookup,
                                 struct ns_origin at);
 enum ns_status ns_def_add_outcome(struct ns_model_def *def, const char *name,
                                   double discount_rate, struct ns_origin at);

@@ -1063,8 +1063,9 @@ op_symbol(enum opcode op)
     }
 }
 
-/* Looks up the value of the last row whose key is <= arg, or returns
- * false when there is none. */
+/* Looks up the value of the last row whose key is <= arg (of the row whose
+ * key equals arg, for an exact table), or returns false when there is
+ * none. */
 static bool
 table_lookup(const struct ns_table *t, double arg, double *value)
 {
@@ -1078,6 +1079,8 @@ table_lookup(const struct ns_table *t, double arg, double *value)
         else
             hi = mid;
     }
+    if (t->exact && t->x[lo] < arg) /* x[lo] <= arg already */
+        return false;
     *value = t->y[lo];
     return true;
 }
@@ -1125,6 +1128,11 @@ ns_expr_eval(const struct ns_expr *expr, const double *variables,
                     return fault_at(fault, NS_FAULT_TABLE_RANGE, in->column,
                                     "table%s%s has no row for nan", space,
                                     name);
+                if (t->exact)
+                    return fault_at(fault, NS_FAULT_TABLE_RANGE, in->column,
+                                    "table%s%s has no row for %g (it covers "
+                                    "%g to %g)",
+                                    space, name, a, t->x[0], t->x[t->n - 1]);
                 return fault_at(fault, NS_FAULT_TABLE_RANGE, in->column,
                                 "table%s%s has no row for %g (first key %g)",
                                 space, name, a, t->x[0]);

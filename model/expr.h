@@ -65,6 +65,7 @@ struct ns_table {
     size_t n;        /* number of rows, >= 1 */
     const double *x; /* keys, strictly increasing */
     const double *y; /* values */
+    bool exact;      /* only a key equal to the argument matches */
 };
 
 /* How names are resolved while compiling. Names are passed as a pointer

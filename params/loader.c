@@ -336,7 +336,7 @@ stream_key(struct loader *ld, const struct ns_ini_entry *e, const char *name)
 }
 
 struct table_spec {
-    char *name, *file, *key_column, *value_column;
+    char *name, *file, *key_column, *value_column, *lookup;
     int line;      /* the section's first key */
     int file_line; /* the file key */
 };
@@ -361,7 +361,7 @@ pending_table(struct loader *ld, struct pending_tables *pt, const char *name,
     }
     pt->items = items;
     struct table_spec *t = &items[pt->n++];
-    *t = (struct table_spec){strdup(name), NULL, NULL, NULL, line, line};
+    *t = (struct table_spec){strdup(name), NULL, NULL, NULL, NULL, line, line};
     if (!t->name)
         ld->out_of_mem = true;
     return t;
@@ -371,7 +371,8 @@ static void
 table_key(struct loader *ld, struct pending_tables *pt,
           const struct ns_ini_entry *e, const char *name)
 {
-    static const char *const keys[] = {"file", "key_column", "value_column"};
+    static const char *const keys[] = {"file", "key_column", "value_column",
+                                       "lookup"};
     struct table_spec *t = pending_table(ld, pt, name, e->line);
     if (!t)
         return;
@@ -384,10 +385,19 @@ table_key(struct loader *ld, struct pending_tables *pt,
         field = &t->key_column;
     else if (strcmp(e->key, "value_column") == 0)
         field = &t->value_column;
+    else if (strcmp(e->key, "lookup") == 0) {
+        field = &t->lookup;
+        if (strcmp(e->value, "step") != 0 && strcmp(e->value, "exact") != 0) {
+            FAIL(ld, e->line,
+                 "[%s] key lookup must be step or exact, got '%s'",
+                 e->section, e->value);
+            return;
+        }
+    }
     if (!field) {
         char h[96];
         FAIL(ld, e->line, "unknown key %s in [%s]%s", e->key, e->section,
-             suggestion(h, sizeof h, e->key, keys, 3));
+             suggestion(h, sizeof h, e->key, keys, 4));
         return;
     }
     free(*field);
@@ -1016,9 +1026,12 @@ load_tables(struct loader *ld, struct pending_tables *pt)
             st = ns_csv_table_parse(stable, text, len, t->key_column,
                                     t->value_column, &x, &y, &n, ld->diags);
             if (st == NS_OK)
-                check(ld, ns_def_add_table(&ld->params->def, t->name, x, y, n,
-                                           (struct ns_origin){ld->file,
-                                                              t->line}));
+                check(ld, ns_def_add_table(
+                              &ld->params->def, t->name, x, y, n,
+                              t->lookup && strcmp(t->lookup, "exact") == 0
+                                  ? NS_TABLE_EXACT
+                                  : NS_TABLE_STEP,
+                              (struct ns_origin){ld->file, t->line}));
         }
         if (st == NS_ENOMEM)
             ld->out_of_mem = true;
@@ -1031,6 +1044,7 @@ load_tables(struct loader *ld, struct pending_tables *pt)
         free(pt->items[i].file);
         free(pt->items[i].key_column);
         free(pt->items[i].value_column);
+        free(pt->items[i].lookup);
     }
     free(pt->items);
 }

@@ -32,7 +32,13 @@ enum {
     N_SLOTS = 14
 };
 
-enum { TABLE_COST = 0, TABLE_LIFE = 1, TABLE_ONE = 2, TABLE_WIDE = 3 };
+enum {
+    TABLE_COST = 0,
+    TABLE_LIFE = 1,
+    TABLE_ONE = 2,
+    TABLE_WIDE = 3,
+    TABLE_DEFLATOR = 4
+};
 
 static const struct {
     const char *name;
@@ -51,6 +57,7 @@ static const struct {
     {"lifetable", TABLE_LIFE},
     {"one_row", TABLE_ONE},
     {"wide", TABLE_WIDE},
+    {"deflator", TABLE_DEFLATOR},
 };
 
 /* Returns true when the counted name equals the NUL-terminated one. */
@@ -116,12 +123,16 @@ static const double one_x[] = {3.5};
 static const double one_y[] = {-7.25};
 static double wide_x[101];
 static double wide_y[101];
+/* A price index read exactly: a year it does not cover has no value. */
+static const double defl_x[] = {2015.0, 2016.0, 2017.0};
+static const double defl_y[] = {100.0, 101.9, 103.8};
 
 static const struct ns_table tables[] = {
     [TABLE_COST] = {NULL, 3, cost_x, cost_y},
     [TABLE_LIFE] = {NULL, 5, life_x, life_y},
     [TABLE_ONE] = {NULL, 1, one_x, one_y},
     [TABLE_WIDE] = {NULL, 101, wide_x, wide_y},
+    [TABLE_DEFLATOR] = {"deflator", 3, defl_x, defl_y, true},
 };
 
 /* Returns the variable values the tests evaluate with. */
@@ -638,6 +649,23 @@ test_table_below_first_key_faults(void **state)
                  "table has no row for 12.5 (first key 15)");
     expect_fault("lifetable(-age)", NS_FAULT_TABLE_RANGE, 1,
                  "table has no row for -47.3 (first key 15)");
+}
+
+static void
+test_table_exact_only_its_keys(void **state)
+{
+    (void)state;
+    assert_close(eval_ok("deflator(2016)"), 101.9, 0.0);
+    assert_close(eval_ok("deflator(2017) / deflator(2015)"), 1.038, 1e-15);
+    expect_fault("deflator(2018)", NS_FAULT_TABLE_RANGE, 1,
+                 "table deflator has no row for 2018 (it covers 2015 to "
+                 "2017)");
+    expect_fault("deflator(2015.5)", NS_FAULT_TABLE_RANGE, 1,
+                 "table deflator has no row for 2015.5 (it covers 2015 to "
+                 "2017)");
+    expect_fault("deflator(2014)", NS_FAULT_TABLE_RANGE, 1,
+                 "table deflator has no row for 2014 (it covers 2015 to "
+                 "2017)");
 }
 
 /* ---- compile errors ---- */
@@ -1419,6 +1447,7 @@ main(void)
         cmocka_unit_test(test_table_single_row),
         cmocka_unit_test(test_table_binary_search_every_row),
         cmocka_unit_test(test_table_below_first_key_faults),
+        cmocka_unit_test(test_table_exact_only_its_keys),
         cmocka_unit_test(test_error_percent),
         cmocka_unit_test(test_error_unexpected_character),
         cmocka_unit_test(test_error_thousands_separator),

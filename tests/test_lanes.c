@@ -78,7 +78,7 @@ expressions_match_one_lane_at_a_time(void **state)
         "0 ^ (exp(x1 * 200) * -1) + rate_to_prob(exp(x1 * 200), 1)",
     };
     double tx[] = {0, 1, 2, 3}, ty[] = {10, 20, 30, 40};
-    struct ns_table table = {"t", 4, tx, ty};
+    struct ns_table table = {"t", 4, tx, ty, false};
     struct ns_expr_resolver r = {NULL, resolve_var, resolve_table, NULL};
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     double vars[4 * L], one[4], lanes_out[L];

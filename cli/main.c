@@ -90,8 +90,14 @@ static const char usage_validate[] =
     "England model against NTORS. -o and --csv write what run writes; the\n"
     "workbook has a Validation sheet and DIR a validation.csv.\n"
     "\n"
-    "Exit status: 0 every target graded A or B is within its tolerance,\n"
-    "1 one is not (or an output could not be written), 2 bad input.\n";
+    "Fit targets (those calibrate fits to) and holdout targets (role\n"
+    "holdout in the targets file: never fitted) are shown as two tables,\n"
+    "each with a summary per mix of arms; missed holdout targets are\n"
+    "listed with their notes.\n"
+    "\n"
+    "Exit status: 0 every target graded A or B, fit and holdout, is within\n"
+    "its tolerance, 1 one is not (or an output could not be written), 2 bad\n"
+    "input (including a target that cannot be computed).\n";
 
 static const char usage_calibrate[] =
     "usage: netsave calibrate [MODEL.ini ...] -o CALIBRATED.ini\n"
@@ -99,14 +105,17 @@ static const char usage_calibrate[] =
     "                         [--seed S] [--all-targets]\n"
     "\n"
     "Fits the parameters listed in the model's [calibrate] section (each\n"
-    "with its bounds) to the model's targets graded A or B (--all-targets:\n"
-    "every target), minimising the sum of squared differences divided by\n"
+    "with its bounds) to the model's fit targets graded A or B\n"
+    "(--all-targets: every fit target, of any grade), minimising the sum of\n"
+    "squared differences divided by\n"
     "each target's tolerance, with GSL's Nelder-Mead simplex from N starting\n"
     "points (default 3: the current values, then random ones from seed S,\n"
     "default 1). Writes an INI overlay with the fitted values and, as\n"
-    "comments, the fit to every target; run it on top of the model:\n"
+    "comments, the fit to every fit target; run it on top of the model:\n"
     "  netsave run MODEL.ini CALIBRATED.ini\n"
-    "Progress is shown on a terminal.\n"
+    "Progress is shown on a terminal. Holdout targets (role holdout in the\n"
+    "targets file) are never fitted, nor evaluated: with no fit target to\n"
+    "use, calibrate refuses.\n"
     "\n"
     "Exit status: 0 written, 1 failure, 2 bad input or usage.\n";
 
@@ -851,15 +860,22 @@ write_overlay(const struct options *o, const struct ns_model *m,
             cal->best_start + 1,
             cal->converged ? "converged" : "iteration limit reached",
             cal->n_evaluations);
-    fprintf(fp, "; Fit per target (years, arms, measure: observed, "
+    fprintf(fp, "; Fit per fit target (years, arms, measure: observed, "
                 "predicted, tolerance):\n");
     for (size_t t = 0; t < m->n_targets; t++) {
         const struct ns_target_info *ti = &m->targets[t];
+        if (ti->role == NS_ROLE_HOLDOUT)
+            continue;
         fprintf(fp, ";   %g, %s, %s: %.4f, %.4f, %.4f %s (grade %c)\n",
                 ti->time_years, ti->arms, m->measures[ti->measure].name,
                 ti->observed, res[t].predicted, ti->tolerance,
                 res[t].within ? "within" : "OUTSIDE", ti->grade);
     }
+    if (cal->n_holdout)
+        fprintf(fp,
+                "; %zu holdout targets were neither fitted nor looked at "
+                "(netsave validate compares the fitted model with them).\n",
+                cal->n_holdout);
     fprintf(fp, "\n[parameters]\n");
     for (size_t i = 0; i < m->n_free_params; i++) {
         const struct ns_free_param *f = &m->free_params[i];
@@ -897,17 +913,22 @@ calibrate(const struct options *o, struct ns_population *pop,
     double *fitted = calloc(m->n_free_params + 1, sizeof *fitted);
     double *before = calloc(m->n_free_params + 1, sizeof *before);
     struct ns_target_result *res = calloc(m->n_targets + 1, sizeof *res);
+    /* Holdout targets are not even evaluated: the fit is reported on the
+     * fit targets alone. */
+    bool *fit = calloc(m->n_targets + 1, sizeof *fit);
+    for (size_t i = 0; fit && i < m->n_targets; i++)
+        fit[i] = m->targets[i].role == NS_ROLE_FIT;
     for (size_t i = 0; before && i < m->n_free_params; i++)
         before[i] = pop->results[0]->param_values[m->free_params[i].param];
     struct ns_calibration_result cal = {.fitted = fitted};
     int rc = EXIT_FAILURE_RUN;
-    enum ns_status st = fitted && before && res
+    enum ns_status st = fitted && before && res && fit
                             ? ns_calibrate(pop, &copt, &cal, diags)
                             : NS_ENOMEM;
     if (copt.progress)
         fputc('\n', stderr);
     if (st == NS_OK)
-        st = ns_targets_evaluate(m, pop->pooled, res, diags);
+        st = ns_targets_evaluate(pop, fit, res, diags);
     if (st == NS_EPARAM) {
         print_diags(diags);
         rc = EXIT_BAD_INPUT;
@@ -919,6 +940,10 @@ calibrate(const struct options *o, struct ns_population *pop,
                "(was %.6g), %zu model runs\n",
                m->n_free_params, cal.n_targets_used, cal.objective,
                cal.start_objective, cal.n_evaluations);
+        if (cal.n_holdout)
+            printf("%zu holdout targets left out (netsave validate reports "
+                   "them)\n",
+                   cal.n_holdout);
         for (size_t i = 0; i < m->n_free_params; i++)
             printf("  %s = %.6g\n", m->params[m->free_params[i].param].name,
                    fitted[i]);
@@ -927,6 +952,7 @@ calibrate(const struct options *o, struct ns_population *pop,
     free(before);
     free(fitted);
     free(res);
+    free(fit);
     return rc;
 }
 
@@ -1701,44 +1727,188 @@ psa(const struct options *o, const struct ns_params *params,
     return rc;
 }
 
-/* Prints every target against the model; returns whether every binding
- * (A or B graded) target is met. */
-static bool
-print_validation(const struct ns_model *m, const struct ns_results *r,
-                 struct ns_diags *diags)
+/* What validation found: every binding target met, one missed, or a
+ * target that could not be computed (its problem printed). */
+enum validation_outcome { VALIDATION_MET, VALIDATION_MISSED, VALIDATION_ERROR };
+
+/* How many targets of a set are within tolerance, in all and graded A or
+ * B (binding). */
+struct tally {
+    size_t n, within, binding, binding_within;
+};
+
+static void
+tally_add(struct tally *c, const struct ns_target_info *t,
+          const struct ns_target_result *r)
 {
-    struct ns_target_result *res = calloc(m->n_targets + 1, sizeof *res);
-    if (!res)
-        return false;
-    enum ns_status st = ns_targets_evaluate(m, r, res, diags);
-    printf("\nValidation: %zu targets, pooled over subgroups\n",
-           m->n_targets);
+    bool binding = ns_target_is_binding(t);
+    c->n++;
+    c->within += r->within;
+    c->binding += binding;
+    c->binding_within += binding && r->within;
+}
+
+/* After a row: what the target is taken on, when not the pooled measure
+ * at a time point. */
+static void
+print_target_scope(const struct ns_target_info *t)
+{
+    const char *sep = "  ";
+    if (t->subgroup) {
+        printf("%ssubgroup %s", sep, t->subgroup);
+        sep = "; ";
+    }
+    if (t->has_relative_to) {
+        printf("%srelative to %g years", sep, t->relative_to);
+        sep = "; ";
+    }
+    if (t->period_years > 0.0)
+        printf("%smean over %g to %g years", sep,
+               t->time_years - t->period_years, t->time_years);
+    printf("\n");
+}
+
+static void
+print_target_row(const struct ns_model *m, const struct ns_target_info *t,
+                 const struct ns_target_result *r)
+{
+    if (!t->in_horizon)
+        printf("%5g  %-44.44s %-18.18s %9.4f %9s %9s %9.4f  %-6s %c",
+               t->time_years, t->arms, m->measures[t->measure].name,
+               t->observed, "beyond", "horizon", t->tolerance, "-",
+               t->grade);
+    else
+        printf("%5g  %-44.44s %-18.18s %9.4f %9.4f %+9.4f %9.4f  %-6s %c",
+               t->time_years, t->arms, m->measures[t->measure].name,
+               t->observed, r->predicted, r->difference, t->tolerance,
+               r->within ? "yes" : "NO", t->grade);
+    print_target_scope(t);
+}
+
+/* The summary of one set, then of each mix of arms in it (in order of
+ * first appearance). */
+static void
+print_set_summary(const struct ns_model *m, const struct ns_target_result *res,
+                  enum ns_target_role role, const char *name,
+                  struct tally *all)
+{
+    for (size_t i = 0; i < m->n_targets; i++)
+        if (m->targets[i].role == role)
+            tally_add(all, &m->targets[i], &res[i]);
+    printf("%s: %zu of %zu within tolerance; %zu of %zu graded A or B\n",
+           name, all->within, all->n, all->binding_within, all->binding);
+    for (size_t i = 0; i < m->n_targets; i++) {
+        const struct ns_target_info *t = &m->targets[i];
+        bool first = t->role == role;
+        for (size_t j = 0; first && j < i; j++)
+            first = m->targets[j].role != role ||
+                    strcmp(m->targets[j].arms, t->arms) != 0;
+        if (!first)
+            continue;
+        struct tally arms = {0};
+        for (size_t j = i; j < m->n_targets; j++)
+            if (m->targets[j].role == role &&
+                strcmp(m->targets[j].arms, t->arms) == 0)
+                tally_add(&arms, &m->targets[j], &res[j]);
+        printf("  %s: %zu of %zu within tolerance; %zu of %zu graded A or "
+               "B\n",
+               t->arms, arms.within, arms.n, arms.binding_within,
+               arms.binding);
+    }
+}
+
+/* Each computed target of the set that is not within its tolerance, in
+ * words. */
+static void
+print_missed(const struct ns_model *m, const struct ns_target_result *res,
+             enum ns_target_role role)
+{
+    for (size_t i = 0; i < m->n_targets; i++) {
+        const struct ns_target_info *t = &m->targets[i];
+        if (t->role != role || !t->in_horizon || res[i].within ||
+            !isfinite(res[i].predicted))
+            continue;
+        printf("missed: %g years, %s, %s: observed %.4f, predicted %.4f, "
+               "tolerance %.4f, grade %c: %s\n",
+               t->time_years, t->arms, m->measures[t->measure].name,
+               t->observed, res[i].predicted, t->tolerance, t->grade,
+               t->note);
+    }
+}
+
+/* Prints the targets of one role as a table with its summaries; adds its
+ * counts to *all. */
+static void
+print_target_set(const struct ns_model *m, const struct ns_target_result *res,
+                 enum ns_target_role role, struct tally *all)
+{
+    bool holdout = role == NS_ROLE_HOLDOUT;
+    size_t n = 0;
+    for (size_t i = 0; i < m->n_targets; i++)
+        n += m->targets[i].role == role;
+    printf("\n%s: ", holdout ? "Holdout targets (kept out of calibration)"
+                             : "Fit targets (what calibrate fits the model to)");
+    if (n == 0) {
+        printf("none\n");
+        return;
+    }
+    printf("%zu\n", n);
     printf("%5s  %-44s %-18s %9s %9s %9s %9s  %-6s %s\n", "years", "arms",
            "measure", "observed", "predicted", "diff.", "tolerance",
            "within", "grade");
-    size_t n_within = 0, n_binding = 0, n_binding_within = 0;
+    for (size_t i = 0; i < m->n_targets; i++)
+        if (m->targets[i].role == role)
+            print_target_row(m, &m->targets[i], &res[i]);
+    print_set_summary(m, res, role, holdout ? "holdout" : "fit", all);
+    if (holdout)
+        print_missed(m, res, role);
+}
+
+/* Prints the fit and the holdout targets against the model, and any
+ * target that could not be computed (on stderr). */
+static enum validation_outcome
+print_validation(const struct ns_population *pop)
+{
+    const struct ns_model *m = pop->models[0];
+    struct ns_target_result *res = calloc(m->n_targets + 1, sizeof *res);
+    if (!res)
+        return VALIDATION_ERROR;
+    struct ns_diags diags = {0};
+    enum ns_status st = ns_targets_evaluate(pop, NULL, res, &diags);
+    bool subgroups = false;
+    size_t n_holdout = 0;
     for (size_t i = 0; i < m->n_targets; i++) {
-        const struct ns_target_info *t = &m->targets[i];
-        bool binding = ns_target_is_binding(t);
-        n_within += res[i].within;
-        n_binding += binding;
-        n_binding_within += binding && res[i].within;
-        if (!t->in_horizon) {
-            printf("%5g  %-44.44s %-18.18s %9.4f %9s %9s %9.4f  %-6s %c\n",
-                   t->time_years, t->arms, m->measures[t->measure].name,
-                   t->observed, "beyond", "horizon", t->tolerance, "-",
-                   t->grade);
-            continue;
-        }
-        printf("%5g  %-44.44s %-18.18s %9.4f %9.4f %+9.4f %9.4f  %-6s %c\n",
-               t->time_years, t->arms, m->measures[t->measure].name,
-               t->observed, res[i].predicted, res[i].difference,
-               t->tolerance, res[i].within ? "yes" : "NO", t->grade);
+        subgroups |= m->targets[i].subgroup != NULL;
+        n_holdout += m->targets[i].role == NS_ROLE_HOLDOUT;
     }
-    printf("%zu of %zu targets within tolerance; %zu of %zu graded A or B\n",
-           n_within, m->n_targets, n_binding_within, n_binding);
+    printf("\nValidation: %zu targets, pooled over subgroups%s; %zu fit, "
+           "%zu holdout\n",
+           m->n_targets, subgroups ? " unless a target names one" : "",
+           m->n_targets - n_holdout, n_holdout);
+    struct tally fit = {0}, holdout = {0};
+    print_target_set(m, res, NS_ROLE_FIT, &fit);
+    print_target_set(m, res, NS_ROLE_HOLDOUT, &holdout);
+    size_t missed = fit.binding - fit.binding_within +
+                    holdout.binding - holdout.binding_within;
+    if (missed)
+        printf("\nTargets graded A or B not within tolerance: %zu (%zu "
+               "fit, %zu holdout)\n",
+               missed, fit.binding - fit.binding_within,
+               holdout.binding - holdout.binding_within);
+    else
+        printf("\nEvery target graded A or B, fit and holdout, is within "
+               "tolerance\n");
+    if (st != NS_OK) {
+        ns_diags_sort(&diags);
+        print_diags(&diags);
+        if (st == NS_ENOMEM)
+            fprintf(stderr, "netsave: out of memory\n");
+    }
+    ns_diags_clear(&diags);
     free(res);
-    return st == NS_OK && n_binding_within == n_binding;
+    return st != NS_OK ? VALIDATION_ERROR
+           : missed   ? VALIDATION_MISSED
+                      : VALIDATION_MET;
 }
 
 static int
@@ -1848,11 +2018,15 @@ run_command(const struct options *o, int argc, char **argv)
     print_summary(model, pop->pooled);
     printf("\nVerification: %zu of %zu checks passed%s\n", checks.n,
            checks.n, pop->n_groups > 1 ? " (all subgroups)" : "");
-    bool met = true;
+    enum validation_outcome found = VALIDATION_MET;
     if (model->n_targets)
-        met = print_validation(model, pop->pooled, &diags);
+        found = print_validation(pop);
+    /* A target that cannot be computed is bad input to validate, which
+     * then writes nothing; run only reports it. */
+    if (validating && found == VALIDATION_ERROR)
+        goto done;
     rc = write_outputs(o, params, pop, &checks, NULL, argc, argv);
-    if (validating && rc == EXIT_OK && !met)
+    if (validating && rc == EXIT_OK && found != VALIDATION_MET)
         rc = EXIT_FAILURE_RUN;
 done:
     ns_checks_clear(&checks);

@@ -32,10 +32,10 @@ ns_lost_name(enum ns_lost a)
 }
 
 enum ns_status
-ns_attrition_observed(const struct ns_model *m, const struct ns_results *r,
-                      enum ns_lost a, double delta, double *observed,
-                      struct ns_diags *diags)
+ns_attrition_observed(const struct ns_population *pop, enum ns_lost a,
+                      double delta, double *observed, struct ns_diags *diags)
 {
+    const struct ns_model *m = pop->models[0];
     for (size_t i = 0; i < m->n_targets; i++) {
         const struct ns_target_info *t = &m->targets[i];
         double f = t->followed_up, lost = t->observed;
@@ -45,7 +45,7 @@ ns_attrition_observed(const struct ns_model *m, const struct ns_results *r,
         if (a == NS_LOST_AT_INTAKE) {
             struct ns_expr_fault fault;
             enum ns_status st =
-                ns_target_measure_at(m, r, i, 0, &lost, &fault);
+                ns_target_measure_at(pop, i, 0, &lost, &fault);
             if (st != NS_OK) {
                 if (st == NS_EMODEL)
                     ns_diags_add_at(diags, t->at,
@@ -76,7 +76,7 @@ ns_attrition_net_savings(struct ns_population *pop,
     /* Intake levels come from the model as written: run it first. */
     enum ns_status st = ns_population_run(pop, diags);
     if (st == NS_OK)
-        st = ns_attrition_observed(m, pop->pooled, a, delta, observed, diags);
+        st = ns_attrition_observed(pop, a, delta, observed, diags);
     struct ns_calibration_options o = *copt;
     o.observed = observed;
     struct ns_calibration_result cal = {.fitted = fitted};

@@ -29,19 +29,18 @@ enum ns_lost {
  * delta". */
 const char *ns_lost_name(enum ns_lost a);
 
+struct ns_population;
+
 /* Writes into observed[n_targets] every target's value for the whole
  * sample under assumption a (delta for NS_LOST_WORSE). Intake levels are
- * the model's own, at time point 0 of r for the target's arms. Targets
- * followed up in full, or with no direction of worse, keep their value.
- * Returns NS_OK, or NS_EMODEL with a diagnostic when an intake level
- * cannot be computed. */
-enum ns_status ns_attrition_observed(const struct ns_model *m,
-                                     const struct ns_results *r,
+ * the model's own, at time point 0 of the population's results for the
+ * target's arms (and subgroup). Targets followed up in full, or with no
+ * direction of worse, keep their value. Returns NS_OK, or NS_EMODEL with
+ * a diagnostic when an intake level cannot be computed. */
+enum ns_status ns_attrition_observed(const struct ns_population *pop,
                                      enum ns_lost a, double delta,
                                      double *observed,
                                      struct ns_diags *diags);
-
-struct ns_population;
 struct ns_calibration_options;
 
 /* Net savings (discounted, over perspective) of every strategy after

@@ -56,7 +56,7 @@ objective(const gsl_vector *z, void *params)
     pb->n_evaluations++;
     enum ns_status st = ns_population_run_opt(pb->pop, &opt, &pb->scratch);
     if (st == NS_OK)
-        st = ns_targets_evaluate(m, pb->pop->pooled, pb->res, &pb->scratch);
+        st = ns_targets_evaluate(pb->pop, pb->use, pb->res, &pb->scratch);
     ns_diags_clear(&pb->scratch);
     if (st == NS_ENOMEM)
         pb->out_of_memory = true;
@@ -169,6 +169,39 @@ run_starts(struct problem *pb, const struct ns_calibration_options *o,
     return st;
 }
 
+/* Marks the targets calibration uses: fit targets only, so that holdout
+ * targets stay out of sample whatever the options say. */
+static void
+count_targets(const struct ns_model *m, bool all_grades, bool *use,
+              struct ns_calibration_result *out)
+{
+    out->n_targets_used = out->n_holdout = 0;
+    for (size_t t = 0; t < m->n_targets; t++) {
+        use[t] = ns_target_is_fitted(&m->targets[t], all_grades);
+        out->n_targets_used += use[t];
+        out->n_holdout += m->targets[t].role == NS_ROLE_HOLDOUT;
+    }
+}
+
+static void
+report_nothing_to_fit(const struct ns_model *m,
+                      const struct ns_calibration_result *out,
+                      struct ns_diags *diags)
+{
+    if (m->n_free_params == 0)
+        ns_diags_addf(diags, NULL, 0,
+                      "nothing to calibrate: no [calibrate] parameters");
+    else if (out->n_holdout == m->n_targets)
+        ns_diags_addf(diags, NULL, 0,
+                      "nothing to calibrate to: every target is a holdout "
+                      "target (role holdout), which calibration never uses");
+    else
+        ns_diags_addf(diags, NULL, 0,
+                      "nothing to calibrate to: no fit targets graded A or "
+                      "B (use all targets to include C and U; holdout "
+                      "targets are never used)");
+}
+
 enum ns_status
 ns_calibrate(struct ns_population *pop,
              const struct ns_calibration_options *opt,
@@ -188,19 +221,11 @@ ns_calibrate(struct ns_population *pop,
     pb.use = use;
     for (size_t i = 0; i < m->n_params; i++)
         pb.override[i] = NS_NAN;
-    out->n_targets_used = 0;
-    for (size_t t = 0; t < m->n_targets; t++) {
-        use[t] = opt->all_targets || ns_target_is_binding(&m->targets[t]);
-        out->n_targets_used += use[t];
-    }
+    count_targets(m, opt->all_targets, use, out);
     out->n_evaluations = 0;
     enum ns_status st = NS_OK;
     if (m->n_free_params == 0 || out->n_targets_used == 0) {
-        ns_diags_addf(diags, NULL, 0,
-                      m->n_free_params == 0
-                          ? "nothing to calibrate: no [calibrate] parameters"
-                          : "nothing to calibrate to: no targets graded A "
-                            "or B (use all targets to include C and U)");
+        report_nothing_to_fit(m, out, diags);
         st = NS_EPARAM;
     } else {
         st = run_starts(&pb, opt, out);

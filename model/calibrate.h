@@ -1,8 +1,9 @@
 /* netsave: calibration of free parameters to observed targets.
  *
  * The parameters a model marks as free ([calibrate]: a name and bounds)
- * are fitted to its targets (model/measures.h) by minimising the sum over
- * targets of ((predicted - observed) / tolerance)^2, so that each target
+ * are fitted to its fit targets (model/measures.h; never to those held out
+ * for validation) by minimising the sum over those targets of
+ * ((predicted - observed) / tolerance)^2, so that each target
  * weighs by how precisely the study measured it. The search is GSL's
  * Nelder-Mead simplex (nmsimplex2) on logit-transformed parameters, so it
  * never leaves the bounds, from several starting points: the parameters'
@@ -19,7 +20,8 @@
 #include "model/population.h"
 
 struct ns_calibration_options {
-    bool all_targets;      /* also targets graded C and U */
+    bool all_targets;      /* also fit targets graded C and U (holdout
+                              targets are never used) */
     size_t n_starts;       /* starting points, at least 1 */
     unsigned long seed;    /* of the starting points after the first */
     size_t max_iterations; /* per start */
@@ -39,6 +41,7 @@ struct ns_calibration_result {
     double objective;      /* at the best point */
     double start_objective; /* at the parameters' current values */
     size_t n_targets_used;
+    size_t n_holdout;      /* holdout targets, left out */
     size_t n_evaluations;
     size_t best_start;     /* which start found the best point (0-based) */
     bool converged;        /* the best start met the size tolerance */

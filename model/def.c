@@ -116,6 +116,7 @@ free_target(struct ns_def_target *t)
     free(t->source);
     free(t->note);
     free(t->worse);
+    free(t->subgroup);
 }
 
 void
@@ -717,6 +718,7 @@ ns_def_add_target(struct ns_model_def *def, const struct ns_def_target *t)
     e.source = dup_or_null(t->source, &failed);
     e.note = dup_or_null(t->note, &failed);
     e.worse = dup_or_null(t->worse, &failed);
+    e.subgroup = dup_or_null(t->subgroup, &failed);
     size_t i;
     if (failed || !SLOT(def, targets, i)) {
         free_target(&e);

@@ -142,6 +142,11 @@ struct ns_def_measure {  /* an expression over state and group occupancy */
     struct ns_origin at;
 };
 
+/* What a target is for: calibration fits the model to fit targets only;
+ * holdout targets are kept out of every fit, so that validation against
+ * them is out of sample. */
+enum ns_target_role { NS_ROLE_FIT = 0, NS_ROLE_HOLDOUT };
+
 struct ns_def_target {   /* an observed value the model should reproduce */
     double time_years;   /* when, from the start */
     char *arms;          /* "rehab" or a weighted mix "rehab:286 + inpatient:122" */
@@ -155,6 +160,13 @@ struct ns_def_target {   /* an observed value the model should reproduce */
                             everyone; NTORS five-year: 0.63) */
     char *worse;         /* "higher" or "lower": which way is worse, for
                             attrition analysis; NULL or "" when unknown */
+    enum ns_target_role role;
+    bool has_relative_to;
+    double relative_to;  /* years: the value is the measure at time_years
+                            divided by the measure at relative_to */
+    double period_years; /* 0: at time_years; above 0: averaged over
+                            [time_years - period_years, time_years] */
+    char *subgroup;      /* NULL or "": pooled over subgroups */
     struct ns_origin at;
 };
 

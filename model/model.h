@@ -69,8 +69,17 @@ struct ns_measure_info {
 struct ns_target_info {
     double time_years;
     size_t point;        /* the time point at time_years */
-    bool in_horizon;     /* false: time_years is beyond the model's horizon
-                            (a shortened run): not evaluated */
+    bool in_horizon;     /* false: time_years (or the relative_to time) is
+                            beyond the model's horizon (a shortened run):
+                            not evaluated */
+    enum ns_target_role role; /* fit: calibration may use it; holdout:
+                                 validation only */
+    double period_years; /* 0: at point; else averaged over the period */
+    size_t start_point;  /* the period's first time point (point if 0) */
+    bool has_relative_to;
+    double relative_to;  /* years; divides by the measure at that time */
+    size_t relative_point;
+    char *subgroup;      /* owned; NULL: pooled over subgroups */
     size_t n_arms;       /* strategies mixed, with weights summing to 1 */
     size_t *arm_strategy; /* owned */
     double *arm_weight;  /* owned */

@@ -457,14 +457,31 @@ write_net_savings_by_year(struct csv *c, const struct source *src)
 
 /* outcomes.csv: every outcome's undiscounted total in its own unit, with
  * the comparator's and the difference. */
-/* validation.csv: each target against the pooled model. A target the
- * model cannot compute has an empty prediction. */
+/* The columns that say what a target is taken on, added after the first
+ * twelve: role, subgroup (empty: pooled), relative_to (empty: none) and
+ * period_years (0: a time point). */
+static void
+put_target_scope(struct csv *c, const struct ns_target_info *t)
+{
+    put_sep(c);
+    put_raw(c, t->role == NS_ROLE_HOLDOUT ? "holdout" : "fit");
+    put_sep(c);
+    put_text(c, t->subgroup ? t->subgroup : "");
+    put_sep(c);
+    put_optional(c, t->has_relative_to ? t->relative_to : NS_NAN);
+    put_sep(c);
+    put_number(c, t->period_years);
+}
+
+/* validation.csv: each target against the model (pooled, or its
+ * subgroup). A target the model cannot compute has an empty prediction. */
 static void
 write_validation(struct csv *c, const struct source *src)
 {
     const struct ns_model *m = src->m;
     put_raw(c, "time_years,arms,measure,note,observed,predicted,difference,"
-               "tolerance,within_tolerance,grade,binding,source");
+               "tolerance,within_tolerance,grade,binding,source,role,"
+               "subgroup,relative_to,period_years");
     end_row(c);
     if (m->n_targets == 0)
         return;
@@ -474,7 +491,7 @@ write_validation(struct csv *c, const struct source *src)
         c->err = ENOMEM;
         return;
     }
-    if (ns_targets_evaluate(m, src->r, res, &quiet) == NS_ENOMEM)
+    if (ns_targets_evaluate(src->pop, NULL, res, &quiet) == NS_ENOMEM)
         c->err = ENOMEM;
     ns_diags_clear(&quiet);
     for (size_t i = 0; i < m->n_targets; i++) {
@@ -503,6 +520,7 @@ write_validation(struct csv *c, const struct source *src)
         put_raw(c, ns_target_is_binding(t) ? "1" : "0");
         put_sep(c);
         put_text(c, t->source);
+        put_target_scope(c, t);
         end_row(c);
     }
     free(res);

@@ -1446,8 +1446,25 @@ write_outcomes_sheet(struct book *b)
     freeze_headings(b, ws, 0);
 }
 
+/* The columns after Source that say what a target is taken on: its role
+ * (fit or holdout), subgroup (empty: pooled), the time it is relative to
+ * and its period (empty: none). */
+static void
+put_target_scope(struct book *b, lxw_worksheet *ws, size_t row,
+                 const struct ns_target_info *t)
+{
+    put_text(b, ws, row, 11, t->role == NS_ROLE_HOLDOUT ? "holdout" : "fit",
+             NULL);
+    if (t->subgroup)
+        put_text(b, ws, row, 12, t->subgroup, NULL);
+    if (t->has_relative_to)
+        put_number(b, ws, row, 13, t->relative_to, NULL);
+    if (t->period_years > 0.0)
+        put_number(b, ws, row, 14, t->period_years, NULL);
+}
+
 /* The Validation sheet: each target observed in a study against the
- * model, pooled over subgroups (model/measures.h). */
+ * model, pooled over subgroups unless it names one (model/measures.h). */
 static void
 write_validation_sheet(struct book *b)
 {
@@ -1460,7 +1477,7 @@ write_validation_sheet(struct book *b)
         note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
         return;
     }
-    if (ns_targets_evaluate(m, b->results, res, &quiet) == NS_ENOMEM)
+    if (ns_targets_evaluate(b->pop, NULL, res, &quiet) == NS_ENOMEM)
         note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
     ns_diags_clear(&quiet);
     size_t n_binding = 0, n_met = 0;
@@ -1476,7 +1493,8 @@ write_validation_sheet(struct book *b)
            "target is met when the difference is within its tolerance (the "
            "95%% confidence half-width the study's sample implies). %zu of "
            "%zu targets graded A or B are met; C and U targets are shown "
-           "but do not count.",
+           "but do not count. Calibration fits the model to the fit targets "
+           "only; holdout targets (Role) test it out of sample.",
            n_met, n_binding);
     lxw_worksheet *ws =
         start_sheet(b, "Validation", "Validation against observed outcomes",
@@ -1488,8 +1506,11 @@ write_validation_sheet(struct book *b)
     static const char *const heads[] = {
         "Years",     "Clients (strategies, weights)", "Measure", "Observed",
         "Predicted", "Difference",                    "Tolerance", "Met",
-        "Grade",     "What it is",                    "Source"};
-    static const double widths[] = {8, 40, 20, 12, 12, 12, 12, 8, 8, 60, 60};
+        "Grade",     "What it is",                    "Source",
+        "Role",      "Subgroup",                      "Relative to (years)",
+        "Period (years)"};
+    static const double widths[] = {8,  40, 20, 12, 12, 12, 12, 8,
+                                    8,  60, 60, 10, 16, 12, 12};
     for (size_t c = 0; c < sizeof heads / sizeof heads[0]; c++)
         put_heading(b, ws, c, heads[c], widths[c]);
     for (size_t i = 0; i < m->n_targets; i++) {
@@ -1507,6 +1528,7 @@ write_validation_sheet(struct book *b)
         put_text(b, ws, row, 8, grade, NULL);
         put_text(b, ws, row, 9, t->note, NULL);
         put_text(b, ws, row, 10, t->source, NULL);
+        put_target_scope(b, ws, row, t);
     }
     freeze_headings(b, ws, 0);
     free(res);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/measures.h"
 #include "model/population.h"
 #include "params/params.h"
 
@@ -139,6 +140,12 @@ ns_params_build(const struct ns_model_source *src,
     else
         for (size_t g = 0; models && g < n; g++)
             ns_model_free(models[g]);
+    /* Targets may name a subgroup: only the population knows them all. */
+    if (st == NS_OK && ns_targets_check_subgroups(*pop_out, diags) != NS_OK) {
+        ns_population_free(*pop_out);
+        *pop_out = NULL;
+        st = NS_EPARAM;
+    }
     free(models);
     free(names);
     free(weights);

@@ -898,18 +898,115 @@ read_data_file(struct loader *ld, const char *name, int line,
     return stable;
 }
 
-/* Reads targets: a CSV file with one observed value per row. */
+/* Reads targets: a CSV file with one observed value per row. The first
+ * seven columns are required; the others are optional, so that older
+ * targets files keep working (docs/model-format.md). */
+enum target_column {
+    TC_TIME, TC_ARMS, TC_MEASURE, TC_OBSERVED, TC_TOLERANCE, TC_GRADE,
+    TC_SOURCE, TC_NOTE, TC_FOLLOWED_UP, TC_WORSE, TC_ROLE, TC_RELATIVE_TO,
+    TC_PERIOD, TC_SUBGROUP, TC_COUNT
+};
+#define TC_REQUIRED TC_NOTE
+
+static const char *const target_columns[TC_COUNT] = {
+    "time_years", "arms",        "measure",     "observed",
+    "tolerance",  "grade",       "source",      "note",
+    "followed_up", "worse",      "role",        "relative_to",
+    "period_years", "subgroup"};
+
 struct target_reader {
     struct loader *ld;
     const char *file;
-    int col[10]; /* time_years, arms, measure, observed, tolerance, grade,
-                    source, note, followed_up, worse */
+    int col[TC_COUNT]; /* field index of each column, -1 when absent */
     bool header_seen;
 };
 
-static const char *const target_columns[10] = {
-    "time_years", "arms",   "measure", "observed",    "tolerance",
-    "grade",      "source", "note",    "followed_up", "worse"};
+/* Finds the columns in the header row; false (stop reading) when a
+ * required one is missing. */
+static bool
+target_header(struct target_reader *tr, int line, char **f, int n)
+{
+    for (int c = 0; c < TC_COUNT; c++) {
+        tr->col[c] = -1;
+        for (int i = 0; i < n; i++)
+            if (strcmp(f[i], target_columns[c]) == 0)
+                tr->col[c] = i;
+        if (tr->col[c] < 0 && c < TC_REQUIRED) {
+            ns_diags_addf(tr->ld->diags, tr->file, line,
+                          "no column named '%s'; a targets file has "
+                          "columns time_years, arms, measure, observed, "
+                          "tolerance, grade, source and note",
+                          target_columns[c]);
+            tr->ld->failed = true;
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The text of column c in a row, "" when the file has no such column. */
+static char *
+target_field(const struct target_reader *tr, char **f, enum target_column c)
+{
+    static char empty[1] = "";
+    return tr->col[c] >= 0 ? f[tr->col[c]] : empty;
+}
+
+/* Reports a field of column c that is not what it must be; returns
+ * false. */
+static bool
+target_field_problem(struct target_reader *tr, int line, enum target_column c,
+                     const char *expected, const char *found)
+{
+    ns_diags_addf(tr->ld->diags, tr->file, line,
+                  "column '%s' must be %s, got '%s'", target_columns[c],
+                  expected, found);
+    tr->ld->failed = true;
+    return false;
+}
+
+/* Parses column c as a number into *value, leaving it as it is when the
+ * column is absent or empty and empty is allowed; false with a message
+ * otherwise. */
+static bool
+target_number(struct target_reader *tr, int line, char **f,
+              enum target_column c, bool may_be_empty, const char *what,
+              double *value)
+{
+    const char *v = target_field(tr, f, c);
+    if ((may_be_empty && !*v) || ns_parse_number(v, value) == 0)
+        return true;
+    return target_field_problem(tr, line, c, what, v);
+}
+
+/* Reads the role column: fit (also when empty or absent) or holdout. */
+static bool
+target_role(struct target_reader *tr, int line, char **f,
+            enum ns_target_role *role)
+{
+    const char *v = target_field(tr, f, TC_ROLE);
+    *role = strcmp(v, "holdout") == 0 ? NS_ROLE_HOLDOUT : NS_ROLE_FIT;
+    if (!*v || strcmp(v, "fit") == 0 || *role == NS_ROLE_HOLDOUT)
+        return true;
+    return target_field_problem(tr, line, TC_ROLE,
+                                "fit or holdout (empty: fit)", v);
+}
+
+/* The optional columns of a row after followed_up. */
+static bool
+target_options(struct target_reader *tr, int line, char **f,
+               struct ns_def_target *t)
+{
+    bool ok = target_role(tr, line, f, &t->role);
+    t->has_relative_to = *target_field(tr, f, TC_RELATIVE_TO) != '\0';
+    ok &= target_number(tr, line, f, TC_RELATIVE_TO, true,
+                        "a time in years (empty: none)", &t->relative_to);
+    ok &= target_number(tr, line, f, TC_PERIOD, true,
+                        "a number of years (empty or 0: a time point)",
+                        &t->period_years);
+    t->subgroup = target_field(tr, f, TC_SUBGROUP);
+    return ok;
+}
 
 static bool
 target_row(void *ctx, int line, char **f, int n)
@@ -918,25 +1015,10 @@ target_row(void *ctx, int line, char **f, int n)
     struct loader *ld = tr->ld;
     if (!tr->header_seen) {
         tr->header_seen = true;
-        for (int c = 0; c < 10; c++) {
-            tr->col[c] = -1;
-            for (int i = 0; i < n; i++)
-                if (strcmp(f[i], target_columns[c]) == 0)
-                    tr->col[c] = i;
-            if (tr->col[c] < 0 && c < 7) {
-                ns_diags_addf(ld->diags, tr->file, line,
-                              "no column named '%s'; a targets file has "
-                              "columns time_years, arms, measure, observed, "
-                              "tolerance, grade, source and note",
-                              target_columns[c]);
-                ld->failed = true;
-                return false;
-            }
-        }
-        return true;
+        return target_header(tr, line, f, n);
     }
     int needed = 0;
-    for (int c = 0; c < 10; c++)
+    for (int c = 0; c < TC_COUNT; c++)
         if (tr->col[c] + 1 > needed)
             needed = tr->col[c] + 1;
     if (n < needed) {
@@ -946,35 +1028,23 @@ target_row(void *ctx, int line, char **f, int n)
         ld->failed = true;
         return true;
     }
-    struct ns_def_target t = {0};
-    double *nums[3] = {&t.time_years, &t.observed, &t.tolerance};
-    int num_cols[3] = {0, 3, 4};
-    for (int i = 0; i < 3; i++) {
-        const char *v = f[tr->col[num_cols[i]]];
-        if (ns_parse_number(v, nums[i]) != 0) {
-            ns_diags_addf(ld->diags, tr->file, line,
-                          "column '%s' must be a number, got '%s'",
-                          target_columns[num_cols[i]], v);
-            ld->failed = true;
-            return true;
-        }
-    }
-    t.arms = f[tr->col[1]];
-    t.measure = f[tr->col[2]];
-    t.grade = f[tr->col[5]];
-    t.source = f[tr->col[6]];
-    char empty[1] = "";
-    t.note = tr->col[7] >= 0 ? f[tr->col[7]] : empty;
-    t.worse = tr->col[9] >= 0 ? f[tr->col[9]] : empty;
-    t.followed_up = 1.0;
-    if (tr->col[8] >= 0 && *f[tr->col[8]] &&
-        ns_parse_number(f[tr->col[8]], &t.followed_up) != 0) {
-        ns_diags_addf(ld->diags, tr->file, line,
-                      "column 'followed_up' must be a number, got '%s'",
-                      f[tr->col[8]]);
-        ld->failed = true;
+    struct ns_def_target t = {.followed_up = 1.0};
+    if (!target_number(tr, line, f, TC_TIME, false, "a number",
+                       &t.time_years) ||
+        !target_number(tr, line, f, TC_OBSERVED, false, "a number",
+                       &t.observed) ||
+        !target_number(tr, line, f, TC_TOLERANCE, false, "a number",
+                       &t.tolerance) ||
+        !target_number(tr, line, f, TC_FOLLOWED_UP, true, "a number",
+                       &t.followed_up) ||
+        !target_options(tr, line, f, &t))
         return true;
-    }
+    t.arms = f[tr->col[TC_ARMS]];
+    t.measure = f[tr->col[TC_MEASURE]];
+    t.grade = f[tr->col[TC_GRADE]];
+    t.source = f[tr->col[TC_SOURCE]];
+    t.note = target_field(tr, f, TC_NOTE);
+    t.worse = target_field(tr, f, TC_WORSE);
     t.at = (struct ns_origin){tr->file, line};
     check(ld, ns_def_add_target(&ld->params->def, &t));
     return !ld->out_of_mem;
@@ -989,7 +1059,7 @@ load_targets(struct loader *ld, const struct ns_ini_entry *e)
                                       "[validation] key targets", &text, &len);
     if (!file)
         return;
-    struct target_reader tr = {ld, file, {0}, false};
+    struct target_reader tr = {.ld = ld, .file = file};
     enum ns_status st =
         ns_csv_each_row(file, text, len, target_row, &tr, ld->diags);
     if (st == NS_ENOMEM)

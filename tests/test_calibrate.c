@@ -127,7 +127,7 @@ mixed_arms_and_groups(void **state)
     assert_int_equal(m->targets[0].point, 3);
     assert_close(m->targets[0].arm_weight[0], 0.75, 1e-15);
     struct ns_target_result res[2];
-    assert_int_equal(ns_targets_evaluate(m, f.pop->pooled, res, &f.diags),
+    assert_int_equal(ns_targets_evaluate(f.pop, NULL, res, &f.diags),
                      NS_OK);
     double mixed = (3 * pow(1 - 0.0731, 3) + pow(1 - 0.1217, 3)) / 4;
     assert_close(res[0].predicted, mixed, 1e-13);
@@ -165,7 +165,7 @@ calibration_finds_the_closed_form(void **state)
     assert_close(cal.start_objective, d0 * d0, 1e-9);
     /* The population is left at the fit. */
     struct ns_target_result res[2];
-    ns_targets_evaluate(f.pop->models[0], f.pop->pooled, res, &f.diags);
+    ns_targets_evaluate(f.pop, NULL, res, &f.diags);
     assert_close(res[0].predicted, 0.6173, 1e-6);
     clear(&f);
 }
@@ -182,23 +182,21 @@ attrition_reweights_and_refits(void **state)
           "5,a,alive_share,0.6173,0.01,A,test,to fit,0.5,lower\n"
           "5,b,alive_share,0.9,0.01,C,test,complete,1,lower\n",
           "[calibrate]\np_a = 0.001, 0.5\n");
-    const struct ns_model *m = f.pop->models[0];
     double obs[2];
     /* As observed: unchanged. */
-    assert_int_equal(ns_attrition_observed(m, f.pop->pooled,
-                                           NS_LOST_AS_OBSERVED, 0.1, obs,
-                                           &f.diags),
+    assert_int_equal(ns_attrition_observed(f.pop, NS_LOST_AS_OBSERVED, 0.1,
+                                           obs, &f.diags),
                      NS_OK);
     assert_close(obs[0], 0.6173, 1e-15);
     /* Back at intake, where everyone was alive: 0.5 x 0.6173 + 0.5 x 1. */
-    assert_int_equal(ns_attrition_observed(m, f.pop->pooled, NS_LOST_AT_INTAKE,
-                                           0.1, obs, &f.diags),
+    assert_int_equal(ns_attrition_observed(f.pop, NS_LOST_AT_INTAKE, 0.1,
+                                           obs, &f.diags),
                      NS_OK);
     assert_close(obs[0], 0.5 * 0.6173 + 0.5 * 1.0, 1e-15);
     assert_close(obs[1], 0.9, 1e-15); /* followed up in full: as is */
     /* Worse by 0.1: the lost at 0.5173. */
-    assert_int_equal(ns_attrition_observed(m, f.pop->pooled, NS_LOST_WORSE,
-                                           0.1, obs, &f.diags),
+    assert_int_equal(ns_attrition_observed(f.pop, NS_LOST_WORSE, 0.1, obs,
+                                           &f.diags),
                      NS_OK);
     assert_close(obs[0], 0.5 * 0.6173 + 0.5 * 0.5173, 1e-15);
     /* Refitting to the reweighted target: p = 1 - s^(1/5). */

@@ -674,7 +674,8 @@ csv_files_have_exact_headers(void **state)
         "strategy,comparator,subgroup,outcome,total,comparator_total,"
         "difference",
         "time_years,arms,measure,note,observed,predicted,difference,"
-        "tolerance,within_tolerance,grade,binding,source",
+        "tolerance,within_tolerance,grade,binding,source,role,subgroup,"
+        "relative_to,period_years",
     };
     for (size_t i = 0; i < N_CSV; i++) {
         struct table t;

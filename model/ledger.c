@@ -8,17 +8,25 @@
  * year 1, not year 2. */
 #define NS_YEAR_ROUNDING 1e-9
 
-/* Whether stream j is a cost borne within the perspective. */
+/* The payers a perspective counts ([n_payers]), or NULL for all payers,
+ * tagged or not. */
+static const bool *
+payers_of(const struct ns_model *m, long perspective)
+{
+    return perspective == NS_ALL_PAYERS ? NULL
+                                        : m->perspectives[perspective].has_payer;
+}
+
+/* Whether stream j is a cost borne by the payers counted (NULL: all). */
 static bool
-counts(const struct ns_model *m, size_t j, long perspective)
+counts(const struct ns_model *m, size_t j, const bool *payers)
 {
     const struct ns_stream_info *s = &m->streams[j];
     if ((long)s->outcome != m->cost_outcome)
         return false;
-    if (perspective == NS_ALL_PAYERS)
+    if (!payers)
         return true;
-    return s->payer >= 0 &&
-           m->perspectives[perspective].has_payer[s->payer];
+    return s->payer >= 0 && payers[s->payer];
 }
 
 /* Net saving of stream j at point t: minus the change in cost, where the
@@ -60,12 +68,13 @@ payback_year(const struct ns_model *m, const struct ns_results *r, size_t k,
              long perspective, bool discounted)
 {
     size_t n_years = ns_ledger_n_years(m);
+    const bool *payers = payers_of(m, perspective);
     double cumulative = 0.0;
     size_t t = 0;
     for (size_t y = 0; y < n_years; y++) {
         for (; t < r->n_points && year_of(m, t, n_years) == y; t++)
             for (size_t j = 0; j < m->n_streams; j++)
-                if (counts(m, j, perspective))
+                if (counts(m, j, payers))
                     cumulative += saving_at(r, k, (size_t)m->comparator[k], t,
                                             j, discounted);
         if (cumulative > 0.0)
@@ -98,7 +107,7 @@ enum { LEDGER_LANES = 16 };
 
 static void
 totals_lanes(const struct ns_model *m, const struct ns_results *const *r,
-             size_t n, size_t k, long perspective, bool discounted,
+             size_t n, size_t k, const bool *payers, bool discounted,
              struct ns_ledger *out, double *const *by_payer)
 {
     long c = m->comparator[k];
@@ -126,7 +135,7 @@ totals_lanes(const struct ns_model *m, const struct ns_results *const *r,
     }
     for (size_t t = 0; t < r[0]->n_points; t++)
         for (size_t j = 0; j < J; j++) {
-            if (!counts(m, j, perspective))
+            if (!counts(m, j, payers))
                 continue;
             for (size_t l = 0; l < n; l++)
                 add_saving(m, &out[l], by_payer[l], j,
@@ -148,7 +157,16 @@ ns_ledger_totals_lanes(const struct ns_model *m,
     for (size_t first = 0; first < n; first += LEDGER_LANES)
         totals_lanes(m, r + first,
                      n - first < LEDGER_LANES ? n - first : LEDGER_LANES, k,
-                     perspective, discounted, out + first, by_payer + first);
+                     payers_of(m, perspective), discounted, out + first,
+                     by_payer + first);
+}
+
+void
+ns_ledger_totals_payers(const struct ns_model *m, const struct ns_results *r,
+                        size_t k, const bool *has_payer, bool discounted,
+                        struct ns_ledger *out, double *by_payer)
+{
+    totals_lanes(m, &r, 1, k, has_payer, discounted, out, &by_payer);
 }
 
 size_t
@@ -171,10 +189,11 @@ ns_ledger_by_year(const struct ns_model *m, const struct ns_results *r,
         return;
     for (size_t y = 0; y < n_years; y++)
         net[y] = 0.0;
+    const bool *payers = payers_of(m, perspective);
     for (size_t t = 0; t < r->n_points; t++) {
         size_t y = year_of(m, t, n_years);
         for (size_t j = 0; j < m->n_streams; j++)
-            if (counts(m, j, perspective))
+            if (counts(m, j, payers))
                 net[y] += saving_at(r, k, (size_t)c, t, j, discounted);
     }
 }

@@ -56,6 +56,15 @@ void ns_ledger_totals(const struct ns_model *model,
                       long perspective, bool discounted,
                       struct ns_ledger *out, double *by_payer);
 
+/* ns_ledger_totals over any set of payers rather than a perspective's:
+ * has_payer ([model->n_payers]) marks the payers counted, NULL every
+ * payer (tagged or not, as NS_ALL_PAYERS). For comparisons with studies
+ * that count a set of payers no perspective names (crime costs only, say). */
+void ns_ledger_totals_payers(const struct ns_model *model,
+                             const struct ns_results *results, size_t k,
+                             const bool *has_payer, bool discounted,
+                             struct ns_ledger *out, double *by_payer);
+
 /* ns_ledger_totals for n results at once (a PSA's lanes): out[l] and
  * by_payer[l] (each may be NULL) from results[l], each the same as alone;
  * the results' sums are interleaved, which is quicker than one by one. */

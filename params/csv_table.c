@@ -84,8 +84,8 @@ split_fields(char *line, char **fields, int max)
     }
 }
 
-static char *
-trim(char *s)
+char *
+ns_trim(char *s)
 {
     while (isspace((unsigned char)*s))
         s++;
@@ -111,7 +111,7 @@ next_record(char **save, int *line)
         size_t rl = strlen(rec);
         if (rl > 0 && rec[rl - 1] == '\r')
             rec[rl - 1] = '\0';
-        if (*trim(rec) != '\0')
+        if (*ns_trim(rec) != '\0')
             return rec;
     }
     return NULL;
@@ -144,7 +144,7 @@ ns_csv_each_row(const char *file, const char *text, size_t len,
             continue;
         }
         for (int i = 0; i < nf; i++)
-            fields[i] = trim(fields[i]);
+            fields[i] = ns_trim(fields[i]);
         if (!row(ctx, line, fields, nf))
             break;
     }
@@ -210,7 +210,7 @@ ns_csv_table_parse(const char *file, const char *text, size_t len,
             continue;
         }
         for (int i = 0; i < nf; i++)
-            target[i] = trim(target[i]);
+            target[i] = ns_trim(target[i]);
         if (!n_header) {
             n_header = nf;
             kcol = find_column(file, header, nf, key_column, diags);

@@ -30,6 +30,10 @@ enum ns_status ns_csv_each_row(const char *file, const char *text,
                                            int n),
                                void *ctx, struct ns_diags *diags);
 
+/* Removes blanks (spaces, tabs, line ends) at both ends of s, in place;
+ * returns the first character kept. */
+char *ns_trim(char *s);
+
 /* Parses a whole decimal number (no thousands separators, no '%', finite).
  * Returns 0 on success, or a negative code: -1 empty, -2 not a number, -3
  * out of range or not finite. */

@@ -57,6 +57,8 @@ struct source {
     const struct ns_expansion *const *expansions; /* for expansion.csv */
     const size_t *expansion_strategy;
     const char *const *expansion_places;
+    const struct ns_anchor_report *anchors;     /* for anchors.csv */
+    size_t n_anchors;
     long perspective;
     double population;
 };
@@ -143,6 +145,17 @@ put_numbers(struct csv *c, const double *v, size_t n)
         if (i > 0)
             put_sep(c);
         put_number(c, v[i]);
+    }
+}
+
+/* Writes n text fields, separated by commas. */
+static void
+put_texts(struct csv *c, const char *const *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            put_sep(c);
+        put_text(c, v[i]);
     }
 }
 
@@ -1286,5 +1299,93 @@ ns_csv_write_expansion(const char *dir, const struct ns_model *model,
     if (st == NS_OK)
         st = write_file(dir, "expansion_payers.csv", write_expansion_payers,
                         &src, err, err_size);
+    return st;
+}
+
+/* A figure of netsave anchors, or empty when it is not a number: the
+ * not_computable column then says why. */
+static void
+put_figure(struct csv *c, double v)
+{
+    if (isfinite(v))
+        put_number(c, v);
+}
+
+/* anchors.csv: each published study beside the model. */
+static void
+write_anchors(struct csv *c, const struct source *src)
+{
+    put_raw(c, "anchor,study,arms,benefits,cost_share,netsave_ratio,"
+               "published,published_text,savings,treatment_cost,source,"
+               "explanation,not_computable");
+    end_row(c);
+    for (size_t i = 0; i < src->n_anchors; i++) {
+        const struct ns_anchor_report *a = &src->anchors[i];
+        put_texts(c, (const char *const[]){a->anchor, a->study, a->arms,
+                                           a->benefits},
+                  4);
+        put_sep(c);
+        put_number(c, a->cost_share);
+        put_sep(c);
+        put_figure(c, a->pooled.ratio);
+        put_sep(c);
+        put_number(c, a->published);
+        put_sep(c);
+        put_text(c, a->published_text);
+        put_sep(c);
+        put_figure(c, a->pooled.savings);
+        put_sep(c);
+        put_figure(c, a->pooled.treatment_cost);
+        put_sep(c);
+        put_texts(c, (const char *const[]){a->source, a->explanation,
+                                           ns_anchor_status_text(
+                                               a->pooled.status)},
+                  3);
+        end_row(c);
+    }
+}
+
+/* anchors_arms.csv: each anchor's arms, each against its comparator. */
+static void
+write_anchor_arms(struct csv *c, const struct source *src)
+{
+    put_raw(c, "anchor,strategy,comparator,savings,treatment_cost,ratio,"
+               "weight,not_computable");
+    end_row(c);
+    for (size_t i = 0; i < src->n_anchors; i++) {
+        const struct ns_anchor_report *a = &src->anchors[i];
+        const struct ns_model *m = a->model;
+        for (size_t j = 0; j < a->spec->n_arms; j++) {
+            size_t k = a->spec->strategy[j];
+            const struct ns_anchor_figure *f = &a->arm[j];
+            put_texts(c, (const char *const[]){
+                             a->anchor, m->strategies[k].name,
+                             m->strategies[m->comparator[k]].name},
+                      3);
+            put_sep(c);
+            put_figure(c, f->savings);
+            put_sep(c);
+            put_figure(c, f->treatment_cost);
+            put_sep(c);
+            put_figure(c, f->ratio);
+            put_sep(c);
+            put_number(c, a->spec->weight[j]);
+            put_sep(c);
+            put_text(c, ns_anchor_status_text(f->status));
+            end_row(c);
+        }
+    }
+}
+
+enum ns_status
+ns_csv_write_anchors(const char *dir, const struct ns_anchor_report *a,
+                     size_t n, char *err, size_t err_size)
+{
+    const struct source src = {.anchors = a, .n_anchors = n};
+    enum ns_status st =
+        write_file(dir, "anchors.csv", write_anchors, &src, err, err_size);
+    if (st == NS_OK)
+        st = write_file(dir, "anchors_arms.csv", write_anchor_arms, &src, err,
+                        err_size);
     return st;
 }

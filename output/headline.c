@@ -9,7 +9,10 @@
 #include "output/headline.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "output/output.h"
 
 double
 ns_headline_cohort(const struct ns_results *r, size_t k)
@@ -131,4 +134,14 @@ ns_population_check(const struct ns_population *pop)
                    "cycle length, payers or perspectives";
     }
     return NULL;
+}
+
+void
+ns_anchor_ratio_text(const struct ns_anchor_figure *f, char *out, size_t n)
+{
+    if (f->status == NS_ANCHOR_COMPUTED)
+        snprintf(out, n, "%.2f:1", f->ratio);
+    else
+        snprintf(out, n, "not computable: %s",
+                 ns_anchor_status_text(f->status));
 }

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "model/anchors.h"
 #include "model/model.h"
 #include "model/netsave.h"
 #include "model/results.h"
@@ -21,6 +22,25 @@ struct ns_scenario_result {
     const char *const *changes;  /* "name: old -> new" lines */
     size_t n_changes;
 };
+
+/* One published study beside the model (netsave anchors), for
+ * anchors.csv, anchors_arms.csv and the Anchors sheet. Strings and arrays
+ * are borrowed. */
+struct ns_anchor_report {
+    const char *anchor, *study, *design, *arms, *benefits;
+    const char *published_text, *source, *explanation;
+    const char *scenario;               /* the overlay's path, or NULL */
+    double cost_share, published;
+    const struct ns_model *model;       /* the model the anchor ran */
+    const struct ns_anchor_spec *spec;  /* its arms, resolved in model */
+    struct ns_anchor_figure pooled;     /* model/anchors.h */
+    const struct ns_anchor_figure *arm; /* [spec->n_arms] */
+};
+
+/* An anchor's ratio as people read it, the same on screen and in the
+ * workbook: "2.31:1", or "not computable: " and why. */
+void ns_anchor_ratio_text(const struct ns_anchor_figure *f, char *out,
+                          size_t n);
 
 /* Net savings under assumptions about clients lost to follow-up
  * (model/attrition.h), for the Attrition sheet and attrition.csv. */
@@ -105,6 +125,17 @@ enum ns_status ns_csv_write_scenarios(const char *dir,
                                       const struct ns_scenario_result *s,
                                       size_t n, char *err, size_t err_size);
 
+/* Writes anchors.csv (anchor, study, arms, benefits, cost_share,
+ * netsave_ratio, published, published_text, savings, treatment_cost,
+ * source, explanation, not_computable) and anchors_arms.csv (anchor,
+ * strategy, comparator, savings, treatment_cost, ratio, weight,
+ * not_computable) into dir: one row per anchor, then per anchor and arm.
+ * Money is per client, discounted; a ratio that cannot be formed is
+ * empty, and not_computable says why (empty for a ratio). */
+enum ns_status ns_csv_write_anchors(const char *dir,
+                                    const struct ns_anchor_report *a,
+                                    size_t n, char *err, size_t err_size);
+
 struct ns_expansion;
 
 /* Writes expansion.csv (strategy, places_funded, perspective, year,
@@ -142,6 +173,10 @@ struct ns_run_info {
     const struct ns_scenario_result *scenarios; /* or NULL: a Scenarios
                                                    sheet (s[0] the base) */
     size_t n_scenarios;
+    const struct ns_anchor_report *anchors; /* or NULL: an Anchors sheet
+                                               (published studies beside
+                                               the model) */
+    size_t n_anchors;
 };
 
 /* Writes attrition.csv (strategy, comparator, perspective, assumption,

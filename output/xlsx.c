@@ -1915,6 +1915,130 @@ write_scenarios_sheet(struct book *b, const struct ns_run_info *info)
         }
 }
 
+/* Writes a money figure of an anchor, or nothing when it is not a number
+ * (the netsave column then says why). */
+static void
+put_anchor_figure(struct book *b, lxw_worksheet *ws, size_t row, size_t col,
+                  double v, lxw_format *fmt)
+{
+    if (isfinite(v))
+        put_number(b, ws, row, col, v, fmt);
+}
+
+/* One row of the Anchors table: a study beside the model. */
+static void
+write_anchor_row(struct book *b, lxw_worksheet *ws, size_t row,
+                 const struct ns_anchor_report *a)
+{
+    char text[NOTE_SIZE];
+    bool computed = a->pooled.status == NS_ANCHOR_COMPUTED;
+    put_text(b, ws, row, 0, a->anchor, NULL);
+    put_text(b, ws, row, 1, a->study, b->wrap);
+    put_text(b, ws, row, 2, a->design, b->wrap);
+    ns_anchor_ratio_text(&a->pooled, text, sizeof text);
+    put_text(b, ws, row, 3, text, b->wrap);
+    if (a->published_text && *a->published_text)
+        put_text(b, ws, row, 4, a->published_text, NULL);
+    else
+        put_number(b, ws, row, 4, a->published, b->money);
+    /* Blank, not a number, where there is no ratio: the chart leaves a
+     * gap rather than drawing a bar at zero. */
+    if (computed)
+        put_number(b, ws, row, 5, a->pooled.ratio, b->money);
+    put_number(b, ws, row, 6, a->published, b->money);
+    if (computed)
+        put_number(b, ws, row, 7, a->pooled.ratio - a->published, b->money);
+    put_text(b, ws, row, 8, a->arms, NULL);
+    put_text(b, ws, row, 9, a->benefits, NULL);
+    put_number(b, ws, row, 10, a->cost_share, b->occupancy);
+    put_anchor_figure(b, ws, row, 11, a->pooled.savings, b->pounds);
+    put_anchor_figure(b, ws, row, 12, a->pooled.treatment_cost, b->pounds);
+    put_text(b, ws, row, 13, a->scenario ? a->scenario : "none (the model)",
+             NULL);
+    put_text(b, ws, row, 14, a->source, b->wrap);
+    put_text(b, ws, row, 15, a->explanation, b->wrap);
+}
+
+/* Below the chart: each anchor's arms, each against its comparator. */
+static void
+write_anchor_arms_table(struct book *b, lxw_worksheet *ws, size_t row,
+                  const struct ns_run_info *info)
+{
+    static const char *const heads[] = {
+        "Anchor", "Strategy", "Compared with", "Weight",
+        "Savings per client (£)", "Treatment cost per client (£)",
+        "Savings per £1"};
+    char text[NOTE_SIZE];
+    put_text(b, ws, row++, 0, "Each study's clients, strategy by strategy",
+             b->bold);
+    for (size_t c = 0; c < sizeof heads / sizeof heads[0]; c++)
+        put_text(b, ws, row, c, heads[c], b->heading);
+    row++;
+    for (size_t i = 0; i < info->n_anchors; i++) {
+        const struct ns_anchor_report *a = &info->anchors[i];
+        const struct ns_model *m = a->model;
+        for (size_t j = 0; j < a->spec->n_arms; j++, row++) {
+            size_t k = a->spec->strategy[j];
+            put_text(b, ws, row, 0, a->anchor, NULL);
+            put_text(b, ws, row, 1, label_of(&m->strategies[k]), NULL);
+            put_text(b, ws, row, 2,
+                     label_of(&m->strategies[m->comparator[k]]), NULL);
+            put_number(b, ws, row, 3, a->spec->weight[j], b->share);
+            put_anchor_figure(b, ws, row, 4, a->arm[j].savings, b->pounds);
+            put_anchor_figure(b, ws, row, 5, a->arm[j].treatment_cost,
+                              b->pounds);
+            ns_anchor_ratio_text(&a->arm[j], text, sizeof text);
+            put_text(b, ws, row, 6, text, NULL);
+        }
+    }
+}
+
+/* The Anchors sheet: each published study beside the model's figure for
+ * the study's design, with a clustered bar chart of the two. */
+static void
+write_anchors_sheet(struct book *b, const struct ns_run_info *info)
+{
+    if (!info || !info->anchors || info->n_anchors == 0)
+        return;
+    static const char *const heads[] = {
+        "Anchor", "Study", "Design", "netsave", "Published (as printed)",
+        "netsave: savings per £1", "Published: savings per £1",
+        "Difference (netsave - published)", "Clients (strategies, weights)",
+        "Savings counted (perspective or payers)",
+        "Share of treatment cost counted", "Savings per client (£)",
+        "Treatment cost per client (£)", "Scenario", "Source",
+        "Why the figures differ"};
+    static const double widths[] = {16, 30, 40, 24, 16, 14, 14, 14,
+                                    36, 24, 14, 14, 14, 36, 50, 60};
+    const char *sheet = "Anchors";
+    lxw_worksheet *ws = start_sheet(
+        b, sheet, "Side by side with the published studies",
+        "Savings per £1 of treatment as the model computes them for each "
+        "study's design (its scenario, its clients, the payers whose "
+        "savings it counts and the share of the treatment cost it divides "
+        "by), beside the published figure. £ per client, discounted, "
+        "pooled over subgroups and over a study's clients by their "
+        "weights. Where the model cannot form the ratio, it says why.",
+        true);
+    if (!ws)
+        return;
+    for (size_t c = 0; c < sizeof heads / sizeof heads[0]; c++)
+        put_heading(b, ws, c, heads[c], widths[c]);
+    for (size_t i = 0; i < info->n_anchors; i++)
+        write_anchor_row(b, ws, FIRST_ROW + i, &info->anchors[i]);
+    size_t last = FIRST_ROW + info->n_anchors - 1;
+    freeze_headings(b, ws, 1);
+    lxw_chart *chart = new_chart(b, LXW_CHART_COLUMN);
+    if (chart) {
+        add_column_series(b, chart, sheet, FIRST_ROW, last, 0, 5);
+        add_column_series(b, chart, sheet, FIRST_ROW, last, 0, 6);
+        chart_title_set_name(chart, "Savings per £1 of treatment: netsave "
+                                    "and the published studies");
+        insert_chart(b, ws, last + 2, 0, chart);
+    }
+    write_anchor_arms_table(b, ws, last + 2 + 18, info);
+}
+
 /* The Checks sheet: the verification checks the run passed (or not). */
 static void
 write_checks_sheet(struct book *b, const struct ns_run_info *info)
@@ -2152,6 +2276,7 @@ fill_population(struct book *b, const struct ns_run_info *info)
     write_psa_sheet(b, info);
     write_tornado_sheet(b, info);
     write_scenarios_sheet(b, info);
+    write_anchors_sheet(b, info);
     write_checks_sheet(b, info);
     write_inputs(b);
     write_about(b, info);

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/anchors.h"
 #include "cli/default_model.h"
 #include "model/engine.h"
 #include "model/attrition.h"
@@ -53,6 +54,7 @@ static const char usage_main[] =
     "  psa     probabilistic sensitivity analysis: how sure are we?\n"
     "  dsa     one-way (tornado) and two-way sensitivity analysis\n"
     "  compare run scenario overlays against a base model\n"
+    "  anchors the model side by side with published studies\n"
     "  expand  budget impact of funding more places, year by year\n"
     "  attrition net savings under assumptions about clients lost to\n"
     "            follow-up, refitting the model each time\n"
@@ -260,6 +262,7 @@ struct options {
     size_t n_places;
     const char **bases;      /* compare --base, [n_bases] */
     size_t n_bases;
+    const char *anchors_file; /* anchors --anchors */
     const char **dsa_params; /* dsa --param, [n_dsa_params] */
     size_t n_dsa_params;
     unsigned long grid;      /* dsa --grid: two-way values per parameter */
@@ -329,6 +332,7 @@ parse_options(int argc, char **argv, struct options *o)
                   strcmp(o->command, "psa") == 0 ||
                   strcmp(o->command, "dsa") == 0 ||
                   strcmp(o->command, "compare") == 0 ||
+                  strcmp(o->command, "anchors") == 0 ||
                   strcmp(o->command, "expand") == 0;
     o->starts = 3;
     o->seed = 1;
@@ -357,6 +361,15 @@ parse_options(int argc, char **argv, struct options *o)
                 return EXIT_BAD_INPUT;
             }
             o->bases[o->n_bases++] = argv[++i];
+            continue;
+        }
+        if (strcmp(o->command, "anchors") == 0 &&
+            strcmp(a, "--anchors") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "netsave anchors: --anchors needs a file\n");
+                return EXIT_BAD_INPUT;
+            }
+            o->anchors_file = argv[++i];
             continue;
         }
         if (strcmp(o->command, "dsa") == 0 && strcmp(a, "--grid") == 0) {
@@ -1354,6 +1367,26 @@ scenario_changes(const struct ns_params *base, const struct ns_params *sc,
     return ok;
 }
 
+/* The workbook of a command that runs the model several times (compare,
+ * anchors): the base model's, with the command's own sheet in extra. Its
+ * CSV files are the command's own, so none of run's are written. */
+static int
+write_base_workbook(const struct options *o, const struct ns_params *params,
+                    const struct ns_population *pop,
+                    const struct ns_run_info *extra, struct ns_diags *diags,
+                    int argc, char **argv)
+{
+    struct ns_checks checks = {0};
+    struct options only_xlsx = *o;
+    only_xlsx.csv_dir = NULL;
+    int rc = verify(pop, &checks, diags)
+                 ? write_outputs(&only_xlsx, params, pop, &checks, extra,
+                                 argc, argv)
+                 : EXIT_FAILURE_RUN;
+    ns_checks_clear(&checks);
+    return rc;
+}
+
 static int
 compare(const struct options *o, int argc, char **argv)
 {
@@ -1446,16 +1479,9 @@ compare(const struct options *o, int argc, char **argv)
         }
         /* The workbook: the base model, plus the Scenarios sheet. */
         if (rc == EXIT_OK && o->xlsx) {
-            struct ns_checks checks = {0};
-            struct options only_xlsx = *o;
-            only_xlsx.csv_dir = NULL;
             struct ns_run_info extra = {.scenarios = res, .n_scenarios = n};
-            if (!verify(pops[0], &checks, &diags))
-                rc = EXIT_FAILURE_RUN;
-            else
-                rc = write_outputs(&only_xlsx, params[0], pops[0], &checks,
-                                   &extra, argc, argv);
-            ns_checks_clear(&checks);
+            rc = write_base_workbook(o, params[0], pops[0], &extra, &diags,
+                                     argc, argv);
         }
     }
 out:
@@ -1473,6 +1499,46 @@ out:
     free(params);
     free(res);
     free(files);
+    ns_diags_clear(&diags);
+    return rc;
+}
+
+/* netsave anchors (cli/anchors.h): the table, then the files asked for;
+ * the workbook is the model's as it is, plus the Anchors sheet. */
+static int
+anchors_command(const struct options *o, int argc, char **argv)
+{
+    struct ns_cli_anchors_request req = {o->files, o->n_files, o->sets,
+                                         o->n_sets, o->anchors_file};
+    struct ns_cli_anchors *a = NULL;
+    struct ns_diags diags = {0};
+    enum ns_status st = ns_cli_anchors_prepare(&req, &a, &diags);
+    ns_diags_sort(&diags);
+    print_diags(&diags);
+    if (st == NS_ENOMEM)
+        fprintf(stderr, "netsave: out of memory\n");
+    int rc = st == NS_OK       ? EXIT_OK
+             : st == NS_ENOMEM ? EXIT_FAILURE_RUN
+                               : EXIT_BAD_INPUT;
+    if (rc == EXIT_OK)
+        ns_cli_anchors_print(a);
+    char err[512];
+    if (rc == EXIT_OK && o->csv_dir) {
+        if (!ensure_dir(o->csv_dir)) {
+            rc = EXIT_FAILURE_RUN;
+        } else if (ns_csv_write_anchors(o->csv_dir, a->reports, a->defs->n,
+                                        err, sizeof err) != NS_OK) {
+            fprintf(stderr, "netsave: %s\n", err);
+            rc = EXIT_FAILURE_RUN;
+        }
+    }
+    if (rc == EXIT_OK && o->xlsx) {
+        struct ns_run_info extra = {.anchors = a->reports,
+                                    .n_anchors = a->defs->n};
+        rc = write_base_workbook(o, a->runs[0].params, a->runs[0].pop,
+                                 &extra, &diags, argc, argv);
+    }
+    ns_cli_anchors_free(a);
     ns_diags_clear(&diags);
     return rc;
 }
@@ -2051,6 +2117,7 @@ dispatch(const struct options *o, int argc, char **argv)
               : strcmp(cmd, "psa") == 0 ? usage_psa
               : strcmp(cmd, "dsa") == 0 ? usage_dsa
               : strcmp(cmd, "compare") == 0 ? usage_compare
+              : strcmp(cmd, "anchors") == 0 ? ns_cli_usage_anchors
               : strcmp(cmd, "expand") == 0 ? usage_expand
                                              : usage_check,
               stdout);
@@ -2060,6 +2127,8 @@ dispatch(const struct options *o, int argc, char **argv)
         return init_command(o);
     if (strcmp(cmd, "compare") == 0)
         return compare(o, argc, argv);
+    if (strcmp(cmd, "anchors") == 0)
+        return anchors_command(o, argc, argv);
     return run_command(o, argc, argv);
 }
 
@@ -2090,7 +2159,7 @@ main(int argc, char **argv)
         strcmp(cmd, "calibrate") != 0 && strcmp(cmd, "threshold") != 0 &&
         strcmp(cmd, "attrition") != 0 && strcmp(cmd, "psa") != 0 &&
         strcmp(cmd, "dsa") != 0 && strcmp(cmd, "compare") != 0 &&
-        strcmp(cmd, "expand") != 0) {
+        strcmp(cmd, "anchors") != 0 && strcmp(cmd, "expand") != 0) {
         fprintf(stderr, "netsave: unknown command '%s'\n\n%s", cmd,
                 usage_main);
         return EXIT_BAD_INPUT;

@@ -221,15 +221,32 @@ ns_cli_anchors_prepare(const struct ns_cli_anchors_request *req,
     return NS_OK;
 }
 
-/* The widest of the anchor ids (at least the heading's). */
-static int
-id_width(const struct ns_cli_anchors *a, const char *heading)
+/* The published figure as printed, or the number when none is given. */
+static const char *
+published(const struct ns_anchor_report *r, char *buf, size_t n)
 {
-    size_t w = strlen(heading);
-    for (size_t i = 0; i < a->defs->n; i++)
-        if (strlen(a->reports[i].anchor) > w)
-            w = strlen(a->reports[i].anchor);
-    return (int)w;
+    if (*r->published_text)
+        return r->published_text;
+    snprintf(buf, n, "%g", r->published);
+    return buf;
+}
+
+/* The widest anchor id and published figure (at least their headings'),
+ * so the columns line up. */
+static void
+widths(const struct ns_cli_anchors *a, int *id, int *pub)
+{
+    char buf[40];
+    size_t w = strlen("anchor"), p = strlen("published");
+    for (size_t i = 0; i < a->defs->n; i++) {
+        const struct ns_anchor_report *r = &a->reports[i];
+        if (strlen(r->anchor) > w)
+            w = strlen(r->anchor);
+        if (strlen(published(r, buf, sizeof buf)) > p)
+            p = strlen(published(r, buf, sizeof buf));
+    }
+    *id = (int)w;
+    *pub = (int)p;
 }
 
 /* Money as printed: never a non-finite value shown as a number. */
@@ -244,21 +261,20 @@ money(double v, char *buf, size_t n)
 }
 
 static void
-print_table(const struct ns_cli_anchors *a, int w)
+print_table(const struct ns_cli_anchors *a, int w, int pw)
 {
-    char ratio[200], published[40], difference[40];
-    printf("%-*s  %-14s  %-16s  %10s  %s\n", w, "anchor", "netsave",
+    char ratio[200], number[40], difference[40];
+    printf("%-*s  %-14s  %-*s  %10s  %s\n", w, "anchor", "netsave", pw,
            "published", "difference", "study: design");
     for (size_t i = 0; i < a->defs->n; i++) {
         const struct ns_anchor_report *r = &a->reports[i];
         bool computed = r->pooled.status == NS_ANCHOR_COMPUTED;
         ns_anchor_ratio_text(&r->pooled, ratio, sizeof ratio);
-        snprintf(published, sizeof published, "%g", r->published);
         snprintf(difference, sizeof difference, "%+.2f",
                  r->pooled.ratio - r->published);
-        printf("%-*s  %-14s  %-16s  %10s  %s: %s\n", w, r->anchor,
-               computed ? ratio : "not computable",
-               *r->published_text ? r->published_text : published,
+        printf("%-*s  %-14s  %-*s  %10s  %s: %s\n", w, r->anchor,
+               computed ? ratio : "not computable", pw,
+               published(r, number, sizeof number),
                computed ? difference : "-", r->study, r->design);
     }
     for (size_t i = 0; i < a->defs->n; i++) {
@@ -268,7 +284,7 @@ print_table(const struct ns_cli_anchors *a, int w)
         printf("%s: not computable: %s (savings %s, treatment cost %s per "
                "client, %g of it counted)\n",
                r->anchor, ns_anchor_status_text(r->pooled.status),
-               money(r->pooled.savings, published, sizeof published),
+               money(r->pooled.savings, number, sizeof number),
                money(r->pooled.treatment_cost, difference,
                      sizeof difference),
                r->cost_share);
@@ -303,12 +319,13 @@ print_arms(const struct ns_cli_anchors *a, int w)
 void
 ns_cli_anchors_print(const struct ns_cli_anchors *a)
 {
-    int w = id_width(a, "anchor");
+    int w, pw;
+    widths(a, &w, &pw);
     printf("Side by side with the published studies (%s)\n", a->path);
     printf("netsave: savings per GBP 1 of treatment cost counted, "
            "discounted, pooled over subgroups and over each anchor's "
            "clients by weight\n\n");
-    print_table(a, w);
+    print_table(a, w, pw);
     print_arms(a, w);
 }
 

@@ -6,9 +6,10 @@
  *   consequence, police, courts/prisons/probation), each by the saving its
  *   own domestic-burglary streams showed before, and leaves every other
  *   payer's savings unchanged.
- * - Giving every treatment strategy its comparator's effects (nobody
- *   starts treatment, no lasting effect) gives zero treatment cost and
- *   zero savings for every modality.
+ * - Giving every treatment strategy its comparator's start (nobody starts
+ *   the index treatment, so nobody gets its effects or its after-treatment
+ *   dynamics) gives zero treatment cost and zero savings for every
+ *   modality.
  * - The pooled result is the weighted sum of the subgroups'.
  * The expected values come from the model's own stream totals, combined
  * here independently of the ledger's code path. */
@@ -106,19 +107,16 @@ comparator_effects_give_zero_savings(void **state)
     (void)state;
     static const char *const modalities[] = {"rehab", "inpatient", "mmt",
                                              "mr"};
-    char sets_buf[12][96];
-    const char *sets[12];
+    char sets_buf[4][96];
+    const char *sets[4];
+    /* start_tx = 0: nobody starts the index treatment, and clients out of
+     * treatment follow the comparator's natural history and entry into
+     * other treatment, so every treatment arm is its comparator. */
     for (size_t i = 0; i < 4; i++) {
-        snprintf(sets_buf[3 * i], 96, "parameters.%s.start_tx=0",
-                 modalities[i]);
-        snprintf(sets_buf[3 * i + 1], 96, "parameters.%s.rr_worse_post=1",
-                 modalities[i]);
-        snprintf(sets_buf[3 * i + 2], 96, "parameters.%s.rr_better_post=1",
-                 modalities[i]);
-    }
-    for (size_t i = 0; i < 12; i++)
+        snprintf(sets_buf[i], 96, "parameters.%s.start_tx=0", modalities[i]);
         sets[i] = sets_buf[i];
-    struct ns_population *pop = build(sets, 12);
+    }
+    struct ns_population *pop = build(sets, 4);
     const struct ns_model *m = pop->models[0];
     size_t n_checked = 0;
     for (size_t k = 0; k < m->n_strategies; k++) {

@@ -873,16 +873,25 @@ write_overlay(const struct options *o, const struct ns_model *m,
             cal->best_start + 1,
             cal->converged ? "converged" : "iteration limit reached",
             cal->n_evaluations);
+    if (m->lost_toward_intake > 0.0)
+        fprintf(fp, "; Targets with followed_up below 1 were fitted to their "
+                    "whole sample's value (observed -> whole), those lost "
+                    "to follow-up taken %g of the way back to intake "
+                    "([validation] lost_toward_intake).\n",
+                m->lost_toward_intake);
     fprintf(fp, "; Fit per fit target (years, arms, measure: observed, "
                 "predicted, tolerance):\n");
     for (size_t t = 0; t < m->n_targets; t++) {
         const struct ns_target_info *ti = &m->targets[t];
         if (ti->role == NS_ROLE_HOLDOUT)
             continue;
-        fprintf(fp, ";   %g, %s, %s: %.4f, %.4f, %.4f %s (grade %c)\n",
-                ti->time_years, ti->arms, m->measures[ti->measure].name,
-                ti->observed, res[t].predicted, ti->tolerance,
-                res[t].within ? "within" : "OUTSIDE", ti->grade);
+        fprintf(fp, ";   %g, %s, %s: %.4f", ti->time_years, ti->arms,
+                m->measures[ti->measure].name, ti->observed);
+        if (res[t].whole < ti->observed || res[t].whole > ti->observed)
+            fprintf(fp, " -> %.4f", res[t].whole);
+        fprintf(fp, ", %.4f, %.4f %s (grade %c)\n", res[t].predicted,
+                ti->tolerance, res[t].within ? "within" : "OUTSIDE",
+                ti->grade);
     }
     if (cal->n_holdout)
         fprintf(fp,
@@ -1834,20 +1843,39 @@ print_target_scope(const struct ns_target_info *t)
     printf("\n");
 }
 
+/* A target's number in a 9-wide column and a space: four decimals for
+ * shares and ratios, whole units for money and counts, "-" when there is
+ * none. sign is "+" to show the sign of a difference. */
+static void
+put_target_value(double x, const char *sign)
+{
+    if (!isfinite(x))
+        printf("%9s ", "-");
+    else if (fabs(x) >= 1000.0)
+        printf(*sign ? "%+9.0f " : "%9.0f ", x);
+    else
+        printf(*sign ? "%+9.4f " : "%9.4f ", x);
+}
+
 static void
 print_target_row(const struct ns_model *m, const struct ns_target_info *t,
                  const struct ns_target_result *r)
 {
+    bool whole = m->lost_toward_intake > 0.0;
+    printf("%5g  %-44.44s %-18.18s ", t->time_years, t->arms,
+           m->measures[t->measure].name);
+    put_target_value(t->observed, "");
+    if (whole)
+        put_target_value(t->in_horizon ? r->whole : NS_NAN, "");
     if (!t->in_horizon)
-        printf("%5g  %-44.44s %-18.18s %9.4f %9s %9s %9.4f  %-6s %c",
-               t->time_years, t->arms, m->measures[t->measure].name,
-               t->observed, "beyond", "horizon", t->tolerance, "-",
-               t->grade);
-    else
-        printf("%5g  %-44.44s %-18.18s %9.4f %9.4f %+9.4f %9.4f  %-6s %c",
-               t->time_years, t->arms, m->measures[t->measure].name,
-               t->observed, r->predicted, r->difference, t->tolerance,
-               r->within ? "yes" : "NO", t->grade);
+        printf("%9s %9s ", "beyond", "horizon");
+    else {
+        put_target_value(r->predicted, "");
+        put_target_value(r->difference, "+");
+    }
+    put_target_value(t->tolerance, "");
+    printf(" %-6s %c", !t->in_horizon ? "-" : r->within ? "yes" : "NO",
+           t->grade);
     print_target_scope(t);
 }
 
@@ -1894,11 +1922,15 @@ print_missed(const struct ns_model *m, const struct ns_target_result *res,
         if (t->role != role || !t->in_horizon || res[i].within ||
             !isfinite(res[i].predicted))
             continue;
-        printf("missed: %g years, %s, %s: observed %.4f, predicted %.4f, "
-               "tolerance %.4f, grade %c: %s\n",
+        printf("missed: %g years, %s, %s: observed %.4f",
                t->time_years, t->arms, m->measures[t->measure].name,
-               t->observed, res[i].predicted, t->tolerance, t->grade,
-               t->note);
+               t->observed);
+        if (res[i].whole < t->observed || res[i].whole > t->observed)
+            printf(" (whole sample %.4f)", res[i].whole);
+        printf(", predicted %.4f, tolerance %.4f, grade %c: %s\n",
+               res[i].predicted, t->tolerance, t->grade, t->note);
+        if (*t->if_missed)
+            printf("  what might explain it: %s\n", t->if_missed);
     }
 }
 
@@ -1919,9 +1951,14 @@ print_target_set(const struct ns_model *m, const struct ns_target_result *res,
         return;
     }
     printf("%zu\n", n);
-    printf("%5s  %-44s %-18s %9s %9s %9s %9s  %-6s %s\n", "years", "arms",
-           "measure", "observed", "predicted", "diff.", "tolerance",
-           "within", "grade");
+    if (m->lost_toward_intake > 0.0)
+        printf("%5s  %-44s %-18s %9s %9s %9s %9s %9s  %-6s %s\n", "years",
+               "arms", "measure", "observed", "whole", "predicted", "diff.",
+               "tolerance", "within", "grade");
+    else
+        printf("%5s  %-44s %-18s %9s %9s %9s %9s  %-6s %s\n", "years",
+               "arms", "measure", "observed", "predicted", "diff.",
+               "tolerance", "within", "grade");
     for (size_t i = 0; i < m->n_targets; i++)
         if (m->targets[i].role == role)
             print_target_row(m, &m->targets[i], &res[i]);
@@ -1951,6 +1988,12 @@ print_validation(const struct ns_population *pop)
            "%zu holdout\n",
            m->n_targets, subgroups ? " unless a target names one" : "",
            m->n_targets - n_holdout, n_holdout);
+    if (m->lost_toward_intake > 0.0)
+        printf("'whole' is a study's value for its whole sample: those it lost "
+               "to follow-up taken\n%g of the way back to their intake level "
+               "([validation] lost_toward_intake); the\nmodel is compared with "
+               "it\n",
+               m->lost_toward_intake);
     struct tally fit = {0}, holdout = {0};
     print_target_set(m, res, NS_ROLE_FIT, &fit);
     print_target_set(m, res, NS_ROLE_HOLDOUT, &holdout);

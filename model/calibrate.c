@@ -66,7 +66,7 @@ objective(const gsl_vector *z, void *params)
     for (size_t t = 0; t < m->n_targets; t++) {
         if (!pb->use[t])
             continue;
-        double obs = pb->observed ? pb->observed[t] : m->targets[t].observed;
+        double obs = pb->observed ? pb->observed[t] : pb->res[t].whole;
         double d = (pb->res[t].predicted - obs) / m->targets[t].tolerance;
         sum += d * d;
     }

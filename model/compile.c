@@ -184,6 +184,7 @@ compile_settings(struct compiler *c)
     m->discount_origin = d->discount_origin;
     m->row_sum_tolerance = d->row_sum_tolerance;
     m->report_cohort = d->report_cohort;
+    m->lost_toward_intake = d->lost_toward_intake;
     m->wtp_max = d->wtp_max;
     m->wtp_step = d->wtp_step;
     /* A setting the loader rejected was reported there already. */

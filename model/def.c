@@ -115,6 +115,7 @@ free_target(struct ns_def_target *t)
     free(t->grade);
     free(t->source);
     free(t->note);
+    free(t->if_missed);
     free(t->worse);
     free(t->subgroup);
 }
@@ -719,6 +720,7 @@ ns_def_add_target(struct ns_model_def *def, const struct ns_def_target *t)
     e.note = dup_or_null(t->note, &failed);
     e.worse = dup_or_null(t->worse, &failed);
     e.subgroup = dup_or_null(t->subgroup, &failed);
+    e.if_missed = dup_or_null(t->if_missed, &failed);
     size_t i;
     if (failed || !SLOT(def, targets, i)) {
         free_target(&e);

@@ -167,6 +167,7 @@ struct ns_def_target {   /* an observed value the model should reproduce */
     double period_years; /* 0: at time_years; above 0: averaged over
                             [time_years - period_years, time_years] */
     char *subgroup;      /* NULL or "": pooled over subgroups */
+    char *if_missed;     /* what might explain a miss; NULL or "" */
     struct ns_origin at;
 };
 
@@ -209,6 +210,10 @@ struct ns_model_def {
     struct ns_origin cost_outcome_at, health_outcome_at;
     double report_cohort;             /* clients to report net savings for,
                                          or 0 */
+    double lost_toward_intake;        /* [validation]: how far back towards
+                                         intake those lost to follow-up went
+                                         (0 = as those followed up, 1 = back
+                                         at intake) */
     double wtp_max, wtp_step;         /* acceptability curve's grid, or 0 */
     struct ns_origin wtp_step_at;     /* where wtp_step was set */
     bool settings_rejected;           /* a loader rejected a setting and

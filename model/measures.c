@@ -495,6 +495,7 @@ compile_target(struct mc *c, const struct ns_def_target *dt,
     t->arms = dup(c, dt->arms);
     t->source = dup(c, dt->source ? dt->source : "");
     t->note = dup(c, dt->note ? dt->note : "");
+    t->if_missed = dup(c, dt->if_missed ? dt->if_missed : "");
     t->subgroup = dt->subgroup && *dt->subgroup ? dup(c, dt->subgroup) : NULL;
     t->at = dt->at;
     target_grading(c, dt, t);
@@ -524,6 +525,7 @@ free_targets(struct ns_model *m)
         free(t->arms);
         free(t->source);
         free(t->note);
+        free(t->if_missed);
         free(t->subgroup);
     }
     free(m->targets);

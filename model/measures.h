@@ -62,7 +62,12 @@ enum ns_status ns_measure_eval(const struct ns_model *m, size_t i,
 
 struct ns_target_result {
     double predicted;  /* the measure in the model */
-    double difference; /* predicted - observed */
+    double whole;      /* the study's value for its whole sample, those lost
+                          to follow-up included, under the model's
+                          lost_toward_intake: the observed value when the
+                          study followed everyone up, the assumption is 0,
+                          or the target has no direction of worse */
+    double difference; /* predicted - whole */
     bool within;       /* |difference| <= tolerance */
 };
 

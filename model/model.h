@@ -88,6 +88,7 @@ struct ns_target_info {
     double observed, tolerance;
     char grade;          /* 'A', 'B', 'C' or 'U' */
     char *source, *note; /* owned */
+    char *if_missed;     /* owned; what might explain a miss, or "" */
     double followed_up;  /* share of the sample observed, in (0, 1] */
     int worse;           /* +1: higher is worse, -1: lower is worse, 0:
                             not known (attrition leaves the target as is) */
@@ -155,6 +156,12 @@ struct ns_model {
     long health_outcome;       /* index of the outcome below the line, or -1 */
     double report_cohort;      /* clients to report net savings for as a
                                   cohort (e.g. a year's intake), or 0 */
+    double lost_toward_intake; /* what the model assumes of clients a study
+                                  lost to follow-up: they went this share
+                                  of the way back to their intake level (0:
+                                  they did as those followed up). Targets
+                                  are compared with the whole sample's
+                                  value under it (model/measures.h). */
     double wtp_max, wtp_step;  /* willingness to pay per unit of health at
                                   which the acceptability curve is drawn:
                                   0, wtp_step, ... up to wtp_max; 0 for no

@@ -203,6 +203,28 @@ report_fault(const struct ns_model *m, const struct ns_target_info *t,
                     t->subgroup ? t->subgroup : "", t->time_years);
 }
 
+/* The study's value for its whole sample: those followed up as observed,
+ * the rest the model's lost_toward_intake of the way back to their intake
+ * level (the model's own, at time point 0). A share stays within [0, 1]. */
+static enum ns_status
+whole_sample(const struct ns_population *pop, size_t i, double *whole,
+             struct ns_expr_fault *fault)
+{
+    const struct ns_model *m = pop->models[0];
+    const struct ns_target_info *t = &m->targets[i];
+    double f = t->followed_up, share = m->lost_toward_intake;
+    *whole = t->observed;
+    if (f >= 1.0 || t->worse == 0 || !(share > 0.0))
+        return NS_OK;
+    double intake;
+    enum ns_status st = ns_target_measure_at(pop, i, 0, &intake, fault);
+    if (st != NS_OK)
+        return st;
+    double lost = t->observed + share * (intake - t->observed);
+    *whole = f * t->observed + (1.0 - f) * lost;
+    return NS_OK;
+}
+
 enum ns_status
 ns_targets_evaluate(const struct ns_population *pop, const bool *use,
                     struct ns_target_result *out, struct ns_diags *diags)
@@ -214,7 +236,8 @@ ns_targets_evaluate(const struct ns_population *pop, const bool *use,
     enum ns_status status = NS_OK;
     for (size_t i = 0; i < m->n_targets; i++) {
         const struct ns_target_info *t = &m->targets[i];
-        out[i] = (struct ns_target_result){NS_NAN, NS_NAN, false};
+        out[i] = (struct ns_target_result){NS_NAN, t->observed, NS_NAN,
+                                           false};
         if (!t->in_horizon || (use && !use[i]))
             continue;
         struct ns_expr_fault fault;
@@ -230,7 +253,17 @@ ns_targets_evaluate(const struct ns_population *pop, const bool *use,
             status = NS_EMODEL;
             continue;
         }
-        out[i].difference = out[i].predicted - t->observed;
+        st = whole_sample(pop, i, &out[i].whole, &fault);
+        if (st == NS_ENOMEM) {
+            status = st;
+            break;
+        }
+        if (st != NS_OK) {
+            report_fault(m, t, &fault, diags);
+            status = NS_EMODEL;
+            continue;
+        }
+        out[i].difference = out[i].predicted - out[i].whole;
         out[i].within = fabs(out[i].difference) <= t->tolerance;
     }
     free(q);

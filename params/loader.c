@@ -788,11 +788,16 @@ apply_entry(struct loader *ld, struct pending_tables *pt,
     } else if (strcmp(s, "measures") == 0) {
         check(ld, ns_def_add_measure(def, k, v, at));
     } else if (strcmp(s, "validation") == 0) {
+        double share;
         if (strcmp(k, "targets") == 0)
             load_targets(ld, e);
-        else
-            FAIL(ld, e->line, "unknown key %s in [validation]; the key is "
-                              "targets",
+        else if (strcmp(k, "lost_toward_intake") == 0) {
+            if (parse_number_at(ld, e, "a share from 0 to 1", 0.0, 1.0,
+                                &share))
+                def->lost_toward_intake = share;
+        } else
+            FAIL(ld, e->line, "unknown key %s in [validation]; the keys are "
+                              "targets and lost_toward_intake",
                  k);
     } else if (strcmp(s, "subgroups") == 0) {
         subgroup_weight(ld, e);
@@ -904,7 +909,7 @@ read_data_file(struct loader *ld, const char *name, int line,
 enum target_column {
     TC_TIME, TC_ARMS, TC_MEASURE, TC_OBSERVED, TC_TOLERANCE, TC_GRADE,
     TC_SOURCE, TC_NOTE, TC_FOLLOWED_UP, TC_WORSE, TC_ROLE, TC_RELATIVE_TO,
-    TC_PERIOD, TC_SUBGROUP, TC_COUNT
+    TC_PERIOD, TC_SUBGROUP, TC_IF_MISSED, TC_COUNT
 };
 #define TC_REQUIRED TC_NOTE
 
@@ -912,7 +917,7 @@ static const char *const target_columns[TC_COUNT] = {
     "time_years", "arms",        "measure",     "observed",
     "tolerance",  "grade",       "source",      "note",
     "followed_up", "worse",      "role",        "relative_to",
-    "period_years", "subgroup"};
+    "period_years", "subgroup", "if_missed"};
 
 struct target_reader {
     struct loader *ld;
@@ -1044,6 +1049,7 @@ target_row(void *ctx, int line, char **f, int n)
     t.grade = f[tr->col[TC_GRADE]];
     t.source = f[tr->col[TC_SOURCE]];
     t.note = target_field(tr, f, TC_NOTE);
+    t.if_missed = target_field(tr, f, TC_IF_MISSED);
     t.worse = target_field(tr, f, TC_WORSE);
     t.at = (struct ns_origin){tr->file, line};
     check(ld, ns_def_add_target(&ld->params->def, &t));

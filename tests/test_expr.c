@@ -128,10 +128,10 @@ static const double defl_x[] = {2015.0, 2016.0, 2017.0};
 static const double defl_y[] = {100.0, 101.9, 103.8};
 
 static const struct ns_table tables[] = {
-    [TABLE_COST] = {NULL, 3, cost_x, cost_y},
-    [TABLE_LIFE] = {NULL, 5, life_x, life_y},
-    [TABLE_ONE] = {NULL, 1, one_x, one_y},
-    [TABLE_WIDE] = {NULL, 101, wide_x, wide_y},
+    [TABLE_COST] = {NULL, 3, cost_x, cost_y, false},
+    [TABLE_LIFE] = {NULL, 5, life_x, life_y, false},
+    [TABLE_ONE] = {NULL, 1, one_x, one_y, false},
+    [TABLE_WIDE] = {NULL, 101, wide_x, wide_y, false},
     [TABLE_DEFLATOR] = {"deflator", 3, defl_x, defl_y, true},
 };
 
@@ -1331,7 +1331,7 @@ print_tree(const struct node *n, char *buf, size_t size, size_t *len)
 static enum ns_fault_kind
 eval_tree(const struct node *n, const double *vars, double *out)
 {
-    double l, r;
+    double l = 0.0, r = 0.0;
     enum ns_fault_kind k;
     switch (n->op) {
     case 'v':

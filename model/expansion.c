@@ -163,7 +163,11 @@ ns_expansion_run(const struct ns_model *m, const struct ns_results *r,
         yr->net_savings = yr->savings - yr->treatment_cost;
         cumulative += yr->net_savings;
         yr->cumulative = cumulative;
-        if (isnan(e->payback_year) && cumulative > 0.0)
+        /* Paid back for good: a later dip below 0 cancels it (as the
+         * ledger's payback year). */
+        if (!(cumulative > 0.0))
+            e->payback_year = NS_NAN;
+        else if (isnan(e->payback_year))
             e->payback_year = (double)(y + 1);
     }
     e->npv = cumulative;

@@ -37,8 +37,8 @@ struct ns_expansion {
     double *payer_savings; /* [n_years * n_payers] discounted, by payer */
     size_t n_payers;
     double npv;            /* discounted net savings over the horizon */
-    double payback_year;   /* first year with cumulative net savings above
-                              0, or NaN */
+    double payback_year;   /* first year from which cumulative net savings
+                              stay above 0 to the horizon, or NaN */
     double place_years_per_client;
 };
 

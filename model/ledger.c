@@ -69,18 +69,23 @@ payback_year(const struct ns_model *m, const struct ns_results *r, size_t k,
 {
     size_t n_years = ns_ledger_n_years(m);
     const bool *payers = payers_of(m, perspective);
-    double cumulative = 0.0;
+    double cumulative = 0.0, payback = NS_NAN;
     size_t t = 0;
+    /* Payback is when the treatment has paid for itself for good: savings
+     * that turn positive in year 1 and negative again by year 5 never paid
+     * back, so a later dip below 0 cancels an earlier year. */
     for (size_t y = 0; y < n_years; y++) {
         for (; t < r->n_points && year_of(m, t, n_years) == y; t++)
             for (size_t j = 0; j < m->n_streams; j++)
                 if (counts(m, j, payers))
                     cumulative += saving_at(r, k, (size_t)m->comparator[k], t,
                                             j, discounted);
-        if (cumulative > 0.0)
-            return (double)(y + 1);
+        if (!(cumulative > 0.0))
+            payback = NS_NAN;
+        else if (isnan(payback))
+            payback = (double)(y + 1);
     }
-    return NS_NAN;
+    return payback;
 }
 
 void

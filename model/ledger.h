@@ -33,10 +33,10 @@ struct ns_ledger {
     double net_savings;    /* savings - treatment_cost */
     double benefit_cost_ratio; /* savings / treatment_cost; NaN when the
                                   treatment cost is not above 0 */
-    double payback_year;   /* the first year (1, 2, ...) by whose end the
-                              cumulative net savings are above 0, as in
-                              ns_ledger_by_year; NaN when none within the
-                              horizon */
+    double payback_year;   /* the first year (1, 2, ...) from whose end the
+                              cumulative net savings stay above 0 to the
+                              horizon, as in ns_ledger_by_year; NaN when
+                              they are not above 0 at the horizon */
 };
 
 /* Net savings of strategy k against its comparator, over the payers of

@@ -1,8 +1,9 @@
 /* netsave: payback year, net savings per place-year and the cohort size,
  * shared by the population writers (see headline.h).
  *
- * The payback year is the ledger's: the first year whose cumulative net
- * savings, as the Year by year sheet shows them, are above 0. A
+ * The payback year is the ledger's: the first year from whose end the
+ * cumulative net savings, as the Year by year sheet shows them, stay above
+ * 0 to the horizon. A
  * place-year is a year of one treatment place filled; the model counts
  * them in its place outcome, undiscounted, so net savings per extra
  * place-year is what one more funded place saves a year. */

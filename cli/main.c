@@ -1350,7 +1350,10 @@ scenario_changes(const struct ns_params *base, const struct ns_params *sc,
         for (size_t h = 0; h < base->n_subgroups; h++)
             if (strcmp(base->subgroups[h].name, sc->subgroups[g].name) == 0)
                 was_w = base->subgroups[h].weight;
-        if (!(fabs(was_w - sc->subgroups[g].weight) <= 0.0))
+        if (isnan(was_w))
+            ok = add_change(changes, n, "subgroup %s weight: (none) -> %g",
+                            sc->subgroups[g].name, sc->subgroups[g].weight);
+        else if (!(fabs(was_w - sc->subgroups[g].weight) <= 0.0))
             ok = add_change(changes, n, "subgroup %s weight: %g -> %g",
                             sc->subgroups[g].name, was_w,
                             sc->subgroups[g].weight);

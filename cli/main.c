@@ -275,13 +275,42 @@ struct options {
     bool best_modality; /* threshold --target best_modality */
 };
 
+/* How many diagnostics after i say what diagnostic i says about the same
+ * line, but for another strategy or subgroup ("..., in strategy mmt,
+ * ..."): a run-time fault in a parameter every strategy shares would
+ * otherwise be printed once per strategy and subgroup. */
+static size_t
+same_fault_elsewhere(const struct ns_diags *diags, size_t i)
+{
+    static const char where[] = ", in strategy ";
+    const struct ns_diag *d = &diags->items[i];
+    const char *cut = d->text ? strstr(d->text, where) : NULL;
+    if (!cut)
+        return 0;
+    size_t len = (size_t)(cut - d->text) + sizeof where - 1, n = 0;
+    for (size_t j = i + 1; j < diags->count; j++, n++) {
+        const struct ns_diag *e = &diags->items[j];
+        bool same_place = e->line == d->line &&
+                          ((!e->file && !d->file) ||
+                           (e->file && d->file && strcmp(e->file, d->file) == 0));
+        if (!same_place || !e->text || strncmp(e->text, d->text, len) != 0)
+            break;
+    }
+    return n;
+}
+
 static void
 print_diags(const struct ns_diags *diags)
 {
     char line[1400];
-    for (size_t i = 0; i < diags->count; i++) {
+    for (size_t i = 0; i < diags->count;) {
         ns_diag_format(&diags->items[i], line, sizeof line);
         fprintf(stderr, "%s\n", line);
+        size_t alike = same_fault_elsewhere(diags, i);
+        if (alike)
+            fprintf(stderr, "  (the same in %zu more strateg%s or subgroup%s)\n",
+                    alike, alike == 1 ? "y" : "ies", alike == 1 ? "" : "s");
+        i += 1 + alike;
     }
     if (diags->lost_some)
         fprintf(stderr, "netsave: memory ran out; some problems are not "

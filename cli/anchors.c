@@ -35,8 +35,8 @@ const char ns_cli_usage_anchors[] =
 /* The default anchors file: anchors.csv in the first model file's folder,
  * params/anchors.csv (the England model's, from the source tree) for the
  * built-in model. */
-static char *
-default_path(const struct ns_cli_anchors_request *req)
+char *
+ns_cli_anchors_default_path(const struct ns_cli_anchors_request *req)
 {
     if (req->n_files == 0)
         return strdup("params/anchors.csv");
@@ -189,7 +189,7 @@ ns_cli_anchors_prepare(const struct ns_cli_anchors_request *req,
     if (!a)
         return NS_ENOMEM;
     a->path = req->anchors_file ? strdup(req->anchors_file)
-                                : default_path(req);
+                                : ns_cli_anchors_default_path(req);
     if (!a->path) {
         ns_cli_anchors_free(a);
         return NS_ENOMEM;

@@ -49,6 +49,11 @@ struct ns_cli_anchors {
     struct ns_anchor_report *reports; /* owned; [defs->n], for output/ */
 };
 
+/* The anchors file a request reads when it names none: anchors.csv in the
+ * first model file's folder, params/anchors.csv for the built-in model.
+ * Owned by the caller; NULL if memory runs out. */
+char *ns_cli_anchors_default_path(const struct ns_cli_anchors_request *req);
+
 /* Does everything but print and write. Returns NS_OK with *out set (free
  * with ns_cli_anchors_free), or NS_EPARAM / NS_EMODEL / NS_EIO (bad input:
  * every problem found, in the anchors file, the model files, the

@@ -2052,6 +2052,25 @@ print_validation(const struct ns_population *pop)
                       : VALIDATION_MET;
 }
 
+/* The Anchors sheet of run's and validate's workbook: when the anchors
+ * file netsave anchors would read exists (params/anchors.csv next to the
+ * England model), the workbook puts netsave beside the published studies
+ * for commissioners too. A file that exists but is bad is bad input. */
+static bool
+workbook_anchors(const struct options *o, struct ns_cli_anchors **out,
+                 struct ns_diags *diags)
+{
+    struct ns_cli_anchors_request req = {o->files, o->n_files, o->sets,
+                                         o->n_sets, NULL};
+    char *path = ns_cli_anchors_default_path(&req);
+    bool present = path && access(path, R_OK) == 0;
+    free(path);
+    *out = NULL;
+    if (!present)
+        return true;
+    return ns_cli_anchors_prepare(&req, out, diags) == NS_OK;
+}
+
 static int
 run_command(const struct options *o, int argc, char **argv)
 {
@@ -2166,7 +2185,20 @@ run_command(const struct options *o, int argc, char **argv)
      * then writes nothing; run only reports it. */
     if (validating && found == VALIDATION_ERROR)
         goto done;
-    rc = write_outputs(o, params, pop, &checks, NULL, argc, argv);
+    struct ns_cli_anchors *anchors = NULL;
+    if (o->xlsx && !workbook_anchors(o, &anchors, &diags)) {
+        ns_diags_sort(&diags);
+        print_diags(&diags);
+        rc = EXIT_BAD_INPUT;
+        goto done;
+    }
+    struct ns_run_info extra = {0};
+    if (anchors)
+        extra = (struct ns_run_info){.anchors = anchors->reports,
+                                     .n_anchors = anchors->defs->n};
+    rc = write_outputs(o, params, pop, &checks, anchors ? &extra : NULL, argc,
+                       argv);
+    ns_cli_anchors_free(anchors);
     if (validating && rc == EXIT_OK && found != VALIDATION_MET)
         rc = EXIT_FAILURE_RUN;
 done:

@@ -473,6 +473,55 @@ calibration_refuses_holdout_only(void **state)
     clear(&f);
 }
 
+/* [validation] lost_toward_intake = 0.5: a target followed up in part is
+ * compared with its whole sample's value, f x observed + (1 - f) x lost,
+ * lost = observed + 0.5 x (intake - observed), the intake level being the
+ * model's own at time 0 (everyone using: using_share 1, abstinent 0).
+ * Targets followed up in full or without a direction of worse keep their
+ * value; calibration fits to the whole sample's value. */
+static void
+lost_toward_intake(void **state)
+{
+    (void)state;
+    struct fx f = {0};
+    const char *rows = "2,a,using_share,0.3,0.01,A,t,x,0.6,higher,,,,\n"
+                       "2,a,abstinent_share,0.5,0.01,A,t,x,0.6,lower,,,,\n"
+                       "2,a,using_share,0.3,0.01,A,t,x,1,higher,,,,\n"
+                       "2,a,using_share,0.3,0.01,A,t,x,0.6,,,,,\n";
+    enum ns_status st = build(rows, false, "lost_toward_intake = 0.5\n",
+                              &f.params, &f.pop, &f.diags);
+    if (st == NS_OK)
+        st = ns_targets_evaluate(f.pop, NULL, f.res, &f.diags);
+    print_diags(&f.diags);
+    assert_int_equal(st, NS_OK);
+    double using_whole = 0.6 * 0.3 + 0.4 * (0.3 + 0.5 * (1.0 - 0.3));
+    double abst_whole = 0.6 * 0.5 + 0.4 * (0.5 + 0.5 * (0.0 - 0.5));
+    double using4 = using_q(0.2, 4) / alive(4);
+    assert_close(f.res[0].whole, using_whole, 1e-12);
+    assert_close(f.res[0].difference, using4 - using_whole, 1e-12);
+    assert_close(f.res[1].whole, abst_whole, 1e-12);
+    assert_close(f.res[1].difference, (1 - using4) - abst_whole, 1e-12);
+    assert_close(f.res[2].whole, 0.3, 0.0);
+    assert_close(f.res[3].whole, 0.3, 0.0);
+    clear(&f);
+    /* Calibration: p_quit fitted to the one target; its whole-sample value
+     * 0.44 is what using_share(a, 2 years) = ((0.95 - q) / 0.95)^4 must
+     * reach, so q = 0.95 x (1 - 0.44^(1/4)). */
+    assert_int_equal(build("2,a,using_share,0.3,0.001,A,t,x,0.6,higher,,,,\n",
+                           false, "lost_toward_intake = 0.5\n[calibrate]\n"
+                           "p_quit = 0.01, 0.9\n",
+                           &f.params, &f.pop, &f.diags),
+                     NS_OK);
+    double fitted[1];
+    struct ns_calibration_options opt = {.n_starts = 1,
+                                         .max_iterations = 400,
+                                         .size_tolerance = 1e-10};
+    struct ns_calibration_result cal = {.fitted = fitted};
+    assert_int_equal(ns_calibrate(f.pop, &opt, &cal, &f.diags), NS_OK);
+    assert_close(fitted[0], 0.95 * (1 - pow(0.44, 0.25)), 1e-5);
+    clear(&f);
+}
+
 int
 main(void)
 {
@@ -486,6 +535,7 @@ main(void)
         cmocka_unit_test(role_column),
         cmocka_unit_test(calibration_leaves_holdout_targets_alone),
         cmocka_unit_test(calibration_refuses_holdout_only),
+        cmocka_unit_test(lost_toward_intake),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

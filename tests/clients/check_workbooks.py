@@ -47,7 +47,9 @@ def run(name, args):
     os.makedirs(out)
     cmd = [NETSAVE] + args + ["-o", os.path.join(out, "book.xlsx"),
                               "--csv", os.path.join(out, "csv")]
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    # From the source tree, as the README runs it: params/anchors.csv is then
+    # found, and run's workbook carries the Anchors sheet.
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if r.returncode not in (0, 1) or not os.path.exists(os.path.join(out, "book.xlsx")):
         raise SystemExit(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr}")
     return out
@@ -154,6 +156,7 @@ def main():
         "validate": run("validate", ["validate"]),
         "compare": run("compare", ["compare"] + scenarios),
         "psa": run("psa", ["psa", "-n", "200", "--seed", "1"]),
+        "anchors": run("anchors", ["anchors"]),
     }
     for cmd, out in books.items():
         book = os.path.join(out, "book.xlsx")
@@ -168,6 +171,8 @@ def main():
                                  [float(r["net_savings"]) for r in rows
                                   if r["subgroup"] == "all" and r["perspective"] == "society"
                                   and r["discounted"] == "1"])
+            if "Anchors" not in sheets:
+                fail("run: the workbook has no Anchors sheet, though params/anchors.csv exists")
             trace = read_csv(os.path.join(d, "trace.csv"))
             for s in sorted({r["strategy"] for r in trace}):
                 n += expect_in_sheet(f"run Trace {s}", sheets.get(f"Trace {s}", []),
@@ -182,6 +187,11 @@ def main():
             col = "net_savings_per_client" if rows and "net_savings_per_client" in rows[0] else "net_savings"
             n += expect_in_sheet("compare Scenarios", sheets.get("Scenarios", []),
                                  [float(r[col]) for r in rows if r[col] not in ("", "NA")])
+        elif cmd == "anchors":
+            rows = read_csv(os.path.join(d, "anchors.csv"))
+            n += expect_in_sheet("anchors Anchors", sheets.get("Anchors", []),
+                                 [float(r["netsave_ratio"]) for r in rows
+                                  if r["netsave_ratio"] not in ("", "NA")])
         elif cmd == "psa":
             rows = read_csv(os.path.join(d, "psa_summary.csv"))
             n += expect_in_sheet("psa PSA", sheets.get("PSA", []),

@@ -11,6 +11,7 @@
 
 #include "model/ledger.h"
 #include "params/csv_table.h"
+#include "params/paths.h"
 #include "params/ini_read.h"
 
 /* Excel refuses longer text in a cell, and the workbook shows every
@@ -220,19 +221,6 @@ parse_benefits(struct ns_anchor_def *d, char *why, size_t why_size)
     return true;
 }
 
-/* Joins the anchors file's folder and a relative path. */
-static char *
-resolve(const char *dir, const char *path)
-{
-    if (!dir || path[0] == '/')
-        return strdup(path);
-    size_t n = strlen(dir) + strlen(path) + 2;
-    char *out = malloc(n);
-    if (out)
-        snprintf(out, n, "%s/%s", dir, path);
-    return out;
-}
-
 /* Checks the scenario names a file that can be read; the model builder
  * reads it later. */
 static void
@@ -242,7 +230,7 @@ check_scenario(struct reader *rd, struct ns_anchor_def *d, const char *value,
     d->scenario_ok = true;
     if (!*value)
         return;
-    d->scenario = resolve(rd->dir, value);
+    d->scenario = ns_path_resolve(rd->dir, value);
     if (!d->scenario) {
         rd->oom = true;
         return;

@@ -8,6 +8,7 @@
  * (cycle length, discount rates) are parsed strictly: no thousands
  * separators, no percentages, nothing that is not finite. */
 #include "params/params.h"
+#include "params/paths.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -814,19 +815,6 @@ apply_entry(struct loader *ld, struct pending_tables *pt,
     }
 }
 
-/* Joins base_dir and a relative path; absolute paths are kept. */
-static char *
-resolve_path(const char *base_dir, const char *path)
-{
-    if (path[0] == '/' || !base_dir || !*base_dir)
-        return strdup(path);
-    size_t n = strlen(base_dir) + strlen(path) + 2;
-    char *out = malloc(n);
-    if (out)
-        snprintf(out, n, "%s/%s", base_dir, path);
-    return out;
-}
-
 static const char *
 remember_file(struct loader *ld, const char *path, const char *text,
               size_t len)
@@ -862,7 +850,7 @@ read_data_file(struct loader *ld, const char *name, int line,
 {
     *text = NULL;
     *len = 0;
-    char *path = resolve_path(ld->base_dir, name);
+    char *path = ns_path_resolve(ld->base_dir, name);
     if (!path) {
         ld->out_of_mem = true;
         return NULL;

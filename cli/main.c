@@ -21,6 +21,7 @@
 
 #include "cli/anchors.h"
 #include "cli/default_model.h"
+#include "cli/outputs.h"
 #include "model/engine.h"
 #include "model/attrition.h"
 #include "model/calibrate.h"
@@ -344,6 +345,29 @@ online_processors(void)
     return n < 1 ? 1 : n > 256 ? 256 : (unsigned long)n;
 }
 
+/* An empty path names no file (and "" + "/x" would be "/x"): refused. */
+static bool
+paths_named(const struct options *o)
+{
+    const char *what = NULL;
+    for (size_t i = 0; i < o->n_files && !what; i++)
+        if (!o->files[i][0])
+            what = strcmp(o->command, "init") == 0 ? "a folder" : "a file";
+    for (size_t i = 0; i < o->n_bases && !what; i++)
+        if (!o->bases[i][0])
+            what = "--base";
+    if (o->xlsx && !o->xlsx[0])
+        what = "-o";
+    if (o->csv_dir && !o->csv_dir[0])
+        what = "--csv";
+    if (o->anchors_file && !o->anchors_file[0])
+        what = "--anchors";
+    if (what)
+        fprintf(stderr, "netsave %s: %s needs a path, got an empty one\n",
+                o->command, what);
+    return !what;
+}
+
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
@@ -604,7 +628,7 @@ parse_options(int argc, char **argv, struct options *o)
             o->files[o->n_files++] = a;
         }
     }
-    return 0;
+    return paths_named(o) ? 0 : EXIT_BAD_INPUT;
 }
 
 /* Width of the strategy column: the longest strategy name. */
@@ -814,6 +838,63 @@ write_outputs(const struct options *o, const struct ns_params *params,
     free(hex);
     free(cmd);
     return rc;
+}
+
+static struct ns_cli_outputs
+outputs_of(const struct options *o)
+{
+    return (struct ns_cli_outputs){o->xlsx, o->csv_dir};
+}
+
+/* The first check that no output replaces an input: the files the
+ * command line names, and the anchors file run, validate and anchors
+ * read, before anything is read. */
+static bool
+named_inputs_spared(const struct options *o)
+{
+    size_t n = 0;
+    const char **names = calloc(o->n_files + o->n_bases + 2, sizeof *names);
+    if (!names) {
+        fprintf(stderr, "netsave: out of memory\n");
+        return false;
+    }
+    for (size_t i = 0; i < o->n_files; i++)
+        names[n++] = o->files[i];
+    for (size_t i = 0; i < o->n_bases; i++)
+        names[n++] = o->bases[i];
+    char *anchors = NULL;
+    if (strcmp(o->command, "run") == 0 || strcmp(o->command, "validate") == 0 ||
+        strcmp(o->command, "anchors") == 0) {
+        struct ns_cli_anchors_request req = {o->files, o->n_files, o->sets,
+                                             o->n_sets, o->anchors_file};
+        anchors = o->anchors_file ? NULL : ns_cli_anchors_default_path(&req);
+        if (o->anchors_file || anchors)
+            names[n++] = o->anchors_file ? o->anchors_file : anchors;
+    }
+    struct ns_cli_outputs out = outputs_of(o);
+    bool spared = ns_cli_outputs_spare(&out, names, NULL, n);
+    free(anchors);
+    free(names);
+    return spared;
+}
+
+/* The second check: every file the loader read (tables and targets). */
+static bool
+params_spared(const struct options *o, const struct ns_params *params)
+{
+    struct ns_cli_outputs out = outputs_of(o);
+    return ns_cli_outputs_spare_params(&out, params);
+}
+
+/* The same for each model netsave anchors ran (its scenarios too). */
+static bool
+anchor_runs_spared(const struct options *o, const struct ns_cli_anchors *a)
+{
+    bool spared = true;
+    for (size_t r = 0; a && r < a->n_runs; r++)
+        if (a->runs[r].params && !params_spared(o, a->runs[r].params))
+            spared = false;
+    return spared;
 }
 
 /* Writes the embedded default model's files into o->files[0]. */
@@ -1462,6 +1543,10 @@ compare(const struct options *o, int argc, char **argv)
                                       o->n_sets,
                                       o->n_bases == 0};
         enum ns_status st = ns_params_build(&src, &params[i], &pops[i], &diags);
+        if (st == NS_OK && !params_spared(o, params[i])) {
+            rc = EXIT_BAD_INPUT;
+            break;
+        }
         if (st == NS_OK)
             st = ns_population_run(pops[i], &diags);
         if (st != NS_OK) {
@@ -1561,6 +1646,8 @@ anchors_command(const struct options *o, int argc, char **argv)
     int rc = st == NS_OK       ? EXIT_OK
              : st == NS_ENOMEM ? EXIT_FAILURE_RUN
                                : EXIT_BAD_INPUT;
+    if (rc == EXIT_OK && !anchor_runs_spared(o, a))
+        rc = EXIT_BAD_INPUT;
     if (rc == EXIT_OK)
         ns_cli_anchors_print(a);
     char err[512];
@@ -2068,7 +2155,13 @@ workbook_anchors(const struct options *o, struct ns_cli_anchors **out,
     *out = NULL;
     if (!present)
         return true;
-    return ns_cli_anchors_prepare(&req, out, diags) == NS_OK;
+    if (ns_cli_anchors_prepare(&req, out, diags) != NS_OK)
+        return false;
+    if (anchor_runs_spared(o, *out))
+        return true;
+    ns_cli_anchors_free(*out);
+    *out = NULL;
+    return false;
 }
 
 static int
@@ -2087,6 +2180,8 @@ run_command(const struct options *o, int argc, char **argv)
     int rc = EXIT_BAD_INPUT;
     struct ns_checks checks = {0};
     enum ns_status st = ns_params_build(&src, &params, &pop, &diags);
+    if (st == NS_OK && !params_spared(o, params))
+        goto done;
     if (st == NS_OK)
         st = ns_population_run(pop, &diags);
     if (st == NS_ENOMEM) {
@@ -2273,6 +2368,9 @@ main(int argc, char **argv)
     }
     struct options o = {.command = cmd};
     int rc = parse_options(argc, argv, &o);
+    if (rc == 0 && !o.help && strcmp(cmd, "init") != 0 &&
+        !named_inputs_spared(&o))
+        rc = EXIT_BAD_INPUT;
     char err[512];
     /* A workbook that cannot be written is found out before the analysis
      * runs (a long PSA would otherwise be lost), and before any CSV is

@@ -594,11 +594,43 @@ static const struct {
     {"outcomes.csv", write_outcomes},
 };
 
+const char *const ns_csv_names[] = {
+    "trace.csv",        "values.csv",
+    "summary.csv",      "incremental.csv",
+    "validation.csv",   "net_savings.csv",
+    "payers.csv",       "net_savings_by_year.csv",
+    "outcomes.csv",     "checks.csv",
+    "attrition.csv",    "psa_summary.csv",
+    "ceac.csv",         "psa_draws.csv",
+    "tornado.csv",      "tornado_by_payer.csv",
+    "two_way.csv",      "scenarios.csv",
+    "scenario_changes.csv", "expansion.csv",
+    "expansion_payers.csv", "anchors.csv",
+    "anchors_arms.csv",
+};
+const size_t ns_csv_n_names = sizeof ns_csv_names / sizeof *ns_csv_names;
+
+/* The commands check ns_csv_names for files they read before any work:
+ * a file written that is not listed could replace an input unchecked, so
+ * it is refused here, where every test that writes it would fail. */
+static bool
+listed(const char *name, char *err, size_t err_size)
+{
+    for (size_t i = 0; i < ns_csv_n_names; i++)
+        if (strcmp(ns_csv_names[i], name) == 0)
+            return true;
+    snprintf(err, err_size, "internal error: %s is not in ns_csv_names",
+             name);
+    return false;
+}
+
 /* Writes one file of dir atomically. */
 static enum ns_status
 write_file(const char *dir, const char *name, write_fn *write,
            const struct source *src, char *err, size_t err_size)
 {
+    if (!listed(name, err, err_size))
+        return NS_EIO;
     size_t dir_len = strlen(dir);
     bool slash = dir_len > 0 && dir[dir_len - 1] == '/';
     size_t size = dir_len + 1 + strlen(name) + 1;
@@ -884,6 +916,8 @@ ns_csv_draws_begin(const char *dir, const struct ns_model *model,
                    struct ns_csv_draws **out, char *err, size_t err_size)
 {
     *out = NULL;
+    if (!listed("psa_draws.csv", err, err_size))
+        return NS_EIO;
     struct ns_csv_draws *d = calloc(1, sizeof *d);
     size_t dir_len = strlen(dir), size = dir_len + sizeof "/psa_draws.csv";
     char *path = malloc(size);

@@ -213,6 +213,12 @@ enum ns_status ns_xlsx_write_results(const char *path,
                                      const struct ns_run_info *info,
                                      char *err, size_t err_size);
 
+/* The name of every file the CSV writers below write into their folder:
+ * a command checks, before any work, that none of them in its --csv
+ * folder is a file it reads. */
+extern const char *const ns_csv_names[];
+extern const size_t ns_csv_n_names;
+
 /* The population versions write what the single-model versions write, for
  * the pooled results (so trace.csv, values.csv, summary.csv and
  * incremental.csv keep their columns), plus the cost-benefit files and

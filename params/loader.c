@@ -815,9 +815,10 @@ apply_entry(struct loader *ld, struct pending_tables *pt,
     }
 }
 
+/* Lists the file read, with its hash and, when on_disk, its identity. */
 static const char *
 remember_file(struct loader *ld, const char *path, const char *text,
-              size_t len)
+              size_t len, bool on_disk)
 {
     struct ns_params *p = ld->params;
     char **files = realloc(p->files, (p->n_files + 1) * sizeof *files);
@@ -829,6 +830,14 @@ remember_file(struct loader *ld, const char *path, const char *text,
     if (!hashes)
         return NULL;
     p->hashes = hashes;
+    struct ns_file_id *ids =
+        realloc(p->file_ids, (p->n_files + 1) * sizeof *ids);
+    if (!ids)
+        return NULL;
+    p->file_ids = ids;
+    ids[p->n_files] = (struct ns_file_id){0};
+    if (on_disk)
+        ns_file_id_of(path, &ids[p->n_files]);
     char *copy = strdup(path);
     if (!copy)
         return NULL;
@@ -879,7 +888,7 @@ read_data_file(struct loader *ld, const char *name, int line,
     } else if (st == NS_ENOMEM) {
         ld->out_of_mem = true;
     } else {
-        stable = remember_file(ld, path, *text, *len);
+        stable = remember_file(ld, path, *text, *len, !mem);
         if (!stable)
             ld->out_of_mem = true;
     }
@@ -1197,7 +1206,22 @@ ns_params_free(struct ns_params *p)
         free(p->files[i]);
     free(p->files);
     free(p->hashes);
+    free(p->file_ids);
     free(p);
+}
+
+static enum ns_status
+load_text(struct ns_params *params, const char *name, const char *text,
+          size_t len, const char *base_dir, bool on_disk,
+          struct ns_diags *diags)
+{
+    struct loader ld = {params, diags, NULL, base_dir, false, false};
+    ld.file = remember_file(&ld, name, text, len, on_disk);
+    if (!ld.file)
+        return NS_ENOMEM;
+    if (!params->def.name_at.file)
+        params->def.name_at = (struct ns_origin){ld.file, 0};
+    return load_ini(&ld, text, len);
 }
 
 enum ns_status
@@ -1205,13 +1229,7 @@ ns_params_load_text(struct ns_params *params, const char *name,
                     const char *text, size_t len, const char *base_dir,
                     struct ns_diags *diags)
 {
-    struct loader ld = {params, diags, NULL, base_dir, false, false};
-    ld.file = remember_file(&ld, name, text, len);
-    if (!ld.file)
-        return NS_ENOMEM;
-    if (!params->def.name_at.file)
-        params->def.name_at = (struct ns_origin){ld.file, 0};
-    return load_ini(&ld, text, len);
+    return load_text(params, name, text, len, base_dir, false, diags);
 }
 
 enum ns_status
@@ -1248,8 +1266,7 @@ ns_params_load_file(struct ns_params *params, const char *path,
     char *slash = strrchr(dir, '/');
     if (slash)
         *slash = '\0';
-    st = ns_params_load_text(params, path, text, len, slash ? dir : NULL,
-                             diags);
+    st = load_text(params, path, text, len, slash ? dir : NULL, true, diags);
     free(dir);
     free(text);
     return st;

@@ -15,6 +15,7 @@
 #include "model/def.h"
 #include "model/diag.h"
 #include "model/netsave.h"
+#include "params/paths.h"
 
 /* The longest line the INI reader accepts, in characters without the
  * newline: Debian's inih is built with a 200-byte buffer. */
@@ -48,6 +49,10 @@ struct ns_params {
                                 order: the origins in def point here */
     size_t n_files;
     unsigned char (*hashes)[32]; /* SHA-256 of each file's bytes */
+    struct ns_file_id *file_ids; /* [n_files]: which file on disk each
+                                    was read from (on_disk false: a
+                                    built-in file), so that no output
+                                    replaces one */
     size_t n_sets;           /* --set assignments applied so far */
     double horizon_years;    /* [model] horizon when given, else -1 */
     struct ns_subgroup *subgroups; /* owned; [n_subgroups] */

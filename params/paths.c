@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 char *
 ns_path_resolve(const char *base_dir, const char *path)
@@ -15,4 +16,22 @@ ns_path_resolve(const char *base_dir, const char *path)
     if (out)
         snprintf(out, n, "%s/%s", base_dir, path);
     return out;
+}
+
+bool
+ns_file_id_of(const char *path, struct ns_file_id *id)
+{
+    struct stat st;
+    *id = (struct ns_file_id){0};
+    if (!path || !*path || stat(path, &st) != 0)
+        return false;
+    *id = (struct ns_file_id){(unsigned long long)st.st_dev,
+                              (unsigned long long)st.st_ino, true};
+    return true;
+}
+
+bool
+ns_file_id_same(const struct ns_file_id *a, const struct ns_file_id *b)
+{
+    return a->on_disk && b->on_disk && a->dev == b->dev && a->ino == b->ino;
 }

@@ -737,12 +737,16 @@ compile_params(struct compiler *c)
     }
 }
 
-/* Depth-first ordering of strategy k's parameters; reports loops. */
+/* Depth-first ordering of strategy k's parameters; reports loops. The
+ * walk keeps its own stack (a chain of a = b, b = c, ... is as deep as
+ * the model has parameters, far deeper than the C stack allows). */
 struct order_state {
     struct compiler *c;
     size_t k;
     unsigned char *mark; /* 0 new, 1 on the stack, 2 done */
-    size_t *stack;
+    size_t *stack;       /* [depth]: the path from the root */
+    size_t *cursor;      /* [depth]: the next variable of each to follow */
+    unsigned *dep;       /* [depth]: the dependencies found so far */
     size_t depth;
     size_t n_order;
 };
@@ -771,38 +775,63 @@ report_loop(struct order_state *o, size_t start)
 }
 
 static void
-visit(struct order_state *o, size_t pi)
+enter(struct order_state *o, size_t pi)
+{
+    o->mark[pi] = 1;
+    o->stack[o->depth] = pi;
+    o->cursor[o->depth] = 0;
+    o->dep[o->depth] = 0;
+    o->depth++;
+}
+
+/* The top parameter's variables are all followed: it is ordered, and
+ * what it depends on passes to the parameter that uses it. */
+static void
+leave(struct order_state *o)
+{
+    struct ns_model_priv *p = o->c->p;
+    size_t top = --o->depth, pi = o->stack[top];
+    p->param_dep[o->k * p->n_params + pi] = o->dep[top];
+    o->mark[pi] = 2;
+    p->order[o->k * p->n_params + o->n_order++] = pi;
+    if (o->depth)
+        o->dep[o->depth - 1] |= o->dep[top];
+}
+
+static void
+visit(struct order_state *o, size_t root)
 {
     struct ns_model_priv *p = o->c->p;
     size_t P = p->n_params;
-    if (o->mark[pi] == 2)
+    if (o->mark[root])
         return;
-    if (o->mark[pi] == 1) {
-        report_loop(o, pi);
-        return;
-    }
-    o->mark[pi] = 1;
-    o->stack[o->depth++] = pi;
-    const struct ns_expr *e = p->exprs[p->param_def[o->k * P + pi]].expr;
-    unsigned dep = 0;
-    for (size_t i = 0; e && i < ns_expr_n_variables(e); i++) {
-        long v = ns_expr_variable(e, i);
-        if (v == NS_VAR_STATE_TIME)
-            dep |= NS_DEP_STATE_TIME;
-        else if (v == NS_VAR_CYCLE)
-            dep |= NS_DEP_TIME | NS_DEP_CYCLE;
-        else if (v < NS_VAR_COUNT)
-            dep |= NS_DEP_TIME;
-        else {
+    enter(o, root);
+    while (o->depth) {
+        size_t top = o->depth - 1;
+        const struct ns_expr *e =
+            p->exprs[p->param_def[o->k * P + o->stack[top]]].expr;
+        if (!e || o->cursor[top] == ns_expr_n_variables(e)) {
+            leave(o);
+            continue;
+        }
+        long v = ns_expr_variable(e, o->cursor[top]++);
+        if (v == NS_VAR_STATE_TIME) {
+            o->dep[top] |= NS_DEP_STATE_TIME;
+        } else if (v == NS_VAR_CYCLE) {
+            o->dep[top] |= NS_DEP_TIME | NS_DEP_CYCLE;
+        } else if (v < NS_VAR_COUNT) {
+            o->dep[top] |= NS_DEP_TIME;
+        } else {
             size_t q = (size_t)v - NS_VAR_COUNT;
-            visit(o, q);
-            dep |= p->param_dep[o->k * P + q];
+            if (o->mark[q] == 0) {
+                enter(o, q);
+                continue;
+            }
+            if (o->mark[q] == 1)
+                report_loop(o, q);
+            o->dep[top] |= p->param_dep[o->k * P + q];
         }
     }
-    p->param_dep[o->k * P + pi] = dep;
-    o->depth--;
-    o->mark[pi] = 2;
-    p->order[o->k * P + o->n_order++] = pi;
 }
 
 static void
@@ -812,14 +841,19 @@ order_params(struct compiler *c)
     size_t P = p->n_params;
     unsigned char *mark = alloc_array(c, P, 1);
     size_t *stack = alloc_array(c, P, sizeof *stack);
-    for (size_t k = 0; mark && stack && k < c->m->n_strategies; k++) {
+    size_t *cursor = alloc_array(c, P, sizeof *cursor);
+    unsigned *dep = alloc_array(c, P, sizeof *dep);
+    for (size_t k = 0; mark && stack && cursor && dep &&
+                       k < c->m->n_strategies; k++) {
         memset(mark, 0, P ? P : 1);
-        struct order_state o = {c, k, mark, stack, 0, 0};
+        struct order_state o = {c, k, mark, stack, cursor, dep, 0, 0};
         for (size_t i = 0; i < P; i++)
             visit(&o, i);
     }
     free(mark);
     free(stack);
+    free(cursor);
+    free(dep);
 }
 
 /* Dependency flags of every expression for every strategy. */
@@ -852,29 +886,43 @@ expression_deps(struct compiler *c)
 }
 
 /* Marks parameter pi of strategy k, and what it reads, as needed. */
+/* Adds need to parameter pi and to every parameter it uses, however
+ * deep: work, [n_params], is the list still to follow (a parameter joins
+ * it only when it gains the need, so once at most). */
 static void
-mark_need(struct ns_model_priv *p, size_t k, size_t pi, unsigned need)
+mark_need(struct ns_model_priv *p, size_t k, size_t pi, unsigned need,
+          size_t *work)
 {
-    size_t P = p->n_params;
-    if ((p->param_need[k * P + pi] & need) == need)
+    size_t P = p->n_params, n = 0;
+    unsigned *have = &p->param_need[k * P];
+    if ((have[pi] & need) == need)
         return;
-    p->param_need[k * P + pi] |= need;
-    const struct ns_expr *e = p->exprs[p->param_def[k * P + pi]].expr;
-    for (size_t i = 0; e && i < ns_expr_n_variables(e); i++) {
-        long v = ns_expr_variable(e, i);
-        if (v >= NS_VAR_COUNT)
-            mark_need(p, k, (size_t)v - NS_VAR_COUNT, need);
+    have[pi] |= need;
+    work[n++] = pi;
+    while (n) {
+        const struct ns_expr *e = p->exprs[p->param_def[k * P + work[--n]]].expr;
+        for (size_t i = 0; e && i < ns_expr_n_variables(e); i++) {
+            long v = ns_expr_variable(e, i);
+            if (v < NS_VAR_COUNT)
+                continue;
+            size_t q = (size_t)v - NS_VAR_COUNT;
+            if ((have[q] & need) != need) {
+                have[q] |= need;
+                work[n++] = q;
+            }
+        }
     }
 }
 
 static void
-mark_expr_need(struct ns_model_priv *p, size_t k, size_t x, unsigned need)
+mark_expr_need(struct ns_model_priv *p, size_t k, size_t x, unsigned need,
+               size_t *work)
 {
     const struct ns_expr *e = p->exprs[x].expr;
     for (size_t i = 0; e && i < ns_expr_n_variables(e); i++) {
         long v = ns_expr_variable(e, i);
         if (v >= NS_VAR_COUNT)
-            mark_need(p, k, (size_t)v - NS_VAR_COUNT, need);
+            mark_need(p, k, (size_t)v - NS_VAR_COUNT, need, work);
     }
 }
 
@@ -884,22 +932,24 @@ compute_needs(struct compiler *c)
     struct ns_model_priv *p = c->p;
     size_t K = c->m->n_strategies, S = c->m->n_states, J = c->m->n_streams;
     p->param_need = alloc_array(c, K * p->n_params, sizeof *p->param_need);
-    if (!p->param_need)
-        return;
-    for (size_t k = 0; k < K; k++) {
+    size_t *work = alloc_array(c, p->n_params, sizeof *work);
+    for (size_t k = 0; p->param_need && work && k < K; k++) {
         for (size_t s = 0; s < S; s++) {
             const struct ns_row *row = &p->rows[k * S + s];
             for (size_t i = 0; i < row->n; i++)
-                mark_expr_need(p, k, row->entries[i].def, NS_NEED_TRANS);
+                mark_expr_need(p, k, row->entries[i].def, NS_NEED_TRANS,
+                               work);
             if (p->initial_def[k * S + s] >= 0)
                 mark_expr_need(p, k, (size_t)p->initial_def[k * S + s],
-                               NS_NEED_INIT);
+                               NS_NEED_INIT, work);
             for (size_t j = 0; j < J; j++)
-                mark_expr_need(p, k, p->value_def[j * S + s], NS_NEED_VALUE);
+                mark_expr_need(p, k, p->value_def[j * S + s], NS_NEED_VALUE,
+                               work);
         }
         for (size_t i = 0; i < p->n_tvalues; i++)
-            mark_expr_need(p, k, p->tvalues[i].def, NS_NEED_TRANS);
+            mark_expr_need(p, k, p->tvalues[i].def, NS_NEED_TRANS, work);
     }
+    free(work);
 }
 
 /* ---- transitions ---- */

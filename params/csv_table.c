@@ -4,6 +4,7 @@
  * favours exact messages over speed: every field is checked, and every
  * problem names the file, the line and the column. */
 #include "params/csv_table.h"
+#include "params/text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -135,6 +136,10 @@ ns_csv_each_row(const char *file, const char *text, size_t len,
     int line = 0;
     char *rec, *save = copy;
     while ((rec = next_record(&save, &line)) != NULL) {
+        if (!ns_text_check_line(file, line, rec, strlen(rec), diags)) {
+            st = NS_EPARAM;
+            continue;
+        }
         int nf = split_fields(rec, fields, MAX_FIELDS);
         if (nf < 0 || nf > MAX_FIELDS) {
             ns_diags_addf(diags, file, line,
@@ -199,7 +204,14 @@ ns_csv_table_parse(const char *file, const char *text, size_t len,
     size_t rows = 0;
     while (!oom && (rec = next_record(&save, &line)) != NULL) {
         char **target = n_header ? fields : header;
-        int nf = split_fields(rec, target, MAX_FIELDS);
+        bool text_ok = ns_text_check_line(file, line, rec, strlen(rec), diags);
+        int nf = text_ok ? split_fields(rec, target, MAX_FIELDS) : 0;
+        if (!text_ok) {
+            failed = true;
+            if (!n_header)
+                break;
+            continue;
+        }
         if (nf < 0 || nf > MAX_FIELDS) {
             ns_diags_addf(diags, file, line,
                           nf < 0 ? "unterminated quoted field"

@@ -6,6 +6,7 @@
  * blanks are removed, because inih would take an indented line as the
  * continuation of the previous value. */
 #include "params/ini_read.h"
+#include "params/text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -148,6 +149,12 @@ read_line(char *buf, int size, void *stream)
                  "into intermediate parameters)",
                  body, NS_INI_MAX_LINE);
         ns_diags_addf(src->diags, src->file, src->line, "%s", msg);
+        src->failed = true;
+        src->ini->is_partial = true;
+        body = 0;
+    }
+    if (!ns_text_check_line(src->file, src->line, start + skip, body,
+                            src->diags)) {
         src->failed = true;
         src->ini->is_partial = true;
         body = 0;

@@ -37,6 +37,7 @@
 #include "model/results.h"
 #include "output/atomic.h"
 #include "output/output.h"
+#include "params/text.h"
 #include "params/params.h"
 
 enum { EXIT_OK = 0, EXIT_FAILURE_RUN = 1, EXIT_BAD_INPUT = 2 };
@@ -2345,6 +2346,18 @@ main(int argc, char **argv)
     if (argc < 2) {
         fputs(usage_main, stderr);
         return EXIT_BAD_INPUT;
+    }
+    /* Arguments reach the terminal and the workbook's About sheet, which
+     * must be text: a file name in Latin-1 would make the XML malformed. */
+    for (int i = 1; i < argc; i++) {
+        size_t n = strlen(argv[i]);
+        if (ns_text_bad_at(argv[i], n) != n) {
+            fprintf(stderr,
+                    "netsave: argument %d is not UTF-8 text or holds a "
+                    "control character; rename the file or retype it\n",
+                    i);
+            return EXIT_BAD_INPUT;
+        }
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||

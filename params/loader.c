@@ -9,6 +9,7 @@
  * separators, no percentages, nothing that is not finite. */
 #include "params/params.h"
 #include "params/paths.h"
+#include "params/text.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -1387,6 +1388,9 @@ ns_params_set_at(struct ns_params *params, const char *assignment,
                  size_t index, struct ns_diags *diags)
 {
     int line = (int)index;
+    if (!ns_text_check_line(set_origin, line, assignment, strlen(assignment),
+                            diags))
+        return NS_EPARAM;
     const char *eq = strchr(assignment, '=');
     const char *dot = NULL;
     for (const char *c = assignment; eq && c < eq; c++)

@@ -6,14 +6,7 @@
 # as the chain's end written directly, and a loop through the whole chain
 # is reported, not a crash.
 # Usage: deep_chain.sh NETSAVE SOURCE_DIR SCRATCH
-set -u
-netsave=$1
-src=$2
-scratch=$3
-rm -rf "$scratch"
-mkdir -p "$scratch"
-cd "$scratch" || exit 1
-fail() { echo "deep_chain: $*" >&2; exit 1; }
+. "$(dirname "$0")/script_start.sh"
 
 n=6000
 base="$src/tests/cli/cases/table_valid/model.ini"

@@ -6,14 +6,7 @@
 # input byte for byte as it was. The last cases show the check refuses
 # nothing it should not.
 # Usage: inputs_survive.sh NETSAVE SOURCE_DIR SCRATCH
-set -u
-netsave=$1
-src=$2
-scratch=$3
-rm -rf "$scratch"
-mkdir -p "$scratch"
-cd "$scratch" || exit 1
-fail() { echo "inputs_survive: $*" >&2; exit 1; }
+. "$(dirname "$0")/script_start.sh"
 
 # A small model whose table is called trace.csv, an output's name.
 mkdir m

@@ -6,14 +6,7 @@
 # parser. Text that is not UTF-8 or holds control characters, from a file,
 # --set or the command line, is refused (exit 2) before it can reach one.
 # Usage: workbooks_xml.sh NETSAVE SOURCE_DIR SCRATCH
-set -u
-netsave=$1
-src=$2
-scratch=$3
-rm -rf "$scratch"
-mkdir -p "$scratch"
-cd "$scratch" || exit 1
-fail() { echo "workbooks_xml: $*" >&2; exit 1; }
+. "$(dirname "$0")/script_start.sh"
 ok() { "$netsave" "$@" >/dev/null 2>err || fail "netsave $*: $(tail -3 err)"; }
 
 mkdir m

@@ -629,6 +629,12 @@ parse_options(int argc, char **argv, struct options *o)
             o->files[o->n_files++] = a;
         }
     }
+    /* Accepted since the first release, so scripts that pass it keep
+     * working; but a workbook the user asked for and does not get must be
+     * said. */
+    if (o->xlsx && strcmp(o->command, "expand") == 0)
+        fprintf(stderr, "netsave expand: -o is ignored: expand writes no "
+                        "workbook yet (use --csv DIR)\n");
     return paths_named(o) ? 0 : EXIT_BAD_INPUT;
 }
 

@@ -49,15 +49,12 @@ ns_cli_outputs_spare(const struct ns_cli_outputs *out,
         found += clashes(out->xlsx, NULL, names, ids, n);
     if (!out->csv_dir)
         return found == 0;
-    size_t dir_len = strlen(out->csv_dir);
     for (size_t f = 0; f < ns_csv_n_names; f++) {
-        size_t size = dir_len + strlen(ns_csv_names[f]) + 2;
-        char *path = malloc(size);
+        char *path = ns_path_resolve(out->csv_dir, ns_csv_names[f]);
         if (!path) {
             fprintf(stderr, "netsave: out of memory\n");
             return false;
         }
-        snprintf(path, size, "%s/%s", out->csv_dir, ns_csv_names[f]);
         found += clashes(path, out->csv_dir, names, ids, n);
         free(path);
     }

@@ -287,12 +287,14 @@ write_incremental(struct csv *c, const struct source *src)
 
 /* ---- the population's cost-benefit files ---- */
 
-/* Writes a number, or an empty field ("not applicable") for NaN: a ratio
- * without a denominator, a figure without a comparator. */
+/* Writes a number, or an empty field ("not applicable") for one that is
+ * not finite: a ratio without a denominator, a figure without a
+ * comparator, an anchor figure netsave cannot compute (its
+ * not_computable column says why). */
 static void
 put_optional(struct csv *c, double v)
 {
-    if (!isnan(v))
+    if (isfinite(v))
         put_number(c, v);
 }
 
@@ -1336,15 +1338,6 @@ ns_csv_write_expansion(const char *dir, const struct ns_model *model,
     return st;
 }
 
-/* A figure of netsave anchors, or empty when it is not a number: the
- * not_computable column then says why. */
-static void
-put_figure(struct csv *c, double v)
-{
-    if (isfinite(v))
-        put_number(c, v);
-}
-
 /* anchors.csv: each published study beside the model. */
 static void
 write_anchors(struct csv *c, const struct source *src)
@@ -1361,15 +1354,15 @@ write_anchors(struct csv *c, const struct source *src)
         put_sep(c);
         put_number(c, a->cost_share);
         put_sep(c);
-        put_figure(c, a->pooled.ratio);
+        put_optional(c, a->pooled.ratio);
         put_sep(c);
         put_number(c, a->published);
         put_sep(c);
         put_text(c, a->published_text);
         put_sep(c);
-        put_figure(c, a->pooled.savings);
+        put_optional(c, a->pooled.savings);
         put_sep(c);
-        put_figure(c, a->pooled.treatment_cost);
+        put_optional(c, a->pooled.treatment_cost);
         put_sep(c);
         put_texts(c, (const char *const[]){a->source, a->explanation,
                                            ns_anchor_status_text(
@@ -1397,11 +1390,11 @@ write_anchor_arms(struct csv *c, const struct source *src)
                              m->strategies[m->comparator[k]].name},
                       3);
             put_sep(c);
-            put_figure(c, f->savings);
+            put_optional(c, f->savings);
             put_sep(c);
-            put_figure(c, f->treatment_cost);
+            put_optional(c, f->treatment_cost);
             put_sep(c);
-            put_figure(c, f->ratio);
+            put_optional(c, f->ratio);
             put_sep(c);
             put_number(c, a->spec->weight[j]);
             put_sep(c);

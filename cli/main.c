@@ -1983,6 +1983,14 @@ put_target_value(double x, const char *sign)
         printf(*sign ? "%+9.4f " : "%9.4f ", x);
 }
 
+/* The same number in a sentence, without the column's padding. */
+static const char *
+target_value_text(double x, char out[32])
+{
+    snprintf(out, 32, fabs(x) >= 1000.0 ? "%.0f" : "%.4f", x);
+    return out;
+}
+
 static void
 print_target_row(const struct ns_model *m, const struct ns_target_info *t,
                  const struct ns_target_result *r)
@@ -2048,13 +2056,15 @@ print_missed(const struct ns_model *m, const struct ns_target_result *res,
         if (t->role != role || !t->in_horizon || res[i].within ||
             !isfinite(res[i].predicted))
             continue;
-        printf("missed: %g years, %s, %s: observed %.4f",
-               t->time_years, t->arms, m->measures[t->measure].name,
-               t->observed);
+        char a[32], b[32];
+        printf("missed: %g years, %s, %s: observed %s", t->time_years,
+               t->arms, m->measures[t->measure].name,
+               target_value_text(t->observed, a));
         if (res[i].whole < t->observed || res[i].whole > t->observed)
-            printf(" (whole sample %.4f)", res[i].whole);
-        printf(", predicted %.4f, tolerance %.4f, grade %c: %s\n",
-               res[i].predicted, t->tolerance, t->grade, t->note);
+            printf(" (whole sample %s)", target_value_text(res[i].whole, a));
+        printf(", predicted %s, tolerance %s, grade %c: %s\n",
+               target_value_text(res[i].predicted, a),
+               target_value_text(t->tolerance, b), t->grade, t->note);
         if (*t->if_missed)
             printf("  what might explain it: %s\n", t->if_missed);
     }

@@ -22,6 +22,7 @@
 #include "cli/anchors.h"
 #include "cli/default_model.h"
 #include "cli/outputs.h"
+#include "cli/validation.h"
 #include "model/engine.h"
 #include "model/attrition.h"
 #include "model/calibrate.h"
@@ -1928,234 +1929,6 @@ psa(const struct options *o, const struct ns_params *params,
     return rc;
 }
 
-/* What validation found: every binding target met, one missed, or a
- * target that could not be computed (its problem printed). */
-enum validation_outcome { VALIDATION_MET, VALIDATION_MISSED, VALIDATION_ERROR };
-
-/* How many targets of a set are within tolerance, in all and graded A or
- * B (binding). */
-struct tally {
-    size_t n, within, binding, binding_within;
-};
-
-static void
-tally_add(struct tally *c, const struct ns_target_info *t,
-          const struct ns_target_result *r)
-{
-    bool binding = ns_target_is_binding(t);
-    c->n++;
-    c->within += r->within;
-    c->binding += binding;
-    c->binding_within += binding && r->within;
-}
-
-/* After a row: what the target is taken on, when not the pooled measure
- * at a time point. */
-static void
-print_target_scope(const struct ns_target_info *t)
-{
-    const char *sep = "  ";
-    if (t->subgroup) {
-        printf("%ssubgroup %s", sep, t->subgroup);
-        sep = "; ";
-    }
-    if (t->has_relative_to) {
-        printf("%srelative to %g years", sep, t->relative_to);
-        sep = "; ";
-    }
-    if (t->period_years > 0.0)
-        printf("%smean over %g to %g years", sep,
-               t->time_years - t->period_years, t->time_years);
-    printf("\n");
-}
-
-/* A target's number in a 9-wide column and a space: four decimals for
- * shares and ratios, whole units for money and counts, "-" when there is
- * none. sign is "+" to show the sign of a difference. */
-static void
-put_target_value(double x, const char *sign)
-{
-    if (!isfinite(x))
-        printf("%9s ", "-");
-    else if (fabs(x) >= 1000.0)
-        printf(*sign ? "%+9.0f " : "%9.0f ", x);
-    else
-        printf(*sign ? "%+9.4f " : "%9.4f ", x);
-}
-
-/* The same number in a sentence, without the column's padding. */
-static const char *
-target_value_text(double x, char out[32])
-{
-    snprintf(out, 32, fabs(x) >= 1000.0 ? "%.0f" : "%.4f", x);
-    return out;
-}
-
-static void
-print_target_row(const struct ns_model *m, const struct ns_target_info *t,
-                 const struct ns_target_result *r)
-{
-    bool whole = m->lost_toward_intake > 0.0;
-    printf("%5g  %-44.44s %-18.18s ", t->time_years, t->arms,
-           m->measures[t->measure].name);
-    put_target_value(t->observed, "");
-    if (whole)
-        put_target_value(t->in_horizon ? r->whole : NS_NAN, "");
-    if (!t->in_horizon)
-        printf("%9s %9s ", "beyond", "horizon");
-    else {
-        put_target_value(r->predicted, "");
-        put_target_value(r->difference, "+");
-    }
-    put_target_value(t->tolerance, "");
-    printf(" %-6s %c", !t->in_horizon ? "-" : r->within ? "yes" : "NO",
-           t->grade);
-    print_target_scope(t);
-}
-
-/* The summary of one set, then of each mix of arms in it (in order of
- * first appearance). */
-static void
-print_set_summary(const struct ns_model *m, const struct ns_target_result *res,
-                  enum ns_target_role role, const char *name,
-                  struct tally *all)
-{
-    for (size_t i = 0; i < m->n_targets; i++)
-        if (m->targets[i].role == role)
-            tally_add(all, &m->targets[i], &res[i]);
-    printf("%s: %zu of %zu within tolerance; %zu of %zu graded A or B\n",
-           name, all->within, all->n, all->binding_within, all->binding);
-    for (size_t i = 0; i < m->n_targets; i++) {
-        const struct ns_target_info *t = &m->targets[i];
-        bool first = t->role == role;
-        for (size_t j = 0; first && j < i; j++)
-            first = m->targets[j].role != role ||
-                    strcmp(m->targets[j].arms, t->arms) != 0;
-        if (!first)
-            continue;
-        struct tally arms = {0};
-        for (size_t j = i; j < m->n_targets; j++)
-            if (m->targets[j].role == role &&
-                strcmp(m->targets[j].arms, t->arms) == 0)
-                tally_add(&arms, &m->targets[j], &res[j]);
-        printf("  %s: %zu of %zu within tolerance; %zu of %zu graded A or "
-               "B\n",
-               t->arms, arms.within, arms.n, arms.binding_within,
-               arms.binding);
-    }
-}
-
-/* Each computed target of the set that is not within its tolerance, in
- * words. */
-static void
-print_missed(const struct ns_model *m, const struct ns_target_result *res,
-             enum ns_target_role role)
-{
-    for (size_t i = 0; i < m->n_targets; i++) {
-        const struct ns_target_info *t = &m->targets[i];
-        if (t->role != role || !t->in_horizon || res[i].within ||
-            !isfinite(res[i].predicted))
-            continue;
-        char a[32], b[32];
-        printf("missed: %g years, %s, %s: observed %s", t->time_years,
-               t->arms, m->measures[t->measure].name,
-               target_value_text(t->observed, a));
-        if (res[i].whole < t->observed || res[i].whole > t->observed)
-            printf(" (whole sample %s)", target_value_text(res[i].whole, a));
-        printf(", predicted %s, tolerance %s, grade %c: %s\n",
-               target_value_text(res[i].predicted, a),
-               target_value_text(t->tolerance, b), t->grade, t->note);
-        if (*t->if_missed)
-            printf("  what might explain it: %s\n", t->if_missed);
-    }
-}
-
-/* Prints the targets of one role as a table with its summaries; adds its
- * counts to *all. */
-static void
-print_target_set(const struct ns_model *m, const struct ns_target_result *res,
-                 enum ns_target_role role, struct tally *all)
-{
-    bool holdout = role == NS_ROLE_HOLDOUT;
-    size_t n = 0;
-    for (size_t i = 0; i < m->n_targets; i++)
-        n += m->targets[i].role == role;
-    printf("\n%s: ", holdout ? "Holdout targets (kept out of calibration)"
-                             : "Fit targets (what calibrate fits the model to)");
-    if (n == 0) {
-        printf("none\n");
-        return;
-    }
-    printf("%zu\n", n);
-    if (m->lost_toward_intake > 0.0)
-        printf("%5s  %-44s %-18s %9s %9s %9s %9s %9s  %-6s %s\n", "years",
-               "arms", "measure", "observed", "whole", "predicted", "diff.",
-               "tolerance", "within", "grade");
-    else
-        printf("%5s  %-44s %-18s %9s %9s %9s %9s  %-6s %s\n", "years",
-               "arms", "measure", "observed", "predicted", "diff.",
-               "tolerance", "within", "grade");
-    for (size_t i = 0; i < m->n_targets; i++)
-        if (m->targets[i].role == role)
-            print_target_row(m, &m->targets[i], &res[i]);
-    print_set_summary(m, res, role, holdout ? "holdout" : "fit", all);
-    if (holdout)
-        print_missed(m, res, role);
-}
-
-/* Prints the fit and the holdout targets against the model, and any
- * target that could not be computed (on stderr). */
-static enum validation_outcome
-print_validation(const struct ns_population *pop)
-{
-    const struct ns_model *m = pop->models[0];
-    struct ns_target_result *res = calloc(m->n_targets + 1, sizeof *res);
-    if (!res)
-        return VALIDATION_ERROR;
-    struct ns_diags diags = {0};
-    enum ns_status st = ns_targets_evaluate(pop, NULL, res, &diags);
-    bool subgroups = false;
-    size_t n_holdout = 0;
-    for (size_t i = 0; i < m->n_targets; i++) {
-        subgroups |= m->targets[i].subgroup != NULL;
-        n_holdout += m->targets[i].role == NS_ROLE_HOLDOUT;
-    }
-    printf("\nValidation: %zu targets, pooled over subgroups%s; %zu fit, "
-           "%zu holdout\n",
-           m->n_targets, subgroups ? " unless a target names one" : "",
-           m->n_targets - n_holdout, n_holdout);
-    if (m->lost_toward_intake > 0.0)
-        printf("'whole' is a study's value for its whole sample: those it lost "
-               "to follow-up taken\n%g of the way back to their intake level "
-               "([validation] lost_toward_intake); the\nmodel is compared with "
-               "it\n",
-               m->lost_toward_intake);
-    struct tally fit = {0}, holdout = {0};
-    print_target_set(m, res, NS_ROLE_FIT, &fit);
-    print_target_set(m, res, NS_ROLE_HOLDOUT, &holdout);
-    size_t missed = fit.binding - fit.binding_within +
-                    holdout.binding - holdout.binding_within;
-    if (missed)
-        printf("\nTargets graded A or B not within tolerance: %zu (%zu "
-               "fit, %zu holdout)\n",
-               missed, fit.binding - fit.binding_within,
-               holdout.binding - holdout.binding_within);
-    else
-        printf("\nEvery target graded A or B, fit and holdout, is within "
-               "tolerance\n");
-    if (st != NS_OK) {
-        ns_diags_sort(&diags);
-        print_diags(&diags);
-        if (st == NS_ENOMEM)
-            fprintf(stderr, "netsave: out of memory\n");
-    }
-    ns_diags_clear(&diags);
-    free(res);
-    return st != NS_OK ? VALIDATION_ERROR
-           : missed   ? VALIDATION_MISSED
-                      : VALIDATION_MET;
-}
-
 /* The Anchors sheet of run's and validate's workbook: when the anchors
  * file netsave anchors would read exists (params/anchors.csv next to the
  * England model), the workbook puts netsave beside the published studies
@@ -2290,12 +2063,20 @@ run_command(const struct options *o, int argc, char **argv)
     print_summary(model, pop->pooled);
     printf("\nVerification: %zu of %zu checks passed%s\n", checks.n,
            checks.n, pop->n_groups > 1 ? " (all subgroups)" : "");
-    enum validation_outcome found = VALIDATION_MET;
-    if (model->n_targets)
-        found = print_validation(pop);
+    enum ns_cli_validation found = NS_VALIDATION_MET;
+    if (model->n_targets) {
+        struct ns_diags problems = {0};
+        found = ns_cli_validation_print(pop, &problems);
+        ns_diags_sort(&problems);
+        print_diags(&problems);
+        /* An error with nothing to say is memory running out. */
+        if (found == NS_VALIDATION_ERROR && problems.count == 0)
+            fprintf(stderr, "netsave: out of memory\n");
+        ns_diags_clear(&problems);
+    }
     /* A target that cannot be computed is bad input to validate, which
      * then writes nothing; run only reports it. */
-    if (validating && found == VALIDATION_ERROR)
+    if (validating && found == NS_VALIDATION_ERROR)
         goto done;
     struct ns_cli_anchors *anchors = NULL;
     if (o->xlsx && !workbook_anchors(o, &anchors, &diags)) {
@@ -2311,7 +2092,7 @@ run_command(const struct options *o, int argc, char **argv)
     rc = write_outputs(o, params, pop, &checks, anchors ? &extra : NULL, argc,
                        argv);
     ns_cli_anchors_free(anchors);
-    if (validating && rc == EXIT_OK && found != VALIDATION_MET)
+    if (validating && rc == EXIT_OK && found != NS_VALIDATION_MET)
         rc = EXIT_FAILURE_RUN;
 done:
     ns_checks_clear(&checks);

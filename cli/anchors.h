@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "model/anchors.h"
+#include "model/analysis/anchors.h"
 #include "model/diag.h"
 #include "model/netsave.h"
 #include "output/output.h"

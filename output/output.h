@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "model/anchors.h"
+#include "model/analysis/anchors.h"
 #include "model/model.h"
 #include "model/netsave.h"
 #include "model/results.h"

@@ -34,8 +34,8 @@
 
 #include "model/ledger.h"
 #include "model/measures.h"
-#include "model/dsa.h"
-#include "model/psa.h"
+#include "model/analysis/dsa.h"
+#include "model/analysis/psa.h"
 #include "model/verify.h"
 #include "model/population.h"
 #include "output/atomic.h"

@@ -30,7 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "model/anchors.h"
+#include "model/analysis/anchors.h"
 #include "model/diag.h"
 #include "model/model.h"
 #include "model/netsave.h"

@@ -21,7 +21,7 @@
 
 #include "tests/test_support.h"
 
-#include "model/anchors.h"
+#include "model/analysis/anchors.h"
 #include "model/ledger.h"
 #include "model/population.h"
 #include "params/anchors.h"

@@ -14,8 +14,8 @@
 
 #include "tests/test_support.h"
 
-#include "model/attrition.h"
-#include "model/calibrate.h"
+#include "model/analysis/attrition.h"
+#include "model/analysis/calibrate.h"
 #include "model/ledger.h"
 #include "model/measures.h"
 #include "model/population.h"

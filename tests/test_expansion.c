@@ -15,7 +15,7 @@
 
 #include "tests/test_support.h"
 
-#include "model/expansion.h"
+#include "model/analysis/expansion.h"
 #include "model/ledger.h"
 #include "model/population.h"
 #include "params/params.h"

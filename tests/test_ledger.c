@@ -18,7 +18,7 @@
 
 #include "model/ledger.h"
 #include "model/population.h"
-#include "model/threshold.h"
+#include "model/analysis/threshold.h"
 #include "params/params.h"
 
 #define TOL 1e-11

@@ -23,9 +23,9 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
-#include "model/dsa.h"
+#include "model/analysis/dsa.h"
 #include "model/ledger.h"
-#include "model/psa.h"
+#include "model/analysis/psa.h"
 #include "model/uncertainty.h"
 #include "params/params.h"
 

@@ -22,7 +22,7 @@
 
 #include "tests/test_support.h"
 
-#include "model/calibrate.h"
+#include "model/analysis/calibrate.h"
 #include "model/measures.h"
 #include "model/population.h"
 #include "params/params.h"

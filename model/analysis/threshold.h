@@ -4,8 +4,8 @@
  * its comparator reach zero, searched with GSL's Brent solver within a
  * range. The parameter is overridden in every strategy and subgroup (run
  * options), so the answer is "if this parameter were x for everyone". */
-#ifndef NS_MODEL_THRESHOLD_H
-#define NS_MODEL_THRESHOLD_H
+#ifndef NS_ANALYSIS_THRESHOLD_H
+#define NS_ANALYSIS_THRESHOLD_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -12,8 +12,8 @@
  * draws in order, with the sampled parameter values, which are kept for
  * one block only: a caller writing draw-level files streams them, and
  * memory does not grow with the sampled values of every draw. */
-#ifndef NS_MODEL_PSA_H
-#define NS_MODEL_PSA_H
+#ifndef NS_ANALYSIS_PSA_H
+#define NS_ANALYSIS_PSA_H
 
 #include <signal.h>
 #include <stdbool.h>

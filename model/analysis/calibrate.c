@@ -1,6 +1,6 @@
 /* netsave: calibration by Nelder-Mead on bounded parameters (see
  * calibrate.h). */
-#include "model/calibrate.h"
+#include "model/analysis/calibrate.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multimin.h>

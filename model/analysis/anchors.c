@@ -1,5 +1,5 @@
 /* netsave: the model's figure beside a published study's (see anchors.h). */
-#include "model/anchors.h"
+#include "model/analysis/anchors.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,12 +1,12 @@
 /* netsave: reweighting targets for attrition (see attrition.h). */
-#include "model/attrition.h"
+#include "model/analysis/attrition.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_roots.h>
 #include <math.h>
 #include <stdlib.h>
 
-#include "model/calibrate.h"
+#include "model/analysis/calibrate.h"
 #include "model/engine.h"
 #include "model/ledger.h"
 #include "model/measures.h"

@@ -20,8 +20,8 @@
  * model discounts costs. A ratio that cannot be formed (no extra cost
  * counted, or a figure that is not finite) is NaN with a status saying
  * why: it must never be shown as a number. */
-#ifndef NS_MODEL_ANCHORS_H
-#define NS_MODEL_ANCHORS_H
+#ifndef NS_ANALYSIS_ANCHORS_H
+#define NS_ANALYSIS_ANCHORS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* netsave: budget impact by convolution (see expansion.h). */
-#include "model/expansion.h"
+#include "model/analysis/expansion.h"
 
 #include <math.h>
 #include <stdlib.h>

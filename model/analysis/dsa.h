@@ -5,8 +5,8 @@
  * net savings of every strategy at each end make a tornado, widest swing
  * first. Two-way: a grid over the ranges of two parameters. Parameters
  * are set for every strategy and subgroup (run options). */
-#ifndef NS_MODEL_DSA_H
-#define NS_MODEL_DSA_H
+#ifndef NS_ANALYSIS_DSA_H
+#define NS_ANALYSIS_DSA_H
 
 #include <stddef.h>
 

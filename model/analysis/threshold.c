@@ -1,5 +1,5 @@
 /* netsave: thresholds by Brent's method (see threshold.h). */
-#include "model/threshold.h"
+#include "model/analysis/threshold.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_roots.h>

@@ -12,8 +12,8 @@
  * treats 1 / (place-years per client) clients, the place-years per client
  * being the model's place outcome (strategy minus comparator). The
  * places funded may change over time: an expression of `time` (years). */
-#ifndef NS_MODEL_EXPANSION_H
-#define NS_MODEL_EXPANSION_H
+#ifndef NS_ANALYSIS_EXPANSION_H
+#define NS_ANALYSIS_EXPANSION_H
 
 #include <stddef.h>
 

@@ -7,7 +7,7 @@
  * neither the order of finishing nor which thread ran a chunk matters.
  * While a block runs, the calling thread hands the one before to the
  * summaries and the caller's callback. */
-#include "model/psa.h"
+#include "model/analysis/psa.h"
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>

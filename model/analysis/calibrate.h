@@ -9,8 +9,8 @@
  * never leaves the bounds, from several starting points: the parameters'
  * current values, then points drawn uniformly within the bounds from a
  * seeded generator, so a fit is reproducible. */
-#ifndef NS_MODEL_CALIBRATE_H
-#define NS_MODEL_CALIBRATE_H
+#ifndef NS_ANALYSIS_CALIBRATE_H
+#define NS_ANALYSIS_CALIBRATE_H
 
 #include <stdbool.h>
 #include <stddef.h>

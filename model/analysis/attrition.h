@@ -8,8 +8,8 @@
  * worse by delta (in the direction the target calls worse, kept within
  * [0, 1] for a share). Calibrating the model to the reweighted targets
  * shows how much the answer depends on the assumption. */
-#ifndef NS_MODEL_ATTRITION_H
-#define NS_MODEL_ATTRITION_H
+#ifndef NS_ANALYSIS_ATTRITION_H
+#define NS_ANALYSIS_ATTRITION_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/psa.h"
+#include "model/analysis/psa.h"
 
 struct series {
     size_t n, positive;  /* non-NaN draws, those above 0 */

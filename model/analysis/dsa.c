@@ -1,5 +1,5 @@
 /* netsave: one-way and two-way sensitivity analysis (see dsa.h). */
-#include "model/dsa.h"
+#include "model/analysis/dsa.h"
 
 #include <math.h>
 #include <stdlib.h>

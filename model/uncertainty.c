@@ -3,12 +3,13 @@
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
-#include <gsl/gsl_roots.h>
 #include <gsl/gsl_randist.h>
 #include <fenv.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "model/roots.h"
 
 static const struct {
     const char *name;
@@ -225,23 +226,9 @@ quantile_by_root(const struct ns_dist *d, double p)
             hi *= 2.0;
     }
     struct root_problem rp = {d, p};
-    gsl_function f = {cdf_minus_p, &rp};
-    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
-    if (!s || gsl_root_fsolver_set(s, &f, lo, hi) != GSL_SUCCESS) {
-        gsl_root_fsolver_free(s);
-        return NS_NAN;
-    }
-    double x = NS_NAN;
-    for (int i = 0; i < 200; i++) {
-        if (gsl_root_fsolver_iterate(s) != GSL_SUCCESS)
-            break;
-        x = gsl_root_fsolver_root(s);
-        if (gsl_root_test_interval(gsl_root_fsolver_x_lower(s),
-                                   gsl_root_fsolver_x_upper(s), 0.0,
-                                   1e-13) == GSL_SUCCESS)
-            break;
-    }
-    gsl_root_fsolver_free(s);
+    struct ns_root_search rs = {lo, hi, 0.0, 1e-13, 200};
+    double x;
+    (void)ns_root_find(cdf_minus_p, &rp, &rs, &x);
     return x;
 }
 

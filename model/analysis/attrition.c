@@ -2,7 +2,6 @@
 #include "model/analysis/attrition.h"
 
 #include <gsl/gsl_errno.h>
-#include <gsl/gsl_roots.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -10,6 +9,7 @@
 #include "model/engine.h"
 #include "model/ledger.h"
 #include "model/measures.h"
+#include "model/roots.h"
 #include "model/population.h"
 
 /* Deltas are shares of a proportion: a thousandth of a percentage point
@@ -138,31 +138,17 @@ ns_attrition_tipping(struct ns_population *pop,
     double hi = st == NS_OK ? net_at_delta(max_delta, &tp) : NS_NAN;
     if (st == NS_OK)
         st = tp.status;
-    gsl_root_fsolver *s = NULL;
     if (st == NS_OK && lo * hi <= 0.0) {
         *found = true;
-        gsl_function f = {net_at_delta, &tp};
-        s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
-        if (!s)
-            st = NS_ENOMEM;
-        else if (gsl_root_fsolver_set(s, &f, 0.0, max_delta) != GSL_SUCCESS)
-            st = tp.status != NS_OK ? tp.status : NS_EGSL;
-        int status = GSL_CONTINUE;
-        for (size_t i = 0; st == NS_OK && status == GSL_CONTINUE &&
-                           i < NS_TIPPING_MAX_ITERATIONS;
-             i++) {
-            if (gsl_root_fsolver_iterate(s) != GSL_SUCCESS)
-                break;
-            status = gsl_root_test_interval(gsl_root_fsolver_x_lower(s),
-                                            gsl_root_fsolver_x_upper(s),
-                                            NS_TIPPING_TOLERANCE, 0.0);
-        }
-        if (st == NS_OK)
+        struct ns_root_search rs = {0.0, max_delta, NS_TIPPING_TOLERANCE, 0.0,
+                                    NS_TIPPING_MAX_ITERATIONS};
+        double root;
+        st = ns_root_find(net_at_delta, &tp, &rs, &root);
+        if (tp.status != NS_OK)
             st = tp.status;
         if (st == NS_OK)
-            *delta = gsl_root_fsolver_root(s);
+            *delta = root;
     }
-    gsl_root_fsolver_free(s);
     free(tp.net);
     free(tp.fitted);
     return st;

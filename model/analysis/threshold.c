@@ -1,13 +1,12 @@
 /* netsave: thresholds by Brent's method (see threshold.h). */
 #include "model/analysis/threshold.h"
 
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_roots.h>
 #include <math.h>
 #include <stdlib.h>
 
 #include "model/engine.h"
 #include "model/ledger.h"
+#include "model/roots.h"
 
 /* The parameter is known to a relative precision far finer than any
  * input deserves; more iterations would only polish noise. */
@@ -42,31 +41,21 @@ net_savings_at(double x, void *params)
     return l.net_savings;
 }
 
+static const struct ns_root_search *
+search_of(double low, double high, struct ns_root_search *s)
+{
+    *s = (struct ns_root_search){low, high, 0.0, NS_THRESHOLD_REL_TOLERANCE,
+                                 NS_THRESHOLD_MAX_ITERATIONS};
+    return s;
+}
+
 static enum ns_status
 solve(struct problem *pb, double low, double high, struct ns_threshold *out)
 {
-    gsl_function f = {net_savings_at, pb};
-    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
-    if (!s)
-        return NS_ENOMEM;
-    if (gsl_root_fsolver_set(s, &f, low, high) != GSL_SUCCESS) {
-        gsl_root_fsolver_free(s);
-        return pb->status != NS_OK ? pb->status : NS_EGSL;
-    }
-    int status = GSL_CONTINUE;
-    for (size_t i = 0;
-         i < NS_THRESHOLD_MAX_ITERATIONS && status == GSL_CONTINUE; i++) {
-        if (gsl_root_fsolver_iterate(s) != GSL_SUCCESS)
-            break;
-        status = gsl_root_test_interval(gsl_root_fsolver_x_lower(s),
-                                        gsl_root_fsolver_x_upper(s), 0.0,
-                                        NS_THRESHOLD_REL_TOLERANCE);
-    }
-    out->value = gsl_root_fsolver_root(s);
-    gsl_root_fsolver_free(s);
-    if (pb->status != NS_OK)
-        return pb->status;
-    return status == GSL_SUCCESS ? NS_OK : NS_EGSL;
+    struct ns_root_search s;
+    enum ns_status st = ns_root_find(net_savings_at, pb,
+                                     search_of(low, high, &s), &out->value);
+    return pb->status != NS_OK ? pb->status : st;
 }
 
 enum ns_status
@@ -158,28 +147,13 @@ ns_threshold_best(struct ns_population *pop, size_t param, double low,
         st = best_at(&pb, x, &best, NULL);
         if (st == NS_OK && best != prev) {
             struct pair pr = {&pb, prev, best};
-            gsl_function f = {difference_at, &pr};
-            gsl_root_fsolver *s =
-                gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
-            if (!s || gsl_root_fsolver_set(s, &f, x_prev, x) != GSL_SUCCESS) {
-                st = s ? NS_EGSL : NS_ENOMEM;
-            } else {
-                int status = GSL_CONTINUE;
-                for (size_t it = 0; it < NS_THRESHOLD_MAX_ITERATIONS &&
-                                    status == GSL_CONTINUE;
-                     it++) {
-                    if (gsl_root_fsolver_iterate(s) != GSL_SUCCESS)
-                        break;
-                    status = gsl_root_test_interval(
-                        gsl_root_fsolver_x_lower(s),
-                        gsl_root_fsolver_x_upper(s), 0.0,
-                        NS_THRESHOLD_REL_TOLERANCE);
-                }
-                *out = (struct ns_best_switch){true, gsl_root_fsolver_root(s),
-                                               prev, best};
-            }
-            gsl_root_fsolver_free(s);
-            if (st == NS_OK)
+            struct ns_root_search rs;
+            double at;
+            st = ns_root_find(difference_at, &pr, search_of(x_prev, x, &rs),
+                              &at);
+            if (st != NS_ENOMEM)
+                *out = (struct ns_best_switch){true, at, prev, best};
+            if (pb.status != NS_OK)
                 st = pb.status;
         }
         prev = best;

@@ -11,27 +11,6 @@
 #include "cli/default_model.h"
 #include "model/population.h"
 
-const char ns_cli_usage_anchors[] =
-    "usage: netsave anchors [MODEL.ini ...] [--anchors FILE.csv]\n"
-    "                       [--set SECTION.KEY=VALUE]... [-o FILE.xlsx]\n"
-    "                       [--csv DIR]\n"
-    "\n"
-    "Sets the model side by side with published studies. Each row of the\n"
-    "anchors file (default: anchors.csv beside the first model file, or\n"
-    "params/anchors.csv for the built-in model) names a study, its design\n"
-    "as a scenario overlay (applied to the model as compare applies it),\n"
-    "its clients (arms: 'rehab:286 + mmt:458'), whose savings it counts (a\n"
-    "perspective, or payers: 'victims police cjs nhs'), the share of the\n"
-    "treatment cost its ratio divides by, and the published ratio. Prints,\n"
-    "per study, the model's savings per GBP 1 of treatment (discounted,\n"
-    "pooled over subgroups and over the arms by weight) beside the\n"
-    "published figure, then each arm's own; a ratio that cannot be formed\n"
-    "is reported as not computable, with the reason. --csv writes\n"
-    "anchors.csv and anchors_arms.csv; -o writes the model's workbook with\n"
-    "an Anchors sheet (the table and a chart).\n"
-    "\n"
-    "Exit status: 0 done, 1 failure, 2 bad input or usage.\n";
-
 /* The default anchors file: anchors.csv in the first model file's folder,
  * params/anchors.csv (the England model's, from the source tree) for the
  * built-in model. */

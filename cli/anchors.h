@@ -19,8 +19,6 @@
 #include "params/anchors.h"
 #include "params/params.h"
 
-extern const char ns_cli_usage_anchors[];
-
 struct ns_cli_anchors_request {
     const char *const *files; /* model files; none: the built-in model */
     size_t n_files;

@@ -206,6 +206,18 @@ long ns_model_find_state(const struct ns_model *m, const char *name);
 long ns_model_find_strategy(const struct ns_model *m, const char *name);
 long ns_model_find_stream(const struct ns_model *m, const char *name);
 long ns_model_find_outcome(const struct ns_model *m, const char *name);
+/* Index of a named parameter, or -1. */
+long ns_model_find_param(const struct ns_model *m, const char *name);
+/* Index into m->uncertain of the parameter called name, or -1. */
+long ns_model_find_uncertain(const struct ns_model *m, const char *name);
+
+/* A perspective nobody defined (ns_model_find_perspective). */
+#define NS_NO_PERSPECTIVE (-2L)
+
+/* Index of the perspective called name; "all_payers" is NS_ALL_PAYERS;
+ * NULL names the model's first (NS_ALL_PAYERS when it has none); an
+ * unknown name gives NS_NO_PERSPECTIVE. */
+long ns_model_find_perspective(const struct ns_model *m, const char *name);
 
 /* Discount factor of time point t (0..n_cycles) for an outcome. */
 double ns_model_discount_factor(const struct ns_model *m, size_t outcome,

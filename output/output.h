@@ -9,19 +9,12 @@
 #include <stddef.h>
 
 #include "model/analysis/anchors.h"
+#include "model/analysis/attrition.h"
+#include "model/analysis/calibrate.h"
+#include "model/analysis/compare.h"
 #include "model/model.h"
 #include "model/netsave.h"
 #include "model/results.h"
-
-/* One scenario of netsave compare: its name and results. */
-struct ns_scenario_result {
-    const char *file;            /* the scenario file, or NULL for the base */
-    const char *name;            /* [scenario] name, or the file */
-    const struct ns_model *model;
-    const struct ns_results *results; /* pooled */
-    const char *const *changes;  /* "name: old -> new" lines */
-    size_t n_changes;
-};
 
 /* One published study beside the model (netsave anchors), for
  * anchors.csv, anchors_arms.csv and the Anchors sheet. Strings and arrays
@@ -41,17 +34,6 @@ struct ns_anchor_report {
  * workbook: "2.31:1", or "not computable: " and why. */
 void ns_anchor_ratio_text(const struct ns_anchor_figure *f, char *out,
                           size_t n);
-
-/* Net savings under assumptions about clients lost to follow-up
- * (model/attrition.h), for the Attrition sheet and attrition.csv. */
-struct ns_attrition_table {
-    long perspective;     /* of the net savings, or NS_ALL_PAYERS */
-    double delta;         /* of the "worse by delta" assumption */
-    const double *net;    /* [3 * n_strategies]: as observed, back at
-                             intake, worse by delta; NaN without comparator */
-    const double *tipping; /* [n_strategies] delta at which net savings
-                              reach zero, NaN for none; NULL: not sought */
-};
 
 struct ns_psa;
 
@@ -249,5 +231,24 @@ enum ns_status ns_xlsx_write_population(const char *path,
                                         const struct ns_population *pop,
                                         const struct ns_run_info *info,
                                         char *err, size_t err_size);
+
+/* How a calibration was run, for the overlay's comments. */
+struct ns_overlay_info {
+    const char *version;      /* netsave version */
+    const char *command_line; /* as typed */
+    size_t n_starts;
+    unsigned long seed;
+};
+
+/* Writes the calibrated overlay to path, atomically: the fitted values as
+ * [parameters] (each with the value it replaces and its bounds), and how
+ * they were obtained, with the fit to every fit target, as comments, so
+ * `netsave run MODEL.ini path` runs the fitted model. Returns NS_OK, or
+ * NS_EIO with a reason in err. */
+enum ns_status ns_overlay_write_calibration(const char *path,
+                                            const struct ns_model *m,
+                                            const struct ns_calibration *cal,
+                                            const struct ns_overlay_info *info,
+                                            char *err, size_t err_size);
 
 #endif

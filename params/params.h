@@ -137,4 +137,15 @@ enum ns_status ns_params_build(const struct ns_model_source *src,
                                struct ns_population **pop_out,
                                struct ns_diags *diags);
 
+/* What the scenario's files change against the base's: one line per
+ * parameter definition ("parameter NAME: old -> new", every definition,
+ * shared and per strategy, in full), [model] cycles, and subgroup weight
+ * and entry that differs. Returns NS_OK with *changes[*n] (free with
+ * ns_params_changes_free), or NS_ENOMEM. */
+enum ns_status ns_params_changes(const struct ns_params *base,
+                                 const struct ns_params *scenario,
+                                 char ***changes, size_t *n);
+
+void ns_params_changes_free(char **changes, size_t n);
+
 #endif

@@ -153,3 +153,82 @@ ns_attrition_tipping(struct ns_population *pop,
     free(tp.fitted);
     return st;
 }
+
+void
+ns_attrition_table_free(struct ns_attrition_table *t)
+{
+    if (!t)
+        return;
+    free(t->net);
+    free(t->tipping);
+    free(t);
+}
+
+static enum ns_status
+attrition_tipping(struct ns_population *pop,
+                  const struct ns_calibration_options *copt,
+                  struct ns_attrition_table *t, struct ns_diags *diags)
+{
+    const struct ns_model *m = pop->models[0];
+    t->tipping = malloc((t->n_strategies + 1) * sizeof *t->tipping);
+    if (!t->tipping)
+        return NS_ENOMEM;
+    enum ns_status st = NS_OK;
+    for (size_t k = 0; k < t->n_strategies; k++) {
+        t->tipping[k] = NS_NAN;
+        bool found;
+        double delta;
+        if (st == NS_OK && m->comparator[k] >= 0)
+            st = ns_attrition_tipping(pop, copt, k, t->perspective,
+                                      NS_ATTRITION_MAX_DELTA, &delta, &found,
+                                      diags);
+        if (st == NS_OK && m->comparator[k] >= 0 && found)
+            t->tipping[k] = delta;
+    }
+    return st;
+}
+
+enum ns_status
+ns_attrition_run(struct ns_population *pop,
+                 const struct ns_attrition_options *opt,
+                 struct ns_attrition_table **out, struct ns_diags *diags)
+{
+    const struct ns_model *m = pop->models[0];
+    *out = NULL;
+    if (m->n_free_params == 0 || m->n_targets == 0) {
+        ns_diags_addf(diags, NULL, 0,
+                      "the model needs targets and [calibrate] parameters "
+                      "to refit");
+        return NS_EPARAM;
+    }
+    struct ns_calibration_options copt = {
+        .n_starts = 1,
+        .seed = 1,
+        .max_iterations = NS_ATTRITION_MAX_ITERATIONS,
+        .size_tolerance = NS_ATTRITION_SIZE_TOLERANCE};
+    size_t K = m->n_strategies;
+    struct ns_attrition_table *t = calloc(1, sizeof *t);
+    double *fitted = calloc(m->n_free_params + 1, sizeof *fitted);
+    if (t)
+        *t = (struct ns_attrition_table){opt->perspective, opt->delta, K,
+                                         calloc(3 * K + 1, sizeof(double)),
+                                         NULL};
+    enum ns_status st = t && t->net && fitted ? NS_OK : NS_ENOMEM;
+    for (int a = 0; a < 3 && st == NS_OK; a++)
+        st = ns_attrition_net_savings(pop, &copt, (enum ns_lost)a,
+                                      opt->delta, opt->perspective,
+                                      &t->net[(size_t)a * K], fitted, diags);
+    if (st == NS_OK && opt->tipping)
+        st = attrition_tipping(pop, &copt, t, diags);
+    free(fitted);
+    /* Leave the population as written, for whoever reads it next. */
+    enum ns_status back = st == NS_ENOMEM ? st : ns_population_run(pop, diags);
+    if (st == NS_OK)
+        st = back;
+    if (st != NS_OK) {
+        ns_attrition_table_free(t);
+        return st;
+    }
+    *out = t;
+    return NS_OK;
+}

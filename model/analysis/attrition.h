@@ -64,4 +64,46 @@ enum ns_status ns_attrition_tipping(struct ns_population *pop,
                                     double max_delta, double *delta,
                                     bool *found, struct ns_diags *diags);
 
+/* The assumption "worse by delta" by default: a tenth of the way. */
+#define NS_ATTRITION_DELTA_DEFAULT 0.1
+/* Each assumption needs a fit, a tipping point a fit per step: quick fits
+ * (one start, a looser simplex) than netsave calibrate's, as what is
+ * compared is how the answer moves between assumptions. */
+#define NS_ATTRITION_MAX_ITERATIONS 500
+#define NS_ATTRITION_SIZE_TOLERANCE 1e-3
+/* The largest delta a tipping point is sought up to. */
+#define NS_ATTRITION_MAX_DELTA 1.0
+
+struct ns_attrition_options {
+    long perspective;  /* of the net savings, or NS_ALL_PAYERS */
+    double delta;      /* of the "worse by delta" assumption */
+    bool tipping;      /* also seek each strategy's tipping point */
+};
+
+/* Net savings under the three assumptions about clients lost to
+ * follow-up (netsave attrition; the Attrition sheet and attrition.csv).
+ * Owns its arrays. */
+struct ns_attrition_table {
+    long perspective;  /* of the net savings, or NS_ALL_PAYERS */
+    double delta;      /* of the "worse by delta" assumption */
+    size_t n_strategies;
+    double *net;       /* [3 * n_strategies]: as observed, back at intake,
+                          worse by delta; NaN without comparator */
+    double *tipping;   /* [n_strategies] delta at which net savings reach
+                          zero, NaN for none; NULL: not sought */
+};
+
+/* Refits the population under each assumption (and, with opt->tipping,
+ * seeks each strategy's tipping point in [0, NS_ATTRITION_MAX_DELTA]).
+ * Returns NS_OK with *out set (free with ns_attrition_table_free),
+ * NS_EPARAM when the model has no targets or free parameters to refit
+ * (with a diagnostic), or what a fit returned. The population is left
+ * run as written. */
+enum ns_status ns_attrition_run(struct ns_population *pop,
+                                const struct ns_attrition_options *opt,
+                                struct ns_attrition_table **out,
+                                struct ns_diags *diags);
+
+void ns_attrition_table_free(struct ns_attrition_table *t);
+
 #endif

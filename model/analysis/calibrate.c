@@ -239,3 +239,52 @@ ns_calibrate(struct ns_population *pop,
     free(pb.res);
     return st;
 }
+
+void
+ns_calibration_free(struct ns_calibration *c)
+{
+    if (!c)
+        return;
+    free(c->fit.fitted);
+    free(c->before);
+    free(c->targets);
+    free(c);
+}
+
+enum ns_status
+ns_calibration_run(struct ns_population *pop,
+                   const struct ns_calibration_options *opt,
+                   struct ns_calibration **out, struct ns_diags *diags)
+{
+    const struct ns_model *m = pop->models[0];
+    *out = NULL;
+    struct ns_calibration *c = calloc(1, sizeof *c);
+    bool *fit = calloc(m->n_targets + 1, sizeof *fit);
+    if (c) {
+        c->fit.fitted = calloc(m->n_free_params + 1, sizeof(double));
+        c->before = calloc(m->n_free_params + 1, sizeof(double));
+        c->targets = calloc(m->n_targets + 1, sizeof *c->targets);
+    }
+    enum ns_status st = c && fit && c->fit.fitted && c->before && c->targets
+                            ? NS_OK
+                            : NS_ENOMEM;
+    for (size_t i = 0; st == NS_OK && i < m->n_targets; i++)
+        fit[i] = m->targets[i].role == NS_ROLE_FIT;
+    for (size_t i = 0; st == NS_OK && i < m->n_free_params; i++)
+        c->before[i] = pop->results[0]->param_values[m->free_params[i].param];
+    if (st == NS_OK)
+        st = ns_calibrate(pop, opt, &c->fit, diags);
+    if (st == NS_OK)
+        st = ns_targets_evaluate(pop, fit, c->targets, diags);
+    free(fit);
+    /* Leave the population as written, for whoever reads it next. */
+    enum ns_status back = st == NS_ENOMEM ? st : ns_population_run(pop, diags);
+    if (st == NS_OK)
+        st = back;
+    if (st != NS_OK) {
+        ns_calibration_free(c);
+        return st;
+    }
+    *out = c;
+    return NS_OK;
+}

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "model/diag.h"
+#include "model/measures.h"
 #include "model/netsave.h"
 #include "model/population.h"
 
@@ -56,5 +57,33 @@ enum ns_status ns_calibrate(struct ns_population *pop,
                             const struct ns_calibration_options *opt,
                             struct ns_calibration_result *out,
                             struct ns_diags *diags);
+
+/* netsave calibrate's defaults: three starts (the model's values, then two
+ * random ones) from seed 1; a simplex this small no longer moves the fit
+ * by anything a target's tolerance would notice. */
+#define NS_CALIBRATE_STARTS_DEFAULT 3
+#define NS_CALIBRATE_STARTS_MAX 100
+#define NS_CALIBRATE_SEED_DEFAULT 1
+#define NS_CALIBRATE_MAX_ITERATIONS 2000
+#define NS_CALIBRATE_SIZE_TOLERANCE 1e-4
+
+/* A calibration and what it found, owning its arrays. */
+struct ns_calibration {
+    struct ns_calibration_result fit;  /* fit.fitted is owned */
+    double *before;                    /* [n_free_params] as written */
+    struct ns_target_result *targets;  /* [n_targets] at the fit; fit
+                                          targets only (holdout targets
+                                          are never evaluated) */
+};
+
+/* Calibrates (ns_calibrate), then evaluates the fit targets at the fit,
+ * then leaves the population run as written. Returns NS_OK with *out set
+ * (free with ns_calibration_free), or what failed. */
+enum ns_status ns_calibration_run(struct ns_population *pop,
+                                  const struct ns_calibration_options *opt,
+                                  struct ns_calibration **out,
+                                  struct ns_diags *diags);
+
+void ns_calibration_free(struct ns_calibration *c);
 
 #endif

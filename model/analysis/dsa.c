@@ -130,3 +130,56 @@ ns_dsa_two_way(struct ns_population *pop, long perspective, size_t a,
     enum ns_status back = ns_population_run(pop, diags);
     return st != NS_OK ? st : back;
 }
+
+void
+ns_dsa_free(struct ns_dsa *d)
+{
+    if (!d)
+        return;
+    free(d->bars);
+    free(d->base);
+    free(d->by_payer);
+    free(d->grid);
+    free(d);
+}
+
+enum ns_status
+ns_dsa_run(struct ns_population *pop, const struct ns_dsa_options *opt,
+           struct ns_dsa **out, struct ns_diags *diags)
+{
+    const struct ns_model *m = pop->models[0];
+    size_t K = m->n_strategies, U = m->n_uncertain;
+    *out = NULL;
+    if (U == 0) {
+        ns_diags_addf(diags, NULL, 0,
+                      "no parameter has a range: add [ranges] or "
+                      "[uncertainty] to the model");
+        return NS_EPARAM;
+    }
+    struct ns_dsa *d = calloc(1, sizeof *d);
+    if (!d)
+        return NS_ENOMEM;
+    d->options = *opt;
+    d->options.only = NULL;
+    d->bars = calloc(K * (U + 1), sizeof *d->bars);
+    d->base = calloc(K + 1, sizeof *d->base);
+    d->by_payer = calloc(K * U * 2 * m->n_payers + 1, sizeof *d->by_payer);
+    if (opt->two_way)
+        d->grid = calloc(opt->grid * opt->grid * K + 1, sizeof *d->grid);
+    enum ns_status st = d->bars && d->base && d->by_payer &&
+                                (d->grid || !opt->two_way)
+                            ? NS_OK
+                            : NS_ENOMEM;
+    if (st == NS_OK)
+        st = ns_dsa_one_way(pop, opt->perspective, opt->only, opt->n_only,
+                            d->bars, &d->n_bars, d->base, d->by_payer, diags);
+    if (st == NS_OK && opt->two_way)
+        st = ns_dsa_two_way(pop, opt->perspective, opt->a, opt->b, opt->grid,
+                            d->grid, diags);
+    if (st != NS_OK) {
+        ns_dsa_free(d);
+        return st;
+    }
+    *out = d;
+    return NS_OK;
+}

@@ -8,6 +8,7 @@
 #ifndef NS_ANALYSIS_DSA_H
 #define NS_ANALYSIS_DSA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "model/diag.h"
@@ -47,5 +48,43 @@ enum ns_status ns_dsa_one_way(struct ns_population *pop, long perspective,
 enum ns_status ns_dsa_two_way(struct ns_population *pop, long perspective,
                               size_t a, size_t b, size_t n, double *net,
                               struct ns_diags *diags);
+
+/* --grid: values per parameter of a two-way grid; 101 x 101 runs is
+ * already minutes on a large model. */
+#define NS_DSA_GRID_DEFAULT 5
+#define NS_DSA_GRID_MIN 2
+#define NS_DSA_GRID_MAX 101
+/* Bars printed per strategy (all are in tornado.csv). */
+#define NS_DSA_BARS_SHOWN 10
+
+struct ns_dsa_options {
+    long perspective;     /* or NS_ALL_PAYERS */
+    const size_t *only;   /* indices into model->uncertain; none: all */
+    size_t n_only;
+    bool two_way;         /* also the grid over a and b */
+    size_t a, b;          /* indices into model->uncertain */
+    size_t grid;          /* values per parameter of the grid */
+};
+
+/* A one-way (and optionally two-way) analysis, owning its arrays, laid
+ * out as ns_dsa_one_way and ns_dsa_two_way fill them. */
+struct ns_dsa {
+    struct ns_dsa_options options; /* only is not kept (NULL) */
+    size_t n_bars;                 /* per strategy */
+    struct ns_tornado_bar *bars;   /* [n_strategies * n_bars] */
+    double *base;                  /* [n_strategies] */
+    double *by_payer;              /* see ns_dsa_one_way */
+    double *grid;                  /* [grid * grid * n_strategies], or
+                                      NULL without two_way */
+};
+
+/* Returns NS_OK with *out set (free with ns_dsa_free), NS_EPARAM when the
+ * model has no uncertain parameter (with a diagnostic), or what a run
+ * returned. The population is left run as written. */
+enum ns_status ns_dsa_run(struct ns_population *pop,
+                          const struct ns_dsa_options *opt,
+                          struct ns_dsa **out, struct ns_diags *diags);
+
+void ns_dsa_free(struct ns_dsa *d);
 
 #endif

@@ -293,7 +293,7 @@ work(void *arg)
     struct worker *w = arg;
     struct job *job = w->job;
     for (;;) {
-        if (w->opt->cancel && *w->opt->cancel) {
+        if (w->opt->cancel && atomic_load(w->opt->cancel)) {
             w->status = NS_EMODEL;
             break;
         }
@@ -451,7 +451,7 @@ ns_psa_run(struct ns_population *pop, const struct ns_psa_options *opt,
     if (!psa)
         return NS_ENOMEM;
     enum ns_status st = run_draws(pop, opt, psa, diags);
-    if (st == NS_EMODEL && opt->cancel && *opt->cancel)
+    if (st == NS_EMODEL && opt->cancel && atomic_load(opt->cancel))
         ns_diags_addf(diags, NULL, 0, "stopped before all draws were run");
     if (st != NS_OK) {
         ns_psa_free(psa);

@@ -15,8 +15,8 @@
 #ifndef NS_ANALYSIS_PSA_H
 #define NS_ANALYSIS_PSA_H
 
-#include <signal.h>
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "model/diag.h"
@@ -34,14 +34,22 @@ typedef enum ns_status ns_psa_draws_fn(void *ctx, const struct ns_psa *psa,
                                        size_t first, size_t n,
                                        const double *params);
 
+/* netsave psa's limits: -n up to a hundred million draws (a long night on
+ * a large model; the summaries hold every draw's values), -j up to 256
+ * threads. */
+#define NS_PSA_MAX_DRAWS 100000000
+#define NS_PSA_MAX_THREADS 256
+
 struct ns_psa_options {
     size_t n_draws;
     unsigned long seed;
     size_t n_threads;         /* at least 1 */
     long perspective;         /* of net savings, or NS_ALL_PAYERS */
-    /* Set to nonzero (from a signal handler) to stop early: the run then
-     * returns NS_EIO-free NS_EMODEL with a "stopped" diagnostic. */
-    const volatile sig_atomic_t *cancel;
+    /* Set to nonzero (from a signal handler, or another thread) to stop
+     * early: the run then returns NS_EMODEL with a "stopped" diagnostic.
+     * Atomic, as the worker threads read it while it may be set; a
+     * lock-free atomic may be stored from a signal handler. */
+    const atomic_int *cancel;
     /* Called now and then from one thread with the draws done so far. */
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;

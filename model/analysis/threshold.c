@@ -163,3 +163,53 @@ ns_threshold_best(struct ns_population *pop, size_t param, double low,
     enum ns_status back = ns_population_run(pop, diags);
     return st != NS_OK ? st : back;
 }
+
+void
+ns_threshold_table_free(struct ns_threshold_table *t)
+{
+    if (!t)
+        return;
+    free(t->by_strategy);
+    free(t);
+}
+
+enum ns_status
+ns_threshold_run(struct ns_population *pop,
+                 const struct ns_threshold_options *opt,
+                 struct ns_threshold_table **out, long *failed,
+                 struct ns_diags *diags)
+{
+    const struct ns_model *m = pop->models[0];
+    size_t K = m->n_strategies;
+    *out = NULL;
+    if (failed)
+        *failed = -1;
+    struct ns_threshold_table *t = calloc(1, sizeof *t);
+    if (t)
+        *t = (struct ns_threshold_table){
+            *opt, K, calloc(K + 1, sizeof *t->by_strategy), {0}};
+    enum ns_status st = t && t->by_strategy ? NS_OK : NS_ENOMEM;
+    if (st == NS_OK && opt->target == NS_THRESHOLD_BEST)
+        st = ns_threshold_best(pop, opt->param, opt->low, opt->high,
+                               opt->perspective, NS_THRESHOLD_SCAN_POINTS,
+                               &t->best, diags);
+    for (size_t k = 0; st == NS_OK && opt->target == NS_THRESHOLD_NET_SAVINGS &&
+                       k < K;
+         k++) {
+        t->by_strategy[k] =
+            (struct ns_threshold){false, NS_NAN, NS_NAN, NS_NAN, 0};
+        if (m->comparator[k] < 0)
+            continue;
+        st = ns_threshold_net_savings(pop, opt->param, opt->low, opt->high, k,
+                                      opt->perspective, &t->by_strategy[k],
+                                      diags);
+        if (st != NS_OK && failed)
+            *failed = (long)k;
+    }
+    if (st != NS_OK) {
+        ns_threshold_table_free(t);
+        return st;
+    }
+    *out = t;
+    return NS_OK;
+}

@@ -49,4 +49,42 @@ enum ns_status ns_threshold_best(struct ns_population *pop, size_t param,
                                  size_t n_grid, struct ns_best_switch *out,
                                  struct ns_diags *diags);
 
+/* --target best_modality: points scanned before Brent's method refines
+ * the first change (a switch between two scan points is found; two
+ * switches closer than a step may be missed). */
+#define NS_THRESHOLD_SCAN_POINTS 21
+
+enum ns_threshold_target {
+    NS_THRESHOLD_NET_SAVINGS,  /* where each strategy's net savings are 0 */
+    NS_THRESHOLD_BEST          /* where the best strategy changes */
+};
+
+struct ns_threshold_options {
+    size_t param;          /* index into model->params */
+    double low, high;      /* the range searched */
+    long perspective;      /* or NS_ALL_PAYERS */
+    enum ns_threshold_target target;
+};
+
+/* A threshold analysis, owning its arrays. */
+struct ns_threshold_table {
+    struct ns_threshold_options options;
+    size_t n_strategies;
+    struct ns_threshold *by_strategy; /* [n_strategies], NS_THRESHOLD_NET_
+                                         SAVINGS only; found false and NaN
+                                         for strategies without comparator */
+    struct ns_best_switch best;       /* NS_THRESHOLD_BEST only */
+};
+
+/* Runs the analysis opt names. Returns NS_OK with *out set (free with
+ * ns_threshold_table_free), or what the search returned; when a strategy
+ * fails, *failed (if not NULL) is its index (else -1). The population is
+ * left run as written. */
+enum ns_status ns_threshold_run(struct ns_population *pop,
+                                const struct ns_threshold_options *opt,
+                                struct ns_threshold_table **out,
+                                long *failed, struct ns_diags *diags);
+
+void ns_threshold_table_free(struct ns_threshold_table *t);
+
 #endif

@@ -1,0 +1,183 @@
+/* netsave psa: draws, summaries, files; Ctrl-C stops cleanly. */
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "model/analysis/psa.h"
+
+/* Set by the SIGINT handler: the PSA stops at the next draw. A signal
+ * handler can only reach a file-scope object; a lock-free atomic may be
+ * stored from one, and the worker threads read it without a race. */
+static atomic_int interrupted;
+
+static void
+on_interrupt(int sig)
+{
+    (void)sig;
+    atomic_store(&interrupted, 1);
+}
+
+struct progress {
+    time_t start;
+};
+
+static void
+show_progress(void *ctx, size_t done, size_t total)
+{
+    const struct progress *p = ctx;
+    double elapsed = difftime(time(NULL), p->start);
+    double left = done ? elapsed * (double)(total - done) / (double)done : 0;
+    int width = 30, filled = (int)((double)width * (double)done /
+                                   (double)total);
+    fprintf(stderr, "\r[%.*s%*s] %zu/%zu draws, %.0f s left   ", filled,
+            "##############################", width - filled, "", done, total,
+            left);
+}
+
+/* ns_psa_draws_fn: streams a block of draws into psa_draws.csv. */
+static enum ns_status
+write_draws(void *ctx, const struct ns_psa *psa, size_t first, size_t n,
+            const double *params)
+{
+    return ns_csv_draws_write(ctx, psa, first, n, params);
+}
+
+static void
+print_psa(const struct ns_cli_args *a, const struct ns_model *m,
+          const struct ns_psa *result, long view)
+{
+    printf("Probabilistic analysis: %lu draws, seed %lu; net savings per "
+           "client, discounted, %s\n",
+           a->n_draws, a->seed, ns_cli_perspective_name(m, view));
+    printf("%-16s %14s %14s %14s %12s\n", "strategy", "mean", "2.5%",
+           "97.5%", "P(net > 0)");
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        struct ns_psa_stat stat;
+        /* Out of memory leaves only the interval NaN, which prints. */
+        (void)ns_psa_stat(result, k, NS_PSA_NET, &stat);
+        printf("%-16s %14.2f %14.2f %14.2f %12.4f\n", m->strategies[k].name,
+               stat.mean, stat.low, stat.high, stat.prob_positive);
+    }
+}
+
+/* psa_summary.csv and ceac.csv, then the draws file committed last, so a
+ * failure leaves no draws file. Frees draws. */
+static int
+write_csv(const struct ns_cli_args *a, const struct ns_model *m,
+          const struct ns_psa *result, long view, struct ns_csv_draws *draws)
+{
+    char err[512];
+    int rc = NS_EXIT_OK;
+    if (!ns_cli_ensure_dir(a->csv_dir)) {
+        rc = NS_EXIT_FAILURE;
+    } else if (ns_csv_write_psa(a->csv_dir, m, result, view, m->report_cohort,
+                                err, sizeof err) != NS_OK) {
+        fprintf(stderr, "netsave: %s\n", err);
+        rc = NS_EXIT_FAILURE;
+    }
+    if (draws && rc == NS_EXIT_OK &&
+        ns_csv_draws_commit(draws, err, sizeof err) != NS_OK) {
+        fprintf(stderr, "netsave: %s\n", err);
+        rc = NS_EXIT_FAILURE;
+    } else if (draws && rc != NS_EXIT_OK) {
+        ns_csv_draws_abort(draws);
+    }
+    return rc;
+}
+
+static int
+run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
+          struct ns_psa **result, struct ns_csv_draws **draws)
+{
+    const struct ns_model *m = cm->pop->models[0];
+    struct progress prog = {time(NULL)};
+    /* Ctrl-C is caught from before the draws file is created, so an
+     * interrupt can never leave its temporary file behind. */
+    struct sigaction sa = {0}, old;
+    sa.sa_handler = on_interrupt;
+    sigaction(SIGINT, &sa, &old);
+    if (a->csv_dir && a->write_draws) {
+        char err[512] = ""; /* ns_cli_ensure_dir says what went wrong */
+        if (!ns_cli_ensure_dir(a->csv_dir) ||
+            ns_csv_draws_begin(a->csv_dir, m, draws, err, sizeof err) !=
+                NS_OK) {
+            if (err[0])
+                fprintf(stderr, "netsave: %s\n", err);
+            sigaction(SIGINT, &old, NULL);
+            return NS_EXIT_FAILURE;
+        }
+    }
+    struct ns_psa_options opt = {
+        .n_draws = a->n_draws,
+        .seed = a->seed,
+        .n_threads = a->threads,
+        .perspective = view,
+        .cancel = &interrupted,
+        .progress = isatty(STDERR_FILENO) ? show_progress : NULL,
+        .progress_ctx = &prog,
+        .on_draws = *draws ? write_draws : NULL,
+        .draws_ctx = *draws,
+    };
+    enum ns_status st = ns_psa_run(cm->pop, &opt, result, &cm->diags);
+    sigaction(SIGINT, &old, NULL);
+    if (opt.progress)
+        fputc('\n', stderr);
+    if (st == NS_OK)
+        return NS_EXIT_OK;
+    ns_csv_draws_abort(*draws);
+    *draws = NULL;
+    ns_cli_print_diags(&cm->diags);
+    if (st == NS_EPARAM)
+        return NS_EXIT_BAD_INPUT;
+    fprintf(stderr, "netsave psa: %s\n",
+            atomic_load(&interrupted) ? "stopped: nothing written"
+                                      : ns_strerror(st));
+    return NS_EXIT_FAILURE;
+}
+
+static int
+psa(const struct ns_cli_args *a, struct ns_cli_model *cm)
+{
+    const struct ns_model *m = cm->pop->models[0];
+    long view;
+    if (!ns_cli_perspective(a, m, &view))
+        return NS_EXIT_BAD_INPUT;
+    struct ns_psa *result = NULL;
+    struct ns_csv_draws *draws = NULL;
+    int rc = run_draws(a, cm, view, &result, &draws);
+    if (rc != NS_EXIT_OK)
+        return rc;
+    print_psa(a, m, result, view);
+    if (a->csv_dir)
+        rc = write_csv(a, m, result, view, draws);
+    else
+        ns_csv_draws_abort(draws);
+    /* The workbook: the model as written, plus the PSA sheet. */
+    if (rc == NS_EXIT_OK && a->output) {
+        struct ns_run_info extra = {.psa = result, .psa_perspective = view};
+        rc = ns_cli_write_base_workbook(a, cm->params, cm->pop, &extra,
+                                        &cm->diags);
+    }
+    ns_psa_free(result);
+    return rc;
+}
+
+int
+ns_cli_psa(const struct ns_cli_args *a)
+{
+    if (!a->given[NS_OPT_DRAWS] || !a->given[NS_OPT_SEED]) {
+        ns_cli_print_help(a->command, stderr);
+        return NS_EXIT_BAD_INPUT;
+    }
+    struct ns_cli_model m;
+    int rc = ns_cli_model_load(a, &m);
+    if (rc == NS_EXIT_OK)
+        rc = psa(a, &m);
+    ns_cli_model_clear(&m);
+    return rc;
+}

@@ -7,25 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/analysis/validation.h"
 #include "model/measures.h"
 #include "model/model.h"
-
-/* How many targets of a set are within tolerance, in all and graded A or
- * B (binding). */
-struct tally {
-    size_t n, within, binding, binding_within;
-};
-
-static void
-tally_add(struct tally *c, const struct ns_target_info *t,
-          const struct ns_target_result *r)
-{
-    bool binding = ns_target_is_binding(t);
-    c->n++;
-    c->within += r->within;
-    c->binding += binding;
-    c->binding_within += binding && r->within;
-}
 
 /* After a row: what the target is taken on, when not the pooled measure
  * at a time point. */
@@ -94,13 +78,11 @@ print_target_row(const struct ns_model *m, const struct ns_target_info *t,
 /* The summary of one set, then of each mix of arms in it (in order of
  * first appearance). */
 static void
-print_set_summary(const struct ns_model *m, const struct ns_target_result *res,
-                  enum ns_target_role role, const char *name,
-                  struct tally *all)
+print_set_summary(const struct ns_model *m, const struct ns_validation *v,
+                  enum ns_target_role role, const char *name)
 {
-    for (size_t i = 0; i < m->n_targets; i++)
-        if (m->targets[i].role == role)
-            tally_add(all, &m->targets[i], &res[i]);
+    const struct ns_target_tally *all =
+        role == NS_ROLE_FIT ? &v->fit : &v->holdout;
     printf("%s: %zu of %zu within tolerance; %zu of %zu graded A or B\n",
            name, all->within, all->n, all->binding_within, all->binding);
     for (size_t i = 0; i < m->n_targets; i++) {
@@ -111,11 +93,8 @@ print_set_summary(const struct ns_model *m, const struct ns_target_result *res,
                     strcmp(m->targets[j].arms, t->arms) != 0;
         if (!first)
             continue;
-        struct tally arms = {0};
-        for (size_t j = i; j < m->n_targets; j++)
-            if (m->targets[j].role == role &&
-                strcmp(m->targets[j].arms, t->arms) == 0)
-                tally_add(&arms, &m->targets[j], &res[j]);
+        struct ns_target_tally arms;
+        ns_validation_tally(m, v->results, role, t->arms, &arms);
         printf("  %s: %zu of %zu within tolerance; %zu of %zu graded A or "
                "B\n",
                t->arms, arms.within, arms.n, arms.binding_within,
@@ -148,12 +127,12 @@ print_missed(const struct ns_model *m, const struct ns_target_result *res,
     }
 }
 
-/* Prints the targets of one role as a table with its summaries; adds its
- * counts to *all. */
+/* Prints the targets of one role as a table with its summaries. */
 static void
-print_target_set(const struct ns_model *m, const struct ns_target_result *res,
-                 enum ns_target_role role, struct tally *all)
+print_target_set(const struct ns_model *m, const struct ns_validation *v,
+                 enum ns_target_role role)
 {
+    const struct ns_target_result *res = v->results;
     bool holdout = role == NS_ROLE_HOLDOUT;
     size_t n = 0;
     for (size_t i = 0; i < m->n_targets; i++)
@@ -176,7 +155,7 @@ print_target_set(const struct ns_model *m, const struct ns_target_result *res,
     for (size_t i = 0; i < m->n_targets; i++)
         if (m->targets[i].role == role)
             print_target_row(m, &m->targets[i], &res[i]);
-    print_set_summary(m, res, role, holdout ? "holdout" : "fit", all);
+    print_set_summary(m, v, role, holdout ? "holdout" : "fit");
     if (holdout)
         print_missed(m, res, role);
 }
@@ -186,42 +165,36 @@ ns_cli_validation_print(const struct ns_population *pop,
                         struct ns_diags *diags)
 {
     const struct ns_model *m = pop->models[0];
-    struct ns_target_result *res = calloc(m->n_targets + 1, sizeof *res);
-    if (!res)
+    struct ns_validation *v = NULL;
+    if (ns_validation_run(pop, &v, diags) != NS_OK)
         return NS_VALIDATION_ERROR;
-    enum ns_status st = ns_targets_evaluate(pop, NULL, res, diags);
     bool subgroups = false;
-    size_t n_holdout = 0;
-    for (size_t i = 0; i < m->n_targets; i++) {
+    for (size_t i = 0; i < m->n_targets; i++)
         subgroups |= m->targets[i].subgroup != NULL;
-        n_holdout += m->targets[i].role == NS_ROLE_HOLDOUT;
-    }
     printf("\nValidation: %zu targets, pooled over subgroups%s; %zu fit, "
            "%zu holdout\n",
            m->n_targets, subgroups ? " unless a target names one" : "",
-           m->n_targets - n_holdout, n_holdout);
+           v->fit.n, v->holdout.n);
     if (m->lost_toward_intake > 0.0)
         printf("'whole' is a study's value for its whole sample: those it lost "
                "to follow-up taken\n%g of the way back to their intake level "
                "([validation] lost_toward_intake); the\nmodel is compared with "
                "it\n",
                m->lost_toward_intake);
-    struct tally fit = {0}, holdout = {0};
-    print_target_set(m, res, NS_ROLE_FIT, &fit);
-    print_target_set(m, res, NS_ROLE_HOLDOUT, &holdout);
-    size_t missed = fit.binding - fit.binding_within +
-                    holdout.binding - holdout.binding_within;
+    print_target_set(m, v, NS_ROLE_FIT);
+    print_target_set(m, v, NS_ROLE_HOLDOUT);
+    size_t missed = ns_validation_missed(v);
     if (missed)
         printf("\nTargets graded A or B not within tolerance: %zu (%zu "
                "fit, %zu holdout)\n",
-               missed, fit.binding - fit.binding_within,
-               holdout.binding - holdout.binding_within);
+               missed, v->fit.binding - v->fit.binding_within,
+               v->holdout.binding - v->holdout.binding_within);
     else
         printf("\nEvery target graded A or B, fit and holdout, is within "
                "tolerance\n");
-    free(res);
-    return st != NS_OK ? NS_VALIDATION_ERROR
-           : missed   ? NS_VALIDATION_MISSED
-                      : NS_VALIDATION_MET;
+    enum ns_cli_validation found = v->evaluated != NS_OK ? NS_VALIDATION_ERROR
+                                   : missed ? NS_VALIDATION_MISSED
+                                            : NS_VALIDATION_MET;
+    ns_validation_free(v);
+    return found;
 }
-

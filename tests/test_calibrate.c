@@ -212,6 +212,65 @@ attrition_reweights_and_refits(void **state)
     clear(&f);
 }
 
+/* The value the population's results were run with for parameter name. */
+static double
+param_in_results(const struct fx *f, const char *name)
+{
+    long i = ns_model_find_param(f->pop->models[0], name);
+    assert_true(i >= 0);
+    return f->pop->results[0]->param_values[i];
+}
+
+/* ns_calibration_run: the fit, the value it replaces and the fit targets
+ * at the fit are in the result; the population is back as written. */
+static void
+calibration_run_leaves_the_model_as_written(void **state)
+{
+    (void)state;
+    struct fx f = {0};
+    build(&f,
+          "time_years,arms,measure,observed,tolerance,grade,source,note\n"
+          "5,a,alive_share,0.6173,0.01,A,test,to fit\n",
+          "[calibrate]\np_a = 0.001, 0.5\n");
+    struct ns_calibration_options opt = {.n_starts = 2,
+                                         .seed = 7,
+                                         .max_iterations = 500,
+                                         .size_tolerance = 1e-8};
+    struct ns_calibration *cal = NULL;
+    assert_int_equal(ns_calibration_run(f.pop, &opt, &cal, &f.diags), NS_OK);
+    assert_close(cal->fit.fitted[0], 1 - pow(0.6173, 1.0 / 5), 1e-6);
+    assert_close(cal->before[0], 0.0731, 0.0);
+    assert_close(cal->targets[0].predicted, 0.6173, 1e-6);
+    assert_close(param_in_results(&f, "p_a"), 0.0731, 0.0);
+    struct ns_target_result res[1];
+    ns_targets_evaluate(f.pop, NULL, res, &f.diags);
+    assert_close(res[0].predicted, pow(1 - 0.0731, 5), 1e-13);
+    ns_calibration_free(cal);
+    clear(&f);
+}
+
+/* ns_attrition_run refits three times, and leaves the model as written. */
+static void
+attrition_run_leaves_the_model_as_written(void **state)
+{
+    (void)state;
+    struct fx f = {0};
+    build(&f,
+          "time_years,arms,measure,observed,tolerance,grade,source,note,"
+          "followed_up,worse\n"
+          "5,a,alive_share,0.6173,0.01,A,test,to fit,0.5,lower\n",
+          "[calibrate]\np_a = 0.001, 0.5\n");
+    struct ns_attrition_options opt = {NS_ALL_PAYERS, 0.1, false};
+    struct ns_attrition_table *t = NULL;
+    assert_int_equal(ns_attrition_run(f.pop, &opt, &t, &f.diags), NS_OK);
+    assert_int_equal(t->n_strategies, 2);
+    assert_null(t->tipping);
+    assert_close(t->delta, 0.1, 0.0);
+    assert_close(param_in_results(&f, "p_a"), 0.0731, 0.0);
+    ns_attrition_table_free(t);
+    clear(&f);
+}
+
 static void
 nothing_to_calibrate_is_an_error(void **state)
 {
@@ -241,6 +300,8 @@ main(void)
         cmocka_unit_test(calibration_finds_the_closed_form),
         cmocka_unit_test(nothing_to_calibrate_is_an_error),
         cmocka_unit_test(attrition_reweights_and_refits),
+        cmocka_unit_test(calibration_run_leaves_the_model_as_written),
+        cmocka_unit_test(attrition_run_leaves_the_model_as_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -307,7 +307,7 @@ ns_cli_print_main_help(FILE *out)
                 ns_cli_commands[i].summary);
     fputs("\n"
           "Options:\n"
-          "  --help      show this help (netsave COMMAND --help for a "
+          "  -h, --help  show this help (netsave COMMAND --help for a "
           "command)\n"
           "  --version   show the version\n"
           "\n"

@@ -7,7 +7,7 @@
 #ifndef NS_MODEL_NETSAVE_H
 #define NS_MODEL_NETSAVE_H
 
-#define NS_VERSION "0.1.0"
+/* NS_VERSION is defined by the build, from CMakeLists.txt's project(). */
 
 enum ns_status {
     NS_OK = 0,

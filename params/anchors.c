@@ -2,7 +2,6 @@
 #include "params/anchors.h"
 
 #include <ctype.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -405,26 +404,12 @@ on_row(void *ctx, int line, char **f, int n)
     return !rd->oom;
 }
 
-/* The folder of path, or NULL when it names none ("anchors.csv"), so
- * that scenario paths are shown as written. */
-static char *
-folder_of(const char *path, bool *oom)
-{
-    if (!strchr(path, '/'))
-        return NULL;
-    char *copy = strdup(path);
-    char *dir = copy ? strdup(dirname(copy)) : NULL;
-    free(copy);
-    *oom = !dir;
-    return dir;
-}
-
 static enum ns_status
 parse(struct ns_anchor_defs *defs, const char *path, const char *text,
       size_t len, struct ns_diags *diags)
 {
-    bool oom = false;
-    char *dir = folder_of(path, &oom);
+    char *dir;
+    bool oom = !ns_path_folder(path, &dir);
     struct reader rd = {.defs = defs, .diags = diags, .dir = dir};
     /* Spreadsheets often save CSV with a byte order mark, which would
      * otherwise be part of the first column's name. */

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "params/csv_table.h"
 #include "params/params.h"
 
 struct line_source {
@@ -170,18 +171,6 @@ read_line(char *buf, int size, void *stream)
     return buf;
 }
 
-/* Trims blanks at both ends in place. */
-static char *
-trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 /* Records a section header (trimmed) with its line. */
 static bool
 remember_section(struct line_source *src, const char *section, size_t n)
@@ -235,14 +224,14 @@ on_entry(void *user, const char *section, const char *name, const char *value)
         src->out_of_mem = true;
         return 0;
     }
-    char *sect = trim(section_copy);
+    char *sect = ns_trim(section_copy);
     char *key_copy = copy_n(name, strlen(name));
     if (!key_copy) {
         free(section_copy);
         src->out_of_mem = true;
         return 0;
     }
-    char *key = trim(key_copy);
+    char *key = ns_trim(key_copy);
     const char *section_name = sect;
     /* A section's keys are consecutive (a repeated section is an error of
      * its own), so only the current section's are compared: a scan of

@@ -19,6 +19,20 @@ ns_path_resolve(const char *base_dir, const char *path)
 }
 
 bool
+ns_path_folder(const char *path, char **folder)
+{
+    *folder = NULL;
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return true;
+    size_t n = (size_t)(slash - path);
+    while (n > 0 && path[n - 1] == '/')
+        n--;
+    *folder = n ? strndup(path, n) : strdup("/");
+    return *folder != NULL;
+}
+
+bool
 ns_file_id_of(const char *path, struct ns_file_id *id)
 {
     struct stat st;

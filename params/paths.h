@@ -10,6 +10,13 @@
  * or empty. Owned by the caller; NULL if memory runs out. */
 char *ns_path_resolve(const char *base_dir, const char *path);
 
+/* The folder of the file path names, to resolve the paths that file
+ * names: "d" for "d/x" (and "d//x"), "/" for "/x", and NULL for a bare
+ * name "x" (the current folder, so that such paths are shown as
+ * written). Sets *folder (owned by the caller); false if memory runs
+ * out. */
+bool ns_path_folder(const char *path, char **folder);
+
 /* Which file a path reaches, whatever its spelling: "./x", "../d/x", a
  * symbolic link and a hard link to x all have x's device and inode. A
  * file held in memory (the built-in model) has on_disk false and is the

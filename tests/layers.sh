@@ -11,7 +11,7 @@
 set -u
 cd "${1:-.}" || exit 2
 bad=0
-private='model/compiled\.h|params/ini_read\.h|params/csv_table\.h'
+private='model/compiled\.h|params/ini_read\.h|params/csv_table\.h|params/loader\.h'
 allowed() { # folder of the including file, included path
   case $1 in
     model) [[ $2 =~ ^model/[^/]+$ ]] ;;

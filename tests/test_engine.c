@@ -1163,12 +1163,12 @@ test_state_time_untracked_value_rejected(void **state)
 }
 
 /* state_time in a value booked on a transition out of an untracked state
- * means nothing either, so it must be refused like the others. Today it
- * compiles (check_state_time() in model/compile.c looks at rows and state
- * values only) and the engine reads whatever time in state the previous
- * state in [states] order left behind: with well listed after a tracked
- * sick (3 slots), "well -> dead = 1000 * state_time" books 1000 * 2 per
- * death; listed before it, 0. Expected to fail until that is fixed. */
+ * means nothing either, so it is refused like the others. When
+ * check_state_time() in model/compile.c looked at rows and state values
+ * only, it compiled and the engine read whatever time in state the
+ * previous state in [states] order left behind: with well listed after a
+ * tracked sick (3 slots), "well -> dead = 1000 * state_time" booked
+ * 1000 * 2 per death; listed before it, 0. */
 static void
 test_state_time_untracked_transition_value_rejected(void **state)
 {
@@ -1399,11 +1399,9 @@ test_compile_two_complements(void **state)
              "test.ini:%d: transition well -> dead: a second complement (C) "
              "from state well; a row may have only one",
              line_of(text, "well -> dead = C"));
-    /* The row is shared by both strategies; today the message is repeated
-     * once per strategy, word for word (see the report), so only check
-     * that every message is this one. */
-    for (size_t i = 0; i < f->diags.count; i++)
-        assert_string_equal(diag_text(f, i), expect);
+    /* The row is shared by both strategies, and reported once. */
+    assert_int_equal(f->diags.count, 1);
+    assert_string_equal(diag_text(f, 0), expect);
 }
 
 /* A state without transitions (here sick, in a one-strategy model). */
@@ -1447,12 +1445,11 @@ test_compile_state_without_transitions(void **state)
 
 /* p = 0.1462 / cycle is used only by a transition, which only ever sees
  * cycle = 1..T; the run must not evaluate it at cycle 0. Expected:
- * alive(t) = prod_{c=1..t} (1 - 0.1462 / c). Today every parameter is
- * evaluated at the start (cycle = 0) and at every time point, whether or
- * not anything counted there reads it, so this fails with "parameter p:
- * division by zero at column 8, in strategy base, cycle 0". The same
- * happens with a look-up table keyed by cycle from 1. Expected to fail
- * until that is fixed. */
+ * alive(t) = prod_{c=1..t} (1 - 0.1462 / c). A run that evaluated every
+ * parameter at the start (cycle = 0) and at every time point, whether or
+ * not anything counted there reads it, failed this with "parameter p:
+ * division by zero at column 8, in strategy base, cycle 0", as it would
+ * with a look-up table keyed by cycle from 1. */
 static void
 test_transition_parameter_not_evaluated_at_cycle_zero(void **state)
 {

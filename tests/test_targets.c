@@ -199,8 +199,10 @@ clear(struct fx *f)
     ns_diags_clear(&f->diags);
 }
 
-/* A build expected to fail with n diagnostics, the first of them
- * "file:line: text" as expected. */
+/* The model with these targets is invalid: building it (and, if it
+ * builds, evaluating its targets) must report exactly n diagnostics, the
+ * first of them "file:line: text" as expected. The test passes when the
+ * problems are reported. */
 static void
 expect_problems(const char *rows, bool with_subgroups, const char *extra,
                 size_t n, const char *expected)
@@ -219,7 +221,7 @@ expect_problems(const char *rows, bool with_subgroups, const char *extra,
     clear(&f);
 }
 
-/* A build expected to fail with one diagnostic. */
+/* As expect_problems, with exactly one diagnostic. */
 static void
 expect_problem(const char *rows, bool with_subgroups, const char *extra,
                const char *expected)

@@ -19,6 +19,8 @@
 struct ns_atomic {
     char *path;     /* owned; the destination */
     char *tmp_path; /* owned; the temporary file beside it */
+    char *dir;      /* owned; the folder of both ("." for a bare name), for
+                       libraries that want scratch space beside them */
     FILE *fp;       /* open on tmp_path for stdio writers, or NULL */
 };
 

@@ -18,7 +18,6 @@
 #include "model/analysis/psa.h"
 #include "model/verify.h"
 #include "output/atomic.h"
-#include "output/headline.h"
 
 /* checks.csv: the verification checks of the run. */
 static void
@@ -520,8 +519,8 @@ write_scenarios(struct csv *c, const struct source *src)
             struct ns_ledger l, b;
             ns_ledger_compute(m, sc[i].results, k, view, true, &l, NULL);
             ns_ledger_compute(m0, sc[0].results, k, view, true, &b, NULL);
-            double cohort = ns_headline_cohort(sc[i].results, k);
-            double cohort0 = ns_headline_cohort(sc[0].results, k);
+            double cohort = ns_results_cohort(sc[i].results, k);
+            double cohort0 = ns_results_cohort(sc[0].results, k);
             double net = cohort > 0 ? l.net_savings / cohort : NS_NAN;
             double base = cohort0 > 0 ? b.net_savings / cohort0 : NS_NAN;
             csv_put_text(c, sc[i].name);
@@ -536,8 +535,8 @@ write_scenarios(struct csv *c, const struct source *src)
             csv_put_sep(c);
             csv_put_optional(c, l.benefit_cost_ratio);
             csv_put_sep(c);
-            if (!isnan(l.payback_year))
-                csv_put_count(c, (size_t)l.payback_year);
+            if (ns_ledger_payback(&l) > 0)
+                csv_put_count(c, ns_ledger_payback(&l));
             csv_put_sep(c);
             csv_put_number(c, base);
             csv_put_sep(c);

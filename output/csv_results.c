@@ -23,7 +23,6 @@
 #include "model/ledger.h"
 #include "model/measures.h"
 #include "model/population.h"
-#include "output/headline.h"
 
 /* trace.csv: the cohort in each state at each time point. */
 static void
@@ -197,44 +196,45 @@ write_net_savings(struct csv *c, const struct source *src)
                    "net_savings_for_cohort\n");
     if (m0->cost_outcome < 0)
         return;
-    double *years = alloc_years(c, m0);
-    for (size_t k = 0; years && k < m0->n_strategies && !c->err; k++) {
+    for (size_t k = 0; k < m0->n_strategies && !c->err; k++) {
         if (m0->comparator[k] < 0)
             continue;
         for (size_t g = ns_group_first(pop); g <= pop->n_groups; g++) {
             const struct ns_model *m = ns_group_model(pop, g);
             const struct ns_results *r = ns_group_results(pop, g);
+            double cohort = ns_results_cohort(r, k);
             for (size_t i = 0; i <= m->n_perspectives; i++)
                 for (int disc = 0; disc <= 1; disc++) {
-                    struct ns_headline h;
-                    ns_headline_compute(m, r, k, perspective_at(m, i), disc,
-                                        years, &h);
+                    struct ns_ledger led;
+                    ns_ledger_compute(m, r, k, perspective_at(m, i), disc,
+                                      &led, NULL);
+                    size_t payback = ns_ledger_payback(&led);
                     put_row_start(c, m, k, ns_group_name(pop, g));
                     csv_put_text(c, perspective_name(m, i));
                     csv_put_sep(c);
                     csv_put_raw(c, disc ? "1" : "0");
                     csv_put_sep(c);
                     csv_put_numbers(c,
-                                    (const double[]){h.ledger.treatment_cost,
-                                                     h.ledger.savings,
-                                                     h.ledger.net_savings},
+                                    (const double[]){led.treatment_cost,
+                                                     led.savings,
+                                                     led.net_savings},
                                     3);
                     csv_put_sep(c);
-                    csv_put_optional(c, h.ledger.benefit_cost_ratio);
+                    csv_put_optional(c, led.benefit_cost_ratio);
                     csv_put_sep(c);
-                    if (h.payback_year > 0)
-                        csv_put_count(c, h.payback_year);
+                    if (payback > 0)
+                        csv_put_count(c, payback);
                     csv_put_sep(c);
-                    csv_put_optional(c, h.per_place_year);
+                    csv_put_optional(
+                        c, ns_ledger_per_place_year(m, r, k, &led));
                     csv_put_sep(c);
-                    if (m->report_cohort > 0.0 && h.cohort > 0.0)
-                        csv_put_number(c, h.ledger.net_savings / h.cohort *
+                    if (m->report_cohort > 0.0 && cohort > 0.0)
+                        csv_put_number(c, led.net_savings / cohort *
                                               m->report_cohort);
                     csv_end_row(c);
                 }
         }
     }
-    free(years);
 }
 
 /* payers.csv: savings borne by each payer (all payers counted). */
@@ -444,22 +444,14 @@ static const struct {
     {"outcomes.csv", write_outcomes},
 };
 
-/* Checks that results were sized for this model: a mismatch is a caller's
- * bug that would otherwise read out of bounds. */
-static bool
-results_match(const struct ns_model *m, const struct ns_results *r)
-{
-    return r->n_strategies == m->n_strategies &&
-           r->n_points == m->n_cycles + 1 && r->n_states == m->n_states &&
-           r->n_streams == m->n_streams && r->n_outcomes == m->n_outcomes;
-}
-
 enum ns_status
 ns_csv_write_results(const char *dir, const struct ns_model *model,
                      const struct ns_results *results, char *err,
                      size_t err_size)
 {
-    if (!results_match(model, results)) {
+    /* Results of another model are a caller's bug that would otherwise
+     * read out of bounds. */
+    if (!ns_results_match(model, results)) {
         snprintf(err, err_size,
                  "cannot write CSV files in %s: results do not match the "
                  "model",

@@ -33,7 +33,6 @@
 
 #include "model/ledger.h"
 #include "output/atomic.h"
-#include "output/headline.h"
 #include "output/xlsx_book.h"
 
 /* Reads n decimal digits at *p into *out and advances *p. */
@@ -149,23 +148,6 @@ set_properties(struct book *b, const struct ns_run_info *info)
         xl_note(b, workbook_set_properties(b->wb, &props));
 }
 
-/* Returns a malloc'd copy of the folder part of path ("." for a bare
- * name, "/" at the root), or NULL if memory runs out. */
-static char *
-folder_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return strdup(".");
-    size_t n = slash == path ? 1 : (size_t)(slash - path);
-    char *dir = malloc(n + 1);
-    if (dir) {
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-    }
-    return dir;
-}
-
 /* Checks that every sheet fits Excel's grid, before libxlsxwriter would
  * refuse a cell half-way. Returns a reason, or NULL. */
 static const char *
@@ -217,15 +199,8 @@ write_book(const char *path, struct book *b, fill_fn *fill,
 
     /* libxlsxwriter's scratch files go beside the destination too: the
      * destination's folder is known to be writable, /tmp may be small. */
-    char *dir = folder_of(a.tmp_path);
-    if (!dir) {
-        ns_atomic_abort(&a);
-        snprintf(err, err_size, "cannot write %s: %s", path, strerror(ENOMEM));
-        return NS_EOUTPUT;
-    }
-
     lxw_workbook_options options = {
-        .constant_memory = LXW_FALSE, .tmpdir = dir, .use_zip64 = LXW_FALSE};
+        .constant_memory = LXW_FALSE, .tmpdir = a.dir, .use_zip64 = LXW_FALSE};
     b->wb = workbook_new_opt(a.tmp_path, &options);
     if (!b->wb) {
         b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
@@ -240,7 +215,6 @@ write_book(const char *path, struct book *b, fill_fn *fill,
         else
             b->error = workbook_close(b->wb);
     }
-    free(dir);
     if (b->error) {
         snprintf(err, err_size, "cannot write %s: %s", path,
                  lxw_strerror(b->error));
@@ -275,11 +249,7 @@ ns_xlsx_write_results(const char *path, const struct ns_model *model,
                       const struct ns_run_info *info, char *err,
                       size_t err_size)
 {
-    if (results->n_strategies != model->n_strategies ||
-        results->n_points != model->n_cycles + 1 ||
-        results->n_states != model->n_states ||
-        results->n_streams != model->n_streams ||
-        results->n_outcomes != model->n_outcomes) {
+    if (!ns_results_match(model, results)) {
         snprintf(err, err_size,
                  "cannot write %s: results do not match the model", path);
         return NS_EOUTPUT;

@@ -13,7 +13,6 @@
 #include "model/analysis/dsa.h"
 #include "model/analysis/psa.h"
 #include "model/verify.h"
-#include "output/headline.h"
 
 /* The columns after Source that say what a target is taken on: its role
  * (fit or holdout), subgroup (empty: pooled), the time it is relative to
@@ -142,7 +141,7 @@ xl_write_attrition_sheet(struct book *b, const struct ns_run_info *info)
     for (size_t k = 0; k < K; k++) {
         if (m->comparator[k] < 0)
             continue;
-        double cohort = ns_headline_cohort(b->results, k);
+        double cohort = ns_results_cohort(b->results, k);
         xl_put_strategy(b, ws, row, k);
         for (size_t a = 0; a < 3; a++)
             xl_put_number(b, ws, row, 2 + a,
@@ -205,7 +204,7 @@ xl_write_psa_sheet(struct book *b, const struct ns_run_info *info)
         struct ns_psa_stat st;
         if (ns_psa_stat(p, k, NS_PSA_NET, &st) != NS_OK)
             xl_note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
-        double cohort = ns_headline_cohort(b->results, k);
+        double cohort = ns_results_cohort(b->results, k);
         xl_put_strategy(b, ws, row, k);
         xl_put_number(b, ws, row, 2, xl_per_client(st.mean, cohort), b->pounds);
         xl_put_number(b, ws, row, 3, xl_per_client(st.low, cohort), b->pounds);
@@ -332,7 +331,7 @@ write_tornado_payers(struct book *b, lxw_worksheet *ws,
     for (size_t k = 0; k < m->n_strategies; k++) {
         if (m->comparator[k] < 0)
             continue;
-        double cohort = ns_headline_cohort(b->results, k);
+        double cohort = ns_results_cohort(b->results, k);
         for (size_t i = 0; i < shown; i++) {
             const struct ns_tornado_bar *bar = &info->tornado[k * U + i];
             const double *lo = &by_payer[((k * U + bar->row) * 2) * P];
@@ -388,7 +387,7 @@ xl_write_tornado_sheet(struct book *b, const struct ns_run_info *info)
     for (size_t k = 0; k < m->n_strategies; k++) {
         if (m->comparator[k] < 0)
             continue;
-        double cohort = ns_headline_cohort(b->results, k);
+        double cohort = ns_results_cohort(b->results, k);
         size_t first = row;
         for (size_t i = 0; i < shown; i++, row++) {
             const struct ns_tornado_bar *bar = &info->tornado[k * U + i];
@@ -465,7 +464,7 @@ xl_write_scenarios_sheet(struct book *b, const struct ns_run_info *info)
             struct ns_ledger l;
             ns_ledger_compute(sc[i].model, sc[i].results, k, view, true, &l,
                               NULL);
-            double cohort = ns_headline_cohort(sc[i].results, k);
+            double cohort = ns_results_cohort(sc[i].results, k);
             xl_put_number(b, ws, row, 1 + i,
                           xl_per_client(l.net_savings, cohort), b->pounds);
         }
@@ -497,6 +496,17 @@ put_anchor_figure(struct book *b, lxw_worksheet *ws, size_t row, size_t col,
 {
     if (isfinite(v))
         xl_put_number(b, ws, row, col, v, fmt);
+}
+
+/* The same text on screen (netsave anchors) and in the workbook. */
+void
+ns_anchor_ratio_text(const struct ns_anchor_figure *f, char *out, size_t n)
+{
+    if (f->status == NS_ANCHOR_COMPUTED)
+        snprintf(out, n, "%.2f:1", f->ratio);
+    else
+        snprintf(out, n, "not computable: %s",
+                 ns_anchor_status_text(f->status));
 }
 
 /* One row of the Anchors table: a study beside the model. */

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "output/headline.h"
+#include "model/ledger.h"
 
 /* The About sheet: what produced the workbook, from which inputs. */
 void
@@ -112,22 +112,23 @@ xl_write_subgroups(struct book *b)
         if (m->comparator[k] < 0)
             continue;
         for (size_t g = 0; g <= pop->n_groups; g++, row++) {
-            struct ns_headline h;
+            struct ns_ledger led;
             bool pooled = g == pop->n_groups;
             const char *group = pooled ? "All clients" : pop->names[g];
-            ns_headline_compute(ns_group_model(pop, g),
-                                ns_group_results(pop, g), k, b->headline, true,
-                                b->years, &h);
+            const struct ns_results *r = ns_group_results(pop, g);
+            ns_ledger_compute(ns_group_model(pop, g), r, k, b->headline, true,
+                              &led, NULL);
             xl_put_strategy(b, ws, row, k);
             xl_put_text(b, ws, row, 2, group, pooled ? b->bold : NULL);
             w_group = xl_text_width(w_group, group);
             xl_put_number(b, ws, row, 3, pooled ? 1.0 : pop->weights[g],
                           b->share);
             xl_put_number(b, ws, row, 4,
-                          xl_per_client(h.ledger.net_savings, h.cohort),
+                          xl_per_client(led.net_savings,
+                                        ns_results_cohort(r, k)),
                           b->pounds);
-            xl_put_ratio(b, ws, row, 5, h.ledger.benefit_cost_ratio);
-            xl_put_payback(b, ws, row, 6, h.payback_year);
+            xl_put_ratio(b, ws, row, 5, led.benefit_cost_ratio);
+            xl_put_payback(b, ws, row, 6, ns_ledger_payback(&led));
         }
     }
     xl_put_heading(b, ws, 2, "Clients", w_group);

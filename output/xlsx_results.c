@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "model/ledger.h"
-#include "output/headline.h"
 
 /* Number format for totals of outcome o: money for the cost outcome,
  * three decimals for the rest. */
@@ -399,25 +398,24 @@ xl_write_headline(struct book *b)
     for (size_t k = 0; k < r->n_strategies; k++) {
         if (m->comparator[k] < 0)
             continue;
-        struct ns_headline h;
-        ns_headline_compute(m, r, k, b->headline, true, b->years, &h);
+        struct ns_ledger led;
+        ns_ledger_compute(m, r, k, b->headline, true, &led, NULL);
+        double per_client =
+            xl_per_client(led.net_savings, ns_results_cohort(r, k));
+        double per_place = ns_ledger_per_place_year(m, r, k, &led);
         xl_put_strategy(b, ws, row, k);
-        xl_put_number(b, ws, row, col_of[2],
-                      xl_per_client(h.ledger.net_savings, h.cohort), b->pounds);
+        xl_put_number(b, ws, row, col_of[2], per_client, b->pounds);
         if (places) {
-            if (isnan(h.per_place_year))
+            if (isnan(per_place))
                 xl_put_text(b, ws, row, col_of[3], "no extra places", NULL);
             else
-                xl_put_number(b, ws, row, col_of[3], h.per_place_year,
-                              b->pounds);
+                xl_put_number(b, ws, row, col_of[3], per_place, b->pounds);
         }
-        xl_put_ratio(b, ws, row, col_of[4], h.ledger.benefit_cost_ratio);
-        xl_put_payback(b, ws, row, col_of[5], h.payback_year);
+        xl_put_ratio(b, ws, row, col_of[4], led.benefit_cost_ratio);
+        xl_put_payback(b, ws, row, col_of[5], ns_ledger_payback(&led));
         if (cols[6].heading)
             xl_put_number(b, ws, row, col_of[6],
-                          xl_per_client(h.ledger.net_savings, h.cohort) *
-                              m->report_cohort,
-                          b->pounds);
+                          per_client * m->report_cohort, b->pounds);
         row++;
     }
     size_t last = row - 1;
@@ -517,7 +515,7 @@ xl_write_who_pays(struct book *b)
             continue;
         struct ns_ledger led;
         ns_ledger_compute(m, r, k, NS_ALL_PAYERS, true, &led, by_payer);
-        double cohort = ns_headline_cohort(r, k);
+        double cohort = ns_results_cohort(r, k);
         xl_put_strategy(b, ws, row, k);
         double named = 0.0;
         for (size_t p = 0; p < m->n_payers; p++) {
@@ -602,7 +600,7 @@ xl_write_year_by_year(struct book *b)
         const char *label = xl_label_of(&m->strategies[k]);
         xl_put_heading(b, ws, col, label, xl_text_width(FIGURE_WIDTH, label));
         ns_ledger_by_year(m, r, k, b->headline, true, b->years);
-        double cohort = ns_headline_cohort(r, k);
+        double cohort = ns_results_cohort(r, k);
         double cumulative = 0.0;
         for (size_t y = 0; y < n_years; y++) {
             cumulative += b->years[y];
@@ -659,7 +657,7 @@ xl_write_outcomes_sheet(struct book *b)
         if (m->comparator[k] < 0)
             continue;
         size_t kc = (size_t)m->comparator[k];
-        double cohort = ns_headline_cohort(r, k);
+        double cohort = ns_results_cohort(r, k);
         for (size_t o = 0; o < m->n_outcomes; o++, row++) {
             lxw_format *fmt =
                 (long)o == m->cost_outcome ? b->pounds : b->amount;

@@ -812,11 +812,7 @@ write_outputs(const struct options *o, const struct ns_params *params,
     }
     if (!o->xlsx)
         return EXIT_OK;
-    char when[32];
     time_t now = time(NULL);
-    struct tm tm_now;
-    localtime_r(&now, &tm_now);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S%z", &tm_now);
     char *cmd = join_args(argc, argv);
     char **hex = calloc(params->n_files + 1, sizeof *hex);
     int rc = EXIT_OK;
@@ -830,7 +826,7 @@ write_outputs(const struct options *o, const struct ns_params *params,
     struct ns_run_info info = extra ? *extra : (struct ns_run_info){0};
     info.version = NS_VERSION;
     info.command_line = cmd;
-    info.run_time = when;
+    info.run_time = &now;
     info.input_files = (const char *const *)params->files;
     info.input_hashes = (const char *const *)hex;
     info.n_inputs = hex ? params->n_files : 0;

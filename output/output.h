@@ -7,6 +7,7 @@
 #define NS_OUTPUT_OUTPUT_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "model/analysis/anchors.h"
 #include "model/model.h"
@@ -155,7 +156,10 @@ enum ns_status ns_csv_write_expansion(const char *dir,
 struct ns_run_info {
     const char *version;      /* netsave version */
     const char *command_line; /* as typed, arguments joined by spaces */
-    const char *run_time;     /* ISO 8601 local time of the run */
+    const time_t *run_time;   /* when the run started, or NULL: not
+                                 recorded. The About sheet shows it in
+                                 local time (ISO 8601, with the offset);
+                                 it is also the document's creation time */
     const char *const *input_files; /* files read, in order */
     const char *const *input_hashes; /* a hash of each, same order */
     size_t n_inputs;

@@ -35,104 +35,6 @@
 #include "output/atomic.h"
 #include "output/xlsx_book.h"
 
-/* Reads n decimal digits at *p into *out and advances *p. */
-static bool
-read_digits(const char **p, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        char ch = (*p)[i];
-        if (ch < '0' || ch > '9')
-            return false;
-        v = v * 10 + (ch - '0');
-    }
-    *p += n;
-    *out = v;
-    return true;
-}
-
-/* Days from 1970-01-01 to a date of the proleptic Gregorian calendar
- * (Howard Hinnant's days_from_civil), so that a time with an explicit
- * offset converts without consulting the machine's time zone. */
-static long long
-days_from_civil(int y, int mon, int d)
-{
-    y -= mon <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    long long yoe = y - era * 400;
-    long long doy = (153 * (mon + (mon > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* Converts an ISO 8601 time ("2024-05-01T14:03:22", optionally with
- * fractions of a second and "Z" or "+01:00") to a time_t. Without an
- * offset the time is local, as ns_run_info says. */
-static bool
-parse_run_time(const char *s, time_t *out)
-{
-    int y, mon, d, h, min, sec = 0;
-    const char *p = s;
-    if (!s || !read_digits(&p, 4, &y) || *p++ != '-')
-        return false;
-    if (!read_digits(&p, 2, &mon) || *p++ != '-' || !read_digits(&p, 2, &d))
-        return false;
-    if (*p != 'T' && *p != ' ')
-        return false;
-    p++;
-    if (!read_digits(&p, 2, &h) || *p++ != ':' || !read_digits(&p, 2, &min))
-        return false;
-    if (*p == ':') {
-        p++;
-        if (!read_digits(&p, 2, &sec))
-            return false;
-        if (*p == '.' || *p == ',') {
-            p++;
-            while (*p >= '0' && *p <= '9')
-                p++;
-        }
-    }
-    if (mon < 1 || mon > 12 || d < 1 || d > 31 || h > 23 || min > 59 ||
-        sec > 60)
-        return false;
-
-    if (*p == '\0') {
-        struct tm tm = {.tm_year = y - 1900,
-                        .tm_mon = mon - 1,
-                        .tm_mday = d,
-                        .tm_hour = h,
-                        .tm_min = min,
-                        .tm_sec = sec,
-                        .tm_isdst = -1};
-        time_t t = mktime(&tm);
-        if (t == (time_t)-1)
-            return false;
-        *out = t;
-        return true;
-    }
-    long long offset = 0;
-    if (*p == 'Z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int sign = *p++ == '-' ? -1 : 1;
-        int oh, om = 0;
-        if (!read_digits(&p, 2, &oh))
-            return false;
-        if (*p == ':')
-            p++;
-        if (*p != '\0' && !read_digits(&p, 2, &om))
-            return false;
-        offset = sign * (oh * 3600LL + om * 60LL);
-    } else {
-        return false;
-    }
-    if (*p != '\0')
-        return false;
-    *out = (time_t)(days_from_civil(y, mon, d) * 86400LL + h * 3600LL +
-                    min * 60LL + sec - offset);
-    return true;
-}
-
 /* Sets the document properties. The creation time is the run's, so that
  * the file depends only on the results and the run information. */
 static void
@@ -141,9 +43,8 @@ set_properties(struct book *b, const struct ns_run_info *info)
     char title[] = "netsave results";
     char comments[] = "Written by netsave; see the About sheet.";
     lxw_doc_properties props = {.title = title, .comments = comments};
-    time_t created;
-    if (info && parse_run_time(info->run_time, &created))
-        props.created = created;
+    if (info && info->run_time)
+        props.created = *info->run_time;
     if (!b->error)
         xl_note(b, workbook_set_properties(b->wb, &props));
 }

@@ -240,6 +240,15 @@ xl_describe_discounting(const struct ns_model *m, char *out)
               m->outcomes[m->cost_outcome].name, 100.0 * rate);
 }
 
+void
+xl_format_time(time_t t, char *out, size_t out_size)
+{
+    struct tm local;
+    if (!localtime_r(&t, &local) ||
+        strftime(out, out_size, "%Y-%m-%dT%H:%M:%S%z", &local) == 0)
+        snprintf(out, out_size, "%s", "not recorded");
+}
+
 /* Adds a cost-benefit sheet with its title and first note; tall makes
  * room for wrapped headings. */
 lxw_worksheet *

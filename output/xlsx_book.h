@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <xlsxwriter.h>
 
@@ -99,6 +100,11 @@ void xl_append(char *buf, const char *fmt, ...) NS_PRINTF(2, 3);
 void xl_describe_perspective(const struct ns_model *m, long perspective,
                              char *out);
 void xl_describe_discounting(const struct ns_model *m, char *out);
+
+/* Writes t as ISO 8601 local time with its offset from UTC
+ * ("2024-05-01T14:03:22+0100") into out, of at least XL_TIME_SIZE bytes. */
+enum { XL_TIME_SIZE = 32 };
+void xl_format_time(time_t t, char *out, size_t out_size);
 
 /* The cost-benefit sheets' shape (TITLE_ROW ... FIRST_ROW above). */
 lxw_worksheet *xl_start_sheet(struct book *b, const char *name,

@@ -20,9 +20,12 @@ xl_write_about(struct book *b, const struct ns_run_info *info)
     if (!ws)
         return;
     const char *version = info->version ? info->version : NS_VERSION;
+    char when[XL_TIME_SIZE];
+    if (info->run_time)
+        xl_format_time(*info->run_time, when, sizeof when);
     const char *items[][2] = {
         {"netsave version", version},
-        {"Run date and time", info->run_time ? info->run_time : unknown},
+        {"Run date and time", info->run_time ? when : unknown},
         {"Command line", info->command_line ? info->command_line : unknown},
         {"Model", b->model->name ? b->model->name : unknown},
         {"Written with", "libxlsxwriter " LXW_VERSION},

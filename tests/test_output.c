@@ -37,6 +37,7 @@
 #include "model/results.h"
 #include "output/atomic.h"
 #include "output/output.h"
+#include "output/xlsx_book.h"
 
 /* Compares doubles bit for bit: a CSV number must read back as the very
  * double that was written. */
@@ -932,10 +933,12 @@ static const char *const run_inputs[] = {"params/base_case.ini",
 static const char *const run_hashes[] = {
     "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
     "sha256:60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"};
+/* 2024-05-01T14:03:22+01:00 */
+static const time_t run_time = 1714568602;
 static const struct ns_run_info run_info = {
     .version = NS_VERSION,
     .command_line = "netsave --xlsx results.xlsx params/base_case.ini",
-    .run_time = "2024-05-01T14:03:22+01:00",
+    .run_time = &run_time,
     .input_files = run_inputs,
     .input_hashes = run_hashes,
     .n_inputs = 2,
@@ -1123,6 +1126,76 @@ xlsx_without_cost_outcome_and_empty_run_info(void **state)
     assert_false(printed);
 }
 
+/* Runs python3 to print the named parts of a workbook, one after the
+ * other, into a malloc'd string; NULL where python3 cannot be run. */
+static char *
+workbook_parts(const char *path, const char *parts)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import sys, zipfile\n"
+             "z = zipfile.ZipFile(sys.argv[1])\n"
+             "for p in sys.argv[2].split(): print(z.read(p).decode())' "
+             "'%s' '%s' 2>/dev/null",
+             path, parts);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return NULL;
+    size_t cap = 1 << 16, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    for (size_t n; (n = fread(text + len, 1, cap - len - 1, p)) > 0;) {
+        len += n;
+        if (len + 1 == cap) {
+            cap *= 2;
+            text = realloc(text, cap);
+            assert_non_null(text);
+        }
+    }
+    text[len] = '\0';
+    if (pclose(p) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* The run's time, given as a time_t, is shown on the About sheet in local
+ * time with its offset, and is the document's creation time (in UTC). */
+static void
+xlsx_records_the_run_time(void **state)
+{
+    struct fixture *f = *state;
+    char when[XL_TIME_SIZE];
+    assert_int_equal(setenv("TZ", "UTC0", 1), 0);
+    tzset();
+    xl_format_time(run_time, when, sizeof when);
+    assert_string_equal(when, "2024-05-01T13:03:22+0000");
+    assert_int_equal(setenv("TZ", "XXX-1", 1), 0); /* one hour east */
+    tzset();
+    xl_format_time(run_time, when, sizeof when);
+    assert_string_equal(when, "2024-05-01T14:03:22+0100");
+
+    char err[256] = "";
+    bool printed;
+    assert_int_equal(write_xlsx_quietly(f, "timed.xlsx", &run_info, err,
+                                        sizeof err, &printed),
+                     NS_OK);
+    unsetenv("TZ");
+    tzset();
+    char *xml = workbook_parts(path_in(f, "timed.xlsx"),
+                               "docProps/core.xml xl/sharedStrings.xml");
+    if (!xml) {
+        print_message("python3 cannot be run: the workbook's parts were "
+                      "not read\n");
+        return;
+    }
+    assert_non_null(strstr(xml, ">2024-05-01T13:03:22Z</dcterms:created>"));
+    assert_non_null(strstr(xml, ">2024-05-01T14:03:22+0100<"));
+    assert_non_null(strstr(xml, ">Run date and time<"));
+    free(xml);
+}
+
 int
 main(void)
 {
@@ -1177,6 +1250,8 @@ main(void)
             xlsx_makes_awkward_names_valid_without_warnings, setup, teardown),
         cmocka_unit_test_setup_teardown(
             xlsx_without_cost_outcome_and_empty_run_info, setup, teardown),
+        cmocka_unit_test_setup_teardown(xlsx_records_the_run_time, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1078,9 +1078,10 @@ xlsx_workbook_is_written_reproducibly(void **state)
     build(f, 2, NULL);
     const char *files[] = {"test.ini"};
     const char *hashes[] = {"0123abcd"};
+    const time_t when = 1714572202; /* 2024-05-01T14:03:22Z */
     struct ns_run_info info = {.version = NS_VERSION,
                                .command_line = "netsave run test.ini",
-                               .run_time = "2024-05-01T14:03:22Z",
+                               .run_time = &when,
                                .input_files = files,
                                .input_hashes = hashes,
                                .n_inputs = 1};

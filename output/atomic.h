@@ -26,9 +26,9 @@ struct ns_atomic {
 
 /* Checks the destination and creates a unique temporary file beside it
  * ("<dir>/.<name>.tmp-<pid>-XXXXXX"), first removing any such file left
- * by a process that no longer exists. When want_stream is true, a->fp is open on
- * it for writing; otherwise the file exists but is closed, for libraries
- * that write by name. Returns NS_OK, or NS_EIO with a one-line reason in
+ * by a process that no longer exists. When want_stream is true, a->fp is
+ * open on it for writing; otherwise the file exists but is closed, for
+ * libraries that write by name. Returns NS_OK, or NS_EIO with a one-line reason in
  * err ("<path> is a directory", "cannot create a file in <dir>: Permission
  * denied"). On failure nothing is left behind. */
 enum ns_status ns_atomic_begin(struct ns_atomic *a, const char *path,

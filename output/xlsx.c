@@ -1,11 +1,13 @@
 /* netsave: results as an xlsx workbook for commissioners.
  *
- * Sheets, in order: "Summary" (discounted totals per strategy, incremental
- * results and a chart of the cost outcome), "Values" (each stream's totals
- * and differences from the comparator), one "Trace <strategy>" sheet per
- * strategy (the cohort over time, with a line chart) and "About" (what was
- * run, when, and from which files). The model never rounds: full doubles
- * go into the cells and number formats do the rounding on screen.
+ * The workbook of one model (ns_xlsx_write_results) has these sheets, in
+ * order: "Summary" (discounted totals per strategy, incremental results
+ * and a chart of the cost outcome), "Values" (each stream's totals and
+ * differences from the comparator), one "Trace <strategy>" sheet per
+ * strategy (the cohort over time, with a line chart) and "About" (what
+ * was run, when, and from which files); a population's sheets are listed
+ * in output.h. The model never rounds: full doubles go into the cells and
+ * number formats do the rounding on screen.
  *
  * libxlsxwriter (Debian 12 ships 1.1.4) prints warnings on stderr by
  * itself when given input Excel would reject, so everything it could

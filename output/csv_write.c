@@ -4,12 +4,14 @@
  *
  * Text fields are quoted as RFC 4180 says (only when they hold a comma, a
  * double quote or a line break); lines end with "\n". Numbers are printed
- * with 17 significant digits so that strtod() gives back the very same
- * double: the files are for further computation, and rounding is for
- * people (the workbook's number formats). */
+ * so that strtod() gives back the very same double, in the fewest
+ * significant digits that do (0.51, not 0.51000000000000001): the files
+ * are for further computation, and rounding is for people (the
+ * workbook's number formats). */
 #include "output/csv_write.h"
 
 #include <errno.h>
+#include <fenv.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -61,19 +63,39 @@ csv_put_text(struct csv *c, const char *s)
     csv_put_raw(c, "\"");
 }
 
+void
+csv_format_number(double v, char *out, size_t out_size)
+{
+    /* 17 significant digits always read back (IEEE 754 binary64); most
+     * doubles written from decimal inputs need only 15. Bits are compared,
+     * not values, so that -0 stays -0. A shorter spelling of a number near
+     * DBL_MAX may read back as infinity: the overflow that raises is
+     * held, so that a caller trapping floating-point exceptions never
+     * sees it and its flags are as they were. */
+    fenv_t env;
+    feholdexcept(&env);
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(out, out_size, "%.*g", digits, v);
+        double back = strtod(out, NULL);
+        if (memcmp(&back, &v, sizeof v) == 0)
+            break;
+    }
+    fesetenv(&env);
+}
+
 /* Writes a number that reads back exactly. Non-finite values, which an
  * honest model never produces, are spelled the way R, pandas and strtod
  * all read them. */
 void
 csv_put_number(struct csv *c, double v)
 {
-    char buf[40];
+    char buf[CSV_NUMBER_SIZE];
     if (isnan(v))
         csv_put_raw(c, "NaN");
     else if (isinf(v))
         csv_put_raw(c, v > 0 ? "Inf" : "-Inf");
     else {
-        snprintf(buf, sizeof buf, "%.17g", v);
+        csv_format_number(v, buf, sizeof buf);
         csv_put_raw(c, buf);
     }
 }

@@ -62,6 +62,12 @@ void csv_put_numbers(struct csv *c, const double *v, size_t n);
 void csv_put_texts(struct csv *c, const char *const *v, size_t n);
 void csv_end_row(struct csv *c);
 
+/* Writes finite v into out (of at least CSV_NUMBER_SIZE bytes) in the
+ * fewest significant digits (15, 16 or 17) that strtod() reads back as
+ * the very same double. */
+enum { CSV_NUMBER_SIZE = 40 };
+void csv_format_number(double v, char *out, size_t out_size);
+
 /* Whether name is in ns_csv_names; if not, says so in err. */
 bool csv_listed(const char *name, char *err, size_t err_size);
 

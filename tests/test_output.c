@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fenv.h>
+#include <float.h>
 #include <ftw.h>
 #include <math.h>
 #include <signal.h>
@@ -36,6 +37,7 @@
 #include "model/model.h"
 #include "model/results.h"
 #include "output/atomic.h"
+#include "output/csv_write.h"
 #include "output/output.h"
 #include "output/xlsx_book.h"
 
@@ -466,6 +468,104 @@ csv_trace_reads_back_exactly(void **state)
     static const char *const files[] = {"trace.csv", "values.csv",
                                         "summary.csv", "incremental.csv"};
     assert_folder_holds(f, files, 4);
+}
+
+/* Whether text reads back as exactly the bits of v. */
+static bool
+reads_back(const char *text, double v)
+{
+    /* Held: a spelling of a number near DBL_MAX may overflow, which this
+     * program traps (main). */
+    fenv_t env;
+    feholdexcept(&env);
+    char *end;
+    double back = strtod(text, &end);
+    fesetenv(&env);
+    return *end == '\0' && memcmp(&back, &v, sizeof v) == 0;
+}
+
+/* csv_format_number(v) reads back bit for bit, and uses 16 or 17
+ * significant digits only where fewer would not read back. */
+static void
+assert_shortest_round_trip(double v)
+{
+    char out[CSV_NUMBER_SIZE], fewer[CSV_NUMBER_SIZE];
+    csv_format_number(v, out, sizeof out);
+    if (!reads_back(out, v))
+        fail_msg("%a written as \"%s\" reads back otherwise", v, out);
+    for (int digits = 15; digits < 17; digits++) {
+        snprintf(fewer, sizeof fewer, "%.*g", digits, v);
+        if (strcmp(fewer, out) == 0)
+            return;
+        if (reads_back(fewer, v))
+            fail_msg("%a written as \"%s\", but \"%s\" reads back too", v,
+                     out, fewer);
+    }
+    snprintf(fewer, sizeof fewer, "%.17g", v);
+    assert_string_equal(out, fewer);
+}
+
+static void
+csv_numbers_are_the_shortest_that_read_back(void **state)
+{
+    (void)state;
+    const double special[] = {
+        0.1, 0.51, 1.0 / 3.0, 2.0 / 3.0, 1e-300, -1e-300, 1e300, 1e308,
+        DBL_MAX, -DBL_MAX, DBL_MIN, DBL_TRUE_MIN, -DBL_TRUE_MIN,
+        DBL_MIN - DBL_TRUE_MIN, /* the largest denormal */
+        3.0 * DBL_TRUE_MIN, 0.0, -0.0, 1.0, -1.0, 1234.5678, 9007199254740993.0,
+        123456789012345678.0, 0.1 + 0.2, 1e15, 1e16, 1e17, 1e21, 1e-5,
+        5e-324, nextafter(1.0, 2.0), nextafter(1.0, 0.0), 46921.491093240737,
+    };
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+        assert_shortest_round_trip(special[i]);
+
+    char out[CSV_NUMBER_SIZE];
+    static const struct {
+        double v;
+        const char *text;
+    } spelled[] = {
+        {0.51, "0.51"},   {0.1, "0.1"},         {-0.0, "-0"},
+        {0.0, "0"},       {1e-300, "1e-300"},   {1.0 / 3.0, "0.3333333333333333"},
+        {0.1 + 0.2, "0.30000000000000004"},     {DBL_TRUE_MIN, "4.94065645841247e-324"},
+        {1e21, "1e+21"},  {100.0, "100"},
+    };
+    for (size_t i = 0; i < sizeof spelled / sizeof spelled[0]; i++) {
+        csv_format_number(spelled[i].v, out, sizeof out);
+        assert_string_equal(out, spelled[i].text);
+    }
+
+    /* Random bit patterns (every finite double is as likely as its bits,
+     * so denormals, huge and tiny values all come up), and values with a
+     * few decimal digits, as model inputs are. */
+    unsigned long long x = 0x2545F4914F6CDD1DULL;
+    for (int i = 0; i < 100000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double v;
+        memcpy(&v, &x, sizeof v);
+        /* Not isfinite(v): a signalling NaN would trap in the test. */
+        if (((x >> 52) & 0x7FF) != 0x7FF)
+            assert_shortest_round_trip(v);
+        assert_shortest_round_trip((double)(x % 100000) / 1000.0);
+        assert_shortest_round_trip((double)(x % 1000) * 1e-7);
+    }
+}
+
+/* A value of 0.51 in a results file is spelled 0.51. */
+static void
+csv_writes_0_51_as_0_51(void **state)
+{
+    struct fixture *f = *state;
+    f->results->trace[0] = 0.51;
+    char err[256] = "";
+    assert_int_equal(
+        ns_csv_write_results(f->dir, &f->model, f->results, err, sizeof err),
+        NS_OK);
+    struct csv_table t = read_csv(f, "trace.csv");
+    assert_string_equal(t.rows[1].fields[3], "0.51");
+    free_csv(&t);
 }
 
 static void
@@ -1204,6 +1304,9 @@ main(void)
         cmocka_unit_test_setup_teardown(csv_trace_reads_back_exactly, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(csv_values_read_back_exactly, setup,
+                                        teardown),
+        cmocka_unit_test(csv_numbers_are_the_shortest_that_read_back),
+        cmocka_unit_test_setup_teardown(csv_writes_0_51_as_0_51, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
             csv_summary_has_differences_only_with_a_comparator, setup,

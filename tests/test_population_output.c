@@ -46,7 +46,7 @@
 #include "params/params.h"
 
 /* Values pass through exact arithmetic in another order, then through
- * %.17g and strtod. */
+ * the CSV writer's spelling (reads back exactly) and strtod. */
 #define TOL 1e-11
 
 /* An expectation of "not applicable" (an empty cell). */

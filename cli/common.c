@@ -264,11 +264,7 @@ ns_cli_write_outputs(const struct ns_cli_args *a,
         return NS_EXIT_FAILURE;
     if (!a->output)
         return NS_EXIT_OK;
-    char when[32];
     time_t now = time(NULL);
-    struct tm tm_now;
-    localtime_r(&now, &tm_now);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S%z", &tm_now);
     char *cmd = ns_cli_command_line(a);
     char **hex = hashes_hex(params);
     if (!cmd || !hex) {
@@ -282,7 +278,7 @@ ns_cli_write_outputs(const struct ns_cli_args *a,
     struct ns_run_info info = extra ? *extra : (struct ns_run_info){0};
     info.version = NS_VERSION;
     info.command_line = cmd;
-    info.run_time = when;
+    info.run_time = &now;
     info.input_files = (const char *const *)params->files;
     info.input_hashes = (const char *const *)hex;
     info.n_inputs = params->n_files;

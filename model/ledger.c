@@ -175,6 +175,24 @@ ns_ledger_totals_payers(const struct ns_model *m, const struct ns_results *r,
 }
 
 size_t
+ns_ledger_payback(const struct ns_ledger *l)
+{
+    return l->valid && !isnan(l->payback_year) ? (size_t)l->payback_year : 0;
+}
+
+double
+ns_ledger_per_place_year(const struct ns_model *m, const struct ns_results *r,
+                         size_t k, const struct ns_ledger *l)
+{
+    if (!l->valid || m->place_outcome < 0)
+        return NS_NAN;
+    size_t o = (size_t)m->place_outcome;
+    double extra = ns_results_outcome(r, k, o, false) -
+                   ns_results_outcome(r, l->comparator, o, false);
+    return extra > 0.0 ? l->net_savings / extra : NS_NAN;
+}
+
+size_t
 ns_ledger_n_years(const struct ns_model *m)
 {
     double years = (double)m->n_cycles * m->cycle_length_years;

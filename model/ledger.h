@@ -74,6 +74,21 @@ void ns_ledger_totals_lanes(const struct ns_model *model,
                             bool discounted, struct ns_ledger *out,
                             double *const *by_payer);
 
+/* The payback year of a ledger as a year number (1, 2, ...), 0 when
+ * there is none: no payback within the horizon, no comparator, or a
+ * ledger from ns_ledger_totals (which leaves the payback year out). */
+size_t ns_ledger_payback(const struct ns_ledger *ledger);
+
+/* Net savings per extra place-year of strategy k, whose ledger is given:
+ * a place-year is a year of one treatment place filled, counted by the
+ * model's place outcome (undiscounted), so this is what funding one more
+ * place for a year saves. NaN when the ledger is not valid, the model has
+ * no place outcome, or the strategy adds no places (a ratio over zero or
+ * fewer extra places would be meaningless). */
+double ns_ledger_per_place_year(const struct ns_model *model,
+                                const struct ns_results *results, size_t k,
+                                const struct ns_ledger *ledger);
+
 /* Number of years (whole or part) the model's horizon covers. */
 size_t ns_ledger_n_years(const struct ns_model *model);
 

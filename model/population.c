@@ -361,3 +361,79 @@ ns_population_run_lanes(const struct ns_population *pop,
     }
     return NS_OK;
 }
+
+size_t
+ns_group_first(const struct ns_population *pop)
+{
+    return pop->n_groups > 1 ? 0 : pop->n_groups;
+}
+
+const char *
+ns_group_name(const struct ns_population *pop, size_t g)
+{
+    return g < pop->n_groups ? pop->names[g] : "all";
+}
+
+const struct ns_model *
+ns_group_model(const struct ns_population *pop, size_t g)
+{
+    return pop->models[g < pop->n_groups ? g : 0];
+}
+
+const struct ns_results *
+ns_group_results(const struct ns_population *pop, size_t g)
+{
+    return g < pop->n_groups ? pop->results[g] : pop->pooled;
+}
+
+/* Whether b's ledger reads the same as a's: the writers index b's
+ * perspectives and payers with a's positions and pool across them. */
+static bool
+same_ledger(const struct ns_model *a, const struct ns_model *b)
+{
+    if (a->cost_outcome != b->cost_outcome ||
+        a->place_outcome != b->place_outcome ||
+        a->cycle_length_years < b->cycle_length_years ||
+        a->cycle_length_years > b->cycle_length_years ||
+        a->n_payers != b->n_payers || a->n_perspectives != b->n_perspectives)
+        return false;
+    for (size_t k = 0; k < a->n_strategies; k++)
+        if (a->comparator[k] != b->comparator[k])
+            return false;
+    for (size_t j = 0; j < a->n_streams; j++)
+        if (a->streams[j].outcome != b->streams[j].outcome ||
+            a->streams[j].payer != b->streams[j].payer ||
+            a->streams[j].is_intervention != b->streams[j].is_intervention)
+            return false;
+    for (size_t p = 0; p < a->n_payers; p++)
+        if (strcmp(a->payers[p], b->payers[p]) != 0)
+            return false;
+    for (size_t i = 0; i < a->n_perspectives; i++) {
+        if (strcmp(a->perspectives[i].name, b->perspectives[i].name) != 0)
+            return false;
+        for (size_t p = 0; p < a->n_payers; p++)
+            if (a->perspectives[i].has_payer[p] !=
+                b->perspectives[i].has_payer[p])
+                return false;
+    }
+    return true;
+}
+
+const char *
+ns_population_check(const struct ns_population *pop)
+{
+    if (pop->n_groups == 0 || !pop->models || !pop->results)
+        return "the population has no subgroups";
+    const struct ns_model *m = pop->models[0];
+    if (!ns_results_match(m, pop->pooled))
+        return "results do not match the model";
+    for (size_t g = 0; g < pop->n_groups; g++) {
+        if (!ns_results_match(pop->models[g], pop->results[g]) ||
+            !ns_results_match(m, pop->results[g]))
+            return "results do not match the model";
+        if (!same_ledger(m, pop->models[g]))
+            return "subgroups differ in comparators, cost or place outcome, "
+                   "cycle length, payers or perspectives";
+    }
+    return NULL;
+}

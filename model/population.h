@@ -93,6 +93,27 @@ enum ns_status ns_population_run_lanes(const struct ns_population *pop,
                                        struct ns_population_lanes *s,
                                        const double *const *param_override);
 
+/* Checks what the writers of a population's results rely on and
+ * ns_population_alloc() does not: that every subgroup's results belong to
+ * its model (ns_results_match), and that subgroups agree on what the
+ * ledger reads (comparators, cost and place outcomes, cycle length, payers
+ * and perspectives), so that one model's positions index them all.
+ * Returns a reason, or NULL. */
+const char *ns_population_check(const struct ns_population *pop);
+
+/* Rows of a population's reports: subgroup g for g < n_groups, the pooled
+ * population for g == n_groups. Subgroups get rows of their own only when
+ * there are several (a single subgroup is the pooled population), so rows
+ * run from ns_group_first(pop) to pop->n_groups. The pooled rows are
+ * named "all" and read the first subgroup's model (ns_population_check
+ * makes sure the subgroups agree). */
+size_t ns_group_first(const struct ns_population *pop);
+const char *ns_group_name(const struct ns_population *pop, size_t g);
+const struct ns_model *ns_group_model(const struct ns_population *pop,
+                                      size_t g);
+const struct ns_results *ns_group_results(const struct ns_population *pop,
+                                          size_t g);
+
 /* Adds weight * from into to (same model structure). */
 void ns_results_accumulate(struct ns_results *to,
                            const struct ns_results *from, double weight);

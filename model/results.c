@@ -58,6 +58,24 @@ ns_results_free(struct ns_results *r)
     free(r);
 }
 
+bool
+ns_results_match(const struct ns_model *m, const struct ns_results *r)
+{
+    return r && r->n_strategies == m->n_strategies &&
+           r->n_points == m->n_cycles + 1 && r->n_states == m->n_states &&
+           r->n_streams == m->n_streams && r->n_outcomes == m->n_outcomes &&
+           r->n_params == m->n_params;
+}
+
+double
+ns_results_cohort(const struct ns_results *r, size_t k)
+{
+    double n = 0.0;
+    for (size_t s = 0; s < r->n_states; s++)
+        n += ns_results_trace(r, k, 0, s);
+    return n;
+}
+
 static enum ns_dominance
 classify(double d_cost, double d_health)
 {

@@ -35,6 +35,17 @@ struct ns_results {
 struct ns_results *ns_results_alloc(const struct ns_model *model);
 void ns_results_free(struct ns_results *results);
 
+/* Whether results belong to model: sized for its strategies, time points,
+ * states, streams, outcomes and parameters (as ns_results_alloc(model)
+ * sizes them). A writer given results of another model would read out of
+ * bounds, so it checks this first. False for NULL results. */
+bool ns_results_match(const struct ns_model *model,
+                      const struct ns_results *results);
+
+/* Clients at time 0 in strategy k: the start of the trace summed over
+ * states, the cohort as the model's [initial] defines it. */
+double ns_results_cohort(const struct ns_results *results, size_t k);
+
 static inline double
 ns_results_trace(const struct ns_results *r, size_t k, size_t t, size_t s)
 {

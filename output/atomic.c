@@ -160,9 +160,9 @@ ns_atomic_begin(struct ns_atomic *a, const char *path, int want_stream,
                       strlen(pid) + sizeof TMP_RANDOM;
     a->path = strdup(path);
     a->tmp_path = malloc(tmp_size);
-    char *dir = folder_of(path);
+    a->dir = folder_of(path);
+    const char *dir = a->dir;
     if (!a->path || !a->tmp_path || !dir) {
-        free(dir);
         ns_atomic_abort(a);
         return fail(err, err_size, "cannot write %s: %s", path,
                     strerror(ENOMEM));
@@ -176,7 +176,6 @@ ns_atomic_begin(struct ns_atomic *a, const char *path, int want_stream,
         int e = errno;
         fail(err, err_size, "cannot create a file in %s: %s", dir,
              strerror(e));
-        free(dir);
         /* Nothing was created: forget the name rather than unlink a file
          * that may belong to someone else. */
         free(a->tmp_path);
@@ -184,7 +183,6 @@ ns_atomic_begin(struct ns_atomic *a, const char *path, int want_stream,
         ns_atomic_abort(a);
         return NS_EIO;
     }
-    free(dir);
     if (fchmod(fd, 0666 & ~current_umask()) != 0) {
         int e = errno;
         close(fd);
@@ -247,17 +245,13 @@ flush_to_disk(struct ns_atomic *a)
  * file is already in place, so a failure here is not worth failing the
  * write for: the worst case is the old file after a power cut. */
 static void
-sync_folder(const char *path)
+sync_folder(const char *dir)
 {
-    char *dir = folder_of(path);
-    if (!dir)
-        return;
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
     if (fd >= 0) {
         (void)fsync(fd);
         close(fd);
     }
-    free(dir);
 }
 
 enum ns_status
@@ -275,7 +269,7 @@ ns_atomic_commit(struct ns_atomic *a, char *err, size_t err_size)
         ns_atomic_abort(a);
         return NS_EIO;
     }
-    sync_folder(a->path);
+    sync_folder(a->dir);
     /* The temporary name is now the destination's: do not unlink it. */
     free(a->tmp_path);
     a->tmp_path = NULL;
@@ -302,5 +296,6 @@ ns_atomic_abort(struct ns_atomic *a)
         unlink(a->tmp_path);
     free(a->path);
     free(a->tmp_path);
+    free(a->dir);
     *a = (struct ns_atomic){0};
 }

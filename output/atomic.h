@@ -19,14 +19,16 @@
 struct ns_atomic {
     char *path;     /* owned; the destination */
     char *tmp_path; /* owned; the temporary file beside it */
+    char *dir;      /* owned; the folder of both ("." for a bare name), for
+                       libraries that want scratch space beside them */
     FILE *fp;       /* open on tmp_path for stdio writers, or NULL */
 };
 
 /* Checks the destination and creates a unique temporary file beside it
  * ("<dir>/.<name>.tmp-<pid>-XXXXXX"), first removing any such file left
- * by a process that no longer exists. When want_stream is true, a->fp is open on
- * it for writing; otherwise the file exists but is closed, for libraries
- * that write by name. Returns NS_OK, or NS_EIO with a one-line reason in
+ * by a process that no longer exists. When want_stream is true, a->fp is
+ * open on it for writing; otherwise the file exists but is closed, for
+ * libraries that write by name. Returns NS_OK, or NS_EIO with a one-line reason in
  * err ("<path> is a directory", "cannot create a file in <dir>: Permission
  * denied"). On failure nothing is left behind. */
 enum ns_status ns_atomic_begin(struct ns_atomic *a, const char *path,

@@ -7,6 +7,7 @@
 #define NS_OUTPUT_OUTPUT_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "model/analysis/anchors.h"
 #include "model/analysis/attrition.h"
@@ -16,20 +17,6 @@
 #include "model/netsave.h"
 #include "model/results.h"
 
-/* One published study beside the model (netsave anchors), for
- * anchors.csv, anchors_arms.csv and the Anchors sheet. Strings and arrays
- * are borrowed. */
-struct ns_anchor_report {
-    const char *anchor, *study, *design, *arms, *benefits;
-    const char *published_text, *source, *explanation;
-    const char *scenario;               /* the overlay's path, or NULL */
-    double cost_share, published;
-    const struct ns_model *model;       /* the model the anchor ran */
-    const struct ns_anchor_spec *spec;  /* its arms, resolved in model */
-    struct ns_anchor_figure pooled;     /* model/anchors.h */
-    const struct ns_anchor_figure *arm; /* [spec->n_arms] */
-};
-
 /* An anchor's ratio as people read it, the same on screen and in the
  * workbook: "2.31:1", or "not computable: " and why. */
 void ns_anchor_ratio_text(const struct ns_anchor_figure *f, char *out,
@@ -37,17 +24,22 @@ void ns_anchor_ratio_text(const struct ns_anchor_figure *f, char *out,
 
 struct ns_psa;
 
-/* Writes the probabilistic analysis into dir, atomically:
+/* Writes the probabilistic analysis into dir, atomically, with rows for
+ * each strategy that has a comparator:
  *   psa_summary.csv: strategy, comparator, perspective, measure, mean,
  *     p2_5, p97_5, prob_positive. Measures: net_savings, savings,
- *     treatment_cost (over the perspective), savings_<payer> (each payer),
- *     delta_cost and delta_health (the ICER's outcomes), and
+ *     treatment_cost (over the perspective), savings_<payer> (each payer;
+ *     perspective all_payers), delta_cost and delta_health (the ICER's
+ *     outcomes; all_payers; left out without a health outcome), and
  *     evpi_per_person (mean only: the expected value of perfect
  *     information about treating or not, per person) and evpi_population
  *     (times population, when above 0).
- *   ceac.csv (when the model has a health outcome): strategy, comparator,
- *     wtp, prob_cost_effective, for willingness to pay 0 to 100,000 per
- *     unit of health in steps of 5,000.
+ *   ceac.csv: strategy, comparator, wtp, prob_cost_effective, at
+ *     willingness to pay 0, wtp_step, 2 wtp_step, ... up to wtp_max per
+ *     unit of health (the model's [model] keys; ns_psa_ceac_points);
+ *     prob_cost_effective is empty when no draw has both increments. Only
+ *     the header when the model sets no grid or lacks a cost or health
+ *     outcome.
  * Values are discounted. Returns NS_OK, NS_ENOMEM or NS_EIO with a reason. */
 enum ns_status ns_csv_write_psa(const char *dir, const struct ns_model *model,
                                 const struct ns_psa *psa, long perspective,
@@ -57,7 +49,8 @@ enum ns_status ns_csv_write_psa(const char *dir, const struct ns_model *model,
 /* psa_draws.csv, streamed while the draws run (an ns_psa_draws_fn can call
  * ns_csv_draws_write), so memory does not grow with it: draw, strategy,
  * net_savings, delta_cost, delta_health, then one column per uncertain
- * parameter (its sampled value). Written to a temporary file; commit
+ * parameter (its sampled value); draws count from 1, with a row per
+ * strategy that has a comparator. Written to a temporary file; commit
  * renames it into place, abort removes it, and either frees d. */
 struct ns_csv_draws;
 enum ns_status ns_csv_draws_begin(const char *dir,
@@ -102,7 +95,7 @@ enum ns_status ns_csv_write_two_way(const char *dir,
  * net_savings, benefit_cost_ratio, payback_year, base_net_savings,
  * difference) and scenario_changes.csv (scenario, change) into dir.
  * s[0] is the base. Net savings are discounted, per client, for the
- * base model's first perspective. */
+ * base model's first perspective (all payers when it names none). */
 enum ns_status ns_csv_write_scenarios(const char *dir,
                                       const struct ns_scenario_result *s,
                                       size_t n, char *err, size_t err_size);
@@ -137,7 +130,10 @@ enum ns_status ns_csv_write_expansion(const char *dir,
 struct ns_run_info {
     const char *version;      /* netsave version */
     const char *command_line; /* as typed, arguments joined by spaces */
-    const char *run_time;     /* ISO 8601 local time of the run */
+    const time_t *run_time;   /* when the run started, or NULL: not
+                                 recorded. The About sheet shows it in
+                                 local time (ISO 8601, with the offset);
+                                 it is also the document's creation time */
     const char *const *input_files; /* files read, in order */
     const char *const *input_hashes; /* a hash of each, same order */
     size_t n_inputs;
@@ -162,8 +158,11 @@ struct ns_run_info {
 };
 
 /* Writes attrition.csv (strategy, comparator, perspective, assumption,
- * delta, net_savings; then a "tipping point" row per strategy when
- * sought, with the delta found, empty for none) into dir, atomically. */
+ * delta, net_savings) into dir, atomically: per strategy with a
+ * comparator, the rows "as observed", "back at intake" and "worse by
+ * delta" (delta empty but for the last), then, when sought, a "tipping
+ * point" row with the delta found and net_savings 0 (both empty for
+ * none). */
 enum ns_status ns_csv_write_attrition(const char *dir,
                                       const struct ns_model *model,
                                       const struct ns_attrition_table *t,
@@ -203,26 +202,38 @@ extern const size_t ns_csv_n_names;
 
 /* The population versions write what the single-model versions write, for
  * the pooled results (so trace.csv, values.csv, summary.csv and
- * incremental.csv keep their columns), plus the cost-benefit files and
- * sheets driven by the ledger (model/ledger.h), one row per strategy that
- * has a comparator, per subgroup and for the pooled population (subgroup
- * "all"), and per perspective (the model's, plus "all_payers"):
+ * incremental.csv keep their columns), plus validation.csv (each target
+ * against the model: time_years, arms, measure, note, observed,
+ * predicted, difference, tolerance, within_tolerance, grade, binding,
+ * source, role, subgroup, relative_to, period_years; header only without
+ * targets) and the cost-benefit files and sheets driven by the ledger
+ * (model/ledger.h), one row per strategy that has a comparator, per
+ * subgroup when there are several and for the pooled population
+ * (subgroup "all"), and per perspective (the model's, plus "all_payers"):
  *   net_savings.csv: strategy, comparator, subgroup, perspective,
  *     discounted, treatment_cost, savings, net_savings,
- *     benefit_cost_ratio, payback_year, net_savings_per_place_year
+ *     benefit_cost_ratio, payback_year, net_savings_per_place_year,
+ *     net_savings_for_cohort (net savings per client times the model's
+ *     report_cohort; empty without one)
  *   payers.csv: strategy, comparator, subgroup, discounted, payer, savings
  *   net_savings_by_year.csv: strategy, comparator, subgroup, perspective,
  *     discounted, year, net_savings, cumulative_net_savings
  *   outcomes.csv: strategy, comparator, subgroup, outcome, total,
  *     comparator_total, difference (undiscounted; natural units)
- * payback_year is the year (1, 2, ...) in which cumulative discounted net
- * savings first turn positive, empty when they do not within the horizon.
+ * The cost-benefit files are header only when the model names no cost
+ * outcome (outcomes.csv excepted). payback_year is the first year (1, 2,
+ * ...) from whose end the cumulative net savings of the row (discounted
+ * or not) stay above 0 to the horizon, empty when there is none
+ * (ns_ledger_payback); net_savings_per_place_year is empty without a
+ * place outcome or extra places (ns_ledger_per_place_year).
  * The workbook adds, for commissioners: Summary (headline per strategy and
  * a chart), Who pays, who saves (per payer, with a chart), Year by year
- * (cumulative net savings chart), Outcomes (natural units), a Trace sheet
- * per strategy (with a chart), Inputs (every parameter: value, unit, price
- * year, source, grade, file and line; grade U flagged as an assumption)
- * and About. */
+ * (cumulative net savings chart), Outcomes (natural units), Subgroups
+ * (when there are several), a Trace sheet per strategy (with a chart),
+ * Validation (when the model has targets), the sheets of the analyses
+ * info carries (Attrition, PSA, Tornado, Scenarios, Anchors, Checks),
+ * Inputs (every parameter: value, unit, price year, source, grade, file
+ * and line; grade U flagged as an assumption) and About. */
 struct ns_population;
 enum ns_status ns_csv_write_population(const char *dir,
                                        const struct ns_population *pop,

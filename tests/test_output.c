@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fenv.h>
+#include <float.h>
 #include <ftw.h>
 #include <math.h>
 #include <signal.h>
@@ -36,7 +37,9 @@
 #include "model/model.h"
 #include "model/results.h"
 #include "output/atomic.h"
+#include "output/csv_write.h"
 #include "output/output.h"
+#include "output/xlsx_book.h"
 
 /* Compares doubles bit for bit: a CSV number must read back as the very
  * double that was written. */
@@ -465,6 +468,104 @@ csv_trace_reads_back_exactly(void **state)
     static const char *const files[] = {"trace.csv", "values.csv",
                                         "summary.csv", "incremental.csv"};
     assert_folder_holds(f, files, 4);
+}
+
+/* Whether text reads back as exactly the bits of v. */
+static bool
+reads_back(const char *text, double v)
+{
+    /* Held: a spelling of a number near DBL_MAX may overflow, which this
+     * program traps (main). */
+    fenv_t env;
+    feholdexcept(&env);
+    char *end;
+    double back = strtod(text, &end);
+    fesetenv(&env);
+    return *end == '\0' && memcmp(&back, &v, sizeof v) == 0;
+}
+
+/* csv_format_number(v) reads back bit for bit, and uses 16 or 17
+ * significant digits only where fewer would not read back. */
+static void
+assert_shortest_round_trip(double v)
+{
+    char out[CSV_NUMBER_SIZE], fewer[CSV_NUMBER_SIZE];
+    csv_format_number(v, out, sizeof out);
+    if (!reads_back(out, v))
+        fail_msg("%a written as \"%s\" reads back otherwise", v, out);
+    for (int digits = 15; digits < 17; digits++) {
+        snprintf(fewer, sizeof fewer, "%.*g", digits, v);
+        if (strcmp(fewer, out) == 0)
+            return;
+        if (reads_back(fewer, v))
+            fail_msg("%a written as \"%s\", but \"%s\" reads back too", v,
+                     out, fewer);
+    }
+    snprintf(fewer, sizeof fewer, "%.17g", v);
+    assert_string_equal(out, fewer);
+}
+
+static void
+csv_numbers_are_the_shortest_that_read_back(void **state)
+{
+    (void)state;
+    const double special[] = {
+        0.1, 0.51, 1.0 / 3.0, 2.0 / 3.0, 1e-300, -1e-300, 1e300, 1e308,
+        DBL_MAX, -DBL_MAX, DBL_MIN, DBL_TRUE_MIN, -DBL_TRUE_MIN,
+        DBL_MIN - DBL_TRUE_MIN, /* the largest denormal */
+        3.0 * DBL_TRUE_MIN, 0.0, -0.0, 1.0, -1.0, 1234.5678, 9007199254740993.0,
+        123456789012345678.0, 0.1 + 0.2, 1e15, 1e16, 1e17, 1e21, 1e-5,
+        5e-324, nextafter(1.0, 2.0), nextafter(1.0, 0.0), 46921.491093240737,
+    };
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+        assert_shortest_round_trip(special[i]);
+
+    char out[CSV_NUMBER_SIZE];
+    static const struct {
+        double v;
+        const char *text;
+    } spelled[] = {
+        {0.51, "0.51"},   {0.1, "0.1"},         {-0.0, "-0"},
+        {0.0, "0"},       {1e-300, "1e-300"},   {1.0 / 3.0, "0.3333333333333333"},
+        {0.1 + 0.2, "0.30000000000000004"},     {DBL_TRUE_MIN, "4.94065645841247e-324"},
+        {1e21, "1e+21"},  {100.0, "100"},
+    };
+    for (size_t i = 0; i < sizeof spelled / sizeof spelled[0]; i++) {
+        csv_format_number(spelled[i].v, out, sizeof out);
+        assert_string_equal(out, spelled[i].text);
+    }
+
+    /* Random bit patterns (every finite double is as likely as its bits,
+     * so denormals, huge and tiny values all come up), and values with a
+     * few decimal digits, as model inputs are. */
+    unsigned long long x = 0x2545F4914F6CDD1DULL;
+    for (int i = 0; i < 100000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double v;
+        memcpy(&v, &x, sizeof v);
+        /* Not isfinite(v): a signalling NaN would trap in the test. */
+        if (((x >> 52) & 0x7FF) != 0x7FF)
+            assert_shortest_round_trip(v);
+        assert_shortest_round_trip((double)(x % 100000) / 1000.0);
+        assert_shortest_round_trip((double)(x % 1000) * 1e-7);
+    }
+}
+
+/* A value of 0.51 in a results file is spelled 0.51. */
+static void
+csv_writes_0_51_as_0_51(void **state)
+{
+    struct fixture *f = *state;
+    f->results->trace[0] = 0.51;
+    char err[256] = "";
+    assert_int_equal(
+        ns_csv_write_results(f->dir, &f->model, f->results, err, sizeof err),
+        NS_OK);
+    struct csv_table t = read_csv(f, "trace.csv");
+    assert_string_equal(t.rows[1].fields[3], "0.51");
+    free_csv(&t);
 }
 
 static void
@@ -932,10 +1033,12 @@ static const char *const run_inputs[] = {"params/base_case.ini",
 static const char *const run_hashes[] = {
     "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
     "sha256:60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"};
+/* 2024-05-01T14:03:22+01:00 */
+static const time_t run_time = 1714568602;
 static const struct ns_run_info run_info = {
     .version = NS_VERSION,
     .command_line = "netsave --xlsx results.xlsx params/base_case.ini",
-    .run_time = "2024-05-01T14:03:22+01:00",
+    .run_time = &run_time,
     .input_files = run_inputs,
     .input_hashes = run_hashes,
     .n_inputs = 2,
@@ -1123,6 +1226,76 @@ xlsx_without_cost_outcome_and_empty_run_info(void **state)
     assert_false(printed);
 }
 
+/* Runs python3 to print the named parts of a workbook, one after the
+ * other, into a malloc'd string; NULL where python3 cannot be run. */
+static char *
+workbook_parts(const char *path, const char *parts)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import sys, zipfile\n"
+             "z = zipfile.ZipFile(sys.argv[1])\n"
+             "for p in sys.argv[2].split(): print(z.read(p).decode())' "
+             "'%s' '%s' 2>/dev/null",
+             path, parts);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return NULL;
+    size_t cap = 1 << 16, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    for (size_t n; (n = fread(text + len, 1, cap - len - 1, p)) > 0;) {
+        len += n;
+        if (len + 1 == cap) {
+            cap *= 2;
+            text = realloc(text, cap);
+            assert_non_null(text);
+        }
+    }
+    text[len] = '\0';
+    if (pclose(p) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* The run's time, given as a time_t, is shown on the About sheet in local
+ * time with its offset, and is the document's creation time (in UTC). */
+static void
+xlsx_records_the_run_time(void **state)
+{
+    struct fixture *f = *state;
+    char when[XL_TIME_SIZE];
+    assert_int_equal(setenv("TZ", "UTC0", 1), 0);
+    tzset();
+    xl_format_time(run_time, when, sizeof when);
+    assert_string_equal(when, "2024-05-01T13:03:22+0000");
+    assert_int_equal(setenv("TZ", "XXX-1", 1), 0); /* one hour east */
+    tzset();
+    xl_format_time(run_time, when, sizeof when);
+    assert_string_equal(when, "2024-05-01T14:03:22+0100");
+
+    char err[256] = "";
+    bool printed;
+    assert_int_equal(write_xlsx_quietly(f, "timed.xlsx", &run_info, err,
+                                        sizeof err, &printed),
+                     NS_OK);
+    unsetenv("TZ");
+    tzset();
+    char *xml = workbook_parts(path_in(f, "timed.xlsx"),
+                               "docProps/core.xml xl/sharedStrings.xml");
+    if (!xml) {
+        print_message("python3 cannot be run: the workbook's parts were "
+                      "not read\n");
+        return;
+    }
+    assert_non_null(strstr(xml, ">2024-05-01T13:03:22Z</dcterms:created>"));
+    assert_non_null(strstr(xml, ">2024-05-01T14:03:22+0100<"));
+    assert_non_null(strstr(xml, ">Run date and time<"));
+    free(xml);
+}
+
 int
 main(void)
 {
@@ -1131,6 +1304,9 @@ main(void)
         cmocka_unit_test_setup_teardown(csv_trace_reads_back_exactly, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(csv_values_read_back_exactly, setup,
+                                        teardown),
+        cmocka_unit_test(csv_numbers_are_the_shortest_that_read_back),
+        cmocka_unit_test_setup_teardown(csv_writes_0_51_as_0_51, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
             csv_summary_has_differences_only_with_a_comparator, setup,
@@ -1177,6 +1353,8 @@ main(void)
             xlsx_makes_awkward_names_valid_without_warnings, setup, teardown),
         cmocka_unit_test_setup_teardown(
             xlsx_without_cost_outcome_and_empty_run_info, setup, teardown),
+        cmocka_unit_test_setup_teardown(xlsx_records_the_run_time, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

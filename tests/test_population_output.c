@@ -38,6 +38,7 @@
 
 #include "tests/test_support.h"
 
+#include "model/ledger.h"
 #include "model/model.h"
 #include "model/population.h"
 #include "model/results.h"
@@ -45,7 +46,7 @@
 #include "params/params.h"
 
 /* Values pass through exact arithmetic in another order, then through
- * %.17g and strtod. */
+ * the CSV writer's spelling (reads back exactly) and strtod. */
 #define TOL 1e-11
 
 /* An expectation of "not applicable" (an empty cell). */
@@ -986,6 +987,83 @@ csv_refuses_subgroups_that_count_payers_differently(void **state)
     assert_string_equal(listing, "");
 }
 
+/* The model core's figures the writers format: whether results belong to
+ * a model, the cohort, the payback year as a count and net savings per
+ * place-year (model/results.h, model/ledger.h). */
+static void
+results_and_ledger_figures_for_the_writers(void **state)
+{
+    struct fx *f = *state;
+    build(f, 2, NULL);
+    const struct ns_model *m = f->pop->models[0];
+    const struct ns_results *r = f->pop->results[0];
+    assert_true(ns_results_match(m, r));
+    assert_false(ns_results_match(m, NULL));
+    struct ns_results bad;
+    size_t *dims[] = {&bad.n_strategies, &bad.n_points,  &bad.n_states,
+                      &bad.n_streams,    &bad.n_outcomes, &bad.n_params};
+    for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++) {
+        bad = *r;
+        (*dims[i])++;
+        assert_false(ns_results_match(m, &bad));
+    }
+
+    /* One client starts offending in every strategy. */
+    assert_true(fabs(ns_results_cohort(r, 0) - 1.0) < TOL);
+    assert_true(fabs(ns_results_cohort(r, 1) - 1.0) < TOL);
+
+    struct ns_ledger led;
+    ns_ledger_compute(m, r, 1, NS_ALL_PAYERS, true, &led, NULL);
+    assert_true(led.valid);
+    /* A place-year per cycle in treatment is PLACE, undiscounted. */
+    double extra = PLACE * geometric(1.0 - P_TREAT);
+    assert_true(fabs(ns_ledger_per_place_year(m, r, 1, &led) -
+                     led.net_savings / extra) < TOL * fabs(led.net_savings));
+    struct ns_model no_places = *m;
+    no_places.place_outcome = -1;
+    assert_true(isnan(ns_ledger_per_place_year(&no_places, r, 1, &led)));
+
+    /* Society breaks even within the horizon, the payback year is the
+     * ledger's, as a count; none is 0. */
+    assert_false(isnan(led.payback_year));
+    assert_int_equal(ns_ledger_payback(&led), (size_t)led.payback_year);
+    assert_true(ns_ledger_payback(&led) >= 1 &&
+                ns_ledger_payback(&led) <= N_YEARS);
+    led.payback_year = NA;
+    assert_int_equal(ns_ledger_payback(&led), 0);
+
+    /* Strategy 0 has no comparator: no ledger, no figures. */
+    ns_ledger_compute(m, r, 0, NS_ALL_PAYERS, true, &led, NULL);
+    assert_false(led.valid);
+    assert_int_equal(ns_ledger_payback(&led), 0);
+    assert_true(isnan(ns_ledger_per_place_year(m, r, 0, &led)));
+}
+
+/* ns_population_check refuses what the writers cannot index: results of
+ * another size, subgroups whose ledgers read differently. */
+static void
+population_check_refuses_what_writers_cannot_index(void **state)
+{
+    struct fx *f = *state;
+    build(f, 2, NULL);
+    assert_null(ns_population_check(f->pop));
+    f->pop->results[1]->n_params++;
+    assert_string_equal(ns_population_check(f->pop),
+                        "results do not match the model");
+    assert_int_equal(
+        ns_csv_write_population(f->dir, f->pop, f->err, sizeof f->err),
+        NS_EOUTPUT);
+    f->pop->results[1]->n_params--;
+    double cycle = f->pop->models[1]->cycle_length_years;
+    f->pop->models[1]->cycle_length_years = 2.0 * cycle;
+    assert_non_null(strstr(ns_population_check(f->pop), "cycle length"));
+    f->pop->models[1]->cycle_length_years = cycle;
+    assert_null(ns_population_check(f->pop));
+    char listing[256];
+    list_dir(f->dir, listing, sizeof listing);
+    assert_string_equal(listing, "");
+}
+
 /* Reads a whole file; fails when it does not exist. */
 static char *
 slurp(const char *path, size_t *len)
@@ -1000,9 +1078,10 @@ xlsx_workbook_is_written_reproducibly(void **state)
     build(f, 2, NULL);
     const char *files[] = {"test.ini"};
     const char *hashes[] = {"0123abcd"};
+    const time_t when = 1714572202; /* 2024-05-01T14:03:22Z */
     struct ns_run_info info = {.version = NS_VERSION,
                                .command_line = "netsave run test.ini",
-                               .run_time = "2024-05-01T14:03:22Z",
+                               .run_time = &when,
                                .input_files = files,
                                .input_hashes = hashes,
                                .n_inputs = 1};
@@ -1067,6 +1146,8 @@ main(void)
         T_(csv_outcomes_are_in_natural_units),
         T_(csv_single_subgroup_has_pooled_rows_only),
         T_(csv_refuses_subgroups_that_count_payers_differently),
+        T_(results_and_ledger_figures_for_the_writers),
+        T_(population_check_refuses_what_writers_cannot_index),
         T_(xlsx_workbook_is_written_reproducibly),
         T_(xlsx_single_subgroup_and_bad_destination),
 #undef T_

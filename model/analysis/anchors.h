@@ -72,4 +72,18 @@ void ns_anchor_compute(const struct ns_model *m, const struct ns_results *r,
  * counted is zero or negative"); "" for a computed one. */
 const char *ns_anchor_status_text(enum ns_anchor_status status);
 
+/* One published study beside the model (netsave anchors), for
+ * anchors.csv, anchors_arms.csv and the Anchors sheet. Strings and arrays
+ * are borrowed. */
+struct ns_anchor_report {
+    const char *anchor, *study, *design, *arms, *benefits;
+    const char *published_text, *source, *explanation;
+    const char *scenario;               /* the overlay's path, or NULL */
+    double cost_share, published;
+    const struct ns_model *model;       /* the model the anchor ran */
+    const struct ns_anchor_spec *spec;  /* its arms, resolved in model */
+    struct ns_anchor_figure pooled;     /* as above */
+    const struct ns_anchor_figure *arm; /* [spec->n_arms] */
+};
+
 #endif

@@ -171,7 +171,12 @@ int
 ns_cli_psa(const struct ns_cli_args *a)
 {
     if (!a->given[NS_OPT_DRAWS] || !a->given[NS_OPT_SEED]) {
-        ns_cli_print_help(a->command, stderr);
+        fprintf(stderr,
+                "netsave psa: %s required (see netsave psa --help)\n",
+                !a->given[NS_OPT_DRAWS] && !a->given[NS_OPT_SEED]
+                    ? "-n DRAWS and --seed S are"
+                : !a->given[NS_OPT_SEED] ? "--seed S is"
+                                         : "-n DRAWS is");
         return NS_EXIT_BAD_INPUT;
     }
     struct ns_cli_model m;

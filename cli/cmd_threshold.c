@@ -56,7 +56,7 @@ static int
 threshold(const struct ns_cli_args *a, struct ns_cli_model *cm)
 {
     const struct ns_model *m = cm->pop->models[0];
-    const char *param = a->params.items[a->params.n - 1];
+    const char *param = a->params.items[0];
     long pi = ns_model_find_param(m, param);
     if (pi < 0) {
         fprintf(stderr, "netsave threshold: the model has no parameter %s\n",
@@ -96,8 +96,15 @@ threshold(const struct ns_cli_args *a, struct ns_cli_model *cm)
 int
 ns_cli_threshold(const struct ns_cli_args *a)
 {
+    if (a->params.n > 1) {
+        fprintf(stderr, "netsave threshold: --param is given twice: one "
+                        "parameter at a time\n");
+        return NS_EXIT_BAD_INPUT;
+    }
     if (!a->params.n || !a->given[NS_OPT_RANGE]) {
-        ns_cli_print_help(a->command, stderr);
+        fprintf(stderr, "netsave threshold: --param NAME and --range "
+                        "LOW,HIGH are required (see netsave threshold "
+                        "--help)\n");
         return NS_EXIT_BAD_INPUT;
     }
     struct ns_cli_model m;

@@ -349,6 +349,13 @@ ns_cli_parse(const struct ns_cli_command *c, int argc, char **argv,
             return NS_EXIT_BAD_INPUT;
         }
         const struct option *o = &options[id];
+        /* A second value would silently replace the first: which one the
+         * user meant is not for netsave to guess. */
+        if (a->given[id] && o->kind != LIST && o->kind != FLAG) {
+            fprintf(stderr, "netsave %s: %.*s is given twice\n", c->name,
+                    (int)strcspn(arg, "="), arg);
+            return NS_EXIT_BAD_INPUT;
+        }
         if (o->kind != FLAG && !v) {
             if (i + 1 >= argc)
                 return bad_value(c, o, NULL);

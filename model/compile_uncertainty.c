@@ -1,0 +1,317 @@
+/* netsave: compiling what the analyses vary and where numbers come from:
+ * calibration bounds, distributions and ranges, correlations, Dirichlet
+ * groups, expansion, and each parameter's source. */
+#include "model/compile_priv.h"
+#include "model/names.h"
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+nsc_compile_free_params(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    m->free_params = alloc_array(c, d->n_free_params, sizeof *m->free_params);
+    if (!m->free_params)
+        return;
+    for (size_t i = 0; i < d->n_free_params; i++) {
+        const struct ns_def_free_param *f = &d->free_params[i];
+        long pi = nsc_find_param(c->p, f->param);
+        if (pi < 0) {
+            char h[96];
+            ERROR_AT(c, f->at, "calibrate: unknown parameter '%s'%s",
+                     f->param,
+                     ns_did_you_mean(h, sizeof h, f->param,
+                                     (const char *const *)c->p->param_names,
+                                     c->p->n_params));
+            continue;
+        }
+        if (!(f->low < f->high)) {
+            ERROR_AT(c, f->at,
+                     "calibrate: parameter %s needs bounds low < high, got "
+                     "%g and %g",
+                     f->param, f->low, f->high);
+            continue;
+        }
+        m->free_params[m->n_free_params++] =
+            (struct ns_free_param){(size_t)pi, f->low, f->high, f->at};
+    }
+}
+
+/* The uncertain parameter entry for pi, created if new. */
+static struct ns_uncertain_param *
+uncertain_entry(struct compiler *c, size_t pi, struct ns_origin at)
+{
+    struct ns_model *m = c->m;
+    for (size_t i = 0; i < m->n_uncertain; i++)
+        if (m->uncertain[i].param == pi)
+            return &m->uncertain[i];
+    struct ns_uncertain_param *u = &m->uncertain[m->n_uncertain++];
+    *u = (struct ns_uncertain_param){pi, false, {0}, NS_NAN, NS_NAN, at};
+    return u;
+}
+
+/* [correlation]: "a ~ b = rho" between parameters with distributions; the
+ * model keeps the Cholesky factor of the correlation matrix, which must be
+ * positive definite. */
+void
+nsc_compile_correlation(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    size_t U = m->n_uncertain;
+    if (d->n_correlations == 0 || U == 0)
+        return;
+    gsl_matrix *r = gsl_matrix_alloc(U, U);
+    if (!r) {
+        c->out_of_mem = true;
+        return;
+    }
+    gsl_matrix_set_identity(r);
+    for (size_t i = 0; i < d->n_correlations; i++) {
+        const struct ns_def_expr *e = &d->correlations[i];
+        char a[128] = "", b[128] = "";
+        const char *tilde = strchr(e->name, '~');
+        long ua = -1, ub = -1;
+        if (tilde && sscanf(e->name, " %127[A-Za-z0-9_] ", a) == 1 &&
+            sscanf(tilde + 1, " %127[A-Za-z0-9_] ", b) == 1) {
+            for (size_t u = 0; u < U; u++) {
+                const char *name = m->params[m->uncertain[u].param].name;
+                if (m->uncertain[u].has_dist && strcmp(name, a) == 0)
+                    ua = (long)u;
+                if (m->uncertain[u].has_dist && strcmp(name, b) == 0)
+                    ub = (long)u;
+            }
+        }
+        char *end;
+        double rho = strtod(e->text, &end);
+        while (*end == ' ')
+            end++;
+        if (ua < 0 || ub < 0 || ua == ub) {
+            ERROR_AT(c, e->at,
+                     "correlation: '%s' must name two different parameters "
+                     "with distributions, as a ~ b",
+                     e->name);
+            continue;
+        }
+        if (end == e->text || *end || !(rho > -1.0 && rho < 1.0)) {
+            ERROR_AT(c, e->at,
+                     "correlation %s must be a number between -1 and 1, got "
+                     "'%s'",
+                     e->name, e->text);
+            continue;
+        }
+        gsl_matrix_set(r, (size_t)ua, (size_t)ub, rho);
+        gsl_matrix_set(r, (size_t)ub, (size_t)ua, rho);
+    }
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int status = gsl_linalg_cholesky_decomp1(r);
+    gsl_set_error_handler(old);
+    if (status != GSL_SUCCESS) {
+        ERROR_AT(c, d->correlations[0].at,
+                 "the correlations together are impossible (the matrix is "
+                 "not positive definite)");
+    } else if (!c->failed) {
+        m->correlation = alloc_array(c, U * U, sizeof *m->correlation);
+        for (size_t i = 0; m->correlation && i < U; i++)
+            for (size_t j = 0; j <= i; j++)
+                m->correlation[i * U + j] = gsl_matrix_get(r, i, j);
+    }
+    gsl_matrix_free(r);
+}
+
+/* [dirichlet.GROUP]: param = alpha, drawn together. */
+void
+nsc_compile_dirichlet(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    if (d->n_dirichlet == 0)
+        return;
+    m->dirichlet = alloc_array(c, d->n_dirichlet, sizeof *m->dirichlet);
+    if (!m->dirichlet)
+        return;
+    for (size_t i = 0; i < d->n_dirichlet; i++) {
+        const struct ns_def_expr *e = &d->dirichlet[i];
+        struct ns_dirichlet_group *g = NULL;
+        for (size_t j = 0; j < m->n_dirichlet; j++)
+            if (strcmp(m->dirichlet[j].name, e->strategy) == 0)
+                g = &m->dirichlet[j];
+        if (!g) {
+            g = &m->dirichlet[m->n_dirichlet++];
+            g->name = copy_str(c, e->strategy);
+            g->param = alloc_array(c, d->n_dirichlet, sizeof *g->param);
+            g->alpha = alloc_array(c, d->n_dirichlet, sizeof *g->alpha);
+            if (c->out_of_mem)
+                return;
+        }
+        long pi = nsc_find_param(c->p, e->name);
+        char *end;
+        double alpha = strtod(e->text, &end);
+        while (*end == ' ')
+            end++;
+        if (pi < 0) {
+            ERROR_AT(c, e->at, "dirichlet.%s: unknown parameter '%s'",
+                     e->strategy, e->name);
+            continue;
+        }
+        if (end == e->text || *end || !(alpha > 0.0) || !isfinite(alpha)) {
+            ERROR_AT(c, e->at,
+                     "dirichlet.%s: %s must be a count above 0, got '%s'",
+                     e->strategy, e->name, e->text);
+            continue;
+        }
+        for (size_t u = 0; u < m->n_uncertain; u++)
+            if (m->uncertain[u].param == (size_t)pi &&
+                m->uncertain[u].has_dist)
+                ERROR_AT(c, e->at,
+                         "dirichlet.%s: %s also has a distribution in "
+                         "[uncertainty]; a parameter is drawn one way",
+                         e->strategy, e->name);
+        g->param[g->n] = (size_t)pi;
+        g->alpha[g->n++] = alpha;
+    }
+}
+
+void
+nsc_compile_expansion(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    m->expansion_strategy =
+        alloc_array(c, d->n_expansion, sizeof *m->expansion_strategy);
+    m->expansion_places =
+        alloc_array(c, d->n_expansion, sizeof *m->expansion_places);
+    if (!m->expansion_strategy || !m->expansion_places)
+        return;
+    for (size_t i = 0; i < d->n_expansion; i++) {
+        const struct ns_def_expr *e = &d->expansion[i];
+        long k = nsc_lookup_strategy(c, e->name, e->at, "expansion");
+        if (k < 0)
+            continue;
+        m->expansion_strategy[m->n_expansion] = (size_t)k;
+        m->expansion_places[m->n_expansion++] = copy_str(c, e->text);
+    }
+}
+
+void
+nsc_compile_uncertainty(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    m->uncertain = alloc_array(c, d->n_uncertain + d->n_ranges,
+                               sizeof *m->uncertain);
+    if (!m->uncertain)
+        return;
+    for (size_t i = 0; i < d->n_uncertain; i++) {
+        const struct ns_def_uncertain *e = &d->uncertain[i];
+        long pi = nsc_find_param(c->p, e->param);
+        char h[96], err[256];
+        if (pi < 0) {
+            ERROR_AT(c, e->at, "uncertainty: unknown parameter '%s'%s",
+                     e->param,
+                     ns_did_you_mean(h, sizeof h, e->param,
+                                     (const char *const *)c->p->param_names,
+                                     c->p->n_params));
+            continue;
+        }
+        struct ns_dist dist;
+        if (!ns_dist_parse(e->text, &dist, err, sizeof err)) {
+            ERROR_AT(c, e->at, "uncertainty of parameter %s: %s", e->param,
+                     err);
+            continue;
+        }
+        struct ns_uncertain_param *u = uncertain_entry(c, (size_t)pi, e->at);
+        u->has_dist = dist.kind != NS_DIST_FIXED;
+        u->dist = dist;
+        if (u->has_dist) {
+            u->low = ns_dist_quantile(&dist, 0.025);
+            u->high = ns_dist_quantile(&dist, 0.975);
+        }
+    }
+    for (size_t i = 0; i < d->n_ranges; i++) {
+        const struct ns_def_free_param *r = &d->ranges[i];
+        long pi = nsc_find_param(c->p, r->param);
+        char h[96];
+        if (pi < 0) {
+            ERROR_AT(c, r->at, "ranges: unknown parameter '%s'%s", r->param,
+                     ns_did_you_mean(h, sizeof h, r->param,
+                                     (const char *const *)c->p->param_names,
+                                     c->p->n_params));
+            continue;
+        }
+        if (!(r->low < r->high)) {
+            ERROR_AT(c, r->at,
+                     "ranges: parameter %s needs low < high, got %g and %g",
+                     r->param, r->low, r->high);
+            continue;
+        }
+        struct ns_uncertain_param *u = uncertain_entry(c, (size_t)pi, r->at);
+        u->low = r->low;
+        u->high = r->high;
+    }
+    /* A fixed parameter without a range has nothing to vary. */
+    size_t kept = 0;
+    for (size_t i = 0; i < m->n_uncertain; i++)
+        if (!isnan(m->uncertain[i].low))
+            m->uncertain[kept++] = m->uncertain[i];
+    m->n_uncertain = kept;
+}
+
+void
+nsc_compile_param_info(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model_priv *p = c->p;
+    struct ns_model *m = c->m;
+    m->params = alloc_array(c, p->n_params, sizeof *m->params);
+    if (!m->params)
+        return;
+    m->n_params = p->n_params;
+    for (size_t i = 0; i < d->n_params; i++) {
+        const struct ns_def_expr *e = &d->params[i];
+        long pi = nsc_find_param(p, e->name);
+        if (pi < 0)
+            continue;
+        struct ns_param_info *info = &m->params[pi];
+        if (e->strategy) {
+            info->is_overridden = true;
+            continue;
+        }
+        info->name = copy_str(c, e->name);
+        info->text = copy_str(c, e->text);
+        info->at = e->at;
+    }
+    for (size_t i = 0; i < d->n_sources; i++) {
+        const struct ns_def_source *src = &d->sources[i];
+        long pi = nsc_find_param(p, src->param);
+        if (pi < 0) {
+            char h[96];
+            ERROR_AT(c, src->at, "source of unknown parameter '%s'%s",
+                     src->param,
+                     ns_did_you_mean(h, sizeof h, src->param,
+                          (const char *const *)p->param_names, p->n_params));
+            continue;
+        }
+        if (!src->grade || strlen(src->grade) != 1 ||
+            !strchr("ABCU", src->grade[0])) {
+            ERROR_AT(c, src->at,
+                     "source of parameter %s: the grade must be A, B, C or U, "
+                     "got '%s'",
+                     src->param, src->grade ? src->grade : "");
+            continue;
+        }
+        struct ns_param_info *info = &m->params[pi];
+        info->unit = copy_str(c, src->unit ? src->unit : "");
+        info->price_year = copy_str(c, src->price_year ? src->price_year : "");
+        info->grade = copy_str(c, src->grade);
+        info->source = copy_str(c, src->source ? src->source : "");
+        info->source_at = src->at;
+    }
+}

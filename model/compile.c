@@ -13,57 +13,62 @@
 #include "model/measures.h"
 #include "model/names.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static long
-find_named(const struct ns_named *items, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(items[i].name, name) == 0)
-            return (long)i;
-    return -1;
-}
-
 long
 ns_model_find_state(const struct ns_model *m, const char *name)
 {
-    return find_named(m->states, m->n_states, name);
+    return nsc_find(m->priv->state_ix, name);
 }
 
 long
 ns_model_find_strategy(const struct ns_model *m, const char *name)
 {
-    return find_named(m->strategies, m->n_strategies, name);
+    return nsc_find(m->priv->strategy_ix, name);
 }
 
 long
 ns_model_find_stream(const struct ns_model *m, const char *name)
 {
-    for (size_t i = 0; i < m->n_streams; i++)
-        if (strcmp(m->streams[i].name, name) == 0)
-            return (long)i;
-    return -1;
+    return nsc_find(m->priv->stream_ix, name);
 }
 
 long
 ns_model_find_outcome(const struct ns_model *m, const char *name)
 {
-    for (size_t i = 0; i < m->n_outcomes; i++)
-        if (strcmp(m->outcomes[i].name, name) == 0)
-            return (long)i;
-    return -1;
+    return nsc_find(m->priv->outcome_ix, name);
 }
 
-/* Finds name among items, reporting "context: unknown KIND 'name'" with a
- * suggestion when it is not there. */
-static long
-lookup_named(struct compiler *c, const struct ns_named *items, size_t n,
-             const char *kind, const char *name, struct ns_origin at,
-             const char *context)
+struct ns_name_index *
+nsc_index_names(struct compiler *c, const void *items, size_t n,
+                size_t stride, size_t offset)
 {
-    long i = find_named(items, n, name);
+    struct ns_name_index *ix = ns_name_index_alloc();
+    for (size_t i = 0; ix && i < n; i++) {
+        const char *item = (const char *)items + i * stride;
+        const char *name;
+        memcpy(&name, item + offset, sizeof name);
+        if (ns_name_index_add(ix, name, (long)i) != NS_OK) {
+            ns_name_index_free(ix);
+            ix = NULL;
+        }
+    }
+    if (!ix)
+        c->out_of_mem = true;
+    return ix;
+}
+
+/* Finds name in ix (over items), reporting "context: unknown KIND 'name'"
+ * with a suggestion when it is not there. */
+static long
+lookup_named(struct compiler *c, const struct ns_name_index *ix,
+             const struct ns_named *items, size_t n, const char *kind,
+             const char *name, struct ns_origin at, const char *context)
+{
+    long i = nsc_find(ix, name);
     if (i < 0) {
         const char *names[256];
         size_t count = n < 256 ? n : 256;
@@ -80,8 +85,8 @@ long
 nsc_lookup_state(struct compiler *c, const char *name, struct ns_origin at,
                  const char *context)
 {
-    return lookup_named(c, c->m->states, c->m->n_states, "state", name, at,
-                        context);
+    return lookup_named(c, c->p->state_ix, c->m->states, c->m->n_states,
+                        "state", name, at, context);
 }
 
 /* Resolves a strategy name (NULL means every strategy, returns -2). */
@@ -91,15 +96,17 @@ nsc_lookup_strategy(struct compiler *c, const char *name, struct ns_origin at,
 {
     if (!name)
         return -2;
-    return lookup_named(c, c->m->strategies, c->m->n_strategies, "strategy",
-                        name, at, context);
+    return lookup_named(c, c->p->strategy_ix, c->m->strategies,
+                        c->m->n_strategies, "strategy", name, at, context);
 }
 
 /* ---- names: states, strategies, outcomes, streams, comparators ---- */
 
+/* Copies states or strategies, with an index of their names in *ix. */
 static void
 copy_entities(struct compiler *c, const struct ns_def_entity *src, size_t n,
-              struct ns_named **dst, size_t *n_dst, const char *kind)
+              struct ns_named **dst, size_t *n_dst, const char *kind,
+              struct ns_name_index **ix)
 {
     *dst = alloc_array(c, n, sizeof **dst);
     if (!*dst)
@@ -116,6 +123,8 @@ copy_entities(struct compiler *c, const struct ns_def_entity *src, size_t n,
             copy_str(c, src[i].label && *src[i].label ? src[i].label
                                                       : src[i].name);
     }
+    *ix = nsc_index_names(c, *dst, n, sizeof **dst,
+                          offsetof(struct ns_named, name));
 }
 
 static void
@@ -271,6 +280,9 @@ compile_outcomes(struct compiler *c)
         m->outcomes[i].name = copy_str(c, d->outcomes[i].name);
         m->outcomes[i].discount_rate = d->outcomes[i].discount_rate;
     }
+    c->p->outcome_ix =
+        nsc_index_names(c, m->outcomes, m->n_outcomes, sizeof *m->outcomes,
+                        offsetof(struct ns_outcome_info, name));
 }
 
 /* Resolves an outcome name, reporting an unknown one. */
@@ -327,6 +339,9 @@ compile_streams(struct compiler *c)
         for (size_t i = 0; i < s->n_tags; i++)
             info->tags[i] = copy_str(c, s->tags[i]);
     }
+    c->p->stream_ix =
+        nsc_index_names(c, m->streams, m->n_streams, sizeof *m->streams,
+                        offsetof(struct ns_stream_info, name));
     m->cost_outcome = m->health_outcome = m->place_outcome = -1;
     if (d->place_outcome)
         m->place_outcome = lookup_outcome(c, d->place_outcome,
@@ -473,18 +488,11 @@ compile_tables(struct compiler *c)
             }
         }
     }
+    p->table_ix = nsc_index_names(c, p->table_names, n, sizeof *p->table_names,
+                                  0);
 }
 static const char payer_prefix[] = "payer:";
 static const char intervention_tag[] = "intervention";
-
-static long
-find_payer(const struct ns_model *m, const char *name)
-{
-    for (size_t i = 0; i < m->n_payers; i++)
-        if (strcmp(m->payers[i], name) == 0)
-            return (long)i;
-    return -1;
-}
 
 static void
 compile_payers(struct compiler *c)
@@ -495,7 +503,10 @@ compile_payers(struct compiler *c)
     for (size_t j = 0; j < m->n_streams; j++)
         n_tags += m->streams[j].n_tags;
     m->payers = alloc_array(c, n_tags, sizeof *m->payers);
-    if (!m->payers)
+    c->p->payer_ix = ns_name_index_alloc();
+    if (!c->p->payer_ix)
+        c->out_of_mem = true;
+    if (!m->payers || !c->p->payer_ix)
         return;
     for (size_t j = 0; j < m->n_streams; j++) {
         struct ns_stream_info *s = &m->streams[j];
@@ -516,7 +527,7 @@ compile_payers(struct compiler *c)
                          s->name, m->payers[s->payer], name);
                 continue;
             }
-            long pi = find_payer(m, name);
+            long pi = nsc_find(c->p->payer_ix, name);
             if (pi < 0) {
                 if (!ns_is_identifier(name)) {
                     ERROR_AT(c, d->streams[j].at,
@@ -528,6 +539,9 @@ compile_payers(struct compiler *c)
                 }
                 pi = (long)m->n_payers;
                 m->payers[m->n_payers++] = copy_str(c, name);
+                if (ns_name_index_add(c->p->payer_ix, m->payers[pi], pi) !=
+                    NS_OK)
+                    c->out_of_mem = true;
             }
             s->payer = pi;
         }
@@ -558,7 +572,7 @@ compile_perspectives(struct compiler *c)
         if (dp->n_payers == 0)
             ERROR_AT(c, dp->at, "perspective %s names no payer", dp->name);
         for (size_t q = 0; q < dp->n_payers; q++) {
-            long payer = find_payer(m, dp->payers[q]);
+            long payer = nsc_find(c->p->payer_ix, dp->payers[q]);
             if (payer < 0) {
                 char h[96];
                 ERROR_AT(c, dp->at,
@@ -590,9 +604,9 @@ ns_model_compile(const struct ns_model_def *def, struct ns_model **out,
     compile_settings(&c);
     compile_weights(&c);
     copy_entities(&c, def->states, def->n_states, &m->states, &m->n_states,
-                  "state");
+                  "state", &p->state_ix);
     copy_entities(&c, def->strategies, def->n_strategies, &m->strategies,
-                  &m->n_strategies, "strategy");
+                  &m->n_strategies, "strategy", &p->strategy_ix);
     if (!c.out_of_mem)
         compile_outcomes(&c);
     if (!c.out_of_mem)
@@ -694,6 +708,13 @@ free_priv(struct ns_model_priv *p, size_t n_rows)
     free(p->tables);
     free(p->table_names);
     free(p->table_storage);
+    ns_name_index_free(p->state_ix);
+    ns_name_index_free(p->strategy_ix);
+    ns_name_index_free(p->stream_ix);
+    ns_name_index_free(p->outcome_ix);
+    ns_name_index_free(p->param_ix);
+    ns_name_index_free(p->table_ix);
+    ns_name_index_free(p->payer_ix);
     free(p);
 }
 

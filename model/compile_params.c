@@ -32,24 +32,15 @@ resolve_variable(void *ctx, const char *name, size_t len)
             memcmp(builtin_names[i], name, len) == 0)
             return (long)i;
     }
-    for (size_t i = 0; i < c->p->n_params; i++) {
-        const char *pn = c->p->param_names[i];
-        if (strlen(pn) == len && memcmp(pn, name, len) == 0)
-            return (long)(NS_VAR_COUNT + i);
-    }
-    return -1;
+    long pi = ns_name_index_find(c->p->param_ix, name, len);
+    return pi < 0 ? -1 : NS_VAR_COUNT + pi;
 }
 
 static long
 resolve_table(void *ctx, const char *name, size_t len)
 {
     struct compiler *c = ctx;
-    for (size_t i = 0; i < c->p->n_tables; i++) {
-        const char *tn = c->p->table_names[i];
-        if (tn && strlen(tn) == len && memcmp(tn, name, len) == 0)
-            return (long)i;
-    }
-    return -1;
+    return ns_name_index_find(c->p->table_ix, name, len);
 }
 
 static const char *
@@ -125,10 +116,7 @@ nsc_add_expr(struct compiler *c, const char *text, struct ns_origin at,
 long
 nsc_find_param(const struct ns_model_priv *p, const char *name)
 {
-    for (size_t i = 0; i < p->n_params; i++)
-        if (strcmp(p->param_names[i], name) == 0)
-            return (long)i;
-    return -1;
+    return nsc_find(p->param_ix, name);
 }
 
 static bool
@@ -176,6 +164,8 @@ nsc_collect_params(struct compiler *c)
             return;
     }
     p->n_vars = NS_VAR_COUNT + p->n_params;
+    p->param_ix = nsc_index_names(c, p->param_names, p->n_params,
+                                  sizeof *p->param_names, 0);
 }
 
 void

@@ -13,6 +13,7 @@
 #include "model/compiled.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,19 @@ alloc_array(struct compiler *c, size_t n, size_t size)
         ns_diags_add_at((c)->diags, (at), __VA_ARGS__);                      \
         (c)->failed = true;                                                  \
     } while (0)
+
+/* Every name the compiler looks up is found through an index (model/
+ * names.h): -1 when it is not there. */
+static inline long
+nsc_find(const struct ns_name_index *ix, const char *name)
+{
+    return ns_name_index_find(ix, name, strlen(name));
+}
+
+/* compile.c: an index of the name field, at offset, of n items of size
+ * stride, each under its position; NULL (out of memory noted) on failure. */
+struct ns_name_index *nsc_index_names(struct compiler *c, const void *items,
+                                      size_t n, size_t stride, size_t offset);
 
 /* compile.c: a state or strategy by name, reporting an unknown one with
  * a suggestion under context; -1 when unknown. A NULL strategy means

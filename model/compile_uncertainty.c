@@ -57,6 +57,29 @@ uncertain_entry(struct compiler *c, size_t pi, struct ns_origin at)
     return u;
 }
 
+/* The entry of m->uncertain drawing each parameter from a distribution,
+ * or -1: [n_params], to free; NULL when out of memory. */
+static long *
+drawn_entries(struct compiler *c)
+{
+    struct ns_model *m = c->m;
+    long *u_of = alloc_array(c, c->p->n_params, sizeof *u_of);
+    for (size_t i = 0; u_of && i < c->p->n_params; i++)
+        u_of[i] = -1;
+    for (size_t u = 0; u_of && u < m->n_uncertain; u++)
+        if (m->uncertain[u].has_dist)
+            u_of[m->uncertain[u].param] = (long)u;
+    return u_of;
+}
+
+/* The entry drawing parameter name, or -1. */
+static long
+drawn_entry(struct compiler *c, const long *u_of, const char *name)
+{
+    long pi = nsc_find_param(c->p, name);
+    return pi < 0 ? -1 : u_of[pi];
+}
+
 /* [correlation]: "a ~ b = rho" between parameters with distributions; the
  * model keeps the Cholesky factor of the correlation matrix, which must be
  * positive definite. */
@@ -69,8 +92,11 @@ nsc_compile_correlation(struct compiler *c)
     if (d->n_correlations == 0 || U == 0)
         return;
     gsl_matrix *r = gsl_matrix_alloc(U, U);
-    if (!r) {
+    long *u_of = drawn_entries(c);
+    if (!r || !u_of) {
         c->out_of_mem = true;
+        gsl_matrix_free(r);
+        free(u_of);
         return;
     }
     gsl_matrix_set_identity(r);
@@ -81,13 +107,8 @@ nsc_compile_correlation(struct compiler *c)
         long ua = -1, ub = -1;
         if (tilde && sscanf(e->name, " %127[A-Za-z0-9_] ", a) == 1 &&
             sscanf(tilde + 1, " %127[A-Za-z0-9_] ", b) == 1) {
-            for (size_t u = 0; u < U; u++) {
-                const char *name = m->params[m->uncertain[u].param].name;
-                if (m->uncertain[u].has_dist && strcmp(name, a) == 0)
-                    ua = (long)u;
-                if (m->uncertain[u].has_dist && strcmp(name, b) == 0)
-                    ub = (long)u;
-            }
+            ua = drawn_entry(c, u_of, a);
+            ub = drawn_entry(c, u_of, b);
         }
         char *end;
         double rho = strtod(e->text, &end);
@@ -124,6 +145,54 @@ nsc_compile_correlation(struct compiler *c)
                 m->correlation[i * U + j] = gsl_matrix_get(r, i, j);
     }
     gsl_matrix_free(r);
+    free(u_of);
+}
+
+/* One "param = alpha" of [dirichlet.GROUP], into its group (made on first
+ * sight, and filed in groups). */
+static void
+dirichlet_entry(struct compiler *c, const struct ns_def_expr *e,
+                struct ns_name_index *groups, const long *u_of)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    long gi = nsc_find(groups, e->strategy);
+    struct ns_dirichlet_group *g = gi < 0 ? NULL : &m->dirichlet[gi];
+    if (!g) {
+        g = &m->dirichlet[m->n_dirichlet++];
+        g->name = copy_str(c, e->strategy);
+        g->param = alloc_array(c, d->n_dirichlet, sizeof *g->param);
+        g->alpha = alloc_array(c, d->n_dirichlet, sizeof *g->alpha);
+        if (c->out_of_mem ||
+            ns_name_index_add(groups, g->name, (long)(g - m->dirichlet)) !=
+                NS_OK) {
+            c->out_of_mem = true;
+            return;
+        }
+    }
+    long pi = nsc_find_param(c->p, e->name);
+    char *end;
+    double alpha = strtod(e->text, &end);
+    while (*end == ' ')
+        end++;
+    if (pi < 0) {
+        ERROR_AT(c, e->at, "dirichlet.%s: unknown parameter '%s'",
+                 e->strategy, e->name);
+        return;
+    }
+    if (end == e->text || *end || !(alpha > 0.0) || !isfinite(alpha)) {
+        ERROR_AT(c, e->at,
+                 "dirichlet.%s: %s must be a count above 0, got '%s'",
+                 e->strategy, e->name, e->text);
+        return;
+    }
+    if (u_of[pi] >= 0)
+        ERROR_AT(c, e->at,
+                 "dirichlet.%s: %s also has a distribution in "
+                 "[uncertainty]; a parameter is drawn one way",
+                 e->strategy, e->name);
+    g->param[g->n] = (size_t)pi;
+    g->alpha[g->n++] = alpha;
 }
 
 /* [dirichlet.GROUP]: param = alpha, drawn together. */
@@ -135,48 +204,14 @@ nsc_compile_dirichlet(struct compiler *c)
     if (d->n_dirichlet == 0)
         return;
     m->dirichlet = alloc_array(c, d->n_dirichlet, sizeof *m->dirichlet);
-    if (!m->dirichlet)
-        return;
-    for (size_t i = 0; i < d->n_dirichlet; i++) {
-        const struct ns_def_expr *e = &d->dirichlet[i];
-        struct ns_dirichlet_group *g = NULL;
-        for (size_t j = 0; j < m->n_dirichlet; j++)
-            if (strcmp(m->dirichlet[j].name, e->strategy) == 0)
-                g = &m->dirichlet[j];
-        if (!g) {
-            g = &m->dirichlet[m->n_dirichlet++];
-            g->name = copy_str(c, e->strategy);
-            g->param = alloc_array(c, d->n_dirichlet, sizeof *g->param);
-            g->alpha = alloc_array(c, d->n_dirichlet, sizeof *g->alpha);
-            if (c->out_of_mem)
-                return;
-        }
-        long pi = nsc_find_param(c->p, e->name);
-        char *end;
-        double alpha = strtod(e->text, &end);
-        while (*end == ' ')
-            end++;
-        if (pi < 0) {
-            ERROR_AT(c, e->at, "dirichlet.%s: unknown parameter '%s'",
-                     e->strategy, e->name);
-            continue;
-        }
-        if (end == e->text || *end || !(alpha > 0.0) || !isfinite(alpha)) {
-            ERROR_AT(c, e->at,
-                     "dirichlet.%s: %s must be a count above 0, got '%s'",
-                     e->strategy, e->name, e->text);
-            continue;
-        }
-        for (size_t u = 0; u < m->n_uncertain; u++)
-            if (m->uncertain[u].param == (size_t)pi &&
-                m->uncertain[u].has_dist)
-                ERROR_AT(c, e->at,
-                         "dirichlet.%s: %s also has a distribution in "
-                         "[uncertainty]; a parameter is drawn one way",
-                         e->strategy, e->name);
-        g->param[g->n] = (size_t)pi;
-        g->alpha[g->n++] = alpha;
-    }
+    struct ns_name_index *groups = ns_name_index_alloc();
+    long *u_of = drawn_entries(c);
+    if (!groups)
+        c->out_of_mem = true;
+    for (size_t i = 0; !c->out_of_mem && i < d->n_dirichlet; i++)
+        dirichlet_entry(c, &d->dirichlet[i], groups, u_of);
+    ns_name_index_free(groups);
+    free(u_of);
 }
 
 void

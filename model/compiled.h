@@ -16,6 +16,7 @@
 
 #include "model/expr.h"
 #include "model/model.h"
+#include "model/names.h"
 
 enum ns_var {
     NS_VAR_CYCLE = 0,  /* cycle: transitions, the cycle being made (1..T);
@@ -94,6 +95,12 @@ struct ns_model_priv {
     char **table_names;
     double **table_storage;
     size_t n_tables;
+
+    /* Names to indices, over the model's own copies of the names: the
+     * one way to find a state, strategy, stream, outcome, parameter,
+     * table or payer by name (model/names.h). */
+    struct ns_name_index *state_ix, *strategy_ix, *stream_ix, *outcome_ix;
+    struct ns_name_index *param_ix, *table_ix, *payer_ix;
 };
 
 #endif

@@ -8,6 +8,7 @@
  * are computed from the quantities (states and streams) before the
  * expression is evaluated. */
 #include "model/measures.h"
+#include "model/compiled.h"
 
 #include <fnmatch.h>
 #include <math.h>
@@ -174,16 +175,10 @@ static long
 find_of_kind(const struct mc *c, size_t kind, const char *name, size_t len)
 {
     const struct ns_model *m = c->m;
-    if (kind == K_STATE || kind == K_STREAM) {
-        size_t n = kind == K_STATE ? m->n_states : m->n_streams;
-        for (size_t i = 0; i < n; i++) {
-            const char *s = kind == K_STATE ? m->states[i].name
-                                            : m->streams[i].name;
-            if (s && strlen(s) == len && memcmp(s, name, len) == 0)
-                return (long)i;
-        }
-        return -1;
-    }
+    if (kind == K_STATE || kind == K_STREAM)
+        return ns_name_index_find(kind == K_STATE ? m->priv->state_ix
+                                                  : m->priv->stream_ix,
+                                  name, len);
     size_t n;
     char *const *names = kind_list(c, kind, &n);
     return find_name(names, n, name, len);

@@ -3,6 +3,7 @@
  * groups, expansion, and each parameter's source. */
 #include "model/compile_priv.h"
 #include "model/names.h"
+#include "model/number.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
@@ -110,10 +111,8 @@ nsc_compile_correlation(struct compiler *c)
             ua = drawn_entry(c, u_of, a);
             ub = drawn_entry(c, u_of, b);
         }
-        char *end;
-        double rho = strtod(e->text, &end);
-        while (*end == ' ')
-            end++;
+        double rho = 0.0;
+        bool is_number = ns_parse_number(e->text, &rho) == 0;
         if (ua < 0 || ub < 0 || ua == ub) {
             ERROR_AT(c, e->at,
                      "correlation: '%s' must name two different parameters "
@@ -121,7 +120,7 @@ nsc_compile_correlation(struct compiler *c)
                      e->name);
             continue;
         }
-        if (end == e->text || *end || !(rho > -1.0 && rho < 1.0)) {
+        if (!is_number || !(rho > -1.0 && rho < 1.0)) {
             ERROR_AT(c, e->at,
                      "correlation %s must be a number between -1 and 1, got "
                      "'%s'",
@@ -171,16 +170,14 @@ dirichlet_entry(struct compiler *c, const struct ns_def_expr *e,
         }
     }
     long pi = nsc_find_param(c->p, e->name);
-    char *end;
-    double alpha = strtod(e->text, &end);
-    while (*end == ' ')
-        end++;
+    double alpha = 0.0;
+    bool is_number = ns_parse_number(e->text, &alpha) == 0;
     if (pi < 0) {
         ERROR_AT(c, e->at, "dirichlet.%s: unknown parameter '%s'",
                  e->strategy, e->name);
         return;
     }
-    if (end == e->text || *end || !(alpha > 0.0) || !isfinite(alpha)) {
+    if (!is_number || !(alpha > 0.0)) {
         ERROR_AT(c, e->at,
                  "dirichlet.%s: %s must be a count above 0, got '%s'",
                  e->strategy, e->name, e->text);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "model/names.h"
+#include "model/number.h"
 
 struct ns_measures_priv {
     size_t n_groups;
@@ -306,11 +307,7 @@ parse_arms(struct mc *c, const struct ns_def_target *dt,
         double w = 1.0;
         if (colon) {
             *colon = '\0';
-            char *end;
-            w = strtod(colon + 1, &end);
-            while (*end == ' ')
-                end++;
-            if (end == colon + 1 || *end || !(w > 0.0) || !isfinite(w)) {
+            if (ns_parse_number(colon + 1, &w) != 0 || !(w > 0.0)) {
                 FAIL(c, dt->at,
                      "target: weight of '%s' must be a number above 0, got "
                      "'%s'",

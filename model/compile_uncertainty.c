@@ -81,6 +81,40 @@ drawn_entry(struct compiler *c, const long *u_of, const char *name)
     return pi < 0 ? -1 : u_of[pi];
 }
 
+/* The smallest pivot a correlation matrix may have in the check below.
+ * The matrix has a unit diagonal, so its pivots lie in (0, 1] and GSL's
+ * Cholesky (blocked, in another order of sums) finds each within a few
+ * hundred ulps of ours: a margin far above that but far below any
+ * honest matrix's pivot (two parameters correlated at 0.99999 leave
+ * 2e-5) means GSL can never meet the non-positive pivot ours missed. */
+static const double min_pivot = 1e-10;
+
+/* Whether the U x U matrix a (row-major, lower triangle read) is
+ * positive definite with pivots above min_pivot, found by a plain
+ * Cholesky on a copy. GSL's gsl_linalg_cholesky_decomp1 reports a matrix
+ * that is not through the process-wide error handler, which a library
+ * must not touch (model/netsave.h), so it only ever sees matrices that
+ * pass this. l is U x U scratch. */
+static bool
+positive_definite(const double *a, double *l, size_t U)
+{
+    for (size_t j = 0; j < U; j++) {
+        double d = a[j * U + j];
+        for (size_t k = 0; k < j; k++)
+            d -= l[j * U + k] * l[j * U + k];
+        if (!(d > min_pivot))
+            return false;
+        l[j * U + j] = sqrt(d);
+        for (size_t i = j + 1; i < U; i++) {
+            double s = a[i * U + j];
+            for (size_t k = 0; k < j; k++)
+                s -= l[i * U + k] * l[j * U + k];
+            l[i * U + j] = s / l[j * U + j];
+        }
+    }
+    return true;
+}
+
 /* [correlation]: "a ~ b = rho" between parameters with distributions; the
  * model keeps the Cholesky factor of the correlation matrix, which must be
  * positive definite. */
@@ -92,14 +126,19 @@ nsc_compile_correlation(struct compiler *c)
     size_t U = m->n_uncertain;
     if (d->n_correlations == 0 || U == 0)
         return;
-    gsl_matrix *r = gsl_matrix_alloc(U, U);
+    /* Storage of our own: gsl_matrix_alloc reports running out of memory
+     * through the error handler. */
+    double *cells = alloc_array(c, U * U, sizeof *cells);
+    double *scratch = alloc_array(c, U * U, sizeof *scratch);
     long *u_of = drawn_entries(c);
-    if (!r || !u_of) {
-        c->out_of_mem = true;
-        gsl_matrix_free(r);
+    if (!cells || !scratch || !u_of) {
+        free(cells);
+        free(scratch);
         free(u_of);
         return;
     }
+    gsl_matrix_view view = gsl_matrix_view_array(cells, U, U);
+    gsl_matrix *r = &view.matrix;
     gsl_matrix_set_identity(r);
     for (size_t i = 0; i < d->n_correlations; i++) {
         const struct ns_def_expr *e = &d->correlations[i];
@@ -130,10 +169,8 @@ nsc_compile_correlation(struct compiler *c)
         gsl_matrix_set(r, (size_t)ua, (size_t)ub, rho);
         gsl_matrix_set(r, (size_t)ub, (size_t)ua, rho);
     }
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
-    int status = gsl_linalg_cholesky_decomp1(r);
-    gsl_set_error_handler(old);
-    if (status != GSL_SUCCESS) {
+    if (!positive_definite(cells, scratch, U) ||
+        gsl_linalg_cholesky_decomp1(r) != GSL_SUCCESS) {
         ERROR_AT(c, d->correlations[0].at,
                  "the correlations together are impossible (the matrix is "
                  "not positive definite)");
@@ -143,7 +180,8 @@ nsc_compile_correlation(struct compiler *c)
             for (size_t j = 0; j <= i; j++)
                 m->correlation[i * U + j] = gsl_matrix_get(r, i, j);
     }
-    gsl_matrix_free(r);
+    free(cells);
+    free(scratch);
     free(u_of);
 }
 

@@ -3,7 +3,17 @@
  * The library never prints and never exits: functions return an
  * enum ns_status, and problems caused by the analyst's input are also
  * recorded as diagnostics (model/diag.h) with the file and line they came
- * from. */
+ * from.
+ *
+ * GSL: the library never calls gsl_set_error_handler (the handler is
+ * process-wide, and switching it around a call is not thread-safe); a
+ * program should call gsl_set_error_handler_off() once at start, as
+ * cli/main.c does, so that a GSL failure comes back as a status rather
+ * than an abort(). Where a GSL failure would be the answer to a question
+ * about the input (can these correlations hold together?), the library
+ * checks the input itself first, so the handler never fires; any other
+ * GSL failure (running out of memory inside GSL, a defect) aborts under
+ * GSL's default handler. */
 #ifndef NS_MODEL_NETSAVE_H
 #define NS_MODEL_NETSAVE_H
 

@@ -1,13 +1,17 @@
-/* netsave tests: one strict number parser (model/number.h) for every
- * layer. Before it moved into the engine core, a correlation, a Dirichlet
+/* netsave tests: what the engine core reads of the analyst's numbers.
+ * One strict number parser (model/number.h) serves every layer. Before it moved into the engine core, a correlation, a Dirichlet
  * count and a target's arm weight were read with bare strtod, so
  * "0x0.8p0" (hexadecimal 0.5) passed there while a CSV table refused it
- * ("inf" and "nan" were caught only by the range checks after strtod). */
+ * ("inf" and "nan" were caught only by the range checks after strtod).
+ * Correlations that cannot hold together are reported without GSL's
+ * process-wide error handler being touched. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tests/test_support.h"
+
+#include <gsl/gsl_errno.h>
 
 #include "model/model.h"
 #include "model/number.h"
@@ -36,9 +40,11 @@ static const char model_text[] =
     "p = 0.1\n"
     "c = 100\n"
     "share = 0.5\n"
+    "q = 0.3\n"
     "[uncertainty]\n"
     "p = beta(0.1, 0.02)\n"
     "c = normal(100, 10)\n"
+    "q = beta(0.3, 0.05)\n"
     "[transitions]\n"
     "well -> dead = p\n"
     "well -> well = C\n"
@@ -163,6 +169,59 @@ test_target_weight_refused(void **state)
                       "target: weight of 'a' must be a number above 0, got ");
 }
 
+/* Correlations p ~ c, p ~ q and c ~ q (three entries, or none with
+ * NULL texts). */
+static const char *three_rho[3];
+
+static void
+add_three(struct ns_model_def *def, const char *unused)
+{
+    (void)unused;
+    const char *pairs[3] = {"p ~ c", "p ~ q", "c ~ q"};
+    for (size_t i = 0; i < 3; i++)
+        if (three_rho[i])
+            assert_int_equal(ns_def_add_correlation(def, pairs[i],
+                                                    three_rho[i], here),
+                             NS_OK);
+}
+
+static int handler_calls;
+
+static void
+counting_handler(const char *reason, const char *file, int line, int err)
+{
+    (void)reason;
+    (void)file;
+    (void)line;
+    (void)err;
+    handler_calls++;
+}
+
+/* Correlations that cannot hold together (p and q close, c and q
+ * opposite, p and c close) are a diagnostic, with GSL's default error
+ * handler in place (it aborts the test if it fires): the library checks
+ * the matrix itself rather than switching the process-wide handler off. A
+ * strong but possible correlation still compiles. */
+static void
+test_impossible_correlations_reported(void **state)
+{
+    (void)state;
+    const char *impossible[3] = {"0.9", "0.9", "-0.9"};
+    memcpy(three_rho, impossible, sizeof three_rho);
+    assert_true(compile_reports(add_three, NULL,
+                                "the correlations together are impossible "
+                                "(the matrix is not positive definite)"));
+    const char *strong[3] = {"0.99999", NULL, NULL};
+    memcpy(three_rho, strong, sizeof three_rho);
+    assert_false(compile_reports(add_three, NULL, "correlation"));
+    /* With a handler that counts, nothing calls it and it stays set. */
+    gsl_set_error_handler(counting_handler);
+    memcpy(three_rho, impossible, sizeof three_rho);
+    assert_true(compile_reports(add_three, NULL, "impossible"));
+    assert_int_equal(handler_calls, 0);
+    assert_ptr_equal(gsl_set_error_handler(NULL), counting_handler);
+}
+
 /* The same texts in a CSV table are refused by the same parser. */
 static void
 test_csv_cell_refused(void **state)
@@ -197,6 +256,7 @@ main(void)
         cmocka_unit_test(test_dirichlet_count_refused),
         cmocka_unit_test(test_target_weight_refused),
         cmocka_unit_test(test_csv_cell_refused),
+        cmocka_unit_test(test_impossible_correlations_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,8 @@
-/* netsave: the private side of a compiled model, shared by compile.c and
- * engine.c only.
+/* netsave: the private side of a compiled model. Private to model/: used
+ * by the compiler (compile*.c, which builds it), the engine (engine.c,
+ * which runs it), verify.c (which reads its expressions) and measures.c
+ * (its name indexes); never by another layer's code. bench/engine_bench.c
+ * also reads it, as a white-box benchmark of the engine.
  *
  * Variables: every expression reads doubles from one array laid out as
  * the built-in names (NS_VAR_*) followed by the parameters. Parameter p's

@@ -10,6 +10,7 @@
 #include "model/expr.h"
 #include "model/expr_code.h"
 
+#include <assert.h>
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
@@ -88,6 +89,9 @@ ns_expr_eval(const struct ns_expr *expr, const double *variables,
              const struct ns_table *tables, double *result,
              struct ns_expr_fault *fault)
 {
+    assert(expr && result);
+    assert(expr->n_variables == 0 || variables);
+    assert(expr->n_tables == 0 || tables);
     double stack[NS_EXPR_MAX_DEPTH];
     size_t sp = 0; /* stack[sp - 1] is the top */
     const struct instr *code = expr->code;
@@ -510,6 +514,9 @@ ns_expr_eval_lanes(const struct ns_expr *expr, const double *variables,
                    size_t lanes, const struct ns_table *tables,
                    double *result)
 {
+    assert(expr && result);
+    assert(expr->n_variables == 0 || variables);
+    assert(expr->n_tables == 0 || tables);
     if (lanes == 0 || lanes > NS_EXPR_MAX_LANES)
         return NS_EMODEL;
     if (lanes == NS_EXPR_FAST_LANES)

@@ -151,7 +151,7 @@ nsc_compile_correlation(struct compiler *c)
             ub = drawn_entry(c, u_of, b);
         }
         double rho = 0.0;
-        bool is_number = ns_parse_number(e->text, &rho) == 0;
+        bool is_number = ns_parse_number(e->text, &rho) == NS_OK;
         if (ua < 0 || ub < 0 || ua == ub) {
             ERROR_AT(c, e->at,
                      "correlation: '%s' must name two different parameters "
@@ -209,7 +209,7 @@ dirichlet_entry(struct compiler *c, const struct ns_def_expr *e,
     }
     long pi = nsc_find_param(c->p, e->name);
     double alpha = 0.0;
-    bool is_number = ns_parse_number(e->text, &alpha) == 0;
+    bool is_number = ns_parse_number(e->text, &alpha) == NS_OK;
     if (pi < 0) {
         ERROR_AT(c, e->at, "dirichlet.%s: unknown parameter '%s'",
                  e->strategy, e->name);
@@ -292,7 +292,7 @@ nsc_compile_uncertainty(struct compiler *c)
             continue;
         }
         struct ns_dist dist;
-        if (!ns_dist_parse(e->text, &dist, err, sizeof err)) {
+        if (ns_dist_parse(e->text, &dist, err, sizeof err) != NS_OK) {
             ERROR_AT(c, e->at, "uncertainty of parameter %s: %s", e->param,
                      err);
             continue;

@@ -307,7 +307,7 @@ parse_arms(struct mc *c, const struct ns_def_target *dt,
         double w = 1.0;
         if (colon) {
             *colon = '\0';
-            if (ns_parse_number(colon + 1, &w) != 0 || !(w > 0.0)) {
+            if (ns_parse_number(colon + 1, &w) != NS_OK || !(w > 0.0)) {
                 FAIL(c, dt->at,
                      "target: weight of '%s' must be a number above 0, got "
                      "'%s'",

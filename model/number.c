@@ -7,30 +7,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-int
+enum ns_status
 ns_parse_number(const char *text, double *value)
 {
     while (isspace((unsigned char)*text))
         text++;
     if (*text == '\0')
-        return -1;
+        return NS_EPARAM;
     for (const char *c = text; *c; c++)
         if (!(isdigit((unsigned char)*c) || strchr("+-.eE", *c) ||
               isspace((unsigned char)*c)))
-            return -2;
+            return NS_EPARAM;
     char *end;
     errno = 0;
     double v = strtod(text, &end);
     if (end == text)
-        return -2;
+        return NS_EPARAM;
     while (isspace((unsigned char)*end))
         end++;
     if (*end != '\0')
-        return -2;
+        return NS_EPARAM;
     if (errno == ERANGE && fabs(v) > 1.0)
-        return -3;
+        return NS_EPARAM;
     if (!isfinite(v))
-        return -3;
+        return NS_EPARAM;
     *value = v;
-    return 0;
+    return NS_OK;
 }

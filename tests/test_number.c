@@ -62,15 +62,16 @@ test_parser_refuses_what_strtod_takes(void **state)
     (void)state;
     for (size_t i = 0; i < N_NOT; i++) {
         double v = 7.0;
-        assert_true(ns_parse_number(not_numbers[i], &v) < 0);
+        assert_int_equal(ns_parse_number(not_numbers[i], &v), NS_EPARAM);
         assert_close(v, 7.0, 0.0);
     }
     double v = 0.0;
-    assert_int_equal(ns_parse_number(" 2.5e-1 ", &v), 0);
+    assert_int_equal(ns_parse_number(" 2.5e-1 ", &v), NS_OK);
     assert_close(v, 0.25, 0.0);
-    assert_int_equal(ns_parse_number("", &v), -1);
-    assert_int_equal(ns_parse_number("1,5", &v), -2);
-    assert_int_equal(ns_parse_number("1e999", &v), -3);
+    assert_int_equal(ns_parse_number("", &v), NS_EPARAM);
+    assert_int_equal(ns_parse_number("1,5", &v), NS_EPARAM);
+    assert_int_equal(ns_parse_number("1e999", &v), NS_EPARAM);
+    assert_int_equal(ns_parse_number("1e-999", &v), NS_OK);
 }
 
 /* Loads the model, lets add() put one more entry into its definition,

@@ -1,5 +1,8 @@
-/* netsave: the private side of a compiled model, shared by compile.c and
- * engine.c only.
+/* netsave: the private side of a compiled model. Private to model/: used
+ * by the compiler (compile*.c, which builds it), the engine (engine.c,
+ * which runs it), verify.c (which reads its expressions) and measures.c
+ * (its name indexes); never by another layer's code. bench/engine_bench.c
+ * also reads it, as a white-box benchmark of the engine.
  *
  * Variables: every expression reads doubles from one array laid out as
  * the built-in names (NS_VAR_*) followed by the parameters. Parameter p's
@@ -16,6 +19,7 @@
 
 #include "model/expr.h"
 #include "model/model.h"
+#include "model/names.h"
 
 enum ns_var {
     NS_VAR_CYCLE = 0,  /* cycle: transitions, the cycle being made (1..T);
@@ -94,6 +98,12 @@ struct ns_model_priv {
     char **table_names;
     double **table_storage;
     size_t n_tables;
+
+    /* Names to indices, over the model's own copies of the names: the
+     * one way to find a state, strategy, stream, outcome, parameter,
+     * table or payer by name (model/names.h). */
+    struct ns_name_index *state_ix, *strategy_ix, *stream_ix, *outcome_ix;
+    struct ns_name_index *param_ix, *table_ix, *payer_ix;
 };
 
 #endif

@@ -3,9 +3,12 @@
  * Overlays are applied by replacement: adding an entry whose key matches
  * an existing one overwrites it in place, so the position (and therefore
  * the order states and strategies appear in outputs) is that of the first
- * definition, while the text and origin are the latest. */
+ * definition, while the text and origin are the latest. Every list is
+ * described once (struct list_kind: its key and what an entry owns), and
+ * one find-or-replace (put) adds to any of them. */
 #include "model/def.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +25,26 @@ dup_or_null(const char *s, bool *failed)
     }
     memcpy(c, s, n);
     return c;
+}
+
+/* A copy of strings[0..n), or NULL (failed set) when memory runs out;
+ * *n_out counts the copies made, so the partial list can be freed. */
+static char **
+dup_list(const char *const *strings, size_t n, size_t *n_out, bool *failed)
+{
+    *n_out = 0;
+    if (!n)
+        return NULL;
+    char **list = calloc(n, sizeof *list);
+    if (!list) {
+        *failed = true;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        list[i] = dup_or_null(strings[i], failed);
+        *n_out = i + 1;
+    }
+    return list;
 }
 
 static bool
@@ -47,11 +70,159 @@ grow(void **items, size_t count, size_t *cap, size_t elem_size)
     return true;
 }
 
-#define SLOT(def, field, index_out)                                          \
-    (grow((void **)&(def)->field, (def)->n_##field, &(def)->cap_##field,     \
-          sizeof *(def)->field)                                              \
-         ? ((index_out) = (def)->n_##field, true)                            \
-         : false)
+/* One list of the definition: how big an entry is, which of its strings
+ * identify it (none: every entry is new), and which pointers it owns,
+ * with at most one owned list of strings and its count. */
+struct list_kind {
+    size_t size;
+    size_t n_keys, key[3];
+    size_t n_owned, owned[8];
+    bool has_list;
+    size_t list, list_count;
+};
+
+static const char *
+string_at(const void *item, size_t offset)
+{
+    const char *s;
+    memcpy(&s, (const char *)item + offset, sizeof s);
+    return s;
+}
+
+static void
+free_item(const struct list_kind *k, void *item)
+{
+    char *base = item;
+    for (size_t i = 0; i < k->n_owned; i++) {
+        void *p;
+        memcpy(&p, base + k->owned[i], sizeof p);
+        free(p);
+    }
+    if (k->has_list) {
+        char **list;
+        size_t n;
+        memcpy(&list, base + k->list, sizeof list);
+        memcpy(&n, base + k->list_count, sizeof n);
+        for (size_t i = 0; i < n; i++)
+            free(list[i]);
+        free(list);
+    }
+}
+
+static bool
+same_key(const struct list_kind *k, const void *a, const void *b)
+{
+    for (size_t i = 0; i < k->n_keys; i++)
+        if (!same(string_at(a, k->key[i]), string_at(b, k->key[i])))
+            return false;
+    return true;
+}
+
+/* Adds item, whose storage was just copied (failed: a copy could not be
+ * made), to the list *items of *n: over the entry with the same key, else
+ * at the end. The list takes what item owns; on failure it is freed. */
+static enum ns_status
+put(const struct list_kind *k, void **items, size_t *n, size_t *cap,
+    void *item, bool failed)
+{
+    if (failed) {
+        free_item(k, item);
+        return NS_ENOMEM;
+    }
+    for (size_t i = 0; k->n_keys && i < *n; i++) {
+        char *old = (char *)*items + i * k->size;
+        if (same_key(k, old, item)) {
+            free_item(k, old);
+            memcpy(old, item, k->size);
+            return NS_OK;
+        }
+    }
+    if (!grow(items, *n, cap, k->size)) {
+        free_item(k, item);
+        return NS_ENOMEM;
+    }
+    memcpy((char *)*items + (*n)++ * k->size, item, k->size);
+    return NS_OK;
+}
+
+#define PUT(kind, def, field, item, failed)                                  \
+    put(&(kind), (void **)&(def)->field, &(def)->n_##field,                  \
+        &(def)->cap_##field, &(item), (failed))
+
+static void
+clear_list(const struct list_kind *k, void *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free_item(k, (char *)items + i * k->size);
+    free(items);
+}
+
+#define AT(type, field) offsetof(struct ns_def_##type, field)
+
+static const struct list_kind entity_kind = {
+    sizeof(struct ns_def_entity), 1, {AT(entity, name)},
+    2, {AT(entity, name), AT(entity, label)}, false, 0, 0};
+static const struct list_kind tunnel_kind = {
+    sizeof(struct ns_def_tunnel), 1, {AT(tunnel, state)},
+    1, {AT(tunnel, state)}, false, 0, 0};
+static const struct list_kind expr_kind = {
+    sizeof(struct ns_def_expr), 2, {AT(expr, strategy), AT(expr, name)},
+    3, {AT(expr, strategy), AT(expr, name), AT(expr, text)}, false, 0, 0};
+static const struct list_kind transition_kind = {
+    sizeof(struct ns_def_transition), 3,
+    {AT(transition, strategy), AT(transition, from), AT(transition, to)},
+    4, {AT(transition, strategy), AT(transition, from), AT(transition, to),
+        AT(transition, text)}, false, 0, 0};
+static const struct list_kind stream_kind = {
+    sizeof(struct ns_def_stream), 1, {AT(stream, name)},
+    3, {AT(stream, name), AT(stream, label), AT(stream, outcome)},
+    true, AT(stream, tags), AT(stream, n_tags)};
+static const struct list_kind state_value_kind = {
+    sizeof(struct ns_def_state_value), 2,
+    {AT(state_value, stream), AT(state_value, state)},
+    3, {AT(state_value, stream), AT(state_value, state),
+        AT(state_value, text)}, false, 0, 0};
+static const struct list_kind transition_value_kind = {
+    sizeof(struct ns_def_transition_value), 3,
+    {AT(transition_value, stream), AT(transition_value, from),
+     AT(transition_value, to)},
+    4, {AT(transition_value, stream), AT(transition_value, from),
+        AT(transition_value, to), AT(transition_value, text)}, false, 0, 0};
+static const struct list_kind table_kind = {
+    sizeof(struct ns_def_table), 1, {AT(table, name)},
+    3, {AT(table, name), AT(table, x), AT(table, y)}, false, 0, 0};
+static const struct list_kind outcome_kind = {
+    sizeof(struct ns_def_outcome), 1, {AT(outcome, name)},
+    1, {AT(outcome, name)}, false, 0, 0};
+static const struct list_kind comparator_kind = {
+    sizeof(struct ns_def_comparator), 1, {AT(comparator, strategy)},
+    2, {AT(comparator, strategy), AT(comparator, comparator)}, false, 0, 0};
+static const struct list_kind source_kind = {
+    sizeof(struct ns_def_source), 1, {AT(source, param)},
+    5, {AT(source, param), AT(source, unit), AT(source, price_year),
+        AT(source, grade), AT(source, source)}, false, 0, 0};
+static const struct list_kind perspective_kind = {
+    sizeof(struct ns_def_perspective), 1, {AT(perspective, name)},
+    1, {AT(perspective, name)},
+    true, AT(perspective, payers), AT(perspective, n_payers)};
+static const struct list_kind group_kind = {
+    sizeof(struct ns_def_group), 1, {AT(group, name)},
+    1, {AT(group, name)}, true, AT(group, members), AT(group, n_members)};
+static const struct list_kind measure_kind = {
+    sizeof(struct ns_def_measure), 1, {AT(measure, name)},
+    2, {AT(measure, name), AT(measure, text)}, false, 0, 0};
+/* Targets have no key: two targets may well measure the same thing. */
+static const struct list_kind target_kind = {
+    sizeof(struct ns_def_target), 0, {0},
+    8, {AT(target, arms), AT(target, measure), AT(target, grade),
+        AT(target, source), AT(target, note), AT(target, if_missed),
+        AT(target, worse), AT(target, subgroup)}, false, 0, 0};
+static const struct list_kind free_param_kind = {
+    sizeof(struct ns_def_free_param), 1, {AT(free_param, param)},
+    1, {AT(free_param, param)}, false, 0, 0};
+static const struct list_kind uncertain_kind = {
+    sizeof(struct ns_def_uncertain), 1, {AT(uncertain, param)},
+    2, {AT(uncertain, param), AT(uncertain, text)}, false, 0, 0};
 
 void
 ns_model_def_init(struct ns_model_def *def)
@@ -61,63 +232,6 @@ ns_model_def_init(struct ns_model_def *def)
     def->count_time_zero = true;
     def->discount_origin = NS_DISCOUNT_FROM_START;
     def->row_sum_tolerance = NS_DEFAULT_ROW_SUM_TOLERANCE;
-}
-
-static void
-free_entity(struct ns_def_entity *e)
-{
-    free(e->name);
-    free(e->label);
-}
-
-static void
-free_expr(struct ns_def_expr *e)
-{
-    free(e->strategy);
-    free(e->name);
-    free(e->text);
-}
-
-static void
-free_transition(struct ns_def_transition *t)
-{
-    free(t->strategy);
-    free(t->from);
-    free(t->to);
-    free(t->text);
-}
-
-static void
-free_stream(struct ns_def_stream *s)
-{
-    free(s->name);
-    free(s->label);
-    free(s->outcome);
-    for (size_t i = 0; i < s->n_tags; i++)
-        free(s->tags[i]);
-    free(s->tags);
-}
-
-static void
-free_perspective(struct ns_def_perspective *p)
-{
-    free(p->name);
-    for (size_t i = 0; i < p->n_payers; i++)
-        free(p->payers[i]);
-    free(p->payers);
-}
-
-static void
-free_target(struct ns_def_target *t)
-{
-    free(t->arms);
-    free(t->measure);
-    free(t->grade);
-    free(t->source);
-    free(t->note);
-    free(t->if_missed);
-    free(t->worse);
-    free(t->subgroup);
 }
 
 void
@@ -131,101 +245,30 @@ ns_model_def_clear(struct ns_model_def *def)
     free(def->place_outcome);
     free(def->scenario_name);
     free(def->scenario_description);
-    for (size_t i = 0; i < def->n_states; i++)
-        free_entity(&def->states[i]);
-    for (size_t i = 0; i < def->n_strategies; i++)
-        free_entity(&def->strategies[i]);
-    for (size_t i = 0; i < def->n_tunnels; i++)
-        free(def->tunnels[i].state);
-    for (size_t i = 0; i < def->n_params; i++)
-        free_expr(&def->params[i]);
-    for (size_t i = 0; i < def->n_initial; i++)
-        free_expr(&def->initial[i]);
-    for (size_t i = 0; i < def->n_transitions; i++)
-        free_transition(&def->transitions[i]);
-    for (size_t i = 0; i < def->n_streams; i++)
-        free_stream(&def->streams[i]);
-    for (size_t i = 0; i < def->n_state_values; i++) {
-        free(def->state_values[i].stream);
-        free(def->state_values[i].state);
-        free(def->state_values[i].text);
-    }
-    for (size_t i = 0; i < def->n_transition_values; i++) {
-        free(def->transition_values[i].stream);
-        free(def->transition_values[i].from);
-        free(def->transition_values[i].to);
-        free(def->transition_values[i].text);
-    }
-    for (size_t i = 0; i < def->n_tables; i++) {
-        free(def->tables[i].name);
-        free(def->tables[i].x);
-        free(def->tables[i].y);
-    }
-    for (size_t i = 0; i < def->n_outcomes; i++)
-        free(def->outcomes[i].name);
-    for (size_t i = 0; i < def->n_comparators; i++) {
-        free(def->comparators[i].strategy);
-        free(def->comparators[i].comparator);
-    }
-    for (size_t i = 0; i < def->n_sources; i++) {
-        struct ns_def_source *src = &def->sources[i];
-        free(src->param);
-        free(src->unit);
-        free(src->price_year);
-        free(src->grade);
-        free(src->source);
-    }
-    for (size_t i = 0; i < def->n_perspectives; i++)
-        free_perspective(&def->perspectives[i]);
-    for (size_t i = 0; i < def->n_groups; i++) {
-        free(def->groups[i].name);
-        for (size_t j = 0; j < def->groups[i].n_members; j++)
-            free(def->groups[i].members[j]);
-        free(def->groups[i].members);
-    }
-    for (size_t i = 0; i < def->n_measures; i++) {
-        free(def->measures[i].name);
-        free(def->measures[i].text);
-    }
-    for (size_t i = 0; i < def->n_targets; i++)
-        free_target(&def->targets[i]);
-    for (size_t i = 0; i < def->n_free_params; i++)
-        free(def->free_params[i].param);
-    free(def->free_params);
-    for (size_t i = 0; i < def->n_ranges; i++)
-        free(def->ranges[i].param);
-    free(def->ranges);
-    for (size_t i = 0; i < def->n_uncertain; i++) {
-        free(def->uncertain[i].param);
-        free(def->uncertain[i].text);
-    }
-    free(def->uncertain);
-    for (size_t i = 0; i < def->n_expansion; i++)
-        free_expr(&def->expansion[i]);
-    free(def->expansion);
-    for (size_t i = 0; i < def->n_correlations; i++)
-        free_expr(&def->correlations[i]);
-    free(def->correlations);
-    for (size_t i = 0; i < def->n_dirichlet; i++)
-        free_expr(&def->dirichlet[i]);
-    free(def->dirichlet);
-    free(def->groups);
-    free(def->measures);
-    free(def->targets);
-    free(def->sources);
-    free(def->perspectives);
-    free(def->states);
-    free(def->strategies);
-    free(def->tunnels);
-    free(def->params);
-    free(def->initial);
-    free(def->transitions);
-    free(def->streams);
-    free(def->state_values);
-    free(def->transition_values);
-    free(def->tables);
-    free(def->outcomes);
-    free(def->comparators);
+    clear_list(&entity_kind, def->states, def->n_states);
+    clear_list(&entity_kind, def->strategies, def->n_strategies);
+    clear_list(&tunnel_kind, def->tunnels, def->n_tunnels);
+    clear_list(&expr_kind, def->params, def->n_params);
+    clear_list(&expr_kind, def->initial, def->n_initial);
+    clear_list(&transition_kind, def->transitions, def->n_transitions);
+    clear_list(&stream_kind, def->streams, def->n_streams);
+    clear_list(&state_value_kind, def->state_values, def->n_state_values);
+    clear_list(&transition_value_kind, def->transition_values,
+               def->n_transition_values);
+    clear_list(&table_kind, def->tables, def->n_tables);
+    clear_list(&outcome_kind, def->outcomes, def->n_outcomes);
+    clear_list(&comparator_kind, def->comparators, def->n_comparators);
+    clear_list(&source_kind, def->sources, def->n_sources);
+    clear_list(&perspective_kind, def->perspectives, def->n_perspectives);
+    clear_list(&group_kind, def->groups, def->n_groups);
+    clear_list(&measure_kind, def->measures, def->n_measures);
+    clear_list(&target_kind, def->targets, def->n_targets);
+    clear_list(&free_param_kind, def->free_params, def->n_free_params);
+    clear_list(&uncertain_kind, def->uncertain, def->n_uncertain);
+    clear_list(&free_param_kind, def->ranges, def->n_ranges);
+    clear_list(&expr_kind, def->correlations, def->n_correlations);
+    clear_list(&expr_kind, def->dirichlet, def->n_dirichlet);
+    clear_list(&expr_kind, def->expansion, def->n_expansion);
     *def = (struct ns_model_def){0};
 }
 
@@ -241,46 +284,24 @@ ns_def_set_string(char **field, const char *value)
     return NS_OK;
 }
 
-static enum ns_status
-add_entity(struct ns_def_entity **items, size_t *n, size_t *cap,
-           const char *name, const char *label, struct ns_origin at)
-{
-    bool failed = false;
-    struct ns_def_entity e = {dup_or_null(name, &failed),
-                              dup_or_null(label, &failed), at};
-    if (failed) {
-        free_entity(&e);
-        return NS_ENOMEM;
-    }
-    for (size_t i = 0; i < *n; i++) {
-        if (same((*items)[i].name, name)) {
-            free_entity(&(*items)[i]);
-            (*items)[i] = e;
-            return NS_OK;
-        }
-    }
-    if (!grow((void **)items, *n, cap, sizeof **items)) {
-        free_entity(&e);
-        return NS_ENOMEM;
-    }
-    (*items)[(*n)++] = e;
-    return NS_OK;
-}
-
 enum ns_status
 ns_def_add_state(struct ns_model_def *def, const char *name, const char *label,
                  struct ns_origin at)
 {
-    return add_entity(&def->states, &def->n_states, &def->cap_states, name,
-                      label, at);
+    bool failed = false;
+    struct ns_def_entity e = {dup_or_null(name, &failed),
+                              dup_or_null(label, &failed), at};
+    return PUT(entity_kind, def, states, e, failed);
 }
 
 enum ns_status
 ns_def_add_strategy(struct ns_model_def *def, const char *name,
                     const char *label, struct ns_origin at)
 {
-    return add_entity(&def->strategies, &def->n_strategies,
-                      &def->cap_strategies, name, label, at);
+    bool failed = false;
+    struct ns_def_entity e = {dup_or_null(name, &failed),
+                              dup_or_null(label, &failed), at};
+    return PUT(entity_kind, def, strategies, e, failed);
 }
 
 enum ns_status
@@ -288,69 +309,36 @@ ns_def_add_tunnel(struct ns_model_def *def, const char *state, size_t n_slots,
                   struct ns_origin at)
 {
     bool failed = false;
-    char *s = dup_or_null(state, &failed);
-    if (failed)
-        return NS_ENOMEM;
-    for (size_t i = 0; i < def->n_tunnels; i++) {
-        if (same(def->tunnels[i].state, state)) {
-            free(def->tunnels[i].state);
-            def->tunnels[i] = (struct ns_def_tunnel){s, n_slots, at};
-            return NS_OK;
-        }
-    }
-    size_t i;
-    if (!SLOT(def, tunnels, i)) {
-        free(s);
-        return NS_ENOMEM;
-    }
-    def->tunnels[i] = (struct ns_def_tunnel){s, n_slots, at};
-    def->n_tunnels++;
-    return NS_OK;
+    struct ns_def_tunnel e = {dup_or_null(state, &failed), n_slots, at};
+    return PUT(tunnel_kind, def, tunnels, e, failed);
 }
 
-static enum ns_status
-add_expr(struct ns_def_expr **items, size_t *n, size_t *cap,
-         const char *strategy, const char *name, const char *text,
-         struct ns_origin at)
+/* An expression entry: strategy (may be NULL), name, text. */
+static struct ns_def_expr
+def_expr(const char *strategy, const char *name, const char *text,
+         struct ns_origin at, bool *failed)
 {
-    bool failed = false;
-    struct ns_def_expr e = {dup_or_null(strategy, &failed),
-                            dup_or_null(name, &failed),
-                            dup_or_null(text, &failed), at};
-    if (failed) {
-        free_expr(&e);
-        return NS_ENOMEM;
-    }
-    for (size_t i = 0; i < *n; i++) {
-        if (same((*items)[i].strategy, strategy) &&
-            same((*items)[i].name, name)) {
-            free_expr(&(*items)[i]);
-            (*items)[i] = e;
-            return NS_OK;
-        }
-    }
-    if (!grow((void **)items, *n, cap, sizeof **items)) {
-        free_expr(&e);
-        return NS_ENOMEM;
-    }
-    (*items)[(*n)++] = e;
-    return NS_OK;
+    return (struct ns_def_expr){dup_or_null(strategy, failed),
+                                dup_or_null(name, failed),
+                                dup_or_null(text, failed), at};
 }
 
 enum ns_status
 ns_def_add_param(struct ns_model_def *def, const char *strategy,
                  const char *name, const char *text, struct ns_origin at)
 {
-    return add_expr(&def->params, &def->n_params, &def->cap_params, strategy,
-                    name, text, at);
+    bool failed = false;
+    struct ns_def_expr e = def_expr(strategy, name, text, at, &failed);
+    return PUT(expr_kind, def, params, e, failed);
 }
 
 enum ns_status
 ns_def_add_initial(struct ns_model_def *def, const char *strategy,
                    const char *state, const char *text, struct ns_origin at)
 {
-    return add_expr(&def->initial, &def->n_initial, &def->cap_initial,
-                    strategy, state, text, at);
+    bool failed = false;
+    struct ns_def_expr e = def_expr(strategy, state, text, at, &failed);
+    return PUT(expr_kind, def, initial, e, failed);
 }
 
 enum ns_status
@@ -359,30 +347,10 @@ ns_def_add_transition(struct ns_model_def *def, const char *strategy,
                       struct ns_origin at)
 {
     bool failed = false;
-    struct ns_def_transition t = {
+    struct ns_def_transition e = {
         dup_or_null(strategy, &failed), dup_or_null(from, &failed),
         dup_or_null(to, &failed), dup_or_null(text, &failed), at};
-    if (failed) {
-        free_transition(&t);
-        return NS_ENOMEM;
-    }
-    for (size_t i = 0; i < def->n_transitions; i++) {
-        struct ns_def_transition *o = &def->transitions[i];
-        if (same(o->strategy, strategy) && same(o->from, from) &&
-            same(o->to, to)) {
-            free_transition(o);
-            *o = t;
-            return NS_OK;
-        }
-    }
-    size_t i;
-    if (!SLOT(def, transitions, i)) {
-        free_transition(&t);
-        return NS_ENOMEM;
-    }
-    def->transitions[i] = t;
-    def->n_transitions++;
-    return NS_OK;
+    return PUT(transition_kind, def, transitions, e, failed);
 }
 
 enum ns_status
@@ -391,39 +359,14 @@ ns_def_add_stream(struct ns_model_def *def, const char *name,
                   const char *const *tags, size_t n_tags, struct ns_origin at)
 {
     bool failed = false;
-    struct ns_def_stream s = {dup_or_null(name, &failed),
+    struct ns_def_stream e = {dup_or_null(name, &failed),
                               dup_or_null(label, &failed),
                               dup_or_null(outcome, &failed),
                               NULL,
                               0,
                               at};
-    if (n_tags) {
-        s.tags = calloc(n_tags, sizeof *s.tags);
-        failed |= s.tags == NULL;
-        for (size_t i = 0; s.tags && i < n_tags; i++) {
-            s.tags[i] = dup_or_null(tags[i], &failed);
-            s.n_tags = i + 1;
-        }
-    }
-    if (failed) {
-        free_stream(&s);
-        return NS_ENOMEM;
-    }
-    for (size_t i = 0; i < def->n_streams; i++) {
-        if (same(def->streams[i].name, name)) {
-            free_stream(&def->streams[i]);
-            def->streams[i] = s;
-            return NS_OK;
-        }
-    }
-    size_t i;
-    if (!SLOT(def, streams, i)) {
-        free_stream(&s);
-        return NS_ENOMEM;
-    }
-    def->streams[i] = s;
-    def->n_streams++;
-    return NS_OK;
+    e.tags = dup_list(tags, n_tags, &e.n_tags, &failed);
+    return PUT(stream_kind, def, streams, e, failed);
 }
 
 enum ns_status
@@ -432,31 +375,10 @@ ns_def_add_state_value(struct ns_model_def *def, const char *stream,
                        struct ns_origin at)
 {
     bool failed = false;
-    struct ns_def_state_value v = {dup_or_null(stream, &failed),
+    struct ns_def_state_value e = {dup_or_null(stream, &failed),
                                    dup_or_null(state, &failed),
                                    dup_or_null(text, &failed), at};
-    if (!failed) {
-        for (size_t i = 0; i < def->n_state_values; i++) {
-            struct ns_def_state_value *o = &def->state_values[i];
-            if (same(o->stream, stream) && same(o->state, state)) {
-                free(o->stream);
-                free(o->state);
-                free(o->text);
-                *o = v;
-                return NS_OK;
-            }
-        }
-        size_t i;
-        if (SLOT(def, state_values, i)) {
-            def->state_values[i] = v;
-            def->n_state_values++;
-            return NS_OK;
-        }
-    }
-    free(v.stream);
-    free(v.state);
-    free(v.text);
-    return NS_ENOMEM;
+    return PUT(state_value_kind, def, state_values, e, failed);
 }
 
 enum ns_status
@@ -465,34 +387,10 @@ ns_def_add_transition_value(struct ns_model_def *def, const char *stream,
                             struct ns_origin at)
 {
     bool failed = false;
-    struct ns_def_transition_value v = {
+    struct ns_def_transition_value e = {
         dup_or_null(stream, &failed), dup_or_null(from, &failed),
         dup_or_null(to, &failed), dup_or_null(text, &failed), at};
-    if (!failed) {
-        for (size_t i = 0; i < def->n_transition_values; i++) {
-            struct ns_def_transition_value *o = &def->transition_values[i];
-            if (same(o->stream, stream) && same(o->from, from) &&
-                same(o->to, to)) {
-                free(o->stream);
-                free(o->from);
-                free(o->to);
-                free(o->text);
-                *o = v;
-                return NS_OK;
-            }
-        }
-        size_t i;
-        if (SLOT(def, transition_values, i)) {
-            def->transition_values[i] = v;
-            def->n_transition_values++;
-            return NS_OK;
-        }
-    }
-    free(v.stream);
-    free(v.from);
-    free(v.to);
-    free(v.text);
-    return NS_ENOMEM;
+    return PUT(transition_value_kind, def, transition_values, e, failed);
 }
 
 enum ns_status
@@ -501,26 +399,8 @@ ns_def_add_table(struct ns_model_def *def, const char *name, double *x,
                  struct ns_origin at)
 {
     bool failed = false;
-    char *copy = dup_or_null(name, &failed);
-    size_t i = def->n_tables;
-    for (size_t j = 0; j < def->n_tables; j++)
-        if (same(def->tables[j].name, name))
-            i = j;
-    if (failed || (i == def->n_tables && !SLOT(def, tables, i))) {
-        free(copy);
-        free(x);
-        free(y);
-        return NS_ENOMEM;
-    }
-    if (i < def->n_tables) {
-        free(def->tables[i].name);
-        free(def->tables[i].x);
-        free(def->tables[i].y);
-    } else {
-        def->n_tables++;
-    }
-    def->tables[i] = (struct ns_def_table){copy, x, y, n, lookup, at};
-    return NS_OK;
+    struct ns_def_table e = {dup_or_null(name, &failed), x, y, n, lookup, at};
+    return PUT(table_kind, def, tables, e, failed);
 }
 
 enum ns_status
@@ -528,24 +408,8 @@ ns_def_add_outcome(struct ns_model_def *def, const char *name,
                    double discount_rate, struct ns_origin at)
 {
     bool failed = false;
-    char *copy = dup_or_null(name, &failed);
-    if (failed)
-        return NS_ENOMEM;
-    for (size_t i = 0; i < def->n_outcomes; i++) {
-        if (same(def->outcomes[i].name, name)) {
-            free(def->outcomes[i].name);
-            def->outcomes[i] = (struct ns_def_outcome){copy, discount_rate, at};
-            return NS_OK;
-        }
-    }
-    size_t i;
-    if (!SLOT(def, outcomes, i)) {
-        free(copy);
-        return NS_ENOMEM;
-    }
-    def->outcomes[i] = (struct ns_def_outcome){copy, discount_rate, at};
-    def->n_outcomes++;
-    return NS_OK;
+    struct ns_def_outcome e = {dup_or_null(name, &failed), discount_rate, at};
+    return PUT(outcome_kind, def, outcomes, e, failed);
 }
 
 enum ns_status
@@ -553,28 +417,9 @@ ns_def_add_comparator(struct ns_model_def *def, const char *strategy,
                       const char *comparator, struct ns_origin at)
 {
     bool failed = false;
-    struct ns_def_comparator c = {dup_or_null(strategy, &failed),
+    struct ns_def_comparator e = {dup_or_null(strategy, &failed),
                                   dup_or_null(comparator, &failed), at};
-    if (!failed) {
-        for (size_t i = 0; i < def->n_comparators; i++) {
-            struct ns_def_comparator *o = &def->comparators[i];
-            if (same(o->strategy, strategy)) {
-                free(o->strategy);
-                free(o->comparator);
-                *o = c;
-                return NS_OK;
-            }
-        }
-        size_t i;
-        if (SLOT(def, comparators, i)) {
-            def->comparators[i] = c;
-            def->n_comparators++;
-            return NS_OK;
-        }
-    }
-    free(c.strategy);
-    free(c.comparator);
-    return NS_ENOMEM;
+    return PUT(comparator_kind, def, comparators, e, failed);
 }
 
 enum ns_status
@@ -587,30 +432,7 @@ ns_def_add_source(struct ns_model_def *def, const char *param,
         dup_or_null(param, &failed),      dup_or_null(unit, &failed),
         dup_or_null(price_year, &failed), dup_or_null(grade, &failed),
         dup_or_null(source, &failed),     at};
-    size_t i = def->n_sources;
-    for (size_t j = 0; j < def->n_sources; j++)
-        if (same(def->sources[j].param, param))
-            i = j;
-    if (failed || (i == def->n_sources && !SLOT(def, sources, i))) {
-        free(e.param);
-        free(e.unit);
-        free(e.price_year);
-        free(e.grade);
-        free(e.source);
-        return NS_ENOMEM;
-    }
-    if (i < def->n_sources) {
-        struct ns_def_source *o = &def->sources[i];
-        free(o->param);
-        free(o->unit);
-        free(o->price_year);
-        free(o->grade);
-        free(o->source);
-    } else {
-        def->n_sources++;
-    }
-    def->sources[i] = e;
-    return NS_OK;
+    return PUT(source_kind, def, sources, e, failed);
 }
 
 enum ns_status
@@ -620,28 +442,8 @@ ns_def_add_perspective(struct ns_model_def *def, const char *name,
 {
     bool failed = false;
     struct ns_def_perspective e = {dup_or_null(name, &failed), NULL, 0, at};
-    if (n_payers) {
-        e.payers = calloc(n_payers, sizeof *e.payers);
-        failed |= e.payers == NULL;
-        for (size_t i = 0; e.payers && i < n_payers; i++) {
-            e.payers[i] = dup_or_null(payers[i], &failed);
-            e.n_payers = i + 1;
-        }
-    }
-    size_t i = def->n_perspectives;
-    for (size_t j = 0; j < def->n_perspectives; j++)
-        if (same(def->perspectives[j].name, name))
-            i = j;
-    if (failed || (i == def->n_perspectives && !SLOT(def, perspectives, i))) {
-        free_perspective(&e);
-        return NS_ENOMEM;
-    }
-    if (i < def->n_perspectives)
-        free_perspective(&def->perspectives[i]);
-    else
-        def->n_perspectives++;
-    def->perspectives[i] = e;
-    return NS_OK;
+    e.payers = dup_list(payers, n_payers, &e.n_payers, &failed);
+    return PUT(perspective_kind, def, perspectives, e, failed);
 }
 
 enum ns_status
@@ -649,37 +451,9 @@ ns_def_add_group(struct ns_model_def *def, const char *name,
                  const char *const *members, size_t n, struct ns_origin at)
 {
     bool failed = false;
-    struct ns_def_group g = {dup_or_null(name, &failed), NULL, 0, at};
-    if (n) {
-        g.members = calloc(n, sizeof *g.members);
-        failed |= g.members == NULL;
-        for (size_t i = 0; g.members && i < n; i++) {
-            g.members[i] = dup_or_null(members[i], &failed);
-            g.n_members = i + 1;
-        }
-    }
-    size_t i = def->n_groups;
-    for (size_t j = 0; j < def->n_groups; j++)
-        if (same(def->groups[j].name, name))
-            i = j;
-    if (failed || (i == def->n_groups && !SLOT(def, groups, i))) {
-        free(g.name);
-        for (size_t j = 0; j < g.n_members; j++)
-            free(g.members[j]);
-        free(g.members);
-        return NS_ENOMEM;
-    }
-    if (i < def->n_groups) {
-        struct ns_def_group *o = &def->groups[i];
-        free(o->name);
-        for (size_t j = 0; j < o->n_members; j++)
-            free(o->members[j]);
-        free(o->members);
-    } else {
-        def->n_groups++;
-    }
-    def->groups[i] = g;
-    return NS_OK;
+    struct ns_def_group e = {dup_or_null(name, &failed), NULL, 0, at};
+    e.members = dup_list(members, n, &e.n_members, &failed);
+    return PUT(group_kind, def, groups, e, failed);
 }
 
 enum ns_status
@@ -689,23 +463,7 @@ ns_def_add_measure(struct ns_model_def *def, const char *name,
     bool failed = false;
     struct ns_def_measure e = {dup_or_null(name, &failed),
                                dup_or_null(text, &failed), at};
-    size_t i = def->n_measures;
-    for (size_t j = 0; j < def->n_measures; j++)
-        if (same(def->measures[j].name, name))
-            i = j;
-    if (failed || (i == def->n_measures && !SLOT(def, measures, i))) {
-        free(e.name);
-        free(e.text);
-        return NS_ENOMEM;
-    }
-    if (i < def->n_measures) {
-        free(def->measures[i].name);
-        free(def->measures[i].text);
-    } else {
-        def->n_measures++;
-    }
-    def->measures[i] = e;
-    return NS_OK;
+    return PUT(measure_kind, def, measures, e, failed);
 }
 
 enum ns_status
@@ -721,14 +479,7 @@ ns_def_add_target(struct ns_model_def *def, const struct ns_def_target *t)
     e.worse = dup_or_null(t->worse, &failed);
     e.subgroup = dup_or_null(t->subgroup, &failed);
     e.if_missed = dup_or_null(t->if_missed, &failed);
-    size_t i;
-    if (failed || !SLOT(def, targets, i)) {
-        free_target(&e);
-        return NS_ENOMEM;
-    }
-    def->targets[i] = e;
-    def->n_targets++;
-    return NS_OK;
+    return PUT(target_kind, def, targets, e, failed);
 }
 
 enum ns_status
@@ -736,21 +487,8 @@ ns_def_add_free_param(struct ns_model_def *def, const char *param, double low,
                       double high, struct ns_origin at)
 {
     bool failed = false;
-    char *copy = dup_or_null(param, &failed);
-    size_t i = def->n_free_params;
-    for (size_t j = 0; j < def->n_free_params; j++)
-        if (same(def->free_params[j].param, param))
-            i = j;
-    if (failed || (i == def->n_free_params && !SLOT(def, free_params, i))) {
-        free(copy);
-        return NS_ENOMEM;
-    }
-    if (i < def->n_free_params)
-        free(def->free_params[i].param);
-    else
-        def->n_free_params++;
-    def->free_params[i] = (struct ns_def_free_param){copy, low, high, at};
-    return NS_OK;
+    struct ns_def_free_param e = {dup_or_null(param, &failed), low, high, at};
+    return PUT(free_param_kind, def, free_params, e, failed);
 }
 
 enum ns_status
@@ -760,23 +498,7 @@ ns_def_add_uncertain(struct ns_model_def *def, const char *param,
     bool failed = false;
     struct ns_def_uncertain e = {dup_or_null(param, &failed),
                                  dup_or_null(text, &failed), at};
-    size_t i = def->n_uncertain;
-    for (size_t j = 0; j < def->n_uncertain; j++)
-        if (same(def->uncertain[j].param, param))
-            i = j;
-    if (failed || (i == def->n_uncertain && !SLOT(def, uncertain, i))) {
-        free(e.param);
-        free(e.text);
-        return NS_ENOMEM;
-    }
-    if (i < def->n_uncertain) {
-        free(def->uncertain[i].param);
-        free(def->uncertain[i].text);
-    } else {
-        def->n_uncertain++;
-    }
-    def->uncertain[i] = e;
-    return NS_OK;
+    return PUT(uncertain_kind, def, uncertain, e, failed);
 }
 
 enum ns_status
@@ -784,37 +506,26 @@ ns_def_add_range(struct ns_model_def *def, const char *param, double low,
                  double high, struct ns_origin at)
 {
     bool failed = false;
-    char *copy = dup_or_null(param, &failed);
-    size_t i = def->n_ranges;
-    for (size_t j = 0; j < def->n_ranges; j++)
-        if (same(def->ranges[j].param, param))
-            i = j;
-    if (failed || (i == def->n_ranges && !SLOT(def, ranges, i))) {
-        free(copy);
-        return NS_ENOMEM;
-    }
-    if (i < def->n_ranges)
-        free(def->ranges[i].param);
-    else
-        def->n_ranges++;
-    def->ranges[i] = (struct ns_def_free_param){copy, low, high, at};
-    return NS_OK;
+    struct ns_def_free_param e = {dup_or_null(param, &failed), low, high, at};
+    return PUT(free_param_kind, def, ranges, e, failed);
 }
 
 enum ns_status
 ns_def_add_expansion(struct ns_model_def *def, const char *strategy,
                      const char *text, struct ns_origin at)
 {
-    return add_expr(&def->expansion, &def->n_expansion, &def->cap_expansion,
-                    NULL, strategy, text, at);
+    bool failed = false;
+    struct ns_def_expr e = def_expr(NULL, strategy, text, at, &failed);
+    return PUT(expr_kind, def, expansion, e, failed);
 }
 
 enum ns_status
 ns_def_add_correlation(struct ns_model_def *def, const char *pair,
                        const char *rho, struct ns_origin at)
 {
-    return add_expr(&def->correlations, &def->n_correlations,
-                    &def->cap_correlations, NULL, pair, rho, at);
+    bool failed = false;
+    struct ns_def_expr e = def_expr(NULL, pair, rho, at, &failed);
+    return PUT(expr_kind, def, correlations, e, failed);
 }
 
 enum ns_status
@@ -822,6 +533,7 @@ ns_def_add_dirichlet(struct ns_model_def *def, const char *group,
                      const char *param, const char *alpha,
                      struct ns_origin at)
 {
-    return add_expr(&def->dirichlet, &def->n_dirichlet, &def->cap_dirichlet,
-                    group, param, alpha, at);
+    bool failed = false;
+    struct ns_def_expr e = def_expr(group, param, alpha, at, &failed);
+    return PUT(expr_kind, def, dirichlet, e, failed);
 }

@@ -17,9 +17,14 @@
 #endif
 
 /* Where a definition came from: a file and a 1-based line (0 = the file as
- * a whole). The file string is borrowed and must outlive its users;
- * loaders keep their file names alive for the life of the model. */
+ * a whole). */
 struct ns_origin {
+    /* Borrowed, never copied: it points into whoever loaded the file
+     * (params/ keeps its file names in struct ns_params, params->files),
+     * and compiled models, their populations and their diagnostics'
+     * sources keep the pointer. The loader's copy must therefore outlive
+     * every model and population built from it: free a population before
+     * the ns_params it was built from. */
     const char *file;
     int line;
 };

@@ -26,6 +26,7 @@
  * fails, and the caller runs those lanes one at a time to learn why. */
 #include "model/engine.h"
 
+#include <assert.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -350,6 +351,7 @@ static inline enum ns_status
 eval(struct run *run, size_t x, const double **out)
 {
     struct ns_workspace *ws = run->ws;
+    assert(x < run->p->n_exprs);
     unsigned dep = run->p->expr_dep[run->d * run->p->n_exprs + x];
     bool reusable = !(dep & NS_DEP_STATE_TIME);
     unsigned long long since = dep == 0                ? ws->run_start
@@ -370,6 +372,7 @@ eval_param(struct run *run, size_t q)
 {
     const double *v;
     size_t L = run->L;
+    assert(q < run->p->n_params);
     if (eval(run, run->p->param_def[run->d * run->p->n_params + q], &v) !=
         NS_OK)
         return NS_EMODEL;
@@ -427,6 +430,7 @@ eval_params(struct run *run, unsigned dep_mask, unsigned need)
 static void
 set_var(struct run *run, size_t v, double x)
 {
+    assert(v < NS_VAR_COUNT);
     for (size_t l = 0; l < run->L; l++)
         run->ws->vars[v * run->L + l] = x;
 }
@@ -1058,15 +1062,26 @@ ns_model_run(const struct ns_model *model, struct ns_workspace *ws,
     return ns_model_run_opt(model, ws, results, diags, NULL);
 }
 
-/* Runs every strategy; diags NULL: stop at the first failure. */
+/* Runs every strategy; diags NULL: stop at the first failure. The
+ * asserts are the callers' side of the bargain: a compiled model, a
+ * workspace with a lane count the evaluator supports, and results of this
+ * model's shape for every lane (the loops below index them unchecked). */
 static enum ns_status
 run_all(const struct ns_model *model, struct ns_workspace *ws,
         struct ns_results *const *results, const double *const *override,
         struct ns_diags *diags, const struct ns_run_options *opt)
 {
+    assert(model && model->priv && ws && results && override);
+    assert(ws->L >= 1 && ws->L <= NS_EXPR_MAX_LANES);
+    for (size_t l = 0; l < ws->L; l++)
+        assert(results[l] && results[l]->n_points == model->n_cycles + 1 &&
+               results[l]->n_strategies == model->n_strategies &&
+               results[l]->n_states == model->n_states &&
+               results[l]->n_streams == model->n_streams);
     enum ns_status status = NS_OK;
     for (size_t k = 0; k < model->n_strategies; k++) {
         size_t d = opt->definition_of ? opt->definition_of[k] : k;
+        assert(d < model->n_strategies);
         struct run run = {model, model->priv, ws, ws->L, results, override,
                           diags, k, d, opt, "", 0};
         if (run_strategy(&run) != NS_OK) {

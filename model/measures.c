@@ -8,6 +8,7 @@
  * are computed from the quantities (states and streams) before the
  * expression is evaluated. */
 #include "model/measures.h"
+#include "model/compiled.h"
 
 #include <fnmatch.h>
 #include <math.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "model/names.h"
+#include "model/number.h"
 
 struct ns_measures_priv {
     size_t n_groups;
@@ -174,16 +176,10 @@ static long
 find_of_kind(const struct mc *c, size_t kind, const char *name, size_t len)
 {
     const struct ns_model *m = c->m;
-    if (kind == K_STATE || kind == K_STREAM) {
-        size_t n = kind == K_STATE ? m->n_states : m->n_streams;
-        for (size_t i = 0; i < n; i++) {
-            const char *s = kind == K_STATE ? m->states[i].name
-                                            : m->streams[i].name;
-            if (s && strlen(s) == len && memcmp(s, name, len) == 0)
-                return (long)i;
-        }
-        return -1;
-    }
+    if (kind == K_STATE || kind == K_STREAM)
+        return ns_name_index_find(kind == K_STATE ? m->priv->state_ix
+                                                  : m->priv->stream_ix,
+                                  name, len);
     size_t n;
     char *const *names = kind_list(c, kind, &n);
     return find_name(names, n, name, len);
@@ -311,11 +307,7 @@ parse_arms(struct mc *c, const struct ns_def_target *dt,
         double w = 1.0;
         if (colon) {
             *colon = '\0';
-            char *end;
-            w = strtod(colon + 1, &end);
-            while (*end == ' ')
-                end++;
-            if (end == colon + 1 || *end || !(w > 0.0) || !isfinite(w)) {
+            if (ns_parse_number(colon + 1, &w) != NS_OK || !(w > 0.0)) {
                 FAIL(c, dt->at,
                      "target: weight of '%s' must be a number above 0, got "
                      "'%s'",

@@ -1,9 +1,31 @@
 /* netsave: status codes and named tolerances shared by every module.
  *
- * The library never prints and never exits: functions return an
- * enum ns_status, and problems caused by the analyst's input are also
- * recorded as diagnostics (model/diag.h) with the file and line they came
- * from. */
+ * The library never prints and never exits. It reports errors in two ways
+ * only:
+ * - An operation that can fail returns enum ns_status. Where the caller
+ *   needs to know why, it also takes char *err, size_t err_size and writes
+ *   one line there (ns_expr_compile, ns_dist_parse), or fills a struct
+ *   the caller passes (ns_expr_eval's struct ns_expr_fault). A check whose
+ *   message only the caller can word returns the status alone
+ *   (ns_parse_number: NS_EPARAM).
+ * - Problems in the analyst's input found while compiling, running or
+ *   verifying a model are recorded in a struct ns_diags (model/diag.h),
+ *   each with the file and line it came from, and the function returns
+ *   NS_EPARAM (NS_EMODEL at run time); all of them, not the first.
+ * These are not errors, so they are not statuses: an _alloc returns NULL
+ * when memory runs out (or its arguments break its documented limits,
+ * such as a lane count); a look-up by name returns -1 (an index) when the
+ * name is not there; a predicate returns bool.
+ *
+ * GSL: the library never calls gsl_set_error_handler (the handler is
+ * process-wide, and switching it around a call is not thread-safe); a
+ * program should call gsl_set_error_handler_off() once at start, as
+ * cli/main.c does, so that a GSL failure comes back as a status rather
+ * than an abort(). Where a GSL failure would be the answer to a question
+ * about the input (can these correlations hold together?), the library
+ * checks the input itself first, so the handler never fires; any other
+ * GSL failure (running out of memory inside GSL, a defect) aborts under
+ * GSL's default handler. */
 #ifndef NS_MODEL_NETSAVE_H
 #define NS_MODEL_NETSAVE_H
 

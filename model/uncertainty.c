@@ -93,7 +93,7 @@ moments(struct ns_dist *d, char *err, size_t n)
     return true;
 }
 
-bool
+enum ns_status
 ns_dist_parse(const char *text, struct ns_dist *out, char *err,
               size_t err_size)
 {
@@ -110,7 +110,7 @@ ns_dist_parse(const char *text, struct ns_dist *out, char *err,
             while (*p == ' ')
                 p++;
             if (*p == '\0')
-                return true;
+                return NS_OK;
             continue;
         }
         double v[3] = {0};
@@ -132,19 +132,19 @@ ns_dist_parse(const char *text, struct ns_dist *out, char *err,
                      : out->kind == NS_DIST_NORMAL  ? "mean, sd"
                                                     : "mean, se",
                      text);
-            return false;
+            return NS_EPARAM;
         }
         out->a = v[0];
         out->b = v[1];
         out->c = v[2];
-        return moments(out, err, err_size);
+        return moments(out, err, err_size) ? NS_OK : NS_EPARAM;
     }
     snprintf(err, err_size,
              "expected beta(mean, se), gamma(mean, se), lognormal(mean, se), "
              "normal(mean, sd), uniform(low, high), triangular(low, mode, "
              "high) or fixed, got '%s'",
              text);
-    return false;
+    return NS_EPARAM;
 }
 
 double

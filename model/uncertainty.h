@@ -39,9 +39,9 @@ struct ns_dist {
 
 /* Parses "beta(0.05, 0.01)" and checks it (a beta mean in (0, 1) with a
  * standard error small enough for a beta to exist, positive gamma and
- * lognormal means, low < high...). Returns true, or false with a one-line
- * reason in err. */
-bool ns_dist_parse(const char *text, struct ns_dist *out, char *err,
+ * lognormal means, low < high...). Returns NS_OK, or NS_EPARAM with a
+ * one-line reason in err. */
+enum ns_status ns_dist_parse(const char *text, struct ns_dist *out, char *err,
                    size_t err_size);
 
 /* A draw from the distribution. */

@@ -34,9 +34,8 @@ enum ns_status ns_csv_each_row(const char *file, const char *text,
  * returns the first character kept. */
 char *ns_trim(char *s);
 
-/* Parses a whole decimal number (no thousands separators, no '%', finite).
- * Returns 0 on success, or a negative code: -1 empty, -2 not a number, -3
- * out of range or not finite. */
-int ns_parse_number(const char *text, double *value);
+/* ns_parse_number, the strict number parser, lives in the engine core so
+ * that both layers refuse the same texts. */
+#include "model/number.h"
 
 #endif

@@ -129,8 +129,9 @@ struct ns_population;
 /* Loads, checks and compiles a model and each of its subgroups into a
  * population (model/population.h): a model without [subgroups] is one
  * subgroup, "all". *params_out receives the base model's parameters (the
- * files read and their hashes), to free with ns_params_free. Every
- * problem found goes into diags. Returns NS_OK, NS_EPARAM or NS_ENOMEM;
+ * files read and their hashes), to free with ns_params_free, and only
+ * after the population: its models' origins point into it (struct
+ * ns_origin). Every problem found goes into diags. Returns NS_OK, NS_EPARAM or NS_ENOMEM;
  * on failure both outputs are NULL. */
 enum ns_status ns_params_build(const struct ns_model_source *src,
                                struct ns_params **params_out,

@@ -35,28 +35,42 @@ parses_and_converts_moments(void **state)
     (void)state;
     struct ns_dist d;
     char err[256];
-    assert_true(ns_dist_parse("beta(0.0731, 0.0123)", &d, err, sizeof err));
+    assert_int_equal(ns_dist_parse("beta(0.0731, 0.0123)", &d, err,
+                                   sizeof err),
+                     NS_OK);
     double a = d.p1, b = d.p2;
     assert_close(a / (a + b), 0.0731, 1e-12);
     assert_close(a * b / ((a + b) * (a + b) * (a + b + 1)), 0.0123 * 0.0123,
                  1e-12);
-    assert_true(ns_dist_parse("gamma(2385, 477)", &d, err, sizeof err));
+    assert_int_equal(ns_dist_parse("gamma(2385, 477)", &d, err,
+                                   sizeof err),
+                     NS_OK);
     assert_close(d.p1 * d.p2, 2385, 1e-12);              /* mean */
     assert_close(d.p1 * d.p2 * d.p2, 477.0 * 477, 1e-12); /* variance */
-    assert_true(ns_dist_parse("lognormal(0.62, 0.093)", &d, err, sizeof err));
+    assert_int_equal(ns_dist_parse("lognormal(0.62, 0.093)", &d, err,
+                                   sizeof err),
+                     NS_OK);
     assert_close(exp(d.p1 + d.p2 * d.p2 / 2), 0.62, 1e-12);
-    assert_true(ns_dist_parse("triangular(1, 2.5, 7)", &d, err, sizeof err));
+    assert_int_equal(ns_dist_parse("triangular(1, 2.5, 7)", &d, err,
+                                   sizeof err),
+                     NS_OK);
     assert_close(ns_dist_mean(&d), (1 + 2.5 + 7) / 3.0, 1e-15);
     assert_close(ns_dist_quantile(&d, 0.25), 1 + sqrt(0.25 * 6 * 1.5), 1e-12);
-    assert_true(ns_dist_parse("fixed", &d, err, sizeof err));
+    assert_int_equal(ns_dist_parse("fixed", &d, err, sizeof err), NS_OK);
     assert_int_equal(d.kind, NS_DIST_FIXED);
-    assert_false(ns_dist_parse("beta(0.5, 0.6)", &d, err, sizeof err));
+    assert_int_equal(ns_dist_parse("beta(0.5, 0.6)", &d, err,
+                                   sizeof err),
+                     NS_EPARAM);
     assert_string_equal(err, "beta needs a mean in (0, 1) and a standard "
                              "error above 0 with se^2 < mean (1 - mean), "
                              "got 0.5 and 0.6");
-    assert_false(ns_dist_parse("gamma(1, 2", &d, err, sizeof err));
+    assert_int_equal(ns_dist_parse("gamma(1, 2", &d, err,
+                                   sizeof err),
+                     NS_EPARAM);
     assert_string_equal(err, "expected gamma(mean, se), got 'gamma(1, 2'");
-    assert_false(ns_dist_parse("poisson(3)", &d, err, sizeof err));
+    assert_int_equal(ns_dist_parse("poisson(3)", &d, err,
+                                   sizeof err),
+                     NS_EPARAM);
 }
 
 /* Quantiles (as the Gaussian copula uses them) are numbers with the
@@ -74,7 +88,7 @@ quantiles_hold_in_skewed_tails(void **state)
     for (size_t t = 0; t < 3; t++) {
         struct ns_dist d;
         char err[256];
-        assert_true(ns_dist_parse(texts[t], &d, err, sizeof err));
+        assert_int_equal(ns_dist_parse(texts[t], &d, err, sizeof err), NS_OK);
         for (int i = 1; i < 1000; i++) {
             double p = i / 1000.0;
             double q = ns_dist_quantile(&d, p);
@@ -113,7 +127,7 @@ samples_have_the_written_moments(void **state)
     for (size_t i = 0; i < 5; i++) {
         struct ns_dist d;
         char err[256];
-        assert_true(ns_dist_parse(specs[i], &d, err, sizeof err));
+        assert_int_equal(ns_dist_parse(specs[i], &d, err, sizeof err), NS_OK);
         double sum = 0, sum2 = 0;
         for (size_t j = 0; j < n; j++) {
             double x = ns_dist_sample(&d, rng);

@@ -666,6 +666,8 @@ ns_model_compile(const struct ns_model_def *def, struct ns_model **out,
     if (!c.out_of_mem)
         nsc_compile_expansion(&c);
     if (!c.out_of_mem)
+        nsc_compile_benchmark(&c);
+    if (!c.out_of_mem)
         nsc_compile_correlation(&c);
     if (!c.out_of_mem)
         nsc_compile_dirichlet(&c);
@@ -795,6 +797,7 @@ ns_model_free(struct ns_model *m)
         free(m->expansion_places[i]);
     free(m->expansion_places);
     free(m->expansion_strategy);
+    free(m->benchmark_param);
     for (size_t i = 0; m->payers && i < m->n_payers; i++)
         free(m->payers[i]);
     free(m->payers);

@@ -105,6 +105,7 @@ void nsc_compile_param_info(struct compiler *c);
 void nsc_compile_free_params(struct compiler *c);
 void nsc_compile_uncertainty(struct compiler *c);
 void nsc_compile_expansion(struct compiler *c);
+void nsc_compile_benchmark(struct compiler *c);
 void nsc_compile_correlation(struct compiler *c);
 void nsc_compile_dirichlet(struct compiler *c);
 

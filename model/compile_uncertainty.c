@@ -270,6 +270,32 @@ nsc_compile_expansion(struct compiler *c)
     }
 }
 
+/* [benchmark] strategy = parameter: what a service's retention sets. */
+void
+nsc_compile_benchmark(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    m->benchmark_param = alloc_array(c, m->n_strategies,
+                                     sizeof *m->benchmark_param);
+    if (!m->benchmark_param)
+        return;
+    for (size_t k = 0; k < m->n_strategies; k++)
+        m->benchmark_param[k] = -1;
+    for (size_t i = 0; i < d->n_benchmark; i++) {
+        const struct ns_def_expr *e = &d->benchmark[i];
+        long k = nsc_lookup_strategy(c, e->name, e->at, "benchmark");
+        long p = nsc_find_param(c->p, e->text);
+        if (p < 0)
+            ERROR_AT(c, e->at,
+                     "[benchmark] %s: no parameter %s to set from a "
+                     "service's retention",
+                     e->name, e->text);
+        if (k >= 0 && p >= 0)
+            m->benchmark_param[k] = p;
+    }
+}
+
 void
 nsc_compile_uncertainty(struct compiler *c)
 {

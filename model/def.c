@@ -269,6 +269,7 @@ ns_model_def_clear(struct ns_model_def *def)
     clear_list(&expr_kind, def->correlations, def->n_correlations);
     clear_list(&expr_kind, def->dirichlet, def->n_dirichlet);
     clear_list(&expr_kind, def->expansion, def->n_expansion);
+    clear_list(&expr_kind, def->benchmark, def->n_benchmark);
     *def = (struct ns_model_def){0};
 }
 
@@ -508,6 +509,15 @@ ns_def_add_range(struct ns_model_def *def, const char *param, double low,
     bool failed = false;
     struct ns_def_free_param e = {dup_or_null(param, &failed), low, high, at};
     return PUT(free_param_kind, def, ranges, e, failed);
+}
+
+enum ns_status
+ns_def_add_benchmark(struct ns_model_def *def, const char *strategy,
+                     const char *param, struct ns_origin at)
+{
+    bool failed = false;
+    struct ns_def_expr e = def_expr(NULL, strategy, param, at, &failed);
+    return PUT(expr_kind, def, benchmark, e, failed);
 }
 
 enum ns_status

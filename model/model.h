@@ -175,6 +175,11 @@ struct ns_model {
     size_t n_targets;
     struct ns_free_param *free_params;
     size_t n_free_params;
+    long *benchmark_param;        /* [n_strategies]: the parameter a
+                                     service's retention to the threshold
+                                     sets ([benchmark]; its value is the
+                                     probability of leaving before it), or
+                                     -1 */
     size_t *expansion_strategy;   /* [expansion] entries: strategy, */
     char **expansion_places;      /* and places expression (owned) */
     size_t n_expansion;

@@ -568,7 +568,8 @@ free_param_key(struct loader *ld, const struct ns_ini_entry *e)
 }
 
 static const char *const section_names[] = {
-    "uncertainty", "ranges", "expansion", "correlation", "dirichlet.NAME",
+    "uncertainty", "ranges", "expansion", "benchmark", "correlation",
+    "dirichlet.NAME",
     "calibrate", "scenario",
     "groups", "measures", "validation",
     "subgroups", "subgroup.NAME",
@@ -599,7 +600,7 @@ ns_section_known(const char *s)
         "time_in_state", "initial", "parameters", "transitions", "sources",
         "perspectives", "subgroups", "groups", "measures", "validation",
         "calibrate", "scenario", "uncertainty", "ranges", "expansion",
-        "correlation"};
+        "benchmark", "correlation"};
     static const char *const prefixed[] = {"stream", "table", "initial",
                                            "parameters", "transitions",
                                            "subgroup", "dirichlet"};
@@ -678,6 +679,8 @@ ns_loader_apply_entry(struct loader *ld, struct pending_tables *pt,
         check(ld, ns_def_add_dirichlet(def, rest, k, v, at));
     } else if (strcmp(s, "expansion") == 0) {
         check(ld, ns_def_add_expansion(def, k, v, at));
+    } else if (strcmp(s, "benchmark") == 0) {
+        check(ld, ns_def_add_benchmark(def, k, v, at));
     } else if (strcmp(s, "uncertainty") == 0) {
         check(ld, ns_def_add_uncertain(def, k, v, at));
     } else if (strcmp(s, "ranges") == 0) {

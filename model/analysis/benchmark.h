@@ -12,7 +12,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "model/analysis/funnel.h"
 #include "model/diag.h"
+#include "model/netsave.h"
+#include "model/population.h"
 
 /* What a service reports, each a proportion of a denominator. */
 enum ns_bench_measure {
@@ -76,5 +79,72 @@ struct ns_bench_norms {
 };
 
 void ns_bench_norms_free(struct ns_bench_norms *n);
+
+/* How the analysis is run. */
+struct ns_benchmark_options {
+    long perspective;             /* of net savings, or NS_ALL_PAYERS */
+    enum ns_od_method od_method;  /* overdispersion (funnel.h) */
+    double winsor;                /* winsorising fraction for it */
+};
+
+/* netsave benchmark's defaults: overdispersion multiplicative, from
+ * z-scores winsorised at 10% in each tail (Spiegelhalter 2005). */
+#define NS_BENCH_WINSOR_DEFAULT 0.1
+
+/* One service and measure against its norm. */
+struct ns_bench_row {
+    size_t service;               /* index into the services */
+    enum ns_bench_measure measure;
+    double count, denominator;    /* the proportion's parts */
+    double proportion, norm;
+    struct ns_funnel_limits limits;
+    double z;                     /* against the norm, overdispersed */
+    enum ns_funnel_place place;
+    /* Retention only (NaN otherwise): net savings per client (discounted,
+     * over the perspective) with the modality's leaving probability set
+     * from the service's retention and from the norm, and what bringing
+     * the service to the norm would gain for its clients:
+     * (at_norm - at_service) x clients starting. */
+    double net_at_service, net_at_norm, gain;
+};
+
+/* The overdispersion of one modality's services on one measure. */
+struct ns_bench_group {
+    size_t strategy;
+    enum ns_bench_measure measure;
+    double norm;
+    struct ns_overdispersion od;
+    size_t n_services;
+};
+
+/* A benchmark, owning its arrays. */
+struct ns_benchmark {
+    struct ns_benchmark_options options;
+    struct ns_bench_row *rows;    /* by service, then measure */
+    size_t n_rows;
+    struct ns_bench_group *groups; /* each modality and measure with data */
+    size_t n_groups;
+    size_t n_below;               /* services below the 95% limit on
+                                     retention: below par */
+    double total_gain;            /* the gain of bringing each of them to
+                                     the norm, summed */
+};
+
+/* Sets every service against the norm of its modality for each measure
+ * it reports, on a funnel plot, and prices retention through the model
+ * ([benchmark] names the parameter it sets). A measure without a norm
+ * for the modality is skipped; retention of a modality without a
+ * [benchmark] parameter is compared but not priced (NaN money). Returns
+ * NS_OK with *out set (free with ns_benchmark_free), NS_EPARAM (a
+ * service's modality has no retention norm; diagnostics say which), or
+ * what a run returned. The population is left run as written. */
+enum ns_status ns_benchmark_run(struct ns_population *pop,
+                                const struct ns_services *services,
+                                const struct ns_bench_norms *norms,
+                                const struct ns_benchmark_options *opt,
+                                struct ns_benchmark **out,
+                                struct ns_diags *diags);
+
+void ns_benchmark_free(struct ns_benchmark *b);
 
 #endif

@@ -75,15 +75,31 @@ interpolated_limit(double prob, double p0, unsigned n)
     return ((double)r - a) / (double)n;
 }
 
+/* The interpolation places the CDF's step at r over (r - 1, r], so a
+ * unit at y is below a lower limit exactly when P(Y <= y) < prob: an
+ * exact test. Used as it stands for an upper limit it would flag y when
+ * P(Y > y) < 1 - prob, leaving y's own probability out (at p0 = 0.95 and
+ * n = 10, y = 10, the likeliest outcome, would be above 99.8%). So the
+ * upper limits are the lower limits of the failures, n - y ~ Bin(n, 1 -
+ * p0), mirrored: y is above exactly when P(Y >= y) < 1 - prob, and the
+ * funnel is symmetric under swapping successes and failures. */
+static double
+tail_limit(double prob, double p0, unsigned n)
+{
+    if (prob < 0.5)
+        return interpolated_limit(prob, p0, n);
+    return 1.0 - interpolated_limit(1.0 - prob, 1.0 - p0, n);
+}
+
 static double
 limit_at(double prob, double p0, double n)
 {
     unsigned lo = (unsigned)floor(n);
-    double at_lo = interpolated_limit(prob, p0, lo);
+    double at_lo = tail_limit(prob, p0, lo);
     double w = n - (double)lo;
     if (!(w > 0.0))
         return at_lo;
-    return (1.0 - w) * at_lo + w * interpolated_limit(prob, p0, lo + 1);
+    return (1.0 - w) * at_lo + w * tail_limit(prob, p0, lo + 1);
 }
 
 /* How much wider than the binomial's the spread of y/n is, as a factor

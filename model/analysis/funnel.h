@@ -4,8 +4,10 @@
  * A unit (a service) reports y of n clients; its proportion y/n is set
  * against a target p0 with control limits that narrow as n grows. The
  * limits are quantiles of the exact binomial distribution, interpolated
- * so that they do not step (the paper's appendix A.1.1), and may be
- * widened for overdispersion estimated from winsorised z-scores. */
+ * so that they do not step (the paper's appendix A.1.1; the upper limits
+ * from the failures' side, so that each tail is an exact test: see
+ * funnel.c), and may be widened for overdispersion estimated from
+ * winsorised z-scores. */
 #ifndef NS_ANALYSIS_FUNNEL_H
 #define NS_ANALYSIS_FUNNEL_H
 

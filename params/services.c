@@ -145,12 +145,9 @@ find_strategy(struct reader *rd, int line, int col, const char *v,
                 list);
     else
         problem(rd, line, col,
-                "'%s' is not a strategy of the model%s; its strategies are "
-                "%s",
-                v,
+                "'%s' is not a strategy of the model (%s)%s", v, list,
                 ns_did_you_mean(near, sizeof near, v, rd->strategies,
-                                rd->n_strategies),
-                list);
+                                rd->n_strategies));
     return false;
 }
 
@@ -439,10 +436,9 @@ find_measure(struct reader *rd, int line, const char *v,
     }
     char list[300], near[200];
     join(list, sizeof list, names, NS_BENCH_N_MEASURES);
-    problem(rd, line, N_MEASURE, "'%s' is not a measure%s; the measures are %s",
-            v, ns_did_you_mean(near, sizeof near, v, names,
-                               NS_BENCH_N_MEASURES),
-            list);
+    problem(rd, line, N_MEASURE, "'%s' is not a measure (%s)%s", v, list,
+            ns_did_you_mean(near, sizeof near, v, names,
+                            NS_BENCH_N_MEASURES));
     return false;
 }
 

@@ -114,7 +114,8 @@ estimate_groups(const struct ns_model *m, const struct ns_services *sv,
             if (!c)
                 continue;
             struct ns_bench_group *g = &b->groups[b->n_groups++];
-            *g = (struct ns_bench_group){k, mi, nm->norm, {0}, c};
+            *g = (struct ns_bench_group){k, mi, nm->norm, nm->threshold_weeks,
+                                         {0}, c};
             st = ns_funnel_overdispersion(y, n, c, nm->norm, opt->od_method,
                                           opt->winsor, &g->od);
         }
@@ -152,23 +153,34 @@ net_with(struct ns_population *pop, double *override, size_t param,
     return NS_OK;
 }
 
-/* The money of a retention row: the leaving probability is 1 - retained
- * share, at the service's and at the norm. */
+double
+ns_bench_leaving(double retained, double threshold_weeks, double cycle_weeks)
+{
+    return 1.0 - pow(retained, cycle_weeks / threshold_weeks);
+}
+
+/* The money of a retention row: the modality's leaving probability set
+ * from the service's retention and from the norm's. */
 static enum ns_status
 price_retention(struct ns_population *pop, double *override,
-                const struct ns_service *s, struct ns_bench_row *r,
-                long perspective, struct ns_diags *diags)
+                const struct ns_service *s, const struct ns_bench_group *g,
+                struct ns_bench_row *r, long perspective,
+                struct ns_diags *diags)
 {
     const struct ns_model *m = pop->models[0];
     long param = m->benchmark_param[s->strategy];
-    if (param < 0)
+    if (param < 0 || !(g->threshold_weeks > 0.0))
         return NS_OK;
-    enum ns_status st = net_with(pop, override, (size_t)param,
-                                 1.0 - r->proportion, s->strategy,
-                                 perspective, &r->net_at_service, diags);
+    double cycle_weeks = m->cycle_length_years * NS_WEEKS_PER_YEAR;
+    enum ns_status st = net_with(
+        pop, override, (size_t)param,
+        ns_bench_leaving(r->proportion, g->threshold_weeks, cycle_weeks),
+        s->strategy, perspective, &r->net_at_service, diags);
     if (st == NS_OK)
-        st = net_with(pop, override, (size_t)param, 1.0 - r->norm,
-                      s->strategy, perspective, &r->net_at_norm, diags);
+        st = net_with(
+            pop, override, (size_t)param,
+            ns_bench_leaving(r->norm, g->threshold_weeks, cycle_weeks),
+            s->strategy, perspective, &r->net_at_norm, diags);
     r->gain = (r->net_at_norm - r->net_at_service) * (double)s->starting;
     return st;
 }
@@ -225,8 +237,8 @@ fill_rows(struct ns_population *pop, const struct ns_services *sv,
             struct ns_bench_row *r = &b->rows[b->n_rows++];
             st = fill_row(r, s, i, mi, g);
             if (st == NS_OK && mi == NS_BENCH_RETENTION)
-                st = price_retention(pop, override, s, r, opt->perspective,
-                                     diags);
+                st = price_retention(pop, override, s, g, r,
+                                     opt->perspective, diags);
             if (st == NS_OK && mi == NS_BENCH_RETENTION && below_par(r)) {
                 b->n_below++;
                 if (isfinite(r->gain))

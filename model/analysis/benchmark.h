@@ -80,6 +80,10 @@ struct ns_bench_norms {
 
 void ns_bench_norms_free(struct ns_bench_norms *n);
 
+/* Weeks in a year: a unit conversion (the mean Gregorian year), not a
+ * model input, for thresholds in weeks against cycles in years. */
+#define NS_WEEKS_PER_YEAR (365.2425 / 7.0)
+
 /* How the analysis is run. */
 struct ns_benchmark_options {
     long perspective;             /* of net savings, or NS_ALL_PAYERS */
@@ -104,7 +108,10 @@ struct ns_bench_row {
      * over the perspective) with the modality's leaving probability set
      * from the service's retention and from the norm, and what bringing
      * the service to the norm would gain for its clients:
-     * (at_norm - at_service) x clients starting. */
+     * (at_norm - at_service) x clients starting. A share r retained to a
+     * threshold of w weeks becomes the probability of leaving within the
+     * model's first cycle of c weeks, 1 - r^(c / w): leaving at a constant
+     * rate until then (ns_bench_leaving). */
     double net_at_service, net_at_norm, gain;
 };
 
@@ -113,6 +120,7 @@ struct ns_bench_group {
     size_t strategy;
     enum ns_bench_measure measure;
     double norm;
+    double threshold_weeks;       /* retention: the norm's threshold */
     struct ns_overdispersion od;
     size_t n_services;
 };
@@ -146,5 +154,10 @@ enum ns_status ns_benchmark_run(struct ns_population *pop,
                                 struct ns_diags *diags);
 
 void ns_benchmark_free(struct ns_benchmark *b);
+
+/* The probability of leaving within a cycle of cycle_weeks when a share
+ * retained of clients stay to threshold_weeks, at a constant rate. */
+double ns_bench_leaving(double retained, double threshold_weeks,
+                        double cycle_weeks);
 
 #endif

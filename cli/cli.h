@@ -47,6 +47,8 @@ enum ns_cli_option_id {
     NS_OPT_PLACES,
     NS_OPT_DELTA,
     NS_OPT_TIPPING,
+    NS_OPT_NORMS,
+    NS_OPT_OVERDISPERSION,
     NS_OPT_COUNT,
     NS_OPT_END = NS_OPT_COUNT /* ends a command's list of options */
 };
@@ -71,6 +73,8 @@ struct ns_cli_args {
     const char *two_way;
     const char *anchors_file;
     const char *target;
+    const char *norms_file;
+    const char *overdispersion;
     unsigned long starts, seed, n_draws, threads, grid;
     double delta;
     double range[2];
@@ -211,5 +215,6 @@ int ns_cli_anchors(const struct ns_cli_args *a);
 int ns_cli_expand(const struct ns_cli_args *a);
 int ns_cli_attrition(const struct ns_cli_args *a);
 int ns_cli_init(const struct ns_cli_args *a);
+int ns_cli_benchmark(const struct ns_cli_args *a);
 
 #endif

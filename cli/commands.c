@@ -109,6 +109,16 @@ static const struct ns_cli_accepts attrition_options[] = {
     OPT(NS_OPT_CSV, "write what run writes, and attrition.csv, into DIR"),
     END};
 
+static const struct ns_cli_accepts benchmark_options[] = {
+    OPT(NS_OPT_NORMS, NULL),
+    OPT(NS_OPT_OVERDISPERSION, NULL),
+    PERSPECTIVE,
+    SET_OPTION,
+    OPT(NS_OPT_OUTPUT, "write the model's workbook with a Benchmark sheet "
+                       "and a funnel plot per measure"),
+    OPT(NS_OPT_CSV, "write benchmark.csv and benchmark_groups.csv into DIR"),
+    END};
+
 static const struct ns_cli_accepts init_options[] = {END};
 
 const struct ns_cli_command ns_cli_commands[] = {
@@ -266,6 +276,25 @@ const struct ns_cli_command ns_cli_commands[] = {
      "  netsave attrition params/england.ini params/england-calibration.ini\n",
      attrition_options, done_status, "a file", false, false,
      ns_cli_attrition},
+    {"benchmark",
+     "services against norms: funnel plots, and what the norm is worth",
+     "SERVICES.csv [MODEL.ini ...] [--norms FILE.csv]\n"
+     "                         [--overdispersion HOW] [-o FILE.xlsx] "
+     "[--csv DIR]",
+     "Sets each service of SERVICES.csv (one row per service and period:\n"
+     "clients starting a modality, retained to its threshold, and outcomes\n"
+     "at follow-up; docs/benchmarking.md) against its modality's norm, on a\n"
+     "funnel plot: the proportion against the number of clients, with 95%\n"
+     "and 99.8% control limits from the exact binomial distribution, widened\n"
+     "for overdispersion. Each service is within, below or above them.\n"
+     "Retention is priced through the model ([benchmark] names the\n"
+     "parameter it sets): net savings per client at the service's retention\n"
+     "and at the norm, and what bringing every service below the 95% limit\n"
+     "up to the norm would gain. params/example-services.csv is an\n"
+     "illustrative example:\n"
+     "  netsave benchmark params/example-services.csv\n",
+     benchmark_options, done_status, "a file", false, false,
+     ns_cli_benchmark},
     {"init", "write the built-in model's files into a folder, to edit", "DIR",
      "Writes the built-in model's files (the INI file, with every comment and\n"
      "source, and the CSV tables it names) into DIR, created if needed, for\n"

@@ -128,6 +128,19 @@ static const struct option options[NS_OPT_COUNT] = {
                       false, "a share from 0 to 1",
                       "how much worse the lost did (default " NS_STR(
                           NS_ATTRITION_DELTA_DEFAULT) ")"},
+    [NS_OPT_NORMS] = {"--norms", NULL, "FILE.csv", TEXT, AT(norms_file), 0,
+                      0, NULL, true, "a file",
+                      "the norms (default: benchmark-norms.csv beside the "
+                      "first model file, or params/benchmark-norms.csv for "
+                      "the built-in model)"},
+    [NS_OPT_OVERDISPERSION] = {"--overdispersion", NULL, "HOW", CHOICE,
+                               AT(overdispersion), 0, 0,
+                               "multiplicative|additive|none", false,
+                               "multiplicative, additive or none",
+                               "how limits widen when services vary more "
+                               "than chance allows (Spiegelhalter 2005): "
+                               "multiplicative (default), additive (random "
+                               "effects) or none"},
     [NS_OPT_TIPPING] = {"--tipping", NULL, NULL, FLAG, AT(tipping), 0, 0,
                         NULL, false, NULL,
                         "also find each strategy's tipping point (slow: a "

@@ -165,7 +165,8 @@ const char *const ns_csv_names[] = {
     "two_way.csv",      "scenarios.csv",
     "scenario_changes.csv", "expansion.csv",
     "expansion_payers.csv", "anchors.csv",
-    "anchors_arms.csv",
+    "anchors_arms.csv", "benchmark.csv",
+    "benchmark_groups.csv",
 };
 const size_t ns_csv_n_names = sizeof ns_csv_names / sizeof *ns_csv_names;
 

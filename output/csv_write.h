@@ -40,6 +40,8 @@ struct source {
     const struct ns_expansion *const *expansions; /* for expansion.csv */
     const size_t *expansion_strategy;
     const char *const *expansion_places;
+    const struct ns_services *services;         /* for benchmark.csv */
+    const struct ns_benchmark *benchmark;
     const struct ns_anchor_report *anchors;     /* for anchors.csv */
     size_t n_anchors;
     long perspective;

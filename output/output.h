@@ -11,6 +11,7 @@
 
 #include "model/analysis/anchors.h"
 #include "model/analysis/attrition.h"
+#include "model/analysis/benchmark.h"
 #include "model/analysis/calibrate.h"
 #include "model/analysis/compare.h"
 #include "model/model.h"
@@ -151,6 +152,9 @@ struct ns_run_info {
     const struct ns_scenario_result *scenarios; /* or NULL: a Scenarios
                                                    sheet (s[0] the base) */
     size_t n_scenarios;
+    const struct ns_benchmark *benchmark; /* or NULL: a Benchmark sheet and
+                                             a funnel sheet per measure */
+    const struct ns_services *services;   /* the benchmark's services */
     const struct ns_anchor_report *anchors; /* or NULL: an Anchors sheet
                                                (published studies beside
                                                the model) */
@@ -261,5 +265,22 @@ enum ns_status ns_overlay_write_calibration(const char *path,
                                             const struct ns_calibration *cal,
                                             const struct ns_overlay_info *info,
                                             char *err, size_t err_size);
+
+/* Writes benchmark.csv (service_id, service_name, period, modality,
+ * measure, count, denominator, proportion, norm, limit_low_99_8,
+ * limit_low_95, limit_high_95, limit_high_99_8, z, place, perspective,
+ * net_savings_at_service, net_savings_at_norm, gain: one row per service
+ * and measure it reports; the money on retention rows only, empty
+ * elsewhere) and benchmark_groups.csv (modality, measure, norm,
+ * threshold_weeks, services, overdispersion, phi, tau2, winsor: one row
+ * per modality and measure) into dir, atomically. */
+enum ns_status ns_csv_write_benchmark(const char *dir,
+                                      const struct ns_model *model,
+                                      const struct ns_services *services,
+                                      const struct ns_benchmark *b, char *err,
+                                      size_t err_size);
+
+/* "none", "multiplicative" or "additive". */
+const char *ns_od_method_name(enum ns_od_method m);
 
 #endif

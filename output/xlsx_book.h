@@ -75,6 +75,7 @@ struct book {
     lxw_format *ratio;      /* savings per GBP 1 */
     lxw_format *share;      /* a subgroup's share of clients */
     lxw_format *assumption; /* Inputs rows graded U */
+    const struct ns_services *bench_services; /* the Benchmark's, or NULL */
 };
 
 /* ---- xlsx_book.c: cells, formats, sheets and charts ---- */
@@ -151,6 +152,7 @@ void xl_write_psa_sheet(struct book *b, const struct ns_run_info *info);
 void xl_write_tornado_sheet(struct book *b, const struct ns_run_info *info);
 void xl_write_scenarios_sheet(struct book *b, const struct ns_run_info *info);
 void xl_write_anchors_sheet(struct book *b, const struct ns_run_info *info);
+void xl_write_benchmark_sheets(struct book *b, const struct ns_run_info *info);
 void xl_write_checks_sheet(struct book *b, const struct ns_run_info *info);
 
 #endif

@@ -162,10 +162,9 @@ read_count(struct reader *rd, int line, int col, const char *v,
     if (!*v && may_be_empty)
         return true;
     double x;
-    int rc = ns_parse_number(v, &x);
-    if (rc == -1)
+    if (!*v)
         problem(rd, line, col, "empty; a number of clients is required");
-    else if (rc != 0)
+    else if (ns_parse_number(v, &x) != NS_OK)
         problem(rd, line, col, "must be a whole number of clients, got '%s'",
                 v);
     else if (x < 0.0)
@@ -445,7 +444,7 @@ find_measure(struct reader *rd, int line, const char *v,
 static void
 read_norm_value(struct reader *rd, int line, const char *v, double *out)
 {
-    if (ns_parse_number(v, out) == 0 && *out >= 0.0 && *out <= 1.0)
+    if (ns_parse_number(v, out) == NS_OK && *out >= 0.0 && *out <= 1.0)
         return;
     problem(rd, line, N_NORM, "must be a proportion from 0 to 1, got '%s'%s",
             v,
@@ -471,7 +470,7 @@ read_threshold(struct reader *rd, int line, const char *v,
         problem(rd, line, N_THRESHOLD,
                 "empty; a retention norm needs the weeks retained it counts "
                 "(12 for NDTMS's 12-week retention)");
-    else if (ns_parse_number(v, &nm->threshold_weeks) != 0 ||
+    else if (ns_parse_number(v, &nm->threshold_weeks) != NS_OK ||
              !(nm->threshold_weeks > 0.0))
         problem(rd, line, N_THRESHOLD,
                 "must be a number of weeks above 0, got '%s'", v);

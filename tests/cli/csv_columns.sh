@@ -33,6 +33,7 @@ ok two_way dsa --two-way nh_rem,ref_rel --grid 2
 ok compare compare "$src/params/scenarios/adequate-methadone-dose.ini"
 ok anchors anchors "$england"
 ok expand expand --places rehab=100
+ok benchmark benchmark "$src/params/example-services.csv" --norms "$src/params/benchmark-norms.csv"
 ok attrition attrition "$src/tests/cli/cases/attrition_small/model.ini" --tipping
 
 # The documented columns: "file col col ..." per section whose heading

@@ -193,6 +193,12 @@ compile_settings(struct compiler *c)
     struct ns_origin whole = {d->name_at.file, 0};
     if (d->n_states == 0)
         ERROR_AT(c, whole, "the model defines no states");
+    if (d->n_states > NS_MAX_STATES)
+        ERROR_AT(c, whole,
+                 "the model defines %zu states; netsave takes at most %d, "
+                 "as memory grows with the square of the number of states "
+                 "(a cohort model has tens)",
+                 d->n_states, NS_MAX_STATES);
     if (d->n_strategies == 0)
         ERROR_AT(c, whole, "the model defines no strategies");
 }

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/names.h"
+
 static char *
 dup_or_null(const char *s, bool *failed)
 {
@@ -45,14 +47,6 @@ dup_list(const char *const *strings, size_t n, size_t *n_out, bool *failed)
         *n_out = i + 1;
     }
     return list;
-}
-
-static bool
-same(const char *a, const char *b)
-{
-    if (!a || !b)
-        return a == b;
-    return strcmp(a, b) == 0;
 }
 
 /* Makes room for one more element in an array of elem_size-byte items. */
@@ -109,35 +103,116 @@ free_item(const struct list_kind *k, void *item)
     }
 }
 
-static bool
-same_key(const struct list_kind *k, const void *a, const void *b)
+/* The keys of one list: its entries' positions under their joined key
+ * strings, which the index owns (the entries' own strings are replaced
+ * when an entry is). */
+struct list_index {
+    const void *list;            /* &def->field: which list */
+    struct ns_name_index *names;
+    char **keys;
+    size_t n_keys, cap_keys;
+};
+
+struct ns_def_index {
+    struct list_index *lists;
+    size_t n;
+};
+
+static void
+index_free(struct ns_def_index *ix)
 {
-    for (size_t i = 0; i < k->n_keys; i++)
-        if (!same(string_at(a, k->key[i]), string_at(b, k->key[i])))
+    for (size_t i = 0; ix && i < ix->n; i++) {
+        ns_name_index_free(ix->lists[i].names);
+        for (size_t j = 0; j < ix->lists[i].n_keys; j++)
+            free(ix->lists[i].keys[j]);
+        free(ix->lists[i].keys);
+    }
+    if (ix)
+        free(ix->lists);
+    free(ix);
+}
+
+/* The index of the list at items, made on first use; NULL without
+ * memory. */
+static struct list_index *
+index_of(struct ns_model_def *def, const void *items)
+{
+    if (!def->index && !(def->index = calloc(1, sizeof *def->index)))
+        return NULL;
+    struct ns_def_index *ix = def->index;
+    for (size_t i = 0; i < ix->n; i++)
+        if (ix->lists[i].list == items)
+            return &ix->lists[i];
+    struct list_index *l = realloc(ix->lists, (ix->n + 1) * sizeof *l);
+    if (!l)
+        return NULL;
+    ix->lists = l;
+    l[ix->n] = (struct list_index){items, ns_name_index_alloc(), NULL, 0, 0};
+    return l[ix->n].names ? &l[ix->n++] : NULL;
+}
+
+/* The item's key strings joined by a unit separator ("\x1e" for NULL),
+ * which no name holds. */
+static char *
+joined_key(const struct list_kind *k, const void *item)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < k->n_keys; i++) {
+        const char *s = string_at(item, k->key[i]);
+        len += (s ? strlen(s) : 1) + 1;
+    }
+    char *key = malloc(len);
+    if (!key)
+        return NULL;
+    key[0] = '\0';
+    for (size_t i = 0; i < k->n_keys; i++) {
+        const char *s = string_at(item, k->key[i]);
+        strcat(key, s ? s : "\x1e");
+        strcat(key, "\x1f");
+    }
+    return key;
+}
+
+static bool
+remember(struct list_index *l, char *key, size_t position)
+{
+    if (l->n_keys == l->cap_keys) {
+        size_t cap = l->cap_keys ? 2 * l->cap_keys : 16;
+        char **keys = realloc(l->keys, cap * sizeof *keys);
+        if (!keys) {
+            free(key);
             return false;
-    return true;
+        }
+        l->keys = keys;
+        l->cap_keys = cap;
+    }
+    l->keys[l->n_keys++] = key;
+    return ns_name_index_add(l->names, key, (long)position) == NS_OK;
 }
 
 /* Adds item, whose storage was just copied (failed: a copy could not be
  * made), to the list *items of *n: over the entry with the same key, else
  * at the end. The list takes what item owns; on failure it is freed. */
 static enum ns_status
-put(const struct list_kind *k, void **items, size_t *n, size_t *cap,
-    void *item, bool failed)
+put(struct ns_model_def *def, const struct list_kind *k, void **items,
+    size_t *n, size_t *cap, void *item, bool failed)
 {
-    if (failed) {
+    struct list_index *l = failed || !k->n_keys ? NULL : index_of(def, items);
+    char *key = l ? joined_key(k, item) : NULL;
+    if (failed || (k->n_keys && !key)) {
+        free(key);
         free_item(k, item);
         return NS_ENOMEM;
     }
-    for (size_t i = 0; k->n_keys && i < *n; i++) {
-        char *old = (char *)*items + i * k->size;
-        if (same_key(k, old, item)) {
-            free_item(k, old);
-            memcpy(old, item, k->size);
-            return NS_OK;
-        }
+    long at = key ? ns_name_index_find(l->names, key, strlen(key)) : -1;
+    if (at >= 0) {
+        char *old = (char *)*items + (size_t)at * k->size;
+        free(key);
+        free_item(k, old);
+        memcpy(old, item, k->size);
+        return NS_OK;
     }
-    if (!grow(items, *n, cap, k->size)) {
+    if (!grow(items, *n, cap, k->size) || (key && !remember(l, key, *n))) {
         free_item(k, item);
         return NS_ENOMEM;
     }
@@ -146,7 +221,7 @@ put(const struct list_kind *k, void **items, size_t *n, size_t *cap,
 }
 
 #define PUT(kind, def, field, item, failed)                                  \
-    put(&(kind), (void **)&(def)->field, &(def)->n_##field,                  \
+    put((def), &(kind), (void **)&(def)->field, &(def)->n_##field,           \
         &(def)->cap_##field, &(item), (failed))
 
 static void
@@ -237,6 +312,8 @@ ns_model_def_init(struct ns_model_def *def)
 void
 ns_model_def_clear(struct ns_model_def *def)
 {
+    index_free(def->index);
+    def->index = NULL;
     free(def->name);
     free(def->weights);
     free(def->weight_text);

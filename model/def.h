@@ -255,6 +255,10 @@ struct ns_model_def {
                                                        sets (text) */
     NS_DEF_ARRAY(struct ns_def_expr, expansion);    /* [expansion] strategy =
                                                        places expression */
+    /* Where each list's entries are, by key, so that adding tens of
+     * thousands of parameters is not quadratic (owned; private to def.c).
+     * A definition is never copied by value: the index would be shared. */
+    struct ns_def_index *index;
 };
 
 /* Sets the defaults of every [model] setting that has one: life-table

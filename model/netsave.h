@@ -60,6 +60,13 @@ const char *ns_strerror(enum ns_status status);
 /* Most points of the acceptability curve (wtp_max / wtp_step). */
 #define NS_MAX_WTP_POINTS 10000
 
+/* The most states a model may define. The compiler and the engine keep
+ * tables with an entry per pair of states and strategy (transition
+ * owners, row probabilities), so memory grows with the square of the
+ * number of states: at this limit about 32 MB per table and strategy.
+ * Cohort models have tens of states; thousands mean a microsimulation. */
+#define NS_MAX_STATES 2000
+
 /* A double NaN: <math.h>'s NAN is a float, which clang's
  * -Wdouble-promotion flags wherever it meets a double. */
 #define NS_NAN ((double)NAN)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "model/names.h"
 #include "params/csv_table.h"
 #include "params/params.h"
 
@@ -32,6 +33,11 @@ struct line_source {
     bool bad_line;         /* the current line has a syntax error */
     bool in_bad_section;   /* after a malformed section header: its keys
                               would be filed under the previous section */
+    /* The current section's keys (entries from keys_from on), for the
+     * duplicate check: a section may hold tens of thousands of keys, and
+     * comparing each with every one before made loading quadratic. */
+    struct ns_name_index *keys;
+    size_t keys_from;
 };
 
 static char *
@@ -211,6 +217,23 @@ remember_section(struct line_source *src, const char *section, size_t n)
     return true;
 }
 
+/* Makes src->keys index the keys of section (those of the last entries,
+ * when they are in it; a fresh index when the section changes). False
+ * when memory runs out. */
+static bool
+same_section_keys(struct line_source *src, const char *section)
+{
+    const struct ns_ini *ini = src->ini;
+    bool same = src->keys && ini->n > src->keys_from &&
+                strcmp(ini->entries[ini->n - 1].section, section) == 0;
+    if (same)
+        return true;
+    ns_name_index_free(src->keys);
+    src->keys = ns_name_index_alloc();
+    src->keys_from = ini->n;
+    return src->keys != NULL;
+}
+
 /* inih callback: returns nonzero to continue (inih's convention). */
 static int
 on_entry(void *user, const char *section, const char *name, const char *value)
@@ -234,21 +257,24 @@ on_entry(void *user, const char *section, const char *name, const char *value)
     char *key = ns_trim(key_copy);
     const char *section_name = sect;
     /* A section's keys are consecutive (a repeated section is an error of
-     * its own), so only the current section's are compared: a scan of
-     * every key before would make loading quadratic in the file's size. */
-    for (size_t i = ini->n; i-- > 0 &&
-                            strcmp(ini->entries[i].section, section_name) == 0;) {
-        struct ns_ini_entry *e = &ini->entries[i];
-        if (strcmp(e->key, key) == 0) {
-            ns_diags_addf(src->diags, src->file, src->line,
-                          "duplicate key '%s' in [%s]; it was already given "
-                          "at line %d",
-                          key, section_name, e->line);
-            src->failed = true;
-            free(key_copy);
-            free(section_copy);
-            return 1;
-        }
+     * its own), so only the current section's keys are indexed. */
+    if (!same_section_keys(src, section_name)) {
+        free(key_copy);
+        free(section_copy);
+        src->out_of_mem = true;
+        return 0;
+    }
+    long seen = ns_name_index_find(src->keys, key, strlen(key));
+    if (seen >= 0) {
+        const struct ns_ini_entry *e = &ini->entries[seen];
+        ns_diags_addf(src->diags, src->file, src->line,
+                      "duplicate key '%s' in [%s]; it was already given "
+                      "at line %d",
+                      key, section_name, e->line);
+        src->failed = true;
+        free(key_copy);
+        free(section_copy);
+        return 1;
     }
     if (ini->n == ini->cap) {
         size_t cap = ini->cap ? 2 * ini->cap : 32;
@@ -275,6 +301,11 @@ on_entry(void *user, const char *section, const char *name, const char *value)
         return 0;
     }
     ini->entries[ini->n++] = e;
+    if (ns_name_index_add(src->keys, ini->entries[ini->n - 1].key,
+                          (long)(ini->n - 1)) != NS_OK) {
+        src->out_of_mem = true;
+        return 0;
+    }
     return 1;
 }
 
@@ -283,7 +314,7 @@ ns_ini_parse(const char *file, const char *text, size_t len,
              struct ns_ini *ini, struct ns_diags *diags)
 {
     struct line_source src = {file, text, len, 0, 0, ini, diags,
-                              false, false, false, false};
+                              false, false, false, false, NULL, 0};
     const char *nul = memchr(text, '\0', len);
     if (nul) {
         int line = 1;
@@ -303,6 +334,7 @@ ns_ini_parse(const char *file, const char *text, size_t len,
     /* Section headers are recorded by the reader, because headers of
      * sections with no keys never reach the callback. */
     int rc = ini_parse_stream(read_line, &src, on_entry, &src);
+    ns_name_index_free(src.keys);
     if (src.out_of_mem || rc == -2)
         return NS_ENOMEM;
     if (rc != 0 && !src.failed) {

@@ -37,4 +37,20 @@ rc=$?
 [ "$rc" -eq 2 ] || fail "the loop: exit $rc, expected 2 ($(head -c 300 loop.err))"
 grep -q "circular definition: a0 -> a1 -> a2" loop.err ||
     fail "the loop was not reported: $(head -c 300 loop.err)"
+# Memory grows with the square of the number of states, so there is a
+# stated limit (NS_MAX_STATES, 2000): one more is refused with that
+# message, not an allocation of gigabytes.
+{
+  printf '[model]\nname = Many states\ncycle_length = 1\nn_cycles = 2\n[discount]\nly = 0\n[stream.ly]\noutcome = ly\ndefault = 1\n'
+  printf '[states]\n'
+  for i in $(seq 0 2000); do printf 's%d = State %d\n' "$i" "$i"; done
+  printf '[strategies]\nbase = Base\n[initial]\ns0 = 1\n[transitions]\n'
+  for i in $(seq 0 2000); do printf 's%d -> s%d = 1\n' "$i" "$i"; done
+} >states.ini
+"$netsave" check states.ini >states.out 2>&1
+rc=$?
+[ "$rc" -eq 2 ] || fail "2,001 states: exit $rc, expected 2"
+grep -q "the model defines 2001 states; netsave takes at most 2000" states.out ||
+  fail "2,001 states: $(head -3 states.out)"
+
 echo "deep_chain: passed"

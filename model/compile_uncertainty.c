@@ -329,6 +329,14 @@ nsc_compile_uncertainty(struct compiler *c)
         if (u->has_dist) {
             u->low = ns_dist_quantile(&dist, 0.025);
             u->high = ns_dist_quantile(&dist, 0.975);
+            /* A NaN low point would read as "fixed" below and the
+             * parameter would silently not vary. */
+            if (!isfinite(u->low) || !isfinite(u->high))
+                ERROR_AT(c, e->at,
+                         "uncertainty of parameter %s: %s has no finite "
+                         "2.5%% and 97.5%% points, so it cannot be sampled "
+                         "or varied: it is wider than a double can hold",
+                         e->param, e->text);
         }
     }
     for (size_t i = 0; i < d->n_ranges; i++) {

@@ -949,6 +949,129 @@ discount_and_total(struct run *run, struct ns_results *r)
     }
 }
 
+/* Adds x - x over n values to z: 0 for finite values, NaN once any is
+ * not, so a valid run's check is one branch-free pass. */
+static double
+nonfinite_sum(const double *x, size_t n, double z)
+{
+    for (size_t i = 0; i < n; i++)
+        z += x[i] - x[i];
+    return z;
+}
+
+/* Whether strategy k's trace, values and totals are all finite. */
+static bool
+all_finite(const struct ns_results *r, size_t k)
+{
+    size_t np = r->n_points, S = r->n_states, J = r->n_streams;
+    size_t O = r->n_outcomes;
+    double z = nonfinite_sum(&r->trace[k * np * S], np * S, 0.0);
+    z = nonfinite_sum(&r->values[k * np * J], np * J, z);
+    z = nonfinite_sum(&r->values_disc[k * np * J], np * J, z);
+    z = nonfinite_sum(&r->total[k * J], J, z);
+    z = nonfinite_sum(&r->total_disc[k * J], J, z);
+    z = nonfinite_sum(&r->outcome_total[k * O], O, z);
+    z = nonfinite_sum(&r->outcome_total_disc[k * O], O, z);
+    return !isnan(z);
+}
+
+/* Why x is not finite, for messages: overflow is the likely cause;
+ * overflow is named with what exceeds the largest double. */
+static const char *
+nonfinite_why(double x, const char *overflow)
+{
+    return isnan(x) ? "it is undefined: infinity minus infinity or 0 times "
+                      "infinity"
+                    : overflow;
+}
+
+/* The first time point at which a running sum of n values (stride apart)
+ * is not finite, or n if none. */
+static size_t
+first_nonfinite_sum(const double *x, size_t n, size_t stride)
+{
+    double sum = 0.0;
+    for (size_t t = 0; t < n; t++) {
+        sum += x[t * stride];
+        if (!isfinite(sum))
+            return t;
+    }
+    return n;
+}
+
+/* Names where strategy k's results first stop being finite numbers: a
+ * count in the trace, a stream's value at a time point, a stream's total
+ * as it adds up, or an outcome's total of its streams. Earliest time
+ * point first, then states before streams. */
+static void
+report_nonfinite(struct run *run, const struct ns_results *r)
+{
+    const struct ns_model *m = run->m;
+    size_t k = run->k, np = r->n_points, S = r->n_states, J = r->n_streams;
+    const char *file = run->p->exprs[run->p->value_def[0]].at.file;
+    const char *strategy = m->strategies[k].name;
+    for (size_t t = 0; t < np; t++) {
+        for (size_t s = 0; s < S; s++) {
+            double x = ns_results_trace(r, k, t, s);
+            if (isfinite(x))
+                continue;
+            ns_diags_addf(run->diags, file, 0,
+                          "state %s, strategy %s, time point %zu: the count "
+                          "is not a finite number (%s)",
+                          m->states[s].name, strategy, t,
+                          nonfinite_why(x, "it overflows: the count exceeds "
+                                           "the largest double"));
+            return;
+        }
+        for (size_t j = 0; j < J; j++)
+            for (int disc = 0; disc < 2; disc++) {
+                double x = ns_results_value(r, k, t, j, disc);
+                if (isfinite(x))
+                    continue;
+                ns_diags_addf(run->diags, file, 0,
+                              "stream %s, strategy %s, time point %zu: the "
+                              "%svalue is not a finite number (%s)",
+                              m->streams[j].name, strategy, t,
+                              disc ? "discounted " : "",
+                              nonfinite_why(x, "it overflows: the count "
+                                               "times the value exceeds the "
+                                               "largest double"));
+                return;
+            }
+    }
+    /* Every value is finite: a total overflows as it adds up. */
+    size_t best_t = np, best_j = 0;
+    int best_disc = 0;
+    for (size_t j = 0; j < J; j++)
+        for (int disc = 0; disc < 2; disc++) {
+            const double *v = disc ? r->values_disc : r->values;
+            size_t t = first_nonfinite_sum(&v[k * np * J + j], np, J);
+            if (t < best_t) {
+                best_t = t;
+                best_j = j;
+                best_disc = disc;
+            }
+        }
+    if (best_t < np) {
+        ns_diags_addf(run->diags, file, 0,
+                      "stream %s, strategy %s, time point %zu: the %stotal is "
+                      "not a finite number (it overflows: the total up to "
+                      "this point exceeds the largest double)",
+                      m->streams[best_j].name, strategy, best_t,
+                      best_disc ? "discounted " : "");
+        return;
+    }
+    size_t O = m->n_outcomes, o = 0;
+    while (o + 1 < O && isfinite(r->outcome_total[k * O + o]) &&
+           isfinite(r->outcome_total_disc[k * O + o]))
+        o++;
+    ns_diags_addf(run->diags, file, 0,
+                  "outcome %s, strategy %s: the total of its streams is not "
+                  "a finite number (it overflows: it exceeds the largest "
+                  "double)",
+                  m->outcomes[o].name, strategy);
+}
+
 /* Fills ws->timed for the strategy being run (see struct ns_workspace). */
 static void
 list_timed(struct run *run)
@@ -1050,8 +1173,16 @@ run_strategy(struct run *run)
             break;
         }
     }
-    for (size_t l = 0; l < run->L; l++)
+    for (size_t l = 0; l < run->L; l++) {
         discount_and_total(run, run->r[l]);
+        /* Sums of finite values can still overflow, and an Inf or NaN
+         * would reach every output with nothing said. */
+        if (!all_finite(run->r[l], run->k)) {
+            if (run->diags)
+                report_nonfinite(run, run->r[l]);
+            return NS_EMODEL;
+        }
+    }
     return NS_OK;
 }
 

@@ -93,6 +93,24 @@ moments(struct ns_dist *d, char *err, size_t n)
     return true;
 }
 
+/* Whether the converted parameters are numbers GSL can work with: a
+ * mean and standard error far apart in scale give a shape or scale that
+ * underflows to 0 or overflows, and GSL would report a domain error. */
+static bool
+representable(const struct ns_dist *d, const char *text, char *err, size_t n)
+{
+    bool positive_p1 = d->kind != NS_DIST_LOGNORMAL;
+    if (isfinite(d->p1) && isfinite(d->p2) && d->p2 > 0.0 &&
+        (!positive_p1 || d->p1 > 0.0))
+        return true;
+    snprintf(err, n,
+             "%s converts to %s %g and %s %g, beyond what a double can "
+             "hold: the mean and standard error are too far apart in scale",
+             text, d->kind == NS_DIST_LOGNORMAL ? "mu" : "shape", d->p1,
+             d->kind == NS_DIST_LOGNORMAL ? "sigma" : "scale", d->p2);
+    return false;
+}
+
 enum ns_status
 ns_dist_parse(const char *text, struct ns_dist *out, char *err,
               size_t err_size)
@@ -137,7 +155,13 @@ ns_dist_parse(const char *text, struct ns_dist *out, char *err,
         out->a = v[0];
         out->b = v[1];
         out->c = v[2];
-        return moments(out, err, err_size) ? NS_OK : NS_EPARAM;
+        if (!moments(out, err, err_size))
+            return NS_EPARAM;
+        bool converted = out->kind == NS_DIST_BETA ||
+                         out->kind == NS_DIST_GAMMA ||
+                         out->kind == NS_DIST_LOGNORMAL;
+        return !converted || representable(out, text, err, err_size) ? NS_OK
+                                                               : NS_EPARAM;
     }
     snprintf(err, err_size,
              "expected beta(mean, se), gamma(mean, se), lognormal(mean, se), "
@@ -226,6 +250,12 @@ quantile_by_root(const struct ns_dist *d, double p)
             hi *= 2.0;
     }
     struct root_problem rp = {d, p};
+    /* GSL's solver reports ends that do not bracket a root through its
+     * error handler, which may abort: check them here first. */
+    double f_lo = cdf_minus_p(lo, &rp), f_hi = cdf_minus_p(hi, &rp);
+    if (!isfinite(hi) || !isfinite(f_lo) || !isfinite(f_hi) ||
+        (f_lo > 0.0) == (f_hi > 0.0))
+        return NS_NAN;
     struct ns_root_search rs = {lo, hi, 0.0, 1e-13, 200};
     double x;
     (void)ns_root_find(cdf_minus_p, &rp, &rs, &x);

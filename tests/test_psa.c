@@ -108,6 +108,33 @@ quantiles_hold_in_skewed_tails(void **state)
     gsl_set_error_handler(old);
 }
 
+/* Distributions a double cannot hold are refused when parsed, with the
+ * default GSL handler in place: no GSL call is made on such parameters
+ * (the handler would abort). */
+static void
+unrepresentable_distributions_are_refused(void **state)
+{
+    (void)state;
+    gsl_error_handler_t *old = gsl_set_error_handler(NULL);
+    static const char *const texts[] = {"gamma(2000, 1e200)",
+                                        "gamma(1e-150, 1e-300)",
+                                        "lognormal(1e300, 1e300)"};
+    for (size_t t = 0; t < 3; t++) {
+        struct ns_dist d;
+        char err[256];
+        assert_int_equal(ns_dist_parse(texts[t], &d, err, sizeof err),
+                         NS_EPARAM);
+        assert_non_null(strstr(err, texts[t]));
+    }
+    /* Parsed, but with no finite quantiles: the compiler refuses it. */
+    struct ns_dist d;
+    char err[256];
+    assert_int_equal(ns_dist_parse("normal(300, 1e308)", &d, err, sizeof err),
+                     NS_OK);
+    assert_false(isfinite(ns_dist_quantile(&d, 0.025)));
+    gsl_set_error_handler(old);
+}
+
 /* Large samples reproduce the means and standard errors written. */
 static void
 samples_have_the_written_moments(void **state)
@@ -572,6 +599,7 @@ main(void)
         cmocka_unit_test(summaries_are_exact_then_streamed),
         cmocka_unit_test(parses_and_converts_moments),
         cmocka_unit_test(quantiles_hold_in_skewed_tails),
+        cmocka_unit_test(unrepresentable_distributions_are_refused),
         cmocka_unit_test(samples_have_the_written_moments),
         cmocka_unit_test(mean_converges_to_deterministic),
         cmocka_unit_test(threads_give_identical_draws),

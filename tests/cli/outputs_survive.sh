@@ -29,7 +29,9 @@ cp out/psa_draws.csv good_draws.csv
 pid=$!
 # However this script ends, the long run must not outlive it.
 trap 'kill -KILL "$pid" 2>/dev/null' EXIT
-for _ in $(seq 300); do
+# Under sanitizers on a busy machine, loading the model before the draws
+# file is begun can take a while: wait up to three minutes for it.
+for _ in $(seq 1800); do
     [ -n "$(temporaries)" ] && break
     sleep 0.1
 done

@@ -1,4 +1,4 @@
-/* netsave psa: draws, summaries, files; Ctrl-C stops cleanly. */
+/* netsave psa: draws, summaries, files; Ctrl-C or SIGTERM stops cleanly. */
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -8,7 +8,9 @@
 #include "cli/cli.h"
 #include "model/analysis/psa.h"
 
-/* Set by the SIGINT handler: the PSA stops at the next draw. A signal
+/* Set by the SIGINT and SIGTERM handler: the PSA stops at the next draw.
+ * SIGTERM is what `timeout` and batch schedulers send, so it stops as
+ * cleanly as Ctrl-C rather than leave the draws' temporary file. A signal
  * handler can only reach a file-scope object; a lock-free atomic may be
  * stored from one, and the worker threads read it without a race. */
 static atomic_int interrupted;
@@ -18,6 +20,28 @@ on_interrupt(int sig)
 {
     (void)sig;
     atomic_store(&interrupted, 1);
+}
+
+/* The previous dispositions, restored once the draws are done. */
+struct stop_signals {
+    struct sigaction old_int, old_term;
+};
+
+static void
+stop_signals_catch(struct stop_signals *s)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &s->old_int);
+    sigaction(SIGTERM, &sa, &s->old_term);
+}
+
+static void
+stop_signals_restore(const struct stop_signals *s)
+{
+    sigaction(SIGINT, &s->old_int, NULL);
+    sigaction(SIGTERM, &s->old_term, NULL);
 }
 
 struct progress {
@@ -96,11 +120,10 @@ run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
 {
     const struct ns_model *m = cm->pop->models[0];
     struct progress prog = {time(NULL)};
-    /* Ctrl-C is caught from before the draws file is created, so an
-     * interrupt can never leave its temporary file behind. */
-    struct sigaction sa = {0}, old;
-    sa.sa_handler = on_interrupt;
-    sigaction(SIGINT, &sa, &old);
+    /* Ctrl-C and SIGTERM are caught from before the draws file is
+     * created, so an interrupt can never leave its temporary file behind. */
+    struct stop_signals sigs;
+    stop_signals_catch(&sigs);
     if (a->csv_dir && a->write_draws) {
         char err[512] = ""; /* ns_cli_ensure_dir says what went wrong */
         if (!ns_cli_ensure_dir(a->csv_dir) ||
@@ -108,7 +131,7 @@ run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
                 NS_OK) {
             if (err[0])
                 fprintf(stderr, "netsave: %s\n", err);
-            sigaction(SIGINT, &old, NULL);
+            stop_signals_restore(&sigs);
             return NS_EXIT_FAILURE;
         }
     }
@@ -124,7 +147,7 @@ run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
         .draws_ctx = *draws,
     };
     enum ns_status st = ns_psa_run(cm->pop, &opt, result, &cm->diags);
-    sigaction(SIGINT, &old, NULL);
+    stop_signals_restore(&sigs);
     if (opt.progress)
         fputc('\n', stderr);
     if (st == NS_OK)

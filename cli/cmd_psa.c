@@ -61,12 +61,40 @@ show_progress(void *ctx, size_t done, size_t total)
             left);
 }
 
+/* The draws file being streamed, and whether a write to it failed: the
+ * PSA then stops with NS_EIO, which alone would not name the file. */
+struct draws_sink {
+    struct ns_csv_draws *draws;
+    bool failed;
+};
+
 /* ns_psa_draws_fn: streams a block of draws into psa_draws.csv. */
 static enum ns_status
 write_draws(void *ctx, const struct ns_psa *psa, size_t first, size_t n,
             const double *params)
 {
-    return ns_csv_draws_write(ctx, psa, first, n, params);
+    struct draws_sink *sink = ctx;
+    enum ns_status st = ns_csv_draws_write(sink->draws, psa, first, n, params);
+    if (st != NS_OK)
+        sink->failed = true;
+    return st;
+}
+
+/* Drops the draws file after a failed PSA. After a failed write (a full
+ * disk, ulimit -f), ns_csv_draws_commit refuses to commit and says which
+ * file and why; returns whether it said so. */
+static bool
+drop_draws(struct draws_sink *sink)
+{
+    if (!sink->failed) {
+        ns_csv_draws_abort(sink->draws);
+        return false;
+    }
+    char err[512];
+    if (ns_csv_draws_commit(sink->draws, err, sizeof err) == NS_OK)
+        return false; /* not reached: a failed write is never committed */
+    fprintf(stderr, "netsave psa: %s\n", err);
+    return true;
 }
 
 static void
@@ -135,6 +163,7 @@ run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
             return NS_EXIT_FAILURE;
         }
     }
+    struct draws_sink sink = {*draws, false};
     struct ns_psa_options opt = {
         .n_draws = a->n_draws,
         .seed = a->seed,
@@ -144,7 +173,7 @@ run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
         .progress = isatty(STDERR_FILENO) ? show_progress : NULL,
         .progress_ctx = &prog,
         .on_draws = *draws ? write_draws : NULL,
-        .draws_ctx = *draws,
+        .draws_ctx = &sink,
     };
     enum ns_status st = ns_psa_run(cm->pop, &opt, result, &cm->diags);
     stop_signals_restore(&sigs);
@@ -152,14 +181,15 @@ run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
         fputc('\n', stderr);
     if (st == NS_OK)
         return NS_EXIT_OK;
-    ns_csv_draws_abort(*draws);
+    bool said = *draws && drop_draws(&sink);
     *draws = NULL;
     ns_cli_print_diags(&cm->diags);
     if (st == NS_EPARAM)
         return NS_EXIT_BAD_INPUT;
-    fprintf(stderr, "netsave psa: %s\n",
-            atomic_load(&interrupted) ? "stopped: nothing written"
-                                      : ns_strerror(st));
+    if (!said)
+        fprintf(stderr, "netsave psa: %s\n",
+                atomic_load(&interrupted) ? "stopped: nothing written"
+                                          : ns_strerror(st));
     return NS_EXIT_FAILURE;
 }
 

@@ -1,4 +1,4 @@
-/* netsave psa: draws, summaries, files; Ctrl-C stops cleanly. */
+/* netsave psa: draws, summaries, files; Ctrl-C or SIGTERM stops cleanly. */
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -8,7 +8,9 @@
 #include "cli/cli.h"
 #include "model/analysis/psa.h"
 
-/* Set by the SIGINT handler: the PSA stops at the next draw. A signal
+/* Set by the SIGINT and SIGTERM handler: the PSA stops at the next draw.
+ * SIGTERM is what `timeout` and batch schedulers send, so it stops as
+ * cleanly as Ctrl-C rather than leave the draws' temporary file. A signal
  * handler can only reach a file-scope object; a lock-free atomic may be
  * stored from one, and the worker threads read it without a race. */
 static atomic_int interrupted;
@@ -18,6 +20,28 @@ on_interrupt(int sig)
 {
     (void)sig;
     atomic_store(&interrupted, 1);
+}
+
+/* The previous dispositions, restored once the draws are done. */
+struct stop_signals {
+    struct sigaction old_int, old_term;
+};
+
+static void
+stop_signals_catch(struct stop_signals *s)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &s->old_int);
+    sigaction(SIGTERM, &sa, &s->old_term);
+}
+
+static void
+stop_signals_restore(const struct stop_signals *s)
+{
+    sigaction(SIGINT, &s->old_int, NULL);
+    sigaction(SIGTERM, &s->old_term, NULL);
 }
 
 struct progress {
@@ -37,12 +61,40 @@ show_progress(void *ctx, size_t done, size_t total)
             left);
 }
 
+/* The draws file being streamed, and whether a write to it failed: the
+ * PSA then stops with NS_EIO, which alone would not name the file. */
+struct draws_sink {
+    struct ns_csv_draws *draws;
+    bool failed;
+};
+
 /* ns_psa_draws_fn: streams a block of draws into psa_draws.csv. */
 static enum ns_status
 write_draws(void *ctx, const struct ns_psa *psa, size_t first, size_t n,
             const double *params)
 {
-    return ns_csv_draws_write(ctx, psa, first, n, params);
+    struct draws_sink *sink = ctx;
+    enum ns_status st = ns_csv_draws_write(sink->draws, psa, first, n, params);
+    if (st != NS_OK)
+        sink->failed = true;
+    return st;
+}
+
+/* Drops the draws file after a failed PSA. After a failed write (a full
+ * disk, ulimit -f), ns_csv_draws_commit refuses to commit and says which
+ * file and why; returns whether it said so. */
+static bool
+drop_draws(struct draws_sink *sink)
+{
+    if (!sink->failed) {
+        ns_csv_draws_abort(sink->draws);
+        return false;
+    }
+    char err[512];
+    if (ns_csv_draws_commit(sink->draws, err, sizeof err) == NS_OK)
+        return false; /* not reached: a failed write is never committed */
+    fprintf(stderr, "netsave psa: %s\n", err);
+    return true;
 }
 
 static void
@@ -96,11 +148,10 @@ run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
 {
     const struct ns_model *m = cm->pop->models[0];
     struct progress prog = {time(NULL)};
-    /* Ctrl-C is caught from before the draws file is created, so an
-     * interrupt can never leave its temporary file behind. */
-    struct sigaction sa = {0}, old;
-    sa.sa_handler = on_interrupt;
-    sigaction(SIGINT, &sa, &old);
+    /* Ctrl-C and SIGTERM are caught from before the draws file is
+     * created, so an interrupt can never leave its temporary file behind. */
+    struct stop_signals sigs;
+    stop_signals_catch(&sigs);
     if (a->csv_dir && a->write_draws) {
         char err[512] = ""; /* ns_cli_ensure_dir says what went wrong */
         if (!ns_cli_ensure_dir(a->csv_dir) ||
@@ -108,10 +159,11 @@ run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
                 NS_OK) {
             if (err[0])
                 fprintf(stderr, "netsave: %s\n", err);
-            sigaction(SIGINT, &old, NULL);
+            stop_signals_restore(&sigs);
             return NS_EXIT_FAILURE;
         }
     }
+    struct draws_sink sink = {*draws, false};
     struct ns_psa_options opt = {
         .n_draws = a->n_draws,
         .seed = a->seed,
@@ -121,22 +173,23 @@ run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
         .progress = isatty(STDERR_FILENO) ? show_progress : NULL,
         .progress_ctx = &prog,
         .on_draws = *draws ? write_draws : NULL,
-        .draws_ctx = *draws,
+        .draws_ctx = &sink,
     };
     enum ns_status st = ns_psa_run(cm->pop, &opt, result, &cm->diags);
-    sigaction(SIGINT, &old, NULL);
+    stop_signals_restore(&sigs);
     if (opt.progress)
         fputc('\n', stderr);
     if (st == NS_OK)
         return NS_EXIT_OK;
-    ns_csv_draws_abort(*draws);
+    bool said = *draws && drop_draws(&sink);
     *draws = NULL;
     ns_cli_print_diags(&cm->diags);
     if (st == NS_EPARAM)
         return NS_EXIT_BAD_INPUT;
-    fprintf(stderr, "netsave psa: %s\n",
-            atomic_load(&interrupted) ? "stopped: nothing written"
-                                      : ns_strerror(st));
+    if (!said)
+        fprintf(stderr, "netsave psa: %s\n",
+                atomic_load(&interrupted) ? "stopped: nothing written"
+                                          : ns_strerror(st));
     return NS_EXIT_FAILURE;
 }
 

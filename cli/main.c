@@ -2,11 +2,14 @@
  * parses its options (cli/options.c), checks before any work that no
  * output would replace an input and that the workbook can be written,
  * then runs it (cli/cmd_*.c). */
+#include <errno.h>
+#include <fcntl.h>
 #include <gsl/gsl_errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/anchors.h"
 #include "cli/cli.h"
@@ -94,15 +97,9 @@ run_command(const struct ns_cli_command *c, int argc, char **argv)
     return rc;
 }
 
-int
-main(int argc, char **argv)
+static int
+dispatch(int argc, char **argv)
 {
-    /* GSL's default handler aborts; the libraries check every status. */
-    gsl_set_error_handler_off();
-    /* Past a file-size limit (ulimit -f) a write should fail with EFBIG,
-     * which the writers report and clean up after, rather than kill the
-     * process and leave a temporary file behind. */
-    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         ns_cli_print_main_help(stderr);
         return NS_EXIT_BAD_INPUT;
@@ -126,4 +123,47 @@ main(int argc, char **argv)
         return NS_EXIT_BAD_INPUT;
     }
     return run_command(c, argc, argv);
+}
+
+/* A standard descriptor the caller closed (`netsave run >&-`) would be
+ * the next file opened, and the summary or the messages would land in an
+ * output. Hold each closed one with /dev/null opened read-only: the
+ * lowest free descriptor is taken, and writes to it still fail (EBADF),
+ * which stdout_written reports. */
+static void
+hold_closed_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
+            open("/dev/null", O_RDONLY) != fd)
+            return;
+}
+
+/* The summary is the result of most commands: if it could not be written
+ * (stdout closed, a full disk, /dev/full) the run failed. Keeps rc when it
+ * is already a failure. */
+static int
+stdout_written(int rc)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    int e = errno;
+    fprintf(stderr, "netsave: cannot write the summary to standard output: "
+                    "%s\n",
+            e ? strerror(e) : "a write failed");
+    return rc == NS_EXIT_OK ? NS_EXIT_FAILURE : rc;
+}
+
+int
+main(int argc, char **argv)
+{
+    hold_closed_std_fds();
+    /* GSL's default handler aborts; the libraries check every status. */
+    gsl_set_error_handler_off();
+    /* Past a file-size limit (ulimit -f) a write should fail with EFBIG,
+     * which the writers report and clean up after, rather than kill the
+     * process and leave a temporary file behind. */
+    signal(SIGXFSZ, SIG_IGN);
+    return stdout_written(dispatch(argc, argv));
 }

@@ -68,6 +68,58 @@ ns_trim(char *s)
 
 enum { MAX_FIELDS = 256 };
 
+/* A copy of the text to cut in place, NUL-terminated, without the byte
+ * order mark spreadsheets' "CSV UTF-8" writes (as INI files, which the
+ * reader accepts it in; it would otherwise become part of the first
+ * column's name). A NUL byte would end a record early and surface as a
+ * wrong field count, so it is refused by line. NULL with *st set to
+ * NS_ENOMEM or NS_EPARAM (recorded) when there is no copy. */
+static char *
+text_copy(const char *file, const char *text, size_t len,
+          struct ns_diags *diags, enum ns_status *st)
+{
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        int line = 1;
+        for (const char *p = text; p < nul; p++)
+            line += *p == '\n';
+        ns_diags_addf(diags, file, line, "a NUL byte (the file is not text)");
+        *st = NS_EPARAM;
+        return NULL;
+    }
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy) {
+        *st = NS_ENOMEM;
+        return NULL;
+    }
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    return copy;
+}
+
+/* A header naming a column twice would be read from the first of the two
+ * silently; empty names (trailing commas) may repeat. Records the first
+ * repeat against file:line; returns false then. */
+static bool
+header_names_distinct(const char *file, int line, char **names, int n,
+                      struct ns_diags *diags)
+{
+    for (int j = 1; j < n; j++)
+        for (int i = 0; i < j && names[j][0]; i++)
+            if (strcmp(names[i], names[j]) == 0) {
+                ns_diags_addf(diags, file, line,
+                              "column %d, '%s', has the name of column %d; "
+                              "each column needs its own name",
+                              j + 1, names[j], i + 1);
+                return false;
+            }
+    return true;
+}
+
 /* The next line of text at *save that is not blank, cut out in place and
  * without its CR; *line counts every line read. NULL at the end. */
 static char *
@@ -93,17 +145,17 @@ ns_csv_each_row(const char *file, const char *text, size_t len,
                 bool (*row)(void *ctx, int line, char **fields, int n),
                 void *ctx, struct ns_diags *diags)
 {
-    char *copy = malloc(len + 1);
+    enum ns_status st = NS_OK;
+    char *copy = text_copy(file, text, len, diags, &st);
+    if (!copy)
+        return st;
     char **fields = malloc(MAX_FIELDS * sizeof *fields);
-    if (!copy || !fields) {
+    if (!fields) {
         free(copy);
-        free(fields);
         return NS_ENOMEM;
     }
-    memcpy(copy, text, len);
-    copy[len] = '\0';
-    enum ns_status st = NS_OK;
     int line = 0;
+    bool header = true;
     char *rec, *save = copy;
     while ((rec = next_record(&save, &line)) != NULL) {
         if (!ns_text_check_line(file, line, rec, strlen(rec), diags)) {
@@ -120,6 +172,11 @@ ns_csv_each_row(const char *file, const char *text, size_t len,
         }
         for (int i = 0; i < nf; i++)
             fields[i] = ns_trim(fields[i]);
+        if (header && !header_names_distinct(file, line, fields, nf, diags)) {
+            st = NS_EPARAM;
+            break;
+        }
+        header = false;
         if (!row(ctx, line, fields, nf))
             break;
     }
@@ -153,12 +210,15 @@ ns_csv_table_parse(const char *file, const char *text, size_t len,
 {
     *x = *y = NULL;
     *n = 0;
-    char *copy = malloc(len + 1);
+    enum ns_status st = NS_OK;
+    char *copy = text_copy(file, text, len, diags, &st);
+    if (!copy)
+        return st;
     char **fields = malloc(MAX_FIELDS * sizeof *fields);
     char **header = malloc(MAX_FIELDS * sizeof *header);
     size_t cap = 64;
     double *xs = malloc(cap * sizeof *xs), *ys = malloc(cap * sizeof *ys);
-    if (!copy || !fields || !header || !xs || !ys) {
+    if (!fields || !header || !xs || !ys) {
         free(copy);
         free(fields);
         free(header);
@@ -166,8 +226,6 @@ ns_csv_table_parse(const char *file, const char *text, size_t len,
         free(ys);
         return NS_ENOMEM;
     }
-    memcpy(copy, text, len);
-    copy[len] = '\0';
     bool failed = false, oom = false;
     int n_header = 0, kcol = -1, vcol = -1, line = 0;
     char *save = copy, *rec;
@@ -195,6 +253,10 @@ ns_csv_table_parse(const char *file, const char *text, size_t len,
             target[i] = ns_trim(target[i]);
         if (!n_header) {
             n_header = nf;
+            if (!header_names_distinct(file, line, header, nf, diags)) {
+                failed = true;
+                break;
+            }
             kcol = find_column(file, header, nf, key_column, diags);
             vcol = find_column(file, header, nf, value_column, diags);
             if (kcol < 0 || vcol < 0) {

@@ -11,9 +11,10 @@
 /* Parses CSV text (a header row, then rows of fields separated by commas,
  * fields optionally in double quotes) named file in messages, and extracts
  * the columns named key_column and value_column as numbers. On success
- * *x and *y are malloc'd arrays of *n rows. Every problem (missing column,
- * ragged row, non-numeric cell, keys not increasing) is recorded with the
- * file, row and column; returns NS_EPARAM then, or NS_ENOMEM. */
+ * *x and *y are malloc'd arrays of *n rows. A leading byte order mark is
+ * skipped. Every problem (a NUL byte, a column named twice, missing
+ * column, ragged row, non-numeric cell, keys not increasing) is recorded
+ * with the file, row and column; returns NS_EPARAM then, or NS_ENOMEM. */
 enum ns_status ns_csv_table_parse(const char *file, const char *text,
                                   size_t len, const char *key_column,
                                   const char *value_column, double **x,
@@ -22,8 +23,10 @@ enum ns_status ns_csv_table_parse(const char *file, const char *text,
 
 /* Calls row(ctx, line, fields, n) for every non-blank record of CSV text
  * (the header included), fields trimmed and unquoted; stops early when row
- * returns false. An unterminated quote or more than 256 fields is
- * recorded against file:line. Returns NS_OK, NS_EPARAM or NS_ENOMEM. */
+ * returns false. A leading byte order mark is skipped. A NUL byte, a
+ * header naming a column twice, an unterminated quote or more than 256
+ * fields is recorded against file:line. Returns NS_OK, NS_EPARAM or
+ * NS_ENOMEM. */
 enum ns_status ns_csv_each_row(const char *file, const char *text,
                                size_t len,
                                bool (*row)(void *ctx, int line, char **fields,

@@ -126,8 +126,10 @@ model_key(struct loader *ld, const struct ns_ini_entry *e)
         check(ld, ns_def_set_string(&def->name, e->value));
         def->name_at = at;
     } else if (strcmp(k, "cycle_length") == 0) {
-        if (parse_number_at(ld, e, "a number of years above 0", 1e-9, 1e3,
-                            &v))
+        /* The bounds keep the times the engine computes (cycle x length)
+         * finite and distinct; they are stated so nobody has to guess. */
+        if (parse_number_at(ld, e, "a number of years from 1e-9 to 1000",
+                            1e-9, 1e3, &v))
             def->cycle_length_years = v;
         def->cycle_length_at = at;
     } else if (strcmp(k, "n_cycles") == 0 || strcmp(k, "horizon") == 0) {
@@ -135,7 +137,8 @@ model_key(struct loader *ld, const struct ns_ini_entry *e)
         if (parse_number_at(ld, e,
                             cycles ? "a whole number of cycles from 1 to "
                                      "100000"
-                                   : "a number of years above 0",
+                                   : "a number of years from 1e-9 to "
+                                     "100000",
                             cycles ? 1.0 : 1e-9, 1e5, &v)) {
             if (cycles && floor(v) < v) {
                 FAIL(ld, e->line,
@@ -619,6 +622,23 @@ ns_section_hint(char *buf, size_t n, const char *section)
     return ns_did_you_mean(buf, n, section, section_names, N_SECTION_NAMES);
 }
 
+/* A [stream.*] section reads these keys as its own settings, so a state
+ * with one of the names could never be given a value there. The state is
+ * still added, so that its transitions are not reported as well. */
+static void
+state_name_free(struct loader *ld, const struct ns_ini_entry *e)
+{
+    static const char *const reserved[] = {"outcome", "label", "tags",
+                                           "default"};
+    for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++)
+        if (strcmp(e->key, reserved[i]) == 0)
+            FAIL(ld, e->line,
+                 "[states] '%s' is a reserved word (a stream section's "
+                 "outcome, label, tags and default are its settings); "
+                 "rename the state",
+                 e->key);
+}
+
 void
 ns_loader_apply_entry(struct loader *ld, struct pending_tables *pt,
             const struct ns_ini_entry *e)
@@ -638,6 +658,7 @@ ns_loader_apply_entry(struct loader *ld, struct pending_tables *pt,
                         1.0, &rate);
         check(ld, ns_def_add_outcome(def, k, rate, at));
     } else if (strcmp(s, "states") == 0) {
+        state_name_free(ld, e);
         check(ld, ns_def_add_state(def, k, v, at));
     } else if (strcmp(s, "strategies") == 0) {
         check(ld, ns_def_add_strategy(def, k, v, at));

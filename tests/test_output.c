@@ -1296,6 +1296,140 @@ xlsx_records_the_run_time(void **state)
     free(xml);
 }
 
+/* ---- text over Excel's cell limit ---- */
+
+/* Counts UTF-8 characters, and fails on a sequence cut short. */
+static size_t
+checked_utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t len = *p < 0x80 ? 1 : *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : 2;
+        for (size_t i = 1; i < len; i++)
+            if ((p[i] & 0xC0) != 0x80)
+                fail_msg("a multi-byte character was split at byte %zu",
+                         (size_t)(p - (const unsigned char *)s));
+        p += len;
+        n++;
+    }
+    return n;
+}
+
+/* A malloc'd string of n copies of the UTF-8 character c. */
+static char *
+repeated_alloc(const char *c, size_t n)
+{
+    size_t len = strlen(c);
+    char *s = malloc(n * len + 1);
+    assert_non_null(s);
+    for (size_t i = 0; i < n; i++)
+        memcpy(s + i * len, c, len);
+    s[n * len] = '\0';
+    return s;
+}
+
+static void
+cut_text_keeps_text_at_the_limit_and_cuts_one_over(void **state)
+{
+    (void)state;
+    /* Exactly the limit: unchanged. */
+    char *s = repeated_alloc("\xc3\xa9", 40); /* é, two bytes */
+    char *out = xl_cut_text_alloc(s, 40);
+    assert_non_null(out);
+    assert_string_equal(out, s);
+    free(out);
+
+    /* One over: cut, marked, and the whole exactly at the limit. */
+    const char *mark = " [... cut: 31 more characters]"; /* 30 characters */
+    out = xl_cut_text_alloc(s, 39);
+    assert_non_null(out);
+    assert_int_equal(checked_utf8_chars(out), 39);
+    assert_int_equal(strlen(out), 9 * 2 + strlen(mark));
+    assert_memory_equal(out, s, 9 * 2);
+    assert_string_equal(out + 9 * 2, mark);
+    free(out);
+    free(s);
+}
+
+static void
+cut_text_never_splits_a_multi_byte_character(void **state)
+{
+    (void)state;
+    /* "a" then euros (three bytes) and a four-byte emoji: every cut point
+     * from 30 to 60 characters lands on each kind of boundary. */
+    char *euros = repeated_alloc("\xe2\x82\xac\xf0\x9f\x98\x80", 40);
+    size_t size = strlen(euros) + 2;
+    char *s = malloc(size);
+    assert_non_null(s);
+    snprintf(s, size, "a%s", euros);
+    for (size_t max = 30; max <= 60; max++) {
+        char *out = xl_cut_text_alloc(s, max);
+        assert_non_null(out);
+        size_t chars = checked_utf8_chars(out);
+        assert_true(chars <= max);
+        assert_true(chars + 1 >= max); /* at most one short: digits */
+        char *m = strstr(out, " [... cut: ");
+        assert_non_null(m);
+        *m = '\0';
+        size_t kept = checked_utf8_chars(out);
+        assert_memory_equal(out, s, strlen(out));
+        unsigned long more = strtoul(m + strlen(" [... cut: "), NULL, 10);
+        assert_int_equal(kept + more, 81);
+        free(out);
+    }
+    free(s);
+    free(euros);
+}
+
+static void
+cut_text_fits_excels_limit(void **state)
+{
+    (void)state;
+    char *s = repeated_alloc("\xe2\x82\xac", 40000);
+    char *out = xl_cut_text_alloc(s, XL_CELL_MAX_CHARS);
+    assert_non_null(out);
+    size_t chars = checked_utf8_chars(out);
+    assert_true(chars <= XL_CELL_MAX_CHARS);
+    assert_true(chars >= XL_CELL_MAX_CHARS - 1);
+    const char *m = strstr(out, " [... cut: ");
+    assert_non_null(m);
+    size_t kept = (size_t)(m - out) / 3;
+    char want[64];
+    snprintf(want, sizeof want, " [... cut: %zu more characters]",
+             40000 - kept);
+    assert_string_equal(m, want);
+    free(out);
+    free(s);
+}
+
+/* A command line longer than a cell holds is cut on the About sheet, and
+ * the workbook is written (libxlsxwriter refused the cell before). */
+static void
+xlsx_cuts_a_command_line_over_the_cell_limit(void **state)
+{
+    struct fixture *f = *state;
+    char *line = repeated_alloc("\xc3\xa9", 40000);
+    struct ns_run_info info = run_info;
+    info.command_line = line;
+    char err[256] = "";
+    bool printed;
+    assert_int_equal(
+        write_xlsx_quietly(f, "long.xlsx", &info, err, sizeof err, &printed),
+        NS_OK);
+    assert_string_equal(err, "");
+    assert_false(printed);
+    free(line);
+    char *xml = workbook_parts(path_in(f, "long.xlsx"),
+                               "xl/sharedStrings.xml");
+    if (!xml) {
+        print_message("python3 cannot be run: the workbook's parts were "
+                      "not read\n");
+        return;
+    }
+    assert_non_null(strstr(xml, " [... cut: "));
+    free(xml);
+}
+
 int
 main(void)
 {
@@ -1353,6 +1487,11 @@ main(void)
             xlsx_makes_awkward_names_valid_without_warnings, setup, teardown),
         cmocka_unit_test_setup_teardown(
             xlsx_without_cost_outcome_and_empty_run_info, setup, teardown),
+        cmocka_unit_test(cut_text_keeps_text_at_the_limit_and_cuts_one_over),
+        cmocka_unit_test(cut_text_never_splits_a_multi_byte_character),
+        cmocka_unit_test(cut_text_fits_excels_limit),
+        cmocka_unit_test_setup_teardown(
+            xlsx_cuts_a_command_line_over_the_cell_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(xlsx_records_the_run_time, setup,
                                         teardown),
     };

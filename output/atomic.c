@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -298,4 +299,109 @@ ns_atomic_abort(struct ns_atomic *a)
     free(a->tmp_path);
     free(a->dir);
     *a = (struct ns_atomic){0};
+}
+
+/* ---- the destination lock ---- */
+
+#define LOCK_NAME ".netsave.lock"
+
+/* One locked folder; a run's set of them is a list. */
+struct ns_atomic_lock {
+    int fd;                      /* open on the lock file, flock'd */
+    char *path;                  /* owned; "<dir>/.netsave.lock" */
+    dev_t dev;                   /* the folder's identity, so a folder */
+    ino_t ino;                   /* is not locked twice under two names */
+    struct ns_atomic_lock *next; /* owned */
+};
+
+/* Whether fd is still the file at path: the holder before us may have
+ * removed the file between our open and our flock, and a lock on a
+ * removed file would keep out nobody. */
+static int
+is_current(int fd, const char *path)
+{
+    struct stat held, named;
+    return fstat(fd, &held) == 0 && stat(path, &named) == 0 &&
+           held.st_dev == named.st_dev && held.st_ino == named.st_ino;
+}
+
+/* Opens and flocks path. Returns the descriptor, or -1 with errno
+ * (EWOULDBLOCK when another holds it). */
+static int
+take_lock(const char *path)
+{
+    for (;;) {
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+        if (fd < 0)
+            return -1;
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        if (is_current(fd, path))
+            return fd;
+        close(fd); /* removed by the holder we waited on: try again */
+    }
+}
+
+enum ns_status
+ns_atomic_lock(const char *dir, struct ns_atomic_lock **lock, char *err,
+               size_t err_size)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return fail(err, err_size, "cannot lock %s: %s", dir,
+                    strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return fail(err, err_size, "cannot lock %s: %s", dir,
+                    strerror(ENOTDIR));
+    for (const struct ns_atomic_lock *l = *lock; l; l = l->next)
+        if (l->dev == st.st_dev && l->ino == st.st_ino)
+            return NS_OK;
+
+    struct ns_atomic_lock *l = calloc(1, sizeof *l);
+    size_t size = strlen(dir) + 1 + sizeof LOCK_NAME;
+    char *path = malloc(size);
+    if (!l || !path) {
+        free(l);
+        free(path);
+        return fail(err, err_size, "cannot lock %s: %s", dir,
+                    strerror(ENOMEM));
+    }
+    snprintf(path, size, "%s/%s", dir, LOCK_NAME);
+    l->fd = take_lock(path);
+    if (l->fd < 0) {
+        int e = errno;
+        free(l);
+        free(path);
+        if (e == EWOULDBLOCK)
+            return fail(err, err_size,
+                        "another netsave run is writing to %s; try again "
+                        "when it has finished",
+                        dir);
+        return fail(err, err_size, "cannot lock %s: %s", dir, strerror(e));
+    }
+    l->path = path;
+    l->dev = st.st_dev;
+    l->ino = st.st_ino;
+    l->next = *lock;
+    *lock = l;
+    return NS_OK;
+}
+
+void
+ns_atomic_unlock(struct ns_atomic_lock *lock)
+{
+    while (lock) {
+        struct ns_atomic_lock *next = lock->next;
+        /* Removed while still held, so a run that opened it meanwhile
+         * sees it is gone (is_current) and makes a new one. */
+        (void)unlink(lock->path);
+        close(lock->fd);
+        free(lock->path);
+        free(lock);
+        lock = next;
+    }
 }

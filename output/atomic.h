@@ -51,4 +51,29 @@ enum ns_status ns_atomic_probe(const char *path, char *err, size_t err_size);
  * struct and after commit. */
 void ns_atomic_abort(struct ns_atomic *a);
 
+/* ---- a destination locked for the length of a run ----
+ *
+ * Each file is replaced atomically, but two runs writing to the same
+ * folder at once would leave a mixture of both. A run therefore holds a
+ * lock on each destination folder while it writes: an advisory flock(2)
+ * on "<dir>/.netsave.lock", taken without waiting. The kernel drops the
+ * lock when its holder exits, however it exits, so a killed run never
+ * leaves a folder locked; the file itself is removed on unlock. */
+struct ns_atomic_lock;
+
+/* Locks dir for this run. *lock is NULL for the first folder; passing the
+ * same *lock again adds another folder to the set it holds, and a folder
+ * already held (under any spelling: "out", "./out/") is not locked twice.
+ * Returns NS_OK, or NS_EIO with a reason in err: "another netsave run is
+ * writing to DIR; try again when it has finished" when another process
+ * (or another lock set in this one) holds it, or "cannot lock DIR: ..."
+ * when the folder is missing or takes no new file. On failure, folders
+ * locked earlier stay locked until ns_atomic_unlock. */
+enum ns_status ns_atomic_lock(const char *dir, struct ns_atomic_lock **lock,
+                              char *err, size_t err_size);
+
+/* Releases every folder in lock, removes the lock files, and frees it.
+ * Safe on NULL. */
+void ns_atomic_unlock(struct ns_atomic_lock *lock);
+
 #endif

@@ -1296,6 +1296,93 @@ xlsx_records_the_run_time(void **state)
     free(xml);
 }
 
+/* ---- the destination lock ---- */
+
+/* Tries to lock dir in a child process: flock locks belong to open files,
+ * so a second open in this process already competes, but a separate
+ * process is what two runs are. Returns the child's err text, "" when it
+ * got the lock (and released it on exit). */
+static void
+lock_in_child(const char *dir, char *err, size_t err_size)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        char msg[256] = "";
+        struct ns_atomic_lock *l = NULL;
+        (void)ns_atomic_lock(dir, &l, msg, sizeof msg);
+        ssize_t n = write(fds[1], msg, strlen(msg));
+        _exit(n == (ssize_t)strlen(msg) ? 0 : 1);
+    }
+    close(fds[1]);
+    ssize_t n = read(fds[0], err, err_size - 1);
+    close(fds[0]);
+    err[n > 0 ? n : 0] = '\0';
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void
+lock_keeps_out_a_second_run_until_unlocked(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "", want[256];
+    snprintf(want, sizeof want,
+             "another netsave run is writing to %s; try again when it has "
+             "finished",
+             f->dir);
+    struct ns_atomic_lock *held = NULL, *other = NULL;
+    assert_int_equal(ns_atomic_lock(f->dir, &held, err, sizeof err), NS_OK);
+    static const char *const lock_file[] = {".netsave.lock"};
+    assert_folder_holds(f, lock_file, 1);
+
+    /* Another process, and another lock set in this one: refused. */
+    lock_in_child(f->dir, err, sizeof err);
+    assert_string_equal(err, want);
+    err[0] = '\0';
+    assert_int_equal(ns_atomic_lock(f->dir, &other, err, sizeof err),
+                     NS_EIO);
+    assert_string_equal(err, want);
+    assert_null(other);
+
+    /* The same folder under another name joins the set it is already
+     * in, rather than refusing itself. */
+    char again[128];
+    snprintf(again, sizeof again, "%s/./", f->dir);
+    assert_int_equal(ns_atomic_lock(again, &held, err, sizeof err), NS_OK);
+
+    ns_atomic_unlock(held);
+    assert_folder_holds(f, NULL, 0);
+    lock_in_child(f->dir, err, sizeof err);
+    assert_string_equal(err, "");
+    assert_int_equal(ns_atomic_lock(f->dir, &other, err, sizeof err), NS_OK);
+    ns_atomic_unlock(other);
+    ns_atomic_unlock(NULL);
+}
+
+/* A lock file left by a killed run (it exists, but no process holds it)
+ * does not keep the next run out; a missing folder is reported. */
+static void
+lock_survives_a_killed_run_and_reports_a_missing_folder(void **state)
+{
+    struct fixture *f = *state;
+    touch_in(f, ".netsave.lock");
+    char err[256] = "";
+    struct ns_atomic_lock *l = NULL;
+    assert_int_equal(ns_atomic_lock(f->dir, &l, err, sizeof err), NS_OK);
+    ns_atomic_unlock(l);
+    l = NULL;
+    assert_int_equal(
+        ns_atomic_lock(path_in(f, "missing"), &l, err, sizeof err), NS_EIO);
+    assert_null(l);
+    assert_non_null(strstr(err, "cannot lock "));
+    assert_non_null(strstr(err, "missing: No such file or directory"));
+}
+
 /* ---- text over Excel's cell limit ---- */
 
 /* Counts UTF-8 characters, and fails on a sequence cut short. */
@@ -1487,6 +1574,11 @@ main(void)
             xlsx_makes_awkward_names_valid_without_warnings, setup, teardown),
         cmocka_unit_test_setup_teardown(
             xlsx_without_cost_outcome_and_empty_run_info, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            lock_keeps_out_a_second_run_until_unlocked, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            lock_survives_a_killed_run_and_reports_a_missing_folder, setup,
+            teardown),
         cmocka_unit_test(cut_text_keeps_text_at_the_limit_and_cuts_one_over),
         cmocka_unit_test(cut_text_never_splits_a_multi_byte_character),
         cmocka_unit_test(cut_text_fits_excels_limit),

@@ -255,18 +255,14 @@ sync_folder(const char *dir)
     }
 }
 
-enum ns_status
-ns_atomic_commit(struct ns_atomic *a, char *err, size_t err_size)
+/* Renames a's flushed temporary file over its destination and frees a's
+ * strings; on failure removes the temporary file and returns NS_EIO with
+ * a reason. */
+static enum ns_status
+rename_into_place(struct ns_atomic *a, char *err, size_t err_size)
 {
-    if (!a->path || !a->tmp_path) {
-        ns_atomic_abort(a);
-        return fail(err, err_size, "cannot write: no file was begun");
-    }
-    int e = flush_to_disk(a);
-    if (e == 0 && rename(a->tmp_path, a->path) != 0)
-        e = errno;
-    if (e != 0) {
-        fail(err, err_size, "cannot write %s: %s", a->path, strerror(e));
+    if (rename(a->tmp_path, a->path) != 0) {
+        fail(err, err_size, "cannot write %s: %s", a->path, strerror(errno));
         ns_atomic_abort(a);
         return NS_EIO;
     }
@@ -276,6 +272,22 @@ ns_atomic_commit(struct ns_atomic *a, char *err, size_t err_size)
     a->tmp_path = NULL;
     ns_atomic_abort(a);
     return NS_OK;
+}
+
+enum ns_status
+ns_atomic_commit(struct ns_atomic *a, char *err, size_t err_size)
+{
+    if (!a->path || !a->tmp_path) {
+        ns_atomic_abort(a);
+        return fail(err, err_size, "cannot write: no file was begun");
+    }
+    int e = flush_to_disk(a);
+    if (e != 0) {
+        fail(err, err_size, "cannot write %s: %s", a->path, strerror(e));
+        ns_atomic_abort(a);
+        return NS_EIO;
+    }
+    return rename_into_place(a, err, err_size);
 }
 
 enum ns_status
@@ -299,6 +311,79 @@ ns_atomic_abort(struct ns_atomic *a)
     free(a->tmp_path);
     free(a->dir);
     *a = (struct ns_atomic){0};
+}
+
+/* ---- a run's files replaced together ---- */
+
+enum ns_status
+ns_atomic_set_begin(struct ns_atomic_set *set, const char *path,
+                    int want_stream, struct ns_atomic **out, char *err,
+                    size_t err_size)
+{
+    *out = NULL;
+    for (size_t i = 0; i < set->n; i++)
+        if (strcmp(set->files[i]->path, path) == 0)
+            return fail(err, err_size, "cannot write %s twice in one run",
+                        path);
+    if (set->n == set->cap) {
+        size_t cap = set->cap ? 2 * set->cap : 8;
+        struct ns_atomic **files = realloc(set->files, cap * sizeof *files);
+        if (!files)
+            return fail(err, err_size, "cannot write %s: %s", path,
+                        strerror(ENOMEM));
+        set->files = files;
+        set->cap = cap;
+    }
+    struct ns_atomic *a = malloc(sizeof *a);
+    if (!a)
+        return fail(err, err_size, "cannot write %s: %s", path,
+                    strerror(ENOMEM));
+    enum ns_status st = ns_atomic_begin(a, path, want_stream, err, err_size);
+    if (st != NS_OK) {
+        free(a);
+        return st;
+    }
+    set->files[set->n++] = a;
+    *out = a;
+    return NS_OK;
+}
+
+enum ns_status
+ns_atomic_set_commit(struct ns_atomic_set *set, char *err, size_t err_size)
+{
+    enum ns_status st = NS_OK;
+    for (size_t i = 0; i < set->n && st == NS_OK; i++) {
+        int e = flush_to_disk(set->files[i]);
+        if (e != 0)
+            st = fail(err, err_size, "cannot write %s: %s",
+                      set->files[i]->path, strerror(e));
+    }
+    if (st != NS_OK) {
+        ns_atomic_set_abort(set);
+        return st;
+    }
+    /* Every file is complete and on disk: only now is any replaced. A
+     * failed rename is reported and the rest still go into place, the
+     * newest set being better than one mixed further. */
+    for (size_t i = 0; i < set->n; i++) {
+        char e[512];
+        if (rename_into_place(set->files[i], e, sizeof e) != NS_OK &&
+            st == NS_OK)
+            st = fail(err, err_size, "%s", e);
+    }
+    ns_atomic_set_abort(set);
+    return st;
+}
+
+void
+ns_atomic_set_abort(struct ns_atomic_set *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        ns_atomic_abort(set->files[i]);
+        free(set->files[i]);
+    }
+    free(set->files);
+    *set = (struct ns_atomic_set){0};
 }
 
 /* ---- the destination lock ---- */

@@ -51,6 +51,41 @@ enum ns_status ns_atomic_probe(const char *path, char *err, size_t err_size);
  * struct and after commit. */
 void ns_atomic_abort(struct ns_atomic *a);
 
+/* ---- a run's files replaced together ----
+ *
+ * Files begun into a set are written as usual but renamed over their
+ * destinations only in ns_atomic_set_commit, once every one of them is
+ * complete and on disk: a full disk or a size limit found while writing
+ * or syncing any of them replaces none. Only the renames themselves come
+ * one after another (rename fails in a folder only if it is removed, made
+ * read-only or a destination turned into a folder meanwhile), so the set
+ * is as atomic as POSIX allows without a folder swap. Not used by the
+ * writers yet. */
+struct ns_atomic_set {
+    struct ns_atomic **files; /* owned, [n] */
+    size_t n, cap;
+};
+
+/* Begins path (as ns_atomic_begin) as one more file of set, which must
+ * start zeroed; *out is the file to write to (its fp, or its tmp_path by
+ * name), owned by the set until commit or abort. Do not commit or abort
+ * it alone. On failure the set is unchanged: the caller decides whether to
+ * abort the rest. */
+enum ns_status ns_atomic_set_begin(struct ns_atomic_set *set, const char *path,
+                                   int want_stream, struct ns_atomic **out,
+                                   char *err, size_t err_size);
+
+/* Flushes and syncs every file, then, only if all succeeded, renames each
+ * over its destination. Returns NS_OK, or NS_EIO with the first reason:
+ * a failure before the renames leaves every destination untouched. The
+ * set is emptied and its memory freed in every case. */
+enum ns_status ns_atomic_set_commit(struct ns_atomic_set *set, char *err,
+                                    size_t err_size);
+
+/* Removes every temporary file of set and frees it. Safe on a zeroed set
+ * and after commit. */
+void ns_atomic_set_abort(struct ns_atomic_set *set);
+
 /* ---- a destination locked for the length of a run ----
  *
  * Each file is replaced atomically, but two runs writing to the same

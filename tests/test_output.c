@@ -1296,6 +1296,116 @@ xlsx_records_the_run_time(void **state)
     free(xml);
 }
 
+/* ---- a set of files replaced together ---- */
+
+/* Writes text to name in f's folder, directly. */
+static void
+put_file(const struct fixture *f, const char *name, const char *text)
+{
+    FILE *fp = fopen(path_in(f, name), "w");
+    assert_non_null(fp);
+    assert_true(fputs(text, fp) >= 0);
+    assert_int_equal(fclose(fp), 0);
+}
+
+static void
+assert_file_holds(const struct fixture *f, const char *name, const char *text)
+{
+    size_t len;
+    char *got = slurp(path_in(f, name), &len);
+    assert_non_null(got);
+    assert_string_equal(got, text);
+    free(got);
+}
+
+/* Begins name into set and writes text to it. */
+static void
+set_write(const struct fixture *f, struct ns_atomic_set *set,
+          const char *name, const char *text)
+{
+    char err[256];
+    struct ns_atomic *a;
+    assert_int_equal(
+        ns_atomic_set_begin(set, path_in(f, name), 1, &a, err, sizeof err),
+        NS_OK);
+    assert_true(fputs(text, a->fp) >= 0);
+}
+
+static void
+set_replaces_files_only_at_commit(void **state)
+{
+    struct fixture *f = *state;
+    put_file(f, "a.csv", "old a\n");
+    put_file(f, "b.csv", "old b\n");
+    struct ns_atomic_set set = {0};
+    set_write(f, &set, "a.csv", "new a\n");
+    set_write(f, &set, "b.csv", "new b\n");
+    set_write(f, &set, "c.csv", "new c\n");
+    /* All written, none committed: the old files are still there. */
+    assert_file_holds(f, "a.csv", "old a\n");
+    assert_file_holds(f, "b.csv", "old b\n");
+    char err[256];
+    struct ns_atomic *dup;
+    assert_int_equal(ns_atomic_set_begin(&set, path_in(f, "a.csv"), 1, &dup,
+                                         err, sizeof err),
+                     NS_EIO);
+    assert_non_null(strstr(err, "a.csv twice in one run"));
+    assert_int_equal(ns_atomic_set_commit(&set, err, sizeof err), NS_OK);
+    static const char *const files[] = {"a.csv", "b.csv", "c.csv"};
+    assert_folder_holds(f, files, 3);
+    assert_file_holds(f, "a.csv", "new a\n");
+    assert_file_holds(f, "b.csv", "new b\n");
+    assert_file_holds(f, "c.csv", "new c\n");
+    ns_atomic_set_abort(&set); /* safe after commit */
+
+    set_write(f, &set, "a.csv", "newer a\n");
+    ns_atomic_set_abort(&set);
+    assert_folder_holds(f, files, 3);
+    assert_file_holds(f, "a.csv", "new a\n");
+}
+
+/* Under a file-size limit (in a child) the second, big file cannot be
+ * completed: the commit fails and the first, small one, complete, is not
+ * put in place either. */
+static void
+set_failing_on_one_file_replaces_none(void **state)
+{
+    struct fixture *f = *state;
+    put_file(f, "a.csv", "old a\n");
+    put_file(f, "b.csv", "old b\n");
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit lim = {.rlim_cur = 4096, .rlim_max = 4096};
+        if (signal(SIGXFSZ, SIG_IGN) == SIG_ERR ||
+            setrlimit(RLIMIT_FSIZE, &lim) != 0)
+            _exit(2);
+        struct ns_atomic_set set = {0};
+        char err[256];
+        struct ns_atomic *a, *b;
+        if (ns_atomic_set_begin(&set, path_in(f, "a.csv"), 1, &a, err,
+                                sizeof err) != NS_OK ||
+            ns_atomic_set_begin(&set, path_in(f, "b.csv"), 1, &b, err,
+                                sizeof err) != NS_OK)
+            _exit(3);
+        fputs("new a\n", a->fp);
+        for (int i = 0; i < 10000; i++)
+            fputs("0.12345678901234567\n", b->fp);
+        if (ns_atomic_set_commit(&set, err, sizeof err) != NS_EIO ||
+            !strstr(err, "b.csv"))
+            _exit(4);
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    static const char *const files[] = {"a.csv", "b.csv"};
+    assert_folder_holds(f, files, 2);
+    assert_file_holds(f, "a.csv", "old a\n");
+    assert_file_holds(f, "b.csv", "old b\n");
+}
+
 /* ---- the destination lock ---- */
 
 /* Tries to lock dir in a child process: flock locks belong to open files,
@@ -1574,6 +1684,10 @@ main(void)
             xlsx_makes_awkward_names_valid_without_warnings, setup, teardown),
         cmocka_unit_test_setup_teardown(
             xlsx_without_cost_outcome_and_empty_run_info, setup, teardown),
+        cmocka_unit_test_setup_teardown(set_replaces_files_only_at_commit,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            set_failing_on_one_file_replaces_none, setup, teardown),
         cmocka_unit_test_setup_teardown(
             lock_keeps_out_a_second_run_until_unlocked, setup, teardown),
         cmocka_unit_test_setup_teardown(

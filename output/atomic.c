@@ -476,6 +476,19 @@ ns_atomic_lock(const char *dir, struct ns_atomic_lock **lock, char *err,
     return NS_OK;
 }
 
+enum ns_status
+ns_atomic_lock_folder_of(const char *path, struct ns_atomic_lock **lock,
+                         char *err, size_t err_size)
+{
+    char *dir = folder_of(path);
+    if (!dir)
+        return fail(err, err_size, "cannot lock the folder of %s: %s", path,
+                    strerror(ENOMEM));
+    enum ns_status st = ns_atomic_lock(dir, lock, err, err_size);
+    free(dir);
+    return st;
+}
+
 void
 ns_atomic_unlock(struct ns_atomic_lock *lock)
 {

@@ -107,6 +107,12 @@ struct ns_atomic_lock;
 enum ns_status ns_atomic_lock(const char *dir, struct ns_atomic_lock **lock,
                               char *err, size_t err_size);
 
+/* ns_atomic_lock on the folder a destination file path is in ("." for a
+ * bare name), e.g. a workbook's. */
+enum ns_status ns_atomic_lock_folder_of(const char *path,
+                                        struct ns_atomic_lock **lock,
+                                        char *err, size_t err_size);
+
 /* Releases every folder in lock, removes the lock files, and frees it.
  * Safe on NULL. */
 void ns_atomic_unlock(struct ns_atomic_lock *lock);

@@ -1464,12 +1464,17 @@ lock_keeps_out_a_second_run_until_unlocked(void **state)
     char again[128];
     snprintf(again, sizeof again, "%s/./", f->dir);
     assert_int_equal(ns_atomic_lock(again, &held, err, sizeof err), NS_OK);
+    assert_int_equal(ns_atomic_lock_folder_of(path_in(f, "results.xlsx"),
+                                              &held, err, sizeof err),
+                     NS_OK);
 
     ns_atomic_unlock(held);
     assert_folder_holds(f, NULL, 0);
     lock_in_child(f->dir, err, sizeof err);
     assert_string_equal(err, "");
-    assert_int_equal(ns_atomic_lock(f->dir, &other, err, sizeof err), NS_OK);
+    assert_int_equal(ns_atomic_lock_folder_of(path_in(f, "results.xlsx"),
+                                              &other, err, sizeof err),
+                     NS_OK);
     ns_atomic_unlock(other);
     ns_atomic_unlock(NULL);
 }

@@ -388,16 +388,40 @@ ns_atomic_set_abort(struct ns_atomic_set *set)
 
 /* ---- the destination lock ---- */
 
-#define LOCK_NAME ".netsave.lock"
+#define LOCK_SUFFIX ".netsave.lock"
 
-/* One locked folder; a run's set of them is a list. */
+/* One locked destination; a run's set of them is a list. */
 struct ns_atomic_lock {
     int fd;                      /* open on the lock file, flock'd */
-    char *path;                  /* owned; "<dir>/.netsave.lock" */
-    dev_t dev;                   /* the folder's identity, so a folder */
-    ino_t ino;                   /* is not locked twice under two names */
+    char *path;                  /* owned; the lock file */
+    dev_t dev;                   /* the lock file's identity, so that a */
+    ino_t ino;                   /* destination is not locked twice */
     struct ns_atomic_lock *next; /* owned */
 };
+
+/* "<folder>/.<name>.netsave.lock" for the destination dest, a file or a
+ * folder, with trailing slashes ignored ("out/" is "out"); malloc'd, or
+ * NULL if memory runs out. */
+static char *
+lock_path_alloc(const char *dest)
+{
+    char *d = strdup(dest);
+    if (!d)
+        return NULL;
+    for (size_t n = strlen(d); n > 1 && d[n - 1] == '/'; n--)
+        d[n - 1] = '\0';
+    char *dir = folder_of(d);
+    const char *base = strrchr(d, '/');
+    base = base ? base + 1 : d;
+    size_t size = (dir ? strlen(dir) : 0) + strlen(base) + sizeof LOCK_SUFFIX +
+                  3;
+    char *path = dir ? malloc(size) : NULL;
+    if (path)
+        snprintf(path, size, "%s/.%s%s", dir, base, LOCK_SUFFIX);
+    free(dir);
+    free(d);
+    return path;
+}
 
 /* Whether fd is still the file at path: the holder before us may have
  * removed the file between our open and our flock, and a lock on a
@@ -410,83 +434,80 @@ is_current(int fd, const char *path)
            held.st_dev == named.st_dev && held.st_ino == named.st_ino;
 }
 
-/* Opens and flocks path. Returns the descriptor, or -1 with errno
- * (EWOULDBLOCK when another holds it). */
+/* Whether lock already holds the file open on fd. */
 static int
-take_lock(const char *path)
+already_held(const struct ns_atomic_lock *lock, int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return 0;
+    for (; lock; lock = lock->next)
+        if (lock->dev == st.st_dev && lock->ino == st.st_ino)
+            return 1;
+    return 0;
+}
+
+/* Opens and flocks path into l->fd. Returns 0, 1 when lock already holds
+ * it, or -1 with errno (EWOULDBLOCK when another holds it). */
+static int
+take_lock(const char *path, const struct ns_atomic_lock *lock,
+          struct ns_atomic_lock *l)
 {
     for (;;) {
         int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
         if (fd < 0)
             return -1;
-        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (already_held(lock, fd)) {
+            close(fd);
+            return 1;
+        }
+        struct stat st;
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0 || fstat(fd, &st) != 0) {
             int e = errno;
             close(fd);
             errno = e;
             return -1;
         }
-        if (is_current(fd, path))
-            return fd;
+        if (is_current(fd, path)) {
+            l->fd = fd;
+            l->dev = st.st_dev;
+            l->ino = st.st_ino;
+            return 0;
+        }
         close(fd); /* removed by the holder we waited on: try again */
     }
 }
 
 enum ns_status
-ns_atomic_lock(const char *dir, struct ns_atomic_lock **lock, char *err,
+ns_atomic_lock(const char *dest, struct ns_atomic_lock **lock, char *err,
                size_t err_size)
 {
-    struct stat st;
-    if (stat(dir, &st) != 0)
-        return fail(err, err_size, "cannot lock %s: %s", dir,
-                    strerror(errno));
-    if (!S_ISDIR(st.st_mode))
-        return fail(err, err_size, "cannot lock %s: %s", dir,
-                    strerror(ENOTDIR));
-    for (const struct ns_atomic_lock *l = *lock; l; l = l->next)
-        if (l->dev == st.st_dev && l->ino == st.st_ino)
-            return NS_OK;
-
     struct ns_atomic_lock *l = calloc(1, sizeof *l);
-    size_t size = strlen(dir) + 1 + sizeof LOCK_NAME;
-    char *path = malloc(size);
+    char *path = lock_path_alloc(dest);
     if (!l || !path) {
         free(l);
         free(path);
-        return fail(err, err_size, "cannot lock %s: %s", dir,
+        return fail(err, err_size, "cannot lock %s: %s", dest,
                     strerror(ENOMEM));
     }
-    snprintf(path, size, "%s/%s", dir, LOCK_NAME);
-    l->fd = take_lock(path);
-    if (l->fd < 0) {
-        int e = errno;
+    int got = take_lock(path, *lock, l);
+    int e = errno;
+    if (got != 0) {
         free(l);
         free(path);
+        if (got == 1)
+            return NS_OK;
         if (e == EWOULDBLOCK)
             return fail(err, err_size,
                         "another netsave run is writing to %s; try again "
                         "when it has finished",
-                        dir);
-        return fail(err, err_size, "cannot lock %s: %s", dir, strerror(e));
+                        dest);
+        return fail(err, err_size, "cannot lock %s: %s", dest, strerror(e));
     }
     l->path = path;
-    l->dev = st.st_dev;
-    l->ino = st.st_ino;
     l->next = *lock;
     *lock = l;
     return NS_OK;
-}
-
-enum ns_status
-ns_atomic_lock_folder_of(const char *path, struct ns_atomic_lock **lock,
-                         char *err, size_t err_size)
-{
-    char *dir = folder_of(path);
-    if (!dir)
-        return fail(err, err_size, "cannot lock the folder of %s: %s", path,
-                    strerror(ENOMEM));
-    enum ns_status st = ns_atomic_lock(dir, lock, err, err_size);
-    free(dir);
-    return st;
 }
 
 void

@@ -89,32 +89,31 @@ void ns_atomic_set_abort(struct ns_atomic_set *set);
 /* ---- a destination locked for the length of a run ----
  *
  * Each file is replaced atomically, but two runs writing to the same
- * folder at once would leave a mixture of both. A run therefore holds a
- * lock on each destination folder while it writes: an advisory flock(2)
- * on "<dir>/.netsave.lock", taken without waiting. The kernel drops the
- * lock when its holder exits, however it exits, so a killed run never
- * leaves a folder locked; the file itself is removed on unlock. */
+ * destination at once would leave a mixture of both. A run therefore
+ * holds a lock on each destination while it writes: an advisory flock(2)
+ * on "<folder>/.<name>.netsave.lock" beside it, taken without waiting. A
+ * destination is a file (a workbook) or a folder (of CSV files), which
+ * need not exist yet: the lock sits beside it, not in it, so a run that
+ * fails creates nothing. The kernel drops the lock when its holder exits,
+ * however it exits, so a killed run never leaves a destination locked;
+ * the file itself is removed on unlock. Two spellings of one destination
+ * ("out", "./out/", "/abs/out") share a lock; "." and its absolute path
+ * do not. */
 struct ns_atomic_lock;
 
-/* Locks dir for this run. *lock is NULL for the first folder; passing the
- * same *lock again adds another folder to the set it holds, and a folder
- * already held (under any spelling: "out", "./out/") is not locked twice.
- * Returns NS_OK, or NS_EIO with a reason in err: "another netsave run is
- * writing to DIR; try again when it has finished" when another process
- * (or another lock set in this one) holds it, or "cannot lock DIR: ..."
- * when the folder is missing or takes no new file. On failure, folders
+/* Locks the destination dest for this run. *lock is NULL for the first;
+ * passing the same *lock again adds another destination to the set it
+ * holds, and one already held is not locked twice. Returns NS_OK, or
+ * NS_EIO with a reason in err: "another netsave run is writing to DEST;
+ * try again when it has finished" when another process (or another lock
+ * set in this one) holds it, or "cannot lock DEST: ..." when the folder
+ * it is in is missing or takes no new file. On failure, destinations
  * locked earlier stay locked until ns_atomic_unlock. */
-enum ns_status ns_atomic_lock(const char *dir, struct ns_atomic_lock **lock,
+enum ns_status ns_atomic_lock(const char *dest, struct ns_atomic_lock **lock,
                               char *err, size_t err_size);
 
-/* ns_atomic_lock on the folder a destination file path is in ("." for a
- * bare name), e.g. a workbook's. */
-enum ns_status ns_atomic_lock_folder_of(const char *path,
-                                        struct ns_atomic_lock **lock,
-                                        char *err, size_t err_size);
-
-/* Releases every folder in lock, removes the lock files, and frees it.
- * Safe on NULL. */
+/* Releases every destination in lock, removes the lock files, and frees
+ * it. Safe on NULL. */
 void ns_atomic_unlock(struct ns_atomic_lock *lock);
 
 #endif

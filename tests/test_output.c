@@ -1408,7 +1408,7 @@ set_failing_on_one_file_replaces_none(void **state)
 
 /* ---- the destination lock ---- */
 
-/* Tries to lock dir in a child process: flock locks belong to open files,
+/* Tries to lock dir in a child process, and unlocks it: flock locks belong to open files,
  * so a second open in this process already competes, but a separate
  * process is what two runs are. Returns the child's err text, "" when it
  * got the lock (and released it on exit). */
@@ -1424,6 +1424,7 @@ lock_in_child(const char *dir, char *err, size_t err_size)
         char msg[256] = "";
         struct ns_atomic_lock *l = NULL;
         (void)ns_atomic_lock(dir, &l, msg, sizeof msg);
+        ns_atomic_unlock(l);
         ssize_t n = write(fds[1], msg, strlen(msg));
         _exit(n == (ssize_t)strlen(msg) ? 0 : 1);
     }
@@ -1440,41 +1441,45 @@ static void
 lock_keeps_out_a_second_run_until_unlocked(void **state)
 {
     struct fixture *f = *state;
+    /* A CSV folder that does not exist yet: the lock sits beside it. */
+    const char *out = path_in(f, "out");
     char err[256] = "", want[256];
     snprintf(want, sizeof want,
              "another netsave run is writing to %s; try again when it has "
              "finished",
-             f->dir);
+             out);
     struct ns_atomic_lock *held = NULL, *other = NULL;
-    assert_int_equal(ns_atomic_lock(f->dir, &held, err, sizeof err), NS_OK);
-    static const char *const lock_file[] = {".netsave.lock"};
+    assert_int_equal(ns_atomic_lock(out, &held, err, sizeof err), NS_OK);
+    static const char *const lock_file[] = {".out.netsave.lock"};
     assert_folder_holds(f, lock_file, 1);
 
     /* Another process, and another lock set in this one: refused. */
-    lock_in_child(f->dir, err, sizeof err);
+    lock_in_child(out, err, sizeof err);
     assert_string_equal(err, want);
     err[0] = '\0';
-    assert_int_equal(ns_atomic_lock(f->dir, &other, err, sizeof err),
-                     NS_EIO);
+    assert_int_equal(ns_atomic_lock(out, &other, err, sizeof err), NS_EIO);
     assert_string_equal(err, want);
     assert_null(other);
 
-    /* The same folder under another name joins the set it is already
-     * in, rather than refusing itself. */
+    /* The same destination under another name joins the set it is
+     * already in, rather than refusing itself; another destination in
+     * the same folder is free. */
     char again[128];
-    snprintf(again, sizeof again, "%s/./", f->dir);
+    snprintf(again, sizeof again, "%s/./out/", f->dir);
     assert_int_equal(ns_atomic_lock(again, &held, err, sizeof err), NS_OK);
-    assert_int_equal(ns_atomic_lock_folder_of(path_in(f, "results.xlsx"),
-                                              &held, err, sizeof err),
+    assert_int_equal(ns_atomic_lock(path_in(f, "book.xlsx"), &other, err,
+                                    sizeof err),
                      NS_OK);
+    lock_in_child(path_in(f, "out2"), err, sizeof err);
+    assert_string_equal(err, "");
 
     ns_atomic_unlock(held);
+    ns_atomic_unlock(other);
     assert_folder_holds(f, NULL, 0);
-    lock_in_child(f->dir, err, sizeof err);
+    lock_in_child(out, err, sizeof err);
     assert_string_equal(err, "");
-    assert_int_equal(ns_atomic_lock_folder_of(path_in(f, "results.xlsx"),
-                                              &other, err, sizeof err),
-                     NS_OK);
+    other = NULL;
+    assert_int_equal(ns_atomic_lock(out, &other, err, sizeof err), NS_OK);
     ns_atomic_unlock(other);
     ns_atomic_unlock(NULL);
 }
@@ -1485,17 +1490,20 @@ static void
 lock_survives_a_killed_run_and_reports_a_missing_folder(void **state)
 {
     struct fixture *f = *state;
-    touch_in(f, ".netsave.lock");
+    touch_in(f, ".book.xlsx.netsave.lock");
     char err[256] = "";
     struct ns_atomic_lock *l = NULL;
-    assert_int_equal(ns_atomic_lock(f->dir, &l, err, sizeof err), NS_OK);
+    assert_int_equal(
+        ns_atomic_lock(path_in(f, "book.xlsx"), &l, err, sizeof err), NS_OK);
     ns_atomic_unlock(l);
+    assert_folder_holds(f, NULL, 0);
     l = NULL;
     assert_int_equal(
-        ns_atomic_lock(path_in(f, "missing"), &l, err, sizeof err), NS_EIO);
+        ns_atomic_lock(path_in(f, "missing/out"), &l, err, sizeof err),
+        NS_EIO);
     assert_null(l);
     assert_non_null(strstr(err, "cannot lock "));
-    assert_non_null(strstr(err, "missing: No such file or directory"));
+    assert_non_null(strstr(err, "missing/out: No such file or directory"));
 }
 
 /* ---- text over Excel's cell limit ---- */

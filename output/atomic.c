@@ -492,6 +492,28 @@ ns_atomic_lock(const char *dest, struct ns_atomic_lock **lock, char *err,
     }
     int got = take_lock(path, *lock, l);
     int e = errno;
+    /* A folder to be made with its parents ("a/b/out" where a/b is
+     * missing): lock the first folder missing, beside what exists. */
+    for (char *d = NULL; got < 0 && e == ENOENT;) {
+        char *up = folder_of(d ? d : dest);
+        free(d);
+        d = up;
+        if (!d || strcmp(d, ".") == 0 || strcmp(d, "/") == 0) {
+            free(d);
+            break;
+        }
+        free(path);
+        path = lock_path_alloc(d);
+        if (!path) {
+            free(d);
+            e = ENOMEM;
+            break;
+        }
+        got = take_lock(path, *lock, l);
+        e = errno;
+        if (got >= 0 || e != ENOENT)
+            free(d);
+    }
     if (got != 0) {
         free(l);
         free(path);

@@ -94,7 +94,10 @@ void ns_atomic_set_abort(struct ns_atomic_set *set);
  * on "<folder>/.<name>.netsave.lock" beside it, taken without waiting. A
  * destination is a file (a workbook) or a folder (of CSV files), which
  * need not exist yet: the lock sits beside it, not in it, so a run that
- * fails creates nothing. The kernel drops the lock when its holder exits,
+ * fails creates nothing; for a folder to be made with its parents
+ * ("a/b/out" with a/b missing) the lock sits beside the first folder
+ * missing (".b.netsave.lock" in a), so that creating them is covered
+ * too. The kernel drops the lock when its holder exits,
  * however it exits, so a killed run never leaves a destination locked;
  * the file itself is removed on unlock. Two spellings of one destination
  * ("out", "./out/", "/abs/out") share a lock; "." and its absolute path

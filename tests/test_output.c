@@ -1485,9 +1485,10 @@ lock_keeps_out_a_second_run_until_unlocked(void **state)
 }
 
 /* A lock file left by a killed run (it exists, but no process holds it)
- * does not keep the next run out; a missing folder is reported. */
+ * does not keep the next run out; a folder that cannot hold one is
+ * reported. */
 static void
-lock_survives_a_killed_run_and_reports_a_missing_folder(void **state)
+lock_survives_a_killed_run_and_climbs_to_an_existing_folder(void **state)
 {
     struct fixture *f = *state;
     touch_in(f, ".book.xlsx.netsave.lock");
@@ -1498,12 +1499,21 @@ lock_survives_a_killed_run_and_reports_a_missing_folder(void **state)
     ns_atomic_unlock(l);
     assert_folder_holds(f, NULL, 0);
     l = NULL;
+    /* A CSV folder to be made with its parents: locked beside the first
+     * one missing, creating no folder. */
     assert_int_equal(
-        ns_atomic_lock(path_in(f, "missing/out"), &l, err, sizeof err),
-        NS_EIO);
+        ns_atomic_lock(path_in(f, "missing/deeper/out"), &l, err, sizeof err),
+        NS_OK);
+    static const char *const lock_file[] = {".missing.netsave.lock"};
+    assert_folder_holds(f, lock_file, 1);
+    ns_atomic_unlock(l);
+    l = NULL;
+    touch_in(f, "file");
+    assert_int_equal(
+        ns_atomic_lock(path_in(f, "file/out"), &l, err, sizeof err), NS_EIO);
     assert_null(l);
     assert_non_null(strstr(err, "cannot lock "));
-    assert_non_null(strstr(err, "missing/out: No such file or directory"));
+    assert_non_null(strstr(err, "file/out: Not a directory"));
 }
 
 /* ---- text over Excel's cell limit ---- */
@@ -1704,7 +1714,7 @@ main(void)
         cmocka_unit_test_setup_teardown(
             lock_keeps_out_a_second_run_until_unlocked, setup, teardown),
         cmocka_unit_test_setup_teardown(
-            lock_survives_a_killed_run_and_reports_a_missing_folder, setup,
+            lock_survives_a_killed_run_and_climbs_to_an_existing_folder, setup,
             teardown),
         cmocka_unit_test(cut_text_keeps_text_at_the_limit_and_cuts_one_over),
         cmocka_unit_test(cut_text_never_splits_a_multi_byte_character),

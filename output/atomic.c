@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -254,18 +255,14 @@ sync_folder(const char *dir)
     }
 }
 
-enum ns_status
-ns_atomic_commit(struct ns_atomic *a, char *err, size_t err_size)
+/* Renames a's flushed temporary file over its destination and frees a's
+ * strings; on failure removes the temporary file and returns NS_EIO with
+ * a reason. */
+static enum ns_status
+rename_into_place(struct ns_atomic *a, char *err, size_t err_size)
 {
-    if (!a->path || !a->tmp_path) {
-        ns_atomic_abort(a);
-        return fail(err, err_size, "cannot write: no file was begun");
-    }
-    int e = flush_to_disk(a);
-    if (e == 0 && rename(a->tmp_path, a->path) != 0)
-        e = errno;
-    if (e != 0) {
-        fail(err, err_size, "cannot write %s: %s", a->path, strerror(e));
+    if (rename(a->tmp_path, a->path) != 0) {
+        fail(err, err_size, "cannot write %s: %s", a->path, strerror(errno));
         ns_atomic_abort(a);
         return NS_EIO;
     }
@@ -275,6 +272,22 @@ ns_atomic_commit(struct ns_atomic *a, char *err, size_t err_size)
     a->tmp_path = NULL;
     ns_atomic_abort(a);
     return NS_OK;
+}
+
+enum ns_status
+ns_atomic_commit(struct ns_atomic *a, char *err, size_t err_size)
+{
+    if (!a->path || !a->tmp_path) {
+        ns_atomic_abort(a);
+        return fail(err, err_size, "cannot write: no file was begun");
+    }
+    int e = flush_to_disk(a);
+    if (e != 0) {
+        fail(err, err_size, "cannot write %s: %s", a->path, strerror(e));
+        ns_atomic_abort(a);
+        return NS_EIO;
+    }
+    return rename_into_place(a, err, err_size);
 }
 
 enum ns_status
@@ -298,4 +311,238 @@ ns_atomic_abort(struct ns_atomic *a)
     free(a->tmp_path);
     free(a->dir);
     *a = (struct ns_atomic){0};
+}
+
+/* ---- a run's files replaced together ---- */
+
+enum ns_status
+ns_atomic_set_begin(struct ns_atomic_set *set, const char *path,
+                    int want_stream, struct ns_atomic **out, char *err,
+                    size_t err_size)
+{
+    *out = NULL;
+    for (size_t i = 0; i < set->n; i++)
+        if (strcmp(set->files[i]->path, path) == 0)
+            return fail(err, err_size, "cannot write %s twice in one run",
+                        path);
+    if (set->n == set->cap) {
+        size_t cap = set->cap ? 2 * set->cap : 8;
+        struct ns_atomic **files = realloc(set->files, cap * sizeof *files);
+        if (!files)
+            return fail(err, err_size, "cannot write %s: %s", path,
+                        strerror(ENOMEM));
+        set->files = files;
+        set->cap = cap;
+    }
+    struct ns_atomic *a = malloc(sizeof *a);
+    if (!a)
+        return fail(err, err_size, "cannot write %s: %s", path,
+                    strerror(ENOMEM));
+    enum ns_status st = ns_atomic_begin(a, path, want_stream, err, err_size);
+    if (st != NS_OK) {
+        free(a);
+        return st;
+    }
+    set->files[set->n++] = a;
+    *out = a;
+    return NS_OK;
+}
+
+enum ns_status
+ns_atomic_set_commit(struct ns_atomic_set *set, char *err, size_t err_size)
+{
+    enum ns_status st = NS_OK;
+    for (size_t i = 0; i < set->n && st == NS_OK; i++) {
+        int e = flush_to_disk(set->files[i]);
+        if (e != 0)
+            st = fail(err, err_size, "cannot write %s: %s",
+                      set->files[i]->path, strerror(e));
+    }
+    if (st != NS_OK) {
+        ns_atomic_set_abort(set);
+        return st;
+    }
+    /* Every file is complete and on disk: only now is any replaced. A
+     * failed rename is reported and the rest still go into place, the
+     * newest set being better than one mixed further. */
+    for (size_t i = 0; i < set->n; i++) {
+        char e[512];
+        if (rename_into_place(set->files[i], e, sizeof e) != NS_OK &&
+            st == NS_OK)
+            st = fail(err, err_size, "%s", e);
+    }
+    ns_atomic_set_abort(set);
+    return st;
+}
+
+void
+ns_atomic_set_abort(struct ns_atomic_set *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        ns_atomic_abort(set->files[i]);
+        free(set->files[i]);
+    }
+    free(set->files);
+    *set = (struct ns_atomic_set){0};
+}
+
+/* ---- the destination lock ---- */
+
+#define LOCK_SUFFIX ".netsave.lock"
+
+/* One locked destination; a run's set of them is a list. */
+struct ns_atomic_lock {
+    int fd;                      /* open on the lock file, flock'd */
+    char *path;                  /* owned; the lock file */
+    dev_t dev;                   /* the lock file's identity, so that a */
+    ino_t ino;                   /* destination is not locked twice */
+    struct ns_atomic_lock *next; /* owned */
+};
+
+/* "<folder>/.<name>.netsave.lock" for the destination dest, a file or a
+ * folder, with trailing slashes ignored ("out/" is "out"); malloc'd, or
+ * NULL if memory runs out. */
+static char *
+lock_path_alloc(const char *dest)
+{
+    char *d = strdup(dest);
+    if (!d)
+        return NULL;
+    for (size_t n = strlen(d); n > 1 && d[n - 1] == '/'; n--)
+        d[n - 1] = '\0';
+    char *dir = folder_of(d);
+    const char *base = strrchr(d, '/');
+    base = base ? base + 1 : d;
+    size_t size = (dir ? strlen(dir) : 0) + strlen(base) + sizeof LOCK_SUFFIX +
+                  3;
+    char *path = dir ? malloc(size) : NULL;
+    if (path)
+        snprintf(path, size, "%s/.%s%s", dir, base, LOCK_SUFFIX);
+    free(dir);
+    free(d);
+    return path;
+}
+
+/* Whether fd is still the file at path: the holder before us may have
+ * removed the file between our open and our flock, and a lock on a
+ * removed file would keep out nobody. */
+static int
+is_current(int fd, const char *path)
+{
+    struct stat held, named;
+    return fstat(fd, &held) == 0 && stat(path, &named) == 0 &&
+           held.st_dev == named.st_dev && held.st_ino == named.st_ino;
+}
+
+/* Whether lock already holds the file open on fd. */
+static int
+already_held(const struct ns_atomic_lock *lock, int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return 0;
+    for (; lock; lock = lock->next)
+        if (lock->dev == st.st_dev && lock->ino == st.st_ino)
+            return 1;
+    return 0;
+}
+
+/* Opens and flocks path into l->fd. Returns 0, 1 when lock already holds
+ * it, or -1 with errno (EWOULDBLOCK when another holds it). */
+static int
+take_lock(const char *path, const struct ns_atomic_lock *lock,
+          struct ns_atomic_lock *l)
+{
+    for (;;) {
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+        if (fd < 0)
+            return -1;
+        if (already_held(lock, fd)) {
+            close(fd);
+            return 1;
+        }
+        struct stat st;
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0 || fstat(fd, &st) != 0) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        if (is_current(fd, path)) {
+            l->fd = fd;
+            l->dev = st.st_dev;
+            l->ino = st.st_ino;
+            return 0;
+        }
+        close(fd); /* removed by the holder we waited on: try again */
+    }
+}
+
+enum ns_status
+ns_atomic_lock(const char *dest, struct ns_atomic_lock **lock, char *err,
+               size_t err_size)
+{
+    struct ns_atomic_lock *l = calloc(1, sizeof *l);
+    char *path = lock_path_alloc(dest);
+    if (!l || !path) {
+        free(l);
+        free(path);
+        return fail(err, err_size, "cannot lock %s: %s", dest,
+                    strerror(ENOMEM));
+    }
+    int got = take_lock(path, *lock, l);
+    int e = errno;
+    /* A folder to be made with its parents ("a/b/out" where a/b is
+     * missing): lock the first folder missing, beside what exists. */
+    for (char *d = NULL; got < 0 && e == ENOENT;) {
+        char *up = folder_of(d ? d : dest);
+        free(d);
+        d = up;
+        if (!d || strcmp(d, ".") == 0 || strcmp(d, "/") == 0) {
+            free(d);
+            break;
+        }
+        free(path);
+        path = lock_path_alloc(d);
+        if (!path) {
+            free(d);
+            e = ENOMEM;
+            break;
+        }
+        got = take_lock(path, *lock, l);
+        e = errno;
+        if (got >= 0 || e != ENOENT)
+            free(d);
+    }
+    if (got != 0) {
+        free(l);
+        free(path);
+        if (got == 1)
+            return NS_OK;
+        if (e == EWOULDBLOCK)
+            return fail(err, err_size,
+                        "another netsave run is writing to %s; try again "
+                        "when it has finished",
+                        dest);
+        return fail(err, err_size, "cannot lock %s: %s", dest, strerror(e));
+    }
+    l->path = path;
+    l->next = *lock;
+    *lock = l;
+    return NS_OK;
+}
+
+void
+ns_atomic_unlock(struct ns_atomic_lock *lock)
+{
+    while (lock) {
+        struct ns_atomic_lock *next = lock->next;
+        /* Removed while still held, so a run that opened it meanwhile
+         * sees it is gone (is_current) and makes a new one. */
+        (void)unlink(lock->path);
+        close(lock->fd);
+        free(lock->path);
+        free(lock);
+        lock = next;
+    }
 }

@@ -51,4 +51,72 @@ enum ns_status ns_atomic_probe(const char *path, char *err, size_t err_size);
  * struct and after commit. */
 void ns_atomic_abort(struct ns_atomic *a);
 
+/* ---- a run's files replaced together ----
+ *
+ * Files begun into a set are written as usual but renamed over their
+ * destinations only in ns_atomic_set_commit, once every one of them is
+ * complete and on disk: a full disk or a size limit found while writing
+ * or syncing any of them replaces none. Only the renames themselves come
+ * one after another (rename fails in a folder only if it is removed, made
+ * read-only or a destination turned into a folder meanwhile), so the set
+ * is as atomic as POSIX allows without a folder swap. Not used by the
+ * writers yet. */
+struct ns_atomic_set {
+    struct ns_atomic **files; /* owned, [n] */
+    size_t n, cap;
+};
+
+/* Begins path (as ns_atomic_begin) as one more file of set, which must
+ * start zeroed; *out is the file to write to (its fp, or its tmp_path by
+ * name), owned by the set until commit or abort. Do not commit or abort
+ * it alone. On failure the set is unchanged: the caller decides whether to
+ * abort the rest. */
+enum ns_status ns_atomic_set_begin(struct ns_atomic_set *set, const char *path,
+                                   int want_stream, struct ns_atomic **out,
+                                   char *err, size_t err_size);
+
+/* Flushes and syncs every file, then, only if all succeeded, renames each
+ * over its destination. Returns NS_OK, or NS_EIO with the first reason:
+ * a failure before the renames leaves every destination untouched. The
+ * set is emptied and its memory freed in every case. */
+enum ns_status ns_atomic_set_commit(struct ns_atomic_set *set, char *err,
+                                    size_t err_size);
+
+/* Removes every temporary file of set and frees it. Safe on a zeroed set
+ * and after commit. */
+void ns_atomic_set_abort(struct ns_atomic_set *set);
+
+/* ---- a destination locked for the length of a run ----
+ *
+ * Each file is replaced atomically, but two runs writing to the same
+ * destination at once would leave a mixture of both. A run therefore
+ * holds a lock on each destination while it writes: an advisory flock(2)
+ * on "<folder>/.<name>.netsave.lock" beside it, taken without waiting. A
+ * destination is a file (a workbook) or a folder (of CSV files), which
+ * need not exist yet: the lock sits beside it, not in it, so a run that
+ * fails creates nothing; for a folder to be made with its parents
+ * ("a/b/out" with a/b missing) the lock sits beside the first folder
+ * missing (".b.netsave.lock" in a), so that creating them is covered
+ * too. The kernel drops the lock when its holder exits,
+ * however it exits, so a killed run never leaves a destination locked;
+ * the file itself is removed on unlock. Two spellings of one destination
+ * ("out", "./out/", "/abs/out") share a lock; "." and its absolute path
+ * do not. */
+struct ns_atomic_lock;
+
+/* Locks the destination dest for this run. *lock is NULL for the first;
+ * passing the same *lock again adds another destination to the set it
+ * holds, and one already held is not locked twice. Returns NS_OK, or
+ * NS_EIO with a reason in err: "another netsave run is writing to DEST;
+ * try again when it has finished" when another process (or another lock
+ * set in this one) holds it, or "cannot lock DEST: ..." when the folder
+ * it is in is missing or takes no new file. On failure, destinations
+ * locked earlier stay locked until ns_atomic_unlock. */
+enum ns_status ns_atomic_lock(const char *dest, struct ns_atomic_lock **lock,
+                              char *err, size_t err_size);
+
+/* Releases every destination in lock, removes the lock files, and frees
+ * it. Safe on NULL. */
+void ns_atomic_unlock(struct ns_atomic_lock *lock);
+
 #endif

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/ledger.h"
@@ -19,14 +20,79 @@ xl_note(struct book *b, lxw_error e)
         b->error = e;
 }
 
+/* Counts UTF-8 characters the way libxlsxwriter does when it checks a
+ * cell against Excel's limit: every byte that is not a continuation
+ * byte starts one. */
+static size_t
+utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+/* The byte offset at which s's character number index starts (or its
+ * end), so a cut never splits a multi-byte sequence. */
+static size_t
+utf8_offset(const char *s, size_t index)
+{
+    size_t i = 0, chars = 0;
+    for (; s[i]; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80 && chars++ == index)
+            break;
+    return i;
+}
+
+#define CUT_MARK " [... cut: %zu more characters]"
+
+char *
+xl_cut_text_alloc(const char *s, size_t max_chars)
+{
+    size_t total = utf8_chars(s);
+    if (total <= max_chars)
+        return strdup(s);
+    /* The mark's length depends on how much is cut, which depends on the
+     * mark's length: a mark sized for cutting everything is at least as
+     * long as the real one, so what is kept plus the real mark fits. */
+    char mark[64];
+    size_t mark_len = (size_t)snprintf(mark, sizeof mark, CUT_MARK, total);
+    size_t keep = max_chars > mark_len ? max_chars - mark_len : 0;
+    size_t bytes = utf8_offset(s, keep);
+    mark_len = (size_t)snprintf(mark, sizeof mark, CUT_MARK, total - keep);
+    char *out = malloc(bytes + mark_len + 1);
+    if (!out)
+        return NULL;
+    memcpy(out, s, bytes);
+    memcpy(out + bytes, mark, mark_len + 1);
+    return out;
+}
+
+/* Writes text. Excel refuses a cell of more than XL_CELL_MAX_CHARS
+ * characters, and libxlsxwriter with it; a long --set expression or
+ * command line is valid input, so such text is cut, visibly, rather than
+ * failing the workbook after the CSV files were written. */
 void
 xl_put_text(struct book *b, lxw_worksheet *ws, size_t row, size_t col,
             const char *s, lxw_format *fmt)
 {
     if (b->error || !s || !*s)
         return;
-    xl_note(b,
-            worksheet_write_string(ws, (lxw_row_t)row, (lxw_col_t)col, s, fmt));
+    /* Fewer bytes than the limit is fewer characters: no count needed. */
+    if (strlen(s) <= XL_CELL_MAX_CHARS || utf8_chars(s) <= XL_CELL_MAX_CHARS) {
+        xl_note(b, worksheet_write_string(ws, (lxw_row_t)row, (lxw_col_t)col,
+                                          s, fmt));
+        return;
+    }
+    char *cut = xl_cut_text_alloc(s, XL_CELL_MAX_CHARS);
+    if (!cut) {
+        xl_note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        return;
+    }
+    xl_note(b, worksheet_write_string(ws, (lxw_row_t)row, (lxw_col_t)col, cut,
+                                      fmt));
+    free(cut);
 }
 
 /* Writes a number. Excel has no NaN or infinity (libxlsxwriter would write

@@ -83,6 +83,15 @@ struct book {
 void xl_note(struct book *b, lxw_error e);
 void xl_put_text(struct book *b, lxw_worksheet *ws, size_t row, size_t col,
                  const char *s, lxw_format *fmt);
+/* Excel's limit on the text of one cell, in characters. */
+#define XL_CELL_MAX_CHARS 32767
+
+/* Returns a malloc'd copy of s, or, when s has more than max_chars UTF-8
+ * characters, its start cut at a character boundary and ended with
+ * " [... cut: N more characters]", the whole at most max_chars
+ * characters (for max_chars shorter than the mark, the mark alone).
+ * NULL if memory runs out. */
+char *xl_cut_text_alloc(const char *s, size_t max_chars);
 void xl_put_number(struct book *b, lxw_worksheet *ws, size_t row, size_t col,
                    double v, lxw_format *fmt);
 void xl_set_width(struct book *b, lxw_worksheet *ws, size_t col,

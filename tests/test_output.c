@@ -1296,6 +1296,360 @@ xlsx_records_the_run_time(void **state)
     free(xml);
 }
 
+/* ---- a set of files replaced together ---- */
+
+/* Writes text to name in f's folder, directly. */
+static void
+put_file(const struct fixture *f, const char *name, const char *text)
+{
+    FILE *fp = fopen(path_in(f, name), "w");
+    assert_non_null(fp);
+    assert_true(fputs(text, fp) >= 0);
+    assert_int_equal(fclose(fp), 0);
+}
+
+static void
+assert_file_holds(const struct fixture *f, const char *name, const char *text)
+{
+    size_t len;
+    char *got = slurp(path_in(f, name), &len);
+    assert_non_null(got);
+    assert_string_equal(got, text);
+    free(got);
+}
+
+/* Begins name into set and writes text to it. */
+static void
+set_write(const struct fixture *f, struct ns_atomic_set *set,
+          const char *name, const char *text)
+{
+    char err[256];
+    struct ns_atomic *a;
+    assert_int_equal(
+        ns_atomic_set_begin(set, path_in(f, name), 1, &a, err, sizeof err),
+        NS_OK);
+    assert_true(fputs(text, a->fp) >= 0);
+}
+
+static void
+set_replaces_files_only_at_commit(void **state)
+{
+    struct fixture *f = *state;
+    put_file(f, "a.csv", "old a\n");
+    put_file(f, "b.csv", "old b\n");
+    struct ns_atomic_set set = {0};
+    set_write(f, &set, "a.csv", "new a\n");
+    set_write(f, &set, "b.csv", "new b\n");
+    set_write(f, &set, "c.csv", "new c\n");
+    /* All written, none committed: the old files are still there. */
+    assert_file_holds(f, "a.csv", "old a\n");
+    assert_file_holds(f, "b.csv", "old b\n");
+    char err[256];
+    struct ns_atomic *dup;
+    assert_int_equal(ns_atomic_set_begin(&set, path_in(f, "a.csv"), 1, &dup,
+                                         err, sizeof err),
+                     NS_EIO);
+    assert_non_null(strstr(err, "a.csv twice in one run"));
+    assert_int_equal(ns_atomic_set_commit(&set, err, sizeof err), NS_OK);
+    static const char *const files[] = {"a.csv", "b.csv", "c.csv"};
+    assert_folder_holds(f, files, 3);
+    assert_file_holds(f, "a.csv", "new a\n");
+    assert_file_holds(f, "b.csv", "new b\n");
+    assert_file_holds(f, "c.csv", "new c\n");
+    ns_atomic_set_abort(&set); /* safe after commit */
+
+    set_write(f, &set, "a.csv", "newer a\n");
+    ns_atomic_set_abort(&set);
+    assert_folder_holds(f, files, 3);
+    assert_file_holds(f, "a.csv", "new a\n");
+}
+
+/* Under a file-size limit (in a child) the second, big file cannot be
+ * completed: the commit fails and the first, small one, complete, is not
+ * put in place either. */
+static void
+set_failing_on_one_file_replaces_none(void **state)
+{
+    struct fixture *f = *state;
+    put_file(f, "a.csv", "old a\n");
+    put_file(f, "b.csv", "old b\n");
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit lim = {.rlim_cur = 4096, .rlim_max = 4096};
+        if (signal(SIGXFSZ, SIG_IGN) == SIG_ERR ||
+            setrlimit(RLIMIT_FSIZE, &lim) != 0)
+            _exit(2);
+        struct ns_atomic_set set = {0};
+        char err[256];
+        struct ns_atomic *a, *b;
+        if (ns_atomic_set_begin(&set, path_in(f, "a.csv"), 1, &a, err,
+                                sizeof err) != NS_OK ||
+            ns_atomic_set_begin(&set, path_in(f, "b.csv"), 1, &b, err,
+                                sizeof err) != NS_OK)
+            _exit(3);
+        fputs("new a\n", a->fp);
+        for (int i = 0; i < 10000; i++)
+            fputs("0.12345678901234567\n", b->fp);
+        if (ns_atomic_set_commit(&set, err, sizeof err) != NS_EIO ||
+            !strstr(err, "b.csv"))
+            _exit(4);
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    static const char *const files[] = {"a.csv", "b.csv"};
+    assert_folder_holds(f, files, 2);
+    assert_file_holds(f, "a.csv", "old a\n");
+    assert_file_holds(f, "b.csv", "old b\n");
+}
+
+/* ---- the destination lock ---- */
+
+/* Tries to lock dir in a child process, and unlocks it: flock locks belong to open files,
+ * so a second open in this process already competes, but a separate
+ * process is what two runs are. Returns the child's err text, "" when it
+ * got the lock (and released it on exit). */
+static void
+lock_in_child(const char *dir, char *err, size_t err_size)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        char msg[256] = "";
+        struct ns_atomic_lock *l = NULL;
+        (void)ns_atomic_lock(dir, &l, msg, sizeof msg);
+        ns_atomic_unlock(l);
+        ssize_t n = write(fds[1], msg, strlen(msg));
+        _exit(n == (ssize_t)strlen(msg) ? 0 : 1);
+    }
+    close(fds[1]);
+    ssize_t n = read(fds[0], err, err_size - 1);
+    close(fds[0]);
+    err[n > 0 ? n : 0] = '\0';
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void
+lock_keeps_out_a_second_run_until_unlocked(void **state)
+{
+    struct fixture *f = *state;
+    /* A CSV folder that does not exist yet: the lock sits beside it. */
+    const char *out = path_in(f, "out");
+    char err[256] = "", want[256];
+    snprintf(want, sizeof want,
+             "another netsave run is writing to %s; try again when it has "
+             "finished",
+             out);
+    struct ns_atomic_lock *held = NULL, *other = NULL;
+    assert_int_equal(ns_atomic_lock(out, &held, err, sizeof err), NS_OK);
+    static const char *const lock_file[] = {".out.netsave.lock"};
+    assert_folder_holds(f, lock_file, 1);
+
+    /* Another process, and another lock set in this one: refused. */
+    lock_in_child(out, err, sizeof err);
+    assert_string_equal(err, want);
+    err[0] = '\0';
+    assert_int_equal(ns_atomic_lock(out, &other, err, sizeof err), NS_EIO);
+    assert_string_equal(err, want);
+    assert_null(other);
+
+    /* The same destination under another name joins the set it is
+     * already in, rather than refusing itself; another destination in
+     * the same folder is free. */
+    char again[128];
+    snprintf(again, sizeof again, "%s/./out/", f->dir);
+    assert_int_equal(ns_atomic_lock(again, &held, err, sizeof err), NS_OK);
+    assert_int_equal(ns_atomic_lock(path_in(f, "book.xlsx"), &other, err,
+                                    sizeof err),
+                     NS_OK);
+    lock_in_child(path_in(f, "out2"), err, sizeof err);
+    assert_string_equal(err, "");
+
+    ns_atomic_unlock(held);
+    ns_atomic_unlock(other);
+    assert_folder_holds(f, NULL, 0);
+    lock_in_child(out, err, sizeof err);
+    assert_string_equal(err, "");
+    other = NULL;
+    assert_int_equal(ns_atomic_lock(out, &other, err, sizeof err), NS_OK);
+    ns_atomic_unlock(other);
+    ns_atomic_unlock(NULL);
+}
+
+/* A lock file left by a killed run (it exists, but no process holds it)
+ * does not keep the next run out; a folder that cannot hold one is
+ * reported. */
+static void
+lock_survives_a_killed_run_and_climbs_to_an_existing_folder(void **state)
+{
+    struct fixture *f = *state;
+    touch_in(f, ".book.xlsx.netsave.lock");
+    char err[256] = "";
+    struct ns_atomic_lock *l = NULL;
+    assert_int_equal(
+        ns_atomic_lock(path_in(f, "book.xlsx"), &l, err, sizeof err), NS_OK);
+    ns_atomic_unlock(l);
+    assert_folder_holds(f, NULL, 0);
+    l = NULL;
+    /* A CSV folder to be made with its parents: locked beside the first
+     * one missing, creating no folder. */
+    assert_int_equal(
+        ns_atomic_lock(path_in(f, "missing/deeper/out"), &l, err, sizeof err),
+        NS_OK);
+    static const char *const lock_file[] = {".missing.netsave.lock"};
+    assert_folder_holds(f, lock_file, 1);
+    ns_atomic_unlock(l);
+    l = NULL;
+    touch_in(f, "file");
+    assert_int_equal(
+        ns_atomic_lock(path_in(f, "file/out"), &l, err, sizeof err), NS_EIO);
+    assert_null(l);
+    assert_non_null(strstr(err, "cannot lock "));
+    assert_non_null(strstr(err, "file/out: Not a directory"));
+}
+
+/* ---- text over Excel's cell limit ---- */
+
+/* Counts UTF-8 characters, and fails on a sequence cut short. */
+static size_t
+checked_utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t len = *p < 0x80 ? 1 : *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : 2;
+        for (size_t i = 1; i < len; i++)
+            if ((p[i] & 0xC0) != 0x80)
+                fail_msg("a multi-byte character was split at byte %zu",
+                         (size_t)(p - (const unsigned char *)s));
+        p += len;
+        n++;
+    }
+    return n;
+}
+
+/* A malloc'd string of n copies of the UTF-8 character c. */
+static char *
+repeated_alloc(const char *c, size_t n)
+{
+    size_t len = strlen(c);
+    char *s = malloc(n * len + 1);
+    assert_non_null(s);
+    for (size_t i = 0; i < n; i++)
+        memcpy(s + i * len, c, len);
+    s[n * len] = '\0';
+    return s;
+}
+
+static void
+cut_text_keeps_text_at_the_limit_and_cuts_one_over(void **state)
+{
+    (void)state;
+    /* Exactly the limit: unchanged. */
+    char *s = repeated_alloc("\xc3\xa9", 40); /* é, two bytes */
+    char *out = xl_cut_text_alloc(s, 40);
+    assert_non_null(out);
+    assert_string_equal(out, s);
+    free(out);
+
+    /* One over: cut, marked, and the whole exactly at the limit. */
+    const char *mark = " [... cut: 31 more characters]"; /* 30 characters */
+    out = xl_cut_text_alloc(s, 39);
+    assert_non_null(out);
+    assert_int_equal(checked_utf8_chars(out), 39);
+    assert_int_equal(strlen(out), 9 * 2 + strlen(mark));
+    assert_memory_equal(out, s, 9 * 2);
+    assert_string_equal(out + 9 * 2, mark);
+    free(out);
+    free(s);
+}
+
+static void
+cut_text_never_splits_a_multi_byte_character(void **state)
+{
+    (void)state;
+    /* "a" then euros (three bytes) and a four-byte emoji: every cut point
+     * from 30 to 60 characters lands on each kind of boundary. */
+    char *euros = repeated_alloc("\xe2\x82\xac\xf0\x9f\x98\x80", 40);
+    size_t size = strlen(euros) + 2;
+    char *s = malloc(size);
+    assert_non_null(s);
+    snprintf(s, size, "a%s", euros);
+    for (size_t max = 30; max <= 60; max++) {
+        char *out = xl_cut_text_alloc(s, max);
+        assert_non_null(out);
+        size_t chars = checked_utf8_chars(out);
+        assert_true(chars <= max);
+        assert_true(chars + 1 >= max); /* at most one short: digits */
+        char *m = strstr(out, " [... cut: ");
+        assert_non_null(m);
+        *m = '\0';
+        size_t kept = checked_utf8_chars(out);
+        assert_memory_equal(out, s, strlen(out));
+        unsigned long more = strtoul(m + strlen(" [... cut: "), NULL, 10);
+        assert_int_equal(kept + more, 81);
+        free(out);
+    }
+    free(s);
+    free(euros);
+}
+
+static void
+cut_text_fits_excels_limit(void **state)
+{
+    (void)state;
+    char *s = repeated_alloc("\xe2\x82\xac", 40000);
+    char *out = xl_cut_text_alloc(s, XL_CELL_MAX_CHARS);
+    assert_non_null(out);
+    size_t chars = checked_utf8_chars(out);
+    assert_true(chars <= XL_CELL_MAX_CHARS);
+    assert_true(chars >= XL_CELL_MAX_CHARS - 1);
+    const char *m = strstr(out, " [... cut: ");
+    assert_non_null(m);
+    size_t kept = (size_t)(m - out) / 3;
+    char want[64];
+    snprintf(want, sizeof want, " [... cut: %zu more characters]",
+             40000 - kept);
+    assert_string_equal(m, want);
+    free(out);
+    free(s);
+}
+
+/* A command line longer than a cell holds is cut on the About sheet, and
+ * the workbook is written (libxlsxwriter refused the cell before). */
+static void
+xlsx_cuts_a_command_line_over_the_cell_limit(void **state)
+{
+    struct fixture *f = *state;
+    char *line = repeated_alloc("\xc3\xa9", 40000);
+    struct ns_run_info info = run_info;
+    info.command_line = line;
+    char err[256] = "";
+    bool printed;
+    assert_int_equal(
+        write_xlsx_quietly(f, "long.xlsx", &info, err, sizeof err, &printed),
+        NS_OK);
+    assert_string_equal(err, "");
+    assert_false(printed);
+    free(line);
+    char *xml = workbook_parts(path_in(f, "long.xlsx"),
+                               "xl/sharedStrings.xml");
+    if (!xml) {
+        print_message("python3 cannot be run: the workbook's parts were "
+                      "not read\n");
+        return;
+    }
+    assert_non_null(strstr(xml, " [... cut: "));
+    free(xml);
+}
+
 int
 main(void)
 {
@@ -1353,6 +1707,20 @@ main(void)
             xlsx_makes_awkward_names_valid_without_warnings, setup, teardown),
         cmocka_unit_test_setup_teardown(
             xlsx_without_cost_outcome_and_empty_run_info, setup, teardown),
+        cmocka_unit_test_setup_teardown(set_replaces_files_only_at_commit,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            set_failing_on_one_file_replaces_none, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            lock_keeps_out_a_second_run_until_unlocked, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            lock_survives_a_killed_run_and_climbs_to_an_existing_folder, setup,
+            teardown),
+        cmocka_unit_test(cut_text_keeps_text_at_the_limit_and_cuts_one_over),
+        cmocka_unit_test(cut_text_never_splits_a_multi_byte_character),
+        cmocka_unit_test(cut_text_fits_excels_limit),
+        cmocka_unit_test_setup_teardown(
+            xlsx_cuts_a_command_line_over_the_cell_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(xlsx_records_the_run_time, setup,
                                         teardown),
     };

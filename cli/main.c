@@ -84,15 +84,36 @@ arguments_are_text(int argc, char **argv)
     return true;
 }
 
+/* Two runs writing to the same CSV folder or workbook would interleave
+ * their files: the second is refused while the first holds the lock
+ * (output/atomic.h; the kernel drops it if a run dies). */
+static int
+lock_outputs(const struct ns_cli_args *a, struct ns_atomic_lock **lock)
+{
+    char err[512];
+    if ((a->csv_dir &&
+         ns_atomic_lock(a->csv_dir, lock, err, sizeof err) != NS_OK) ||
+        (a->output &&
+         ns_atomic_lock(a->output, lock, err, sizeof err) != NS_OK)) {
+        fprintf(stderr, "netsave: %s\n", err);
+        return NS_EXIT_FAILURE;
+    }
+    return NS_EXIT_OK;
+}
+
 static int
 run_command(const struct ns_cli_command *c, int argc, char **argv)
 {
     struct ns_cli_args a;
     int rc = ns_cli_parse(c, argc, argv, &a);
-    if (rc == NS_EXIT_OK && a.help)
+    if (rc == NS_EXIT_OK && a.help) {
         ns_cli_print_help(c, stdout);
-    else if (rc == NS_EXIT_OK && (rc = preflight(&a)) == NS_EXIT_OK)
-        rc = c->run(&a);
+    } else if (rc == NS_EXIT_OK && (rc = preflight(&a)) == NS_EXIT_OK) {
+        struct ns_atomic_lock *lock = NULL;
+        if ((rc = lock_outputs(&a, &lock)) == NS_EXIT_OK)
+            rc = c->run(&a);
+        ns_atomic_unlock(lock);
+    }
     ns_cli_args_clear(&a);
     return rc;
 }

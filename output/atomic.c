@@ -30,6 +30,21 @@
 #define TMP_MARK ".tmp-"
 #define TMP_RANDOM "-XXXXXX"
 
+/* The longest file name a folder takes (NAME_MAX on Linux). */
+#define NAME_BYTES 255
+
+/* How many bytes of a destination's name len fit in a name of our own
+ * that adds extra bytes around it: a legal 250-byte name must not fail
+ * because its temporary or lock file would be longer than any name. The
+ * cut is a prefix: two names alike for that long share their files'
+ * prefix, which the pid, the random part and the lock take care of. */
+static size_t
+name_room(size_t len, size_t extra)
+{
+    size_t room = extra < NAME_BYTES ? NAME_BYTES - extra : 0;
+    return len < room ? len : room;
+}
+
 /* Formats a one-line reason into err (when there is room) and returns
  * NS_EIO, so failure paths read "return fail(...)". */
 static enum ns_status NS_PRINTF(3, 4)
@@ -168,9 +183,11 @@ ns_atomic_begin(struct ns_atomic *a, const char *path, int want_stream,
         return fail(err, err_size, "cannot write %s: %s", path,
                     strerror(ENOMEM));
     }
+    base_len = name_room(base_len, 1 + strlen(TMP_MARK) + strlen(pid) +
+                                       strlen(TMP_RANDOM));
     remove_stale(dir, base, base_len);
-    snprintf(a->tmp_path, tmp_size, "%.*s.%s%s%s%s", (int)dir_len, path,
-             base, TMP_MARK, pid, TMP_RANDOM);
+    snprintf(a->tmp_path, tmp_size, "%.*s.%.*s%s%s%s", (int)dir_len, path,
+             (int)base_len, base, TMP_MARK, pid, TMP_RANDOM);
 
     int fd = mkstemp(a->tmp_path);
     if (fd < 0) {
@@ -417,7 +434,9 @@ lock_path_alloc(const char *dest)
                   3;
     char *path = dir ? malloc(size) : NULL;
     if (path)
-        snprintf(path, size, "%s/.%s%s", dir, base, LOCK_SUFFIX);
+        snprintf(path, size, "%s/.%.*s%s", dir,
+                 (int)name_room(strlen(base), 1 + strlen(LOCK_SUFFIX)), base,
+                 LOCK_SUFFIX);
     free(dir);
     free(d);
     return path;

@@ -40,4 +40,15 @@ if not any(t.startswith("260.5+0+0") for t in cut):
 if not any("netsave" in t[:200] and "run" in t[:200] for t in cut):
     sys.exit("the command line's start is not kept")
 PY
+
+# Long names: a legal 250-byte file name (and folder name) is written; the
+# temporary and lock files beside it, which add to the name, must not be
+# what makes the run fail ("File name too long").
+name=$(printf 'n%.0s' $(seq 245))
+"$netsave" run -o "$name.xlsx" --csv "$name" >/dev/null 2>long_name.err ||
+    { echo "long_text: a 250-byte name failed: $(cat long_name.err)" >&2; exit 1; }
+[ -f "$name.xlsx" ] && [ -f "$name/summary.csv" ] ||
+    { echo "long_text: the files of a 250-byte name are missing" >&2; exit 1; }
+ls -a | grep -q 'netsave.lock\|\.tmp-' &&
+    { echo "long_text: a lock or temporary file was left" >&2; exit 1; }
 exit 0

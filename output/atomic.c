@@ -497,6 +497,50 @@ take_lock(const char *path, const struct ns_atomic_lock *lock,
     }
 }
 
+/* The lock file of dest when its folder does not exist yet: beside the
+ * deepest folder that does, named after the rest of dest with '/' as '%'
+ * (and '%' as "%%", so that two paths never share a name). */
+static char *
+lock_path_below_existing(const char *dest)
+{
+    char *base = folder_of(dest);
+    struct stat st;
+    while (base && stat(base, &st) != 0 && strcmp(base, ".") != 0 &&
+           strcmp(base, "/") != 0) {
+        char *up = folder_of(base);
+        free(base);
+        base = up;
+    }
+    if (!base)
+        return NULL;
+    size_t skip = strcmp(base, ".") == 0 && strncmp(dest, "./", 2) != 0
+                      ? 0
+                      : strlen(base) + (strcmp(base, "/") != 0);
+    const char *rest = dest + skip;
+    size_t n = strlen(rest), size = strlen(base) + 2 * n + sizeof LOCK_SUFFIX + 3;
+    char *path = malloc(size), *name = malloc(2 * n + 1), *o = name;
+    for (const char *c = rest; name && *c; c++) {
+        if (*c == '/' || *c == '%')
+            *o++ = '%';
+        *o++ = *c == '/' ? ' ' : *c;
+    }
+    if (path && name) {
+        *o = '\0';
+        /* Trailing slashes are not part of the name. */
+        while (o > name + 1 && o[-1] == ' ' && o[-2] == '%')
+            *(o -= 2) = '\0';
+        snprintf(path, size, "%s/.%.*s%s", base,
+                 (int)name_room(strlen(name), 1 + strlen(LOCK_SUFFIX)), name,
+                 LOCK_SUFFIX);
+    } else {
+        free(path);
+        path = NULL;
+    }
+    free(name);
+    free(base);
+    return path;
+}
+
 enum ns_status
 ns_atomic_lock(const char *dest, struct ns_atomic_lock **lock, char *err,
                size_t err_size)
@@ -512,26 +556,15 @@ ns_atomic_lock(const char *dest, struct ns_atomic_lock **lock, char *err,
     int got = take_lock(path, *lock, l);
     int e = errno;
     /* A folder to be made with its parents ("a/b/out" where a/b is
-     * missing): lock the first folder missing, beside what exists. */
-    for (char *d = NULL; got < 0 && e == ENOENT;) {
-        char *up = folder_of(d ? d : dest);
-        free(d);
-        d = up;
-        if (!d || strcmp(d, ".") == 0 || strcmp(d, "/") == 0) {
-            free(d);
-            break;
-        }
+     * missing): the lock goes beside the deepest folder that exists,
+     * named after the whole path below it ("a/.b%out.netsave.lock"), so
+     * runs to different new folders under one missing parent do not
+     * refuse each other. */
+    if (got < 0 && e == ENOENT) {
         free(path);
-        path = lock_path_alloc(d);
-        if (!path) {
-            free(d);
-            e = ENOMEM;
-            break;
-        }
-        got = take_lock(path, *lock, l);
-        e = errno;
-        if (got >= 0 || e != ENOENT)
-            free(d);
+        path = lock_path_below_existing(dest);
+        got = path ? take_lock(path, *lock, l) : -1;
+        e = path ? errno : ENOMEM;
     }
     if (got != 0) {
         free(l);

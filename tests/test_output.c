@@ -1499,13 +1499,25 @@ lock_survives_a_killed_run_and_climbs_to_an_existing_folder(void **state)
     ns_atomic_unlock(l);
     assert_folder_holds(f, NULL, 0);
     l = NULL;
-    /* A CSV folder to be made with its parents: locked beside the first
-     * one missing, creating no folder. */
+    /* A CSV folder to be made with its parents: locked beside the deepest
+     * folder that exists, named after the rest of its path, creating no
+     * folder; another new folder under the same missing parent is a
+     * different destination, not refused. */
     assert_int_equal(
         ns_atomic_lock(path_in(f, "missing/deeper/out"), &l, err, sizeof err),
         NS_OK);
-    static const char *const lock_file[] = {".missing.netsave.lock"};
+    static const char *const lock_file[] = {".missing% deeper% out.netsave.lock"};
     assert_folder_holds(f, lock_file, 1);
+    struct ns_atomic_lock *other = NULL;
+    assert_int_equal(ns_atomic_lock(path_in(f, "missing/deeper/other"), &other,
+                                    err, sizeof err),
+                     NS_OK);
+    ns_atomic_unlock(other);
+    struct ns_atomic_lock *same = NULL;
+    assert_int_equal(ns_atomic_lock(path_in(f, "missing/deeper/out"), &same,
+                                    err, sizeof err),
+                     NS_EIO);
+    assert_non_null(strstr(err, "another netsave run is writing to"));
     ns_atomic_unlock(l);
     l = NULL;
     touch_in(f, "file");

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/default_model.h"
 #include "model/population.h"
 
@@ -17,17 +18,8 @@
 char *
 ns_cli_anchors_default_path(const struct ns_cli_anchors_request *req)
 {
-    if (req->n_files == 0)
-        return strdup("params/anchors.csv");
-    const char *first = req->files[0];
-    const char *slash = strrchr(first, '/');
-    size_t dir = slash ? (size_t)(slash - first) + 1 : 0;
-    char *path = malloc(dir + sizeof "anchors.csv");
-    if (path) {
-        memcpy(path, first, dir);
-        memcpy(path + dir, "anchors.csv", sizeof "anchors.csv");
-    }
-    return path;
+    return ns_cli_beside_model(req->files, req->n_files, "anchors.csv",
+                               "params/anchors.csv");
 }
 
 /* Builds and runs the model files with scenario on top (NULL: none). */

@@ -23,6 +23,10 @@
 
 enum { NS_EXIT_OK = 0, NS_EXIT_FAILURE = 1, NS_EXIT_BAD_INPUT = 2 };
 
+/* A numeric default as text, for help that prints the named constant. */
+#define NS_STR_(x) #x
+#define NS_STR(x) NS_STR_(x)
+
 /* Every option of every command, each declared once (cli/options.c). */
 enum ns_cli_option_id {
     NS_OPT_HELP,
@@ -134,6 +138,12 @@ bool ns_cli_perspective(const struct ns_cli_args *a, const struct ns_model *m,
 
 /* "all payers" or the perspective's name. */
 const char *ns_cli_perspective_name(const struct ns_model *m, long view);
+
+/* A data file that goes with a model: name in the folder of the first
+ * model file, or builtin (a path in the source tree) for the built-in
+ * model. malloc'd; NULL without memory. */
+char *ns_cli_beside_model(const char *const *files, size_t n_files,
+                          const char *name, const char *builtin);
 
 /* Creates dir and any missing parents; false after a message. */
 bool ns_cli_ensure_dir(const char *dir);

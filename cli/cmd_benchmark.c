@@ -8,7 +8,6 @@
 #include "cli/cli.h"
 #include "cli/outputs.h"
 #include "model/analysis/benchmark.h"
-#include "params/paths.h"
 #include "params/services.h"
 
 /* The inputs of a benchmark beyond the model. */
@@ -33,14 +32,10 @@ norms_path(const struct ns_cli_args *a)
 {
     if (a->norms_file)
         return strdup(a->norms_file);
-    if (a->files.n < 2)
-        return strdup("params/benchmark-norms.csv");
-    char *dir = NULL;
-    if (!ns_path_folder(a->files.items[1], &dir))
-        return NULL;
-    char *path = ns_path_resolve(dir, "benchmark-norms.csv");
-    free(dir);
-    return path;
+    /* The model files follow SERVICES.csv. */
+    return ns_cli_beside_model(a->files.items + 1, a->files.n - 1,
+                               "benchmark-norms.csv",
+                               "params/benchmark-norms.csv");
 }
 
 static int

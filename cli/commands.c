@@ -7,8 +7,6 @@
 #include "cli/cli.h"
 #include "model/analysis/threshold.h"
 
-#define NS_STR_(x) #x
-#define NS_STR(x) NS_STR_(x)
 
 /* An option a command accepts: its help there (NULL: the option's own),
  * and with ARG the name its value goes by there. */

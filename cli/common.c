@@ -71,6 +71,22 @@ ns_cli_perspective_name(const struct ns_model *m, long view)
     return view == NS_ALL_PAYERS ? "all payers" : m->perspectives[view].name;
 }
 
+char *
+ns_cli_beside_model(const char *const *files, size_t n_files,
+                    const char *name, const char *builtin)
+{
+    if (n_files == 0)
+        return strdup(builtin);
+    const char *slash = strrchr(files[0], '/');
+    size_t dir = slash ? (size_t)(slash - files[0]) + 1 : 0;
+    char *path = malloc(dir + strlen(name) + 1);
+    if (path) {
+        memcpy(path, files[0], dir);
+        strcpy(path + dir, name);
+    }
+    return path;
+}
+
 bool
 ns_cli_ensure_dir(const char *dir)
 {

@@ -22,8 +22,6 @@
 #include "model/number.h"
 
 /* Stringifies a numeric default for the help text. */
-#define NS_STR_(x) #x
-#define NS_STR(x) NS_STR_(x)
 
 enum kind {
     FLAG,   /* bool */

@@ -22,6 +22,13 @@ name_width(const struct ns_model *m)
     return (int)w;
 }
 
+/* "s" unless x is exactly 1 ("1 year", "0.25 years", "2 years"). */
+static const char *
+plural_years(double x)
+{
+    return x < 1.0 || x > 1.0 ? "s" : "";
+}
+
 static void
 print_ledger_row(const struct ns_model *m, int w, size_t k,
                  const struct ns_ledger *l)
@@ -34,11 +41,31 @@ print_ledger_row(const struct ns_model *m, int w, size_t k,
         printf("%10s  ", "n/a");
     else
         printf("%10.2f  ", l->benefit_cost_ratio);
-    if (isnan(l->payback_year))
-        printf("not within %g years\n",
-               (double)m->n_cycles * m->cycle_length_years);
+    if (isnan(l->payback_year)) {
+        double years = (double)m->n_cycles * m->cycle_length_years;
+        printf("not within %g year%s\n", years, plural_years(years));
+    }
     else
         printf("year %.0f\n", l->payback_year);
+}
+
+/* Whom the printed totals are for: they are the cohort's, which is one
+ * member only when the initial values sum to 1. */
+static void
+cohort_phrase(const struct ns_model *m, const struct ns_results *r,
+              const char *one, char *buf, size_t n)
+{
+    double first = ns_results_cohort(r, 0);
+    bool same = true;
+    for (size_t k = 1; k < m->n_strategies; k++)
+        same &= fabs(ns_results_cohort(r, k) - first) <= 1e-9 * first;
+    if (!same)
+        snprintf(buf, n, "for each strategy's starting cohort (of "
+                         "different sizes)");
+    else if (fabs(first - 1.0) <= 1e-9)
+        snprintf(buf, n, "%s", one);
+    else
+        snprintf(buf, n, "for the starting cohort of %g", first);
 }
 
 /* Net savings per strategy and perspective, for models whose cost
@@ -50,9 +77,11 @@ print_net_savings(const struct ns_model *m, const struct ns_results *r)
         return;
     int w = name_width(m);
     size_t n_views = m->n_perspectives ? m->n_perspectives : 1;
+    char whom[128];
+    cohort_phrase(m, r, "per client", whom, sizeof whom);
     for (size_t v = 0; v < n_views; v++) {
         long view = m->n_perspectives ? (long)v : NS_ALL_PAYERS;
-        printf("\nNet savings per client, discounted, perspective: %s\n",
+        printf("\nNet savings %s, discounted, perspective: %s\n", whom,
                ns_cli_perspective_name(m, view));
         printf("%-*s %-*s %14s %14s %14s %10s  %s\n", w, "strategy", w,
                "compared with", "treatment cost", "savings", "net savings",
@@ -93,10 +122,13 @@ print_summary(const struct ns_model *m, const struct ns_results *r)
     size_t shown[2] = {(size_t)m->cost_outcome, (size_t)m->health_outcome};
     size_t n_shown = icer ? 2 : m->n_outcomes;
     int w = name_width(m);
+    char whom[128];
+    cohort_phrase(m, r, "per member of the starting cohort", whom,
+                  sizeof whom);
     printf("%s\n", m->name);
-    printf("%zu cycles of %g years; discounted totals per member of the "
-           "starting cohort\n\n",
-           m->n_cycles, m->cycle_length_years);
+    printf("%zu cycle%s of %g year%s; discounted totals %s\n\n", m->n_cycles,
+           m->n_cycles == 1 ? "" : "s", m->cycle_length_years,
+           plural_years(m->cycle_length_years), whom);
     printf("%-*s", w, "strategy");
     for (size_t i = 0; i < n_shown; i++)
         printf(" %14s", m->outcomes[icer ? shown[i] : i].name);

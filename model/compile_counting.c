@@ -210,14 +210,17 @@ mark_read(const struct ns_model_priv *p, size_t x, bool *need, size_t *work)
 /* What, if anything, changes parameter q between runs or strategies, so
  * that weights computed once would be wrong: NULL when nothing does. */
 static const char *
-varied_by(const struct compiler *c, size_t q)
+varied_by(const struct compiler *c, size_t q, char *buf, size_t n)
 {
     const struct ns_model *m = c->m;
     const struct ns_model_priv *p = c->p;
     size_t P = p->n_params;
     for (size_t k = 1; k < m->n_strategies; k++)
-        if (p->param_def[k * P + q] != p->param_def[q])
-            return "a [parameters.STRATEGY] section redefines";
+        if (p->param_def[k * P + q] != p->param_def[q]) {
+            snprintf(buf, n, "[parameters.%s] redefines",
+                     m->strategies[k].name);
+            return buf;
+        }
     for (size_t i = 0; i < m->n_uncertain; i++)
         if (m->uncertain[i].param == q)
             return "[uncertainty] or [ranges] varies";
@@ -241,8 +244,9 @@ weight_params_fixed(struct compiler *c, const bool *need)
 {
     const struct ns_model_priv *p = c->p;
     bool fixed = true;
+    char buf[256];
     for (size_t q = 0; q < p->n_params; q++) {
-        const char *why = need[q] ? varied_by(c, q) : NULL;
+        const char *why = need[q] ? varied_by(c, q, buf, sizeof buf) : NULL;
         if (!why)
             continue;
         ERROR_AT(c, c->def->weight_at,

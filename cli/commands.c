@@ -22,9 +22,11 @@ static const char done_status[] = "0 done, 1 failure, 2 bad input or usage.";
 
 static const struct ns_cli_accepts run_options[] = {
     SET_OPTION, OPT(NS_OPT_OUTPUT, NULL),
-    OPT(NS_OPT_CSV, "write trace.csv, values.csv, summary.csv and "
-                 "incremental.csv (and the rest listed in docs/outputs.md) "
-                 "into DIR (created if needed)"),
+    OPT(NS_OPT_CSV, "write trace.csv, values.csv, summary.csv, "
+                 "incremental.csv, validation.csv, net_savings.csv, "
+                 "payers.csv, net_savings_by_year.csv, outcomes.csv and "
+                 "checks.csv into DIR (created if needed; columns in "
+                 "docs/outputs.md)"),
     END};
 
 static const struct ns_cli_accepts check_options[] = {

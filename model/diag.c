@@ -122,7 +122,9 @@ const char *
 ns_origin_beside(char *buf, size_t n, struct ns_origin at,
                  struct ns_origin here)
 {
-    if (at.file == here.file || !at.file)
+    /* Command-line origins ("--set") number assignments, not lines. */
+    bool command_line = at.file && strncmp(at.file, "--", 2) == 0;
+    if ((at.file == here.file && !command_line) || !at.file)
         snprintf(buf, n, "line %d", at.line);
     else
         snprintf(buf, n, "%s:%d", at.file, at.line);

@@ -326,13 +326,12 @@ nsc_finish_counting(struct compiler *c)
     double *vars = alloc_array(c, NS_VAR_COUNT + P, sizeof *vars);
     if (need && work && vars) {
         mark_read(p, (size_t)c->weight_expr, need, work);
+        /* Called only on a model without errors so far (the
+         * parameters are ordered): any error now is the weights'. */
         if (weight_params_fixed(c, need)) {
-            bool before = c->failed;
-            c->failed = false;
             evaluate_weights(c, need, vars);
             if (!c->failed)
                 finish_weights(c);
-            c->failed |= before;
         }
     }
     free(need);

@@ -266,7 +266,9 @@ ns_model_discount_factor(const struct ns_model *m, size_t outcome, size_t t)
 double
 ns_model_entry_weight(const struct ns_model *m, size_t t)
 {
-    if (m->discount_timing != NS_DISCOUNT_CYCLES)
+    /* No shares: the model failed to compile (a counting that has no
+     * per-cycle reading), and only its checks ask. */
+    if (m->discount_timing != NS_DISCOUNT_CYCLES || !m->cycle_share)
         return m->weights[t];
     return t > 0 ? m->cycle_share[2 * t] + m->cycle_share[2 * t + 1] : 0.0;
 }

@@ -110,11 +110,16 @@ static const struct ns_cli_accepts attrition_options[] = {
 static const struct ns_cli_accepts benchmark_options[] = {
     OPT(NS_OPT_NORMS, NULL),
     OPT(NS_OPT_OVERDISPERSION, NULL),
+    OPT(NS_OPT_DRAWS, "PSA draws of the model's [uncertainty] for the total "
+                      "gain's 95% interval (default: none)"),
+    OPT(NS_OPT_SEED, "seed of the draws: the same draws as psa --seed S "
+                     "(default " NS_STR(NS_CALIBRATE_SEED_DEFAULT) ")"),
     PERSPECTIVE,
     SET_OPTION,
     OPT(NS_OPT_OUTPUT, "write the model's workbook with a Benchmark sheet "
                        "and a funnel plot per measure"),
-    OPT(NS_OPT_CSV, "write benchmark.csv and benchmark_groups.csv into DIR"),
+    OPT(NS_OPT_CSV, "write benchmark.csv, benchmark_groups.csv and, with "
+                    "-n, benchmark_total.csv into DIR"),
     END};
 
 static const struct ns_cli_accepts init_options[] = {END};

@@ -59,6 +59,8 @@ void csv_put_text(struct csv *c, const char *s);
 void csv_put_number(struct csv *c, double v);
 void csv_put_optional(struct csv *c, double v);
 void csv_put_count(struct csv *c, size_t n);
+/* A perspective's name in CSV files: the model's, or "all_payers". */
+const char *csv_view_name(const struct ns_model *m, long perspective);
 void csv_put_sep(struct csv *c);
 void csv_put_numbers(struct csv *c, const double *v, size_t n);
 void csv_put_texts(struct csv *c, const char *const *v, size_t n);

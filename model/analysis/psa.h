@@ -40,6 +40,20 @@ typedef enum ns_status ns_psa_draws_fn(void *ctx, const struct ns_psa *psa,
 #define NS_PSA_MAX_DRAWS 100000000
 #define NS_PSA_MAX_THREADS 256
 
+/* Samples PSA draws as ns_psa_run does: draw i of seed s has the same
+ * values here as in a psa run with seed s, so another analysis (netsave
+ * benchmark's total) can run over the same draws. One per thread. */
+struct ns_psa_sampler;
+struct ns_psa_sampler *ns_psa_sampler_alloc(const struct ns_model *m,
+                                            unsigned long seed);
+void ns_psa_sampler_free(struct ns_psa_sampler *s);
+/* Fills override ([n_params]: sets each sampled parameter, leaves the rest)
+ * and sampled ([n_uncertain]: NaN for a parameter with no distribution)
+ * with draw's values. Returns -1, or the index into the model's uncertain
+ * parameters of one whose distribution gave no number. */
+long ns_psa_sample(struct ns_psa_sampler *s, size_t draw, double *override,
+                   double *sampled);
+
 struct ns_psa_options {
     size_t n_draws;
     unsigned long seed;

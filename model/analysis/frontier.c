@@ -141,6 +141,35 @@ ns_frontier_compute(const double *cost, const double *effect, size_t n,
     return NS_OK;
 }
 
+bool
+ns_frontier_outcomes(const struct ns_model *m, const struct ns_results *r,
+                     size_t k, double *cost, double *effect)
+{
+    if (m->cost_outcome < 0 || m->health_outcome < 0)
+        return false;
+    *cost = ns_results_outcome(r, k, (size_t)m->cost_outcome, true);
+    *effect = ns_results_outcome(r, k, (size_t)m->health_outcome, true);
+    return true;
+}
+
+enum ns_status
+ns_frontier_of_results(const struct ns_model *m, const struct ns_results *r,
+                       struct ns_frontier_row *rows)
+{
+    size_t K = m->n_strategies;
+    double *v = malloc((2 * K + 1) * sizeof *v);
+    if (!v)
+        return NS_ENOMEM;
+    enum ns_status st = NS_OK;
+    for (size_t k = 0; k < K && st == NS_OK; k++)
+        if (!ns_frontier_outcomes(m, r, k, &v[k], &v[K + k]))
+            st = NS_EPARAM;
+    if (st == NS_OK)
+        st = ns_frontier_compute(v, v + K, K, rows);
+    free(v);
+    return st;
+}
+
 const char *
 ns_frontier_status_name(enum ns_frontier_status s)
 {

@@ -19,7 +19,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "model/model.h"
 #include "model/netsave.h"
+#include "model/results.h"
 
 enum ns_frontier_status {
     NS_FRONTIER_ND = 0, /* on the frontier (not dominated) */
@@ -46,6 +48,20 @@ struct ns_frontier_row {
  * or an effect is not finite (rows untouched), or NS_ENOMEM. */
 enum ns_status ns_frontier_compute(const double *cost, const double *effect,
                                    size_t n, struct ns_frontier_row *rows);
+
+/* The frontier of a model's strategies on the discounted totals of its
+ * cost outcome and health outcome ([model] cost_outcome and
+ * health_outcome), rows[0 .. m->n_strategies). NS_EPARAM when the model
+ * names no cost or no health outcome or a total is not finite. */
+enum ns_status ns_frontier_of_results(const struct ns_model *m,
+                                      const struct ns_results *r,
+                                      struct ns_frontier_row *rows);
+
+/* Strategy k's discounted cost and health outcome totals. false when the
+ * model names no cost or no health outcome. */
+bool ns_frontier_outcomes(const struct ns_model *m,
+                          const struct ns_results *r, size_t k, double *cost,
+                          double *effect);
 
 /* "ND", "ED" or "D". */
 const char *ns_frontier_status_name(enum ns_frontier_status s);

@@ -199,6 +199,7 @@ fill_population(struct book *b, const struct ns_run_info *info)
     xl_write_who_pays(b);
     xl_write_year_by_year(b);
     xl_write_outcomes_sheet(b);
+    xl_write_frontier_sheet(b);
     xl_write_subgroups(b);
     for (size_t k = 0; k < b->results->n_strategies; k++)
         xl_write_trace(b, k);

@@ -89,3 +89,33 @@ csv_write_frontier(struct csv *c, const struct source *src)
     }
     free(rows);
 }
+
+/* ceaf.csv: at each point of ns_psa_optimal, every strategy's chance of
+ * being optimal and expected net monetary benefit, and which one the
+ * acceptability frontier takes (the highest expected net monetary
+ * benefit). Header only without points. */
+void
+csv_write_ceaf(struct csv *c, const struct source *src)
+{
+    const struct ns_model *m = src->m;
+    const struct ns_psa *p = src->psa;
+    csv_put_raw(c, "wtp,strategy,prob_optimal,expected_net_monetary_benefit,"
+                   "on_acceptability_frontier");
+    csv_end_row(c);
+    for (size_t i = 0; i < ns_psa_optimal_points(p) && !c->err; i++) {
+        size_t best = ns_psa_frontier_strategy(p, i);
+        for (size_t k = 0; k < p->n_strategies; k++) {
+            double wtp, share = ns_psa_optimal(p, k, i, &wtp);
+            csv_put_number(c, wtp);
+            csv_put_sep(c);
+            csv_put_text(c, m->strategies[k].name);
+            csv_put_sep(c);
+            csv_put_optional(c, share);
+            csv_put_sep(c);
+            csv_put_optional(c, ns_psa_expected_nmb(p, k, wtp));
+            csv_put_sep(c);
+            csv_put_raw(c, k == best ? "1" : "0");
+            csv_end_row(c);
+        }
+    }
+}

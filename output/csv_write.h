@@ -74,6 +74,9 @@ void csv_put_net_benefits(struct csv *c, const struct ns_model *m,
 /* frontier.csv (csv_frontier.c), from src->pop. */
 void csv_write_frontier(struct csv *c, const struct source *src);
 
+/* ceaf.csv (csv_frontier.c), from src->psa. */
+void csv_write_ceaf(struct csv *c, const struct source *src);
+
 /* Writes finite v into out (of at least CSV_NUMBER_SIZE bytes) in the
  * fewest significant digits (15, 16 or 17) that strtod() reads back as
  * the very same double. */

@@ -136,9 +136,87 @@ xl_write_frontier_sheet(struct book *b)
     insert_plane(b, ws, FIRST_ROW, n_nd, row + 2);
 }
 
+/* Adds the series of column col, rows first..last, against the
+ * willingness to pay in column 0, named by its heading. */
+static lxw_chart_series *
+add_wtp_series(struct book *b, lxw_chart *chart, size_t first, size_t last,
+               size_t col)
+{
+    lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
+    if (!s) {
+        xl_note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        return NULL;
+    }
+    const char *sheet = "Acceptability frontier";
+    chart_series_set_categories(s, sheet, (lxw_row_t)first, 0,
+                                (lxw_row_t)last, 0);
+    chart_series_set_values(s, sheet, (lxw_row_t)first, (lxw_col_t)col,
+                            (lxw_row_t)last, (lxw_col_t)col);
+    chart_series_set_name_range(s, sheet, HEADING_ROW, (lxw_col_t)col);
+    return s;
+}
+
+/* The PSA's sheet over all strategies: at each willingness to pay, the
+ * chance each strategy is optimal, and the acceptability frontier (the
+ * strategy with the highest expected net monetary benefit and its
+ * chance), as a chart. */
 void
 xl_write_ceaf_sheet(struct book *b, const struct ns_run_info *info)
 {
-    (void)b;
-    (void)info;
+    if (!info || !info->psa || b->error)
+        return;
+    const struct ns_model *m = b->model;
+    const struct ns_psa *p = info->psa;
+    size_t n = ns_psa_optimal_points(p), K = m->n_strategies;
+    if (n == 0)
+        return;
+    char text[NOTE_SIZE] = "";
+    xl_append(text,
+              "Over all strategies, in each draw the optimal one has the "
+              "highest net monetary benefit (willingness to pay x %s - %s, "
+              "discounted). The acceptability frontier follows the strategy "
+              "with the highest expected net monetary benefit.",
+              m->outcomes[m->health_outcome].name,
+              m->outcomes[m->cost_outcome].name);
+    lxw_worksheet *ws = xl_start_sheet(b, "Acceptability frontier",
+                                       "Which strategy is optimal", text,
+                                       true);
+    if (!ws)
+        return;
+    xl_put_heading(b, ws, 0, "Willingness to pay", FIGURE_WIDTH);
+    for (size_t k = 0; k < K; k++)
+        xl_put_heading(b, ws, 1 + k, xl_label_of(&m->strategies[k]),
+                       FIGURE_WIDTH);
+    xl_put_heading(b, ws, K + 1, "Acceptability frontier", FIGURE_WIDTH);
+    xl_put_heading(b, ws, K + 2, "Strategy on the frontier",
+                   xl_strategy_width(m));
+    for (size_t i = 0; i < n; i++) {
+        size_t row = FIRST_ROW + i, best = ns_psa_frontier_strategy(p, i);
+        double wtp;
+        for (size_t k = 0; k < K; k++)
+            put_optional(b, ws, row, 1 + k, ns_psa_optimal(p, k, i, &wtp),
+                         b->occupancy);
+        xl_put_number(b, ws, row, 0, wtp, b->money);
+        put_optional(b, ws, row, K + 1, ns_psa_optimal(p, best, i, &wtp),
+                     b->occupancy);
+        xl_put_text(b, ws, row, K + 2, xl_label_of(&m->strategies[best]),
+                    NULL);
+    }
+    xl_freeze_headings(b, ws, 1);
+    lxw_chart *chart = xl_new_chart(b, LXW_CHART_SCATTER_STRAIGHT);
+    if (!chart)
+        return;
+    size_t last = FIRST_ROW + n - 1;
+    for (size_t k = 0; k < K && k + 2 < MAX_CHART_SERIES; k++)
+        add_wtp_series(b, chart, FIRST_ROW, last, 1 + k);
+    lxw_chart_series *f = add_wtp_series(b, chart, FIRST_ROW, last, K + 1);
+    if (f) {
+        lxw_chart_line style = {.color = LXW_COLOR_BLACK, .width = 3.0,
+                                .dash_type = LXW_CHART_LINE_DASH_DASH};
+        chart_series_set_line(f, &style);
+    }
+    chart_title_set_name(chart, "Chance each strategy is optimal");
+    chart_axis_set_name(chart->x_axis, "Willingness to pay");
+    chart_axis_set_name(chart->y_axis, "Chance optimal");
+    xl_insert_chart(b, ws, last + 3, 0, chart);
 }

@@ -168,7 +168,9 @@ xl_write_ceaf_sheet(struct book *b, const struct ns_run_info *info)
     const struct ns_model *m = b->model;
     const struct ns_psa *p = info->psa;
     size_t n = ns_psa_optimal_points(p), K = m->n_strategies;
-    if (n == 0)
+    /* A column per strategy and three more must fit the sheet; ceaf.csv
+     * has them all in any case. */
+    if (n == 0 || K + 3 > LXW_COL_MAX)
         return;
     char text[NOTE_SIZE] = "";
     xl_append(text,

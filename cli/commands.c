@@ -25,6 +25,7 @@ static const struct ns_cli_accepts run_options[] = {
     OPT(NS_OPT_CSV, "write trace.csv, values.csv, summary.csv and "
                  "incremental.csv (and the rest listed in docs/outputs.md) "
                  "into DIR (created if needed)"),
+    OPT(NS_OPT_WTP, NULL),
     END};
 
 static const struct ns_cli_accepts check_options[] = {
@@ -58,8 +59,12 @@ static const struct ns_cli_accepts psa_options[] = {
     PERSPECTIVE,
     SET_OPTION,
     OPT(NS_OPT_OUTPUT, "write the workbook with a PSA sheet"),
-    OPT(NS_OPT_CSV, "write psa_summary.csv and ceac.csv into DIR"),
+    OPT(NS_OPT_CSV, "write psa_summary.csv, ceac.csv and ceaf.csv into DIR"),
     OPT(NS_OPT_WRITE_DRAWS, NULL),
+    OPT(NS_OPT_WTP, "willingness to pay per unit of health at which the "
+                    "printed table gives expected net monetary benefits and "
+                    "chances of being optimal, added to the curves' points "
+                    "(replaces the model's [model] wtp)"),
     END};
 
 static const struct ns_cli_accepts dsa_options[] = {

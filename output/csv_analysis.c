@@ -150,6 +150,9 @@ write_psa_summary(struct csv *c, const struct source *src)
                        : r < NS_PSA_DELTA_COST + p->n_payers
                            ? r - NS_PSA_DELTA_COST + NS_PSA_PAYER
                            : r - p->n_payers;
+            /* Every strategy's own outcomes are for ceaf.csv. */
+            if (i == NS_PSA_COST || i == NS_PSA_HEALTH)
+                continue;
             if (ns_psa_stat(p, k, i, &st) != NS_OK) {
                 c->err = ENOMEM;
                 return;
@@ -328,6 +331,9 @@ ns_csv_write_psa(const char *dir, const struct ns_model *model,
                                        write_psa_summary, &src, err, err_size);
     if (st == NS_OK)
         st = csv_write_file(dir, "ceac.csv", write_ceac, &src, err, err_size);
+    if (st == NS_OK)
+        st = csv_write_file(dir, "ceaf.csv", csv_write_ceaf, &src, err,
+                            err_size);
     return st;
 }
 

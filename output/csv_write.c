@@ -169,6 +169,7 @@ const char *const ns_csv_names[] = {
     "expansion_payers.csv", "anchors.csv",
     "anchors_arms.csv", "benchmark.csv",
     "benchmark_groups.csv", "benchmark_total.csv",
+    "frontier.csv",     "ceaf.csv",
 };
 const size_t ns_csv_n_names = sizeof ns_csv_names / sizeof *ns_csv_names;
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/analysis/frontier.h"
 #include "model/engine.h"
 #include "model/expr.h"
 #include "model/ledger.h"
@@ -229,6 +230,10 @@ record_draws(struct worker *w, size_t first, size_t n,
             ns_results_incremental(m, pooled[l], k, true, &inc);
             out[l][NS_PSA_DELTA_COST] = inc.delta_cost;
             out[l][NS_PSA_DELTA_HEALTH] = inc.delta_health;
+            double cost = NS_NAN, health = NS_NAN;
+            ns_frontier_outcomes(m, pooled[l], k, &cost, &health);
+            out[l][NS_PSA_COST] = cost;
+            out[l][NS_PSA_HEALTH] = health;
         }
     }
 }

@@ -24,9 +24,10 @@ static const struct ns_cli_accepts run_options[] = {
     SET_OPTION, OPT(NS_OPT_OUTPUT, NULL),
     OPT(NS_OPT_CSV, "write trace.csv, values.csv, summary.csv, "
                  "incremental.csv, validation.csv, net_savings.csv, "
-                 "payers.csv, net_savings_by_year.csv, outcomes.csv and "
-                 "checks.csv into DIR (created if needed; columns in "
-                 "docs/outputs.md)"),
+                 "payers.csv, net_savings_by_year.csv, outcomes.csv, "
+                 "frontier.csv and checks.csv into DIR (created if needed; "
+                 "columns in docs/outputs.md)"),
+    OPT(NS_OPT_WTP, NULL),
     END};
 
 static const struct ns_cli_accepts check_options[] = {
@@ -60,8 +61,12 @@ static const struct ns_cli_accepts psa_options[] = {
     PERSPECTIVE,
     SET_OPTION,
     OPT(NS_OPT_OUTPUT, "write the workbook with a PSA sheet"),
-    OPT(NS_OPT_CSV, "write psa_summary.csv and ceac.csv into DIR"),
+    OPT(NS_OPT_CSV, "write psa_summary.csv, ceac.csv and ceaf.csv into DIR"),
     OPT(NS_OPT_WRITE_DRAWS, NULL),
+    OPT(NS_OPT_WTP, "willingness to pay per unit of health at which the "
+                    "printed table gives expected net monetary benefits and "
+                    "chances of being optimal, added to the curves' points "
+                    "(replaces the model's [model] wtp)"),
     END};
 
 static const struct ns_cli_accepts dsa_options[] = {
@@ -112,11 +117,16 @@ static const struct ns_cli_accepts attrition_options[] = {
 static const struct ns_cli_accepts benchmark_options[] = {
     OPT(NS_OPT_NORMS, NULL),
     OPT(NS_OPT_OVERDISPERSION, NULL),
+    OPT(NS_OPT_DRAWS, "PSA draws of the model's [uncertainty] for the total "
+                      "gain's 95% interval (default: none)"),
+    OPT(NS_OPT_SEED, "seed of the draws: the same draws as psa --seed S "
+                     "(default " NS_STR(NS_CALIBRATE_SEED_DEFAULT) ")"),
     PERSPECTIVE,
     SET_OPTION,
     OPT(NS_OPT_OUTPUT, "write the model's workbook with a Benchmark sheet "
                        "and a funnel plot per measure"),
-    OPT(NS_OPT_CSV, "write benchmark.csv and benchmark_groups.csv into DIR"),
+    OPT(NS_OPT_CSV, "write benchmark.csv, benchmark_groups.csv and, with "
+                    "-n, benchmark_total.csv into DIR"),
     END};
 
 static const struct ns_cli_accepts init_options[] = {END};

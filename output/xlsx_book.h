@@ -147,6 +147,10 @@ void xl_write_who_pays(struct book *b);
 void xl_write_year_by_year(struct book *b);
 void xl_write_outcomes_sheet(struct book *b);
 
+/* ---- xlsx_area.c: nothing without an area ---- */
+
+void xl_write_area_sheet(struct book *b);
+
 /* ---- xlsx_population.c ---- */
 
 void xl_write_subgroups(struct book *b);

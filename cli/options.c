@@ -139,6 +139,12 @@ static const struct option options[NS_OPT_COUNT] = {
                                "than chance allows (Spiegelhalter 2005): "
                                "multiplicative (default), additive (random "
                                "effects) or none"},
+    [NS_OPT_AREA] = {"--area", NULL, "NAME", TEXT, AT(area_name), 0, 0, NULL,
+                     false, "a name",
+                     "write DIR/area.ini instead: a commented [area] "
+                     "section for the model (--base, or the built-in one) "
+                     "naming the area NAME, to fill in with clients "
+                     "starting each year and run on top of the model"},
     [NS_OPT_TIPPING] = {"--tipping", NULL, NULL, FLAG, AT(tipping), 0, 0,
                         NULL, false, NULL,
                         "also find each strategy's tipping point (slow: a "

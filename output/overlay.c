@@ -60,6 +60,18 @@ write_fit(FILE *fp, const struct ns_model *m, const struct ns_calibration *cal)
                 cal->fit.n_holdout);
 }
 
+/* Commits an overlay written to a, or removes it when a write failed. */
+static enum ns_status
+finish(struct ns_atomic *a, const char *path, char *err, size_t err_size)
+{
+    if (ferror(a->fp)) {
+        ns_atomic_abort(a);
+        snprintf(err, err_size, "cannot write %s", path);
+        return NS_EIO;
+    }
+    return ns_atomic_commit(a, err, err_size);
+}
+
 enum ns_status
 ns_overlay_write_calibration(const char *path, const struct ns_model *m,
                              const struct ns_calibration *cal,
@@ -80,12 +92,7 @@ ns_overlay_write_calibration(const char *path, const struct ns_model *m,
                 m->params[f->param].name, cal->fit.fitted[i], cal->before[i],
                 f->low, f->high);
     }
-    if (ferror(fp)) {
-        ns_atomic_abort(&a);
-        snprintf(err, err_size, "cannot write %s", path);
-        return NS_EIO;
-    }
-    return ns_atomic_commit(&a, err, err_size);
+    return finish(&a, path, err, err_size);
 }
 
 /* Writes s, or as many of its first max bytes as end on a whole UTF-8
@@ -162,10 +169,5 @@ ns_overlay_write_area(const char *path, const struct ns_model *m,
         fprintf(fp, ", compared with %s\n%s = 0\n",
                 m->strategies[m->comparator[k]].name, m->strategies[k].name);
     }
-    if (ferror(fp)) {
-        ns_atomic_abort(&a);
-        snprintf(err, err_size, "cannot write %s", path);
-        return NS_EIO;
-    }
-    return ns_atomic_commit(&a, err, err_size);
+    return finish(&a, path, err, err_size);
 }

@@ -495,6 +495,16 @@ subgroup_entry(struct loader *ld, const char *name,
              name, e->key);
         return;
     }
+    /* The area's clients are the whole population's: its totals are
+     * taken from the pooled results with one [area]. */
+    if (strncmp(e->key, "area.", 5) == 0) {
+        FAIL(ld, e->line,
+             "[subgroup.%s] key '%s': expected a key subgroups may change, "
+             "found an [area] key; an area's clients are the whole "
+             "population's, so set [area] itself",
+             name, e->key);
+        return;
+    }
     struct ns_subgroup *sg = subgroup_named(ld, name, at);
     if (!sg)
         return;

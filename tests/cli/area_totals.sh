@@ -26,7 +26,7 @@ grep -q "_none = " model/area.ini && fail "the template lists a comparator"
     fail "the template does not run: $(cat err)"
 sed -i 's/^mmt = 0$/mmt = 300/; s/^rehab = 0$/rehab = 100, 110, 120, 130, 140/' model/area.ini
 "$netsave" run model/england.ini model/area.ini --set discount.costs=0.04 \
-    --csv csv >printed 2>err || fail "run with the area: $(cat err)"
+    --csv csv -o area.xlsx >printed 2>err || fail "run with the area: $(cat err)"
 grep -q "^Area Testville, discounted, perspective: society$" printed ||
     fail "the area table is not printed"
 
@@ -93,5 +93,30 @@ for (k, disc, a), s in payers.items():
     net = float(area[(k, "all_payers", disc, a)]["net_savings"])
     assert abs(s - net) <= 1e-9 * max(abs(net), 1.0), (k, disc, a, s, net)
 assert checked == 4 * 3 * 2 * n_years, checked
+PY
+
+# The workbook's Area sheet: its net savings per year are area.csv's for
+# the headline perspective (society), and a chart draws them.
+python3 - area.xlsx csv/area.csv <<'PY' || fail "the Area sheet is wrong"
+import csv, re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+book = z.read("xl/workbook.xml").decode()
+names = re.findall(r'<sheet name="([^"]+)" sheetId="\d+" r:id="(rId\d+)"', book)
+assert "Area" in [n for n, _ in names], names
+rels = z.read("xl/_rels/workbook.xml.rels").decode()
+rid = dict(names)["Area"]
+target = re.search(r'Id="%s"[^>]*Target="([^"]+)"' % rid, rels) or \
+    re.search(r'Target="([^"]+)"[^>]*Id="%s"' % rid, rels)
+sheet = z.read("xl/" + target.group(1)).decode()
+cells = dict(re.findall(r'<c r="E(\d+)"[^>]*><v>([^<]+)</v>', sheet))
+rows = [r for r in csv.DictReader(open(sys.argv[2]))
+        if r["strategy"] == "all" and r["perspective"] == "society"
+        and r["discounted"] == "1"]
+assert len(rows) == 9, len(rows)
+for r in rows:
+    got = float(cells[str(4 + int(r["year"]))])
+    assert abs(got - float(r["net_savings"])) <= 1e-9 * abs(got), (r, got)
+charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+assert any("Area!$E$5:$E$13" in z.read(n).decode() for n in charts), charts
 PY
 exit 0

@@ -179,6 +179,8 @@ static const char *const csv_names[] = {
     "net_savings_by_year.csv",
     "outcomes.csv",
     "validation.csv",
+    "area.csv",
+    "area_payers.csv",
 };
 #define N_CSV (sizeof csv_names / sizeof csv_names[0])
 
@@ -677,6 +679,9 @@ csv_files_have_exact_headers(void **state)
         "time_years,arms,measure,note,observed,predicted,difference,"
         "tolerance,within_tolerance,grade,binding,source,role,subgroup,"
         "relative_to,period_years",
+        "area,strategy,comparator,perspective,discounted,year,starts,"
+        "treatment_cost,savings,net_savings,cumulative_net_savings",
+        "area,strategy,comparator,discounted,year,payer,savings",
     };
     for (size_t i = 0; i < N_CSV; i++) {
         struct table t;
@@ -687,6 +692,7 @@ csv_files_have_exact_headers(void **state)
     char listing[1024];
     list_dir(f->dir, listing, sizeof listing);
     assert_string_equal(listing,
+                        "area.csv area_payers.csv "
                         "incremental.csv net_savings.csv "
                         "net_savings_by_year.csv outcomes.csv payers.csv "
                         "summary.csv trace.csv validation.csv values.csv");

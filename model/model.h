@@ -123,6 +123,7 @@ struct ns_uncertain_param {
 
 struct ns_model_priv;
 struct ns_measures_priv;
+struct ns_area;
 
 struct ns_model {
     char *name;                /* owned */
@@ -199,6 +200,9 @@ struct ns_model {
                              (Gaussian copula), or NULL when independent */
     struct ns_dirichlet_group *dirichlet; /* parameters drawn together */
     size_t n_dirichlet;
+    struct ns_area *area; /* [area]: clients starting each treated
+                             strategy year by year (model/area.h), or
+                             NULL without one */
 
     struct ns_model_priv *priv;
     struct ns_measures_priv *measures_priv;

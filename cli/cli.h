@@ -53,6 +53,7 @@ enum ns_cli_option_id {
     NS_OPT_TIPPING,
     NS_OPT_NORMS,
     NS_OPT_OVERDISPERSION,
+    NS_OPT_EVPPI,
     NS_OPT_COUNT,
     NS_OPT_END = NS_OPT_COUNT /* ends a command's list of options */
 };
@@ -83,6 +84,7 @@ struct ns_cli_args {
     double delta;
     double range[2];
     bool help, verify, all_targets, write_draws, tipping;
+    bool evppi;
 };
 
 /* An option a command accepts, with help of its own where the option

@@ -1,11 +1,14 @@
 /* netsave psa: draws, summaries, files; Ctrl-C or SIGTERM stops cleanly. */
+#include <math.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "model/analysis/evppi.h"
 #include "model/analysis/psa.h"
 
 /* Set by the SIGINT and SIGTERM handler: the PSA stops at the next draw.
@@ -80,6 +83,26 @@ write_draws(void *ctx, const struct ns_psa *psa, size_t first, size_t n,
     return st;
 }
 
+/* What each block of draws goes to: the draws file, and the sampled
+ * values EVPPI regresses on. */
+struct block_sinks {
+    struct draws_sink draws;
+    struct ns_evppi_draws *evppi; /* or NULL */
+};
+
+/* ns_psa_draws_fn: hands a block to each sink. */
+static enum ns_status
+take_block(void *ctx, const struct ns_psa *psa, size_t first, size_t n,
+           const double *params)
+{
+    struct block_sinks *s = ctx;
+    if (s->evppi)
+        (void)ns_evppi_draws_add(s->evppi, psa, first, n, params);
+    if (!s->draws.draws)
+        return NS_OK;
+    return write_draws(&s->draws, psa, first, n, params);
+}
+
 /* Drops the draws file after a failed PSA. After a failed write (a full
  * disk, ulimit -f), ns_csv_draws_commit refuses to commit and says which
  * file and why; returns whether it said so. */
@@ -117,18 +140,98 @@ print_psa(const struct ns_cli_args *a, const struct ns_model *m,
     }
 }
 
-/* psa_summary.csv and ceac.csv, then the draws file committed last, so a
- * failure leaves no draws file. Frees draws. */
+/* The rows of the printed EVPPI table: the groups, then this many of
+ * the parameters, those with the largest EVPPI for any strategy. */
+enum { TOP_PARAMETERS = 10 };
+
+/* Subject s's largest EVPPI on net savings over the strategies. */
+static double
+evppi_largest(const struct ns_evppi *e, size_t s)
+{
+    double v = -1.0;
+    for (size_t k = 0; k < e->n_strategies; k++)
+        if (!isnan(e->net[s * e->n_strategies + k]))
+            v = fmax(v, e->net[s * e->n_strategies + k]);
+    return v;
+}
+
+static void
+print_evppi_row(const struct ns_model *m, const char *name, const char *kind,
+                const double *v)
+{
+    printf("%-28s %-9s", name, kind);
+    for (size_t k = 0; k < m->n_strategies; k++)
+        if (m->comparator[k] >= 0) {
+            if (isnan(v[k]))
+                printf(" %12s", "-");
+            else
+                printf(" %12.2f", v[k]);
+        }
+    printf("\n");
+}
+
+/* Order of parameters for the table: largest EVPPI first. */
+struct ranked {
+    size_t s;
+    double v;
+};
+
+static int
+by_value_desc(const void *a, const void *b)
+{
+    const struct ranked *x = a, *y = b;
+    return (x->v < y->v) - (x->v > y->v);
+}
+
+static void
+print_evppi(const struct ns_model *m, const struct ns_evppi *e)
+{
+    printf("\nEVPPI on net savings per client, discounted (%zu draws; "
+           "see evppi.csv)\n",
+           e->n_draws);
+    printf("%-28s %-9s", "subject", "kind");
+    for (size_t k = 0; k < m->n_strategies; k++)
+        if (m->comparator[k] >= 0)
+            printf(" %12.12s", m->strategies[k].name);
+    printf("\n");
+    print_evppi_row(m, "(all parameters: EVPI)", "", e->evpi_net);
+    size_t G = m->n_param_groups, P = e->n_subjects - G;
+    for (size_t g = 0; g < G; g++)
+        print_evppi_row(m, e->subjects[g].name, "group",
+                        &e->net[g * e->n_strategies]);
+    struct ranked *r = malloc((P + 1) * sizeof *r);
+    if (!r)
+        return;
+    for (size_t i = 0; i < P; i++)
+        r[i] = (struct ranked){G + i, evppi_largest(e, G + i)};
+    qsort(r, P, sizeof *r, by_value_desc);
+    for (size_t i = 0; i < P && i < TOP_PARAMETERS; i++)
+        print_evppi_row(m, e->subjects[r[i].s].name, "parameter",
+                        &e->net[r[i].s * e->n_strategies]);
+    for (size_t s = 0; s < e->n_subjects; s++)
+        if (e->n_draws < e->subjects[s].min_draws)
+            printf("%s: needs %zu draws for its regression (-n), so is "
+                   "left out\n",
+                   e->subjects[s].name, e->subjects[s].min_draws);
+    free(r);
+}
+
+/* psa_summary.csv and ceac.csv (and evppi.csv), then the draws file
+ * committed last, so a failure leaves no draws file. Frees draws. */
 static int
 write_csv(const struct ns_cli_args *a, const struct ns_model *m,
-          const struct ns_psa *result, long view, struct ns_csv_draws *draws)
+          const struct ns_psa *result, const struct ns_evppi *evppi,
+          long view, struct ns_csv_draws *draws)
 {
     char err[512];
     int rc = NS_EXIT_OK;
     if (!ns_cli_ensure_dir(a->csv_dir)) {
         rc = NS_EXIT_FAILURE;
     } else if (ns_csv_write_psa(a->csv_dir, m, result, view, m->report_cohort,
-                                err, sizeof err) != NS_OK) {
+                                err, sizeof err) != NS_OK ||
+               (evppi && ns_csv_write_evppi(a->csv_dir, m, evppi, view,
+                                            m->report_cohort, err,
+                                            sizeof err) != NS_OK)) {
         fprintf(stderr, "netsave: %s\n", err);
         rc = NS_EXIT_FAILURE;
     }
@@ -144,7 +247,8 @@ write_csv(const struct ns_cli_args *a, const struct ns_model *m,
 
 static int
 run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
-          struct ns_psa **result, struct ns_csv_draws **draws)
+          struct ns_psa **result, struct ns_csv_draws **draws,
+          struct ns_evppi_draws *evppi)
 {
     const struct ns_model *m = cm->pop->models[0];
     struct progress prog = {time(NULL)};
@@ -163,7 +267,7 @@ run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
             return NS_EXIT_FAILURE;
         }
     }
-    struct draws_sink sink = {*draws, false};
+    struct block_sinks sinks = {{*draws, false}, evppi};
     struct ns_psa_options opt = {
         .n_draws = a->n_draws,
         .seed = a->seed,
@@ -172,8 +276,8 @@ run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
         .cancel = &interrupted,
         .progress = isatty(STDERR_FILENO) ? show_progress : NULL,
         .progress_ctx = &prog,
-        .on_draws = *draws ? write_draws : NULL,
-        .draws_ctx = &sink,
+        .on_draws = *draws || evppi ? take_block : NULL,
+        .draws_ctx = &sinks,
     };
     enum ns_status st = ns_psa_run(cm->pop, &opt, result, &cm->diags);
     stop_signals_restore(&sigs);
@@ -181,7 +285,7 @@ run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
         fputc('\n', stderr);
     if (st == NS_OK)
         return NS_EXIT_OK;
-    bool said = *draws && drop_draws(&sink);
+    bool said = *draws && drop_draws(&sinks.draws);
     *draws = NULL;
     ns_cli_print_diags(&cm->diags);
     if (st == NS_EPARAM)
@@ -202,12 +306,32 @@ psa(const struct ns_cli_args *a, struct ns_cli_model *cm)
         return NS_EXIT_BAD_INPUT;
     struct ns_psa *result = NULL;
     struct ns_csv_draws *draws = NULL;
-    int rc = run_draws(a, cm, view, &result, &draws);
-    if (rc != NS_EXIT_OK)
+    struct ns_evppi_draws *ev_draws =
+        a->evppi ? ns_evppi_draws_alloc(m, a->n_draws) : NULL;
+    if (a->evppi && !ev_draws) {
+        fprintf(stderr, "netsave psa: %s\n", ns_strerror(NS_ENOMEM));
+        return NS_EXIT_FAILURE;
+    }
+    int rc = run_draws(a, cm, view, &result, &draws, ev_draws);
+    if (rc != NS_EXIT_OK) {
+        ns_evppi_draws_free(ev_draws);
         return rc;
+    }
     print_psa(a, m, result, view);
+    struct ns_evppi *evppi = NULL;
+    enum ns_status est =
+        ev_draws ? ns_evppi_compute(m, result, ev_draws, &evppi) : NS_OK;
+    ns_evppi_draws_free(ev_draws);
+    if (est != NS_OK) {
+        fprintf(stderr, "netsave psa: EVPPI: %s\n", ns_strerror(est));
+        ns_psa_free(result);
+        ns_csv_draws_abort(draws);
+        return NS_EXIT_FAILURE;
+    }
+    if (evppi)
+        print_evppi(m, evppi);
     if (a->csv_dir)
-        rc = write_csv(a, m, result, view, draws);
+        rc = write_csv(a, m, result, evppi, view, draws);
     else
         ns_csv_draws_abort(draws);
     /* The workbook: the model as written, plus the PSA sheet. */
@@ -217,6 +341,7 @@ psa(const struct ns_cli_args *a, struct ns_cli_model *cm)
                                         &cm->diags);
     }
     ns_psa_free(result);
+    ns_evppi_free(evppi);
     return rc;
 }
 

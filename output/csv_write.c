@@ -166,7 +166,7 @@ const char *const ns_csv_names[] = {
     "scenario_changes.csv", "expansion.csv",
     "expansion_payers.csv", "anchors.csv",
     "anchors_arms.csv", "benchmark.csv",
-    "benchmark_groups.csv",
+    "benchmark_groups.csv", "evppi.csv",
 };
 const size_t ns_csv_n_names = sizeof ns_csv_names / sizeof *ns_csv_names;
 

@@ -144,17 +144,6 @@ print_psa(const struct ns_cli_args *a, const struct ns_model *m,
  * the parameters, those with the largest EVPPI for any strategy. */
 enum { TOP_PARAMETERS = 10 };
 
-/* Subject s's largest EVPPI on net savings over the strategies. */
-static double
-evppi_largest(const struct ns_evppi *e, size_t s)
-{
-    double v = -1.0;
-    for (size_t k = 0; k < e->n_strategies; k++)
-        if (!isnan(e->net[s * e->n_strategies + k]))
-            v = fmax(v, e->net[s * e->n_strategies + k]);
-    return v;
-}
-
 static void
 print_evppi_row(const struct ns_model *m, const char *name, const char *kind,
                 const double *v)
@@ -170,19 +159,6 @@ print_evppi_row(const struct ns_model *m, const char *name, const char *kind,
     printf("\n");
 }
 
-/* Order of parameters for the table: largest EVPPI first. */
-struct ranked {
-    size_t s;
-    double v;
-};
-
-static int
-by_value_desc(const void *a, const void *b)
-{
-    const struct ranked *x = a, *y = b;
-    return (x->v < y->v) - (x->v > y->v);
-}
-
 static void
 print_evppi(const struct ns_model *m, const struct ns_evppi *e)
 {
@@ -195,25 +171,20 @@ print_evppi(const struct ns_model *m, const struct ns_evppi *e)
             printf(" %12.12s", m->strategies[k].name);
     printf("\n");
     print_evppi_row(m, "(all parameters: EVPI)", "", e->evpi_net);
-    size_t G = m->n_param_groups, P = e->n_subjects - G;
-    for (size_t g = 0; g < G; g++)
+    for (size_t g = 0; g < m->n_param_groups; g++)
         print_evppi_row(m, e->subjects[g].name, "group",
                         &e->net[g * e->n_strategies]);
-    struct ranked *r = malloc((P + 1) * sizeof *r);
-    if (!r)
-        return;
-    for (size_t i = 0; i < P; i++)
-        r[i] = (struct ranked){G + i, evppi_largest(e, G + i)};
-    qsort(r, P, sizeof *r, by_value_desc);
-    for (size_t i = 0; i < P && i < TOP_PARAMETERS; i++)
-        print_evppi_row(m, e->subjects[r[i].s].name, "parameter",
-                        &e->net[r[i].s * e->n_strategies]);
+    size_t P;
+    size_t *ranked = ns_evppi_ranked(e, &P);
+    for (size_t i = 0; ranked && i < P && i < TOP_PARAMETERS; i++)
+        print_evppi_row(m, e->subjects[ranked[i]].name, "parameter",
+                        &e->net[ranked[i] * e->n_strategies]);
+    free(ranked);
     for (size_t s = 0; s < e->n_subjects; s++)
         if (e->n_draws < e->subjects[s].min_draws)
             printf("%s: needs %zu draws for its regression (-n), so is "
                    "left out\n",
                    e->subjects[s].name, e->subjects[s].min_draws);
-    free(r);
 }
 
 /* psa_summary.csv and ceac.csv (and evppi.csv), then the draws file

@@ -120,4 +120,9 @@ enum ns_status ns_evppi_compute(const struct ns_model *m,
                                 struct ns_evppi **out);
 void ns_evppi_free(struct ns_evppi *e);
 
+/* The parameters' rows of e (indices into subjects, after the groups),
+ * largest EVPPI on net savings for any strategy first, ties in the model's
+ * order; *n says how many. NULL when out of memory (free the array). */
+size_t *ns_evppi_ranked(const struct ns_evppi *e, size_t *n);
+
 #endif

@@ -235,3 +235,44 @@ ns_evppi_compute(const struct ns_model *m, const struct ns_psa *psa,
     *out = e;
     return NS_OK;
 }
+
+/* Subject s's largest EVPPI on net savings over the strategies (-1 when
+ * it has none). */
+static double
+largest(const struct ns_evppi *e, size_t s)
+{
+    double v = -1.0;
+    for (size_t k = 0; k < e->n_strategies; k++)
+        if (!isnan(e->net[s * e->n_strategies + k]))
+            v = fmax(v, e->net[s * e->n_strategies + k]);
+    return v;
+}
+
+size_t *
+ns_evppi_ranked(const struct ns_evppi *e, size_t *n)
+{
+    size_t G = 0;
+    while (G < e->n_subjects && e->subjects[G].group)
+        G++;
+    *n = e->n_subjects - G;
+    size_t *r = malloc((*n + 1) * sizeof *r);
+    double *v = malloc((*n + 1) * sizeof *v);
+    if (!r || !v) {
+        free(r);
+        free(v);
+        return NULL;
+    }
+    /* Insertion sort, stable: a model has tens of parameters. */
+    for (size_t i = 0; i < *n; i++) {
+        double x = largest(e, G + i);
+        size_t j = i;
+        for (; j > 0 && v[j - 1] < x; j--) {
+            v[j] = v[j - 1];
+            r[j] = r[j - 1];
+        }
+        v[j] = x;
+        r[j] = G + i;
+    }
+    free(v);
+    return r;
+}

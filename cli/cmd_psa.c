@@ -307,7 +307,8 @@ psa(const struct ns_cli_args *a, struct ns_cli_model *cm)
         ns_csv_draws_abort(draws);
     /* The workbook: the model as written, plus the PSA sheet. */
     if (rc == NS_EXIT_OK && a->output) {
-        struct ns_run_info extra = {.psa = result, .psa_perspective = view};
+        struct ns_run_info extra = {.psa = result, .psa_perspective = view,
+                                    .evppi = evppi};
         rc = ns_cli_write_base_workbook(a, cm->params, cm->pop, &extra,
                                         &cm->diags);
     }

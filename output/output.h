@@ -164,6 +164,7 @@ struct ns_run_info {
     const struct ns_psa *psa;       /* or NULL: a PSA sheet (summary,
                                        histogram, CE plane, CEAC) */
     long psa_perspective;
+    const struct ns_evppi *evppi;   /* or NULL: an EVPPI sheet (needs psa) */
     const struct ns_tornado_bar *tornado; /* or NULL: a Tornado sheet */
     size_t n_tornado_bars;          /* per strategy */
     const double *tornado_base;     /* [n_strategies] */

@@ -159,6 +159,16 @@ print_evppi_row(const struct ns_model *m, const char *name, const char *kind,
     printf("\n");
 }
 
+/* Whether subject s's EVPPI is 0 for every strategy that has one. */
+static bool
+worth_nothing(const struct ns_evppi *e, size_t s)
+{
+    for (size_t k = 0; k < e->n_strategies; k++)
+        if (e->net[s * e->n_strategies + k] > 0.0)
+            return false;
+    return true;
+}
+
 static void
 print_evppi(const struct ns_model *m, const struct ns_evppi *e)
 {
@@ -174,12 +184,23 @@ print_evppi(const struct ns_model *m, const struct ns_evppi *e)
     for (size_t g = 0; g < m->n_param_groups; g++)
         print_evppi_row(m, e->subjects[g].name, "group",
                         &e->net[g * e->n_strategies]);
-    size_t P;
+    size_t P, shown = 0, zero = 0;
     size_t *ranked = ns_evppi_ranked(e, &P);
-    for (size_t i = 0; ranked && i < P && i < TOP_PARAMETERS; i++)
-        print_evppi_row(m, e->subjects[ranked[i]].name, "parameter",
-                        &e->net[ranked[i] * e->n_strategies]);
+    for (size_t i = 0; ranked && i < P; i++) {
+        if (worth_nothing(e, ranked[i]))
+            zero++;
+        else if (shown++ < TOP_PARAMETERS)
+            print_evppi_row(m, e->subjects[ranked[i]].name, "parameter",
+                            &e->net[ranked[i] * e->n_strategies]);
+    }
     free(ranked);
+    if (shown > TOP_PARAMETERS)
+        printf("(%zu more parameters worth less, in evppi.csv)\n",
+               shown - TOP_PARAMETERS);
+    if (zero > 0)
+        printf("(%zu parameters worth nothing on their own for any "
+               "strategy)\n",
+               zero);
     for (size_t s = 0; s < e->n_subjects; s++)
         if (e->n_draws < e->subjects[s].min_draws)
             printf("%s: needs %zu draws for its regression (-n), so is "

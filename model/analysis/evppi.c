@@ -329,8 +329,15 @@ ns_evppi_value(const double *const *fitted, size_t n_options, size_t n)
     }
     if (!isfinite(check))
         return NS_NAN;
-    for (size_t d = 0; d < n_options; d++)
-        best_mean = fmax(best_mean, gsl_stats_mean(fitted[d], 1, n));
+    /* Plain sums in draw order, as sum_max's: where one option is best in
+     * every draw the two are the same sum, and EVPPI is exactly 0 rather
+     * than rounding noise. */
+    for (size_t d = 0; d < n_options; d++) {
+        double sum = 0.0;
+        for (size_t i = 0; i < n; i++)
+            sum += fitted[d][i];
+        best_mean = fmax(best_mean, sum / (double)n);
+    }
     return clip_zero(sum_max / (double)n - best_mean);
 }
 

@@ -205,6 +205,25 @@ nonlinear_against_nested_monte_carlo(void **state)
     gsl_rng_free(rng);
 }
 
+/* Three options (a reference and two others) over four draws, by hand:
+ * best increments per draw max(0, a, b) = 3, 0, 2, 4, mean 9/4; means of a
+ * and b are 1 and 1/2, so EVPPI = 9/4 - 1 = 5/4. The net monetary benefit
+ * form: wtp h - c = 2, -1, 1, -2 at wtp 1: mean(max(0, .)) = 3/4, mean 0. */
+static void
+value_by_hand(void **state)
+{
+    (void)state;
+    const double a[4] = {3, -1, 2, 0}, b[4] = {1, -2, -1, 4};
+    const double *ab[2] = {a, b};
+    assert_close(ns_evppi_value(ab, 2, 4), 1.25, 1e-15);
+    const double h[4] = {3, 0, 2, 1}, c[4] = {1, 1, 1, 3};
+    assert_close(ns_evppi_value_ce(h, c, 1.0, 4), 0.75, 1e-15);
+    /* Every draw choosing the same option: exactly 0. */
+    const double pos[3] = {0.1, 1e6, 3.3};
+    const double *one[1] = {pos};
+    assert_false(ns_evppi_value(one, 1, 3) > 0.0);
+}
+
 static void
 refuses_what_it_cannot_fit(void **state)
 {
@@ -308,6 +327,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(linear_gaussian_closed_form),
         cmocka_unit_test(nonlinear_against_nested_monte_carlo),
+        cmocka_unit_test(value_by_hand),
         cmocka_unit_test(refuses_what_it_cannot_fit),
         cmocka_unit_test(through_a_psa),
     };

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -145,53 +146,50 @@ print_psa(const struct ns_cli_args *a, const struct ns_model *m,
 enum { TOP_PARAMETERS = 10 };
 
 static void
-print_evppi_row(const struct ns_model *m, const char *name, const char *kind,
-                const double *v)
+print_evppi_row(const struct ns_model *m, const struct ns_evppi *e,
+                size_t s, size_t at)
 {
-    printf("%-28s %-9s", name, kind);
-    for (size_t k = 0; k < m->n_strategies; k++)
-        if (m->comparator[k] >= 0) {
-            if (isnan(v[k]))
-                printf(" %12s", "-");
-            else
-                printf(" %12.2f", v[k]);
-        }
+    printf("%-28s %-9s",
+           s == e->n_subjects ? "(all parameters: EVPI)" : e->subjects[s].name,
+           s == e->n_subjects    ? ""
+           : e->subjects[s].group ? "group"
+                                  : "parameter");
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        double v = ns_evppi_at(e, s, k, at);
+        if (m->comparator[k] < 0)
+            continue;
+        if (isnan(v))
+            printf(" %12s", "-");
+        else
+            printf(" %12.2f", v);
+    }
     printf("\n");
 }
 
-/* Whether subject s's EVPPI is 0 for every strategy that has one. */
+/* Whether subject s's EVPPI on the measure is 0 for every strategy that
+ * has one. */
 static bool
-worth_nothing(const struct ns_evppi *e, size_t s)
+worth_nothing(const struct ns_evppi *e, size_t s, size_t at)
 {
     for (size_t k = 0; k < e->n_strategies; k++)
-        if (e->net[s * e->n_strategies + k] > 0.0)
+        if (ns_evppi_at(e, s, k, at) > 0.0)
             return false;
     return true;
 }
 
+/* The parameters of the table: the TOP_PARAMETERS worth most on the
+ * measure, leaving out those worth nothing. */
 static void
-print_evppi(const struct ns_model *m, const struct ns_evppi *e)
+print_evppi_parameters(const struct ns_model *m, const struct ns_evppi *e,
+                       size_t at)
 {
-    printf("\nEVPPI on net savings per client, discounted (%zu draws; "
-           "see evppi.csv)\n",
-           e->n_draws);
-    printf("%-28s %-9s", "subject", "kind");
-    for (size_t k = 0; k < m->n_strategies; k++)
-        if (m->comparator[k] >= 0)
-            printf(" %12.12s", m->strategies[k].name);
-    printf("\n");
-    print_evppi_row(m, "(all parameters: EVPI)", "", e->evpi_net);
-    for (size_t g = 0; g < m->n_param_groups; g++)
-        print_evppi_row(m, e->subjects[g].name, "group",
-                        &e->net[g * e->n_strategies]);
     size_t P, shown = 0, zero = 0;
-    size_t *ranked = ns_evppi_ranked(e, &P);
+    size_t *ranked = ns_evppi_ranked(e, at, &P);
     for (size_t i = 0; ranked && i < P; i++) {
-        if (worth_nothing(e, ranked[i]))
+        if (worth_nothing(e, ranked[i], at))
             zero++;
         else if (shown++ < TOP_PARAMETERS)
-            print_evppi_row(m, e->subjects[ranked[i]].name, "parameter",
-                            &e->net[ranked[i] * e->n_strategies]);
+            print_evppi_row(m, e, ranked[i], at);
     }
     free(ranked);
     if (shown > TOP_PARAMETERS)
@@ -201,11 +199,88 @@ print_evppi(const struct ns_model *m, const struct ns_evppi *e)
         printf("(%zu parameters worth nothing on their own for any "
                "strategy)\n",
                zero);
+}
+
+static void
+print_evppi_table(const struct ns_model *m, const struct ns_evppi *e,
+                  size_t at)
+{
+    if (at == NS_EVPPI_NET_SAVINGS)
+        printf("\nEVPPI on net savings per client, discounted (%zu draws; "
+               "see evppi.csv)\n",
+               e->n_draws);
+    else
+        printf("\nEVPPI on net monetary benefit per client at a "
+               "willingness to pay of %g per unit of %s, discounted\n",
+               e->wtp[at], m->outcomes[m->health_outcome].name);
+    printf("%-28s %-9s", "subject", "kind");
+    for (size_t k = 0; k < m->n_strategies; k++)
+        if (m->comparator[k] >= 0)
+            printf(" %12.12s", m->strategies[k].name);
+    printf("\n");
+    print_evppi_row(m, e, e->n_subjects, at);
+    for (size_t g = 0; g < m->n_param_groups; g++)
+        print_evppi_row(m, e, g, at);
+    print_evppi_parameters(m, e, at);
+}
+
+/* On net savings, and at the model's stated wtp when it has one. */
+static void
+print_evppi(const struct ns_model *m, const struct ns_evppi *e)
+{
+    print_evppi_table(m, e, NS_EVPPI_NET_SAVINGS);
+    for (size_t i = 0; m->wtp > 0.0 && i < e->n_wtp; i++)
+        if (!(e->wtp[i] < m->wtp) && !(e->wtp[i] > m->wtp))
+            print_evppi_table(m, e, i);
     for (size_t s = 0; s < e->n_subjects; s++)
         if (e->n_draws < e->subjects[s].min_draws)
             printf("%s: needs %zu draws for its regression (-n), so is "
                    "left out\n",
                    e->subjects[s].name, e->subjects[s].min_draws);
+}
+
+/* The point of ns_psa_optimal at the model's wtp, or SIZE_MAX. */
+static size_t
+wtp_point(const struct ns_model *m, const struct ns_psa *result)
+{
+    for (size_t i = 0; m->wtp > 0.0 && i < ns_psa_optimal_points(result);
+         i++) {
+        double wtp;
+        (void)ns_psa_optimal(result, 0, i, &wtp);
+        if (!(wtp < m->wtp) && !(wtp > m->wtp))
+            return i;
+    }
+    return SIZE_MAX;
+}
+
+/* Over all strategies at the model's wtp: expected outcomes and net
+ * monetary benefit, and the chance each is optimal; the acceptability
+ * frontier's strategy marked. */
+static void
+print_optimal(const struct ns_model *m, const struct ns_psa *result)
+{
+    size_t i = wtp_point(m, result);
+    if (i == SIZE_MAX)
+        return;
+    const char *cost = m->outcomes[m->cost_outcome].name;
+    const char *health = m->outcomes[m->health_outcome].name;
+    printf("\nAll strategies at a willingness to pay of %g per unit of %s, "
+           "discounted: net monetary benefit = %g x %s - %s; * the "
+           "acceptability frontier (highest expected net monetary benefit)\n",
+           m->wtp, health, m->wtp, health, cost);
+    printf("%-16s %14s %14s %14s %12s\n", "strategy", cost, health,
+           "expected NMB", "P(optimal)");
+    size_t best = ns_psa_frontier_strategy(result, i);
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        struct ns_psa_stat c, h;
+        (void)ns_psa_stat(result, k, NS_PSA_COST, &c);
+        (void)ns_psa_stat(result, k, NS_PSA_HEALTH, &h);
+        double wtp, share = ns_psa_optimal(result, k, i, &wtp);
+        printf("%-16s %14.2f %14.6f %14.2f %12.4f%s\n",
+               m->strategies[k].name, c.mean, h.mean,
+               ns_psa_expected_nmb(result, k, wtp), share,
+               k == best ? " *" : "");
+    }
 }
 
 /* psa_summary.csv and ceac.csv (and evppi.csv), then the draws file
@@ -310,6 +385,7 @@ psa(const struct ns_cli_args *a, struct ns_cli_model *cm)
         return rc;
     }
     print_psa(a, m, result, view);
+    print_optimal(m, result);
     struct ns_evppi *evppi = NULL;
     enum ns_status est =
         ev_draws ? ns_evppi_compute(m, result, ev_draws, &evppi) : NS_OK;

@@ -9,6 +9,7 @@
 #include "cli/anchors.h"
 #include "cli/cli.h"
 #include "cli/validation.h"
+#include "model/analysis/frontier.h"
 #include "model/ledger.h"
 
 /* Width of the strategy column: the longest strategy name. */
@@ -82,6 +83,71 @@ print_incremental(const struct ns_model *m, const struct ns_results *r,
     else
         printf("%s", ns_dominance_name(inc.dominance));
     printf(" (vs %s)", m->strategies[inc.comparator].name);
+}
+
+static void
+print_frontier_row(const struct ns_model *m, int w,
+                   const struct ns_frontier_row *row)
+{
+    printf("%-*s %14.4f %14.6f ", w, m->strategies[row->strategy].name,
+           row->cost, row->effect);
+    if (row->has_previous)
+        printf("%14.4f %14.6f %14.4f", row->delta_cost, row->delta_effect,
+               row->icer);
+    else
+        printf("%14s %14s %14s", "", "", "");
+    printf("  %-6s %-*s", ns_frontier_status_name(row->status), w,
+           row->has_previous ? m->strategies[row->previous].name : "");
+    if (m->wtp > 0.0)
+        printf(" %14.4f %14.6f",
+               ns_net_monetary_benefit(row->cost, row->effect, m->wtp),
+               ns_net_health_benefit(row->cost, row->effect, m->wtp));
+    printf("\n");
+}
+
+/* The frontier over all strategies (model/analysis/frontier.h), per
+ * subgroup when there are several, then for the whole population, with
+ * the net benefits at the model's wtp. */
+static int
+print_frontier(const struct ns_population *pop)
+{
+    const struct ns_model *m = pop->models[0];
+    if (m->cost_outcome < 0 || m->health_outcome < 0)
+        return NS_EXIT_OK;
+    struct ns_frontier_row *rows = calloc(m->n_strategies + 1, sizeof *rows);
+    if (!rows) {
+        fprintf(stderr, "netsave: out of memory\n");
+        return NS_EXIT_FAILURE;
+    }
+    int w = name_width(m);
+    for (size_t g = ns_group_first(pop); g <= pop->n_groups; g++) {
+        if (ns_frontier_of_results(m, ns_group_results(pop, g), rows) !=
+            NS_OK) {
+            fprintf(stderr, "netsave: out of memory\n");
+            free(rows);
+            return NS_EXIT_FAILURE;
+        }
+        printf("\nFrontier over all strategies, discounted, subgroup: %s "
+               "(ND on the frontier, ED extendedly, D strongly dominated)\n",
+               ns_group_name(pop, g));
+        printf("%-*s %14s %14s %14s %14s %14s  %-6s %-*s", w, "strategy",
+               m->outcomes[m->cost_outcome].name,
+               m->outcomes[m->health_outcome].name, "incr. cost",
+               "incr. health", "ICER", "status", w, "vs");
+        if (m->wtp > 0.0)
+            printf(" %14s %14s", "NMB", "NHB");
+        printf("\n");
+        for (size_t i = 0; i < m->n_strategies; i++)
+            print_frontier_row(m, w, &rows[i]);
+        if (m->wtp > 0.0 && g == pop->n_groups)
+            printf("NMB = %g x %s - %s; NHB = %s - %s / %g\n", m->wtp,
+                   m->outcomes[m->health_outcome].name,
+                   m->outcomes[m->cost_outcome].name,
+                   m->outcomes[m->health_outcome].name,
+                   m->outcomes[m->cost_outcome].name, m->wtp);
+    }
+    free(rows);
+    return NS_EXIT_OK;
 }
 
 /* Prints the outcomes the model puts in its ICER, or all of them when it
@@ -195,6 +261,9 @@ run_or_validate(const struct ns_cli_args *a, bool validating)
     enum ns_cli_validation found = NS_VALIDATION_MET;
     if (rc == NS_EXIT_OK) {
         print_summary(model, m.pop->pooled);
+        rc = print_frontier(m.pop);
+    }
+    if (rc == NS_EXIT_OK) {
         printf("\nVerification: %zu of %zu checks passed%s\n", checks.n,
                checks.n, m.pop->n_groups > 1 ? " (all subgroups)" : "");
         if (model->n_targets)

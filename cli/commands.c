@@ -25,6 +25,7 @@ static const struct ns_cli_accepts run_options[] = {
     OPT(NS_OPT_CSV, "write trace.csv, values.csv, summary.csv and "
                  "incremental.csv (and the rest listed in docs/outputs.md) "
                  "into DIR (created if needed)"),
+    OPT(NS_OPT_WTP, NULL),
     END};
 
 static const struct ns_cli_accepts check_options[] = {
@@ -58,9 +59,13 @@ static const struct ns_cli_accepts psa_options[] = {
     PERSPECTIVE,
     SET_OPTION,
     OPT(NS_OPT_OUTPUT, "write the workbook with a PSA sheet"),
-    OPT(NS_OPT_CSV, "write psa_summary.csv and ceac.csv (and evppi.csv) "
-                 "into DIR"),
+    OPT(NS_OPT_CSV, "write psa_summary.csv, ceac.csv and ceaf.csv (and "
+                 "evppi.csv) into DIR"),
     OPT(NS_OPT_WRITE_DRAWS, NULL),
+    OPT(NS_OPT_WTP, "willingness to pay per unit of health at which the "
+                    "printed table gives expected net monetary benefits and "
+                    "chances of being optimal, added to the curves' points "
+                    "(replaces the model's [model] wtp)"),
     OPT(NS_OPT_EVPPI, NULL),
     END};
 
@@ -112,11 +117,16 @@ static const struct ns_cli_accepts attrition_options[] = {
 static const struct ns_cli_accepts benchmark_options[] = {
     OPT(NS_OPT_NORMS, NULL),
     OPT(NS_OPT_OVERDISPERSION, NULL),
+    OPT(NS_OPT_DRAWS, "PSA draws of the model's [uncertainty] for the total "
+                      "gain's 95% interval (default: none)"),
+    OPT(NS_OPT_SEED, "seed of the draws: the same draws as psa --seed S "
+                     "(default " NS_STR(NS_CALIBRATE_SEED_DEFAULT) ")"),
     PERSPECTIVE,
     SET_OPTION,
     OPT(NS_OPT_OUTPUT, "write the model's workbook with a Benchmark sheet "
                        "and a funnel plot per measure"),
-    OPT(NS_OPT_CSV, "write benchmark.csv and benchmark_groups.csv into DIR"),
+    OPT(NS_OPT_CSV, "write benchmark.csv, benchmark_groups.csv and, with "
+                    "-n, benchmark_total.csv into DIR"),
     END};
 
 static const struct ns_cli_accepts init_options[] = {END};

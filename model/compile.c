@@ -174,6 +174,7 @@ compile_settings(struct compiler *c)
     m->lost_toward_intake = d->lost_toward_intake;
     m->wtp_max = d->wtp_max;
     m->wtp_step = d->wtp_step;
+    m->wtp = d->wtp;
     /* A setting the loader rejected was reported there already. */
     if (!(d->cycle_length_years > 0.0) && !d->settings_rejected)
         ERROR_AT(c, d->cycle_length_at,

@@ -215,6 +215,8 @@ struct ns_model_def {
                                          (0 = as those followed up, 1 = back
                                          at intake) */
     double wtp_max, wtp_step;         /* acceptability curve's grid, or 0 */
+    double wtp;                       /* willingness to pay for the net
+                                         benefits, or 0: none */
     struct ns_origin wtp_step_at;     /* where wtp_step was set */
     bool settings_rejected;           /* a loader rejected a setting and
                                          said so: compile stays quiet */

@@ -174,6 +174,9 @@ struct ns_model {
                                   which the acceptability curve is drawn:
                                   0, wtp_step, ... up to wtp_max; 0 for no
                                   curve */
+    double wtp;                /* willingness to pay per unit of health at
+                                  which net monetary and net health
+                                  benefits are reported; 0 for none */
     long place_outcome;        /* index of the outcome counting treatment
                                   place-years (undiscounted), or -1 */
 

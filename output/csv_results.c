@@ -76,7 +76,8 @@ write_summary(struct csv *c, const struct source *src)
     const struct ns_model *m = src->m;
     const struct ns_results *r = src->r;
     csv_put_raw(c, "strategy,stream,outcome,total,discounted_total,comparator,"
-                   "difference,discounted_difference\n");
+                   "difference,discounted_difference,wtp,net_monetary_benefit,"
+                   "net_health_benefit\n");
     for (size_t k = 0; k < r->n_strategies && !c->err; k++) {
         long cmp = m->comparator[k];
         for (size_t j = 0; j < r->n_streams; j++) {
@@ -102,6 +103,7 @@ write_summary(struct csv *c, const struct source *src)
             } else {
                 csv_put_raw(c, ",,");
             }
+            csv_put_net_benefits(c, m, r, k);
             csv_end_row(c);
         }
     }
@@ -442,6 +444,7 @@ static const struct {
     {"payers.csv", write_payers},
     {"net_savings_by_year.csv", write_net_savings_by_year},
     {"outcomes.csv", write_outcomes},
+    {"frontier.csv", csv_write_frontier},
 };
 
 enum ns_status

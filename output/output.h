@@ -293,7 +293,10 @@ enum ns_status ns_overlay_write_calibration(const char *path,
  * and measure it reports; the money on retention rows only, empty
  * elsewhere) and benchmark_groups.csv (modality, measure, norm,
  * threshold_weeks, services, overdispersion, phi, tau2, winsor: one row
- * per modality and measure) into dir, atomically. */
+ * per modality and measure) and benchmark_total.csv (perspective,
+ * services_below, total_gain, draws, seed, mean, p2_5, p97_5,
+ * prob_positive: one row; the draws' columns empty without them) into dir,
+ * atomically. */
 enum ns_status ns_csv_write_benchmark(const char *dir,
                                       const struct ns_model *model,
                                       const struct ns_services *services,

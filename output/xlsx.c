@@ -199,12 +199,14 @@ fill_population(struct book *b, const struct ns_run_info *info)
     xl_write_who_pays(b);
     xl_write_year_by_year(b);
     xl_write_outcomes_sheet(b);
+    xl_write_frontier_sheet(b);
     xl_write_subgroups(b);
     for (size_t k = 0; k < b->results->n_strategies; k++)
         xl_write_trace(b, k);
     xl_write_validation_sheet(b);
     xl_write_attrition_sheet(b, info);
     xl_write_psa_sheet(b, info);
+    xl_write_ceaf_sheet(b, info);
     xl_write_evppi_sheet(b, info);
     xl_write_tornado_sheet(b, info);
     xl_write_scenarios_sheet(b, info);

@@ -104,7 +104,7 @@ xl_write_evppi_sheet(struct book *b, const struct ns_run_info *info)
     for (size_t g = 0; g < G; g++, row++)
         put_row(b, ws, row, e->subjects[g].name, "group", &e->net[g * K],
                 &e->subjects[g]);
-    size_t *ranked = ns_evppi_ranked(e, &P);
+    size_t *ranked = ns_evppi_ranked(e, NS_EVPPI_NET_SAVINGS, &P);
     if (!ranked) {
         xl_note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
         return;

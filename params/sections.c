@@ -25,7 +25,7 @@ static const char *const model_keys[] = {
     "start_age",      "counting",        "weights",      "count_time_zero",
     "discount_origin", "row_sum_tolerance", "comparator", "cost_outcome",
     "health_outcome", "place_outcome", "weight", "report_cohort",
-    "wtp_max",        "wtp_step",
+    "wtp_max",        "wtp_step",      "wtp",
 };
 #define N_MODEL_KEYS (sizeof model_keys / sizeof model_keys[0])
 
@@ -203,6 +203,10 @@ model_key(struct loader *ld, const struct ns_ini_entry *e)
             def->wtp_step = v;
             def->wtp_step_at = at;
         }
+    } else if (strcmp(k, "wtp") == 0) {
+        if (parse_number_at(ld, e, "a willingness to pay from 1 to 1e9",
+                            1.0, 1e9, &v))
+            def->wtp = v;
     } else if (strcmp(k, "place_outcome") == 0) {
         check(ld, ns_def_set_string(&def->place_outcome, e->value));
         def->place_outcome_at = at;

@@ -302,6 +302,8 @@ through_a_psa(void **state)
     assert_int_equal(ns_psa_stat(psa, k, NS_PSA_NET, &st), NS_OK);
     assert_true(st.evpi > 10.0);
     assert_close(e->evpi_net[k], st.evpi, 1e-9);
+    assert_close(ns_evppi_at(e, e->n_subjects, k, NS_EVPPI_NET_SAVINGS),
+                 st.evpi, 1e-9);
     size_t K = e->n_strategies;
     assert_close(e->net[0 * K + k], st.evpi, 1e-6);
     assert_close(e->net[1 * K + k], st.evpi, 1e-6);
@@ -309,7 +311,7 @@ through_a_psa(void **state)
     assert_true(isnan(e->net[0 * K + 0])); /* old: no comparator */
     assert_int_equal(e->n_wtp, 0); /* no health outcome */
     size_t n_ranked;
-    size_t *ranked = ns_evppi_ranked(e, &n_ranked);
+    size_t *ranked = ns_evppi_ranked(e, NS_EVPPI_NET_SAVINGS, &n_ranked);
     assert_int_equal(n_ranked, 2);
     assert_int_equal(ranked[0], 1);
     free(ranked);

@@ -29,6 +29,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "model/analysis/psa.h"
 #include "model/diag.h"
@@ -74,8 +75,8 @@ double ns_evppi_value_ce(const double *health, const double *cost,
  * [parameter_groups], for each strategy against its comparator (a
  * decision between the two, as the PSA's EVPI): on net savings over the
  * PSA's perspective (the EVPI's measure), and, with a cost and a health
- * outcome and an acceptability grid, on net monetary benefit
- * wtp * delta_health - delta_cost at each of the grid's points. The
+ * outcome, on net monetary benefit wtp * delta_health - delta_cost at
+ * each point of the acceptability grid and at the model's stated wtp. The
  * regressions use the draws the PSA keeps exactly, the first NS_PSA_KEPT
  * (psa.h); the EVPI beside them is over the same draws. */
 
@@ -120,9 +121,17 @@ enum ns_status ns_evppi_compute(const struct ns_model *m,
                                 struct ns_evppi **out);
 void ns_evppi_free(struct ns_evppi *e);
 
+/* A measure of e: net savings, or net monetary benefit at e->wtp[at]. */
+#define NS_EVPPI_NET_SAVINGS SIZE_MAX
+
+/* Subject s's EVPPI for strategy k on the measure at; the EVPI over the
+ * same draws when s is e->n_subjects. */
+double ns_evppi_at(const struct ns_evppi *e, size_t s, size_t k, size_t at);
+
 /* The parameters' rows of e (indices into subjects, after the groups),
- * largest EVPPI on net savings for any strategy first, ties in the model's
- * order; *n says how many. NULL when out of memory (free the array). */
-size_t *ns_evppi_ranked(const struct ns_evppi *e, size_t *n);
+ * largest EVPPI on the measure at for any strategy first, ties in the
+ * model's order; *n says how many. NULL when out of memory (free the
+ * array). */
+size_t *ns_evppi_ranked(const struct ns_evppi *e, size_t at, size_t *n);
 
 #endif

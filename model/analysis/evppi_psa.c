@@ -201,20 +201,46 @@ subject_evppi(const struct ns_model *m, const struct ns_psa *psa,
     return st;
 }
 
+/* The acceptability grid's points and the model's stated wtp, in order
+ * and once each, into out (NULL: only counted); how many. */
+static size_t
+wtp_points(const struct ns_model *m, double *out)
+{
+    size_t n = 0, grid = ns_psa_ceac_points(m);
+    bool stated = m->wtp > 0.0;
+    for (size_t i = 0; i < grid; i++) {
+        double w = m->wtp_step * (double)i;
+        if (stated && m->wtp < w) {
+            if (out)
+                out[n] = m->wtp;
+            n++;
+            stated = false;
+        }
+        if (stated && !(m->wtp > w))
+            stated = false; /* on the grid */
+        if (out)
+            out[n] = w;
+        n++;
+    }
+    if (stated && out)
+        out[n] = m->wtp;
+    return n + stated;
+}
+
 enum ns_status
 ns_evppi_compute(const struct ns_model *m, const struct ns_psa *psa,
                  const struct ns_evppi_draws *d, struct ns_evppi **out)
 {
     *out = NULL;
     bool ce = m->health_outcome >= 0 && m->cost_outcome >= 0;
-    size_t W = ce ? ns_psa_ceac_points(m) : 0;
+    size_t W = ce ? wtp_points(m, NULL) : 0;
     struct ns_evppi *e = evppi_alloc(m, psa->n_strategies, W);
     if (!e)
         return NS_ENOMEM;
     size_t n = d->n, n_cols = m->n_uncertain + 1;
     e->n_draws = n;
-    for (size_t i = 0; i < W; i++)
-        e->wtp[i] = m->wtp_step * (double)i;
+    if (W > 0)
+        (void)wtp_points(m, e->wtp);
     struct fits w = {n, malloc((n + 1) * sizeof(double)),
                      malloc((n + 1) * sizeof(double)),
                      malloc((n + 1) * sizeof(double))};
@@ -236,20 +262,31 @@ ns_evppi_compute(const struct ns_model *m, const struct ns_psa *psa,
     return NS_OK;
 }
 
-/* Subject s's largest EVPPI on net savings over the strategies (-1 when
+double
+ns_evppi_at(const struct ns_evppi *e, size_t s, size_t k, size_t at)
+{
+    size_t K = e->n_strategies, W = e->n_wtp;
+    if (s == e->n_subjects)
+        return at == NS_EVPPI_NET_SAVINGS ? e->evpi_net[k]
+                                          : e->evpi_nmb[k * W + at];
+    return at == NS_EVPPI_NET_SAVINGS ? e->net[s * K + k]
+                                      : e->nmb[(s * K + k) * W + at];
+}
+
+/* Subject s's largest EVPPI on the measure over the strategies (-1 when
  * it has none). */
 static double
-largest(const struct ns_evppi *e, size_t s)
+largest(const struct ns_evppi *e, size_t s, size_t at)
 {
     double v = -1.0;
     for (size_t k = 0; k < e->n_strategies; k++)
-        if (!isnan(e->net[s * e->n_strategies + k]))
-            v = fmax(v, e->net[s * e->n_strategies + k]);
+        if (!isnan(ns_evppi_at(e, s, k, at)))
+            v = fmax(v, ns_evppi_at(e, s, k, at));
     return v;
 }
 
 size_t *
-ns_evppi_ranked(const struct ns_evppi *e, size_t *n)
+ns_evppi_ranked(const struct ns_evppi *e, size_t at, size_t *n)
 {
     size_t G = 0;
     while (G < e->n_subjects && e->subjects[G].group)
@@ -264,7 +301,7 @@ ns_evppi_ranked(const struct ns_evppi *e, size_t *n)
     }
     /* Insertion sort, stable: a model has tens of parameters. */
     for (size_t i = 0; i < *n; i++) {
-        double x = largest(e, G + i);
+        double x = largest(e, G + i, at);
         size_t j = i;
         for (; j > 0 && v[j - 1] < x; j--) {
             v[j] = v[j - 1];

@@ -6,7 +6,8 @@
 # each of its members' (Strong et al.'s regressions are not exact, so
 # within 1% of the EVPI), the population EVPPI is report_cohort times
 # the per-person one, a group with too few draws for its regression is
-# left empty and named, and without --evppi nothing of it is written.
+# left empty and named, a stated willingness to pay off the grid gets its
+# rows and a table, and without --evppi nothing of it is written.
 # Usage: evppi.sh NETSAVE SOURCE_DIR SCRATCH
 . "$(dirname "$0")/script_start.sh"
 model=$src/tests/cli/cases/psa_evppi/model.ini
@@ -68,6 +69,15 @@ awk -F, '$6 == "group" && $10 != "" { exit 1 }' few/evppi.csv ||
     fail "a group with too few draws has a value"
 awk -F, '$6 == "parameter" && $10 == "" { exit 1 }' few/evppi.csv ||
     fail "a parameter with enough draws has no value"
+
+# At a stated willingness to pay off the grid (--wtp, as [model] wtp):
+# its rows among the grid's in order, and a second table at it.
+"$netsave" psa "$model" -n 2000 --seed 7 --evppi --wtp 12345 --csv at \
+    >stdout 2>err || fail "psa --evppi --wtp failed: $(cat err)"
+order=$(awk -F, '$6 == "group" && $7 == "effect" { printf "%s;", $5 }' at/evppi.csv)
+[ "$order" = ";0;10000;12345;20000;" ] || fail "wtp rows: $order"
+grep -q "^EVPPI on net monetary benefit per client at a willingness to pay of 12345 per unit of qalys" stdout ||
+    fail "no table at the stated wtp: $(cat stdout)"
 
 # Without --evppi: no evppi.csv, no table.
 "$netsave" psa "$model" -n 50 --seed 7 --csv plain >stdout 2>err ||

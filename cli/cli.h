@@ -54,6 +54,7 @@ enum ns_cli_option_id {
     NS_OPT_NORMS,
     NS_OPT_OVERDISPERSION,
     NS_OPT_WTP,
+    NS_OPT_AREA,
     NS_OPT_EVPPI,
     NS_OPT_COUNT,
     NS_OPT_END = NS_OPT_COUNT /* ends a command's list of options */
@@ -81,6 +82,7 @@ struct ns_cli_args {
     const char *target;
     const char *norms_file;
     const char *overdispersion;
+    const char *area_name;    /* init --area */
     unsigned long starts, seed, n_draws, threads, grid;
     double delta;
     double wtp;               /* --wtp, when given[NS_OPT_WTP] */

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/validation.h"
 #include "model/analysis/frontier.h"
+#include "model/area.h"
 #include "model/ledger.h"
 
 /* Width of the strategy column: the longest strategy name. */
@@ -150,6 +151,82 @@ print_frontier(const struct ns_population *pop)
     return NS_EXIT_OK;
 }
 
+static void
+print_area_row(const char *label, const struct ns_area_year *y)
+{
+    printf("%-10s %12.2f %16.2f %16.2f %16.2f", label, y->starts,
+           y->treatment_cost, y->savings, y->net_savings);
+}
+
+/* The area's totals for one perspective: every year, then each treated
+ * strategy's and the area's totals over all years. */
+static bool
+print_area_view(const struct ns_model *m, const struct ns_results *r,
+                long view, struct ns_area_year *years)
+{
+    size_t n_years = ns_area_n_years(m);
+    printf("\nArea %s, discounted, perspective: %s\n", m->area->name,
+           ns_cli_perspective_name(m, view));
+    printf("%-10s %12s %16s %16s %16s %16s\n", "year", "starts",
+           "treatment cost", "savings", "net savings", "cumulative");
+    if (ns_area_totals(m, r, NS_AREA_ALL, view, true, years, NULL) != NS_OK)
+        return false;
+    struct ns_area_year total = {0};
+    for (size_t y = 0; y < n_years; y++) {
+        char label[32];
+        snprintf(label, sizeof label, "%zu", y + 1);
+        print_area_row(label, &years[y]);
+        printf(" %16.2f\n", years[y].cumulative_net_savings);
+        total.starts += years[y].starts;
+        total.treatment_cost += years[y].treatment_cost;
+        total.savings += years[y].savings;
+    }
+    printf("totals, years 1 to %zu:\n", n_years);
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        if (ns_area_totals(m, r, k, view, true, years, NULL) != NS_OK)
+            return false;
+        struct ns_area_year sum = {0};
+        for (size_t y = 0; y < n_years; y++) {
+            sum.starts += years[y].starts;
+            sum.treatment_cost += years[y].treatment_cost;
+            sum.savings += years[y].savings;
+        }
+        sum.net_savings = sum.savings - sum.treatment_cost;
+        print_area_row(m->strategies[k].name, &sum);
+        printf("\n");
+    }
+    total.net_savings = total.savings - total.treatment_cost;
+    print_area_row("all", &total);
+    printf("\n");
+    return true;
+}
+
+/* An area's totals per year and perspective (model/area.h). */
+static bool
+print_area(const struct ns_model *m, const struct ns_results *r)
+{
+    if (!m->area || m->cost_outcome < 0)
+        return true;
+    size_t n_years = ns_area_n_years(m);
+    struct ns_area_year *years = calloc(n_years, sizeof *years);
+    if (!years)
+        return false;
+    printf("\nArea %s: clients start in years 1 to %zu, each at the start of "
+           "its year, and are\nfollowed for the model's %g years; totals "
+           "discounted to the start of year 1\n",
+           m->area->name, m->area->n_years,
+           (double)m->n_cycles * m->cycle_length_years);
+    size_t n_views = m->n_perspectives ? m->n_perspectives : 1;
+    bool ok = true;
+    for (size_t v = 0; ok && v < n_views; v++)
+        ok = print_area_view(m, r, m->n_perspectives ? (long)v : NS_ALL_PAYERS,
+                             years);
+    free(years);
+    return ok;
+}
+
 /* Prints the outcomes the model puts in its ICER, or all of them when it
  * names none, for every strategy, then the comparison and net savings. */
 static void
@@ -264,6 +341,10 @@ run_or_validate(const struct ns_cli_args *a, bool validating)
         rc = print_frontier(m.pop);
     }
     if (rc == NS_EXIT_OK) {
+        if (!print_area(model, m.pop->pooled)) {
+            fprintf(stderr, "netsave: out of memory\n");
+            rc = NS_EXIT_FAILURE;
+        }
         printf("\nVerification: %zu of %zu checks passed%s\n", checks.n,
                checks.n, m.pop->n_groups > 1 ? " (all subgroups)" : "");
         if (model->n_targets)

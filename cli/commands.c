@@ -129,7 +129,11 @@ static const struct ns_cli_accepts benchmark_options[] = {
                     "-n, benchmark_total.csv into DIR"),
     END};
 
-static const struct ns_cli_accepts init_options[] = {END};
+static const struct ns_cli_accepts init_options[] = {
+    OPT(NS_OPT_AREA, NULL),
+    OPT(NS_OPT_BASE, "with --area, the model's files (default: the "
+                     "built-in model)"),
+    END};
 
 const struct ns_cli_command ns_cli_commands[] = {
     {"run", "run a model, print a summary, write a workbook and CSV files",
@@ -310,14 +314,20 @@ const struct ns_cli_command ns_cli_commands[] = {
      "  netsave benchmark params/example-services.csv\n",
      benchmark_options, done_status, "a file", false, false,
      ns_cli_benchmark},
-    {"init", "write the built-in model's files into a folder, to edit", "DIR",
+    {"init", "write the built-in model's files into a folder, to edit",
+     "DIR [--area NAME [--base MODEL.ini]...]",
      "Writes the built-in model's files (the INI file, with every comment and\n"
      "source, and the CSV tables it names) into DIR, created if needed, for\n"
      "an analyst to edit. Running on them gives the built-in model's results:\n"
      "  netsave run DIR/<model>.ini\n"
+     "With --area NAME, writes only DIR/area.ini: a commented [area] section\n"
+     "for the model (--base files, or the built-in one) listing every treated\n"
+     "strategy with 0 clients starting, to fill in and run on top of it:\n"
+     "  netsave run MODEL.ini DIR/area.ini\n"
      "Existing files are never overwritten.\n",
      init_options,
-     "0 written, 1 a file could not be written or exists, 2 usage.",
+     "0 written, 1 a file could not be written or exists, 2 usage or bad\n"
+     "input (a model with errors, or an area name that cannot be an INI value).",
      "a folder", false, true, ns_cli_init},
 };
 

@@ -151,6 +151,12 @@ static const struct option options[NS_OPT_COUNT] = {
                     "willingness to pay per unit of health for the net "
                     "monetary and net health benefits (replaces the "
                     "model's [model] wtp)"},
+    [NS_OPT_AREA] = {"--area", NULL, "NAME", TEXT, AT(area_name), 0, 0, NULL,
+                     false, "a name",
+                     "write DIR/area.ini instead: a commented [area] "
+                     "section for the model (--base, or the built-in one) "
+                     "naming the area NAME, to fill in with clients "
+                     "starting each year and run on top of the model"},
     [NS_OPT_TIPPING] = {"--tipping", NULL, NULL, FLAG, AT(tipping), 0, 0,
                         NULL, false, NULL,
                         "also find each strategy's tipping point (slow: a "

@@ -10,6 +10,7 @@
  * when computed (a probability of 1.3, a division by zero in cycle 7) are
  * checked by the engine on every run. */
 #include "model/compile_priv.h"
+#include "model/area.h"
 #include "model/ledger.h"
 #include "model/measures.h"
 #include "model/names.h"
@@ -699,6 +700,9 @@ ns_model_compile(const struct ns_model_def *def, struct ns_model **out,
     if (!c.out_of_mem &&
         ns_measures_compile(def, m, diags, &c.failed) == NS_ENOMEM)
         c.out_of_mem = true;
+    if (!c.out_of_mem &&
+        ns_area_compile(def, m, diags, &c.failed) == NS_ENOMEM)
+        c.out_of_mem = true;
     if (c.out_of_mem || c.failed) {
         ns_model_free(m);
         return c.out_of_mem ? NS_ENOMEM : NS_EPARAM;
@@ -767,6 +771,7 @@ ns_model_free(struct ns_model *m)
     if (m->priv)
         free_priv(m->priv, m->n_strategies * m->n_states);
     ns_measures_free(m);
+    ns_area_free(m->area);
     free(m->name);
     free(m->weights);
     free_named(m->states, m->n_states);

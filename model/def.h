@@ -259,6 +259,11 @@ struct ns_model_def {
                                                        sets (text) */
     NS_DEF_ARRAY(struct ns_def_expr, expansion);    /* [expansion] strategy =
                                                        places expression */
+    NS_DEF_ARRAY(struct ns_def_expr, area);         /* [area] key = value as
+                                                       written (name, years,
+                                                       or a strategy's
+                                                       starts: model/area.h
+                                                       reads them) */
     /* Where each list's entries are, by key, so that adding tens of
      * thousands of parameters is not quadratic (owned; private to def.c).
      * A definition is never copied by value: the index would be shared. */
@@ -354,6 +359,8 @@ enum ns_status ns_def_add_benchmark(struct ns_model_def *def,
 enum ns_status ns_def_add_expansion(struct ns_model_def *def,
                                     const char *strategy, const char *text,
                                     struct ns_origin at);
+enum ns_status ns_def_add_area(struct ns_model_def *def, const char *key,
+                               const char *value, struct ns_origin at);
 /* Replaces a string field of the definition (name, cost_outcome...) with
  * a copy of value (NULL allowed). */
 enum ns_status ns_def_set_string(char **field, const char *value);

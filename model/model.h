@@ -131,6 +131,7 @@ struct ns_uncertain_param {
 
 struct ns_model_priv;
 struct ns_measures_priv;
+struct ns_area;
 
 struct ns_model {
     char *name;                /* owned */
@@ -203,6 +204,9 @@ struct ns_model {
     size_t n_dirichlet;
     struct ns_param_group *param_groups; /* for EVPPI, in the file's order */
     size_t n_param_groups;
+    struct ns_area *area; /* [area]: clients starting each treated
+                             strategy year by year (model/area.h), or
+                             NULL without one */
 
     struct ns_model_priv *priv;
     struct ns_measures_priv *measures_priv;

@@ -499,6 +499,16 @@ subgroup_entry(struct loader *ld, const char *name,
              name, e->key);
         return;
     }
+    /* The area's clients are the whole population's: its totals are
+     * taken from the pooled results with one [area]. */
+    if (strncmp(e->key, "area.", 5) == 0) {
+        FAIL(ld, e->line,
+             "[subgroup.%s] key '%s': expected a key subgroups may change, "
+             "found an [area] key; an area's clients are the whole "
+             "population's, so set [area] itself",
+             name, e->key);
+        return;
+    }
     struct ns_subgroup *sg = subgroup_named(ld, name, at);
     if (!sg)
         return;
@@ -576,7 +586,7 @@ free_param_key(struct loader *ld, const struct ns_ini_entry *e)
 
 static const char *const section_names[] = {
     "uncertainty", "ranges", "expansion", "benchmark", "correlation",
-    "dirichlet.NAME", "parameter_groups",
+    "dirichlet.NAME", "parameter_groups", "area",
     "calibrate", "scenario",
     "groups", "measures", "validation",
     "subgroups", "subgroup.NAME",
@@ -607,7 +617,7 @@ ns_section_known(const char *s)
         "time_in_state", "initial", "parameters", "transitions", "sources",
         "perspectives", "subgroups", "groups", "measures", "validation",
         "calibrate", "scenario", "uncertainty", "ranges", "expansion",
-        "benchmark", "correlation", "parameter_groups"};
+        "benchmark", "correlation", "parameter_groups", "area"};
     static const char *const prefixed[] = {"stream", "table", "initial",
                                            "parameters", "transitions",
                                            "subgroup", "dirichlet"};
@@ -706,6 +716,8 @@ ns_loader_apply_entry(struct loader *ld, struct pending_tables *pt,
         check(ld, ns_def_add_expansion(def, k, v, at));
     } else if (strcmp(s, "benchmark") == 0) {
         check(ld, ns_def_add_benchmark(def, k, v, at));
+    } else if (strcmp(s, "area") == 0) {
+        check(ld, ns_def_add_area(def, k, v, at));
     } else if (strcmp(s, "uncertainty") == 0) {
         check(ld, ns_def_add_uncertain(def, k, v, at));
     } else if (strcmp(s, "ranges") == 0) {

@@ -55,6 +55,7 @@ enum ns_cli_option_id {
     NS_OPT_OVERDISPERSION,
     NS_OPT_WTP,
     NS_OPT_AREA,
+    NS_OPT_EVPPI,
     NS_OPT_COUNT,
     NS_OPT_END = NS_OPT_COUNT /* ends a command's list of options */
 };
@@ -87,6 +88,7 @@ struct ns_cli_args {
     double wtp;               /* --wtp, when given[NS_OPT_WTP] */
     double range[2];
     bool help, verify, all_targets, write_draws, tipping;
+    bool evppi;
 };
 
 /* An option a command accepts, with help of its own where the option

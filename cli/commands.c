@@ -61,12 +61,14 @@ static const struct ns_cli_accepts psa_options[] = {
     PERSPECTIVE,
     SET_OPTION,
     OPT(NS_OPT_OUTPUT, "write the workbook with a PSA sheet"),
-    OPT(NS_OPT_CSV, "write psa_summary.csv, ceac.csv and ceaf.csv into DIR"),
+    OPT(NS_OPT_CSV, "write psa_summary.csv, ceac.csv and ceaf.csv (and "
+                 "evppi.csv) into DIR"),
     OPT(NS_OPT_WRITE_DRAWS, NULL),
     OPT(NS_OPT_WTP, "willingness to pay per unit of health at which the "
                     "printed table gives expected net monetary benefits and "
                     "chances of being optimal, added to the curves' points "
                     "(replaces the model's [model] wtp)"),
+    OPT(NS_OPT_EVPPI, NULL),
     END};
 
 static const struct ns_cli_accepts dsa_options[] = {
@@ -214,7 +216,7 @@ const struct ns_cli_command ns_cli_commands[] = {
     {"psa", "probabilistic sensitivity analysis: how sure are we?",
      MODEL_FILES " -n DRAWS --seed S [-j THREADS]\n"
      "                   [--set SECTION.KEY=VALUE]... [-o FILE.xlsx]\n"
-     "                   [--csv DIR] [--draws]",
+     "                   [--csv DIR] [--draws] [--evppi]",
      "Samples every parameter with a distribution ([uncertainty] in the\n"
      "model) DRAWS times and runs the model for each draw. Draw i's random\n"
      "numbers come from (S, i) alone, so the results are identical for any\n"
@@ -222,6 +224,11 @@ const struct ns_cli_command ns_cli_commands[] = {
      "95% interval and the chance that net savings are positive; -o writes\n"
      "the workbook with a PSA sheet (histogram, cost-effectiveness plane and\n"
      "acceptability curve).\n"
+     "--evppi adds the expected value of partial perfect information of\n"
+     "each parameter with a distribution and each [parameter_groups] group,\n"
+     "by regression on the draws the PSA keeps exactly (docs/analyses.md):\n"
+     "a table of the groups and the top parameters, evppi.csv and an EVPPI\n"
+     "sheet.\n"
      "Ctrl-C stops cleanly and writes nothing.\n",
      psa_options, "0 done, 1 failure or stopped, 2 bad input or usage.",
      "a file", false, false, ns_cli_psa},

@@ -92,6 +92,12 @@ static const struct option options[NS_OPT_COUNT] = {
     [NS_OPT_WRITE_DRAWS] = {"--draws", NULL, NULL, FLAG, AT(write_draws), 0,
                             0, NULL, false, NULL,
                             "with --csv, also write psa_draws.csv"},
+    [NS_OPT_EVPPI] = {"--evppi", NULL, NULL, FLAG, AT(evppi), 0, 0, NULL,
+                      false, NULL,
+                      "also the expected value of partial perfect "
+                      "information per parameter and [parameter_groups] "
+                      "group: printed, evppi.csv with --csv, an EVPPI "
+                      "sheet with -o"},
     [NS_OPT_PARAM] = {"--param", NULL, "NAME", LIST, AT(params), 0, 0, NULL,
                       false, "a value", "the parameter"},
     [NS_OPT_TWO_WAY] = {"--two-way", NULL, "A,B", TEXT, AT(two_way), 0, 0,

@@ -586,6 +586,8 @@ ns_model_compile(const struct ns_model_def *def, struct ns_model **out,
     if (!c.out_of_mem)
         nsc_compile_dirichlet(&c);
     if (!c.out_of_mem)
+        nsc_compile_param_groups(&c);
+    if (!c.out_of_mem)
         nsc_compile_transitions(&c);
     if (!c.out_of_mem)
         nsc_compile_initial(&c);
@@ -714,6 +716,11 @@ ns_model_free(struct ns_model *m)
         free(m->dirichlet[i].alpha);
     }
     free(m->dirichlet);
+    for (size_t i = 0; m->param_groups && i < m->n_param_groups; i++) {
+        free(m->param_groups[i].name);
+        free(m->param_groups[i].uncertain);
+    }
+    free(m->param_groups);
     for (size_t i = 0; m->expansion_places && i < m->n_expansion; i++)
         free(m->expansion_places[i]);
     free(m->expansion_places);

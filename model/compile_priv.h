@@ -116,5 +116,6 @@ void nsc_compile_expansion(struct compiler *c);
 void nsc_compile_benchmark(struct compiler *c);
 void nsc_compile_correlation(struct compiler *c);
 void nsc_compile_dirichlet(struct compiler *c);
+void nsc_compile_param_groups(struct compiler *c);
 
 #endif

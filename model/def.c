@@ -338,6 +338,7 @@ ns_model_def_clear(struct ns_model_def *def)
     clear_list(&source_kind, def->sources, def->n_sources);
     clear_list(&perspective_kind, def->perspectives, def->n_perspectives);
     clear_list(&group_kind, def->groups, def->n_groups);
+    clear_list(&group_kind, def->param_groups, def->n_param_groups);
     clear_list(&measure_kind, def->measures, def->n_measures);
     clear_list(&target_kind, def->targets, def->n_targets);
     clear_list(&free_param_kind, def->free_params, def->n_free_params);
@@ -533,6 +534,17 @@ ns_def_add_group(struct ns_model_def *def, const char *name,
     struct ns_def_group e = {dup_or_null(name, &failed), NULL, 0, at};
     e.members = dup_list(members, n, &e.n_members, &failed);
     return PUT(group_kind, def, groups, e, failed);
+}
+
+enum ns_status
+ns_def_add_param_group(struct ns_model_def *def, const char *name,
+                       const char *const *params, size_t n,
+                       struct ns_origin at)
+{
+    bool failed = false;
+    struct ns_def_group e = {dup_or_null(name, &failed), NULL, 0, at};
+    e.members = dup_list(params, n, &e.n_members, &failed);
+    return PUT(group_kind, def, param_groups, e, failed);
 }
 
 enum ns_status

@@ -277,6 +277,8 @@ struct ns_model_def {
     NS_DEF_ARRAY(struct ns_def_expr, dirichlet);    /* [dirichlet.GROUP]
                                                        param = alpha: strategy
                                                        holds GROUP */
+    NS_DEF_ARRAY(struct ns_def_group, param_groups); /* [parameter_groups]
+                                                        name = parameters */
     NS_DEF_ARRAY(struct ns_def_expr, benchmark);    /* [benchmark] strategy =
                                                        the parameter a
                                                        service's retention
@@ -373,6 +375,10 @@ enum ns_status ns_def_add_correlation(struct ns_model_def *def,
 enum ns_status ns_def_add_dirichlet(struct ns_model_def *def,
                                     const char *group, const char *param,
                                     const char *alpha, struct ns_origin at);
+enum ns_status ns_def_add_param_group(struct ns_model_def *def,
+                                      const char *name,
+                                      const char *const *params, size_t n,
+                                      struct ns_origin at);
 enum ns_status ns_def_add_benchmark(struct ns_model_def *def,
                                     const char *strategy, const char *param,
                                     struct ns_origin at);

@@ -111,6 +111,14 @@ struct ns_dirichlet_group {
     double *alpha;       /* owned; [n] counts */
 };
 
+/* A named group of parameters with distributions, whose EVPPI is
+ * reported together ([parameter_groups]). */
+struct ns_param_group {
+    char *name;          /* owned */
+    size_t n;
+    size_t *uncertain;   /* owned; [n] indices into uncertain */
+};
+
 /* An uncertain parameter: its distribution and its one-way range. */
 struct ns_uncertain_param {
     size_t param;        /* index into params */
@@ -200,6 +208,8 @@ struct ns_model {
                              (Gaussian copula), or NULL when independent */
     struct ns_dirichlet_group *dirichlet; /* parameters drawn together */
     size_t n_dirichlet;
+    struct ns_param_group *param_groups; /* for EVPPI, in the file's order */
+    size_t n_param_groups;
     struct ns_area *area; /* [area]: clients starting each treated
                              strategy year by year (model/area.h), or
                              NULL without one */

@@ -212,6 +212,7 @@ fill_population(struct book *b, const struct ns_run_info *info)
     xl_write_attrition_sheet(b, info);
     xl_write_psa_sheet(b, info);
     xl_write_ceaf_sheet(b, info);
+    xl_write_evppi_sheet(b, info);
     xl_write_tornado_sheet(b, info);
     xl_write_scenarios_sheet(b, info);
     xl_write_anchors_sheet(b, info);

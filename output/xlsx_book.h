@@ -172,4 +172,8 @@ void xl_write_anchors_sheet(struct book *b, const struct ns_run_info *info);
 void xl_write_benchmark_sheets(struct book *b, const struct ns_run_info *info);
 void xl_write_checks_sheet(struct book *b, const struct ns_run_info *info);
 
+/* ---- xlsx_evppi.c ---- */
+
+void xl_write_evppi_sheet(struct book *b, const struct ns_run_info *info);
+
 #endif

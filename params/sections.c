@@ -632,7 +632,7 @@ free_param_key(struct loader *ld, const struct ns_ini_entry *e)
 
 static const char *const section_names[] = {
     "uncertainty", "ranges", "expansion", "benchmark", "correlation",
-    "dirichlet.NAME", "area",
+    "dirichlet.NAME", "parameter_groups", "area",
     "calibrate", "scenario",
     "groups", "measures", "validation",
     "subgroups", "subgroup.NAME",
@@ -663,7 +663,7 @@ ns_section_known(const char *s)
         "time_in_state", "initial", "parameters", "transitions", "sources",
         "perspectives", "subgroups", "groups", "measures", "validation",
         "calibrate", "scenario", "uncertainty", "ranges", "expansion",
-        "benchmark", "correlation", "area"};
+        "benchmark", "correlation", "parameter_groups", "area"};
     static const char *const prefixed[] = {"stream", "table", "initial",
                                            "parameters", "transitions",
                                            "subgroup", "dirichlet"};
@@ -805,6 +805,8 @@ ns_loader_apply_entry(struct loader *ld, struct pending_tables *pt,
         source_key(ld, e);
     } else if (strcmp(s, "perspectives") == 0) {
         list_key(ld, e, "payers", ns_def_add_perspective);
+    } else if (strcmp(s, "parameter_groups") == 0) {
+        list_key(ld, e, "parameters", ns_def_add_param_group);
     } else if ((rest = ns_section_suffix(s, "stream"))) {
         stream_key(ld, e, rest);
     } else if ((rest = ns_section_suffix(s, "table"))) {

@@ -21,6 +21,7 @@ scenarios="$src/params/scenarios"
 ok run m/model.ini -o small.xlsx
 ok run -o run.xlsx
 ok psa -n 20 --seed 1 -o psa.xlsx
+ok psa -n 30 --seed 1 --evppi -o psa_evppi.xlsx
 ok dsa -o dsa.xlsx
 ok compare "$scenarios/capped-residential-stay.ini" -o compare.xlsx
 ok anchors --anchors "$src/params/anchors.csv" -o anchors.xlsx

@@ -238,6 +238,45 @@ cdiff_published(void **state)
     check_rows(cost, effect, 11, want, 1e-10);
 }
 
+/* BCEA vignette ceef.Rmd ("Cost-Effectiveness Efficiency Frontier"):
+ * data(Smoking); bcea(eff, cost, ref = 4, ...); ceef.plot(bcea_smoke).
+ * The means over BCEA's 500 simulations (data/Smoking.RData at
+ * github.com/giabaio/BCEA f8fadf53, colMeans in R 4.2): effect 0.41050677,
+ * 0.69874635, 0.89536445, 1.13302658; cost 0, 45.733161, 94.919035,
+ * 143.300755 (No intervention, Self-help, Individual counselling, Group
+ * counselling). BCEA's prep_frontier_data and ceef.summary (R/, run in R
+ * on these data) print: on the frontier Self-help 0.28824 / 45.733, slope
+ * 158.66, Group counselling 0.72252 / 143.301, slope 224.67; not on it No
+ * intervention and Individual counselling 0.48486 / 94.919, both
+ * "Extended dominance"; the rendered vignette
+ * (stat.ethz.ch/CRAN/web/packages/BCEA/vignettes/ceef.html) opens with the
+ * same Self-help 0.28824. By hand, dampack's way: costs and effects both
+ * rise, no D; ICERs SH 158.66, IC 49.186/0.19662 = 250.16, GC
+ * 48.382/0.23766 = 203.57: IC ED; then GC against SH 97.568/0.43428 =
+ * 224.67. Conventions differ on No intervention only: BCEA starts the
+ * frontier from the origin (start.from.origins), shifted to No
+ * intervention (the cheapest and least effective), which then drops out
+ * of its table and is labelled extended dominance; here it is the first
+ * frontier strategy, ND with no ICER. BCEA's slopes are the ICERs. */
+static void
+bcea_smoking(void **state)
+{
+    (void)state;
+    enum { none, self_help, individual, group };
+    const double effect[] = {0.41050676976467787, 0.69874634555769921,
+                             0.89536445239148399, 1.133026582306337};
+    const double cost[] = {0, 45.733160581919094, 94.919035442420764,
+                           143.30075545759846};
+    const struct expect want[] = {
+        {none, ND, NA, NA, NA},
+        {self_help, ND, 45.733160581919094, 0.28823957579302134,
+         158.66371040859113},
+        {group, ND, 97.5675948756793616, 0.4342802367486378,
+         224.66505868686733},
+        {individual, ED, NA, NA, NA}};
+    check_rows(cost, effect, 4, want, 1e-12);
+}
+
 /* One strategy: the frontier, with nothing to compare it with; none:
  * nothing to do. A cost that is not a number is refused. */
 static void
@@ -277,6 +316,7 @@ main(void)
         cmocka_unit_test(extended_in_one_pass),
         cmocka_unit_test(heromod_frontier),
         cmocka_unit_test(cdiff_published),
+        cmocka_unit_test(bcea_smoking),
         cmocka_unit_test(edge_cases),
         cmocka_unit_test(net_benefits),
     };

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* How tightly a text binds, to decide where parentheses are needed. */
 enum {
@@ -410,4 +411,78 @@ ns_formula_translate(const struct ns_expr *expr,
         for (size_t i = 0; i < t.sp; i++)
             free(t.stack[i].text);
     return t.status;
+}
+
+static bool
+is_alpha(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static bool
+is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Letters then at least one digit, nothing else: A1 style. */
+static bool
+looks_a1(const char *s)
+{
+    size_t i = 0;
+    while (is_alpha(s[i]))
+        i++;
+    if (i == 0 || i > 3 || !is_digit(s[i]))
+        return false;
+    while (is_digit(s[i]))
+        i++;
+    return s[i] == '\0';
+}
+
+/* R[digits][C[digits]] or C[digits]: R1C1 style, any case. */
+static bool
+looks_r1c1(const char *s)
+{
+    size_t i = 0;
+    if (s[i] == 'r' || s[i] == 'R') {
+        i++;
+        while (is_digit(s[i]))
+            i++;
+    }
+    if (s[i] == 'c' || s[i] == 'C') {
+        i++;
+        while (is_digit(s[i]))
+            i++;
+    }
+    return i > 0 && s[i] == '\0';
+}
+
+bool
+ns_formula_name_ok(const char *name)
+{
+    if (!is_alpha(name[0]) && name[0] != '_')
+        return false;
+    for (const char *c = name; *c; c++)
+        if (!is_alpha(*c) && !is_digit(*c) && *c != '_' && *c != '.')
+            return false;
+    if (strlen(name) > 255 || looks_a1(name) || looks_r1c1(name))
+        return false;
+    return strcasecmp(name, "TRUE") != 0 && strcasecmp(name, "FALSE") != 0;
+}
+
+void
+ns_formula_name(const char *name, char *buf, size_t size)
+{
+    if (size == 0)
+        return;
+    size_t n = 0;
+    if (!is_alpha(name[0]) && name[0] != '_' && n + 1 < size)
+        buf[n++] = '_';
+    for (const char *c = name; *c && n + 2 < size; c++)
+        buf[n++] = is_alpha(*c) || is_digit(*c) || *c == '.' ? *c : '_';
+    buf[n] = '\0';
+    if (!ns_formula_name_ok(buf) && n + 1 < size) {
+        buf[n++] = '_';
+        buf[n] = '\0';
+    }
 }

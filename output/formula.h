@@ -55,4 +55,16 @@ enum ns_status ns_formula_translate(const struct ns_expr *expr,
  * double (at most 17 significant digits) into buf. */
 void ns_formula_number(double x, char *buf, size_t size);
 
+/* Whether name can be an Excel defined name as it is: it starts with a
+ * letter or '_', has only letters, digits, '_' and '.', and cannot be
+ * read as a cell in A1 style (letters then digits: "tx1", "ab12") or R1C1
+ * style ("r", "c", "r2", "rc3", "r1c1"), nor is TRUE or FALSE. */
+bool ns_formula_name_ok(const char *name);
+
+/* The defined name for name: name itself when ns_formula_name_ok, else
+ * name with '_' appended ("c" -> "c_", "tx1" -> "tx1_"), and invalid
+ * characters replaced by '_'. The caller makes the result unique
+ * (case-insensitively, as spreadsheets compare names). */
+void ns_formula_name(const char *name, char *buf, size_t size);
+
 #endif

@@ -200,6 +200,31 @@ test_numbers_round_trip(void **state)
     assert_string_equal(buf, "0.3333333333333333");
 }
 
+static void
+test_defined_names(void **state)
+{
+    (void)state;
+    const char *ok[] = {"p_relapse", "tx_rem_mod", "cost_week_meth", "rr",
+                        "_x", "abcd1", "age", "cycle", "r_1", "a.b"};
+    const char *bad[] = {"c", "r", "C", "R", "r2", "rc3", "R1C1", "c12", "tx1",
+                         "ab12", "XFD1048576", "true", "1abc", "a-b"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (!ns_formula_name_ok(ok[i]))
+            fail_msg("%s should be a valid name", ok[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (ns_formula_name_ok(bad[i]))
+            fail_msg("%s should not be a valid name", bad[i]);
+    char buf[64];
+    ns_formula_name("c", buf, sizeof buf);
+    assert_string_equal(buf, "c_");
+    ns_formula_name("tx1", buf, sizeof buf);
+    assert_string_equal(buf, "tx1_");
+    ns_formula_name("p_relapse", buf, sizeof buf);
+    assert_string_equal(buf, "p_relapse");
+    ns_formula_name("1abc", buf, sizeof buf);
+    assert_string_equal(buf, "_1abc");
+}
+
 int
 main(void)
 {
@@ -210,6 +235,7 @@ main(void)
         cmocka_unit_test(test_functions),
         cmocka_unit_test(test_no_cell_is_an_error),
         cmocka_unit_test(test_numbers_round_trip),
+        cmocka_unit_test(test_defined_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

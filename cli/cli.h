@@ -53,6 +53,7 @@ enum ns_cli_option_id {
     NS_OPT_TIPPING,
     NS_OPT_NORMS,
     NS_OPT_OVERDISPERSION,
+    NS_OPT_FORMULAS,
     NS_OPT_COUNT,
     NS_OPT_END = NS_OPT_COUNT /* ends a command's list of options */
 };
@@ -82,7 +83,7 @@ struct ns_cli_args {
     unsigned long starts, seed, n_draws, threads, grid;
     double delta;
     double range[2];
-    bool help, verify, all_targets, write_draws, tipping;
+    bool help, verify, all_targets, write_draws, tipping, formulas;
 };
 
 /* An option a command accepts, with help of its own where the option

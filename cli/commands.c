@@ -25,6 +25,7 @@ static const struct ns_cli_accepts run_options[] = {
     OPT(NS_OPT_CSV, "write trace.csv, values.csv, summary.csv and "
                  "incremental.csv (and the rest listed in docs/outputs.md) "
                  "into DIR (created if needed)"),
+    OPT(NS_OPT_FORMULAS, NULL),
     END};
 
 static const struct ns_cli_accepts check_options[] = {

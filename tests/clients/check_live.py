@@ -25,7 +25,7 @@ import sys
 FORMULA_BOOK, NETSAVE, SOFFICE, SCRATCH = sys.argv[1:5]
 SKIP = 77
 try:
-    import openpyxl  # noqa: F401  (the input changes need it)
+    import openpyxl
 except ImportError:
     print("skipped: install python3-openpyxl (and libreoffice-calc-nogui)")
     sys.exit(SKIP)
@@ -103,6 +103,153 @@ def check_formula_book(sheets):
     print(f"formula book: {n} expressions, largest relative difference {worst:.3g}")
 
 
+
+def read_csv(path):
+    with open(path, newline="") as fp:
+        return list(csv.DictReader(fp))
+
+
+def run_netsave(name, args):
+    """netsave run ARGS --formulas: the live book and the CSV files."""
+    out = os.path.join(SCRATCH, name)
+    os.makedirs(out)
+    book = os.path.join(out, name + ".xlsx")
+    cmd = [NETSAVE, "run"] + args + ["--formulas", "-o", book,
+                                     "--csv", os.path.join(out, "csv")]
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if r.returncode != 0 or not os.path.exists(book):
+        raise SystemExit(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr}")
+    if "static" in r.stderr:
+        fail(f"{name}: the workbook came out static: {r.stderr.strip()}")
+    return book, os.path.join(out, "csv")
+
+
+class Book:
+    """A live book as written (formulas and cached values) and as
+    LibreOffice recalculated it."""
+
+    def __init__(self, path):
+        self.path = path
+        self.formulas = openpyxl.load_workbook(path)
+        self.cached = openpyxl.load_workbook(path, data_only=True)
+        self.lo = None
+
+    def value(self, sheet, row, col):
+        rows = self.lo.get(sheet, [])
+        if row - 1 < len(rows) and col - 1 < len(rows[row - 1]):
+            return as_number(rows[row - 1][col - 1])
+        return None
+
+    def formula_cells(self):
+        for ws in self.formulas.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str) and cell.value.startswith("="):
+                        yield ws.title, cell
+
+
+def check_cached(book, label):
+    """Every formula cell, recalculated, equals the engine's value that
+    netsave cached in it."""
+    n, worst = 0, 0.0
+    for sheet, cell in book.formula_cells():
+        want = book.cached[sheet][cell.coordinate].value
+        if not isinstance(want, (int, float)):
+            continue
+        got = book.value(sheet, cell.row, cell.column)
+        n += 1
+        if got is None or not close(got, want):
+            fail(f"{label} {sheet}!{cell.coordinate}: LibreOffice {got}, netsave {want} ({cell.value[:120]})")
+            if len(failures) > 20:
+                raise SystemExit("too many failures")
+            continue
+        if want:
+            worst = max(worst, abs(got - want) / abs(want))
+    print(f"{label}: {n} formula cells recalculated, largest relative difference {worst:.3g}")
+    if n == 0:
+        fail(f"{label}: no formula cells")
+    return n, worst
+
+
+def totals_rows(book):
+    """{(strategy, stream): (total, discounted)} from Totals, recalculated."""
+    rows = book.lo.get("Totals", [])
+    out = {}
+    for r in rows[2:]:
+        if len(r) > 5 and r[1] and as_number(r[4]) is not None:
+            out[(r[0], r[1])] = (as_number(r[4]), as_number(r[5]))
+    return out
+
+
+def check_against_csv(book, csvdir, label):
+    """Totals and Summary, recalculated, against the engine's CSV."""
+    have = totals_rows(book)
+    n = 0
+    for r in read_csv(os.path.join(csvdir, "summary.csv")):
+        key = (r["strategy"], r["stream"])
+        if key not in have:
+            fail(f"{label}: Totals has no row {key}")
+            continue
+        for got, want in zip(have[key], (float(r["total"]), float(r["discounted_total"]))):
+            n += 1
+            if got is None or not close(got, want):
+                fail(f"{label}: Totals {key}: LibreOffice {got}, engine {want}")
+    summary = book.lo.get("Summary", [])
+    cohort = {r[0]: as_number(r[4]) for r in book.lo.get("Totals", []) if len(r) > 4}
+    blocks = {}
+    persp = None
+    for r in summary:
+        if r and r[0].startswith("Perspective: "):
+            persp = r[0][len("Perspective: "):].replace("all payers", "all_payers")
+        elif persp and len(r) > 4 and as_number(r[4]) is not None:
+            blocks[(persp, r[0])] = as_number(r[4])
+    for r in read_csv(os.path.join(csvdir, "net_savings.csv")):
+        if r["subgroup"] not in ("all", "") or r["discounted"] != "1":
+            continue
+        key = (r["perspective"], r["strategy"])
+        want = float(r["net_savings"])
+        got = blocks.get(key)
+        c = cohort.get(r["strategy"])
+        n += 1
+        if got is None or c is None or not close(got * c, want):
+            fail(f"{label}: Summary net savings {key}: LibreOffice {got} x cohort {c}, engine {want}")
+    print(f"{label}: {n} Totals and Summary figures match the engine's CSV")
+    return n
+
+
+def input_row(book, name):
+    ws = book.formulas["Inputs"]
+    for row in ws.iter_rows(min_row=1):
+        if row[0].value == name:
+            return row[1]
+    raise SystemExit(f"{book.path}: no input named {name}")
+
+
+def changed_copy(book, changes, suffix):
+    """A copy of the book with inputs changed by openpyxl: changes maps an
+    input's name (or 'Your area'!B5) to its new value."""
+    wb = openpyxl.load_workbook(book.path)
+    for name, value in changes.items():
+        if "!" in name:
+            sheet, cell = name.split("!")
+            wb[sheet.strip("'")][cell].value = value
+        else:
+            cell = input_row(book, name)
+            wb["Inputs"][cell.coordinate].value = value
+    path = book.path.replace(".xlsx", f"-{suffix}.xlsx")
+    wb.save(path)
+    return path
+
+
+CASES = [
+    # name, model args, input changes, the same as --set
+    ("worked", ["docs/examples/worked_example.ini"],
+     {"cost_treatment_treat": 750.0, "p_relapse": 0.2, "discount_costs": 0.05},
+     ["--set", "parameters.treat.cost_treatment=750", "--set", "parameters.p_relapse=0.2",
+      "--set", "discount.costs=0.05"]),
+]
+
+
 def main():
     shutil.rmtree(SCRATCH, ignore_errors=True)
     os.makedirs(SCRATCH)
@@ -111,8 +258,22 @@ def main():
     if r.returncode != 0:
         raise SystemExit(f"formula_book failed: {r.stderr}")
     books = [fbook]
+    plan = []
+    for name, args, changes, sets in CASES:
+        path, csvdir = run_netsave(name, args)
+        book = Book(path)
+        changed = changed_copy(book, changes, "changed")
+        _, csv_changed = run_netsave(name + "_set", args + sets)
+        books += [path, changed]
+        plan.append((name, book, csvdir, Book(changed), csv_changed))
     sheets = recalculated_sheets(books, SCRATCH)
     check_formula_book(sheets[fbook])
+    for name, book, csvdir, changed, csv_changed in plan:
+        book.lo = sheets[book.path]
+        changed.lo = sheets[changed.path]
+        check_cached(book, name)
+        check_against_csv(book, csvdir, name)
+        check_against_csv(changed, csv_changed, name + " with inputs changed")
     if failures:
         print(f"{len(failures)} failure(s)")
         sys.exit(1)

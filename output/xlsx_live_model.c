@@ -1,0 +1,640 @@
+/* netsave: the live workbook's model sheets (output/live.h), one per
+ * subgroup and strategy, following the engine's conventions
+ * (model/engine.c) cell by cell:
+ *   - time point t's row holds what is counted at t (cycle = t) and the
+ *     transition of cycle t + 1 (cycle = t + 1, time = t * cycle length);
+ *   - a row's probabilities are clamped to [0, 1], its complement is
+ *     1 minus the others (at least 0), and each is divided by the row's
+ *     sum (the engine rescales a row accepted within its tolerance);
+ *   - the cohort at t + 1 is the sum of occupancy times probability, in
+ *     the engine's order (state by state, entry by entry);
+ *   - a stream's value at t is what transitions of cycle t booked (flow
+ *     times value, in full) plus the counting weight of t times the sum
+ *     of occupancy times state value; discounted, times the outcome's
+ *     factor of t. */
+#include "output/xlsx_live.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Excel's longest formula, in characters. */
+#define LIVE_FORMULA_MAX 8192
+
+/* A growing string; on failure text is NULL and stays so. */
+struct sbuf {
+    char *text;
+    size_t len, cap;
+    bool failed;
+};
+
+static void sb_add(struct sbuf *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#include <stdarg.h>
+static void
+sb_add(struct sbuf *s, const char *fmt, ...)
+{
+    if (s->failed)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || s->len + (size_t)n + 1 > s->cap) {
+        size_t cap = (s->cap ? 2 * s->cap : 256) + (size_t)(n < 0 ? 0 : n);
+        char *t = realloc(s->text, cap);
+        if (!t || n < 0) {
+            s->failed = true;
+            free(s->text);
+            s->text = NULL;
+            return;
+        }
+        s->text = t;
+        s->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(s->text + s->len, s->cap - s->len, fmt, ap);
+    va_end(ap);
+    s->len += (size_t)n;
+}
+
+static const struct ns_model *
+model_of(const struct live *lv, size_t g)
+{
+    return lv->pop->models[g];
+}
+
+static struct live_sheet *
+sheet_of(struct live *lv, size_t g, size_t k)
+{
+    return &lv->sheet[g * lv->K + k];
+}
+
+/* Whether row s of g, k changes with time (else it is computed once). */
+static bool
+row_timed(const struct live *lv, size_t g, size_t k, size_t s)
+{
+    const struct ns_model *m = model_of(lv, g);
+    for (size_t i = 0; i < ns_view_row_n(m, k, s); i++) {
+        size_t to;
+        const struct ns_expr *e;
+        ns_view_row_entry(m, k, s, i, &to, &e);
+        if (e && ns_view_expr_dep(m, k, e) != 0)
+            return true;
+    }
+    return false;
+}
+
+/* The sheet's name: the strategy, or the subgroup and the strategy, in at
+ * most 31 characters and none Excel forbids in a name. */
+static void
+name_sheet(struct live *lv, size_t g, size_t k)
+{
+    char name[64];
+    const char *strategy = model_of(lv, g)->strategies[k].name;
+    if (lv->G > 1)
+        snprintf(name, sizeof name, "%s %s", lv->pop->names[g], strategy);
+    else
+        snprintf(name, sizeof name, "Model %s", strategy);
+    for (char *c = name; *c; c++)
+        if (strchr("[]:*?/\\'", *c))
+            *c = '_';
+    xl_copy_chars(sheet_of(lv, g, k)->name, 32, name, 31);
+    for (size_t i = 0; i < g * lv->K + k; i++)
+        if (strcasecmp(lv->sheet[i].name, sheet_of(lv, g, k)->name) == 0) {
+            snprintf(sheet_of(lv, g, k)->name, 32, "M%zu.%zu", g + 1, k + 1);
+            break;
+        }
+}
+
+/* Lays out the columns shared by every model sheet. */
+static bool
+layout(struct live *lv)
+{
+    struct live_cols *c = &lv->cols;
+    c->t = 0;
+    c->cycle = 1;
+    c->time = 2;
+    c->age = 3;
+    c->cycle_next = 4;
+    c->weight = 5;
+    c->discount = 6;
+    c->timed = c->discount + lv->O;
+    c->trace = c->timed + 2 * lv->n_timed;
+    c->prob = c->trace + lv->S;
+    size_t width = 0;
+    for (size_t s = 0; s < lv->S; s++) {
+        size_t most = 0;
+        for (size_t g = 0; g < lv->G; g++)
+            for (size_t k = 0; k < lv->K; k++) {
+                size_t n = ns_view_row_n(model_of(lv, g), k, s);
+                most = n > most ? n : most;
+            }
+        for (size_t i = 0; i < lv->G * lv->K; i++) {
+            if (!lv->sheet[i].prob_col)
+                lv->sheet[i].prob_col =
+                    calloc(lv->S + 1, sizeof *lv->sheet[i].prob_col);
+            if (!lv->sheet[i].prob_col)
+                return false;
+            lv->sheet[i].prob_col[s] = c->prob + width;
+        }
+        width += most;
+    }
+    c->rowsum = c->prob + width;
+    c->value = c->rowsum + lv->S;
+    c->value_disc = c->value + lv->J;
+    c->end = c->value_disc + lv->J;
+    if (c->end > LXW_COL_MAX || lv->T + 64 + lv->P > LXW_ROW_MAX) {
+        snprintf(lv->err, sizeof lv->err,
+                 "the model needs %zu columns per model sheet, more than a "
+                 "sheet has",
+                 c->end);
+        return false;
+    }
+    return true;
+}
+
+/* Checks that everything of g, k translates, and plans its sheet. */
+bool
+live_check_model(struct live *lv, size_t g, size_t k)
+{
+    const struct ns_model *m = model_of(lv, g);
+    if (g == 0 && k == 0 && !layout(lv))
+        return false;
+    for (size_t s = 0; s < lv->S; s++)
+        if (ns_view_n_slots(m, s) > 1) {
+            snprintf(lv->err, sizeof lv->err,
+                     "state %s tracks time in state (tunnel states), which "
+                     "the live workbook does not expand yet",
+                     m->states[s].name);
+            return false;
+        }
+    name_sheet(lv, g, k);
+    struct live_sheet *sh = sheet_of(lv, g, k);
+    size_t row = 3;
+    for (size_t i = 0; i < lv->P; i++) {
+        size_t p = ns_view_param_order(m, k, i);
+        struct live_param *lp = &lv->param[(g * lv->K + k) * lv->P + p];
+        if (lp->kind == LIVE_LOCAL)
+            lp->row = row++;
+    }
+    sh->first_row = row + 2;
+    sh->total_row = sh->first_row + lv->T + 1;
+    /* Every expression once, on the first row: what cannot be written
+     * anywhere fails here, before the workbook is begun. */
+    char what[300];
+    for (size_t s = 0; s < lv->S; s++) {
+        const struct ns_expr *e = ns_view_initial(m, k, s);
+        snprintf(what, sizeof what, "initial value of %s", m->states[s].name);
+        char *f = e ? live_translate(lv, g, k, sh->first_row, LIVE_AT_POINT,
+                                     e, what)
+                    : NULL;
+        if (e && !f)
+            return false;
+        free(f);
+        for (size_t i = 0; i < ns_view_row_n(m, k, s); i++) {
+            size_t to;
+            ns_view_row_entry(m, k, s, i, &to, &e);
+            snprintf(what, sizeof what, "transition %s -> %s",
+                     m->states[s].name, m->states[to].name);
+            f = e ? live_translate(lv, g, k, sh->first_row, LIVE_IN_CYCLE, e,
+                                   what)
+                  : NULL;
+            if (e && !f)
+                return false;
+            free(f);
+        }
+        for (size_t j = 0; j < lv->J; j++) {
+            snprintf(what, sizeof what, "value of stream %s in state %s",
+                     m->streams[j].name, m->states[s].name);
+            f = live_translate(lv, g, k, sh->first_row, LIVE_AT_POINT,
+                               ns_view_state_value(m, j, s), what);
+            if (!f)
+                return false;
+            free(f);
+        }
+    }
+    return true;
+}
+
+/* ---- writing ---- */
+
+struct sheet_writer {
+    struct live *lv;
+    size_t g, k;
+    lxw_worksheet *ws;
+    const struct ns_model *m;
+    const struct ns_results *r;
+    struct live_sheet *sh;
+    double *vars_point, *vars_cycle; /* [n_vars] */
+    lxw_format *num;
+};
+
+static size_t
+data_row(const struct sheet_writer *w, size_t t)
+{
+    return w->sh->first_row + t;
+}
+
+/* Writes text as a formula with its cached value, or notes the failure. */
+static void
+put(struct sheet_writer *w, size_t row, size_t col, struct sbuf *sb,
+    double cached)
+{
+    if (sb->failed) {
+        xl_note(w->lv->b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        return;
+    }
+    if (sb->len > LIVE_FORMULA_MAX) {
+        snprintf(w->lv->err, sizeof w->lv->err,
+                 "a formula on sheet %s needs %zu characters, more than "
+                 "Excel's %d",
+                 w->sh->name, sb->len, LIVE_FORMULA_MAX);
+        xl_note(w->lv->b, LXW_ERROR_255_STRING_LENGTH_EXCEEDED);
+        return;
+    }
+    live_formula(w->lv, w->ws, row, col, sb->text, cached, w->num);
+    free(sb->text);
+    *sb = (struct sbuf){0};
+}
+
+/* Writes e translated at row (when), with the engine's value. */
+static void
+put_expr(struct sheet_writer *w, size_t row, size_t col, size_t trow,
+         enum live_when when, const struct ns_expr *e, const char *what,
+         double cached, const char *wrap_before, const char *wrap_after)
+{
+    char *f = live_translate(w->lv, w->g, w->k, trow, when, e, what);
+    if (!f) {
+        xl_note(w->lv->b, LXW_ERROR_PARAMETER_VALIDATION);
+        return;
+    }
+    struct sbuf sb = {0};
+    sb_add(&sb, "%s%s%s", wrap_before, f, wrap_after);
+    free(f);
+    put(w, row, col, &sb, cached);
+}
+
+static void
+write_local_params(struct sheet_writer *w)
+{
+    struct live *lv = w->lv;
+    xl_put_text(lv->b, w->ws, 2, 0,
+                "Parameters computed for this subgroup and strategy",
+                lv->b->bold);
+    for (size_t p = 0; p < lv->P; p++) {
+        const struct live_param *lp =
+            &lv->param[(w->g * lv->K + w->k) * lv->P + p];
+        if (lp->kind != LIVE_LOCAL)
+            continue;
+        const char *name = ns_view_var_name(w->m, NS_VIEW_BUILTINS + p);
+        xl_put_text(lv->b, w->ws, lp->row, 0, name, NULL);
+        put_expr(w, lp->row, 1, SIZE_MAX, LIVE_AT_POINT,
+                 ns_view_param(w->m, w->k, p), name,
+                 w->r->param_values[w->k * lv->P + p], "", "");
+    }
+}
+
+static void
+write_headings(struct sheet_writer *w)
+{
+    struct live *lv = w->lv;
+    const struct live_cols *c = &lv->cols;
+    size_t h = w->sh->first_row - 1;
+    lxw_format *b = lv->b->bold;
+    char text[300];
+    xl_put_text(lv->b, w->ws, h, c->t, "time point", b);
+    xl_put_text(lv->b, w->ws, h, c->cycle, "cycle (values)", b);
+    xl_put_text(lv->b, w->ws, h, c->time, "time (years)", b);
+    xl_put_text(lv->b, w->ws, h, c->age, "age", b);
+    xl_put_text(lv->b, w->ws, h, c->cycle_next, "cycle (transitions)", b);
+    xl_put_text(lv->b, w->ws, h, c->weight, "counting weight", b);
+    for (size_t o = 0; o < lv->O; o++) {
+        snprintf(text, sizeof text, "discount factor %s",
+                 w->m->outcomes[o].name);
+        xl_put_text(lv->b, w->ws, h, c->discount + o, text, b);
+    }
+    for (size_t p = 0; p < lv->P; p++)
+        if (lv->timed_index[p] != SIZE_MAX) {
+            const char *n = ns_view_var_name(w->m, NS_VIEW_BUILTINS + p);
+            size_t col = c->timed + 2 * lv->timed_index[p];
+            xl_put_text(lv->b, w->ws, h, col, n, b);
+            snprintf(text, sizeof text, "%s (transitions)", n);
+            xl_put_text(lv->b, w->ws, h, col + 1, text, b);
+        }
+    for (size_t s = 0; s < lv->S; s++) {
+        xl_put_text(lv->b, w->ws, h, c->trace + s, w->m->states[s].name, b);
+        snprintf(text, sizeof text, "sum from %s", w->m->states[s].name);
+        xl_put_text(lv->b, w->ws, h, c->rowsum + s, text, b);
+        for (size_t i = 0; i < ns_view_row_n(w->m, w->k, s); i++) {
+            size_t to;
+            const struct ns_expr *e;
+            ns_view_row_entry(w->m, w->k, s, i, &to, &e);
+            snprintf(text, sizeof text, "p %s -> %s", w->m->states[s].name,
+                     w->m->states[to].name);
+            xl_put_text(lv->b, w->ws, h, w->sh->prob_col[s] + i, text, b);
+        }
+    }
+    for (size_t j = 0; j < lv->J; j++) {
+        xl_put_text(lv->b, w->ws, h, c->value + j, w->m->streams[j].name, b);
+        snprintf(text, sizeof text, "%s discounted", w->m->streams[j].name);
+        xl_put_text(lv->b, w->ws, h, c->value_disc + j, text, b);
+    }
+}
+
+/* Columns t, cycle, time, age, next cycle, weight, discount factors. */
+static void
+write_time(struct sheet_writer *w, size_t t)
+{
+    struct live *lv = w->lv;
+    const struct live_cols *c = &lv->cols;
+    size_t r = data_row(w, t);
+    char tc[24];
+    live_cell(tc, sizeof tc, r, c->t, false);
+    double years = (double)t * w->m->cycle_length_years;
+    struct sbuf sb = {0};
+    xl_put_number(lv->b, w->ws, r, c->t, (double)t, lv->locked);
+    sb_add(&sb, "%s", tc);
+    put(w, r, c->cycle, &sb, (double)t);
+    sb_add(&sb, "%s*%s", tc, lv->cycle_length_name);
+    put(w, r, c->time, &sb, years);
+    char time_cell[24];
+    live_cell(time_cell, sizeof time_cell, r, c->time, false);
+    sb_add(&sb, "%s+%s", lv->start_age_name, time_cell);
+    put(w, r, c->age, &sb, w->m->start_age_years + years);
+    sb_add(&sb, "%s+1", tc);
+    put(w, r, c->cycle_next, &sb, (double)(t + 1));
+    xl_put_number(lv->b, w->ws, r, c->weight, w->m->weights[t], lv->locked);
+    for (size_t o = 0; o < lv->O; o++) {
+        if (w->m->discount_origin == NS_DISCOUNT_FROM_FIRST_CYCLE_END)
+            sb_add(&sb, "(1+%s)^(-(MAX(%s-1,0)*%s))", lv->outcome_names[o],
+                   tc, lv->cycle_length_name);
+        else
+            sb_add(&sb, "(1+%s)^(-(%s*%s))", lv->outcome_names[o], tc,
+                   lv->cycle_length_name);
+        put(w, r, c->discount + o, &sb, ns_model_discount_factor(w->m, o, t));
+    }
+}
+
+static void
+write_timed(struct sheet_writer *w, size_t t)
+{
+    struct live *lv = w->lv;
+    size_t r = data_row(w, t);
+    for (size_t p = 0; p < lv->P; p++) {
+        const struct live_param *lp =
+            &lv->param[(w->g * lv->K + w->k) * lv->P + p];
+        if (lp->kind != LIVE_TIMED)
+            continue;
+        const char *n = ns_view_var_name(w->m, NS_VIEW_BUILTINS + p);
+        size_t col = lv->cols.timed + 2 * lv->timed_index[p];
+        const struct ns_expr *e = ns_view_param(w->m, w->k, p);
+        put_expr(w, r, col, r, LIVE_AT_POINT, e, n,
+                 w->vars_point[NS_VIEW_BUILTINS + p], "", "");
+        if (t < lv->T)
+            put_expr(w, r, col + 1, r, LIVE_IN_CYCLE, e, n,
+                     w->vars_cycle[NS_VIEW_BUILTINS + p], "", "");
+    }
+}
+
+/* The cell of the probability of entry i of row s for cycle t + 1, and
+ * of the row's sum: the first row's when the row never changes. */
+static void
+prob_cells(struct sheet_writer *w, size_t s, size_t i, size_t t, char *p,
+           char *sum)
+{
+    bool timed = row_timed(w->lv, w->g, w->k, s);
+    size_t r = timed ? data_row(w, t) : w->sh->first_row;
+    live_cell(p, 24, r, w->sh->prob_col[s] + i, !timed);
+    live_cell(sum, 24, r, w->lv->cols.rowsum + s, !timed);
+}
+
+/* Row s's probabilities for cycle t + 1, clamped, the complement, the
+ * sum; engine values as cached values. */
+static void
+write_row_probs(struct sheet_writer *w, size_t s, size_t t)
+{
+    size_t r = data_row(w, t), n = ns_view_row_n(w->m, w->k, s);
+    double clamped[512], sum = 0.0;
+    long complement = -1;
+    char what[300];
+    if (n > 512)
+        return;
+    struct sbuf others = {0};
+    for (size_t i = 0; i < n; i++) {
+        size_t to;
+        const struct ns_expr *e;
+        ns_view_row_entry(w->m, w->k, s, i, &to, &e);
+        char cell[24];
+        live_cell(cell, sizeof cell, r, w->sh->prob_col[s] + i, false);
+        if (!e) {
+            complement = (long)i;
+            continue;
+        }
+        double v = live_eval(w->lv, w->g, e, w->vars_cycle);
+        clamped[i] = v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v;
+        sum += clamped[i];
+        snprintf(what, sizeof what, "transition %s -> %s",
+                 w->m->states[s].name, w->m->states[to].name);
+        put_expr(w, r, w->sh->prob_col[s] + i, r, LIVE_IN_CYCLE, e, what,
+                 clamped[i], "MAX(0,MIN(1,", "))");
+        sb_add(&others, "%s%s", others.len ? "+" : "", cell);
+    }
+    struct sbuf sb = {0};
+    if (complement >= 0) {
+        double rest = 1.0 - sum;
+        clamped[complement] = rest < 0.0 ? 0.0 : rest;
+        if (others.len)
+            sb_add(&sb, "MAX(0,1-(%s))", others.text);
+        else
+            sb_add(&sb, "1");
+        put(w, r, w->sh->prob_col[s] + (size_t)complement, &sb,
+            clamped[complement]);
+        sum += clamped[complement];
+        char cell[24];
+        live_cell(cell, sizeof cell, r,
+                  w->sh->prob_col[s] + (size_t)complement, false);
+        sb_add(&others, "%s%s", others.len ? "+" : "", cell);
+    }
+    put(w, r, w->lv->cols.rowsum + s, &others, sum);
+}
+
+/* The cohort in state s at t, from t - 1 (or the initial value). */
+static void
+write_trace(struct sheet_writer *w, size_t s, size_t t)
+{
+    size_t r = data_row(w, t);
+    double cached = ns_results_trace(w->r, w->k, t, s);
+    if (t == 0) {
+        const struct ns_expr *e = ns_view_initial(w->m, w->k, s);
+        char what[300];
+        snprintf(what, sizeof what, "initial value of %s",
+                 w->m->states[s].name);
+        if (e)
+            put_expr(w, r, w->lv->cols.trace + s, r, LIVE_AT_POINT, e, what,
+                     cached, "", "");
+        else
+            xl_put_number(w->lv->b, w->ws, r, w->lv->cols.trace + s, 0.0,
+                          w->num);
+        return;
+    }
+    struct sbuf sb = {0};
+    for (size_t from = 0; from < w->lv->S; from++)
+        for (size_t i = 0; i < ns_view_row_n(w->m, w->k, from); i++) {
+            size_t to;
+            const struct ns_expr *e;
+            ns_view_row_entry(w->m, w->k, from, i, &to, &e);
+            if (to != s)
+                continue;
+            char occ[24], p[24], sum[24];
+            live_cell(occ, sizeof occ, r - 1, w->lv->cols.trace + from,
+                      false);
+            prob_cells(w, from, i, t - 1, p, sum);
+            sb_add(&sb, "%s%s*(%s/%s)", sb.len ? "+" : "", occ, p, sum);
+        }
+    if (!sb.len)
+        sb_add(&sb, "0");
+    put(w, r, w->lv->cols.trace + s, &sb, cached);
+}
+
+/* Stream j's value at t, undiscounted and discounted. */
+static void
+write_value(struct sheet_writer *w, size_t j, size_t t)
+{
+    struct live *lv = w->lv;
+    size_t r = data_row(w, t);
+    struct sbuf sb = {0};
+    char what[300];
+    if (t > 0)
+        for (size_t i = 0; i < ns_view_n_transition_values(w->m); i++) {
+            size_t stream, from, to;
+            const struct ns_expr *e;
+            ns_view_transition_value(w->m, i, &stream, &from, &to, &e);
+            if (stream != j)
+                continue;
+            for (size_t q = 0; q < ns_view_row_n(w->m, w->k, from); q++) {
+                size_t dest;
+                const struct ns_expr *pe;
+                ns_view_row_entry(w->m, w->k, from, q, &dest, &pe);
+                if (dest != to)
+                    continue;
+                char occ[24], p[24], sum[24];
+                live_cell(occ, sizeof occ, r - 1, lv->cols.trace + from,
+                          false);
+                prob_cells(w, from, q, t - 1, p, sum);
+                snprintf(what, sizeof what, "value of stream %s on %s -> %s",
+                         w->m->streams[j].name, w->m->states[from].name,
+                         w->m->states[to].name);
+                char *f = live_translate(lv, w->g, w->k, r - 1, LIVE_IN_CYCLE,
+                                         e, what);
+                if (!f) {
+                    xl_note(lv->b, LXW_ERROR_PARAMETER_VALIDATION);
+                    free(sb.text);
+                    return;
+                }
+                sb_add(&sb, "%s%s*(%s/%s)*(%s)", sb.len ? "+" : "", occ, p,
+                       sum, f);
+                free(f);
+            }
+        }
+    struct sbuf states = {0};
+    for (size_t s = 0; s < lv->S; s++) {
+        const struct ns_expr *e = ns_view_state_value(w->m, j, s);
+        double c;
+        if (ns_expr_is_constant(e, &c) && !(c < 0.0 || c > 0.0))
+            continue;
+        snprintf(what, sizeof what, "value of stream %s in state %s",
+                 w->m->streams[j].name, w->m->states[s].name);
+        char *f = live_translate(lv, w->g, w->k, r, LIVE_AT_POINT, e, what);
+        if (!f) {
+            xl_note(lv->b, LXW_ERROR_PARAMETER_VALIDATION);
+            free(sb.text);
+            free(states.text);
+            return;
+        }
+        char occ[24];
+        live_cell(occ, sizeof occ, r, lv->cols.trace + s, false);
+        sb_add(&states, "%s%s*(%s)", states.len ? "+" : "", occ, f);
+        free(f);
+    }
+    if (states.len) {
+        char wc[24];
+        live_cell(wc, sizeof wc, r, lv->cols.weight, false);
+        sb_add(&sb, "%s%s*(%s)", sb.len ? "+" : "", wc, states.text);
+    }
+    free(states.text);
+    if (!sb.len)
+        sb_add(&sb, "0");
+    put(w, r, lv->cols.value + j, &sb,
+        ns_results_value(w->r, w->k, t, j, false));
+    char v[24], d[24];
+    live_cell(v, sizeof v, r, lv->cols.value + j, false);
+    live_cell(d, sizeof d, r, lv->cols.discount + w->m->streams[j].outcome,
+              false);
+    sb_add(&sb, "%s*%s", v, d);
+    put(w, r, lv->cols.value_disc + j, &sb,
+        ns_results_value(w->r, w->k, t, j, true));
+}
+
+static void
+write_totals_row(struct sheet_writer *w)
+{
+    struct live *lv = w->lv;
+    size_t r = w->sh->total_row;
+    xl_put_text(lv->b, w->ws, r, 0, "total", lv->b->bold);
+    for (size_t j = 0; j < lv->J; j++)
+        for (int disc = 0; disc <= 1; disc++) {
+            size_t col = (disc ? lv->cols.value_disc : lv->cols.value) + j;
+            char a[24], b[24];
+            live_cell(a, sizeof a, data_row(w, 0), col, false);
+            live_cell(b, sizeof b, data_row(w, lv->T), col, false);
+            struct sbuf sb = {0};
+            sb_add(&sb, "SUM(%s:%s)", a, b);
+            put(w, r, col, &sb, ns_results_total(w->r, w->k, j, disc));
+        }
+}
+
+void
+live_write_model_sheet(struct live *lv, size_t g, size_t k)
+{
+    struct sheet_writer w = {.lv = lv, .g = g, .k = k,
+                             .m = model_of(lv, g),
+                             .r = lv->pop->results[g],
+                             .sh = sheet_of(lv, g, k), .num = lv->locked};
+    w.ws = xl_add_sheet(lv->b, w.sh->name);
+    size_t nv = ns_view_n_vars(w.m);
+    w.vars_point = calloc(nv + 1, sizeof *w.vars_point);
+    w.vars_cycle = calloc(nv + 1, sizeof *w.vars_cycle);
+    if (!w.ws || !w.vars_point || !w.vars_cycle) {
+        xl_note(lv->b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        free(w.vars_point);
+        free(w.vars_cycle);
+        return;
+    }
+    char title[300];
+    snprintf(title, sizeof title, "%s%s%s: the model cycle by cycle",
+             lv->G > 1 ? lv->pop->names[g] : "", lv->G > 1 ? ", " : "",
+             xl_label_of(&w.m->strategies[k]));
+    xl_put_text(lv->b, w.ws, 0, 0, title, lv->b->title);
+    write_local_params(&w);
+    write_headings(&w);
+    for (size_t t = 0; t <= lv->T && !lv->b->error; t++) {
+        live_vars(lv, g, k, t, LIVE_AT_POINT, w.vars_point);
+        live_vars(lv, g, k, t, LIVE_IN_CYCLE, w.vars_cycle);
+        write_time(&w, t);
+        write_timed(&w, t);
+        for (size_t s = 0; s < lv->S; s++) {
+            write_trace(&w, s, t);
+            if (t < lv->T && (t == 0 || row_timed(lv, g, k, s)))
+                write_row_probs(&w, s, t);
+        }
+        for (size_t j = 0; j < lv->J; j++)
+            write_value(&w, j, t);
+    }
+    write_totals_row(&w);
+    worksheet_freeze_panes(w.ws, (lxw_row_t)w.sh->first_row, 1);
+    worksheet_protect(w.ws, NULL, NULL);
+    free(w.vars_point);
+    free(w.vars_cycle);
+}

@@ -1,0 +1,343 @@
+/* netsave: the live workbook's Totals, Summary and Your area sheets
+ * (output/live.h). The ledger's rules (model/ledger.h) as formulas: a
+ * strategy's treatment cost is the rise in its intervention streams over
+ * its comparator's, its savings the fall in every other cost stream, each
+ * over the payers of a perspective; per client is per member of the
+ * starting cohort; the area's figures are its starts times the figures
+ * per client. */
+#include "output/xlsx_live.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/ledger.h"
+
+/* Rows of the Totals sheet: a heading, then a row per strategy and
+ * stream, then a row per strategy with its cohort. */
+enum { TOTALS_FIRST = 2 };
+
+static size_t
+totals_row(const struct live *lv, size_t k, size_t j)
+{
+    return TOTALS_FIRST + k * lv->J + j;
+}
+
+static size_t
+cohort_row(const struct live *lv, size_t k)
+{
+    return TOTALS_FIRST + lv->K * lv->J + 1 + k;
+}
+
+static void
+put_sb(struct live *lv, lxw_worksheet *ws, size_t row, size_t col,
+       const char *text, double cached, lxw_format *fmt)
+{
+    live_formula(lv, ws, row, col, text, cached, fmt);
+}
+
+void
+live_write_totals(struct live *lv)
+{
+    const struct ns_model *m = lv->pop->models[0];
+    const struct ns_results *pooled = lv->pop->pooled;
+    lxw_worksheet *ws = xl_add_sheet(lv->b, "Totals");
+    if (!ws)
+        return;
+    xl_put_text(lv->b, ws, 0, 0,
+                "Totals of each stream over the horizon, pooled over "
+                "subgroups (their weights on Inputs)",
+                lv->b->title);
+    static const char *const heads[] = {"strategy", "stream", "outcome",
+                                        "payer", "total",
+                                        "discounted total"};
+    for (size_t c = 0; c < 6; c++)
+        xl_put_text(lv->b, ws, 1, c, heads[c], lv->b->bold);
+    char *f = malloc(64 * (lv->G + 1) + 64);
+    if (!f) {
+        xl_note(lv->b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        return;
+    }
+    for (size_t k = 0; k < lv->K; k++)
+        for (size_t j = 0; j < lv->J; j++) {
+            size_t row = totals_row(lv, k, j);
+            xl_put_text(lv->b, ws, row, 0, m->strategies[k].name, NULL);
+            xl_put_text(lv->b, ws, row, 1, m->streams[j].name, NULL);
+            xl_put_text(lv->b, ws, row, 2,
+                        m->outcomes[m->streams[j].outcome].name, NULL);
+            xl_put_text(lv->b, ws, row, 3,
+                        m->streams[j].payer >= 0
+                            ? m->payers[m->streams[j].payer]
+                            : "",
+                        NULL);
+            for (int disc = 0; disc <= 1; disc++) {
+                f[0] = '\0';
+                for (size_t g = 0; g < lv->G; g++) {
+                    char ref[96];
+                    const struct live_sheet *sh = &lv->sheet[g * lv->K + k];
+                    live_ref(ref, sizeof ref, sh->name, sh->total_row,
+                             (disc ? lv->cols.value_disc : lv->cols.value) + j);
+                    sprintf(f + strlen(f), "%s%s*%s", g ? "+" : "",
+                            lv->weight_names[g], ref);
+                }
+                put_sb(lv, ws, row, 4 + (size_t)disc, f,
+                       ns_results_total(pooled, k, j, disc), lv->b->money);
+            }
+        }
+    xl_put_text(lv->b, ws, cohort_row(lv, 0) - 1, 0,
+                "clients at the start (the cohort)", lv->b->bold);
+    for (size_t k = 0; k < lv->K; k++) {
+        size_t row = cohort_row(lv, k);
+        xl_put_text(lv->b, ws, row, 0, m->strategies[k].name, NULL);
+        f[0] = '\0';
+        for (size_t g = 0; g < lv->G; g++) {
+            const struct live_sheet *sh = &lv->sheet[g * lv->K + k];
+            char a[96], b[24];
+            live_ref(a, sizeof a, sh->name, sh->first_row, lv->cols.trace);
+            live_cell(b, sizeof b, sh->first_row, lv->cols.trace + lv->S - 1,
+                      true);
+            sprintf(f + strlen(f), "%s%s*SUM(%s:%s)", g ? "+" : "",
+                    lv->weight_names[g], a, b);
+        }
+        put_sb(lv, ws, row, 4, f, ns_results_cohort(pooled, k), NULL);
+    }
+    free(f);
+    xl_set_width(lv->b, ws, 0, 20.0);
+    xl_set_width(lv->b, ws, 1, 24.0);
+    xl_set_width(lv->b, ws, 4, FIGURE_WIDTH);
+    xl_set_width(lv->b, ws, 5, FIGURE_WIDTH);
+    worksheet_protect(ws, NULL, NULL);
+}
+
+/* Whether stream j counts for the payers of perspective (ledger.c). */
+static bool
+counts(const struct ns_model *m, size_t j, long perspective)
+{
+    const struct ns_stream_info *s = &m->streams[j];
+    if ((long)s->outcome != m->cost_outcome)
+        return false;
+    if (perspective == NS_ALL_PAYERS)
+        return true;
+    return s->payer >= 0 && m->perspectives[perspective].has_payer[s->payer];
+}
+
+/* "Totals!$F$12-Totals!$F$40": stream j of a minus the same of b. */
+static void
+add_difference(char *f, const struct live *lv, size_t a, size_t b, size_t j,
+               bool first)
+{
+    char ra[40], rb[40];
+    live_cell(ra, sizeof ra, totals_row(lv, a, j), 5, true);
+    live_cell(rb, sizeof rb, totals_row(lv, b, j), 5, true);
+    sprintf(f + strlen(f), "%s(Totals!%s-Totals!%s)", first ? "" : "+", ra,
+            rb);
+}
+
+/* Rows of Summary: per perspective, a block of a heading and a row per
+ * strategy. */
+enum { SUMMARY_FIRST = 4 };
+enum { COL_STRATEGY, COL_COMPARATOR, COL_TREATMENT, COL_SAVINGS, COL_NET,
+       COL_RATIO, COL_COHORT, COL_AREA, N_SUMMARY_COLS };
+
+static size_t
+summary_row(const struct live *lv, size_t i, size_t k)
+{
+    return SUMMARY_FIRST + i * (lv->K + 3) + 1 + k;
+}
+
+/* The Summary cell of net savings per client of k, headline view. */
+static void
+net_cell(const struct live *lv, size_t k, size_t col, char *buf, size_t size)
+{
+    char c[24];
+    live_cell(c, sizeof c, summary_row(lv, 0, k), col, true);
+    snprintf(buf, size, "Summary!%s", c);
+}
+
+static void
+write_perspective(struct live *lv, lxw_worksheet *ws, size_t i,
+                  long perspective)
+{
+    const struct ns_model *m = lv->pop->models[0];
+    size_t head = summary_row(lv, i, 0) - 1;
+    char text[300];
+    snprintf(text, sizeof text, "Perspective: %s",
+             perspective == NS_ALL_PAYERS
+                 ? "all payers"
+                 : m->perspectives[perspective].name);
+    xl_put_text(lv->b, ws, head - 1, 0, text, lv->b->bold);
+    static const char *const heads[] = {
+        "strategy", "compared with", "treatment cost per client",
+        "savings per client", "net savings per client", "savings per GBP 1",
+        "net savings for the cohort", "net savings for the area"};
+    for (size_t c = 0; c < N_SUMMARY_COLS; c++)
+        xl_put_text(lv->b, ws, head, c, heads[c], lv->b->heading);
+    char *f = malloc(80 * (lv->J + 2) + 256);
+    if (!f) {
+        xl_note(lv->b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        return;
+    }
+    for (size_t k = 0; k < lv->K; k++) {
+        size_t row = summary_row(lv, i, k);
+        xl_put_text(lv->b, ws, row, COL_STRATEGY, m->strategies[k].name, NULL);
+        if (m->comparator[k] < 0 || m->cost_outcome < 0)
+            continue;
+        size_t c = (size_t)m->comparator[k];
+        xl_put_text(lv->b, ws, row, COL_COMPARATOR, m->strategies[c].name,
+                    NULL);
+        struct ns_ledger led;
+        ns_ledger_compute(m, lv->pop->pooled, k, perspective, true, &led,
+                          NULL);
+        double cohort = ns_results_cohort(lv->pop->pooled, k);
+        char ck[40];
+        live_cell(ck, sizeof ck, cohort_row(lv, k), 4, true);
+        for (int part = 0; part < 2; part++) {
+            bool any = false;
+            snprintf(f, 16, "(");
+            for (size_t j = 0; j < lv->J; j++)
+                if (counts(m, j, perspective) &&
+                    m->streams[j].is_intervention == (part == 0)) {
+                    if (part == 0)
+                        add_difference(f, lv, k, c, j, !any);
+                    else
+                        add_difference(f, lv, c, k, j, !any);
+                    any = true;
+                }
+            if (!any)
+                strcat(f, "0");
+            sprintf(f + strlen(f), ")/Totals!%s", ck);
+            put_sb(lv, ws, row, part ? COL_SAVINGS : COL_TREATMENT, f,
+                   (part ? led.savings : led.treatment_cost) / cohort,
+                   lv->b->money);
+        }
+        char tc[24], sc[24], nc[24];
+        live_cell(tc, sizeof tc, row, COL_TREATMENT, false);
+        live_cell(sc, sizeof sc, row, COL_SAVINGS, false);
+        live_cell(nc, sizeof nc, row, COL_NET, false);
+        snprintf(f, 200, "%s-%s", sc, tc);
+        put_sb(lv, ws, row, COL_NET, f, led.net_savings / cohort,
+               lv->b->money);
+        if (led.treatment_cost > 0.0) {
+            snprintf(f, 200, "IF(%s>0,%s/%s,\"\")", tc, sc, tc);
+            put_sb(lv, ws, row, COL_RATIO, f, led.benefit_cost_ratio,
+                   lv->b->money);
+        }
+        snprintf(f, 200, "%s*%s", nc, lv->report_cohort_name);
+        double rc = m->report_cohort > 0.0 ? m->report_cohort : 1.0;
+        put_sb(lv, ws, row, COL_AREA - 1, f, led.net_savings / cohort * rc,
+               lv->b->money);
+        /* The area's starts over every year, from Your area. */
+        double starts = 0.0;
+        for (size_t y = 0; y < lv->area->n_years; y++)
+            starts += lv->area->starts[k * lv->area->n_years + y];
+        char a[24], b[24];
+        live_cell(a, sizeof a, 4 + k, 1, true);
+        live_cell(b, sizeof b, 4 + k, lv->area->n_years, true);
+        snprintf(f, 200, "%s*SUM('Your area'!%s:%s)", nc, a, b);
+        put_sb(lv, ws, row, COL_AREA, f, led.net_savings / cohort * starts,
+               lv->b->money);
+    }
+    free(f);
+}
+
+void
+live_write_summary(struct live *lv)
+{
+    const struct ns_model *m = lv->pop->models[0];
+    lxw_worksheet *ws = xl_add_sheet(lv->b, "Summary");
+    if (!ws)
+        return;
+    xl_put_text(lv->b, ws, 0, 0, m->name, lv->b->title);
+    xl_put_text(lv->b, ws, 1, 0,
+                "Net savings, discounted, as formulas: change a shaded cell "
+                "on Inputs or Your area and every figure here moves.",
+                NULL);
+    for (size_t i = 0; i <= m->n_perspectives; i++)
+        write_perspective(lv, ws, i,
+                          i < m->n_perspectives ? (long)i : NS_ALL_PAYERS);
+    xl_set_width(lv->b, ws, 0, 20.0);
+    xl_set_width(lv->b, ws, 1, 20.0);
+    for (size_t c = 2; c < N_SUMMARY_COLS; c++)
+        xl_set_width(lv->b, ws, c, FIGURE_WIDTH);
+    /* The chart reads the first perspective's net savings per client. */
+    lxw_chart *chart = xl_new_chart(lv->b, LXW_CHART_COLUMN);
+    if (!chart)
+        return;
+    size_t first = summary_row(lv, 0, 0), last = summary_row(lv, 0, lv->K - 1);
+    xl_add_column_series(lv->b, chart, "Summary", first, last, COL_STRATEGY,
+                         COL_NET);
+    chart_title_set_name(chart, "Net savings per client (first perspective)");
+    xl_format_bar_axes(chart);
+    xl_insert_chart(lv->b, ws,
+                    summary_row(lv, m->n_perspectives, lv->K - 1) + 3, 0,
+                    chart);
+    worksheet_protect(ws, NULL, NULL);
+}
+
+void
+live_write_area(struct live *lv)
+{
+    const struct ns_model *m = lv->pop->models[0];
+    const struct ns_live_area *a = lv->area;
+    lxw_worksheet *ws = xl_add_sheet(lv->b, "Your area");
+    if (!ws)
+        return;
+    xl_put_text(lv->b, ws, 0, 0, "Your area", lv->b->title);
+    xl_put_text(lv->b, ws, 1, 0, "area", lv->b->bold);
+    xl_put_text(lv->b, ws, 1, 1, a->name, lv->input);
+    xl_put_text(lv->b, ws, 3, 0, "clients starting, by year", lv->b->bold);
+    char text[64];
+    for (size_t y = 0; y < a->n_years; y++) {
+        snprintf(text, sizeof text, "year %zu", y + 1);
+        xl_put_text(lv->b, ws, 3, 1 + y, text, lv->b->bold);
+    }
+    size_t net_row = 4 + lv->K + 2;
+    xl_put_text(lv->b, ws, net_row - 1, 0,
+                "net savings of each year's starters (headline perspective, "
+                "discounted, per client times starts)",
+                lv->b->bold);
+    char f[256];
+    for (size_t k = 0; k < lv->K; k++) {
+        xl_put_text(lv->b, ws, 4 + k, 0, m->strategies[k].name, NULL);
+        xl_put_text(lv->b, ws, net_row + k, 0, m->strategies[k].name, NULL);
+        if (m->comparator[k] < 0)
+            continue;
+        struct ns_ledger led;
+        ns_ledger_compute(m, lv->pop->pooled, k, lv->b->headline, true, &led,
+                          NULL);
+        double per = led.net_savings / ns_results_cohort(lv->pop->pooled, k);
+        char net[64];
+        net_cell(lv, k, COL_NET, net, sizeof net);
+        for (size_t y = 0; y < a->n_years; y++) {
+            double s = a->starts[k * a->n_years + y];
+            xl_put_number(lv->b, ws, 4 + k, 1 + y, s, lv->input);
+            char sc[24];
+            live_cell(sc, sizeof sc, 4 + k, 1 + y, false);
+            snprintf(f, sizeof f, "%s*%s", sc, net);
+            live_formula(lv, ws, net_row + k, 1 + y, f, s * per,
+                         lv->b->money);
+        }
+    }
+    /* Each year's total over strategies. */
+    size_t tot = net_row + lv->K;
+    xl_put_text(lv->b, ws, tot, 0, "all strategies", lv->b->bold);
+    for (size_t y = 0; y < a->n_years; y++) {
+        double sum = 0.0;
+        for (size_t k = 0; k < lv->K; k++) {
+            if (m->comparator[k] < 0)
+                continue;
+            struct ns_ledger led;
+            ns_ledger_compute(m, lv->pop->pooled, k, lv->b->headline, true,
+                              &led, NULL);
+            sum += a->starts[k * a->n_years + y] * led.net_savings /
+                   ns_results_cohort(lv->pop->pooled, k);
+        }
+        char c0[24], c1[24];
+        live_cell(c0, sizeof c0, net_row, 1 + y, false);
+        live_cell(c1, sizeof c1, tot - 1, 1 + y, false);
+        snprintf(f, sizeof f, "SUM(%s:%s)", c0, c1);
+        live_formula(lv, ws, tot, 1 + y, f, sum, lv->b->money);
+    }
+    xl_set_width(lv->b, ws, 0, 28.0);
+    worksheet_protect(ws, NULL, NULL);
+}

@@ -15,7 +15,6 @@ profile is made with Calc's "recalculation on file load" set to always
 Usage: check_live.py FORMULA_BOOK NETSAVE SOFFICE SCRATCH
 """
 import csv
-import glob
 import math
 import os
 import shutil
@@ -54,29 +53,29 @@ def close(a, b, rel=1e-9):
 
 def recalculated_sheets(books, out):
     """Each book recalculated by LibreOffice (one start for all), as
-    {book: {sheet: rows of strings}}."""
+    {book: {sheet: rows of values}}. LibreOffice saves the recalculated
+    book as .xlsx, whose cached values keep every digit (its CSV export
+    writes small numbers with fewer), and openpyxl reads them."""
     lo = os.path.join(out, "lo")
     os.makedirs(os.path.join(lo, "profile", "user"), exist_ok=True)
     with open(os.path.join(lo, "profile", "user", "registrymodifications.xcu"), "w") as fp:
         fp.write(RECALC_ALWAYS)
-    # 44 = ',', 34 = '"', 76 = UTF-8; token 8 false: raw values, not as
-    # shown; the last token -1: every sheet to its own file.
-    filt = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
     r = subprocess.run([SOFFICE, "--headless", "--norestore",
                         f"-env:UserInstallation=file://{lo}/profile",
-                        "--convert-to", filt, "--outdir", lo] + books,
-                       capture_output=True, text=True, timeout=600)
+                        "--convert-to", "xlsx", "--outdir", lo] + books,
+                       capture_output=True, text=True, timeout=900)
     if r.returncode != 0:
         raise SystemExit(f"LibreOffice could not convert: {r.stderr}")
     result = {}
     for book in books:
-        stem = os.path.splitext(os.path.basename(book))[0]
-        sheets = {}
-        for f in glob.glob(os.path.join(lo, stem + "-*.csv")):
-            name = os.path.basename(f)[len(stem) + 1:-4]
-            with open(f, newline="", encoding="utf-8") as fp:
-                sheets[name] = list(csv.reader(fp))
-        result[book] = sheets
+        path = os.path.join(lo, os.path.basename(book))
+        if not os.path.exists(path):
+            raise SystemExit(f"LibreOffice wrote no {path}: {r.stderr}")
+        wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
+        result[book] = {ws.title: [["" if v is None else v for v in row]
+                                   for row in ws.iter_rows(values_only=True)]
+                        for ws in wb.worksheets}
+        wb.close()
     return result
 
 
@@ -92,6 +91,8 @@ def check_formula_book(sheets):
     rows = sheets.get("F", [])
     worst, n = 0.0, 0
     for r in rows[1:]:
+        if len(r) < 3:
+            continue
         got, want = as_number(r[1]), as_number(r[2])
         if got is None or want is None or not close(got, want):
             fail(f"formula book: {r[0]}: LibreOffice {r[1]}, netsave {r[2]}")
@@ -199,7 +200,7 @@ def check_against_csv(book, csvdir, label):
     blocks = {}
     persp = None
     for r in summary:
-        if r and r[0].startswith("Perspective: "):
+        if r and isinstance(r[0], str) and r[0].startswith("Perspective: "):
             persp = r[0][len("Perspective: "):].replace("all payers", "all_payers")
         elif persp and len(r) > 4 and as_number(r[4]) is not None:
             blocks[(persp, r[0])] = as_number(r[4])
@@ -247,7 +248,53 @@ CASES = [
      {"cost_treatment_treat": 750.0, "p_relapse": 0.2, "discount_costs": 0.05},
      ["--set", "parameters.treat.cost_treatment=750", "--set", "parameters.p_relapse=0.2",
       "--set", "discount.costs=0.05"]),
+    # The England model: two subgroups, eight strategies; a unit cost, the
+    # probability of re-entering treatment, the discount rate and the
+    # area's starts of residential rehabilitation in year 1.
+    ("england", [],
+     {"uc_dburg": 2800.0, "p_reenter": 0.2, "discount_costs": 0.05,
+      "'Your area'!B5": 300.0},
+     ["--set", "parameters.uc_dburg=2800", "--set", "parameters.p_reenter=0.2",
+      "--set", "discount.costs=0.05"]),
 ]
+
+
+def check_area(book, csvdir, label):
+    """Your area: each strategy's net savings in year 1 is its starts that
+    year times the engine's net savings per client (headline perspective,
+    pooled, discounted)."""
+    rows = book.lo.get("Your area", [])
+    starts = {}
+    for r in rows[4:]:
+        if not r or not r[0]:
+            break  # the starts table ends at the first empty row
+        if len(r) > 1 and as_number(r[1]) is not None:
+            starts[r[0]] = as_number(r[1])
+    cohort = {r[0]: as_number(r[4]) for r in book.lo.get("Totals", []) if len(r) > 4}
+    net_block = None
+    for i, r in enumerate(rows):
+        if r and isinstance(r[0], str) and r[0].startswith("net savings of each year"):
+            net_block = i + 1
+    if net_block is None:
+        fail(f"{label}: Your area has no net savings block")
+        return 0
+    persp = None
+    n = 0
+    for r in read_csv(os.path.join(csvdir, "net_savings.csv")):
+        if persp is None:
+            persp = r["perspective"]
+        if r["perspective"] != persp or r["subgroup"] not in ("all", "") or r["discounted"] != "1":
+            continue
+        for row in rows[net_block:]:
+            if row and row[0] == r["strategy"]:
+                want = starts[r["strategy"]] * float(r["net_savings"]) / cohort[r["strategy"]]
+                got = as_number(row[1])
+                n += 1
+                if got is None or not close(got, want):
+                    fail(f"{label}: Your area {r['strategy']} year 1: LibreOffice {got}, engine x starts {want}")
+    print(f"{label}: {n} area figures match starts x the engine's net savings per client")
+    return n
+
 
 
 def main():
@@ -274,6 +321,7 @@ def main():
         check_cached(book, name)
         check_against_csv(book, csvdir, name)
         check_against_csv(changed, csv_changed, name + " with inputs changed")
+        check_area(changed, csv_changed, name + " with inputs changed")
     if failures:
         print(f"{len(failures)} failure(s)")
         sys.exit(1)

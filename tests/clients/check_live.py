@@ -256,7 +256,24 @@ CASES = [
       "'Your area'!B5": 300.0},
      ["--set", "parameters.uc_dburg=2800", "--set", "parameters.p_reenter=0.2",
       "--set", "discount.costs=0.05"]),
+    # Sick-Sicker (validation/): counting weights from an expression.
+    ("sick_sicker", ["validation/models/sick_sicker.ini"],
+     {"c_S1": 5000.0, "r_HS1": 0.2, "discount_costs": 0.05},
+     ["--set", "parameters.c_S1=5000", "--set", "parameters.r_HS1=0.2",
+      "--set", "discount.costs=0.05"]),
 ]
+# The ageing test model (an age table, parameters of age, time and cycle,
+# a cost at time 0 only, a transition value, overrides, payers) under
+# each counting convention, time 0 not counted, and discounting from the
+# end of the first cycle.
+AGEING = "tests/clients/live_models/ageing.ini"
+AGEING_CHANGES = ({"cost_assess_treat": 500.0, "p_relapse0": 0.25, "discount_costs": 0.05},
+                  ["--set", "parameters.treat.cost_assess=500", "--set", "parameters.p_relapse0=0.25",
+                   "--set", "discount.costs=0.05"])
+for counting in ("start", "end", "life_table", "simpson"):
+    CASES.append((f"ageing_{counting}", [AGEING, "--set", f"model.counting={counting}"]) + AGEING_CHANGES)
+CASES.append(("ageing_no_time_zero", [AGEING, "--set", "model.count_time_zero=no"]) + AGEING_CHANGES)
+CASES.append(("ageing_discount_end", [AGEING, "--set", "model.discount_origin=end_of_first_cycle"]) + AGEING_CHANGES)
 
 
 def check_area(book, csvdir, label):

@@ -228,6 +228,7 @@ struct sheet_writer {
     const struct ns_results *r;
     struct live_sheet *sh;
     double *vars_point, *vars_cycle; /* [n_vars] */
+    bool *timed_row;                 /* [n_states]: row_timed, once */
     lxw_format *num;
 };
 
@@ -404,7 +405,7 @@ static void
 prob_cells(struct sheet_writer *w, size_t s, size_t i, size_t t, char *p,
            char *sum)
 {
-    bool timed = row_timed(w->lv, w->g, w->k, s);
+    bool timed = w->timed_row[s];
     size_t r = timed ? data_row(w, t) : w->sh->first_row;
     live_cell(p, 24, r, w->sh->prob_col[s] + i, !timed);
     live_cell(sum, 24, r, w->lv->cols.rowsum + s, !timed);
@@ -606,12 +607,16 @@ live_write_model_sheet(struct live *lv, size_t g, size_t k)
     size_t nv = ns_view_n_vars(w.m);
     w.vars_point = calloc(nv + 1, sizeof *w.vars_point);
     w.vars_cycle = calloc(nv + 1, sizeof *w.vars_cycle);
-    if (!w.ws || !w.vars_point || !w.vars_cycle) {
+    w.timed_row = calloc(lv->S + 1, sizeof *w.timed_row);
+    if (!w.ws || !w.vars_point || !w.vars_cycle || !w.timed_row) {
         xl_note(lv->b, LXW_ERROR_MEMORY_MALLOC_FAILED);
         free(w.vars_point);
         free(w.vars_cycle);
+        free(w.timed_row);
         return;
     }
+    for (size_t s = 0; s < lv->S; s++)
+        w.timed_row[s] = row_timed(lv, g, k, s);
     char title[300];
     snprintf(title, sizeof title, "%s%s%s: the model cycle by cycle",
              lv->G > 1 ? lv->pop->names[g] : "", lv->G > 1 ? ", " : "",
@@ -626,7 +631,7 @@ live_write_model_sheet(struct live *lv, size_t g, size_t k)
         write_timed(&w, t);
         for (size_t s = 0; s < lv->S; s++) {
             write_trace(&w, s, t);
-            if (t < lv->T && (t == 0 || row_timed(lv, g, k, s)))
+            if (t < lv->T && (t == 0 || w.timed_row[s]))
                 write_row_probs(&w, s, t);
         }
         for (size_t j = 0; j < lv->J; j++)
@@ -637,4 +642,5 @@ live_write_model_sheet(struct live *lv, size_t g, size_t k)
     worksheet_protect(w.ws, NULL, NULL);
     free(w.vars_point);
     free(w.vars_cycle);
+    free(w.timed_row);
 }

@@ -314,6 +314,26 @@ def check_area(book, csvdir, label):
 
 
 
+def check_static_fallback():
+    """A model the live workbook cannot copy yet (time in state) gets the
+    static workbook and one line naming what and why, and run succeeds."""
+    out = os.path.join(SCRATCH, "static")
+    os.makedirs(out)
+    book = os.path.join(out, "static.xlsx")
+    r = subprocess.run([NETSAVE, "run", "tests/clients/live_models/tunnels.ini",
+                        "--formulas", "-o", book], capture_output=True, text=True, cwd=ROOT)
+    lines = [l for l in r.stderr.splitlines() if "static" in l]
+    if r.returncode != 0 or len(lines) != 1 or "state_time" not in lines[0]:
+        fail(f"tunnels.ini --formulas: exit {r.returncode}, stderr {r.stderr!r}")
+        return
+    wb = openpyxl.load_workbook(book)
+    formulas = sum(1 for ws in wb.worksheets for row in ws.iter_rows()
+                   for c in row if isinstance(c.value, str) and c.value.startswith("="))
+    if formulas or "Inputs" not in wb.sheetnames:
+        fail(f"tunnels.ini --formulas: expected the static workbook, got {wb.sheetnames} with {formulas} formulas")
+    print("tunnels.ini: static workbook and one line:", lines[0])
+
+
 def main():
     shutil.rmtree(SCRATCH, ignore_errors=True)
     os.makedirs(SCRATCH)
@@ -330,6 +350,7 @@ def main():
         _, csv_changed = run_netsave(name + "_set", args + sets)
         books += [path, changed]
         plan.append((name, book, csvdir, Book(changed), csv_changed))
+    check_static_fallback()
     sheets = recalculated_sheets(books, SCRATCH)
     check_formula_book(sheets[fbook])
     for name, book, csvdir, changed, csv_changed in plan:

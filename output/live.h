@@ -15,12 +15,14 @@
  *   one sheet per subgroup and strategy: parameters that differ there,
  *              then cycle by cycle the time, the counting weight, the
  *              discount factors, parameters that vary with time, the
- *              cohort trace, each transition's probability and each
+ *              cohort trace (by tunnel slot where time in state is
+ *              tracked), each transition's probability and each
  *              stream's value, undiscounted and discounted, with totals;
  *   About      what was run.
- * A model with something that has no faithful formula (time in state, for
- * now) gets NS_EPARAM and one line in err naming it; the caller then
- * writes the static workbook. */
+ * A model with something that has no faithful formula (a formula longer
+ * than Excel's 8,192 characters, a table that differs between subgroups)
+ * gets NS_EPARAM and one line in err naming it; the caller then writes the
+ * static workbook. */
 #ifndef NS_OUTPUT_LIVE_H
 #define NS_OUTPUT_LIVE_H
 

@@ -55,6 +55,14 @@ live_formula(struct live *lv, lxw_worksheet *ws, size_t row, size_t col,
     if (lv->b->error)
         return;
     size_t n = strlen(text);
+    if (n > LIVE_FORMULA_MAX) {
+        snprintf(lv->err, sizeof lv->err,
+                 "a formula (%.40s...) needs %zu characters, more than "
+                 "Excel's %d",
+                 text, n, LIVE_FORMULA_MAX);
+        xl_note(lv->b, LXW_ERROR_255_STRING_LENGTH_EXCEEDED);
+        return;
+    }
     char *eq = malloc(n + 2);
     if (!eq) {
         xl_note(lv->b, LXW_ERROR_MEMORY_MALLOC_FAILED);
@@ -220,18 +228,6 @@ static bool
 plan_param(struct live *lv, size_t p)
 {
     const struct ns_model *m0 = lv->pop->models[0];
-    const char *pname = ns_view_var_name(m0, NS_VIEW_BUILTINS + p);
-    for (size_t g = 0; g < lv->G; g++)
-        for (size_t k = 0; k < lv->K; k++)
-            if (ns_view_param_dep(lv->pop->models[g], k, p) &
-                NS_VIEW_DEP_STATE_TIME) {
-                snprintf(lv->err, sizeof lv->err,
-                         "parameter %s depends on time in state "
-                         "(state_time), which the live workbook does not "
-                         "expand into tunnel columns yet",
-                         pname);
-                return false;
-            }
     plan_inputs(lv, p);
     bool uniform = true;
     const struct ns_expr *e0 = ns_view_param(m0, 0, p);
@@ -240,7 +236,10 @@ plan_param(struct live *lv, size_t p)
             const struct ns_model *m = lv->pop->models[g];
             if (param_at(lv, g, k, p)->kind == LIVE_INPUT)
                 continue;
-            if (ns_view_param_dep(m, k, p) & NS_VIEW_DEP_TIME) {
+            if (ns_view_param_dep(m, k, p) & NS_VIEW_DEP_STATE_TIME) {
+                param_at(lv, g, k, p)->kind = LIVE_SLOT;
+                uniform = false;
+            } else if (ns_view_param_dep(m, k, p) & NS_VIEW_DEP_TIME) {
                 param_at(lv, g, k, p)->kind = LIVE_TIMED;
                 uniform = false;
             } else if (!same_program(e0, ns_view_param(m, k, p))) {
@@ -253,11 +252,12 @@ plan_param(struct live *lv, size_t p)
             if (param_at(lv, g, k, p)->kind == LIVE_INPUT)
                 all_formula = false;
     bool derived = uniform && all_formula && reads_only_named(lv, e0);
-    const char *name = derived ? add_name(lv, pname) : NULL;
+    const char *name = derived ? add_name(lv, ns_view_var_name(m0, NS_VIEW_BUILTINS + p)) : NULL;
     for (size_t g = 0; g < lv->G; g++)
         for (size_t k = 0; k < lv->K; k++) {
             struct live_param *lp = param_at(lv, g, k, p);
-            if (lp->kind == LIVE_INPUT || lp->kind == LIVE_TIMED)
+            if (lp->kind == LIVE_INPUT || lp->kind == LIVE_TIMED ||
+                lp->kind == LIVE_SLOT)
                 continue;
             lp->kind = derived ? LIVE_DERIVED : LIVE_LOCAL;
             lp->name = name;
@@ -291,10 +291,16 @@ plan(struct live *lv)
 
 struct live_ctx {
     struct live *lv;
-    size_t g, k, row;
+    size_t g, k, row, slot; /* slot: SIZE_MAX outside a tunnel */
     enum live_when when;
     char buf[64];
+    char **inline_texts;    /* parameters written out in full, to free */
+    size_t n_inline;
+    unsigned depth;
 };
+
+static char *translate_ctx(struct live_ctx *x, const struct ns_expr *e,
+                           char *why, size_t size);
 
 static const char *
 ctx_variable(void *c, long slot, char *why, size_t size)
@@ -306,6 +312,10 @@ ctx_variable(void *c, long slot, char *why, size_t size)
                      : slot == NS_VIEW_AGE ? cols->age
                      : x->when == LIVE_AT_POINT ? cols->cycle
                                                 : cols->cycle_next;
+        if (slot == NS_VIEW_STATE_TIME && x->slot != SIZE_MAX) {
+            snprintf(x->buf, sizeof x->buf, "%zu", x->slot);
+            return x->buf;
+        }
         if (slot == NS_VIEW_STATE_TIME || x->row == SIZE_MAX) {
             snprintf(why, size, "%s has no cell here",
                      ns_view_var_name(x->lv->pop->models[x->g], (size_t)slot));
@@ -321,6 +331,37 @@ ctx_variable(void *c, long slot, char *why, size_t size)
     switch (lp->kind) {
     case LIVE_UNPLANNED:
         break;
+    case LIVE_SLOT: {
+        /* Written out in full, in parentheses: the same operations as the
+         * engine's, with state_time the slot's number. */
+        char *text = x->depth < NS_EXPR_MAX_DEPTH
+                         ? translate_ctx(x, ns_view_param(x->lv->pop->models[x->g],
+                                                          x->k, p),
+                                         why, size)
+                         : NULL;
+        if (!text)
+            return NULL;
+        char **grown = realloc(x->inline_texts,
+                               (x->n_inline + 1) * sizeof *grown);
+        size_t n = strlen(text);
+        char *wrapped = malloc(n + 3);
+        if (!grown || !wrapped) {
+            if (grown)
+                x->inline_texts = grown;
+            free(text);
+            free(wrapped);
+            snprintf(why, size, "out of memory");
+            return NULL;
+        }
+        x->inline_texts = grown;
+        wrapped[0] = '(';
+        memcpy(wrapped + 1, text, n);
+        wrapped[n + 1] = ')';
+        wrapped[n + 2] = '\0';
+        free(text);
+        x->inline_texts[x->n_inline++] = wrapped;
+        return wrapped;
+    }
     case LIVE_INPUT:
     case LIVE_DERIVED:
         return lp->name;
@@ -365,25 +406,48 @@ ctx_table(void *c, long index, const char **keys, const char **values,
     return true;
 }
 
+static char *
+translate_ctx(struct live_ctx *x, const struct ns_expr *e, char *why,
+              size_t size)
+{
+    struct ns_formula_names fn = {x, ctx_variable, ctx_table};
+    char *out = NULL;
+    x->depth++;
+    if (ns_formula_translate(e, &fn, &out, why, size) != NS_OK)
+        out = NULL;
+    x->depth--;
+    return out;
+}
+
+char *
+live_translate_slot(struct live *lv, size_t g, size_t k, size_t row,
+                    size_t slot, enum live_when when, const struct ns_expr *e,
+                    const char *what)
+{
+    struct live_ctx x = {.lv = lv, .g = g, .k = k, .row = row, .slot = slot,
+                         .when = when};
+    char why[256] = "";
+    char *out = translate_ctx(&x, e, why, sizeof why);
+    for (size_t i = 0; i < x.n_inline; i++)
+        free(x.inline_texts[i]);
+    free(x.inline_texts);
+    if (!out)
+        snprintf(lv->err, sizeof lv->err, "%s (subgroup %s, strategy %s): %s",
+                 what, lv->pop->names[g],
+                 lv->pop->models[g]->strategies[k].name, why);
+    return out;
+}
+
 char *
 live_translate(struct live *lv, size_t g, size_t k, size_t row,
                enum live_when when, const struct ns_expr *e, const char *what)
 {
-    struct live_ctx x = {.lv = lv, .g = g, .k = k, .row = row, .when = when};
-    struct ns_formula_names fn = {&x, ctx_variable, ctx_table};
-    char *out = NULL, why[256];
-    if (ns_formula_translate(e, &fn, &out, why, sizeof why) != NS_OK) {
-        snprintf(lv->err, sizeof lv->err, "%s (subgroup %s, strategy %s): %s",
-                 what, lv->pop->names[g],
-                 lv->pop->models[g]->strategies[k].name, why);
-        return NULL;
-    }
-    return out;
+    return live_translate_slot(lv, g, k, row, SIZE_MAX, when, e, what);
 }
 
 void
 live_vars(const struct live *lv, size_t g, size_t k, size_t t,
-          enum live_when when, double *vars)
+          enum live_when when, size_t slot, double *vars)
 {
     const struct ns_model *m = lv->pop->models[g];
     const struct ns_results *r = lv->pop->results[g];
@@ -391,12 +455,13 @@ live_vars(const struct live *lv, size_t g, size_t k, size_t t,
     vars[NS_VIEW_CYCLE] = (double)(when == LIVE_AT_POINT ? t : t + 1);
     vars[NS_VIEW_TIME] = years;
     vars[NS_VIEW_AGE] = m->start_age_years + years;
-    vars[NS_VIEW_STATE_TIME] = 0.0;
+    vars[NS_VIEW_STATE_TIME] = (double)slot;
     for (size_t p = 0; p < lv->P; p++)
         vars[NS_VIEW_BUILTINS + p] = r->param_values[k * lv->P + p];
     for (size_t i = 0; i < lv->P; i++) {
         size_t p = ns_view_param_order(m, k, i);
-        if (param_at((struct live *)lv, g, k, p)->kind == LIVE_TIMED)
+        enum live_kind kind = param_at((struct live *)lv, g, k, p)->kind;
+        if (kind == LIVE_TIMED || kind == LIVE_SLOT)
             vars[NS_VIEW_BUILTINS + p] =
                 live_eval(lv, g, ns_view_param(m, k, p), vars);
     }
@@ -665,9 +730,7 @@ live_free(struct live *lv)
         free(lv->names[i]);
     free(lv->names);
     free(lv->param);
-    if (lv->sheet)
-        for (size_t i = 0; i < lv->G * lv->K; i++)
-            free(lv->sheet[i].prob_col);
+    free(lv->sc);
     free(lv->sheet);
     free(lv->timed_index);
     free(lv->outcome_names);

@@ -21,8 +21,10 @@ enum live_kind {
     LIVE_DERIVED, /* a formula the same everywhere: a named cell on Inputs */
     LIVE_LOCAL,   /* a formula of this subgroup and strategy: a cell in the
                      model sheet's parameter block */
-    LIVE_TIMED    /* varies with cycle, time or age: a column of the
+    LIVE_TIMED,   /* varies with cycle, time or age: a column of the
                      model sheet, one value per row */
+    LIVE_SLOT     /* reads time in state: written out in full inside each
+                     formula that reads it, for the tunnel slot there */
 };
 
 /* Which of the variables a formula on a row sees: a value counted at time
@@ -41,9 +43,9 @@ struct live_cols {
     size_t t, cycle, time, age, cycle_next, weight;
     size_t discount;      /* first of n_outcomes */
     size_t timed;         /* first of 2 per timed parameter */
-    size_t trace;         /* first of n_states */
-    size_t prob;          /* first of the row entries, row by row */
-    size_t rowsum;        /* first of n_states */
+    size_t trace;         /* first of the trace block */
+    size_t prob;          /* first of the probability block */
+    size_t rowsum;        /* first of the row sums */
     size_t value;         /* first of n_streams, undiscounted */
     size_t value_disc;    /* first of n_streams, discounted */
     size_t end;
@@ -53,8 +55,15 @@ struct live_sheet {
     char name[32];
     size_t first_row;     /* the row of time point 0 */
     size_t total_row;     /* the row of the totals */
-    size_t *prob_col;     /* [n_states + 1]: entries of row s from
-                             prob_col[s] */
+};
+
+/* Where state s's columns are: tunnel slot q of the trace at
+ * slot_col[s] + q, the state's total at total_col[s] (the slot itself
+ * for a state without tunnels); entry i of its row in slot q at
+ * prob_col[s] + q * width[s] + i; the row's sum in slot q at
+ * sum_col[s] + q. */
+struct live_state_cols {
+    size_t slots, slot_col, total_col, prob_col, width, sum_col;
 };
 
 struct live {
@@ -67,6 +76,7 @@ struct live {
     size_t n_names;
     struct live_sheet *sheet; /* [g * K + k] */
     struct live_cols cols;    /* the same in every model sheet */
+    struct live_state_cols *sc; /* [n_states], the same in every sheet */
     size_t *timed_index;      /* [P]: column pair of a timed parameter, or
                                  SIZE_MAX when none anywhere */
     size_t n_timed;
@@ -83,7 +93,11 @@ void live_cell(char *buf, size_t size, size_t row, size_t col, bool absolute);
 /* "'Sheet name'!$C$5". */
 void live_ref(char *buf, size_t size, const char *sheet, size_t row,
               size_t col);
-/* A formula cell with its cached value; text without '='. */
+/* Excel's longest formula, in characters. */
+#define LIVE_FORMULA_MAX 8192
+
+/* A formula cell with its cached value; text without '='. A text longer
+ * than LIVE_FORMULA_MAX sets lv->err (the workbook is then static). */
 void live_formula(struct live *lv, lxw_worksheet *ws, size_t row, size_t col,
                   const char *text, double cached, lxw_format *fmt);
 /* Translates e for subgroup g, strategy k on data row (SIZE_MAX: none),
@@ -91,10 +105,15 @@ void live_formula(struct live *lv, lxw_worksheet *ws, size_t row, size_t col,
 char *live_translate(struct live *lv, size_t g, size_t k, size_t row,
                      enum live_when when, const struct ns_expr *e,
                      const char *what);
+/* live_translate in tunnel slot 'slot' (state_time = slot). */
+char *live_translate_slot(struct live *lv, size_t g, size_t k, size_t row,
+                          size_t slot, enum live_when when,
+                          const struct ns_expr *e, const char *what);
 /* The engine's values of the variables of g, k at time point t (when
- * LIVE_AT_POINT) or in cycle t + 1, into vars [n_vars]. */
+ * LIVE_AT_POINT) or in cycle t + 1, in tunnel slot 'slot', into vars
+ * [n_vars]. */
 void live_vars(const struct live *lv, size_t g, size_t k, size_t t,
-               enum live_when when, double *vars);
+               enum live_when when, size_t slot, double *vars);
 double live_eval(const struct live *lv, size_t g, const struct ns_expr *e,
                  const double *vars);
 

@@ -18,9 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Excel's longest formula, in characters. */
-#define LIVE_FORMULA_MAX 8192
-
 /* A growing string; on failure text is NULL and stays so. */
 struct sbuf {
     char *text;
@@ -108,11 +105,16 @@ name_sheet(struct live *lv, size_t g, size_t k)
         }
 }
 
-/* Lays out the columns shared by every model sheet. */
+/* Lays out the columns shared by every model sheet: each state's tunnel
+ * slots (and their total when it has several), then each state's row of
+ * probabilities once per slot, then the row sums. */
 static bool
 layout(struct live *lv)
 {
     struct live_cols *c = &lv->cols;
+    lv->sc = calloc(lv->S + 1, sizeof *lv->sc);
+    if (!lv->sc)
+        return false;
     c->t = 0;
     c->cycle = 1;
     c->time = 2;
@@ -122,8 +124,23 @@ layout(struct live *lv)
     c->discount = 6;
     c->timed = c->discount + lv->O;
     c->trace = c->timed + 2 * lv->n_timed;
-    c->prob = c->trace + lv->S;
-    size_t width = 0;
+    size_t col = c->trace;
+    for (size_t s = 0; s < lv->S; s++) {
+        struct live_state_cols *sc = &lv->sc[s];
+        sc->slots = ns_view_n_slots(model_of(lv, 0), s);
+        for (size_t g = 1; g < lv->G; g++)
+            if (ns_view_n_slots(model_of(lv, g), s) != sc->slots) {
+                snprintf(lv->err, sizeof lv->err,
+                         "state %s tracks time in state for a different "
+                         "number of cycles in different subgroups",
+                         model_of(lv, 0)->states[s].name);
+                return false;
+            }
+        sc->slot_col = col;
+        col += sc->slots;
+        sc->total_col = sc->slots > 1 ? col++ : sc->slot_col;
+    }
+    c->prob = col;
     for (size_t s = 0; s < lv->S; s++) {
         size_t most = 0;
         for (size_t g = 0; g < lv->G; g++)
@@ -131,18 +148,16 @@ layout(struct live *lv)
                 size_t n = ns_view_row_n(model_of(lv, g), k, s);
                 most = n > most ? n : most;
             }
-        for (size_t i = 0; i < lv->G * lv->K; i++) {
-            if (!lv->sheet[i].prob_col)
-                lv->sheet[i].prob_col =
-                    calloc(lv->S + 1, sizeof *lv->sheet[i].prob_col);
-            if (!lv->sheet[i].prob_col)
-                return false;
-            lv->sheet[i].prob_col[s] = c->prob + width;
-        }
-        width += most;
+        lv->sc[s].prob_col = col;
+        lv->sc[s].width = most;
+        col += most * lv->sc[s].slots;
     }
-    c->rowsum = c->prob + width;
-    c->value = c->rowsum + lv->S;
+    c->rowsum = col;
+    for (size_t s = 0; s < lv->S; s++) {
+        lv->sc[s].sum_col = col;
+        col += lv->sc[s].slots;
+    }
+    c->value = col;
     c->value_disc = c->value + lv->J;
     c->end = c->value_disc + lv->J;
     if (c->end > LXW_COL_MAX || lv->T + 64 + lv->P > LXW_ROW_MAX) {
@@ -162,14 +177,6 @@ live_check_model(struct live *lv, size_t g, size_t k)
     const struct ns_model *m = model_of(lv, g);
     if (g == 0 && k == 0 && !layout(lv))
         return false;
-    for (size_t s = 0; s < lv->S; s++)
-        if (ns_view_n_slots(m, s) > 1) {
-            snprintf(lv->err, sizeof lv->err,
-                     "state %s tracks time in state (tunnel states), which "
-                     "the live workbook does not expand yet",
-                     m->states[s].name);
-            return false;
-        }
     name_sheet(lv, g, k);
     struct live_sheet *sh = sheet_of(lv, g, k);
     size_t row = 3;
@@ -187,8 +194,8 @@ live_check_model(struct live *lv, size_t g, size_t k)
     for (size_t s = 0; s < lv->S; s++) {
         const struct ns_expr *e = ns_view_initial(m, k, s);
         snprintf(what, sizeof what, "initial value of %s", m->states[s].name);
-        char *f = e ? live_translate(lv, g, k, sh->first_row, LIVE_AT_POINT,
-                                     e, what)
+        char *f = e ? live_translate_slot(lv, g, k, sh->first_row, 0,
+                                          LIVE_AT_POINT, e, what)
                     : NULL;
         if (e && !f)
             return false;
@@ -198,8 +205,8 @@ live_check_model(struct live *lv, size_t g, size_t k)
             ns_view_row_entry(m, k, s, i, &to, &e);
             snprintf(what, sizeof what, "transition %s -> %s",
                      m->states[s].name, m->states[to].name);
-            f = e ? live_translate(lv, g, k, sh->first_row, LIVE_IN_CYCLE, e,
-                                   what)
+            f = e ? live_translate_slot(lv, g, k, sh->first_row, 0,
+                                        LIVE_IN_CYCLE, e, what)
                   : NULL;
             if (e && !f)
                 return false;
@@ -208,8 +215,9 @@ live_check_model(struct live *lv, size_t g, size_t k)
         for (size_t j = 0; j < lv->J; j++) {
             snprintf(what, sizeof what, "value of stream %s in state %s",
                      m->streams[j].name, m->states[s].name);
-            f = live_translate(lv, g, k, sh->first_row, LIVE_AT_POINT,
-                               ns_view_state_value(m, j, s), what);
+            f = live_translate_slot(lv, g, k, sh->first_row, 0,
+                                    LIVE_AT_POINT,
+                                    ns_view_state_value(m, j, s), what);
             if (!f)
                 return false;
             free(f);
@@ -228,8 +236,16 @@ struct sheet_writer {
     const struct ns_results *r;
     struct live_sheet *sh;
     double *vars_point, *vars_cycle; /* [n_vars] */
+    double *vars_slot;               /* [n_vars], in some tunnel slot */
     bool *timed_row;                 /* [n_states]: row_timed, once */
     lxw_format *num;
+    /* The engine's arithmetic again, for the cached values of what the
+     * results do not hold: occupancy by tunnel slot, and each row's
+     * probabilities (as rescaled) by slot, entry at pnorm[(x * width
+     * ...)]: see pnorm_at. */
+    double *occ, *next;              /* [n_expanded] */
+    double *pnorm;                   /* [n_expanded * max width] */
+    size_t max_width, *first_x;      /* first_x: [n_states] */
 };
 
 static size_t
@@ -247,14 +263,6 @@ put(struct sheet_writer *w, size_t row, size_t col, struct sbuf *sb,
         xl_note(w->lv->b, LXW_ERROR_MEMORY_MALLOC_FAILED);
         return;
     }
-    if (sb->len > LIVE_FORMULA_MAX) {
-        snprintf(w->lv->err, sizeof w->lv->err,
-                 "a formula on sheet %s needs %zu characters, more than "
-                 "Excel's %d",
-                 w->sh->name, sb->len, LIVE_FORMULA_MAX);
-        xl_note(w->lv->b, LXW_ERROR_255_STRING_LENGTH_EXCEEDED);
-        return;
-    }
     live_formula(w->lv, w->ws, row, col, sb->text, cached, w->num);
     free(sb->text);
     *sb = (struct sbuf){0};
@@ -263,10 +271,12 @@ put(struct sheet_writer *w, size_t row, size_t col, struct sbuf *sb,
 /* Writes e translated at row (when), with the engine's value. */
 static void
 put_expr(struct sheet_writer *w, size_t row, size_t col, size_t trow,
-         enum live_when when, const struct ns_expr *e, const char *what,
-         double cached, const char *wrap_before, const char *wrap_after)
+         size_t slot, enum live_when when, const struct ns_expr *e,
+         const char *what, double cached, const char *wrap_before,
+         const char *wrap_after)
 {
-    char *f = live_translate(w->lv, w->g, w->k, trow, when, e, what);
+    char *f = live_translate_slot(w->lv, w->g, w->k, trow, slot, when, e,
+                                  what);
     if (!f) {
         xl_note(w->lv->b, LXW_ERROR_PARAMETER_VALIDATION);
         return;
@@ -291,7 +301,7 @@ write_local_params(struct sheet_writer *w)
             continue;
         const char *name = ns_view_var_name(w->m, NS_VIEW_BUILTINS + p);
         xl_put_text(lv->b, w->ws, lp->row, 0, name, NULL);
-        put_expr(w, lp->row, 1, SIZE_MAX, LIVE_AT_POINT,
+        put_expr(w, lp->row, 1, SIZE_MAX, SIZE_MAX, LIVE_AT_POINT,
                  ns_view_param(w->m, w->k, p), name,
                  w->r->param_values[w->k * lv->P + p], "", "");
     }
@@ -325,16 +335,37 @@ write_headings(struct sheet_writer *w)
             xl_put_text(lv->b, w->ws, h, col + 1, text, b);
         }
     for (size_t s = 0; s < lv->S; s++) {
-        xl_put_text(lv->b, w->ws, h, c->trace + s, w->m->states[s].name, b);
-        snprintf(text, sizeof text, "sum from %s", w->m->states[s].name);
-        xl_put_text(lv->b, w->ws, h, c->rowsum + s, text, b);
-        for (size_t i = 0; i < ns_view_row_n(w->m, w->k, s); i++) {
-            size_t to;
-            const struct ns_expr *e;
-            ns_view_row_entry(w->m, w->k, s, i, &to, &e);
-            snprintf(text, sizeof text, "p %s -> %s", w->m->states[s].name,
-                     w->m->states[to].name);
-            xl_put_text(lv->b, w->ws, h, w->sh->prob_col[s] + i, text, b);
+        const struct live_state_cols *sc = &lv->sc[s];
+        const char *sn = w->m->states[s].name;
+        for (size_t q = 0; q < sc->slots; q++) {
+            if (sc->slots > 1)
+                snprintf(text, sizeof text, "%s [%zu%s]", sn, q,
+                         q + 1 == sc->slots ? "+" : "");
+            else
+                snprintf(text, sizeof text, "%s", sn);
+            xl_put_text(lv->b, w->ws, h, sc->slot_col + q, text, b);
+            if (sc->slots > 1)
+                snprintf(text, sizeof text, "sum from %s [%zu]", sn, q);
+            else
+                snprintf(text, sizeof text, "sum from %s", sn);
+            xl_put_text(lv->b, w->ws, h, sc->sum_col + q, text, b);
+            for (size_t i = 0; i < ns_view_row_n(w->m, w->k, s); i++) {
+                size_t to;
+                const struct ns_expr *e;
+                ns_view_row_entry(w->m, w->k, s, i, &to, &e);
+                if (sc->slots > 1)
+                    snprintf(text, sizeof text, "p %s [%zu] -> %s", sn, q,
+                             w->m->states[to].name);
+                else
+                    snprintf(text, sizeof text, "p %s -> %s", sn,
+                             w->m->states[to].name);
+                xl_put_text(lv->b, w->ws, h,
+                            sc->prob_col + q * sc->width + i, text, b);
+            }
+        }
+        if (sc->slots > 1) {
+            snprintf(text, sizeof text, "%s (all)", sn);
+            xl_put_text(lv->b, w->ws, h, sc->total_col, text, b);
         }
     }
     for (size_t j = 0; j < lv->J; j++) {
@@ -391,112 +422,222 @@ write_timed(struct sheet_writer *w, size_t t)
         const char *n = ns_view_var_name(w->m, NS_VIEW_BUILTINS + p);
         size_t col = lv->cols.timed + 2 * lv->timed_index[p];
         const struct ns_expr *e = ns_view_param(w->m, w->k, p);
-        put_expr(w, r, col, r, LIVE_AT_POINT, e, n,
+        put_expr(w, r, col, r, SIZE_MAX, LIVE_AT_POINT, e, n,
                  w->vars_point[NS_VIEW_BUILTINS + p], "", "");
         if (t < lv->T)
-            put_expr(w, r, col + 1, r, LIVE_IN_CYCLE, e, n,
+            put_expr(w, r, col + 1, r, SIZE_MAX, LIVE_IN_CYCLE, e, n,
                      w->vars_cycle[NS_VIEW_BUILTINS + p], "", "");
     }
 }
 
-/* The cell of the probability of entry i of row s for cycle t + 1, and
- * of the row's sum: the first row's when the row never changes. */
+/* The cell of the probability of entry i of row s in slot q for cycle
+ * t + 1, and of the row's sum: the first row's when the row never
+ * changes. */
 static void
-prob_cells(struct sheet_writer *w, size_t s, size_t i, size_t t, char *p,
-           char *sum)
+prob_cells(struct sheet_writer *w, size_t s, size_t q, size_t i, size_t t,
+           char *p, char *sum)
 {
+    const struct live_state_cols *sc = &w->lv->sc[s];
     bool timed = w->timed_row[s];
     size_t r = timed ? data_row(w, t) : w->sh->first_row;
-    live_cell(p, 24, r, w->sh->prob_col[s] + i, !timed);
-    live_cell(sum, 24, r, w->lv->cols.rowsum + s, !timed);
+    live_cell(p, 24, r, sc->prob_col + q * sc->width + i, !timed);
+    live_cell(sum, 24, r, sc->sum_col + q, !timed);
 }
 
-/* Row s's probabilities for cycle t + 1, clamped, the complement, the
- * sum; engine values as cached values. */
-static void
-write_row_probs(struct sheet_writer *w, size_t s, size_t t)
+static double *
+pnorm_at(struct sheet_writer *w, size_t s, size_t q)
 {
+    return &w->pnorm[(w->first_x[s] + q) * w->max_width];
+}
+
+/* Row s's probabilities in slot q for cycle t + 1, clamped, the
+ * complement, the sum; the engine's arithmetic for the cached values
+ * (kept, rescaled, in pnorm for the trace). */
+static void
+write_row_probs(struct sheet_writer *w, size_t s, size_t q, size_t t)
+{
+    const struct live_state_cols *sc = &w->lv->sc[s];
     size_t r = data_row(w, t), n = ns_view_row_n(w->m, w->k, s);
-    double clamped[512], sum = 0.0;
+    double *clamped = pnorm_at(w, s, q), sum = 0.0;
     long complement = -1;
     char what[300];
-    if (n > 512)
-        return;
+    live_vars(w->lv, w->g, w->k, t, LIVE_IN_CYCLE, q, w->vars_slot);
     struct sbuf others = {0};
     for (size_t i = 0; i < n; i++) {
         size_t to;
         const struct ns_expr *e;
         ns_view_row_entry(w->m, w->k, s, i, &to, &e);
+        size_t col = sc->prob_col + q * sc->width + i;
         char cell[24];
-        live_cell(cell, sizeof cell, r, w->sh->prob_col[s] + i, false);
+        live_cell(cell, sizeof cell, r, col, false);
         if (!e) {
             complement = (long)i;
             continue;
         }
-        double v = live_eval(w->lv, w->g, e, w->vars_cycle);
+        double v = live_eval(w->lv, w->g, e, w->vars_slot);
         clamped[i] = v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v;
         sum += clamped[i];
         snprintf(what, sizeof what, "transition %s -> %s",
                  w->m->states[s].name, w->m->states[to].name);
-        put_expr(w, r, w->sh->prob_col[s] + i, r, LIVE_IN_CYCLE, e, what,
-                 clamped[i], "MAX(0,MIN(1,", "))");
+        put_expr(w, r, col, r, q, LIVE_IN_CYCLE, e, what, clamped[i],
+                 "MAX(0,MIN(1,", "))");
         sb_add(&others, "%s%s", others.len ? "+" : "", cell);
     }
     struct sbuf sb = {0};
     if (complement >= 0) {
         double rest = 1.0 - sum;
+        size_t col = sc->prob_col + q * sc->width + (size_t)complement;
         clamped[complement] = rest < 0.0 ? 0.0 : rest;
         if (others.len)
             sb_add(&sb, "MAX(0,1-(%s))", others.text);
         else
             sb_add(&sb, "1");
-        put(w, r, w->sh->prob_col[s] + (size_t)complement, &sb,
-            clamped[complement]);
+        put(w, r, col, &sb, clamped[complement]);
         sum += clamped[complement];
         char cell[24];
-        live_cell(cell, sizeof cell, r,
-                  w->sh->prob_col[s] + (size_t)complement, false);
+        live_cell(cell, sizeof cell, r, col, false);
         sb_add(&others, "%s%s", others.len ? "+" : "", cell);
     }
-    put(w, r, w->lv->cols.rowsum + s, &others, sum);
+    put(w, r, sc->sum_col + q, &others, sum);
+    for (size_t i = 0; i < n; i++)
+        clamped[i] /= sum;
 }
 
-/* The cohort in state s at t, from t - 1 (or the initial value). */
-static void
-write_trace(struct sheet_writer *w, size_t s, size_t t)
+/* The slot entering state 'to' from slot q of state 'from' reaches. */
+static size_t
+dest_slot(const struct live *lv, size_t from, size_t q, size_t to)
 {
-    size_t r = data_row(w, t);
-    double cached = ns_results_trace(w->r, w->k, t, s);
+    size_t n = lv->sc[to].slots;
+    if (to == from && n > 1)
+        return q + 1 < n ? q + 1 : n - 1;
+    return 0;
+}
+
+/* The cohort in slot q of state s at t, from t - 1 (or the initial
+ * value, in slot 0). */
+static void
+write_slot(struct sheet_writer *w, size_t s, size_t q, size_t t)
+{
+    const struct live *lv = w->lv;
+    size_t r = data_row(w, t), col = lv->sc[s].slot_col + q;
+    double cached = w->next[w->first_x[s] + q];
     if (t == 0) {
         const struct ns_expr *e = ns_view_initial(w->m, w->k, s);
         char what[300];
         snprintf(what, sizeof what, "initial value of %s",
                  w->m->states[s].name);
-        if (e)
-            put_expr(w, r, w->lv->cols.trace + s, r, LIVE_AT_POINT, e, what,
-                     cached, "", "");
+        if (e && q == 0)
+            put_expr(w, r, col, r, 0, LIVE_AT_POINT, e, what, cached, "", "");
         else
-            xl_put_number(w->lv->b, w->ws, r, w->lv->cols.trace + s, 0.0,
-                          w->num);
+            xl_put_number(lv->b, w->ws, r, col, 0.0, w->num);
         return;
     }
     struct sbuf sb = {0};
-    for (size_t from = 0; from < w->lv->S; from++)
-        for (size_t i = 0; i < ns_view_row_n(w->m, w->k, from); i++) {
-            size_t to;
-            const struct ns_expr *e;
-            ns_view_row_entry(w->m, w->k, from, i, &to, &e);
-            if (to != s)
-                continue;
-            char occ[24], p[24], sum[24];
-            live_cell(occ, sizeof occ, r - 1, w->lv->cols.trace + from,
-                      false);
-            prob_cells(w, from, i, t - 1, p, sum);
-            sb_add(&sb, "%s%s*(%s/%s)", sb.len ? "+" : "", occ, p, sum);
-        }
+    for (size_t from = 0; from < lv->S; from++)
+        for (size_t fq = 0; fq < lv->sc[from].slots; fq++)
+            for (size_t i = 0; i < ns_view_row_n(w->m, w->k, from); i++) {
+                size_t to;
+                const struct ns_expr *e;
+                ns_view_row_entry(w->m, w->k, from, i, &to, &e);
+                if (to != s || dest_slot(lv, from, fq, to) != q)
+                    continue;
+                char occ[24], p[24], sum[24];
+                live_cell(occ, sizeof occ, r - 1, lv->sc[from].slot_col + fq,
+                          false);
+                prob_cells(w, from, fq, i, t - 1, p, sum);
+                sb_add(&sb, "%s%s*(%s/%s)", sb.len ? "+" : "", occ, p, sum);
+            }
     if (!sb.len)
         sb_add(&sb, "0");
-    put(w, r, w->lv->cols.trace + s, &sb, cached);
+    put(w, r, col, &sb, cached);
+}
+
+/* The engine's step from t - 1 to t (or its start) into w->next, in its
+ * order of moves, from w->occ. */
+static void
+simulate(struct sheet_writer *w, size_t t)
+{
+    const struct live *lv = w->lv;
+    size_t X = w->first_x[lv->S - 1] + lv->sc[lv->S - 1].slots;
+    memset(w->next, 0, X * sizeof *w->next);
+    if (t == 0) {
+        for (size_t s = 0; s < lv->S; s++)
+            w->next[w->first_x[s]] = ns_results_trace(w->r, w->k, 0, s);
+        return;
+    }
+    for (size_t from = 0; from < lv->S; from++)
+        for (size_t q = 0; q < lv->sc[from].slots; q++) {
+            const double *p = pnorm_at(w, from, q);
+            double mass = w->occ[w->first_x[from] + q];
+            for (size_t i = 0; i < ns_view_row_n(w->m, w->k, from); i++) {
+                size_t to;
+                const struct ns_expr *e;
+                ns_view_row_entry(w->m, w->k, from, i, &to, &e);
+                w->next[w->first_x[to] + dest_slot(lv, from, q, to)] +=
+                    mass * p[i];
+            }
+        }
+}
+
+/* State s at t: each slot, and the total of a state with several. */
+static void
+write_trace(struct sheet_writer *w, size_t s, size_t t)
+{
+    const struct live_state_cols *sc = &w->lv->sc[s];
+    for (size_t q = 0; q < sc->slots; q++)
+        write_slot(w, s, q, t);
+    if (sc->slots < 2)
+        return;
+    size_t r = data_row(w, t);
+    char a[24], b[24];
+    live_cell(a, sizeof a, r, sc->slot_col, false);
+    live_cell(b, sizeof b, r, sc->slot_col + sc->slots - 1, false);
+    struct sbuf sb = {0};
+    sb_add(&sb, "SUM(%s:%s)", a, b);
+    put(w, r, sc->total_col, &sb, ns_results_trace(w->r, w->k, t, s));
+}
+
+/* The transition values of stream j booked in cycle t, added to sb. */
+static bool
+add_transition_values(struct sheet_writer *w, size_t j, size_t t,
+                      struct sbuf *sb)
+{
+    struct live *lv = w->lv;
+    size_t r = data_row(w, t);
+    char what[300];
+    for (size_t from = 0; from < lv->S; from++)
+        for (size_t q = 0; q < lv->sc[from].slots; q++)
+            for (size_t e_i = 0; e_i < ns_view_row_n(w->m, w->k, from);
+                 e_i++) {
+                size_t dest;
+                const struct ns_expr *pe;
+                ns_view_row_entry(w->m, w->k, from, e_i, &dest, &pe);
+                for (size_t i = 0; i < ns_view_n_transition_values(w->m);
+                     i++) {
+                    size_t stream, tv_from, to;
+                    const struct ns_expr *e;
+                    ns_view_transition_value(w->m, i, &stream, &tv_from, &to,
+                                             &e);
+                    if (stream != j || tv_from != from || to != dest)
+                        continue;
+                    char occ[24], p[24], sum[24];
+                    live_cell(occ, sizeof occ, r - 1,
+                              lv->sc[from].slot_col + q, false);
+                    prob_cells(w, from, q, e_i, t - 1, p, sum);
+                    snprintf(what, sizeof what,
+                             "value of stream %s on %s -> %s",
+                             w->m->streams[j].name, w->m->states[from].name,
+                             w->m->states[to].name);
+                    char *f = live_translate_slot(lv, w->g, w->k, r - 1, q,
+                                                  LIVE_IN_CYCLE, e, what);
+                    if (!f)
+                        return false;
+                    sb_add(sb, "%s%s*(%s/%s)*(%s)", sb->len ? "+" : "", occ,
+                           p, sum, f);
+                    free(f);
+                }
+            }
+    return true;
 }
 
 /* Stream j's value at t, undiscounted and discounted. */
@@ -505,41 +646,13 @@ write_value(struct sheet_writer *w, size_t j, size_t t)
 {
     struct live *lv = w->lv;
     size_t r = data_row(w, t);
-    struct sbuf sb = {0};
+    struct sbuf sb = {0}, states = {0};
     char what[300];
-    if (t > 0)
-        for (size_t i = 0; i < ns_view_n_transition_values(w->m); i++) {
-            size_t stream, from, to;
-            const struct ns_expr *e;
-            ns_view_transition_value(w->m, i, &stream, &from, &to, &e);
-            if (stream != j)
-                continue;
-            for (size_t q = 0; q < ns_view_row_n(w->m, w->k, from); q++) {
-                size_t dest;
-                const struct ns_expr *pe;
-                ns_view_row_entry(w->m, w->k, from, q, &dest, &pe);
-                if (dest != to)
-                    continue;
-                char occ[24], p[24], sum[24];
-                live_cell(occ, sizeof occ, r - 1, lv->cols.trace + from,
-                          false);
-                prob_cells(w, from, q, t - 1, p, sum);
-                snprintf(what, sizeof what, "value of stream %s on %s -> %s",
-                         w->m->streams[j].name, w->m->states[from].name,
-                         w->m->states[to].name);
-                char *f = live_translate(lv, w->g, w->k, r - 1, LIVE_IN_CYCLE,
-                                         e, what);
-                if (!f) {
-                    xl_note(lv->b, LXW_ERROR_PARAMETER_VALIDATION);
-                    free(sb.text);
-                    return;
-                }
-                sb_add(&sb, "%s%s*(%s/%s)*(%s)", sb.len ? "+" : "", occ, p,
-                       sum, f);
-                free(f);
-            }
-        }
-    struct sbuf states = {0};
+    if (t > 0 && !add_transition_values(w, j, t, &sb)) {
+        xl_note(lv->b, LXW_ERROR_PARAMETER_VALIDATION);
+        free(sb.text);
+        return;
+    }
     for (size_t s = 0; s < lv->S; s++) {
         const struct ns_expr *e = ns_view_state_value(w->m, j, s);
         double c;
@@ -547,17 +660,20 @@ write_value(struct sheet_writer *w, size_t j, size_t t)
             continue;
         snprintf(what, sizeof what, "value of stream %s in state %s",
                  w->m->streams[j].name, w->m->states[s].name);
-        char *f = live_translate(lv, w->g, w->k, r, LIVE_AT_POINT, e, what);
-        if (!f) {
-            xl_note(lv->b, LXW_ERROR_PARAMETER_VALIDATION);
-            free(sb.text);
-            free(states.text);
-            return;
+        for (size_t q = 0; q < lv->sc[s].slots; q++) {
+            char *f = live_translate_slot(lv, w->g, w->k, r, q, LIVE_AT_POINT,
+                                          e, what);
+            if (!f) {
+                xl_note(lv->b, LXW_ERROR_PARAMETER_VALIDATION);
+                free(sb.text);
+                free(states.text);
+                return;
+            }
+            char occ[24];
+            live_cell(occ, sizeof occ, r, lv->sc[s].slot_col + q, false);
+            sb_add(&states, "%s%s*(%s)", states.len ? "+" : "", occ, f);
+            free(f);
         }
-        char occ[24];
-        live_cell(occ, sizeof occ, r, lv->cols.trace + s, false);
-        sb_add(&states, "%s%s*(%s)", states.len ? "+" : "", occ, f);
-        free(f);
     }
     if (states.len) {
         char wc[24];
@@ -596,6 +712,45 @@ write_totals_row(struct sheet_writer *w)
         }
 }
 
+/* Allocates the writer's scratch; false when memory runs out. */
+static bool
+alloc_scratch(struct sheet_writer *w)
+{
+    const struct live *lv = w->lv;
+    size_t nv = ns_view_n_vars(w->m), X = 0;
+    w->first_x = calloc(lv->S + 1, sizeof *w->first_x);
+    if (!w->first_x)
+        return false;
+    for (size_t s = 0; s < lv->S; s++) {
+        w->first_x[s] = X;
+        X += lv->sc[s].slots;
+        w->max_width = lv->sc[s].width > w->max_width ? lv->sc[s].width
+                                                        : w->max_width;
+    }
+    w->vars_point = calloc(nv + 1, sizeof *w->vars_point);
+    w->vars_cycle = calloc(nv + 1, sizeof *w->vars_cycle);
+    w->vars_slot = calloc(nv + 1, sizeof *w->vars_slot);
+    w->timed_row = calloc(lv->S + 1, sizeof *w->timed_row);
+    w->occ = calloc(X + 1, sizeof *w->occ);
+    w->next = calloc(X + 1, sizeof *w->next);
+    w->pnorm = calloc(X * (w->max_width + 1) + 1, sizeof *w->pnorm);
+    return w->vars_point && w->vars_cycle && w->vars_slot && w->timed_row &&
+           w->occ && w->next && w->pnorm;
+}
+
+static void
+free_scratch(struct sheet_writer *w)
+{
+    free(w->first_x);
+    free(w->vars_point);
+    free(w->vars_cycle);
+    free(w->vars_slot);
+    free(w->timed_row);
+    free(w->occ);
+    free(w->next);
+    free(w->pnorm);
+}
+
 void
 live_write_model_sheet(struct live *lv, size_t g, size_t k)
 {
@@ -604,15 +759,9 @@ live_write_model_sheet(struct live *lv, size_t g, size_t k)
                              .r = lv->pop->results[g],
                              .sh = sheet_of(lv, g, k), .num = lv->locked};
     w.ws = xl_add_sheet(lv->b, w.sh->name);
-    size_t nv = ns_view_n_vars(w.m);
-    w.vars_point = calloc(nv + 1, sizeof *w.vars_point);
-    w.vars_cycle = calloc(nv + 1, sizeof *w.vars_cycle);
-    w.timed_row = calloc(lv->S + 1, sizeof *w.timed_row);
-    if (!w.ws || !w.vars_point || !w.vars_cycle || !w.timed_row) {
+    if (!w.ws || !alloc_scratch(&w)) {
         xl_note(lv->b, LXW_ERROR_MEMORY_MALLOC_FAILED);
-        free(w.vars_point);
-        free(w.vars_cycle);
-        free(w.timed_row);
+        free_scratch(&w);
         return;
     }
     for (size_t s = 0; s < lv->S; s++)
@@ -625,22 +774,28 @@ live_write_model_sheet(struct live *lv, size_t g, size_t k)
     write_local_params(&w);
     write_headings(&w);
     for (size_t t = 0; t <= lv->T && !lv->b->error; t++) {
-        live_vars(lv, g, k, t, LIVE_AT_POINT, w.vars_point);
-        live_vars(lv, g, k, t, LIVE_IN_CYCLE, w.vars_cycle);
+        live_vars(lv, g, k, t, LIVE_AT_POINT, 0, w.vars_point);
+        live_vars(lv, g, k, t, LIVE_IN_CYCLE, 0, w.vars_cycle);
         write_time(&w, t);
         write_timed(&w, t);
-        for (size_t s = 0; s < lv->S; s++) {
+        /* The cohort at t and the values counted at t read the
+         * probabilities of cycle t (the row above): both come before this
+         * row's probabilities replace them in pnorm. */
+        simulate(&w, t);
+        for (size_t s = 0; s < lv->S; s++)
             write_trace(&w, s, t);
-            if (t < lv->T && (t == 0 || w.timed_row[s]))
-                write_row_probs(&w, s, t);
-        }
+        double *tmp = w.occ;
+        w.occ = w.next;
+        w.next = tmp;
         for (size_t j = 0; j < lv->J; j++)
             write_value(&w, j, t);
+        for (size_t s = 0; s < lv->S; s++)
+            for (size_t q = 0; q < lv->sc[s].slots; q++)
+                if (t < lv->T && (t == 0 || w.timed_row[s]))
+                    write_row_probs(&w, s, q, t);
     }
     write_totals_row(&w);
     worksheet_freeze_panes(w.ws, (lxw_row_t)w.sh->first_row, 1);
     worksheet_protect(w.ws, NULL, NULL);
-    free(w.vars_point);
-    free(w.vars_cycle);
-    free(w.timed_row);
+    free_scratch(&w);
 }

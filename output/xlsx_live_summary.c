@@ -53,7 +53,7 @@ live_write_totals(struct live *lv)
                                         "discounted total"};
     for (size_t c = 0; c < 6; c++)
         xl_put_text(lv->b, ws, 1, c, heads[c], lv->b->bold);
-    char *f = malloc(64 * (lv->G + 1) + 64);
+    char *f = malloc(96 * (lv->G + 1) * (lv->S + 1) + 64);
     if (!f) {
         xl_note(lv->b, LXW_ERROR_MEMORY_MALLOC_FAILED);
         return;
@@ -92,12 +92,14 @@ live_write_totals(struct live *lv)
         f[0] = '\0';
         for (size_t g = 0; g < lv->G; g++) {
             const struct live_sheet *sh = &lv->sheet[g * lv->K + k];
-            char a[96], b[24];
-            live_ref(a, sizeof a, sh->name, sh->first_row, lv->cols.trace);
-            live_cell(b, sizeof b, sh->first_row, lv->cols.trace + lv->S - 1,
-                      true);
-            sprintf(f + strlen(f), "%s%s*SUM(%s:%s)", g ? "+" : "",
-                    lv->weight_names[g], a, b);
+            sprintf(f + strlen(f), "%s%s*(", g ? "+" : "", lv->weight_names[g]);
+            for (size_t s = 0; s < lv->S; s++) {
+                char a[96];
+                live_ref(a, sizeof a, sh->name, sh->first_row,
+                         lv->sc[s].total_col);
+                sprintf(f + strlen(f), "%s%s", s ? "+" : "", a);
+            }
+            strcat(f, ")");
         }
         put_sb(lv, ws, row, 4, f, ns_results_cohort(pooled, k), NULL);
     }

@@ -220,3 +220,9 @@ ns_ledger_by_year(const struct ns_model *m, const struct ns_results *r,
                 net[y] += saving_at(r, k, (size_t)c, t, j, discounted);
     }
 }
+
+size_t
+ns_ledger_year_of_point(const struct ns_model *m, size_t t)
+{
+    return year_of(m, t, ns_ledger_n_years(m));
+}

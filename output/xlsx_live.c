@@ -765,6 +765,7 @@ fill_live(struct book *b, const struct ns_run_info *info)
     }
     write_tables(lv);
     live_write_totals(lv);
+    live_write_payback(lv);
     for (size_t g = 0; g < lv->G; g++)
         for (size_t k = 0; k < lv->K; k++)
             live_write_model_sheet(lv, g, k);

@@ -48,6 +48,9 @@ struct live_cols {
     size_t rowsum;        /* first of the row sums */
     size_t value;         /* first of n_streams, undiscounted */
     size_t value_disc;    /* first of n_streams, discounted */
+    size_t counted;       /* first of n_perspectives + 1: the discounted
+                             cost streams each perspective counts (the
+                             last: all payers), summed */
     size_t end;
 };
 
@@ -121,7 +124,13 @@ double live_eval(const struct live *lv, size_t g, const struct ns_expr *e,
 bool live_check_model(struct live *lv, size_t g, size_t k);
 void live_write_model_sheet(struct live *lv, size_t g, size_t k);
 
+/* Whether stream j counts for the payers of perspective i (the model's
+ * perspectives, then n_perspectives: all payers), as model/ledger.c
+ * counts it. */
+bool live_counts(const struct ns_model *m, size_t j, size_t i);
+
 /* xlsx_live_summary.c */
+void live_write_payback(struct live *lv);
 void live_write_totals(struct live *lv);
 void live_write_summary(struct live *lv);
 void live_write_area(struct live *lv);

@@ -159,7 +159,8 @@ layout(struct live *lv)
     }
     c->value = col;
     c->value_disc = c->value + lv->J;
-    c->end = c->value_disc + lv->J;
+    c->counted = c->value_disc + lv->J;
+    c->end = c->counted + model_of(lv, 0)->n_perspectives + 1;
     if (c->end > LXW_COL_MAX || lv->T + 64 + lv->P > LXW_ROW_MAX) {
         snprintf(lv->err, sizeof lv->err,
                  "the model needs %zu columns per model sheet, more than a "
@@ -372,6 +373,12 @@ write_headings(struct sheet_writer *w)
         xl_put_text(lv->b, w->ws, h, c->value + j, w->m->streams[j].name, b);
         snprintf(text, sizeof text, "%s discounted", w->m->streams[j].name);
         xl_put_text(lv->b, w->ws, h, c->value_disc + j, text, b);
+    }
+    for (size_t i = 0; i <= w->m->n_perspectives; i++) {
+        snprintf(text, sizeof text, "costs counted by %s, discounted",
+                 i < w->m->n_perspectives ? w->m->perspectives[i].name
+                                          : "all payers");
+        xl_put_text(lv->b, w->ws, h, c->counted + i, text, b);
     }
 }
 
@@ -694,6 +701,29 @@ write_value(struct sheet_writer *w, size_t j, size_t t)
         ns_results_value(w->r, w->k, t, j, true));
 }
 
+/* Each perspective's counted costs at t: the payback year's input. */
+static void
+write_counted(struct sheet_writer *w, size_t t)
+{
+    struct live *lv = w->lv;
+    size_t r = data_row(w, t);
+    for (size_t i = 0; i <= w->m->n_perspectives; i++) {
+        struct sbuf sb = {0};
+        double sum = 0.0;
+        for (size_t j = 0; j < lv->J; j++) {
+            if (!live_counts(w->m, j, i))
+                continue;
+            char v[24];
+            live_cell(v, sizeof v, r, lv->cols.value_disc + j, false);
+            sb_add(&sb, "%s%s", sb.len ? "+" : "", v);
+            sum += ns_results_value(w->r, w->k, t, j, true);
+        }
+        if (!sb.len)
+            sb_add(&sb, "0");
+        put(w, r, lv->cols.counted + i, &sb, sum);
+    }
+}
+
 static void
 write_totals_row(struct sheet_writer *w)
 {
@@ -789,6 +819,7 @@ live_write_model_sheet(struct live *lv, size_t g, size_t k)
         w.next = tmp;
         for (size_t j = 0; j < lv->J; j++)
             write_value(&w, j, t);
+        write_counted(&w, t);
         for (size_t s = 0; s < lv->S; s++)
             for (size_t q = 0; q < lv->sc[s].slots; q++)
                 if (t < lv->T && (t == 0 || w.timed_row[s]))

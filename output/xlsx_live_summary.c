@@ -111,16 +111,15 @@ live_write_totals(struct live *lv)
     worksheet_protect(ws, NULL, NULL);
 }
 
-/* Whether stream j counts for the payers of perspective (ledger.c). */
-static bool
-counts(const struct ns_model *m, size_t j, long perspective)
+bool
+live_counts(const struct ns_model *m, size_t j, size_t i)
 {
     const struct ns_stream_info *s = &m->streams[j];
     if ((long)s->outcome != m->cost_outcome)
         return false;
-    if (perspective == NS_ALL_PAYERS)
+    if (i >= m->n_perspectives)
         return true;
-    return s->payer >= 0 && m->perspectives[perspective].has_payer[s->payer];
+    return s->payer >= 0 && m->perspectives[i].has_payer[s->payer];
 }
 
 /* "Totals!$F$12-Totals!$F$40": stream j of a minus the same of b. */
@@ -135,11 +134,145 @@ add_difference(char *f, const struct live *lv, size_t a, size_t b, size_t j,
             rb);
 }
 
+/* The Payback sheet: per perspective, a block of a heading and a row per
+ * strategy; columns: strategy, then each year's cumulative net savings per
+ * client, then each year's flag (1: above 0 from then to the horizon),
+ * then the payback year. */
+enum { PAYBACK_FIRST = 3 };
+
+static size_t
+payback_row(const struct live *lv, size_t i, size_t k)
+{
+    return PAYBACK_FIRST + i * (lv->K + 2) + 1 + k;
+}
+
+static size_t
+payback_col(const struct live *lv)
+{
+    return 1 + 2 * ns_ledger_n_years(lv->pop->models[0]);
+}
+
+/* The last time point of year y (0-based) as model/ledger.c assigns
+ * points to years. */
+static size_t
+last_point_of_year(const struct live *lv, size_t y)
+{
+    size_t last = 0;
+    for (size_t t = 0; t <= lv->T; t++)
+        if (ns_ledger_year_of_point(lv->pop->models[0], t) <= y)
+            last = t;
+    return last;
+}
+
+static void
+write_payback_row(struct live *lv, lxw_worksheet *ws, size_t i, size_t k,
+                  double *net)
+{
+    const struct ns_model *m = lv->pop->models[0];
+    size_t Y = ns_ledger_n_years(m), row = payback_row(lv, i, k);
+    size_t c = (size_t)m->comparator[k];
+    long persp = i < m->n_perspectives ? (long)i : NS_ALL_PAYERS;
+    double cohort = ns_results_cohort(lv->pop->pooled, k);
+    char ck[40];
+    live_cell(ck, sizeof ck, cohort_row(lv, k), 4, true);
+    ns_ledger_by_year(m, lv->pop->pooled, k, persp, true, net);
+    char *f = malloc(256 * (lv->G + 1));
+    if (!f) {
+        xl_note(lv->b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        return;
+    }
+    xl_put_text(lv->b, ws, row, 0, m->strategies[k].name, NULL);
+    double cum = 0.0, cums[1024];
+    for (size_t y = 0; y < Y && y < 1024; y++) {
+        cum += net[y];
+        cums[y] = cum / cohort;
+        size_t last = last_point_of_year(lv, y);
+        f[0] = '\0';
+        strcat(f, "(");
+        for (size_t g = 0; g < lv->G; g++) {
+            const struct live_sheet *sk = &lv->sheet[g * lv->K + k];
+            const struct live_sheet *sc = &lv->sheet[g * lv->K + c];
+            char a0[96], a1[24], b0[96], b1[24];
+            size_t col = lv->cols.counted + i;
+            live_ref(a0, sizeof a0, sc->name, sc->first_row, col);
+            live_cell(a1, sizeof a1, sc->first_row + last, col, true);
+            live_ref(b0, sizeof b0, sk->name, sk->first_row, col);
+            live_cell(b1, sizeof b1, sk->first_row + last, col, true);
+            sprintf(f + strlen(f), "%s%s*(SUM(%s:%s)-SUM(%s:%s))",
+                    g ? "+" : "", lv->weight_names[g], a0, a1, b0, b1);
+        }
+        sprintf(f + strlen(f), ")/Totals!%s", ck);
+        live_formula(lv, ws, row, 1 + y, f, cums[y], lv->b->money);
+    }
+    /* Flags from the horizon back: above 0 this year and every later. */
+    bool stays = true;
+    for (size_t y = Y; y-- > 0 && y < 1024;) {
+        char cell[24], later[24];
+        live_cell(cell, sizeof cell, row, 1 + y, false);
+        live_cell(later, sizeof later, row, 1 + Y + y + 1, false);
+        stays = stays && cums[y] > 0.0;
+        if (y + 1 == Y)
+            snprintf(f, 256, "IF(%s>0,1,0)", cell);
+        else
+            snprintf(f, 256, "IF(%s>0,%s,0)", cell, later);
+        live_formula(lv, ws, row, 1 + Y + y, f, stays ? 1.0 : 0.0, NULL);
+    }
+    char a[24], b[24];
+    live_cell(a, sizeof a, row, 1 + Y, false);
+    live_cell(b, sizeof b, row, 2 * Y, false);
+    snprintf(f, 256, "IFERROR(MATCH(1,%s:%s,0),0)", a, b);
+    struct ns_ledger led;
+    ns_ledger_compute(m, lv->pop->pooled, k, persp, true, &led, NULL);
+    live_formula(lv, ws, row, payback_col(lv), f,
+                 (double)ns_ledger_payback(&led), NULL);
+    free(f);
+}
+
+void
+live_write_payback(struct live *lv)
+{
+    const struct ns_model *m = lv->pop->models[0];
+    size_t Y = ns_ledger_n_years(m);
+    lxw_worksheet *ws = xl_add_sheet(lv->b, "Payback");
+    double *net = calloc(Y + 1, sizeof *net);
+    if (!ws || !net) {
+        free(net);
+        return;
+    }
+    xl_put_text(lv->b, ws, 0, 0,
+                "Cumulative net savings per client by the end of each year "
+                "(discounted, pooled), and the payback year: the first year "
+                "from whose end they stay above 0 to the horizon",
+                lv->b->title);
+    char text[300];
+    for (size_t i = 0; i <= m->n_perspectives && m->cost_outcome >= 0; i++) {
+        size_t head = payback_row(lv, i, 0) - 1;
+        snprintf(text, sizeof text, "Perspective: %s",
+                 i < m->n_perspectives ? m->perspectives[i].name
+                                       : "all payers");
+        xl_put_text(lv->b, ws, head, 0, text, lv->b->bold);
+        for (size_t y = 0; y < Y; y++) {
+            snprintf(text, sizeof text, "year %zu", y + 1);
+            xl_put_text(lv->b, ws, head, 1 + y, text, lv->b->bold);
+            snprintf(text, sizeof text, "above 0 from year %zu on", y + 1);
+            xl_put_text(lv->b, ws, head, 1 + Y + y, text, lv->b->bold);
+        }
+        xl_put_text(lv->b, ws, head, payback_col(lv), "payback year",
+                    lv->b->bold);
+        for (size_t k = 0; k < lv->K; k++)
+            if (m->comparator[k] >= 0)
+                write_payback_row(lv, ws, i, k, net);
+    }
+    free(net);
+    xl_set_width(lv->b, ws, 0, 20.0);
+    worksheet_protect(ws, NULL, NULL);
+}
+
 /* Rows of Summary: per perspective, a block of a heading and a row per
  * strategy. */
 enum { SUMMARY_FIRST = 4 };
 enum { COL_STRATEGY, COL_COMPARATOR, COL_TREATMENT, COL_SAVINGS, COL_NET,
-       COL_RATIO, COL_COHORT, COL_AREA, N_SUMMARY_COLS };
+       COL_RATIO, COL_COHORT, COL_AREA, COL_PAYBACK, N_SUMMARY_COLS };
 
 static size_t
 summary_row(const struct live *lv, size_t i, size_t k)
@@ -171,7 +304,8 @@ write_perspective(struct live *lv, lxw_worksheet *ws, size_t i,
     static const char *const heads[] = {
         "strategy", "compared with", "treatment cost per client",
         "savings per client", "net savings per client", "savings per GBP 1",
-        "net savings for the cohort", "net savings for the area"};
+        "net savings for the cohort", "net savings for the area",
+        "payback year (0: not within the horizon)"};
     for (size_t c = 0; c < N_SUMMARY_COLS; c++)
         xl_put_text(lv->b, ws, head, c, heads[c], lv->b->heading);
     char *f = malloc(80 * (lv->J + 2) + 256);
@@ -197,7 +331,7 @@ write_perspective(struct live *lv, lxw_worksheet *ws, size_t i,
             bool any = false;
             snprintf(f, 16, "(");
             for (size_t j = 0; j < lv->J; j++)
-                if (counts(m, j, perspective) &&
+                if (live_counts(m, j, i) &&
                     m->streams[j].is_intervention == (part == 0)) {
                     if (part == 0)
                         add_difference(f, lv, k, c, j, !any);
@@ -238,6 +372,11 @@ write_perspective(struct live *lv, lxw_worksheet *ws, size_t i,
         snprintf(f, 200, "%s*SUM('Your area'!%s:%s)", nc, a, b);
         put_sb(lv, ws, row, COL_AREA, f, led.net_savings / cohort * starts,
                lv->b->money);
+        char pb[24];
+        live_cell(pb, sizeof pb, payback_row(lv, i, k), payback_col(lv), true);
+        snprintf(f, 200, "Payback!%s", pb);
+        put_sb(lv, ws, row, COL_PAYBACK, f, (double)ns_ledger_payback(&led),
+               NULL);
     }
     free(f);
 }

@@ -202,18 +202,21 @@ def check_against_csv(book, csvdir, label):
     for r in summary:
         if r and isinstance(r[0], str) and r[0].startswith("Perspective: "):
             persp = r[0][len("Perspective: "):].replace("all payers", "all_payers")
-        elif persp and len(r) > 4 and as_number(r[4]) is not None:
-            blocks[(persp, r[0])] = as_number(r[4])
+        elif persp and len(r) > 8 and as_number(r[4]) is not None:
+            blocks[(persp, r[0])] = (as_number(r[4]), as_number(r[8]))
     for r in read_csv(os.path.join(csvdir, "net_savings.csv")):
         if r["subgroup"] not in ("all", "") or r["discounted"] != "1":
             continue
         key = (r["perspective"], r["strategy"])
         want = float(r["net_savings"])
-        got = blocks.get(key)
+        got, payback = blocks.get(key, (None, None))
         c = cohort.get(r["strategy"])
-        n += 1
+        n += 2
         if got is None or c is None or not close(got * c, want):
             fail(f"{label}: Summary net savings {key}: LibreOffice {got} x cohort {c}, engine {want}")
+        want_payback = float(r["payback_year"]) if r["payback_year"] else 0.0
+        if payback != want_payback:
+            fail(f"{label}: Summary payback year {key}: LibreOffice {payback}, engine {want_payback}")
     print(f"{label}: {n} Totals and Summary figures match the engine's CSV")
     return n
 

@@ -6,12 +6,13 @@
  *   Summary    net savings, savings per GBP 1, per client, per cohort and
  *              for the area, by perspective, with a chart of those cells;
  *   Your area  the area's name and its clients starting each strategy per
- *              year (input cells), and the area's net savings per year
- *              and per payer;
+ *              year (input cells), the area's net savings per year, and
+ *              each payer's savings;
  *   Inputs     every parameter as a named cell (input cells filled and
  *              unlocked; the sheet protected without a password);
  *   Tables     the look-up tables, read with INDEX/MATCH;
  *   Totals     each strategy's stream totals, pooled over subgroups;
+ *   Payback    cumulative net savings by year and the payback year;
  *   one sheet per subgroup and strategy: parameters that differ there,
  *              then cycle by cycle the time, the counting weight, the
  *              discount factors, parameters that vary with time, the

@@ -415,6 +415,62 @@ live_write_summary(struct live *lv)
     worksheet_protect(ws, NULL, NULL);
 }
 
+/* Below the years: what each payer saves from all years' starters of
+ * each strategy (every payer's streams counted; the treatment's extra cost
+ * is a negative saving of whoever pays it). */
+static void
+write_area_payers(struct live *lv, lxw_worksheet *ws, size_t first)
+{
+    const struct ns_model *m = lv->pop->models[0];
+    const struct ns_live_area *a = lv->area;
+    double *by_payer = calloc(m->n_payers + 1, sizeof *by_payer);
+    char *f = malloc(80 * (lv->J + 4) + 128);
+    if (!by_payer || !f || m->cost_outcome < 0) {
+        free(by_payer);
+        free(f);
+        return;
+    }
+    xl_put_text(lv->b, ws, first, 0,
+                "savings by payer of all years' starters (discounted)",
+                lv->b->bold);
+    for (size_t p = 0; p < m->n_payers; p++)
+        xl_put_text(lv->b, ws, first + 1, 1 + p, m->payers[p], lv->b->bold);
+    for (size_t k = 0; k < lv->K; k++) {
+        size_t row = first + 2 + k;
+        xl_put_text(lv->b, ws, row, 0, m->strategies[k].name, NULL);
+        if (m->comparator[k] < 0)
+            continue;
+        size_t c = (size_t)m->comparator[k];
+        struct ns_ledger led;
+        ns_ledger_compute(m, lv->pop->pooled, k, NS_ALL_PAYERS, true, &led,
+                          by_payer);
+        double cohort = ns_results_cohort(lv->pop->pooled, k), starts = 0.0;
+        for (size_t y = 0; y < a->n_years; y++)
+            starts += a->starts[k * a->n_years + y];
+        char s0[24], s1[24], ck[24];
+        live_cell(s0, sizeof s0, 4 + k, 1, true);
+        live_cell(s1, sizeof s1, 4 + k, a->n_years, true);
+        live_cell(ck, sizeof ck, cohort_row(lv, k), 4, true);
+        for (size_t p = 0; p < m->n_payers; p++) {
+            bool any = false;
+            snprintf(f, 16, "(");
+            for (size_t j = 0; j < lv->J; j++)
+                if ((long)m->streams[j].outcome == m->cost_outcome &&
+                    m->streams[j].payer == (long)p) {
+                    add_difference(f, lv, c, k, j, !any);
+                    any = true;
+                }
+            if (!any)
+                strcat(f, "0");
+            sprintf(f + strlen(f), ")/Totals!%s*SUM(%s:%s)", ck, s0, s1);
+            live_formula(lv, ws, row, 1 + p, f,
+                         by_payer[p] / cohort * starts, lv->b->money);
+        }
+    }
+    free(by_payer);
+    free(f);
+}
+
 void
 live_write_area(struct live *lv)
 {
@@ -479,6 +535,7 @@ live_write_area(struct live *lv)
         snprintf(f, sizeof f, "SUM(%s:%s)", c0, c1);
         live_formula(lv, ws, tot, 1 + y, f, sum, lv->b->money);
     }
+    write_area_payers(lv, ws, tot + 2);
     xl_set_width(lv->b, ws, 0, 28.0);
     worksheet_protect(ws, NULL, NULL);
 }

@@ -315,7 +315,31 @@ def check_area(book, csvdir, label):
                 n += 1
                 if got is None or not close(got, want):
                     fail(f"{label}: Your area {r['strategy']} year 1: LibreOffice {got}, engine x starts {want}")
-    print(f"{label}: {n} area figures match starts x the engine's net savings per client")
+                break  # the first row of that name: the net savings block
+    # Savings by payer of all years' starters, against payers.csv.
+    head = None
+    for i, r in enumerate(rows):
+        if r and isinstance(r[0], str) and r[0].startswith("savings by payer"):
+            head = i + 1
+    total = {}
+    for r in rows[4:]:
+        if not r or not r[0]:
+            break
+        total[r[0]] = sum(as_number(v) or 0.0 for v in r[1:])
+    payers = [p for p in rows[head][1:] if p] if head else []
+    for r in read_csv(os.path.join(csvdir, "payers.csv")):
+        if r["subgroup"] not in ("all", "") or r["discounted"] != "1" or r["payer"] not in payers:
+            continue
+        col = 1 + payers.index(r["payer"])
+        for row in rows[head + 1:]:
+            if row and row[0] == r["strategy"]:
+                want = total[r["strategy"]] * float(r["savings"]) / cohort[r["strategy"]]
+                got = as_number(row[col])
+                n += 1
+                if got is None or not close(got, want):
+                    fail(f"{label}: Your area {r['strategy']} payer {r['payer']}: LibreOffice {got}, engine {want}")
+                break
+    print(f"{label}: {n} area figures match starts x the engine's figures per client")
     return n
 
 

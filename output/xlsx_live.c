@@ -159,21 +159,19 @@ reads_only_named(struct live *lv, const struct ns_expr *e)
     return true;
 }
 
-/* Names the inputs of parameter p (a number wherever it is one). */
-static bool
+/* Names the inputs of parameter p (a number wherever it is one): by
+ * subgroup (by_g) and by strategy (by_k) where the number differs. */
+static void
 plan_inputs(struct live *lv, size_t p)
 {
     const char *pname = ns_view_var_name(lv->pop->models[0],
                                          NS_VIEW_BUILTINS + p);
-    bool by_g = false, by_k = false, any = false, all = true;
-    double v0 = 0.0;
+    bool by_g = false, by_k = false;
     for (size_t g = 0; g < lv->G; g++)
         for (size_t k = 0; k < lv->K; k++) {
             double v;
-            if (!constant_of(lv, g, k, p, &v)) {
-                all = false;
+            if (!constant_of(lv, g, k, p, &v))
                 continue;
-            }
             for (size_t g2 = 0; g2 < lv->G; g2++) {
                 double w;
                 if (g2 != g && (!constant_of(lv, g2, k, p, &w) ||
@@ -186,12 +184,7 @@ plan_inputs(struct live *lv, size_t p)
                                 memcmp(&v, &w, sizeof v) != 0))
                     by_k = true;
             }
-            if (!any)
-                v0 = v;
-            any = true;
         }
-    (void)v0;
-    (void)all;
     const char *shared = NULL;
     for (size_t g = 0; g < lv->G; g++)
         for (size_t k = 0; k < lv->K; k++) {
@@ -219,7 +212,6 @@ plan_inputs(struct live *lv, size_t p)
                      by_k ? lv->pop->models[0]->strategies[k].name : "");
             lp->name = add_name(lv, full);
         }
-    return true;
 }
 
 /* Plans parameter p in every subgroup and strategy; returns false with

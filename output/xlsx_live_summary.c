@@ -7,6 +7,7 @@
  * per client. */
 #include "output/xlsx_live.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,47 @@ add_difference(char *f, const struct live *lv, size_t a, size_t b, size_t j,
     live_cell(rb, sizeof rb, totals_row(lv, b, j), 5, true);
     sprintf(f + strlen(f), "%s(Totals!%s-Totals!%s)", first ? "" : "+", ra,
             rb);
+}
+
+/* The Your area row of each area year's discount factor to the start of
+ * year 1 (model/area.h: the cohort starting in year s counts (1 + r)^-(s
+ * - 1), r the cost outcome's rate), below the starts. */
+static size_t
+area_factor_row(const struct live *lv)
+{
+    return 4 + lv->K;
+}
+
+/* The engine's factor of area year y (0-based). */
+static double
+area_factor(const struct live *lv, size_t y)
+{
+    const struct ns_model *m = lv->pop->models[0];
+    if (m->cost_outcome < 0)
+        return 1.0;
+    return pow(1.0 + m->outcomes[m->cost_outcome].discount_rate,
+               -(double)y);
+}
+
+/* "SUMPRODUCT('Your area'!$B$5:$F$5,'Your area'!$B$13:$F$13)": strategy
+ * k's starts, each year discounted to the start of year 1; and the same
+ * in numbers into *value. */
+static void
+area_starts_text(const struct live *lv, size_t k, char *buf, size_t size,
+                 double *value)
+{
+    size_t Y = lv->area->n_years, fr = area_factor_row(lv);
+    char s0[24], s1[24], d0[24], d1[24];
+    live_cell(s0, sizeof s0, 4 + k, 1, true);
+    live_cell(s1, sizeof s1, 4 + k, Y, true);
+    live_cell(d0, sizeof d0, fr, 1, true);
+    live_cell(d1, sizeof d1, fr, Y, true);
+    snprintf(buf, size,
+             "SUMPRODUCT('Your area'!%s:%s,'Your area'!%s:%s)", s0, s1, d0,
+             d1);
+    *value = 0.0;
+    for (size_t y = 0; y < Y; y++)
+        *value += lv->area->starts[k * Y + y] * area_factor(lv, y);
 }
 
 /* The Payback sheet: per perspective, a block of a heading and a row per
@@ -362,14 +404,12 @@ write_perspective(struct live *lv, lxw_worksheet *ws, size_t i,
         double rc = m->report_cohort > 0.0 ? m->report_cohort : 1.0;
         put_sb(lv, ws, row, COL_AREA - 1, f, led.net_savings / cohort * rc,
                lv->b->money);
-        /* The area's starts over every year, from Your area. */
-        double starts = 0.0;
-        for (size_t y = 0; y < lv->area->n_years; y++)
-            starts += lv->area->starts[k * lv->area->n_years + y];
-        char a[24], b[24];
-        live_cell(a, sizeof a, 4 + k, 1, true);
-        live_cell(b, sizeof b, 4 + k, lv->area->n_years, true);
-        snprintf(f, 200, "%s*SUM('Your area'!%s:%s)", nc, a, b);
+        /* The area's starts over every year, from Your area, each year
+         * discounted to the start of its year 1. */
+        double starts;
+        char sp[160];
+        area_starts_text(lv, k, sp, sizeof sp, &starts);
+        snprintf(f, 200, "%s*%s", nc, sp);
         put_sb(lv, ws, row, COL_AREA, f, led.net_savings / cohort * starts,
                lv->b->money);
         char pb[24];
@@ -422,7 +462,6 @@ static void
 write_area_payers(struct live *lv, lxw_worksheet *ws, size_t first)
 {
     const struct ns_model *m = lv->pop->models[0];
-    const struct ns_live_area *a = lv->area;
     double *by_payer = calloc(m->n_payers + 1, sizeof *by_payer);
     char *f = malloc(80 * (lv->J + 4) + 128);
     if (!by_payer || !f || m->cost_outcome < 0) {
@@ -444,12 +483,9 @@ write_area_payers(struct live *lv, lxw_worksheet *ws, size_t first)
         struct ns_ledger led;
         ns_ledger_compute(m, lv->pop->pooled, k, NS_ALL_PAYERS, true, &led,
                           by_payer);
-        double cohort = ns_results_cohort(lv->pop->pooled, k), starts = 0.0;
-        for (size_t y = 0; y < a->n_years; y++)
-            starts += a->starts[k * a->n_years + y];
-        char s0[24], s1[24], ck[24];
-        live_cell(s0, sizeof s0, 4 + k, 1, true);
-        live_cell(s1, sizeof s1, 4 + k, a->n_years, true);
+        double cohort = ns_results_cohort(lv->pop->pooled, k), starts;
+        char sp[160], ck[24];
+        area_starts_text(lv, k, sp, sizeof sp, &starts);
         live_cell(ck, sizeof ck, cohort_row(lv, k), 4, true);
         for (size_t p = 0; p < m->n_payers; p++) {
             bool any = false;
@@ -462,7 +498,7 @@ write_area_payers(struct live *lv, lxw_worksheet *ws, size_t first)
                 }
             if (!any)
                 strcat(f, "0");
-            sprintf(f + strlen(f), ")/Totals!%s*SUM(%s:%s)", ck, s0, s1);
+            sprintf(f + strlen(f), ")/Totals!%s*%s", ck, sp);
             live_formula(lv, ws, row, 1 + p, f,
                          by_payer[p] / cohort * starts, lv->b->money);
         }
@@ -488,10 +524,21 @@ live_write_area(struct live *lv)
         snprintf(text, sizeof text, "year %zu", y + 1);
         xl_put_text(lv->b, ws, 3, 1 + y, text, lv->b->bold);
     }
-    size_t net_row = 4 + lv->K + 2;
+    size_t net_row = 4 + lv->K + 2, fr = area_factor_row(lv);
+    xl_put_text(lv->b, ws, fr, 0,
+                "discount factor to the start of year 1", lv->b->bold);
+    for (size_t y = 0; y < a->n_years; y++) {
+        char df[160];
+        if (m->cost_outcome >= 0)
+            snprintf(df, sizeof df, "(1+%s)^(-%zu)",
+                     lv->outcome_names[m->cost_outcome], y);
+        else
+            snprintf(df, sizeof df, "1");
+        live_formula(lv, ws, fr, 1 + y, df, area_factor(lv, y), NULL);
+    }
     xl_put_text(lv->b, ws, net_row - 1, 0,
                 "net savings of each year's starters (headline perspective, "
-                "discounted, per client times starts)",
+                "per client times starts, discounted to the start of year 1)",
                 lv->b->bold);
     char f[256];
     for (size_t k = 0; k < lv->K; k++) {
@@ -508,11 +555,12 @@ live_write_area(struct live *lv)
         for (size_t y = 0; y < a->n_years; y++) {
             double s = a->starts[k * a->n_years + y];
             xl_put_number(lv->b, ws, 4 + k, 1 + y, s, lv->input);
-            char sc[24];
+            char sc[24], dc[24];
             live_cell(sc, sizeof sc, 4 + k, 1 + y, false);
-            snprintf(f, sizeof f, "%s*%s", sc, net);
-            live_formula(lv, ws, net_row + k, 1 + y, f, s * per,
-                         lv->b->money);
+            live_cell(dc, sizeof dc, fr, 1 + y, false);
+            snprintf(f, sizeof f, "%s*%s*%s", sc, dc, net);
+            live_formula(lv, ws, net_row + k, 1 + y, f,
+                         s * area_factor(lv, y) * per, lv->b->money);
         }
     }
     /* Each year's total over strategies. */
@@ -526,8 +574,8 @@ live_write_area(struct live *lv)
             struct ns_ledger led;
             ns_ledger_compute(m, lv->pop->pooled, k, lv->b->headline, true,
                               &led, NULL);
-            sum += a->starts[k * a->n_years + y] * led.net_savings /
-                   ns_results_cohort(lv->pop->pooled, k);
+            sum += a->starts[k * a->n_years + y] * area_factor(lv, y) *
+                   (led.net_savings / ns_results_cohort(lv->pop->pooled, k));
         }
         char c0[24], c1[24];
         live_cell(c0, sizeof c0, net_row, 1 + y, false);

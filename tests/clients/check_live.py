@@ -283,26 +283,37 @@ CASES.append(("tunnels", ["tests/clients/live_models/tunnels.ini"]) + AGEING_CHA
 
 
 def check_area(book, csvdir, label):
-    """Your area: each strategy's net savings in year 1 is its starts that
-    year times the engine's net savings per client (headline perspective,
-    pooled, discounted)."""
+    """Your area (model/area.h's conventions): the starters of area year s
+    count (1 + r)^-(s - 1) of what they save per client, r the cost
+    discount rate on Inputs. Year 1's net savings of each strategy is its
+    starts that year times the engine's net savings per client (headline
+    perspective, pooled, discounted); each payer's savings of all years'
+    starters is the discounted starts times the engine's per client."""
     rows = book.lo.get("Your area", [])
-    starts = {}
+    inputs = {r[0]: as_number(r[1]) for r in book.lo.get("Inputs", []) if len(r) > 1}
+    rate = inputs.get("discount_costs") or 0.0
+    starts, factors = {}, []
     for r in rows[4:]:
         if not r or not r[0]:
-            break  # the starts table ends at the first empty row
-        if len(r) > 1 and as_number(r[1]) is not None:
-            starts[r[0]] = as_number(r[1])
+            break
+        if isinstance(r[0], str) and r[0].startswith("discount factor"):
+            factors = [as_number(v) for v in r[1:] if as_number(v) is not None]
+            break
+        starts[r[0]] = [as_number(v) for v in r[1:] if as_number(v) is not None]
+    n = 0
+    for y, f in enumerate(factors):
+        n += 1
+        if not close(f, (1 + rate) ** -y):
+            fail(f"{label}: Your area discount factor of year {y + 1}: {f}, expected {(1 + rate) ** -y}")
     cohort = {r[0]: as_number(r[4]) for r in book.lo.get("Totals", []) if len(r) > 4}
     net_block = None
     for i, r in enumerate(rows):
         if r and isinstance(r[0], str) and r[0].startswith("net savings of each year"):
             net_block = i + 1
-    if net_block is None:
-        fail(f"{label}: Your area has no net savings block")
+    if net_block is None or not factors:
+        fail(f"{label}: Your area has no net savings block or no discount factors")
         return 0
     persp = None
-    n = 0
     for r in read_csv(os.path.join(csvdir, "net_savings.csv")):
         if persp is None:
             persp = r["perspective"]
@@ -310,30 +321,25 @@ def check_area(book, csvdir, label):
             continue
         for row in rows[net_block:]:
             if row and row[0] == r["strategy"]:
-                want = starts[r["strategy"]] * float(r["net_savings"]) / cohort[r["strategy"]]
+                want = starts[r["strategy"]][0] * float(r["net_savings"]) / cohort[r["strategy"]]
                 got = as_number(row[1])
                 n += 1
                 if got is None or not close(got, want):
                     fail(f"{label}: Your area {r['strategy']} year 1: LibreOffice {got}, engine x starts {want}")
                 break  # the first row of that name: the net savings block
-    # Savings by payer of all years' starters, against payers.csv.
     head = None
     for i, r in enumerate(rows):
         if r and isinstance(r[0], str) and r[0].startswith("savings by payer"):
             head = i + 1
-    total = {}
-    for r in rows[4:]:
-        if not r or not r[0]:
-            break
-        total[r[0]] = sum(as_number(v) or 0.0 for v in r[1:])
     payers = [p for p in rows[head][1:] if p] if head else []
     for r in read_csv(os.path.join(csvdir, "payers.csv")):
         if r["subgroup"] not in ("all", "") or r["discounted"] != "1" or r["payer"] not in payers:
             continue
         col = 1 + payers.index(r["payer"])
+        weighted = sum(s * (1 + rate) ** -y for y, s in enumerate(starts[r["strategy"]]))
         for row in rows[head + 1:]:
             if row and row[0] == r["strategy"]:
-                want = total[r["strategy"]] * float(r["savings"]) / cohort[r["strategy"]]
+                want = weighted * float(r["savings"]) / cohort[r["strategy"]]
                 got = as_number(row[col])
                 n += 1
                 if got is None or not close(got, want):
@@ -341,7 +347,6 @@ def check_area(book, csvdir, label):
                 break
     print(f"{label}: {n} area figures match starts x the engine's figures per client")
     return n
-
 
 
 def check_static_fallback():

@@ -14,6 +14,7 @@
  *     factor of t. */
 #include "output/xlsx_live.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,32 +29,36 @@ struct sbuf {
 static void sb_add(struct sbuf *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-#include <stdarg.h>
+/* Formats into the room left, and only when it does not fit grows the
+ * buffer and formats again: most appends fit, and formatting is most of
+ * the time a large sheet takes. */
 static void
 sb_add(struct sbuf *s, const char *fmt, ...)
 {
     if (s->failed)
         return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || s->len + (size_t)n + 1 > s->cap) {
-        size_t cap = (s->cap ? 2 * s->cap : 256) + (size_t)(n < 0 ? 0 : n);
-        char *t = realloc(s->text, cap);
-        if (!t || n < 0) {
-            s->failed = true;
-            free(s->text);
-            s->text = NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t room = s->cap - s->len;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(s->text ? s->text + s->len : NULL, room, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            break;
+        if ((size_t)n < room) {
+            s->len += (size_t)n;
             return;
         }
+        size_t cap = 2 * s->cap + (size_t)n + 256;
+        char *t = realloc(s->text, cap);
+        if (!t)
+            break;
         s->text = t;
         s->cap = cap;
     }
-    va_start(ap, fmt);
-    vsnprintf(s->text + s->len, s->cap - s->len, fmt, ap);
-    va_end(ap);
-    s->len += (size_t)n;
+    s->failed = true;
+    free(s->text);
+    s->text = NULL;
 }
 
 static const struct ns_model *
@@ -604,28 +609,40 @@ write_trace(struct sheet_writer *w, size_t s, size_t t)
     put(w, r, sc->total_col, &sb, ns_results_trace(w->r, w->k, t, s));
 }
 
-/* The transition values of stream j booked in cycle t, added to sb. */
+/* The transition values of stream j booked in cycle t, added to sb, in
+ * the engine's order: move by move (state, slot, entry), then the values
+ * of that move in their own order. */
 static bool
 add_transition_values(struct sheet_writer *w, size_t j, size_t t,
                       struct sbuf *sb)
 {
     struct live *lv = w->lv;
-    size_t r = data_row(w, t);
+    size_t r = data_row(w, t), n_tv = ns_view_n_transition_values(w->m);
+    size_t *mine = malloc((n_tv + 1) * sizeof *mine), n_mine = 0;
+    if (!mine)
+        return false;
+    for (size_t i = 0; i < n_tv; i++) {
+        size_t stream, from, to;
+        const struct ns_expr *e;
+        ns_view_transition_value(w->m, i, &stream, &from, &to, &e);
+        if (stream == j)
+            mine[n_mine++] = i;
+    }
     char what[300];
-    for (size_t from = 0; from < lv->S; from++)
-        for (size_t q = 0; q < lv->sc[from].slots; q++)
-            for (size_t e_i = 0; e_i < ns_view_row_n(w->m, w->k, from);
-                 e_i++) {
+    bool ok = true;
+    for (size_t from = 0; from < lv->S && ok && n_mine; from++)
+        for (size_t q = 0; q < lv->sc[from].slots && ok; q++)
+            for (size_t e_i = 0;
+                 e_i < ns_view_row_n(w->m, w->k, from) && ok; e_i++) {
                 size_t dest;
                 const struct ns_expr *pe;
                 ns_view_row_entry(w->m, w->k, from, e_i, &dest, &pe);
-                for (size_t i = 0; i < ns_view_n_transition_values(w->m);
-                     i++) {
+                for (size_t m = 0; m < n_mine && ok; m++) {
                     size_t stream, tv_from, to;
                     const struct ns_expr *e;
-                    ns_view_transition_value(w->m, i, &stream, &tv_from, &to,
-                                             &e);
-                    if (stream != j || tv_from != from || to != dest)
+                    ns_view_transition_value(w->m, mine[m], &stream, &tv_from,
+                                             &to, &e);
+                    if (tv_from != from || to != dest)
                         continue;
                     char occ[24], p[24], sum[24];
                     live_cell(occ, sizeof occ, r - 1,
@@ -637,14 +654,15 @@ add_transition_values(struct sheet_writer *w, size_t j, size_t t,
                              w->m->states[to].name);
                     char *f = live_translate_slot(lv, w->g, w->k, r - 1, q,
                                                   LIVE_IN_CYCLE, e, what);
-                    if (!f)
-                        return false;
-                    sb_add(sb, "%s%s*(%s/%s)*(%s)", sb->len ? "+" : "", occ,
-                           p, sum, f);
+                    ok = f != NULL;
+                    if (f)
+                        sb_add(sb, "%s%s*(%s/%s)*(%s)", sb->len ? "+" : "",
+                               occ, p, sum, f);
                     free(f);
                 }
             }
-    return true;
+    free(mine);
+    return ok;
 }
 
 /* Stream j's value at t, undiscounted and discounted. */

@@ -110,15 +110,17 @@ def read_csv(path):
         return list(csv.DictReader(fp))
 
 
-def run_netsave(name, args):
-    """netsave run ARGS --formulas: the live book and the CSV files."""
+def run_netsave(name, args, book=True):
+    """netsave run ARGS --formulas: the live book (unless book is False:
+    the CSV files only) and the CSV files."""
     out = os.path.join(SCRATCH, name)
     os.makedirs(out)
-    book = os.path.join(out, name + ".xlsx")
-    cmd = [NETSAVE, "run"] + args + ["--formulas", "-o", book,
-                                     "--csv", os.path.join(out, "csv")]
+    book = os.path.join(out, name + ".xlsx") if book else None
+    cmd = [NETSAVE, "run"] + args + ["--csv", os.path.join(out, "csv")]
+    if book:
+        cmd += ["--formulas", "-o", book]
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    if r.returncode != 0 or not os.path.exists(book):
+    if r.returncode != 0 or (book and not os.path.exists(book)):
         raise SystemExit(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr}")
     if "static" in r.stderr:
         fail(f"{name}: the workbook came out static: {r.stderr.strip()}")
@@ -131,8 +133,6 @@ class Book:
 
     def __init__(self, path):
         self.path = path
-        self.formulas = openpyxl.load_workbook(path)
-        self.cached = openpyxl.load_workbook(path, data_only=True)
         self.lo = None
 
     def value(self, sheet, row, col):
@@ -142,25 +142,31 @@ class Book:
         return None
 
     def formula_cells(self):
-        for ws in self.formulas.worksheets:
-            for row in ws.iter_rows():
-                for cell in row:
-                    if isinstance(cell.value, str) and cell.value.startswith("="):
-                        yield ws.title, cell
+        """(sheet, row, column, formula, cached value) of every formula
+        cell, both read in openpyxl's fast read-only mode."""
+        formulas = openpyxl.load_workbook(self.path, read_only=True)
+        cached = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+        for ws in formulas.worksheets:
+            values = cached[ws.title].iter_rows(values_only=True)
+            for r, (frow, vrow) in enumerate(zip(ws.iter_rows(values_only=True), values), 1):
+                for c, (f, v) in enumerate(zip(frow, vrow), 1):
+                    if isinstance(f, str) and f.startswith("="):
+                        yield ws.title, r, c, f, v
+        formulas.close()
+        cached.close()
 
 
 def check_cached(book, label):
     """Every formula cell, recalculated, equals the engine's value that
     netsave cached in it."""
     n, worst = 0, 0.0
-    for sheet, cell in book.formula_cells():
-        want = book.cached[sheet][cell.coordinate].value
+    for sheet, row, col, formula, want in book.formula_cells():
         if not isinstance(want, (int, float)):
             continue
-        got = book.value(sheet, cell.row, cell.column)
+        got = book.value(sheet, row, col)
         n += 1
         if got is None or not close(got, want):
-            fail(f"{label} {sheet}!{cell.coordinate}: LibreOffice {got}, netsave {want} ({cell.value[:120]})")
+            fail(f"{label} {sheet} row {row} column {col}: LibreOffice {got}, netsave {want} ({formula[:120]})")
             if len(failures) > 20:
                 raise SystemExit("too many failures")
             continue
@@ -221,14 +227,6 @@ def check_against_csv(book, csvdir, label):
     return n
 
 
-def input_row(book, name):
-    ws = book.formulas["Inputs"]
-    for row in ws.iter_rows(min_row=1):
-        if row[0].value == name:
-            return row[1]
-    raise SystemExit(f"{book.path}: no input named {name}")
-
-
 def changed_copy(book, changes, suffix):
     """A copy of the book with inputs changed by openpyxl: changes maps an
     input's name (or 'Your area'!B5) to its new value."""
@@ -237,9 +235,13 @@ def changed_copy(book, changes, suffix):
         if "!" in name:
             sheet, cell = name.split("!")
             wb[sheet.strip("'")][cell].value = value
+            continue
+        for row in wb["Inputs"].iter_rows():
+            if row[0].value == name:
+                row[1].value = value
+                break
         else:
-            cell = input_row(book, name)
-            wb["Inputs"][cell.coordinate].value = value
+            raise SystemExit(f"{book.path}: no input named {name}")
     path = book.path.replace(".xlsx", f"-{suffix}.xlsx")
     wb.save(path)
     return path
@@ -385,7 +387,7 @@ def main():
         path, csvdir = run_netsave(name, args)
         book = Book(path)
         changed = changed_copy(book, changes, "changed")
-        _, csv_changed = run_netsave(name + "_set", args + sets)
+        _, csv_changed = run_netsave(name + "_set", args + sets, book=False)
         books += [path, changed]
         plan.append((name, book, csvdir, Book(changed), csv_changed))
     check_static_fallback()

@@ -723,6 +723,7 @@ live_free(struct live *lv)
     free(lv->names);
     free(lv->param);
     free(lv->sc);
+    free(lv->tv_helper);
     free(lv->sheet);
     free(lv->timed_index);
     free(lv->outcome_names);

@@ -48,6 +48,9 @@ struct live_cols {
     size_t rowsum;        /* first of the row sums */
     size_t value;         /* first of n_streams, undiscounted */
     size_t value_disc;    /* first of n_streams, discounted */
+    size_t tv;            /* first of n_tv_helpers: values booked on
+                             transitions, one column per distinct
+                             expression (not reading state_time) */
     size_t counted;       /* first of n_perspectives + 1: the discounted
                              cost streams each perspective counts (the
                              last: all payers), summed */
@@ -80,6 +83,10 @@ struct live {
     struct live_sheet *sheet; /* [g * K + k] */
     struct live_cols cols;    /* the same in every model sheet */
     struct live_state_cols *sc; /* [n_states], the same in every sheet */
+    size_t *tv_helper;        /* [g * n_tvalues + i]: transition value i's
+                                 helper column (from cols.tv), or SIZE_MAX:
+                                 written out in each formula */
+    size_t n_tvalues, n_tv_helpers;
     size_t *timed_index;      /* [P]: column pair of a timed parameter, or
                                  SIZE_MAX when none anywhere */
     size_t n_timed;

@@ -110,6 +110,51 @@ name_sheet(struct live *lv, size_t g, size_t k)
         }
 }
 
+/* Gives each distinct expression of a value booked on transitions (a
+ * pattern's, shared by the moves it matches) a helper column, unless it
+ * reads state_time (then it is written out in each formula, for the slot
+ * there): a long expression shared by many moves would otherwise be
+ * repeated in one formula past Excel's 8,192 characters. */
+static bool
+plan_tv_helpers(struct live *lv)
+{
+    lv->n_tvalues = ns_view_n_transition_values(model_of(lv, 0));
+    lv->tv_helper = malloc((lv->G * lv->n_tvalues + 1) * sizeof *lv->tv_helper);
+    if (!lv->tv_helper)
+        return false;
+    for (size_t g = 0; g < lv->G; g++) {
+        const struct ns_model *m = model_of(lv, g);
+        size_t n = ns_view_n_transition_values(m), distinct = 0;
+        size_t *h = &lv->tv_helper[g * lv->n_tvalues];
+        for (size_t i = 0; i < lv->n_tvalues; i++) {
+            h[i] = SIZE_MAX;
+            size_t stream, from, to;
+            const struct ns_expr *e;
+            if (n != lv->n_tvalues)
+                continue;
+            ns_view_transition_value(m, i, &stream, &from, &to, &e);
+            bool slot = false;
+            for (size_t k = 0; k < lv->K; k++)
+                slot = slot || (ns_view_expr_dep(m, k, e) &
+                                NS_VIEW_DEP_STATE_TIME);
+            if (slot)
+                continue;
+            for (size_t j = 0; j < i && h[i] == SIZE_MAX; j++) {
+                size_t s2, f2, t2;
+                const struct ns_expr *e2;
+                ns_view_transition_value(m, j, &s2, &f2, &t2, &e2);
+                if (e2 == e)
+                    h[i] = h[j];
+            }
+            if (h[i] == SIZE_MAX)
+                h[i] = distinct++;
+        }
+        if (distinct > lv->n_tv_helpers)
+            lv->n_tv_helpers = distinct;
+    }
+    return true;
+}
+
 /* Lays out the columns shared by every model sheet: each state's tunnel
  * slots (and their total when it has several), then each state's row of
  * probabilities once per slot, then the row sums. */
@@ -164,7 +209,10 @@ layout(struct live *lv)
     }
     c->value = col;
     c->value_disc = c->value + lv->J;
-    c->counted = c->value_disc + lv->J;
+    if (!plan_tv_helpers(lv))
+        return false;
+    c->tv = c->value_disc + lv->J;
+    c->counted = c->tv + lv->n_tv_helpers;
     c->end = c->counted + model_of(lv, 0)->n_perspectives + 1;
     if (c->end > LXW_COL_MAX || lv->T + 64 + lv->P > LXW_ROW_MAX) {
         snprintf(lv->err, sizeof lv->err,
@@ -378,6 +426,19 @@ write_headings(struct sheet_writer *w)
         xl_put_text(lv->b, w->ws, h, c->value + j, w->m->streams[j].name, b);
         snprintf(text, sizeof text, "%s discounted", w->m->streams[j].name);
         xl_put_text(lv->b, w->ws, h, c->value_disc + j, text, b);
+    }
+    for (size_t i = 0, done = 0; i < lv->n_tvalues; i++) {
+        size_t hx = lv->tv_helper[w->g * lv->n_tvalues + i];
+        if (hx == SIZE_MAX || hx < done)
+            continue;
+        done = hx + 1;
+        size_t stream, from, to;
+        const struct ns_expr *e;
+        ns_view_transition_value(w->m, i, &stream, &from, &to, &e);
+        snprintf(text, sizeof text, "%s on %s -> %s (per move)",
+                 w->m->streams[stream].name, w->m->states[from].name,
+                 w->m->states[to].name);
+        xl_put_text(lv->b, w->ws, h, c->tv + hx, text, b);
     }
     for (size_t i = 0; i <= w->m->n_perspectives; i++) {
         snprintf(text, sizeof text, "costs counted by %s, discounted",
@@ -609,6 +670,51 @@ write_trace(struct sheet_writer *w, size_t s, size_t t)
     put(w, r, sc->total_col, &sb, ns_results_trace(w->r, w->k, t, s));
 }
 
+/* Whether transition value i's expression changes with time in g, k. */
+static bool
+tv_timed(const struct sheet_writer *w, size_t i)
+{
+    size_t stream, from, to;
+    const struct ns_expr *e;
+    ns_view_transition_value(w->m, i, &stream, &from, &to, &e);
+    return ns_view_expr_dep(w->m, w->k, e) != 0;
+}
+
+/* The cell of helper h (transition value i's expression) for cycle t + 1:
+ * the first row's when it never changes. */
+static void
+tv_cell(const struct sheet_writer *w, size_t h, size_t i, size_t t,
+        char *buf)
+{
+    bool timed = tv_timed(w, i);
+    live_cell(buf, 24, timed ? data_row(w, t) : w->sh->first_row,
+              w->lv->cols.tv + h, !timed);
+}
+
+/* The helper columns' values for cycle t + 1 (each distinct expression
+ * once; one that never changes, on the first row only). */
+static void
+write_tv_helpers(struct sheet_writer *w, size_t t)
+{
+    struct live *lv = w->lv;
+    size_t r = data_row(w, t), done = 0;
+    char what[300];
+    for (size_t i = 0; i < lv->n_tvalues; i++) {
+        size_t h = lv->tv_helper[w->g * lv->n_tvalues + i];
+        if (h == SIZE_MAX || h < done || (t > 0 && !tv_timed(w, i)))
+            continue;
+        done = h + 1;
+        size_t stream, from, to;
+        const struct ns_expr *e;
+        ns_view_transition_value(w->m, i, &stream, &from, &to, &e);
+        snprintf(what, sizeof what, "value of stream %s on %s -> %s",
+                 w->m->streams[stream].name, w->m->states[from].name,
+                 w->m->states[to].name);
+        put_expr(w, r, lv->cols.tv + h, r, SIZE_MAX, LIVE_IN_CYCLE, e, what,
+                 live_eval(lv, w->g, e, w->vars_cycle), "", "");
+    }
+}
+
 /* The transition values of stream j booked in cycle t, added to sb, in
  * the engine's order: move by move (state, slot, entry), then the values
  * of that move in their own order. */
@@ -652,8 +758,16 @@ add_transition_values(struct sheet_writer *w, size_t j, size_t t,
                              "value of stream %s on %s -> %s",
                              w->m->streams[j].name, w->m->states[from].name,
                              w->m->states[to].name);
-                    char *f = live_translate_slot(lv, w->g, w->k, r - 1, q,
-                                                  LIVE_IN_CYCLE, e, what);
+                    size_t h = lv->tv_helper[w->g * lv->n_tvalues + mine[m]];
+                    char *f = NULL;
+                    if (h == SIZE_MAX) {
+                        f = live_translate_slot(lv, w->g, w->k, r - 1, q,
+                                                LIVE_IN_CYCLE, e, what);
+                    } else {
+                        f = malloc(24);
+                        if (f)
+                            tv_cell(w, h, mine[m], t - 1, f);
+                    }
                     ok = f != NULL;
                     if (f)
                         sb_add(sb, "%s%s*(%s/%s)*(%s)", sb->len ? "+" : "",
@@ -838,6 +952,8 @@ live_write_model_sheet(struct live *lv, size_t g, size_t k)
         for (size_t j = 0; j < lv->J; j++)
             write_value(&w, j, t);
         write_counted(&w, t);
+        if (t < lv->T)
+            write_tv_helpers(&w, t);
         for (size_t s = 0; s < lv->S; s++)
             for (size_t q = 0; q < lv->sc[s].slots; q++)
                 if (t < lv->T && (t == 0 || w.timed_row[s]))

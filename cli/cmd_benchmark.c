@@ -156,6 +156,15 @@ print_benchmark(const struct ns_model *m, const struct inputs *in,
            "(discounted, %s) for their clients.\n",
            b->n_below, b->total_gain,
            ns_cli_perspective_name(m, b->options.perspective));
+    const struct ns_bench_total_psa *t = &b->total_psa;
+    if (t->n_draws)
+        printf("Over %zu PSA draws (seed %lu): mean %.0f, 95%% interval %.0f "
+               "to %.0f; a gain in %.1f%% of draws.\n",
+               t->n_draws, t->seed, t->mean, t->low95, t->high95,
+               100.0 * t->p_positive);
+    else if (b->n_below && (m->n_uncertain || m->n_dirichlet))
+        printf("Its uncertainty: add -n DRAWS (e.g. -n 1000) for a PSA of the "
+               "total.\n");
 }
 
 static int
@@ -185,7 +194,11 @@ benchmark(const struct ns_cli_args *a, struct ns_cli_model *cm)
 {
     const struct ns_model *m = cm->pop->models[0];
     struct ns_benchmark_options opt = {.od_method = od_method(a),
-                                       .winsor = NS_BENCH_WINSOR_DEFAULT};
+                                       .winsor = NS_BENCH_WINSOR_DEFAULT,
+                                       .n_draws = a->given[NS_OPT_DRAWS]
+                                                      ? a->n_draws
+                                                      : 0,
+                                       .seed = a->seed};
     if (!ns_cli_perspective(a, m, &opt.perspective))
         return NS_EXIT_BAD_INPUT;
     struct inputs in = {0};

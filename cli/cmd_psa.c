@@ -1,6 +1,7 @@
 /* netsave psa: draws, summaries, files; Ctrl-C or SIGTERM stops cleanly. */
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -117,6 +118,50 @@ print_psa(const struct ns_cli_args *a, const struct ns_model *m,
     }
 }
 
+/* The point of ns_psa_optimal at the model's wtp, or SIZE_MAX. */
+static size_t
+wtp_point(const struct ns_model *m, const struct ns_psa *result)
+{
+    for (size_t i = 0; m->wtp > 0.0 && i < ns_psa_optimal_points(result);
+         i++) {
+        double wtp;
+        (void)ns_psa_optimal(result, 0, i, &wtp);
+        if (!(wtp < m->wtp) && !(wtp > m->wtp))
+            return i;
+    }
+    return SIZE_MAX;
+}
+
+/* Over all strategies at the model's wtp: expected outcomes and net
+ * monetary benefit, and the chance each is optimal; the acceptability
+ * frontier's strategy marked. */
+static void
+print_optimal(const struct ns_model *m, const struct ns_psa *result)
+{
+    size_t i = wtp_point(m, result);
+    if (i == SIZE_MAX)
+        return;
+    const char *cost = m->outcomes[m->cost_outcome].name;
+    const char *health = m->outcomes[m->health_outcome].name;
+    printf("\nAll strategies at a willingness to pay of %g per unit of %s, "
+           "discounted: net monetary benefit = %g x %s - %s; * the "
+           "acceptability frontier (highest expected net monetary benefit)\n",
+           m->wtp, health, m->wtp, health, cost);
+    printf("%-16s %14s %14s %14s %12s\n", "strategy", cost, health,
+           "expected NMB", "P(optimal)");
+    size_t best = ns_psa_frontier_strategy(result, i);
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        struct ns_psa_stat c, h;
+        (void)ns_psa_stat(result, k, NS_PSA_COST, &c);
+        (void)ns_psa_stat(result, k, NS_PSA_HEALTH, &h);
+        double wtp, share = ns_psa_optimal(result, k, i, &wtp);
+        printf("%-16s %14.2f %14.6f %14.2f %12.4f%s\n",
+               m->strategies[k].name, c.mean, h.mean,
+               ns_psa_expected_nmb(result, k, wtp), share,
+               k == best ? " *" : "");
+    }
+}
+
 /* psa_summary.csv and ceac.csv, then the draws file committed last, so a
  * failure leaves no draws file. Frees draws. */
 static int
@@ -206,6 +251,7 @@ psa(const struct ns_cli_args *a, struct ns_cli_model *cm)
     if (rc != NS_EXIT_OK)
         return rc;
     print_psa(a, m, result, view);
+    print_optimal(m, result);
     if (a->csv_dir)
         rc = write_csv(a, m, result, view, draws);
     else

@@ -22,6 +22,12 @@ static const char done_status[] = "0 done, 1 failure, 2 bad input or usage.";
 
 static const struct ns_cli_accepts run_options[] = {
     SET_OPTION, OPT(NS_OPT_OUTPUT, NULL),
+    OPT(NS_OPT_CSV, "write trace.csv, values.csv, summary.csv, "
+                 "incremental.csv, validation.csv, net_savings.csv, "
+                 "payers.csv, net_savings_by_year.csv, outcomes.csv, "
+                 "frontier.csv, area.csv, area_payers.csv and checks.csv "
+                 "into DIR (created if needed; columns in docs/outputs.md)"),
+    OPT(NS_OPT_WTP, NULL),
     OPT(NS_OPT_CSV, "write trace.csv, values.csv, summary.csv and "
                  "incremental.csv (and the rest listed in docs/outputs.md) "
                  "into DIR (created if needed)"),
@@ -59,8 +65,12 @@ static const struct ns_cli_accepts psa_options[] = {
     PERSPECTIVE,
     SET_OPTION,
     OPT(NS_OPT_OUTPUT, "write the workbook with a PSA sheet"),
-    OPT(NS_OPT_CSV, "write psa_summary.csv and ceac.csv into DIR"),
+    OPT(NS_OPT_CSV, "write psa_summary.csv, ceac.csv and ceaf.csv into DIR"),
     OPT(NS_OPT_WRITE_DRAWS, NULL),
+    OPT(NS_OPT_WTP, "willingness to pay per unit of health at which the "
+                    "printed table gives expected net monetary benefits and "
+                    "chances of being optimal, added to the curves' points "
+                    "(replaces the model's [model] wtp)"),
     END};
 
 static const struct ns_cli_accepts dsa_options[] = {
@@ -111,14 +121,23 @@ static const struct ns_cli_accepts attrition_options[] = {
 static const struct ns_cli_accepts benchmark_options[] = {
     OPT(NS_OPT_NORMS, NULL),
     OPT(NS_OPT_OVERDISPERSION, NULL),
+    OPT(NS_OPT_DRAWS, "PSA draws of the model's [uncertainty] for the total "
+                      "gain's 95% interval (default: none)"),
+    OPT(NS_OPT_SEED, "seed of the draws: the same draws as psa --seed S "
+                     "(default " NS_STR(NS_CALIBRATE_SEED_DEFAULT) ")"),
     PERSPECTIVE,
     SET_OPTION,
     OPT(NS_OPT_OUTPUT, "write the model's workbook with a Benchmark sheet "
                        "and a funnel plot per measure"),
-    OPT(NS_OPT_CSV, "write benchmark.csv and benchmark_groups.csv into DIR"),
+    OPT(NS_OPT_CSV, "write benchmark.csv, benchmark_groups.csv and, with "
+                    "-n, benchmark_total.csv into DIR"),
     END};
 
-static const struct ns_cli_accepts init_options[] = {END};
+static const struct ns_cli_accepts init_options[] = {
+    OPT(NS_OPT_AREA, NULL),
+    OPT(NS_OPT_BASE, "with --area, the model's files (default: the "
+                     "built-in model)"),
+    END};
 
 const struct ns_cli_command ns_cli_commands[] = {
     {"run", "run a model, print a summary, write a workbook and CSV files",
@@ -294,14 +313,20 @@ const struct ns_cli_command ns_cli_commands[] = {
      "  netsave benchmark params/example-services.csv\n",
      benchmark_options, done_status, "a file", false, false,
      ns_cli_benchmark},
-    {"init", "write the built-in model's files into a folder, to edit", "DIR",
+    {"init", "write the built-in model's files into a folder, to edit",
+     "DIR [--area NAME [--base MODEL.ini]...]",
      "Writes the built-in model's files (the INI file, with every comment and\n"
      "source, and the CSV tables it names) into DIR, created if needed, for\n"
      "an analyst to edit. Running on them gives the built-in model's results:\n"
      "  netsave run DIR/<model>.ini\n"
+     "With --area NAME, writes only DIR/area.ini: a commented [area] section\n"
+     "for the model (--base files, or the built-in one) listing every treated\n"
+     "strategy with 0 clients starting, to fill in and run on top of it:\n"
+     "  netsave run MODEL.ini DIR/area.ini\n"
      "Existing files are never overwritten.\n",
      init_options,
-     "0 written, 1 a file could not be written or exists, 2 usage.",
+     "0 written, 1 a file could not be written or exists, 2 usage or bad\n"
+     "input (a model with errors, or an area name that cannot be an INI value).",
      "a folder", false, true, ns_cli_init},
 };
 

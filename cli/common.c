@@ -156,6 +156,9 @@ ns_cli_model_build(const struct ns_cli_args *a, const char *const *files,
         ns_cli_print_diags(diags);
         return NS_EXIT_BAD_INPUT;
     }
+    /* --wtp stands for the model's [model] wtp in every subgroup. */
+    for (size_t g = 0; a->given[NS_OPT_WTP] && g < (*pop)->n_groups; g++)
+        (*pop)->models[g]->wtp = a->wtp;
     return ns_cli_params_spared(a, *params) ? NS_EXIT_OK : NS_EXIT_BAD_INPUT;
 }
 

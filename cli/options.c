@@ -30,6 +30,7 @@ enum kind {
     COUNT,  /* unsigned long within [min, max] */
     SHARE,  /* double within [0, 1] */
     RANGE,  /* double[2]: LOW,HIGH with LOW < HIGH */
+    AMOUNT, /* double within [min, max] */
     CHOICE  /* const char *, one of the words in choices */
 };
 
@@ -143,6 +144,17 @@ static const struct option options[NS_OPT_COUNT] = {
                                "than chance allows (Spiegelhalter 2005): "
                                "multiplicative (default), additive (random "
                                "effects) or none"},
+    [NS_OPT_WTP] = {"--wtp", NULL, "AMOUNT", AMOUNT, AT(wtp), 1, 1000000000,
+                    NULL, false, "a willingness to pay from 1 to 1e9",
+                    "willingness to pay per unit of health for the net "
+                    "monetary and net health benefits (replaces the "
+                    "model's [model] wtp)"},
+    [NS_OPT_AREA] = {"--area", NULL, "NAME", TEXT, AT(area_name), 0, 0, NULL,
+                     false, "a name",
+                     "write DIR/area.ini instead: a commented [area] "
+                     "section for the model (--base, or the built-in one) "
+                     "naming the area NAME, to fill in with clients "
+                     "starting each year and run on top of the model"},
     [NS_OPT_TIPPING] = {"--tipping", NULL, NULL, FLAG, AT(tipping), 0, 0,
                         NULL, false, NULL,
                         "also find each strategy's tipping point (slow: a "
@@ -264,6 +276,12 @@ store(struct ns_cli_args *a, const struct option *o, const char *v)
         return true;
     case RANGE:
         return parse_range(v, f);
+    case AMOUNT:
+        if (ns_parse_number(v, &share) != 0 || !(share >= (double)o->min &&
+                                                  share <= (double)o->max))
+            return false;
+        *(double *)f = share;
+        return true;
     case CHOICE:
         *(const char **)f = v;
         return one_of(o->choices, v);

@@ -347,6 +347,7 @@ ns_model_def_clear(struct ns_model_def *def)
     clear_list(&expr_kind, def->dirichlet, def->n_dirichlet);
     clear_list(&expr_kind, def->expansion, def->n_expansion);
     clear_list(&expr_kind, def->benchmark, def->n_benchmark);
+    clear_list(&expr_kind, def->area, def->n_area);
     *def = (struct ns_model_def){0};
 }
 
@@ -604,6 +605,15 @@ ns_def_add_expansion(struct ns_model_def *def, const char *strategy,
     bool failed = false;
     struct ns_def_expr e = def_expr(NULL, strategy, text, at, &failed);
     return PUT(expr_kind, def, expansion, e, failed);
+}
+
+enum ns_status
+ns_def_add_area(struct ns_model_def *def, const char *key, const char *value,
+                struct ns_origin at)
+{
+    bool failed = false;
+    struct ns_def_expr e = def_expr(NULL, key, value, at, &failed);
+    return PUT(expr_kind, def, area, e, failed);
 }
 
 enum ns_status

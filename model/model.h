@@ -123,6 +123,7 @@ struct ns_uncertain_param {
 
 struct ns_model_priv;
 struct ns_measures_priv;
+struct ns_area;
 
 struct ns_model {
     char *name;                /* owned */
@@ -134,6 +135,12 @@ struct ns_model {
     double *weights;           /* [n_cycles + 1] counting weights, time 0 rule
                                   already applied */
     enum ns_discount_origin discount_origin;
+    enum ns_discount_timing discount_timing;
+    double *cycle_share;       /* NS_DISCOUNT_CYCLES only: [2 * (n_cycles +
+                                  1)]: cycle c counts cycle_share[2c] x the
+                                  occupancy at its start and cycle_share[2c
+                                  + 1] x that at its end (entry 0 unused) */
+    enum ns_transition_weight transition_weight;
     double row_sum_tolerance;
 
     struct ns_named *states;   /* [n_states] as defined, without tunnels */
@@ -166,6 +173,9 @@ struct ns_model {
                                   which the acceptability curve is drawn:
                                   0, wtp_step, ... up to wtp_max; 0 for no
                                   curve */
+    double wtp;                /* willingness to pay per unit of health at
+                                  which net monetary and net health
+                                  benefits are reported; 0 for none */
     long place_outcome;        /* index of the outcome counting treatment
                                   place-years (undiscounted), or -1 */
 
@@ -190,6 +200,9 @@ struct ns_model {
                              (Gaussian copula), or NULL when independent */
     struct ns_dirichlet_group *dirichlet; /* parameters drawn together */
     size_t n_dirichlet;
+    struct ns_area *area; /* [area]: clients starting each treated
+                             strategy year by year (model/area.h), or
+                             NULL without one */
 
     struct ns_model_priv *priv;
     struct ns_measures_priv *measures_priv;
@@ -224,8 +237,15 @@ long ns_model_find_uncertain(const struct ns_model *m, const char *name);
  * unknown name gives NS_NO_PERSPECTIVE. */
 long ns_model_find_perspective(const struct ns_model *m, const char *name);
 
-/* Discount factor of time point t (0..n_cycles) for an outcome. */
+/* Discount factor of time point t (0..n_cycles) for an outcome: of the
+ * values counted at t, or with discount_timing = cycle, of cycle t's. */
 double ns_model_discount_factor(const struct ns_model *m, size_t outcome,
                                 size_t t);
+
+/* The weight of the state values a result's entry t holds: the counting
+ * weight of time point t, or with discount_timing = cycle, cycle t's
+ * shares of the occupancy at its start and end (0 for t = 0). Dividing a
+ * stream's entry by it (and the cycle length) gives its annual rate. */
+double ns_model_entry_weight(const struct ns_model *m, size_t t);
 
 #endif

@@ -56,9 +56,7 @@ write_attrition(struct csv *c, const struct source *src)
     const struct ns_attrition_table *t = src->attrition;
     static const char *const names[3] = {"as observed", "back at intake",
                                          "worse by delta"};
-    const char *view = t->perspective == NS_ALL_PAYERS
-                           ? "all_payers"
-                           : m->perspectives[t->perspective].name;
+    const char *view = csv_view_name(m, t->perspective);
     size_t K = m->n_strategies;
     csv_put_raw(c, "strategy,comparator,perspective,assumption,delta,"
                    "net_savings");
@@ -134,9 +132,7 @@ write_psa_summary(struct csv *c, const struct source *src)
     const struct ns_model *m = src->m;
     const struct ns_psa *p = src->psa;
     size_t K = p->n_strategies;
-    const char *view = src->perspective == NS_ALL_PAYERS
-                           ? "all_payers"
-                           : m->perspectives[src->perspective].name;
+    const char *view = csv_view_name(m, src->perspective);
     csv_put_raw(c, "strategy,comparator,perspective,measure,mean,p2_5,p97_5,"
                    "prob_positive");
     csv_end_row(c);
@@ -154,6 +150,9 @@ write_psa_summary(struct csv *c, const struct source *src)
                        : r < NS_PSA_DELTA_COST + p->n_payers
                            ? r - NS_PSA_DELTA_COST + NS_PSA_PAYER
                            : r - p->n_payers;
+            /* Every strategy's own outcomes are for ceaf.csv. */
+            if (i == NS_PSA_COST || i == NS_PSA_HEALTH)
+                continue;
             if (ns_psa_stat(p, k, i, &st) != NS_OK) {
                 c->err = ENOMEM;
                 return;
@@ -332,14 +331,10 @@ ns_csv_write_psa(const char *dir, const struct ns_model *model,
                                        write_psa_summary, &src, err, err_size);
     if (st == NS_OK)
         st = csv_write_file(dir, "ceac.csv", write_ceac, &src, err, err_size);
+    if (st == NS_OK)
+        st = csv_write_file(dir, "ceaf.csv", csv_write_ceaf, &src, err,
+                            err_size);
     return st;
-}
-
-static const char *
-view_name(const struct ns_model *m, long perspective)
-{
-    return perspective == NS_ALL_PAYERS ? "all_payers"
-                                        : m->perspectives[perspective].name;
 }
 
 /* The fields that name a tornado bar: strategy, comparator, perspective,
@@ -353,7 +348,7 @@ put_bar_key(struct csv *c, const struct source *src, size_t k, size_t i)
     csv_put_sep(c);
     csv_put_text(c, m->strategies[m->comparator[k]].name);
     csv_put_sep(c);
-    csv_put_text(c, view_name(m, src->perspective));
+    csv_put_text(c, csv_view_name(m, src->perspective));
     csv_put_sep(c);
     csv_put_count(c, i + 1);
     csv_put_sep(c);
@@ -470,7 +465,7 @@ write_two_way(struct csv *c, const struct source *src)
                 csv_put_sep(c);
                 csv_put_text(c, m->strategies[m->comparator[k]].name);
                 csv_put_sep(c);
-                csv_put_text(c, view_name(m, src->perspective));
+                csv_put_text(c, csv_view_name(m, src->perspective));
                 csv_put_sep(c);
                 csv_put_text(c, m->params[ua->param].name);
                 csv_put_sep(c);
@@ -529,7 +524,7 @@ write_scenarios(struct csv *c, const struct source *src)
             csv_put_sep(c);
             csv_put_text(c, m->strategies[m->comparator[k]].name);
             csv_put_sep(c);
-            csv_put_text(c, view_name(m, view));
+            csv_put_text(c, csv_view_name(m, view));
             csv_put_sep(c);
             csv_put_number(c, net);
             csv_put_sep(c);
@@ -588,7 +583,7 @@ write_expansion(struct csv *c, const struct source *src)
             csv_put_sep(c);
             csv_put_text(c, src->expansion_places[i]);
             csv_put_sep(c);
-            csv_put_text(c, view_name(m, src->perspective));
+            csv_put_text(c, csv_view_name(m, src->perspective));
             csv_put_sep(c);
             csv_put_count(c, y + 1);
             csv_put_sep(c);

@@ -1,4 +1,5 @@
-/* netsave: benchmark.csv and benchmark_groups.csv (see output.h). */
+/* netsave: benchmark.csv, benchmark_groups.csv and benchmark_total.csv
+ * (see output.h). */
 #include "output/csv_write.h"
 
 #include "model/analysis/benchmark.h"
@@ -47,9 +48,7 @@ write_benchmark(struct csv *c, const struct source *src)
         csv_put_sep(c);
         csv_put_text(c, ns_funnel_place_name(r->place));
         csv_put_sep(c);
-        csv_put_text(c, b->options.perspective == NS_ALL_PAYERS
-                            ? "all_payers"
-                            : m->perspectives[b->options.perspective].name);
+        csv_put_text(c, csv_view_name(m, b->options.perspective));
         csv_put_sep(c);
         csv_put_optional(c, r->net_at_service);
         csv_put_sep(c);
@@ -89,6 +88,34 @@ write_groups(struct csv *c, const struct source *src)
     }
 }
 
+/* The total gain, and its PSA when there was one: empty cells without. */
+static void
+write_total(struct csv *c, const struct source *src)
+{
+    const struct ns_benchmark *b = src->benchmark;
+    const struct ns_bench_total_psa *t = &b->total_psa;
+    csv_put_raw(c, "perspective,services_below,total_gain,draws,seed,mean,"
+                   "p2_5,p97_5,prob_positive");
+    csv_end_row(c);
+    csv_put_text(c, csv_view_name(src->m, b->options.perspective));
+    csv_put_sep(c);
+    csv_put_count(c, b->n_below);
+    csv_put_sep(c);
+    csv_put_number(c, b->total_gain);
+    csv_put_sep(c);
+    if (t->n_draws) {
+        csv_put_count(c, t->n_draws);
+        csv_put_sep(c);
+        csv_put_count(c, t->seed);
+        csv_put_sep(c);
+        const double v[] = {t->mean, t->low95, t->high95, t->p_positive};
+        csv_put_numbers(c, v, 4);
+    } else {
+        csv_put_raw(c, ",,,,,");
+    }
+    csv_end_row(c);
+}
+
 enum ns_status
 ns_csv_write_benchmark(const char *dir, const struct ns_model *model,
                        const struct ns_services *services,
@@ -100,6 +127,9 @@ ns_csv_write_benchmark(const char *dir, const struct ns_model *model,
                                        &src, err, err_size);
     if (st == NS_OK)
         st = csv_write_file(dir, "benchmark_groups.csv", write_groups, &src,
+                            err, err_size);
+    if (st == NS_OK)
+        st = csv_write_file(dir, "benchmark_total.csv", write_total, &src,
                             err, err_size);
     return st;
 }

@@ -10,6 +10,8 @@
  * workbook's number formats). */
 #include "output/csv_write.h"
 
+#include "model/ledger.h"
+
 #include <errno.h>
 #include <fenv.h>
 #include <math.h>
@@ -166,7 +168,9 @@ const char *const ns_csv_names[] = {
     "scenario_changes.csv", "expansion.csv",
     "expansion_payers.csv", "anchors.csv",
     "anchors_arms.csv", "benchmark.csv",
-    "benchmark_groups.csv",
+    "benchmark_groups.csv", "benchmark_total.csv",
+    "frontier.csv",     "ceaf.csv",
+    "area.csv",         "area_payers.csv",
 };
 const size_t ns_csv_n_names = sizeof ns_csv_names / sizeof *ns_csv_names;
 
@@ -217,4 +221,11 @@ csv_write_file(const char *dir, const char *name, write_fn *write,
     }
     free(path);
     return st;
+}
+
+const char *
+csv_view_name(const struct ns_model *m, long perspective)
+{
+    return perspective == NS_ALL_PAYERS ? "all_payers"
+                                        : m->perspectives[perspective].name;
 }

@@ -59,10 +59,25 @@ void csv_put_text(struct csv *c, const char *s);
 void csv_put_number(struct csv *c, double v);
 void csv_put_optional(struct csv *c, double v);
 void csv_put_count(struct csv *c, size_t n);
+/* A perspective's name in CSV files: the model's, or "all_payers". */
+const char *csv_view_name(const struct ns_model *m, long perspective);
 void csv_put_sep(struct csv *c);
 void csv_put_numbers(struct csv *c, const double *v, size_t n);
 void csv_put_texts(struct csv *c, const char *const *v, size_t n);
 void csv_end_row(struct csv *c);
+
+/* The net benefit columns of summary.csv and frontier.csv: a separator,
+ * then wtp, net_monetary_benefit and net_health_benefit of strategy k at
+ * the model's wtp, from its discounted cost and health outcome totals; all
+ * three empty without a wtp or either outcome. */
+void csv_put_net_benefits(struct csv *c, const struct ns_model *m,
+                          const struct ns_results *r, size_t k);
+
+/* frontier.csv (csv_frontier.c), from src->pop. */
+void csv_write_frontier(struct csv *c, const struct source *src);
+
+/* ceaf.csv (csv_frontier.c), from src->psa. */
+void csv_write_ceaf(struct csv *c, const struct source *src);
 
 /* Writes finite v into out (of at least CSV_NUMBER_SIZE bytes) in the
  * fewest significant digits (15, 16 or 17) that strtod() reads back as

@@ -42,7 +42,8 @@ struct ns_live_area {
     const double *starts; /* [n_strategies * n_years], strategy-major */
 };
 
-/* The area used when none is given: "Example area", every year of the
+/* The model's [area] (model/area.h; starts then points into it), or
+ * when it has none: "Example area", every year of the
  * horizon (ns_ledger_n_years), each treated strategy starting the model's
  * report_cohort clients a year, or, when the model sets none, as many as
  * its cohort (cohort: the initial occupancy of strategy k summed, from

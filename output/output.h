@@ -266,6 +266,25 @@ enum ns_status ns_overlay_write_calibration(const char *path,
                                             const struct ns_overlay_info *info,
                                             char *err, size_t err_size);
 
+/* What the [area] template (netsave init --area) says beyond the model. */
+struct ns_area_template {
+    const char *version;     /* netsave version */
+    const char *name;        /* the area's name, as the INI value */
+    const char *model_files; /* the files to run it on top of, as typed */
+    const char *builtin_dir; /* for the built-in model, the folder netsave
+                                init writes its files to; else NULL */
+};
+
+/* Writes a commented [area] section to path, atomically: the area's
+ * name, years = the model's horizon in whole years, and 0 clients
+ * starting for every treated strategy (a strategy with a comparator),
+ * with comments saying what each key means and how to run the file on
+ * top of the model. Returns NS_OK, or NS_EIO with a reason in err. */
+enum ns_status ns_overlay_write_area(const char *path,
+                                     const struct ns_model *m,
+                                     const struct ns_area_template *t,
+                                     char *err, size_t err_size);
+
 /* Writes benchmark.csv (service_id, service_name, period, modality,
  * measure, count, denominator, proportion, norm, limit_low_99_8,
  * limit_low_95, limit_high_95, limit_high_99_8, z, place, perspective,
@@ -273,7 +292,10 @@ enum ns_status ns_overlay_write_calibration(const char *path,
  * and measure it reports; the money on retention rows only, empty
  * elsewhere) and benchmark_groups.csv (modality, measure, norm,
  * threshold_weeks, services, overdispersion, phi, tau2, winsor: one row
- * per modality and measure) into dir, atomically. */
+ * per modality and measure) and benchmark_total.csv (perspective,
+ * services_below, total_gain, draws, seed, mean, p2_5, p97_5,
+ * prob_positive: one row; the draws' columns empty without them) into dir,
+ * atomically. */
 enum ns_status ns_csv_write_benchmark(const char *dir,
                                       const struct ns_model *model,
                                       const struct ns_services *services,

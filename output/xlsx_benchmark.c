@@ -93,6 +93,15 @@ write_table(struct book *b, const struct ns_benchmark *bm,
                      "their clients.",
               bm->n_below, bm->total_gain);
     xl_put_text(b, ws, FIRST_ROW + n + 1, 0, total, NULL);
+    const struct ns_bench_total_psa *t = &bm->total_psa;
+    if (t->n_draws) {
+        char psa[NOTE_SIZE] = "";
+        xl_append(psa, "Over %zu PSA draws (seed %lu): mean £%.0f, 95%% "
+                       "interval £%.0f to £%.0f; a gain in %.1f%% of draws.",
+                  t->n_draws, t->seed, t->mean, t->low95, t->high95,
+                  100.0 * t->p_positive);
+        xl_put_text(b, ws, FIRST_ROW + n + 2, 0, psa, NULL);
+    }
     xl_freeze_headings(b, ws, 1);
     free(rows);
 }

@@ -160,6 +160,14 @@ void xl_write_who_pays(struct book *b);
 void xl_write_year_by_year(struct book *b);
 void xl_write_outcomes_sheet(struct book *b);
 
+/* ---- xlsx_frontier.c ---- */
+
+void xl_write_frontier_sheet(struct book *b);
+void xl_write_ceaf_sheet(struct book *b, const struct ns_run_info *info);
+/* ---- xlsx_area.c: nothing without an area ---- */
+
+void xl_write_area_sheet(struct book *b);
+
 /* ---- xlsx_population.c ---- */
 
 void xl_write_subgroups(struct book *b);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "model/area.h"
 #include "model/ledger.h"
 
 void
@@ -703,6 +704,12 @@ void
 ns_live_default_area(const struct ns_model *m, const struct ns_results *r,
                      double *starts, struct ns_live_area *area)
 {
+    if (m->area) {
+        area->name = m->area->name;
+        area->n_years = m->area->n_years;
+        area->starts = m->area->starts;
+        return;
+    }
     size_t Y = ns_ledger_n_years(m);
     for (size_t k = 0; k < m->n_strategies; k++)
         for (size_t y = 0; y < Y; y++)

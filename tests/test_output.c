@@ -178,8 +178,10 @@ csv_summary_has_differences_only_with_a_comparator(void **state)
         "strategy",         "stream",
         "outcome",          "total",
         "discounted_total", "comparator",
-        "difference",       "discounted_difference"};
-    assert_header(&t, header, 8);
+        "difference",       "discounted_difference",
+        "wtp",              "net_monetary_benefit",
+        "net_health_benefit"};
+    assert_header(&t, header, 11);
     assert_int_equal(t.n_rows, 1 + 2 * 2);
 
     static const char *const outcome[] = {"costs", "qalys"};
@@ -207,6 +209,35 @@ csv_summary_has_differences_only_with_a_comparator(void **state)
                                         ns_results_total(r, 0, j, true));
         /* By construction the new drug costs more and gains QALYs. */
         assert_true(number(nw[7]) > 0.0);
+        /* No [model] wtp: no net benefits. */
+        for (size_t c = 8; c < 11; c++)
+            assert_string_equal(nw[c], "");
+    }
+    free_csv(&t);
+}
+
+/* With a wtp, every row of a strategy carries its net benefits from its
+ * discounted totals: stream 0 is the cost, stream 1 the health outcome,
+ * one stream each, so NMB = wtp x health - cost, NHB = health - cost /
+ * wtp. */
+static void
+csv_summary_gives_net_benefits_at_the_wtp(void **state)
+{
+    struct fixture *f = *state;
+    const struct ns_results *r = f->results;
+    char err[256];
+    f->model.wtp = 20000;
+    assert_int_equal(
+        ns_csv_write_results(f->dir, &f->model, r, err, sizeof err), NS_OK);
+    struct csv_table t = read_csv(f, "summary.csv");
+    for (size_t row = 1; row < t.n_rows; row++) {
+        char **x = t.rows[row].fields;
+        size_t k = strcmp(x[0], "soc") == 0 ? 0 : 1;
+        double cost = ns_results_total(r, k, 0, true);
+        double qalys = ns_results_total(r, k, 1, true);
+        assert_exact(number(x[8]), 20000.0);
+        assert_close(number(x[9]), 20000.0 * qalys - cost, 1e-15);
+        assert_close(number(x[10]), qalys - cost / 20000.0, 1e-15);
     }
     free_csv(&t);
 }
@@ -737,6 +768,7 @@ main(void)
         cmocka_unit_test(csv_numbers_are_the_shortest_that_read_back),
         cmocka_unit_test_setup_teardown(csv_writes_0_51_as_0_51, setup, teardown),
         cmocka_unit_test_setup_teardown(csv_summary_has_differences_only_with_a_comparator, setup, teardown),
+        cmocka_unit_test_setup_teardown(csv_summary_gives_net_benefits_at_the_wtp, setup, teardown),
         cmocka_unit_test_setup_teardown(csv_incremental_gives_icers_for_a_trade_off, setup, teardown),
         cmocka_unit_test_setup_teardown(csv_incremental_leaves_icer_empty_when_dominant, setup, teardown),
         cmocka_unit_test_setup_teardown(csv_incremental_is_header_only_without_cost_outcome, setup, teardown),

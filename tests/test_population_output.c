@@ -179,6 +179,9 @@ static const char *const csv_names[] = {
     "net_savings_by_year.csv",
     "outcomes.csv",
     "validation.csv",
+    "frontier.csv",
+    "area.csv",
+    "area_payers.csv",
 };
 #define N_CSV (sizeof csv_names / sizeof csv_names[0])
 
@@ -663,7 +666,8 @@ csv_files_have_exact_headers(void **state)
         "strategy,cycle,state,occupancy",
         "strategy,cycle,stream,undiscounted,discounted",
         "strategy,stream,outcome,total,discounted_total,comparator,"
-        "difference,discounted_difference",
+        "difference,discounted_difference,wtp,net_monetary_benefit,"
+        "net_health_benefit",
         "strategy,comparator,delta_cost,delta_health,icer,dominance,"
         "discounted",
         "strategy,comparator,subgroup,perspective,discounted,treatment_cost,"
@@ -677,6 +681,11 @@ csv_files_have_exact_headers(void **state)
         "time_years,arms,measure,note,observed,predicted,difference,"
         "tolerance,within_tolerance,grade,binding,source,role,subgroup,"
         "relative_to,period_years",
+        "subgroup,strategy,cost,health,delta_cost,delta_health,icer,status,"
+        "previous_on_frontier,wtp,net_monetary_benefit,net_health_benefit",
+        "area,strategy,comparator,perspective,discounted,year,starts,"
+        "treatment_cost,savings,net_savings,cumulative_net_savings",
+        "area,strategy,comparator,discounted,year,payer,savings",
     };
     for (size_t i = 0; i < N_CSV; i++) {
         struct table t;
@@ -687,6 +696,7 @@ csv_files_have_exact_headers(void **state)
     char listing[1024];
     list_dir(f->dir, listing, sizeof listing);
     assert_string_equal(listing,
+                        "area.csv area_payers.csv frontier.csv "
                         "incremental.csv net_savings.csv "
                         "net_savings_by_year.csv outcomes.csv payers.csv "
                         "summary.csv trace.csv validation.csv values.csv");

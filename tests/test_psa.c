@@ -508,6 +508,88 @@ ceac_counts_draws_on_the_models_grid(void **state)
     ns_psa_free(p);
 }
 
+/* Which strategy is optimal, over all strategies, on the grid 0, 5000,
+ * 10000 with the model's wtp 7500 put in order. Draws (cost, health) of
+ * strategies 0, 1, 2; NMB = wtp x health - cost, ties to the first:
+ *   d0: (0, 1) (1000, 1.2) (3000, 1.5): at 0 s0; 5000 s0 5000 = s1 5000
+ *       > s2 4500, so s0; 7500 s2 8250 > s1 8000 > s0 7500; 10000 s2.
+ *   d1: (0, 1) (500, 1.3) (4000, 1.4): 0 s0; 5000 s1 6000; 7500 s1 9250;
+ *       10000 s1 12500.
+ *   d2: s2 has no outcomes: not counted.
+ *   d3: (100, 1) (0, 1) (200, 2): 0 s1; 5000, 7500, 10000 s2.
+ * Shares of 3 draws: 0: 2/3 1/3 0; 5000: 1/3 each; 7500 and 10000: 0 1/3
+ * 2/3. Means (over the draws having them): s0 cost 25, health 1; s1 375,
+ * 1.125; s2 2400, 4.9/3. Expected NMB at 5000: 4975, 5250, 5766.67 (s2
+ * the acceptability frontier); at 0: -25, -375, -2400 (s0). */
+static void
+optimal_counts_every_strategy(void **state)
+{
+    (void)state;
+    struct ns_model m = {0};
+    m.wtp_max = 10000;
+    m.wtp_step = 5000;
+    m.wtp = 7500;
+    m.cost_outcome = 0;
+    m.health_outcome = 1;
+    long comparator[] = {-1, 0, 0};
+    m.n_strategies = 3;
+    m.comparator = comparator;
+    const double c[4][3] = {
+        {0, 1000, 3000}, {0, 500, 4000}, {0, 0, NAN}, {100, 0, 200}};
+    const double h[4][3] = {
+        {1, 1.2, 1.5}, {1, 1.3, 1.4}, {1, 1, NAN}, {1, 1, 2}};
+    struct ns_psa *p = ns_psa_alloc(&m, 4, 4);
+    assert_non_null(p);
+    for (size_t d = 0; d < 4; d++)
+        for (size_t k = 0; k < 3; k++)
+            for (size_t j = 0; j < p->n_measures; j++)
+                p->block[(d * 3 + k) * p->n_measures + j] =
+                    j == NS_PSA_COST     ? c[d][k]
+                    : j == NS_PSA_HEALTH ? h[d][k]
+                                         : (double)NAN;
+    ns_psa_add_block(p, 4);
+    assert_int_equal(ns_psa_optimal_points(p), 4);
+    const double wtps[] = {0, 5000, 7500, 10000};
+    const double want[4][3] = {{2.0 / 3, 1.0 / 3, 0},
+                               {1.0 / 3, 1.0 / 3, 1.0 / 3},
+                               {0, 1.0 / 3, 2.0 / 3},
+                               {0, 1.0 / 3, 2.0 / 3}};
+    for (size_t i = 0; i < 4; i++)
+        for (size_t k = 0; k < 3; k++) {
+            double wtp;
+            assert_close(ns_psa_optimal(p, k, i, &wtp), want[i][k], 1e-15);
+            assert_close(wtp, wtps[i], 0.0);
+        }
+    assert_close(ns_psa_expected_nmb(p, 0, 5000), 4975, 1e-15);
+    assert_close(ns_psa_expected_nmb(p, 1, 5000), 5250, 1e-15);
+    assert_close(ns_psa_expected_nmb(p, 2, 5000), 5000 * 4.9 / 3 - 2400,
+                 1e-14);
+    assert_int_equal(ns_psa_frontier_strategy(p, 0), 0);
+    assert_int_equal(ns_psa_frontier_strategy(p, 1), 2);
+    ns_psa_free(p);
+    /* Without a health outcome: no points. */
+    m.health_outcome = -1;
+    p = ns_psa_alloc(&m, 4, 4);
+    assert_non_null(p);
+    assert_int_equal(ns_psa_optimal_points(p), 0);
+    ns_psa_free(p);
+    /* A wtp beyond the grid comes last; without a grid it is alone. */
+    m.health_outcome = 1;
+    m.wtp = 12000;
+    p = ns_psa_alloc(&m, 4, 4);
+    assert_non_null(p);
+    assert_int_equal(ns_psa_optimal_points(p), 4);
+    double wtp;
+    (void)ns_psa_optimal(p, 0, 3, &wtp);
+    assert_close(wtp, 12000, 0.0);
+    ns_psa_free(p);
+    m.wtp_step = 0;
+    p = ns_psa_alloc(&m, 4, 4);
+    assert_non_null(p);
+    assert_int_equal(ns_psa_optimal_points(p), 1);
+    ns_psa_free(p);
+}
+
 /* Adds x[d] as net savings of strategy 1 (strategy 0 is its comparator)
  * for draws 0..n-1, in blocks of 1,000. */
 static struct ns_psa *
@@ -595,6 +677,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(optimal_counts_every_strategy),
         cmocka_unit_test(ceac_counts_draws_on_the_models_grid),
         cmocka_unit_test(summaries_are_exact_then_streamed),
         cmocka_unit_test(parses_and_converts_moments),

@@ -1,10 +1,13 @@
 /* netsave: services against norms (see benchmark.h). */
 #include "model/analysis/benchmark.h"
 
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/analysis/psa.h"
 #include "model/engine.h"
 #include "model/ledger.h"
 #include "model/model.h"
@@ -159,6 +162,29 @@ ns_bench_leaving(double retained, double threshold_weeks, double cycle_weeks)
     return 1.0 - pow(retained, cycle_weeks / threshold_weeks);
 }
 
+/* Net savings per client of modality k with its [benchmark] parameter
+ * set from a share retained to threshold_weeks. */
+static enum ns_status
+net_at_retention(struct ns_population *pop, double *override, size_t k,
+                 double retained, double threshold_weeks, long perspective,
+                 double *net, struct ns_diags *diags)
+{
+    const struct ns_model *m = pop->models[0];
+    double cycle_weeks = m->cycle_length_years * NS_WEEKS_PER_YEAR;
+    return net_with(pop, override, (size_t)m->benchmark_param[k],
+                    ns_bench_leaving(retained, threshold_weeks, cycle_weeks),
+                    k, perspective, net, diags);
+}
+
+/* Whether a row's retention can be priced: its modality names a
+ * [benchmark] parameter and its norm a threshold. */
+static bool
+priced(const struct ns_model *m, const struct ns_service *s,
+       const struct ns_bench_group *g)
+{
+    return m->benchmark_param[s->strategy] >= 0 && g->threshold_weeks > 0.0;
+}
+
 /* The money of a retention row: the modality's leaving probability set
  * from the service's retention and from the norm's. */
 static enum ns_status
@@ -167,20 +193,16 @@ price_retention(struct ns_population *pop, double *override,
                 struct ns_bench_row *r, long perspective,
                 struct ns_diags *diags)
 {
-    const struct ns_model *m = pop->models[0];
-    long param = m->benchmark_param[s->strategy];
-    if (param < 0 || !(g->threshold_weeks > 0.0))
+    if (!priced(pop->models[0], s, g))
         return NS_OK;
-    double cycle_weeks = m->cycle_length_years * NS_WEEKS_PER_YEAR;
-    enum ns_status st = net_with(
-        pop, override, (size_t)param,
-        ns_bench_leaving(r->proportion, g->threshold_weeks, cycle_weeks),
-        s->strategy, perspective, &r->net_at_service, diags);
+    enum ns_status st =
+        net_at_retention(pop, override, s->strategy, r->proportion,
+                         g->threshold_weeks, perspective, &r->net_at_service,
+                         diags);
     if (st == NS_OK)
-        st = net_with(
-            pop, override, (size_t)param,
-            ns_bench_leaving(r->norm, g->threshold_weeks, cycle_weeks),
-            s->strategy, perspective, &r->net_at_norm, diags);
+        st = net_at_retention(pop, override, s->strategy, r->norm,
+                              g->threshold_weeks, perspective,
+                              &r->net_at_norm, diags);
     r->gain = (r->net_at_norm - r->net_at_service) * (double)s->starting;
     return st;
 }
@@ -249,6 +271,124 @@ fill_rows(struct ns_population *pop, const struct ns_services *sv,
     return st;
 }
 
+/* Draw's total gain: every below-par service priced, as the point
+ * estimate is, with the draw's parameter values in override. */
+static enum ns_status
+draw_gain(struct ns_population *pop, const struct ns_services *sv,
+          const struct ns_benchmark *b, double *override, double *gain,
+          struct ns_diags *diags)
+{
+    *gain = 0.0;
+    for (size_t i = 0; i < b->n_rows; i++) {
+        const struct ns_bench_row *r = &b->rows[i];
+        if (r->measure != NS_BENCH_RETENTION || !below_par(r) ||
+            !isfinite(r->gain))
+            continue;
+        const struct ns_service *s = &sv->items[r->service];
+        const struct ns_bench_group *g =
+            group_of(b, s->strategy, NS_BENCH_RETENTION);
+        /* net_with leaves the [benchmark] parameter unset: set it anew,
+         * as the draw may sample it too. */
+        double at_service, at_norm;
+        enum ns_status st = net_at_retention(
+            pop, override, s->strategy, r->proportion, g->threshold_weeks,
+            b->options.perspective, &at_service, diags);
+        if (st == NS_OK)
+            st = net_at_retention(pop, override, s->strategy, r->norm,
+                                  g->threshold_weeks, b->options.perspective,
+                                  &at_norm, diags);
+        if (st != NS_OK)
+            return st;
+        *gain += (at_norm - at_service) * (double)s->starting;
+    }
+    return NS_OK;
+}
+
+/* Mean, 95% interval and share above zero of the draws' gains (sorted
+ * here). */
+static void
+summarise_gains(double *gains, size_t n, struct ns_bench_total_psa *t)
+{
+    size_t positive = 0;
+    for (size_t d = 0; d < n; d++)
+        positive += gains[d] > 0.0;
+    gsl_sort(gains, 1, n);
+    t->mean = gsl_stats_mean(gains, 1, n);
+    t->low95 = gsl_stats_quantile_from_sorted_data(gains, 1, n, 0.025);
+    t->high95 = gsl_stats_quantile_from_sorted_data(gains, 1, n, 0.975);
+    t->p_positive = (double)positive / (double)n;
+}
+
+static enum ns_status
+run_gain_draws(struct ns_population *pop, const struct ns_services *sv,
+               struct ns_benchmark *b, struct ns_psa_sampler *sampler,
+               double *override, double *sampled, double *gains,
+               struct ns_diags *diags)
+{
+    const struct ns_model *m = pop->models[0];
+    const struct ns_benchmark_options *opt = &b->options;
+    for (size_t d = 0; d < opt->n_draws; d++) {
+        if (opt->cancel && atomic_load(opt->cancel)) {
+            ns_diags_addf(diags, NULL, 0, "benchmark: stopped after %zu of %zu draws",
+                         d, opt->n_draws);
+            return NS_EMODEL;
+        }
+        for (size_t p = 0; p < m->n_params; p++)
+            override[p] = NS_NAN;
+        long bad = ns_psa_sample(sampler, d, override, sampled);
+        if (bad >= 0) {
+            ns_diags_add_at(diags, m->uncertain[bad].at,
+                            "sampling %s gave no number, in draw %zu",
+                            m->params[m->uncertain[bad].param].name, d + 1);
+            return NS_EMODEL;
+        }
+        enum ns_status st = draw_gain(pop, sv, b, override, &gains[d], diags);
+        if (st == NS_OK && !isfinite(gains[d])) {
+            ns_diags_addf(diags, NULL, 0, "benchmark: draw %zu gave a total gain of %g",
+                         d + 1, gains[d]);
+            st = NS_EMODEL;
+        }
+        if (st != NS_OK)
+            return st;
+    }
+    summarise_gains(gains, opt->n_draws, &b->total_psa);
+    return NS_OK;
+}
+
+/* The total gain's uncertainty over the model's PSA draws. */
+static enum ns_status
+total_gain_psa(struct ns_population *pop, const struct ns_services *sv,
+               struct ns_benchmark *b, struct ns_diags *diags)
+{
+    const struct ns_model *m = pop->models[0];
+    const struct ns_benchmark_options *opt = &b->options;
+    if (opt->n_draws == 0)
+        return NS_OK;
+    if (m->n_uncertain == 0 && m->n_dirichlet == 0) {
+        ns_diags_addf(diags, NULL, 0, "benchmark: -n asks for draws of the model's "
+                            "uncertainty, but the model has no [uncertainty] "
+                            "section");
+        return NS_EPARAM;
+    }
+    struct ns_psa_sampler *sampler = ns_psa_sampler_alloc(m, opt->seed);
+    double *override = malloc((m->n_params + 1) * sizeof *override);
+    double *sampled = malloc((m->n_uncertain + 1) * sizeof *sampled);
+    double *gains = malloc(opt->n_draws * sizeof *gains);
+    enum ns_status st = NS_ENOMEM;
+    if (sampler && override && sampled && gains)
+        st = run_gain_draws(pop, sv, b, sampler, override, sampled, gains,
+                            diags);
+    if (st == NS_OK) {
+        b->total_psa.n_draws = opt->n_draws;
+        b->total_psa.seed = opt->seed;
+    }
+    ns_psa_sampler_free(sampler);
+    free(override);
+    free(sampled);
+    free(gains);
+    return st;
+}
+
 /* Every service's modality needs a retention norm: retention is what
  * every service reports. */
 static bool
@@ -289,6 +429,8 @@ ns_benchmark_run(struct ns_population *pop, const struct ns_services *services,
     enum ns_status st = estimate_groups(m, services, norms, opt, b);
     if (st == NS_OK)
         st = fill_rows(pop, services, opt, b, diags);
+    if (st == NS_OK)
+        st = total_gain_psa(pop, services, b, diags);
     /* Leave the population as written, for whoever reads it next. */
     enum ns_status back = st == NS_ENOMEM ? st : ns_population_run(pop, diags);
     if (st == NS_OK)

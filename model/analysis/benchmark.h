@@ -9,6 +9,7 @@
 #ifndef NS_ANALYSIS_BENCHMARK_H
 #define NS_ANALYSIS_BENCHMARK_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -89,6 +90,20 @@ struct ns_benchmark_options {
     long perspective;             /* of net savings, or NS_ALL_PAYERS */
     enum ns_od_method od_method;  /* overdispersion (funnel.h) */
     double winsor;                /* winsorising fraction for it */
+    /* The total gain's uncertainty: n_draws PSA draws (0: none) of the
+     * model's [uncertainty], the same draws as netsave psa with this seed
+     * (model/analysis/psa.h). cancel, when set nonzero, stops them. */
+    size_t n_draws;
+    unsigned long seed;
+    const atomic_int *cancel;
+};
+
+/* The total gain over PSA draws. */
+struct ns_bench_total_psa {
+    size_t n_draws;               /* 0: not run */
+    unsigned long seed;
+    double mean, low95, high95;   /* 2.5% and 97.5% points */
+    double p_positive;            /* share of draws with a gain above 0 */
 };
 
 /* netsave benchmark's defaults: overdispersion multiplicative, from
@@ -136,6 +151,7 @@ struct ns_benchmark {
                                      retention: below par */
     double total_gain;            /* the gain of bringing each of them to
                                      the norm, summed */
+    struct ns_bench_total_psa total_psa; /* its uncertainty, if asked */
 };
 
 /* Sets every service against the norm of its modality for each measure
@@ -144,8 +160,10 @@ struct ns_benchmark {
  * for the modality is skipped; retention of a modality without a
  * [benchmark] parameter is compared but not priced (NaN money). Returns
  * NS_OK with *out set (free with ns_benchmark_free), NS_EPARAM (a
- * service's modality has no retention norm; diagnostics say which), or
- * what a run returned. The population is left run as written. */
+ * service's modality has no retention norm, or draws were asked of a
+ * model without uncertainty; diagnostics say which), NS_EMODEL (a draw
+ * gave no finite gain, or the draws were cancelled), or what a run
+ * returned. The population is left run as written. */
 enum ns_status ns_benchmark_run(struct ns_population *pop,
                                 const struct ns_services *services,
                                 const struct ns_bench_norms *norms,

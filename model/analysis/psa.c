@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/analysis/frontier.h"
 #include "model/engine.h"
 #include "model/expr.h"
 #include "model/ledger.h"
@@ -90,43 +91,87 @@ struct worker {
     struct job *job;             /* the block being run */
     bool reports_progress;       /* the calling thread's worker */
     struct ns_diags diags;       /* this thread's problems */
-    gsl_rng *rng;
+    struct ns_psa_sampler *sampler;
     double *override[LANES];     /* [n_params] NaN but for sampled values */
-    double *z;                   /* scratch for normals and Dirichlet draws */
     struct ns_population_scratch *scratch; /* for one draw alone */
     struct ns_population_lanes *lanes;
     enum ns_status status;
     size_t failed;               /* the draw that failed, or SIZE_MAX */
 };
 
-/* Samples draw's parameter values into override and into the block's
- * sampled values. Returns the index into model->uncertain of a parameter
- * with a distribution that gave no number (NaN would otherwise mean "keep
- * the model's value"), or -1. */
-static long
-sample_draw(struct worker *w, size_t draw, double *override)
+/* What samples draws: the generator and scratch for normals and Dirichlet
+ * draws, for one thread. */
+struct ns_psa_sampler {
+    const struct ns_model *m;
+    unsigned long seed;
+    gsl_rng *rng;
+    double *z;
+};
+
+struct ns_psa_sampler *
+ns_psa_sampler_alloc(const struct ns_model *m, unsigned long seed)
 {
-    const struct ns_model *m = w->pop->models[0];
-    gsl_rng *rng = w->rng;
-    double *sampled = &w->job->params[(draw - w->job->first) * m->n_uncertain];
-    gsl_rng_set(rng, ns_psa_draw_seed(w->opt->seed, draw));
+    struct ns_psa_sampler *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    size_t nz = m->n_uncertain + 1;
+    for (size_t g = 0; g < m->n_dirichlet; g++)
+        if (m->dirichlet[g].n + 1 > nz)
+            nz = m->dirichlet[g].n + 1;
+    s->m = m;
+    s->seed = seed;
+    s->rng = gsl_rng_alloc(NS_PSA_RNG);
+    s->z = malloc(nz * sizeof *s->z);
+    if (!s->rng || !s->z) {
+        ns_psa_sampler_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void
+ns_psa_sampler_free(struct ns_psa_sampler *s)
+{
+    if (!s)
+        return;
+    gsl_rng_free(s->rng);
+    free(s->z);
+    free(s);
+}
+
+/* Each parameter's value from the normals of a Gaussian copula:
+ * correlated normals, through the normal CDF to uniforms, through each
+ * parameter's quantile function. */
+static void
+sample_correlated(struct ns_psa_sampler *s, double *override, double *sampled)
+{
+    const struct ns_model *m = s->m;
+    size_t U = m->n_uncertain;
+    for (size_t i = 0; i < U; i++)
+        s->z[i] = gsl_ran_gaussian(s->rng, 1.0);
+    for (size_t i = 0; i < U; i++) {
+        double x = 0.0;
+        for (size_t j = 0; j <= i; j++)
+            x += m->correlation[i * U + j] * s->z[j];
+        const struct ns_uncertain_param *u = &m->uncertain[i];
+        double v = u->has_dist
+                       ? ns_dist_quantile(&u->dist, gsl_cdf_ugaussian_P(x))
+                       : NS_NAN;
+        override[u->param] = v;
+        sampled[i] = v;
+    }
+}
+
+long
+ns_psa_sample(struct ns_psa_sampler *s, size_t draw, double *override,
+              double *sampled)
+{
+    const struct ns_model *m = s->m;
+    gsl_rng *rng = s->rng;
+    gsl_rng_set(rng, ns_psa_draw_seed(s->seed, draw));
     size_t U = m->n_uncertain;
     if (m->correlation) {
-        /* Gaussian copula: correlated normals, through the normal CDF to
-         * uniforms, through each parameter's quantile function. */
-        for (size_t i = 0; i < U; i++)
-            w->z[i] = gsl_ran_gaussian(rng, 1.0);
-        for (size_t i = 0; i < U; i++) {
-            double x = 0.0;
-            for (size_t j = 0; j <= i; j++)
-                x += m->correlation[i * U + j] * w->z[j];
-            const struct ns_uncertain_param *u = &m->uncertain[i];
-            double v = u->has_dist
-                           ? ns_dist_quantile(&u->dist, gsl_cdf_ugaussian_P(x))
-                           : NS_NAN;
-            override[u->param] = v;
-            sampled[i] = v;
-        }
+        sample_correlated(s, override, sampled);
     } else {
         for (size_t i = 0; i < U; i++) {
             const struct ns_uncertain_param *u = &m->uncertain[i];
@@ -138,14 +183,24 @@ sample_draw(struct worker *w, size_t draw, double *override)
     }
     for (size_t g = 0; g < m->n_dirichlet; g++) {
         const struct ns_dirichlet_group *dg = &m->dirichlet[g];
-        gsl_ran_dirichlet(rng, dg->n, dg->alpha, w->z);
+        gsl_ran_dirichlet(rng, dg->n, dg->alpha, s->z);
         for (size_t i = 0; i < dg->n; i++)
-            override[dg->param[i]] = w->z[i];
+            override[dg->param[i]] = s->z[i];
     }
     for (size_t i = 0; i < U; i++)
         if (m->uncertain[i].has_dist && !isfinite(sampled[i]))
             return (long)i;
     return -1;
+}
+
+/* Samples draw's parameter values into override and into the block's
+ * sampled values. */
+static long
+sample_draw(struct worker *w, size_t draw, double *override)
+{
+    size_t U = w->pop->models[0]->n_uncertain;
+    double *sampled = &w->job->params[(draw - w->job->first) * U];
+    return ns_psa_sample(w->sampler, draw, override, sampled);
 }
 
 /* Writes the results of draws first .. first + n - 1 (n <= LANES), from
@@ -175,6 +230,10 @@ record_draws(struct worker *w, size_t first, size_t n,
             ns_results_incremental(m, pooled[l], k, true, &inc);
             out[l][NS_PSA_DELTA_COST] = inc.delta_cost;
             out[l][NS_PSA_DELTA_HEALTH] = inc.delta_health;
+            double cost = NS_NAN, health = NS_NAN;
+            ns_frontier_outcomes(m, pooled[l], k, &cost, &health);
+            out[l][NS_PSA_COST] = cost;
+            out[l][NS_PSA_HEALTH] = health;
         }
     }
 }
@@ -256,7 +315,7 @@ static bool
 worker_init(struct worker *w)
 {
     const struct ns_model *m = w->pop->models[0];
-    w->rng = gsl_rng_alloc(NS_PSA_RNG);
+    w->sampler = ns_psa_sampler_alloc(m, w->opt->seed);
     for (size_t l = 0; l < LANES; l++) {
         w->override[l] = malloc((m->n_params + 1) * sizeof(double));
         if (!w->override[l])
@@ -266,22 +325,16 @@ worker_init(struct worker *w)
     }
     w->scratch = ns_population_scratch_alloc(w->pop);
     w->lanes = ns_population_lanes_alloc(w->pop, LANES);
-    size_t nz = m->n_uncertain + 1;
-    for (size_t g = 0; g < m->n_dirichlet; g++)
-        if (m->dirichlet[g].n + 1 > nz)
-            nz = m->dirichlet[g].n + 1;
-    w->z = malloc(nz * sizeof *w->z);
-    return w->rng && w->scratch && w->lanes && w->z;
+    return w->sampler && w->scratch && w->lanes;
 }
 
 static void
 worker_free(struct worker *w)
 {
-    gsl_rng_free(w->rng);
+    ns_psa_sampler_free(w->sampler);
     for (size_t l = 0; l < LANES; l++)
         free(w->override[l]);
     ns_population_lanes_free(w->lanes);
-    free(w->z);
     ns_population_scratch_free(w->scratch);
     ns_diags_clear(&w->diags);
 }

@@ -40,6 +40,20 @@ typedef enum ns_status ns_psa_draws_fn(void *ctx, const struct ns_psa *psa,
 #define NS_PSA_MAX_DRAWS 100000000
 #define NS_PSA_MAX_THREADS 256
 
+/* Samples PSA draws as ns_psa_run does: draw i of seed s has the same
+ * values here as in a psa run with seed s, so another analysis (netsave
+ * benchmark's total) can run over the same draws. One per thread. */
+struct ns_psa_sampler;
+struct ns_psa_sampler *ns_psa_sampler_alloc(const struct ns_model *m,
+                                            unsigned long seed);
+void ns_psa_sampler_free(struct ns_psa_sampler *s);
+/* Fills override ([n_params]: sets each sampled parameter, leaves the rest)
+ * and sampled ([n_uncertain]: NaN for a parameter with no distribution)
+ * with draw's values. Returns -1, or the index into the model's uncertain
+ * parameters of one whose distribution gave no number. */
+long ns_psa_sample(struct ns_psa_sampler *s, size_t draw, double *override,
+                   double *sampled);
+
 struct ns_psa_options {
     size_t n_draws;
     unsigned long seed;
@@ -66,6 +80,9 @@ enum ns_psa_measure {
     NS_PSA_TREATMENT,    /* treatment cost, same basis */
     NS_PSA_DELTA_COST,   /* cost outcome, strategy minus comparator, disc. */
     NS_PSA_DELTA_HEALTH, /* health outcome, same (NaN without one) */
+    NS_PSA_COST,         /* cost outcome, discounted: every strategy's own,
+                            comparator or not (NaN without one) */
+    NS_PSA_HEALTH,       /* health outcome, same */
     NS_PSA_PAYER         /* + p: what payer p saves, all payers' view */
 };
 
@@ -164,5 +181,26 @@ size_t ns_psa_ceac_points(const struct ns_model *m);
 double ns_psa_ceac(const struct ns_model *m, const struct ns_psa *psa,
                    size_t k, size_t i, double *wtp);
 
+/* Which strategy is optimal, over all strategies (the frontier's view,
+ * model/analysis/frontier.h): in each draw, the strategy with the highest
+ * net monetary benefit wtp * health - cost, ties going to the strategy
+ * first in the model, at each point: the acceptability curve's grid, with
+ * the model's wtp added in order when it is set and not on the grid. No
+ * points without a cost and a health outcome. A draw counts when every
+ * strategy has both outcomes. */
+size_t ns_psa_optimal_points(const struct ns_psa *psa);
+
+/* The share of draws in which strategy k is optimal at point i
+ * (willingness to pay *wtp); NaN when no draw counted. */
+double ns_psa_optimal(const struct ns_psa *psa, size_t k, size_t i,
+                      double *wtp);
+
+/* Strategy k's expected net monetary benefit at wtp: wtp times its mean
+ * health outcome minus its mean cost outcome over the draws. */
+double ns_psa_expected_nmb(const struct ns_psa *psa, size_t k, double wtp);
+
+/* The acceptability frontier at point i: the strategy with the highest
+ * expected net monetary benefit (ties: the first in the model). */
+size_t ns_psa_frontier_strategy(const struct ns_psa *psa, size_t i);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/analysis/frontier.h"
 #include "model/analysis/psa.h"
 
 struct series {
@@ -28,6 +29,11 @@ struct ns_psa_summary {
     size_t n_wtp;
     size_t *ceac_yes;    /* [k * n_wtp + i] */
     size_t *ceac_valid;  /* [k] */
+    /* Which strategy is optimal (ns_psa_optimal): at n_opt points. */
+    size_t n_opt;
+    double *opt_wtp;     /* [n_opt], increasing */
+    size_t *opt_yes;     /* [k * n_opt + i] */
+    size_t opt_valid;    /* draws counted */
     /* The histogram, once the kept draws are full and more are coming. */
     bool hist_fixed;
     double hist_lo, hist_width;
@@ -50,11 +56,36 @@ ns_psa_free(struct ns_psa *psa)
         free(s->kept);
         free(s->ceac_yes);
         free(s->ceac_valid);
+        free(s->opt_wtp);
+        free(s->opt_yes);
         free(s->hist);
         free(s);
     }
     free(psa->block);
     free(psa);
+}
+
+/* The points of ns_psa_optimal: the curve's grid and the model's wtp,
+ * in order. Returns how many, into wtp (room for the grid and one more). */
+static size_t
+optimal_points(const struct ns_model *m, size_t n_grid, double *wtp)
+{
+    if (m->cost_outcome < 0 || m->health_outcome < 0)
+        return 0;
+    size_t n = 0;
+    bool added = !(m->wtp > 0.0);
+    for (size_t i = 0; i < n_grid; i++) {
+        double x = m->wtp_step * (double)i;
+        if (!added && m->wtp <= x) {
+            if (m->wtp < x)
+                wtp[n++] = m->wtp;
+            added = true;
+        }
+        wtp[n++] = x;
+    }
+    if (!added)
+        wtp[n++] = m->wtp;
+    return n;
 }
 
 struct ns_psa *
@@ -82,8 +113,12 @@ ns_psa_alloc(const struct ns_model *m, size_t n_draws, size_t block_size)
     s->ceac_yes = calloc(K * s->n_wtp + 1, sizeof *s->ceac_yes);
     s->ceac_valid = calloc(K + 1, sizeof *s->ceac_valid);
     s->hist = calloc(K * NS_PSA_BINS + 1, sizeof *s->hist);
+    s->opt_wtp = malloc((s->n_wtp + 2) * sizeof *s->opt_wtp);
+    if (s->opt_wtp)
+        s->n_opt = optimal_points(m, s->n_wtp, s->opt_wtp);
+    s->opt_yes = calloc(K * s->n_opt + 1, sizeof *s->opt_yes);
     if (!s->series || !s->kept || !s->ceac_yes || !s->ceac_valid ||
-        !s->hist) {
+        !s->hist || !s->opt_wtp || !s->opt_yes) {
         ns_psa_free(p);
         return NULL;
     }
@@ -168,6 +203,36 @@ add_value(struct ns_psa_summary *s, size_t i, size_t draw, double x)
     }
 }
 
+/* Counts, at each point, the strategy with the highest net monetary
+ * benefit in this draw, when every strategy has both outcomes. */
+static void
+add_optimal(struct ns_psa *psa, size_t draw)
+{
+    struct ns_psa_summary *s = psa->sum;
+    size_t K = psa->n_strategies;
+    if (s->n_opt == 0)
+        return;
+    for (size_t k = 0; k < K; k++)
+        if (isnan(ns_psa_value(psa, draw, k, NS_PSA_COST)) ||
+            isnan(ns_psa_value(psa, draw, k, NS_PSA_HEALTH)))
+            return;
+    s->opt_valid++;
+    for (size_t i = 0; i < s->n_opt; i++) {
+        size_t best = 0;
+        double best_nmb = -HUGE_VAL;
+        for (size_t k = 0; k < K; k++) {
+            double nmb = ns_net_monetary_benefit(
+                ns_psa_value(psa, draw, k, NS_PSA_COST),
+                ns_psa_value(psa, draw, k, NS_PSA_HEALTH), s->opt_wtp[i]);
+            if (nmb > best_nmb) {
+                best = k;
+                best_nmb = nmb;
+            }
+        }
+        s->opt_yes[best * s->n_opt + i]++;
+    }
+}
+
 static void
 add_draw(struct ns_psa *psa, size_t draw)
 {
@@ -190,6 +255,7 @@ add_draw(struct ns_psa *psa, size_t draw)
             s->hist[k * NS_PSA_BINS +
                     bin_of(net, s->hist_lo, s->hist_width)]++;
     }
+    add_optimal(psa, draw);
     if (draw + 1 == s->cap && psa->n_draws > s->cap)
         fix_histogram(psa);
 }
@@ -275,4 +341,50 @@ ns_psa_ceac(const struct ns_model *m, const struct ns_psa *psa, size_t k,
     if (!valid || i >= s->n_wtp)
         return NS_NAN;
     return (double)s->ceac_yes[k * s->n_wtp + i] / (double)valid;
+}
+
+size_t
+ns_psa_optimal_points(const struct ns_psa *psa)
+{
+    return psa->sum->n_opt;
+}
+
+double
+ns_psa_optimal(const struct ns_psa *psa, size_t k, size_t i, double *wtp)
+{
+    const struct ns_psa_summary *s = psa->sum;
+    *wtp = i < s->n_opt ? s->opt_wtp[i] : NS_NAN;
+    if (!s->opt_valid || i >= s->n_opt)
+        return NS_NAN;
+    return (double)s->opt_yes[k * s->n_opt + i] / (double)s->opt_valid;
+}
+
+static double
+series_mean(const struct ns_psa *psa, size_t k, size_t m)
+{
+    const struct series *se = &psa->sum->series[k * psa->n_measures + m];
+    return se->n ? se->sum / (double)se->n : NS_NAN;
+}
+
+double
+ns_psa_expected_nmb(const struct ns_psa *psa, size_t k, double wtp)
+{
+    return ns_net_monetary_benefit(series_mean(psa, k, NS_PSA_COST),
+                                   series_mean(psa, k, NS_PSA_HEALTH), wtp);
+}
+
+size_t
+ns_psa_frontier_strategy(const struct ns_psa *psa, size_t i)
+{
+    const struct ns_psa_summary *s = psa->sum;
+    size_t best = 0;
+    double best_nmb = -HUGE_VAL;
+    for (size_t k = 0; i < s->n_opt && k < psa->n_strategies; k++) {
+        double nmb = ns_psa_expected_nmb(psa, k, s->opt_wtp[i]);
+        if (nmb > best_nmb) {
+            best = k;
+            best_nmb = nmb;
+        }
+    }
+    return best;
 }

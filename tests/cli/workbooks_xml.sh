@@ -25,7 +25,7 @@ ok dsa -o dsa.xlsx
 ok compare "$scenarios/capped-residential-stay.ini" -o compare.xlsx
 ok anchors --anchors "$src/params/anchors.csv" -o anchors.xlsx
 ok attrition "$src/tests/cli/cases/attrition_small/model.ini" --tipping -o attrition.xlsx
-ok benchmark "$src/params/example-services.csv" --norms "$src/params/benchmark-norms.csv" -o benchmark.xlsx
+ok benchmark "$src/params/example-services.csv" --norms "$src/params/benchmark-norms.csv" -n 2 -o benchmark.xlsx
 "$netsave" validate -o validate.xlsx >/dev/null 2>&1 # exit 1: misses
 [ -s validate.xlsx ] || fail "validate wrote no workbook"
 

@@ -256,7 +256,7 @@ CASES = [
     # The England model: two subgroups, eight strategies; a unit cost, the
     # probability of re-entering treatment, the discount rate and the
     # area's starts of residential rehabilitation in year 1.
-    ("england", [],
+    ("england", ["params/england.ini", "tests/clients/live_models/area.ini"],
      {"uc_dburg": 2800.0, "p_reenter": 0.2, "discount_costs": 0.05,
       "'Your area'!B5": 300.0},
      ["--set", "parameters.uc_dburg=2800", "--set", "parameters.p_reenter=0.2",
@@ -351,6 +351,32 @@ def check_area(book, csvdir, label):
     return n
 
 
+def check_area_csv(book, csvdir, label):
+    """Summary's net savings for the area against area.csv: the area's
+    years summed (model/area.h: they equal starts x discount x per
+    client, summed over start years)."""
+    path = os.path.join(csvdir, "area.csv")
+    rows = read_csv(path) if os.path.exists(path) else []
+    want = {}
+    for r in rows:
+        if r["discounted"] == "1":
+            key = (r["perspective"], r["strategy"])
+            want[key] = want.get(key, 0.0) + float(r["net_savings"])
+    persp, n = None, 0
+    for r in book.lo.get("Summary", []):
+        if r and isinstance(r[0], str) and r[0].startswith("Perspective: "):
+            persp = r[0][len("Perspective: "):].replace("all payers", "all_payers")
+        elif persp and len(r) > 7 and (persp, r[0]) in want:
+            got = as_number(r[7])
+            n += 1
+            if got is None or not close(got, want[(persp, r[0])]):
+                fail(f"{label}: Summary area net savings {persp} {r[0]}: LibreOffice {got}, area.csv {want[(persp, r[0])]}")
+    if rows and not n:
+        fail(f"{label}: no Summary area figure to compare with area.csv")
+    if n:
+        print(f"{label}: {n} area totals match area.csv")
+
+
 def check_static_fallback():
     """A model the live workbook cannot copy (here a formula longer than
     Excel's 8,192 characters) gets the static workbook and one line naming
@@ -398,6 +424,7 @@ def main():
         changed.lo = sheets[changed.path]
         check_cached(book, name)
         check_against_csv(book, csvdir, name)
+        check_area_csv(book, csvdir, name)
         check_against_csv(changed, csv_changed, name + " with inputs changed")
         check_area(changed, csv_changed, name + " with inputs changed")
     if failures:

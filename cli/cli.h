@@ -56,6 +56,7 @@ enum ns_cli_option_id {
     NS_OPT_WTP,
     NS_OPT_AREA,
     NS_OPT_EVPPI,
+    NS_OPT_FORMULAS,
     NS_OPT_COUNT,
     NS_OPT_END = NS_OPT_COUNT /* ends a command's list of options */
 };
@@ -87,7 +88,7 @@ struct ns_cli_args {
     double delta;
     double wtp;               /* --wtp, when given[NS_OPT_WTP] */
     double range[2];
-    bool help, verify, all_targets, write_draws, tipping;
+    bool help, verify, all_targets, write_draws, tipping, formulas;
     bool evppi;
 };
 

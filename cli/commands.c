@@ -28,6 +28,10 @@ static const struct ns_cli_accepts run_options[] = {
                  "frontier.csv, area.csv, area_payers.csv and checks.csv "
                  "into DIR (created if needed; columns in docs/outputs.md)"),
     OPT(NS_OPT_WTP, NULL),
+    OPT(NS_OPT_CSV, "write trace.csv, values.csv, summary.csv and "
+                 "incremental.csv (and the rest listed in docs/outputs.md) "
+                 "into DIR (created if needed)"),
+    OPT(NS_OPT_FORMULAS, NULL),
     END};
 
 static const struct ns_cli_accepts check_options[] = {

@@ -10,6 +10,7 @@
 #include "cli/default_model.h"
 #include "cli/outputs.h"
 #include "model/ledger.h"
+#include "output/live.h"
 
 /* How many diagnostics after i say what diagnostic i says about the same
  * line, but for another strategy or subgroup ("..., in strategy mmt,
@@ -269,6 +270,34 @@ hashes_hex(const struct ns_params *params)
     return hex;
 }
 
+/* The workbook: live with --formulas, unless the model has something
+ * without a faithful formula, which one line names; then, and without
+ * --formulas, the static one. */
+static enum ns_status
+write_workbook(const struct ns_cli_args *a, const struct ns_population *pop,
+               const struct ns_run_info *info, char *err, size_t err_size)
+{
+    if (a->formulas) {
+        const struct ns_model *m = pop->models[0];
+        double *starts =
+            calloc(m->n_strategies * ns_ledger_n_years(m) + 1, sizeof *starts);
+        if (!starts) {
+            snprintf(err, err_size, "out of memory");
+            return NS_ENOMEM;
+        }
+        struct ns_live_area area;
+        ns_live_default_area(m, pop->pooled, starts, &area);
+        enum ns_status st =
+            ns_xlsx_write_live(a->output, pop, &area, info, err, err_size);
+        free(starts);
+        if (st != NS_EPARAM)
+            return st;
+        fprintf(stderr,
+                "netsave: the workbook is static (no formulas): %s\n", err);
+    }
+    return ns_xlsx_write_population(a->output, pop, info, err, err_size);
+}
+
 int
 ns_cli_write_outputs(const struct ns_cli_args *a,
                      const struct ns_params *params,
@@ -305,8 +334,7 @@ ns_cli_write_outputs(const struct ns_cli_args *a,
     info.attrition = attrition;
     char err[512];
     int rc = NS_EXIT_OK;
-    if (ns_xlsx_write_population(a->output, pop, &info, err, sizeof err) !=
-        NS_OK) {
+    if (write_workbook(a, pop, &info, err, sizeof err) != NS_OK) {
         fprintf(stderr, "netsave: %s\n", err);
         rc = NS_EXIT_FAILURE;
     }

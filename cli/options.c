@@ -66,6 +66,10 @@ static const struct option options[NS_OPT_COUNT] = {
                             "whose savings count (a perspective of the "
                             "model, or all_payers); default the model's "
                             "first"},
+    [NS_OPT_FORMULAS] = {"--formulas", NULL, NULL, FLAG, AT(formulas), 0, 0,
+                         NULL, false, NULL,
+                         "write the workbook live: the model as formulas over "
+                         "named inputs (docs/outputs.md)"},
     [NS_OPT_VERIFY] = {"--verify", NULL, NULL, FLAG, AT(verify), 0, 0, NULL,
                        false, NULL, "also run the verification checks"},
     [NS_OPT_STARTS] = {"--starts", NULL, "N", COUNT, AT(starts), 1,

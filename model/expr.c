@@ -967,3 +967,29 @@ ns_expr_is_constant(const struct ns_expr *expr, double *value)
         *value = v;
     return true;
 }
+
+size_t
+ns_expr_n_steps(const struct ns_expr *expr)
+{
+    return expr->n_code;
+}
+
+/* The public step kinds name the private opcodes one for one, in order. */
+_Static_assert((int)NS_STEP_OR_JUMP == (int)OP_OR_JUMP &&
+                   (int)NS_STEP_CONST == (int)OP_CONST &&
+                   (int)NS_STEP_JUMP == (int)OP_JUMP &&
+                   (int)NS_STEP_RATE_TO_PROB == (int)OP_RATE_TO_PROB,
+               "ns_expr_step_kind must follow enum opcode");
+
+struct ns_expr_step
+ns_expr_step(const struct ns_expr *expr, size_t i)
+{
+    const struct instr *in = &expr->code[i];
+    struct ns_expr_step s = {(enum ns_expr_step_kind)in->op, 0.0, 0,
+                             in->column};
+    if (in->op == OP_CONST)
+        s.value = in->u.value;
+    else
+        s.index = in->u.index;
+    return s;
+}

@@ -156,4 +156,38 @@ enum ns_status ns_expr_eval_lanes(const struct ns_expr *expr,
                                   const struct ns_table *tables,
                                   double *result);
 
+/* A read-only view of an expression's program, for code that rebuilds the
+ * expression in another language (output/formula.c writes spreadsheet
+ * formulas from it). The program is postfix: operands are pushed, an
+ * operation replaces its operands by its result. The control steps are
+ * laid out as the compiler emits them:
+ *   if(c, a, b): c JUMP_IF_FALSE(L1) a JUMP(L2) L1: b L2:
+ *   a && b:      a AND_JUMP(L) b BOOL L:   (gives 1 or 0)
+ *   a || b:      a OR_JUMP(L) b BOOL L:    (gives 1 or 0)
+ *   min(a, b, c): a b MIN c MIN   (and so for max)
+ * where a jump's target is the index of a step (n_steps: the end). */
+enum ns_expr_step_kind {
+    NS_STEP_CONST,         /* push value */
+    NS_STEP_VARIABLE,      /* push variable 'index' */
+    NS_STEP_TABLE,         /* top := table 'index'(top) */
+    NS_STEP_NEG, NS_STEP_NOT, NS_STEP_BOOL,
+    NS_STEP_ADD, NS_STEP_SUB, NS_STEP_MUL, NS_STEP_DIV, NS_STEP_POW,
+    NS_STEP_LT, NS_STEP_LE, NS_STEP_GT, NS_STEP_GE, NS_STEP_EQ, NS_STEP_NE,
+    NS_STEP_MIN, NS_STEP_MAX,
+    NS_STEP_EXP, NS_STEP_LOG, NS_STEP_SQRT, NS_STEP_ABS, NS_STEP_FLOOR,
+    NS_STEP_CEIL, NS_STEP_RATE_TO_PROB, NS_STEP_PROB_TO_RATE,
+    NS_STEP_JUMP, NS_STEP_JUMP_IF_FALSE, NS_STEP_AND_JUMP, NS_STEP_OR_JUMP
+};
+
+struct ns_expr_step {
+    enum ns_expr_step_kind kind;
+    double value;  /* NS_STEP_CONST */
+    size_t index;  /* variable slot, table index or jump target */
+    size_t column; /* 1-based column in the source text */
+};
+
+size_t ns_expr_n_steps(const struct ns_expr *expr);
+/* Step i (< ns_expr_n_steps) of the program. */
+struct ns_expr_step ns_expr_step(const struct ns_expr *expr, size_t i);
+
 #endif

@@ -250,3 +250,9 @@ ns_ledger_years(const struct ns_model *m, const struct ns_results *r,
     for (size_t y = 0; y < n_years; y++)
         years[y].net_savings = years[y].savings - years[y].treatment_cost;
 }
+
+size_t
+ns_ledger_year_of_point(const struct ns_model *m, size_t t)
+{
+    return year_of(m, t, ns_ledger_n_years(m));
+}

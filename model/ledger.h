@@ -89,6 +89,10 @@ double ns_ledger_per_place_year(const struct ns_model *model,
                                 const struct ns_results *results, size_t k,
                                 const struct ns_ledger *ledger);
 
+/* The year (0-based, < ns_ledger_n_years) time point t belongs to, as
+ * ns_ledger_by_year counts it. */
+size_t ns_ledger_year_of_point(const struct ns_model *model, size_t t);
+
 /* Number of years (whole or part) the model's horizon covers. */
 size_t ns_ledger_n_years(const struct ns_model *model);
 

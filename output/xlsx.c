@@ -87,13 +87,10 @@ ends_as_a_zip(const char *path)
     return ok;
 }
 
-/* Fills a workbook: the sheets of one model, or of a population. */
-typedef void fill_fn(struct book *b, const struct ns_run_info *info);
-
 /* Writes the workbook at path atomically with fill, from b's model and
  * results (b->wb is set here). See ns_xlsx_write_results for the rest. */
-static enum ns_status
-write_book(const char *path, struct book *b, fill_fn *fill,
+enum ns_status
+xl_write_book(const char *path, struct book *b, xl_fill_fn *fill,
            const struct ns_run_info *info, char *err, size_t err_size)
 {
     struct ns_atomic a;
@@ -164,7 +161,7 @@ ns_xlsx_write_results(const char *path, const struct ns_model *model,
         return NS_EOUTPUT;
     }
     struct book b = {.model = model, .results = results};
-    return write_book(path, &b, fill_results, info, err, err_size);
+    return xl_write_book(path, &b, fill_results, info, err, err_size);
 }
 
 /* Checks that every population sheet fits Excel's grid. Returns a reason,
@@ -247,7 +244,7 @@ ns_xlsx_write_population(const char *path, const struct ns_population *pop,
         return NS_EOUTPUT;
     }
     enum ns_status st =
-        write_book(path, &b, fill_population, info, err, err_size);
+        xl_write_book(path, &b, fill_population, info, err, err_size);
     free(b.years);
     return st;
 }

@@ -53,6 +53,8 @@
 #define FIGURE_WIDTH 18.0 /* a money or ratio column under a long heading */
 #define NOTE_SIZE    1024 /* bytes of a built note; longer ones are cut */
 
+struct live;
+
 struct book {
     lxw_workbook *wb;
     const struct ns_model *model;
@@ -76,7 +78,18 @@ struct book {
     lxw_format *share;      /* a subgroup's share of clients */
     lxw_format *assumption; /* Inputs rows graded U */
     const struct ns_services *bench_services; /* the Benchmark's, or NULL */
+    struct live *live;      /* the live workbook's plan (xlsx_live.c), or
+                               NULL */
 };
+
+/* Fills a workbook: the sheets of one model, of a population, or live. */
+typedef void xl_fill_fn(struct book *b, const struct ns_run_info *info);
+
+/* Writes the workbook at path atomically with fill (xlsx.c). */
+enum ns_status xl_write_book(const char *path, struct book *b,
+                             xl_fill_fn *fill,
+                             const struct ns_run_info *info, char *err,
+                             size_t err_size);
 
 /* ---- xlsx_book.c: cells, formats, sheets and charts ---- */
 

@@ -86,7 +86,8 @@ write_csv(const struct ns_cli_args *a, const struct ns_model *m,
                              sizeof err) != NS_OK ||
         (o->two_way &&
          ns_csv_write_two_way(a->csv_dir, m, o->perspective, o->a, o->b,
-                              o->grid, d->grid, a->set, err, sizeof err) != NS_OK)) {
+                              o->grid, d->grid, a->set,
+                              err, sizeof err) != NS_OK)) {
         fprintf(stderr, "netsave: %s\n", err);
         return NS_EXIT_FAILURE;
     }

@@ -201,7 +201,8 @@ run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
     if (a->csv_dir && a->write_draws) {
         char err[512] = ""; /* ns_cli_ensure_dir says what went wrong */
         if (!ns_cli_ensure_dir(a->csv_dir) ||
-            ns_csv_draws_begin(a->csv_dir, m, draws, a->set, err, sizeof err) !=
+            ns_csv_draws_begin(a->csv_dir, m, draws, a->set,
+                               err, sizeof err) !=
                 NS_OK) {
             if (err[0])
                 fprintf(stderr, "netsave: %s\n", err);

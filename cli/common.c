@@ -238,8 +238,10 @@ write_csv(const struct ns_cli_args *a, const struct ns_population *pop,
     char err[512];
     if (!ns_cli_ensure_dir(a->csv_dir))
         return NS_EXIT_FAILURE;
-    if (ns_csv_write_population(a->csv_dir, pop, a->set, err, sizeof err) != NS_OK ||
-        ns_csv_write_checks(a->csv_dir, checks, a->set, err, sizeof err) != NS_OK ||
+    if (ns_csv_write_population(a->csv_dir, pop, a->set,
+                                err, sizeof err) != NS_OK ||
+        ns_csv_write_checks(a->csv_dir, checks, a->set,
+                            err, sizeof err) != NS_OK ||
         (attrition && ns_csv_write_attrition(a->csv_dir, pop->models[0],
                                              attrition, a->set, err,
                                              sizeof err) != NS_OK)) {

@@ -92,7 +92,8 @@ write_attrition(struct csv *c, const struct source *src)
 
 enum ns_status
 ns_csv_write_attrition(const char *dir, const struct ns_model *model,
-                       const struct ns_attrition_table *t, struct ns_atomic_set *set, char *err,
+                       const struct ns_attrition_table *t,
+                       struct ns_atomic_set *set, char *err,
                        size_t err_size)
 {
     const struct source src = {.set = set, .m = model, .attrition = t};
@@ -222,7 +223,8 @@ struct ns_csv_draws {
 
 enum ns_status
 ns_csv_draws_begin(const char *dir, const struct ns_model *model,
-                   struct ns_csv_draws **out, struct ns_atomic_set *set, char *err, size_t err_size)
+                   struct ns_csv_draws **out, struct ns_atomic_set *set,
+                   char *err, size_t err_size)
 {
     *out = NULL;
     if (!csv_listed("psa_draws.csv", err, err_size))
@@ -332,7 +334,8 @@ ns_csv_draws_abort(struct ns_csv_draws *d)
 enum ns_status
 ns_csv_write_psa(const char *dir, const struct ns_model *model,
                  const struct ns_psa *psa, long perspective,
-                 double population, struct ns_atomic_set *set, char *err, size_t err_size)
+                 double population, struct ns_atomic_set *set,
+                 char *err, size_t err_size)
 {
     const struct source src = {.set = set, .m = model,
                                .psa = psa,
@@ -439,7 +442,8 @@ enum ns_status
 ns_csv_write_tornado(const char *dir, const struct ns_model *model,
                      long perspective, const struct ns_tornado_bar *bars,
                      size_t n_bars, const double *base,
-                     const double *by_payer, struct ns_atomic_set *set, char *err, size_t err_size)
+                     const double *by_payer, struct ns_atomic_set *set,
+                     char *err, size_t err_size)
 {
     const struct source src = {.set = set, .m = model,
                                .perspective = perspective,
@@ -495,7 +499,8 @@ write_two_way(struct csv *c, const struct source *src)
 enum ns_status
 ns_csv_write_two_way(const char *dir, const struct ns_model *model,
                      long perspective, size_t a, size_t b, size_t n,
-                     const double *net, struct ns_atomic_set *set, char *err, size_t err_size)
+                     const double *net, struct ns_atomic_set *set,
+                     char *err, size_t err_size)
 {
     const struct source src = {.set = set, .m = model,
                                .perspective = perspective,
@@ -568,7 +573,8 @@ write_scenario_changes(struct csv *c, const struct source *src)
 
 enum ns_status
 ns_csv_write_scenarios(const char *dir, const struct ns_scenario_result *s,
-                       size_t n, struct ns_atomic_set *set, char *err, size_t err_size)
+                       size_t n, struct ns_atomic_set *set,
+                       char *err, size_t err_size)
 {
     const struct source src = {.set = set, .scenarios = s, .n_scenarios = n};
     enum ns_status st = csv_write_file(dir, "scenarios.csv", write_scenarios,
@@ -634,7 +640,8 @@ enum ns_status
 ns_csv_write_expansion(const char *dir, const struct ns_model *model,
                        long perspective, const struct ns_expansion *const *e,
                        const size_t *strategy, const char *const *places,
-                       size_t n, struct ns_atomic_set *set, char *err, size_t err_size)
+                       size_t n, struct ns_atomic_set *set,
+                       char *err, size_t err_size)
 {
     const struct source src = {.set = set, .m = model,
                                .perspective = perspective,
@@ -718,7 +725,8 @@ write_anchor_arms(struct csv *c, const struct source *src)
 
 enum ns_status
 ns_csv_write_anchors(const char *dir, const struct ns_anchor_report *a,
-                     size_t n, struct ns_atomic_set *set, char *err, size_t err_size)
+                     size_t n, struct ns_atomic_set *set,
+                     char *err, size_t err_size)
 {
     const struct source src = {.set = set, .anchors = a, .n_anchors = n};
     enum ns_status st =

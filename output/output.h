@@ -52,7 +52,8 @@ struct ns_psa;
  * Values are discounted. Returns NS_OK, NS_ENOMEM or NS_EIO with a reason. */
 enum ns_status ns_csv_write_psa(const char *dir, const struct ns_model *model,
                                 const struct ns_psa *psa, long perspective,
-                                double population, struct ns_atomic_set *set, char *err,
+                                double population, struct ns_atomic_set *set,
+                                char *err,
                                 size_t err_size);
 
 /* psa_draws.csv, streamed while the draws run (an ns_psa_draws_fn can call
@@ -64,7 +65,8 @@ enum ns_status ns_csv_write_psa(const char *dir, const struct ns_model *model,
 struct ns_csv_draws;
 enum ns_status ns_csv_draws_begin(const char *dir,
                                   const struct ns_model *model,
-                                  struct ns_csv_draws **out, struct ns_atomic_set *set, char *err,
+                                  struct ns_csv_draws **out,
+                                  struct ns_atomic_set *set, char *err,
                                   size_t err_size);
 enum ns_status ns_csv_draws_write(struct ns_csv_draws *d,
                                   const struct ns_psa *psa, size_t first,
@@ -89,7 +91,8 @@ enum ns_status ns_csv_write_tornado(const char *dir,
                                     long perspective,
                                     const struct ns_tornado_bar *bars,
                                     size_t n_bars, const double *base,
-                                    const double *by_payer, struct ns_atomic_set *set, char *err,
+                                    const double *by_payer,
+                                    struct ns_atomic_set *set, char *err,
                                     size_t err_size);
 
 /* Writes two_way.csv: strategy, comparator, perspective, parameter_a,
@@ -97,7 +100,8 @@ enum ns_status ns_csv_write_tornado(const char *dir,
 enum ns_status ns_csv_write_two_way(const char *dir,
                                     const struct ns_model *model,
                                     long perspective, size_t a, size_t b,
-                                    size_t n, const double *net, struct ns_atomic_set *set, char *err,
+                                    size_t n, const double *net,
+                                    struct ns_atomic_set *set, char *err,
                                     size_t err_size);
 
 /* Writes scenarios.csv (scenario, strategy, comparator, perspective,
@@ -107,7 +111,8 @@ enum ns_status ns_csv_write_two_way(const char *dir,
  * base model's first perspective (all payers when it names none). */
 enum ns_status ns_csv_write_scenarios(const char *dir,
                                       const struct ns_scenario_result *s,
-                                      size_t n, struct ns_atomic_set *set, char *err, size_t err_size);
+                                      size_t n, struct ns_atomic_set *set,
+                                      char *err, size_t err_size);
 
 /* Writes anchors.csv (anchor, study, arms, benefits, cost_share,
  * netsave_ratio, published, published_text, savings, treatment_cost,
@@ -118,7 +123,8 @@ enum ns_status ns_csv_write_scenarios(const char *dir,
  * empty, and not_computable says why (empty for a ratio). */
 enum ns_status ns_csv_write_anchors(const char *dir,
                                     const struct ns_anchor_report *a,
-                                    size_t n, struct ns_atomic_set *set, char *err, size_t err_size);
+                                    size_t n, struct ns_atomic_set *set,
+                                    char *err, size_t err_size);
 
 struct ns_expansion;
 
@@ -297,7 +303,8 @@ enum ns_status ns_overlay_write_calibration(const char *path,
 enum ns_status ns_csv_write_benchmark(const char *dir,
                                       const struct ns_model *model,
                                       const struct ns_services *services,
-                                      const struct ns_benchmark *b, struct ns_atomic_set *set, char *err,
+                                      const struct ns_benchmark *b,
+                                      struct ns_atomic_set *set, char *err,
                                       size_t err_size);
 
 /* "none", "multiplicative" or "additive". */

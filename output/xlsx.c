@@ -108,7 +108,9 @@ write_book(const char *path, struct book *b, fill_fn *fill,
     /* libxlsxwriter's scratch files go beside the destination too: the
      * destination's folder is known to be writable, /tmp may be small. */
     lxw_workbook_options options = {
-        .constant_memory = LXW_FALSE, .tmpdir = fa->dir, .use_zip64 = LXW_FALSE};
+        .constant_memory = LXW_FALSE,
+        .tmpdir = fa->dir,
+        .use_zip64 = LXW_FALSE};
     b->wb = workbook_new_opt(fa->tmp_path, &options);
     if (!b->wb) {
         b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;

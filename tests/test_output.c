@@ -10,7 +10,8 @@ csv_trace_reads_back_exactly(void **state)
     struct fixture *f = *state;
     char err[256] = "";
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, f->results, NULL, err, sizeof err),
+        ns_csv_write_results(f->dir, &f->model, f->results, NULL,
+                             err, sizeof err),
         NS_OK);
     assert_string_equal(err, "");
 
@@ -129,7 +130,8 @@ csv_writes_0_51_as_0_51(void **state)
     f->results->trace[0] = 0.51;
     char err[256] = "";
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, f->results, NULL, err, sizeof err),
+        ns_csv_write_results(f->dir, &f->model, f->results, NULL,
+                             err, sizeof err),
         NS_OK);
     struct csv_table t = read_csv(f, "trace.csv");
     assert_string_equal(t.rows[1].fields[3], "0.51");
@@ -142,7 +144,8 @@ csv_values_read_back_exactly(void **state)
     struct fixture *f = *state;
     char err[256];
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, f->results, NULL, err, sizeof err),
+        ns_csv_write_results(f->dir, &f->model, f->results, NULL,
+                             err, sizeof err),
         NS_OK);
     struct csv_table t = read_csv(f, "values.csv");
     static const char *const header[] = {"strategy", "cycle", "stream",
@@ -172,7 +175,8 @@ csv_summary_has_differences_only_with_a_comparator(void **state)
     const struct ns_results *r = f->results;
     char err[256];
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, r, NULL, err, sizeof err), NS_OK);
+        ns_csv_write_results(f->dir, &f->model, r, NULL,
+                             err, sizeof err), NS_OK);
     struct csv_table t = read_csv(f, "summary.csv");
     static const char *const header[] = {
         "strategy",         "stream",
@@ -228,7 +232,8 @@ csv_summary_gives_net_benefits_at_the_wtp(void **state)
     char err[256];
     f->model.wtp = 20000;
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, r, NULL, err, sizeof err), NS_OK);
+        ns_csv_write_results(f->dir, &f->model, r, NULL,
+                             err, sizeof err), NS_OK);
     struct csv_table t = read_csv(f, "summary.csv");
     for (size_t row = 1; row < t.n_rows; row++) {
         char **x = t.rows[row].fields;
@@ -253,7 +258,8 @@ csv_incremental_gives_icers_for_a_trade_off(void **state)
     const struct ns_results *r = f->results;
     char err[256];
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, r, NULL, err, sizeof err), NS_OK);
+        ns_csv_write_results(f->dir, &f->model, r, NULL,
+                             err, sizeof err), NS_OK);
     struct csv_table t = read_csv(f, "incremental.csv");
     assert_header(&t, incremental_header, 7);
     /* Only "new" has a comparator: undiscounted, then discounted. */
@@ -289,7 +295,8 @@ csv_incremental_leaves_icer_empty_when_dominant(void **state)
         r->outcome_total_disc[0 * r->n_outcomes + 0] - 98.7654321;
     char err[256];
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, r, NULL, err, sizeof err), NS_OK);
+        ns_csv_write_results(f->dir, &f->model, r, NULL,
+                             err, sizeof err), NS_OK);
     struct csv_table t = read_csv(f, "incremental.csv");
     assert_header(&t, incremental_header, 7);
     assert_int_equal(t.n_rows, 3);
@@ -310,7 +317,8 @@ csv_incremental_is_header_only_without_cost_outcome(void **state)
     f->model.cost_outcome = -1;
     char err[256];
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, f->results, NULL, err, sizeof err),
+        ns_csv_write_results(f->dir, &f->model, f->results, NULL,
+                             err, sizeof err),
         NS_OK);
     char *text = slurp(path_in(f, "incremental.csv"), NULL);
     assert_non_null(text);
@@ -327,7 +335,8 @@ csv_quotes_text_with_commas_quotes_and_newlines(void **state)
     f->states[1].name = odd;
     char err[256];
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, f->results, NULL, err, sizeof err),
+        ns_csv_write_results(f->dir, &f->model, f->results, NULL,
+                             err, sizeof err),
         NS_OK);
     char *text = slurp(path_in(f, "trace.csv"), NULL);
     assert_non_null(text);
@@ -348,7 +357,8 @@ csv_files_get_the_usual_permissions(void **state)
     struct fixture *f = *state;
     char err[256];
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, f->results, NULL, err, sizeof err),
+        ns_csv_write_results(f->dir, &f->model, f->results, NULL,
+                             err, sizeof err),
         NS_OK);
     struct stat st;
     assert_int_equal(stat(path_in(f, "summary.csv"), &st), 0);

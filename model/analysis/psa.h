@@ -133,9 +133,10 @@ void ns_psa_add_block(struct ns_psa *psa, size_t n);
  * the quantiles [correlation] needs are solved on the CDF, as GSL's
  * inverse CDFs fail to converge in the tails of skewed distributions. A
  * sampled value that is still not a number fails that draw, named.
- * Returns NS_OK with *out allocated (free with ns_psa_free), NS_EPARAM when the model has no distributions, NS_EMODEL
- * when a draw could not be run (its diagnostics say which draw and why)
- * or the run was cancelled, or NS_ENOMEM. */
+ * Returns NS_OK with *out allocated (free with ns_psa_free), NS_EPARAM
+ * when the model has no distributions, NS_EMODEL when a draw could not be
+ * run (its diagnostics say which draw and why) or the run was cancelled,
+ * or NS_ENOMEM. */
 enum ns_status ns_psa_run(struct ns_population *pop,
                           const struct ns_psa_options *opt,
                           struct ns_psa **out, struct ns_diags *diags);

@@ -39,6 +39,56 @@ csv_trace_reads_back_exactly(void **state)
     assert_folder_holds(f, files, 4);
 }
 
+/* Writers given a set only begin and write their files: nothing is in
+ * place until the set is committed, and an abort leaves the folder as it
+ * was (issue 13 item 8). Then the committed files are the ones a write
+ * on its own gives. */
+static void
+writers_in_a_set_replace_nothing_until_commit(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "";
+    struct ns_atomic_set set = {0};
+    struct ns_run_info info = {.set = &set};
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(ns_csv_write_results(f->dir, &f->model, f->results,
+                                              &set, err, sizeof err),
+                         NS_OK);
+        assert_int_equal(ns_xlsx_write_results(path_in(f, "book.xlsx"),
+                                               &f->model, f->results, &info,
+                                               err, sizeof err),
+                         NS_OK);
+        /* Five files begun, none in place: only hidden temporaries. */
+        assert_int_equal(set.n, 5);
+        DIR *d = opendir(f->dir);
+        assert_non_null(d);
+        for (struct dirent *e; (e = readdir(d)) != NULL;)
+            assert_true(e->d_name[0] == '.');
+        closedir(d);
+        if (round == 0) {
+            ns_atomic_set_abort(&set);
+            assert_folder_holds(f, NULL, 0);
+        }
+    }
+    assert_int_equal(ns_atomic_set_commit(&set, err, sizeof err), NS_OK);
+    static const char *const files[] = {"trace.csv", "values.csv",
+                                        "summary.csv", "incremental.csv",
+                                        "book.xlsx"};
+    assert_folder_holds(f, files, 5);
+    size_t len_set, len_alone;
+    char *in_set = slurp(path_in(f, "summary.csv"), &len_set);
+    assert_int_equal(ns_csv_write_results(f->dir, &f->model, f->results,
+                                          NULL, err, sizeof err),
+                     NS_OK);
+    char *alone = slurp(path_in(f, "summary.csv"), &len_alone);
+    assert_non_null(in_set);
+    assert_non_null(alone);
+    assert_int_equal(len_set, len_alone);
+    assert_memory_equal(in_set, alone, len_set);
+    free(in_set);
+    free(alone);
+}
+
 /* Whether text reads back as exactly the bits of v. */
 static bool
 reads_back(const char *text, double v)
@@ -795,6 +845,7 @@ main(void)
         cmocka_unit_test(cut_text_fits_excels_limit),
         cmocka_unit_test_setup_teardown(xlsx_cuts_a_command_line_over_the_cell_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(xlsx_records_the_run_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(writers_in_a_set_replace_nothing_until_commit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

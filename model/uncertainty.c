@@ -230,12 +230,15 @@ ns_dist_quantile(const struct ns_dist *d, double p)
     return q;
 }
 
+/* The CDF in the distribution's standard units y: x itself for a beta,
+ * x / scale for a gamma (so that the smallest y the search tries is the
+ * smallest double, whatever the scale). */
 static double
-cdf(const struct ns_dist *d, double x)
+standard_cdf(const struct ns_dist *d, double y)
 {
     if (d->kind == NS_DIST_BETA)
-        return gsl_cdf_beta_P(x, d->p1, d->p2);
-    return gsl_cdf_gamma_P(x, d->p1, d->p2);
+        return gsl_cdf_beta_P(y, d->p1, d->p2);
+    return gsl_cdf_gamma_P(y, d->p1, 1.0);
 }
 
 struct root_problem {
@@ -243,15 +246,15 @@ struct root_problem {
     double p;
 };
 
-/* CDF(e^t) - p: the search runs on t = log x, where a CDF that rises
- * like x^0.001 from 0 (a small shape) is a straight line that Brent's
- * method follows in a few steps; on x it would take a thousand halvings
+/* CDF(e^t) - p: the search runs on t = log y, where a CDF that rises
+ * like y^0.001 from 0 (a small shape) is a straight line that Brent's
+ * method follows in a few steps; on y it would take a thousand halvings
  * to reach 1e-299. */
 static double
 cdf_minus_p(double t, void *params)
 {
     const struct root_problem *rp = params;
-    return cdf(rp->d, exp(t)) - rp->p;
+    return standard_cdf(rp->d, exp(t)) - rp->p;
 }
 
 /* The p quantile of a beta or gamma distribution by Brent's method on
@@ -264,10 +267,11 @@ quantile_by_root(const struct ns_dist *d, double p)
 {
     if (!(p > 0.0 && p < 1.0))
         return NS_NAN;
-    double hi = 1.0;
+    double hi = 1.0, scale = 1.0;
     if (d->kind == NS_DIST_GAMMA) {
-        hi = d->p1 * d->p2 > 0.0 ? d->p1 * d->p2 : 1.0; /* the mean */
-        while (cdf(d, hi) < p && hi < DBL_MAX / 2.0)
+        scale = d->p2;
+        hi = d->p1; /* the standard gamma's mean */
+        while (standard_cdf(d, hi) < p && hi < DBL_MAX / 2.0)
             hi *= 2.0;
     }
     struct root_problem rp = {d, p};
@@ -275,12 +279,13 @@ quantile_by_root(const struct ns_dist *d, double p)
     double t_lo = log(DBL_TRUE_MIN);
     if (cdf_minus_p(t_lo, &rp) >= 0.0)
         return 0.0;
-    /* t to 1e-15 and a few ulps: x to within about 1e-15 of itself. */
+    /* t to 1e-15 and a few ulps: y to within about 1e-15 of itself. */
     struct ns_root_search rs = {t_lo, log(hi), 1e-15, 4.0 * DBL_EPSILON,
                                 400};
     double t;
     enum ns_status st = ns_root_find(cdf_minus_p, &rp, &rs, &t);
-    return st == NS_OK || (st == NS_EGSL && isfinite(t)) ? exp(t) : NS_NAN;
+    return st == NS_OK || (st == NS_EGSL && isfinite(t)) ? scale * exp(t)
+                                                         : NS_NAN;
 }
 
 static double

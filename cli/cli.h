@@ -54,6 +54,8 @@ enum ns_cli_option_id {
     NS_OPT_NORMS,
     NS_OPT_OVERDISPERSION,
     NS_OPT_WTP,
+    NS_OPT_AREA,
+    NS_OPT_EVPPI,
     NS_OPT_COUNT,
     NS_OPT_END = NS_OPT_COUNT /* ends a command's list of options */
 };
@@ -82,11 +84,13 @@ struct ns_cli_args {
     const char *target;
     const char *norms_file;
     const char *overdispersion;
+    const char *area_name;    /* init --area */
     unsigned long starts, seed, n_draws, threads, grid;
     double delta;
     double wtp;               /* --wtp, when given[NS_OPT_WTP] */
     double range[2];
     bool help, verify, all_targets, write_draws, tipping;
+    bool evppi;
     /* The run's output files (output/atomic.h): writers begin theirs in
      * it, and main renames them all into place only when the command
      * succeeded, or removes them all. */

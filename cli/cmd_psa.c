@@ -1,5 +1,7 @@
 /* netsave psa: draws, summaries, files; Ctrl-C or SIGTERM stops cleanly. */
+#include <math.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -7,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "model/analysis/evppi.h"
 #include "model/analysis/psa.h"
 
 /* Set by the SIGINT and SIGTERM handler: the PSA stops at the next draw.
@@ -81,6 +84,26 @@ write_draws(void *ctx, const struct ns_psa *psa, size_t first, size_t n,
     return st;
 }
 
+/* What each block of draws goes to: the draws file, and the sampled
+ * values EVPPI regresses on. */
+struct block_sinks {
+    struct draws_sink draws;
+    struct ns_evppi_draws *evppi; /* or NULL */
+};
+
+/* ns_psa_draws_fn: hands a block to each sink. */
+static enum ns_status
+take_block(void *ctx, const struct ns_psa *psa, size_t first, size_t n,
+           const double *params)
+{
+    struct block_sinks *s = ctx;
+    if (s->evppi)
+        (void)ns_evppi_draws_add(s->evppi, psa, first, n, params);
+    if (!s->draws.draws)
+        return NS_OK;
+    return write_draws(&s->draws, psa, first, n, params);
+}
+
 /* Drops the draws file after a failed PSA. After a failed write (a full
  * disk, ulimit -f), ns_csv_draws_commit refuses to commit and says which
  * file and why; returns whether it said so. */
@@ -116,6 +139,104 @@ print_psa(const struct ns_cli_args *a, const struct ns_model *m,
         printf("%-16s %14.2f %14.2f %14.2f %12.4f\n", m->strategies[k].name,
                stat.mean, stat.low, stat.high, stat.prob_positive);
     }
+}
+
+/* The rows of the printed EVPPI table: the groups, then this many of
+ * the parameters, those with the largest EVPPI for any strategy. */
+enum { TOP_PARAMETERS = 10 };
+
+static void
+print_evppi_row(const struct ns_model *m, const struct ns_evppi *e,
+                size_t s, size_t at)
+{
+    printf("%-28s %-9s",
+           s == e->n_subjects ? "(all parameters: EVPI)" : e->subjects[s].name,
+           s == e->n_subjects    ? ""
+           : e->subjects[s].group ? "group"
+                                  : "parameter");
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        double v = ns_evppi_at(e, s, k, at);
+        if (m->comparator[k] < 0)
+            continue;
+        if (isnan(v))
+            printf(" %12s", "-");
+        else
+            printf(" %12.2f", v);
+    }
+    printf("\n");
+}
+
+/* Whether subject s's EVPPI on the measure is 0 for every strategy that
+ * has one. */
+static bool
+worth_nothing(const struct ns_evppi *e, size_t s, size_t at)
+{
+    for (size_t k = 0; k < e->n_strategies; k++)
+        if (ns_evppi_at(e, s, k, at) > 0.0)
+            return false;
+    return true;
+}
+
+/* The parameters of the table: the TOP_PARAMETERS worth most on the
+ * measure, leaving out those worth nothing. */
+static void
+print_evppi_parameters(const struct ns_model *m, const struct ns_evppi *e,
+                       size_t at)
+{
+    size_t P, shown = 0, zero = 0;
+    size_t *ranked = ns_evppi_ranked(e, at, &P);
+    for (size_t i = 0; ranked && i < P; i++) {
+        if (worth_nothing(e, ranked[i], at))
+            zero++;
+        else if (shown++ < TOP_PARAMETERS)
+            print_evppi_row(m, e, ranked[i], at);
+    }
+    free(ranked);
+    if (shown > TOP_PARAMETERS)
+        printf("(%zu more parameters worth less, in evppi.csv)\n",
+               shown - TOP_PARAMETERS);
+    if (zero > 0)
+        printf("(%zu parameters worth nothing on their own for any "
+               "strategy)\n",
+               zero);
+}
+
+static void
+print_evppi_table(const struct ns_model *m, const struct ns_evppi *e,
+                  size_t at)
+{
+    if (at == NS_EVPPI_NET_SAVINGS)
+        printf("\nEVPPI on net savings per client, discounted (%zu draws; "
+               "see evppi.csv)\n",
+               e->n_draws);
+    else
+        printf("\nEVPPI on net monetary benefit per client at a "
+               "willingness to pay of %g per unit of %s, discounted\n",
+               e->wtp[at], m->outcomes[m->health_outcome].name);
+    printf("%-28s %-9s", "subject", "kind");
+    for (size_t k = 0; k < m->n_strategies; k++)
+        if (m->comparator[k] >= 0)
+            printf(" %12.12s", m->strategies[k].name);
+    printf("\n");
+    print_evppi_row(m, e, e->n_subjects, at);
+    for (size_t g = 0; g < m->n_param_groups; g++)
+        print_evppi_row(m, e, g, at);
+    print_evppi_parameters(m, e, at);
+}
+
+/* On net savings, and at the model's stated wtp when it has one. */
+static void
+print_evppi(const struct ns_model *m, const struct ns_evppi *e)
+{
+    print_evppi_table(m, e, NS_EVPPI_NET_SAVINGS);
+    for (size_t i = 0; m->wtp > 0.0 && i < e->n_wtp; i++)
+        if (!(e->wtp[i] < m->wtp) && !(e->wtp[i] > m->wtp))
+            print_evppi_table(m, e, i);
+    for (size_t s = 0; s < e->n_subjects; s++)
+        if (e->n_draws < e->subjects[s].min_draws)
+            printf("%s: needs %zu draws for its regression (-n), so is "
+                   "left out\n",
+                   e->subjects[s].name, e->subjects[s].min_draws);
 }
 
 /* The point of ns_psa_optimal at the model's wtp, or SIZE_MAX. */
@@ -162,19 +283,22 @@ print_optimal(const struct ns_model *m, const struct ns_psa *result)
     }
 }
 
-/* psa_summary.csv and ceac.csv, then the draws file committed last, so a
- * failure leaves no draws file. Frees draws. */
+/* psa_summary.csv and ceac.csv (and evppi.csv), then the draws file
+ * committed last, so a failure leaves no draws file. Frees draws. */
 static int
 write_csv(const struct ns_cli_args *a, const struct ns_model *m,
-          const struct ns_psa *result, long view, struct ns_csv_draws *draws)
+          const struct ns_psa *result, const struct ns_evppi *evppi,
+          long view, struct ns_csv_draws *draws)
 {
     char err[512];
     int rc = NS_EXIT_OK;
     if (!ns_cli_ensure_dir(a->csv_dir)) {
         rc = NS_EXIT_FAILURE;
     } else if (ns_csv_write_psa(a->csv_dir, m, result, view, m->report_cohort,
-                                a->set,
-                                err, sizeof err) != NS_OK) {
+                                a->set, err, sizeof err) != NS_OK ||
+               (evppi && ns_csv_write_evppi(a->csv_dir, m, evppi, view,
+                                            m->report_cohort, a->set, err,
+                                            sizeof err) != NS_OK)) {
         fprintf(stderr, "netsave: %s\n", err);
         rc = NS_EXIT_FAILURE;
     }
@@ -190,7 +314,8 @@ write_csv(const struct ns_cli_args *a, const struct ns_model *m,
 
 static int
 run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
-          struct ns_psa **result, struct ns_csv_draws **draws)
+          struct ns_psa **result, struct ns_csv_draws **draws,
+          struct ns_evppi_draws *evppi)
 {
     const struct ns_model *m = cm->pop->models[0];
     struct progress prog = {time(NULL)};
@@ -210,7 +335,7 @@ run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
             return NS_EXIT_FAILURE;
         }
     }
-    struct draws_sink sink = {*draws, false};
+    struct block_sinks sinks = {{*draws, false}, evppi};
     struct ns_psa_options opt = {
         .n_draws = a->n_draws,
         .seed = a->seed,
@@ -219,8 +344,8 @@ run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
         .cancel = &interrupted,
         .progress = isatty(STDERR_FILENO) ? show_progress : NULL,
         .progress_ctx = &prog,
-        .on_draws = *draws ? write_draws : NULL,
-        .draws_ctx = &sink,
+        .on_draws = *draws || evppi ? take_block : NULL,
+        .draws_ctx = &sinks,
     };
     enum ns_status st = ns_psa_run(cm->pop, &opt, result, &cm->diags);
     stop_signals_restore(&sigs);
@@ -228,7 +353,7 @@ run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
         fputc('\n', stderr);
     if (st == NS_OK)
         return NS_EXIT_OK;
-    bool said = *draws && drop_draws(&sink);
+    bool said = *draws && drop_draws(&sinks.draws);
     *draws = NULL;
     ns_cli_print_diags(&cm->diags);
     if (st == NS_EPARAM)
@@ -249,22 +374,44 @@ psa(const struct ns_cli_args *a, struct ns_cli_model *cm)
         return NS_EXIT_BAD_INPUT;
     struct ns_psa *result = NULL;
     struct ns_csv_draws *draws = NULL;
-    int rc = run_draws(a, cm, view, &result, &draws);
-    if (rc != NS_EXIT_OK)
+    struct ns_evppi_draws *ev_draws =
+        a->evppi ? ns_evppi_draws_alloc(m, a->n_draws) : NULL;
+    if (a->evppi && !ev_draws) {
+        fprintf(stderr, "netsave psa: %s\n", ns_strerror(NS_ENOMEM));
+        return NS_EXIT_FAILURE;
+    }
+    int rc = run_draws(a, cm, view, &result, &draws, ev_draws);
+    if (rc != NS_EXIT_OK) {
+        ns_evppi_draws_free(ev_draws);
         return rc;
+    }
     print_psa(a, m, result, view);
     print_optimal(m, result);
+    struct ns_evppi *evppi = NULL;
+    enum ns_status est =
+        ev_draws ? ns_evppi_compute(m, result, ev_draws, &evppi) : NS_OK;
+    ns_evppi_draws_free(ev_draws);
+    if (est != NS_OK) {
+        fprintf(stderr, "netsave psa: EVPPI: %s\n", ns_strerror(est));
+        ns_psa_free(result);
+        ns_csv_draws_abort(draws);
+        return NS_EXIT_FAILURE;
+    }
+    if (evppi)
+        print_evppi(m, evppi);
     if (a->csv_dir)
-        rc = write_csv(a, m, result, view, draws);
+        rc = write_csv(a, m, result, evppi, view, draws);
     else
         ns_csv_draws_abort(draws);
     /* The workbook: the model as written, plus the PSA sheet. */
     if (rc == NS_EXIT_OK && a->output) {
-        struct ns_run_info extra = {.psa = result, .psa_perspective = view};
+        struct ns_run_info extra = {.psa = result, .psa_perspective = view,
+                                    .evppi = evppi};
         rc = ns_cli_write_base_workbook(a, cm->params, cm->pop, &extra,
                                         &cm->diags);
     }
     ns_psa_free(result);
+    ns_evppi_free(evppi);
     return rc;
 }
 

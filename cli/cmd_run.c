@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/validation.h"
 #include "model/analysis/frontier.h"
+#include "model/area.h"
 #include "model/ledger.h"
 
 /* Width of the strategy column: the longest strategy name. */
@@ -21,6 +22,13 @@ name_width(const struct ns_model *m)
         if (strlen(m->strategies[k].name) > w)
             w = strlen(m->strategies[k].name);
     return (int)w;
+}
+
+/* "s" unless x is exactly 1 ("1 year", "0.25 years", "2 years"). */
+static const char *
+plural_years(double x)
+{
+    return x < 1.0 || x > 1.0 ? "s" : "";
 }
 
 static void
@@ -35,11 +43,31 @@ print_ledger_row(const struct ns_model *m, int w, size_t k,
         printf("%10s  ", "n/a");
     else
         printf("%10.2f  ", l->benefit_cost_ratio);
-    if (isnan(l->payback_year))
-        printf("not within %g years\n",
-               (double)m->n_cycles * m->cycle_length_years);
+    if (isnan(l->payback_year)) {
+        double years = (double)m->n_cycles * m->cycle_length_years;
+        printf("not within %g year%s\n", years, plural_years(years));
+    }
     else
         printf("year %.0f\n", l->payback_year);
+}
+
+/* Whom the printed totals are for: they are the cohort's, which is one
+ * member only when the initial values sum to 1. */
+static void
+cohort_phrase(const struct ns_model *m, const struct ns_results *r,
+              const char *one, char *buf, size_t n)
+{
+    double first = ns_results_cohort(r, 0);
+    bool same = true;
+    for (size_t k = 1; k < m->n_strategies; k++)
+        same &= fabs(ns_results_cohort(r, k) - first) <= 1e-9 * first;
+    if (!same)
+        snprintf(buf, n, "for each strategy's starting cohort (of "
+                         "different sizes)");
+    else if (fabs(first - 1.0) <= 1e-9)
+        snprintf(buf, n, "%s", one);
+    else
+        snprintf(buf, n, "for the starting cohort of %g", first);
 }
 
 /* Net savings per strategy and perspective, for models whose cost
@@ -51,9 +79,11 @@ print_net_savings(const struct ns_model *m, const struct ns_results *r)
         return;
     int w = name_width(m);
     size_t n_views = m->n_perspectives ? m->n_perspectives : 1;
+    char whom[128];
+    cohort_phrase(m, r, "per client", whom, sizeof whom);
     for (size_t v = 0; v < n_views; v++) {
         long view = m->n_perspectives ? (long)v : NS_ALL_PAYERS;
-        printf("\nNet savings per client, discounted, perspective: %s\n",
+        printf("\nNet savings %s, discounted, perspective: %s\n", whom,
                ns_cli_perspective_name(m, view));
         printf("%-*s %-*s %14s %14s %14s %10s  %s\n", w, "strategy", w,
                "compared with", "treatment cost", "savings", "net savings",
@@ -150,6 +180,82 @@ print_frontier(const struct ns_population *pop)
     return NS_EXIT_OK;
 }
 
+static void
+print_area_row(const char *label, const struct ns_area_year *y)
+{
+    printf("%-10s %12.2f %16.2f %16.2f %16.2f", label, y->starts,
+           y->treatment_cost, y->savings, y->net_savings);
+}
+
+/* The area's totals for one perspective: every year, then each treated
+ * strategy's and the area's totals over all years. */
+static bool
+print_area_view(const struct ns_model *m, const struct ns_results *r,
+                long view, struct ns_area_year *years)
+{
+    size_t n_years = ns_area_n_years(m);
+    printf("\nArea %s, discounted, perspective: %s\n", m->area->name,
+           ns_cli_perspective_name(m, view));
+    printf("%-10s %12s %16s %16s %16s %16s\n", "year", "starts",
+           "treatment cost", "savings", "net savings", "cumulative");
+    if (ns_area_totals(m, r, NS_AREA_ALL, view, true, years, NULL) != NS_OK)
+        return false;
+    struct ns_area_year total = {0};
+    for (size_t y = 0; y < n_years; y++) {
+        char label[32];
+        snprintf(label, sizeof label, "%zu", y + 1);
+        print_area_row(label, &years[y]);
+        printf(" %16.2f\n", years[y].cumulative_net_savings);
+        total.starts += years[y].starts;
+        total.treatment_cost += years[y].treatment_cost;
+        total.savings += years[y].savings;
+    }
+    printf("totals, years 1 to %zu:\n", n_years);
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        if (ns_area_totals(m, r, k, view, true, years, NULL) != NS_OK)
+            return false;
+        struct ns_area_year sum = {0};
+        for (size_t y = 0; y < n_years; y++) {
+            sum.starts += years[y].starts;
+            sum.treatment_cost += years[y].treatment_cost;
+            sum.savings += years[y].savings;
+        }
+        sum.net_savings = sum.savings - sum.treatment_cost;
+        print_area_row(m->strategies[k].name, &sum);
+        printf("\n");
+    }
+    total.net_savings = total.savings - total.treatment_cost;
+    print_area_row("all", &total);
+    printf("\n");
+    return true;
+}
+
+/* An area's totals per year and perspective (model/area.h). */
+static bool
+print_area(const struct ns_model *m, const struct ns_results *r)
+{
+    if (!m->area || m->cost_outcome < 0)
+        return true;
+    size_t n_years = ns_area_n_years(m);
+    struct ns_area_year *years = calloc(n_years, sizeof *years);
+    if (!years)
+        return false;
+    printf("\nArea %s: clients start in years 1 to %zu, each at the start of "
+           "its year, and are\nfollowed for the model's %g years; totals "
+           "discounted to the start of year 1\n",
+           m->area->name, m->area->n_years,
+           (double)m->n_cycles * m->cycle_length_years);
+    size_t n_views = m->n_perspectives ? m->n_perspectives : 1;
+    bool ok = true;
+    for (size_t v = 0; ok && v < n_views; v++)
+        ok = print_area_view(m, r, m->n_perspectives ? (long)v : NS_ALL_PAYERS,
+                             years);
+    free(years);
+    return ok;
+}
+
 /* Prints the outcomes the model puts in its ICER, or all of them when it
  * names none, for every strategy, then the comparison and net savings. */
 static void
@@ -159,10 +265,13 @@ print_summary(const struct ns_model *m, const struct ns_results *r)
     size_t shown[2] = {(size_t)m->cost_outcome, (size_t)m->health_outcome};
     size_t n_shown = icer ? 2 : m->n_outcomes;
     int w = name_width(m);
+    char whom[128];
+    cohort_phrase(m, r, "per member of the starting cohort", whom,
+                  sizeof whom);
     printf("%s\n", m->name);
-    printf("%zu cycles of %g years; discounted totals per member of the "
-           "starting cohort\n\n",
-           m->n_cycles, m->cycle_length_years);
+    printf("%zu cycle%s of %g year%s; discounted totals %s\n\n", m->n_cycles,
+           m->n_cycles == 1 ? "" : "s", m->cycle_length_years,
+           plural_years(m->cycle_length_years), whom);
     printf("%-*s", w, "strategy");
     for (size_t i = 0; i < n_shown; i++)
         printf(" %14s", m->outcomes[icer ? shown[i] : i].name);
@@ -264,6 +373,10 @@ run_or_validate(const struct ns_cli_args *a, bool validating)
         rc = print_frontier(m.pop);
     }
     if (rc == NS_EXIT_OK) {
+        if (!print_area(model, m.pop->pooled)) {
+            fprintf(stderr, "netsave: out of memory\n");
+            rc = NS_EXIT_FAILURE;
+        }
         printf("\nVerification: %zu of %zu checks passed%s\n", checks.n,
                checks.n, m.pop->n_groups > 1 ? " (all subgroups)" : "");
         if (model->n_targets)

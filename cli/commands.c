@@ -22,9 +22,11 @@ static const char done_status[] = "0 done, 1 failure, 2 bad input or usage.";
 
 static const struct ns_cli_accepts run_options[] = {
     SET_OPTION, OPT(NS_OPT_OUTPUT, NULL),
-    OPT(NS_OPT_CSV, "write trace.csv, values.csv, summary.csv and "
-                 "incremental.csv (and the rest listed in docs/outputs.md) "
-                 "into DIR (created if needed)"),
+    OPT(NS_OPT_CSV, "write trace.csv, values.csv, summary.csv, "
+                 "incremental.csv, validation.csv, net_savings.csv, "
+                 "payers.csv, net_savings_by_year.csv, outcomes.csv, "
+                 "frontier.csv, area.csv, area_payers.csv and checks.csv "
+                 "into DIR (created if needed; columns in docs/outputs.md)"),
     OPT(NS_OPT_WTP, NULL),
     END};
 
@@ -59,12 +61,14 @@ static const struct ns_cli_accepts psa_options[] = {
     PERSPECTIVE,
     SET_OPTION,
     OPT(NS_OPT_OUTPUT, "write the workbook with a PSA sheet"),
-    OPT(NS_OPT_CSV, "write psa_summary.csv, ceac.csv and ceaf.csv into DIR"),
+    OPT(NS_OPT_CSV, "write psa_summary.csv, ceac.csv and ceaf.csv (and "
+                 "evppi.csv) into DIR"),
     OPT(NS_OPT_WRITE_DRAWS, NULL),
     OPT(NS_OPT_WTP, "willingness to pay per unit of health at which the "
                     "printed table gives expected net monetary benefits and "
                     "chances of being optimal, added to the curves' points "
                     "(replaces the model's [model] wtp)"),
+    OPT(NS_OPT_EVPPI, NULL),
     END};
 
 static const struct ns_cli_accepts dsa_options[] = {
@@ -127,7 +131,11 @@ static const struct ns_cli_accepts benchmark_options[] = {
                     "-n, benchmark_total.csv into DIR"),
     END};
 
-static const struct ns_cli_accepts init_options[] = {END};
+static const struct ns_cli_accepts init_options[] = {
+    OPT(NS_OPT_AREA, NULL),
+    OPT(NS_OPT_BASE, "with --area, the model's files (default: the "
+                     "built-in model)"),
+    END};
 
 const struct ns_cli_command ns_cli_commands[] = {
     {"run", "run a model, print a summary, write a workbook and CSV files",
@@ -208,7 +216,7 @@ const struct ns_cli_command ns_cli_commands[] = {
     {"psa", "probabilistic sensitivity analysis: how sure are we?",
      MODEL_FILES " -n DRAWS --seed S [-j THREADS]\n"
      "                   [--set SECTION.KEY=VALUE]... [-o FILE.xlsx]\n"
-     "                   [--csv DIR] [--draws]",
+     "                   [--csv DIR] [--draws] [--evppi]",
      "Samples every parameter with a distribution ([uncertainty] in the\n"
      "model) DRAWS times and runs the model for each draw. Draw i's random\n"
      "numbers come from (S, i) alone, so the results are identical for any\n"
@@ -216,6 +224,11 @@ const struct ns_cli_command ns_cli_commands[] = {
      "95% interval and the chance that net savings are positive; -o writes\n"
      "the workbook with a PSA sheet (histogram, cost-effectiveness plane and\n"
      "acceptability curve).\n"
+     "--evppi adds the expected value of partial perfect information of\n"
+     "each parameter with a distribution and each [parameter_groups] group,\n"
+     "by regression on the draws the PSA keeps exactly (docs/analyses.md):\n"
+     "a table of the groups and the top parameters, evppi.csv and an EVPPI\n"
+     "sheet.\n"
      "Ctrl-C stops cleanly and writes nothing.\n",
      psa_options, "0 done, 1 failure or stopped, 2 bad input or usage.",
      "a file", false, false, ns_cli_psa},
@@ -303,14 +316,20 @@ const struct ns_cli_command ns_cli_commands[] = {
      "  netsave benchmark params/example-services.csv\n",
      benchmark_options, done_status, "a file", false, false,
      ns_cli_benchmark},
-    {"init", "write the built-in model's files into a folder, to edit", "DIR",
+    {"init", "write the built-in model's files into a folder, to edit",
+     "DIR [--area NAME [--base MODEL.ini]...]",
      "Writes the built-in model's files (the INI file, with every comment and\n"
      "source, and the CSV tables it names) into DIR, created if needed, for\n"
      "an analyst to edit. Running on them gives the built-in model's results:\n"
      "  netsave run DIR/<model>.ini\n"
+     "With --area NAME, writes only DIR/area.ini: a commented [area] section\n"
+     "for the model (--base files, or the built-in one) listing every treated\n"
+     "strategy with 0 clients starting, to fill in and run on top of it:\n"
+     "  netsave run MODEL.ini DIR/area.ini\n"
      "Existing files are never overwritten.\n",
      init_options,
-     "0 written, 1 a file could not be written or exists, 2 usage.",
+     "0 written, 1 a file could not be written or exists, 2 usage or bad\n"
+     "input (a model with errors, or an area name that cannot be an INI value).",
      "a folder", false, true, ns_cli_init},
 };
 

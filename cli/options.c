@@ -92,6 +92,12 @@ static const struct option options[NS_OPT_COUNT] = {
     [NS_OPT_WRITE_DRAWS] = {"--draws", NULL, NULL, FLAG, AT(write_draws), 0,
                             0, NULL, false, NULL,
                             "with --csv, also write psa_draws.csv"},
+    [NS_OPT_EVPPI] = {"--evppi", NULL, NULL, FLAG, AT(evppi), 0, 0, NULL,
+                      false, NULL,
+                      "also the expected value of partial perfect "
+                      "information per parameter and [parameter_groups] "
+                      "group: printed, evppi.csv with --csv, an EVPPI "
+                      "sheet with -o"},
     [NS_OPT_PARAM] = {"--param", NULL, "NAME", LIST, AT(params), 0, 0, NULL,
                       false, "a value", "the parameter"},
     [NS_OPT_TWO_WAY] = {"--two-way", NULL, "A,B", TEXT, AT(two_way), 0, 0,
@@ -145,6 +151,12 @@ static const struct option options[NS_OPT_COUNT] = {
                     "willingness to pay per unit of health for the net "
                     "monetary and net health benefits (replaces the "
                     "model's [model] wtp)"},
+    [NS_OPT_AREA] = {"--area", NULL, "NAME", TEXT, AT(area_name), 0, 0, NULL,
+                     false, "a name",
+                     "write DIR/area.ini instead: a commented [area] "
+                     "section for the model (--base, or the built-in one) "
+                     "naming the area NAME, to fill in with clients "
+                     "starting each year and run on top of the model"},
     [NS_OPT_TIPPING] = {"--tipping", NULL, NULL, FLAG, AT(tipping), 0, 0,
                         NULL, false, NULL,
                         "also find each strategy's tipping point (slow: a "

@@ -10,6 +10,7 @@
  * when computed (a probability of 1.3, a division by zero in cycle 7) are
  * checked by the engine on every run. */
 #include "model/compile_priv.h"
+#include "model/area.h"
 #include "model/ledger.h"
 #include "model/measures.h"
 #include "model/names.h"
@@ -202,101 +203,6 @@ compile_settings(struct compiler *c)
                  d->n_states, NS_MAX_STATES);
     if (d->n_strategies == 0)
         ERROR_AT(c, whole, "the model defines no strategies");
-}
-
-/* Only cycle (the time point) is known to a weight expression. */
-static long
-resolve_cycle_only(void *ctx, const char *name, size_t len)
-{
-    (void)ctx;
-    return len == 5 && memcmp(name, "cycle", 5) == 0 ? NS_VAR_CYCLE : -1;
-}
-
-/* Weights from an expression of the time point, e.g. DARTH's Simpson
- * weights for an odd number of cycles. */
-static void
-weights_from_expression(struct compiler *c, double *w, size_t T)
-{
-    const struct ns_model_def *d = c->def;
-    struct ns_expr_resolver r = {c, resolve_cycle_only, NULL, NULL};
-    struct ns_expr *e = NULL;
-    char err[256];
-    enum ns_status st = ns_expr_compile(d->weight_text, &r, &e, err,
-                                        sizeof err);
-    if (st == NS_ENOMEM) {
-        c->out_of_mem = true;
-        return;
-    }
-    if (st != NS_OK) {
-        ERROR_AT(c, d->counting_at, "counting weight: %s", err);
-        return;
-    }
-    double vars[NS_VAR_COUNT] = {0};
-    for (size_t t = 0; t <= T; t++) {
-        vars[NS_VAR_CYCLE] = (double)t;
-        struct ns_expr_fault fault;
-        if (ns_expr_eval(e, vars, NULL, &w[t], &fault) != NS_OK) {
-            ERROR_AT(c, d->counting_at,
-                     "counting weight: %s at column %zu, at time point %zu",
-                     fault.detail, fault.column, t);
-            break;
-        }
-        if (!(w[t] >= 0.0)) {
-            ERROR_AT(c, d->counting_at,
-                     "counting weight must be at least 0, got %g at time "
-                     "point %zu",
-                     w[t], t);
-            break;
-        }
-    }
-    ns_expr_free(e);
-}
-
-/* Counting weights over time points 0..T, with the time-0 rule applied. */
-static void
-compile_weights(struct compiler *c)
-{
-    const struct ns_model_def *d = c->def;
-    struct ns_model *m = c->m;
-    size_t T = d->n_cycles;
-    m->weights = alloc_array(c, T + 1, sizeof *m->weights);
-    if (!m->weights || T < 1)
-        return;
-    for (size_t t = 0; t <= T; t++) {
-        double w = 1.0;
-        switch (d->counting) {
-        case NS_COUNT_START:
-            w = t < T ? 1.0 : 0.0;
-            break;
-        case NS_COUNT_END:
-            w = t > 0 ? 1.0 : 0.0;
-            break;
-        case NS_COUNT_LIFE_TABLE:
-            w = (t == 0 || t == T) ? 0.5 : 1.0;
-            break;
-        case NS_COUNT_SIMPSON:
-            w = (t == 0 || t == T) ? 1.0 / 3.0
-                                   : (t % 2 ? 4.0 / 3.0 : 2.0 / 3.0);
-            break;
-        case NS_COUNT_WEIGHTS:
-            w = t < d->n_weights ? d->weights[t] : 0.0;
-            break;
-        }
-        m->weights[t] = w;
-    }
-    if (d->counting == NS_COUNT_SIMPSON && T % 2 != 0)
-        ERROR_AT(c, d->counting_at,
-                 "Simpson's 1/3 rule needs an even number of cycles, got %zu",
-                 T);
-    if (d->counting == NS_COUNT_WEIGHTS && d->weight_text)
-        weights_from_expression(c, m->weights, T);
-    else if (d->counting == NS_COUNT_WEIGHTS && d->n_weights != T + 1)
-        ERROR_AT(c, d->counting_at,
-                 "the counting weights must list one weight per time point "
-                 "0..%zu (%zu weights), got %zu",
-                 T, T + 1, d->n_weights);
-    if (!d->count_time_zero)
-        m->weights[0] = 0.0;
 }
 
 static void
@@ -637,9 +543,8 @@ ns_model_compile(const struct ns_model_def *def, struct ns_model **out,
         return NS_ENOMEM;
     }
     m->priv = p;
-    struct compiler c = {def, m, p, diags, false, false};
+    struct compiler c = {def, m, p, diags, false, false, -1};
     compile_settings(&c);
-    compile_weights(&c);
     copy_entities(&c, def->states, def->n_states, &m->states, &m->n_states,
                   "state", &p->state_ix);
     copy_entities(&c, def->strategies, def->n_strategies, &m->strategies,
@@ -667,6 +572,8 @@ ns_model_compile(const struct ns_model_def *def, struct ns_model **out,
     if (!c.out_of_mem)
         nsc_compile_param_info(&c);
     if (!c.out_of_mem)
+        nsc_compile_counting(&c);
+    if (!c.out_of_mem)
         nsc_compile_free_params(&c);
     if (!c.out_of_mem)
         nsc_compile_uncertainty(&c);
@@ -678,6 +585,8 @@ ns_model_compile(const struct ns_model_def *def, struct ns_model **out,
         nsc_compile_correlation(&c);
     if (!c.out_of_mem)
         nsc_compile_dirichlet(&c);
+    if (!c.out_of_mem)
+        nsc_compile_param_groups(&c);
     if (!c.out_of_mem)
         nsc_compile_transitions(&c);
     if (!c.out_of_mem)
@@ -694,8 +603,13 @@ ns_model_compile(const struct ns_model_def *def, struct ns_model **out,
         nsc_check_state_time(&c);
     if (!c.out_of_mem && !c.failed)
         nsc_compute_needs(&c);
+    if (!c.out_of_mem && !c.failed)
+        nsc_finish_counting(&c);
     if (!c.out_of_mem &&
         ns_measures_compile(def, m, diags, &c.failed) == NS_ENOMEM)
+        c.out_of_mem = true;
+    if (!c.out_of_mem &&
+        ns_area_compile(def, m, diags, &c.failed) == NS_ENOMEM)
         c.out_of_mem = true;
     if (c.out_of_mem || c.failed) {
         ns_model_free(m);
@@ -765,8 +679,10 @@ ns_model_free(struct ns_model *m)
     if (m->priv)
         free_priv(m->priv, m->n_strategies * m->n_states);
     ns_measures_free(m);
+    ns_area_free(m->area);
     free(m->name);
     free(m->weights);
+    free(m->cycle_share);
     free_named(m->states, m->n_states);
     free_named(m->strategies, m->n_strategies);
     free(m->comparator);
@@ -800,6 +716,11 @@ ns_model_free(struct ns_model *m)
         free(m->dirichlet[i].alpha);
     }
     free(m->dirichlet);
+    for (size_t i = 0; m->param_groups && i < m->n_param_groups; i++) {
+        free(m->param_groups[i].name);
+        free(m->param_groups[i].uncertain);
+    }
+    free(m->param_groups);
     for (size_t i = 0; m->expansion_places && i < m->n_expansion; i++)
         free(m->expansion_places[i]);
     free(m->expansion_places);

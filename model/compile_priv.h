@@ -24,6 +24,7 @@ struct compiler {
     struct ns_diags *diags;
     bool failed;      /* an input problem was recorded */
     bool out_of_mem;
+    long weight_expr; /* the counting weight's expression, or -1 */
 };
 
 static inline char *
@@ -100,6 +101,13 @@ void nsc_compile_values(struct compiler *c);
 void nsc_compile_transition_values(struct compiler *c);
 void nsc_check_state_time(struct compiler *c);
 
+/* compile_counting.c: the counting weights and the settings that choose
+ * them (after the parameters are compiled, since a weight expression may
+ * read them), and the weights of such an expression (after they are
+ * ordered) */
+void nsc_compile_counting(struct compiler *c);
+void nsc_finish_counting(struct compiler *c);
+
 /* compile_uncertainty.c */
 void nsc_compile_param_info(struct compiler *c);
 void nsc_compile_free_params(struct compiler *c);
@@ -108,5 +116,6 @@ void nsc_compile_expansion(struct compiler *c);
 void nsc_compile_benchmark(struct compiler *c);
 void nsc_compile_correlation(struct compiler *c);
 void nsc_compile_dirichlet(struct compiler *c);
+void nsc_compile_param_groups(struct compiler *c);
 
 #endif

@@ -318,19 +318,36 @@ compile_transition_value(struct compiler *c, size_t i, size_t *owner)
     const char *what = nsc_describe(c, NULL, "%s", ctx);
     size_t x = nsc_add_expr(c, v->text, v->at, what, false);
     size_t n_matched = 0;
+    bool self_written = !(pf || pt) || strcmp(v->from, v->to) == 0;
+    size_t n_stays = 0;
     for (size_t a = 0; a < S; a++) {
         if (pf ? !matches(v->from, c->m->states[a].name) : (long)a != from)
             continue;
         for (size_t b = 0; b < S; b++) {
             if (pt ? !matches(v->to, c->m->states[b].name) : (long)b != to)
                 continue;
+            /* "* -> dead" means entering dead: staying there is booked
+             * only by a key that says so, naming the state (dead -> dead)
+             * or the same pattern on both sides (in_* -> in_*). */
             if (!transition_exists(c, a, b))
                 continue;
+            if (a == b && !self_written) {
+                n_stays++;
+                continue;
+            }
             n_matched++;
             book_transition_value(c, (size_t)j, a, b, i, x, owner);
         }
     }
-    if (n_matched == 0)
+    if (n_matched == 0 && n_stays > 0)
+        ERROR_AT(c, v->at,
+                 "%s: the pattern matches only states' transitions to "
+                 "themselves, which a pattern books only with the same "
+                 "pattern on both sides: expected a transition between two "
+                 "states, found %zu staying (name it, e.g. STATE -> STATE, "
+                 "to book a value on staying)",
+                 ctx, n_stays);
+    else if (n_matched == 0)
         ERROR_AT(c, v->at,
                  "%s: no strategy has a transition %s -> %s to book it on",
                  ctx, v->from, v->to);

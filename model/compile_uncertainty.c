@@ -419,3 +419,64 @@ nsc_compile_param_info(struct compiler *c)
         info->source_at = src->at;
     }
 }
+
+/* One group of [parameter_groups]: every member a parameter drawn from a
+ * distribution of its own (EVPPI regresses on the sampled values the PSA
+ * keeps, which a Dirichlet's shares are not among), none twice. */
+static void
+param_group_entry(struct compiler *c, const struct ns_def_group *dg,
+                  const long *u_of, struct ns_param_group *g)
+{
+    g->name = copy_str(c, dg->name);
+    g->uncertain = alloc_array(c, dg->n_members, sizeof *g->uncertain);
+    for (size_t j = 0; g->uncertain && j < dg->n_members; j++) {
+        const char *name = dg->members[j];
+        long pi = nsc_find_param(c->p, name);
+        char h[96];
+        if (pi < 0) {
+            ERROR_AT(c, dg->at, "parameter_groups: %s: unknown parameter "
+                                "'%s'%s",
+                     dg->name, name,
+                     ns_did_you_mean(h, sizeof h, name,
+                                     (const char *const *)c->p->param_names,
+                                     c->p->n_params));
+            continue;
+        }
+        if (u_of[pi] < 0) {
+            ERROR_AT(c, dg->at,
+                     "parameter_groups: %s: %s has no distribution in "
+                     "[uncertainty]; a group lists parameters the PSA draws",
+                     dg->name, name);
+            continue;
+        }
+        bool twice = false;
+        for (size_t k = 0; k < g->n; k++)
+            twice |= g->uncertain[k] == (size_t)u_of[pi];
+        if (twice)
+            ERROR_AT(c, dg->at, "parameter_groups: %s: %s is listed twice",
+                     dg->name, name);
+        else
+            g->uncertain[g->n++] = (size_t)u_of[pi];
+    }
+}
+
+/* [parameter_groups]: name = parameters, whose EVPPI is reported
+ * together. */
+void
+nsc_compile_param_groups(struct compiler *c)
+{
+    const struct ns_model_def *d = c->def;
+    struct ns_model *m = c->m;
+    if (d->n_param_groups == 0)
+        return;
+    m->param_groups =
+        alloc_array(c, d->n_param_groups, sizeof *m->param_groups);
+    long *u_of = drawn_entries(c);
+    for (size_t i = 0; m->param_groups && u_of && i < d->n_param_groups;
+         i++) {
+        param_group_entry(c, &d->param_groups[i], u_of,
+                          &m->param_groups[i]);
+        m->n_param_groups = i + 1;
+    }
+    free(u_of);
+}

@@ -338,6 +338,7 @@ ns_model_def_clear(struct ns_model_def *def)
     clear_list(&source_kind, def->sources, def->n_sources);
     clear_list(&perspective_kind, def->perspectives, def->n_perspectives);
     clear_list(&group_kind, def->groups, def->n_groups);
+    clear_list(&group_kind, def->param_groups, def->n_param_groups);
     clear_list(&measure_kind, def->measures, def->n_measures);
     clear_list(&target_kind, def->targets, def->n_targets);
     clear_list(&free_param_kind, def->free_params, def->n_free_params);
@@ -347,6 +348,7 @@ ns_model_def_clear(struct ns_model_def *def)
     clear_list(&expr_kind, def->dirichlet, def->n_dirichlet);
     clear_list(&expr_kind, def->expansion, def->n_expansion);
     clear_list(&expr_kind, def->benchmark, def->n_benchmark);
+    clear_list(&expr_kind, def->area, def->n_area);
     *def = (struct ns_model_def){0};
 }
 
@@ -535,6 +537,17 @@ ns_def_add_group(struct ns_model_def *def, const char *name,
 }
 
 enum ns_status
+ns_def_add_param_group(struct ns_model_def *def, const char *name,
+                       const char *const *params, size_t n,
+                       struct ns_origin at)
+{
+    bool failed = false;
+    struct ns_def_group e = {dup_or_null(name, &failed), NULL, 0, at};
+    e.members = dup_list(params, n, &e.n_members, &failed);
+    return PUT(group_kind, def, param_groups, e, failed);
+}
+
+enum ns_status
 ns_def_add_measure(struct ns_model_def *def, const char *name,
                    const char *text, struct ns_origin at)
 {
@@ -604,6 +617,15 @@ ns_def_add_expansion(struct ns_model_def *def, const char *strategy,
     bool failed = false;
     struct ns_def_expr e = def_expr(NULL, strategy, text, at, &failed);
     return PUT(expr_kind, def, expansion, e, failed);
+}
+
+enum ns_status
+ns_def_add_area(struct ns_model_def *def, const char *key, const char *value,
+                struct ns_origin at)
+{
+    bool failed = false;
+    struct ns_def_expr e = def_expr(NULL, key, value, at, &failed);
+    return PUT(expr_kind, def, area, e, failed);
 }
 
 enum ns_status

@@ -37,6 +37,24 @@ enum ns_discount_origin {
     NS_DISCOUNT_FROM_FIRST_CYCLE_END
 };
 
+/* What is counted and discounted: time points (each point's value times
+ * its counting weight, discounted with the point's factor), or cycles
+ * (the occupancy averaged over each cycle as the counting says, times the
+ * values of the cycle, discounted once per cycle at 1 / (1 + r)^((c - 1)
+ * x cycle length): heemod's way). */
+enum ns_discount_timing {
+    NS_DISCOUNT_POINTS,
+    NS_DISCOUNT_CYCLES
+};
+
+/* Whether a value booked on a transition of cycle c is multiplied by the
+ * counting weight of time point c (the convention is a choice: heemod
+ * corrects its entry values, TreeAge and DARTH's code book them in full). */
+enum ns_transition_weight {
+    NS_TRANSITION_IN_FULL,
+    NS_TRANSITION_WEIGHTED
+};
+
 struct ns_def_entity {   /* a state or a strategy */
     char *name;
     char *label;
@@ -201,10 +219,18 @@ struct ns_model_def {
     double *weights;                  /* NS_COUNT_WEIGHTS only: a list */
     size_t n_weights;
     char *weight_text;                /* NS_COUNT_WEIGHTS only: or an
-                                         expression of cycle (time point) */
-    struct ns_origin counting_at;
+                                         expression of cycle, time, age and
+                                         parameters (time point) */
+    struct ns_origin counting_at;     /* `counting`; file NULL: not given */
+    struct ns_origin weights_at;      /* `weights`; file NULL: not given */
+    struct ns_origin weight_at;       /* `weight`; file NULL: not given */
     bool count_time_zero;             /* false: weight of point 0 is 0 */
+    struct ns_origin count_time_zero_at; /* file NULL: not given */
     enum ns_discount_origin discount_origin;
+    struct ns_origin discount_origin_at; /* file NULL: not given */
+    enum ns_discount_timing discount_timing;
+    struct ns_origin discount_timing_at; /* file NULL: not given */
+    enum ns_transition_weight transition_weight;
     double row_sum_tolerance;
     char *cost_outcome, *health_outcome; /* NULL: none */
     struct ns_origin cost_outcome_at, health_outcome_at;
@@ -251,12 +277,19 @@ struct ns_model_def {
     NS_DEF_ARRAY(struct ns_def_expr, dirichlet);    /* [dirichlet.GROUP]
                                                        param = alpha: strategy
                                                        holds GROUP */
+    NS_DEF_ARRAY(struct ns_def_group, param_groups); /* [parameter_groups]
+                                                        name = parameters */
     NS_DEF_ARRAY(struct ns_def_expr, benchmark);    /* [benchmark] strategy =
                                                        the parameter a
                                                        service's retention
                                                        sets (text) */
     NS_DEF_ARRAY(struct ns_def_expr, expansion);    /* [expansion] strategy =
                                                        places expression */
+    NS_DEF_ARRAY(struct ns_def_expr, area);         /* [area] key = value as
+                                                       written (name, years,
+                                                       or a strategy's
+                                                       starts: model/area.h
+                                                       reads them) */
     /* Where each list's entries are, by key, so that adding tens of
      * thousands of parameters is not quadratic (owned; private to def.c).
      * A definition is never copied by value: the index would be shared. */
@@ -342,12 +375,18 @@ enum ns_status ns_def_add_correlation(struct ns_model_def *def,
 enum ns_status ns_def_add_dirichlet(struct ns_model_def *def,
                                     const char *group, const char *param,
                                     const char *alpha, struct ns_origin at);
+enum ns_status ns_def_add_param_group(struct ns_model_def *def,
+                                      const char *name,
+                                      const char *const *params, size_t n,
+                                      struct ns_origin at);
 enum ns_status ns_def_add_benchmark(struct ns_model_def *def,
                                     const char *strategy, const char *param,
                                     struct ns_origin at);
 enum ns_status ns_def_add_expansion(struct ns_model_def *def,
                                     const char *strategy, const char *text,
                                     struct ns_origin at);
+enum ns_status ns_def_add_area(struct ns_model_def *def, const char *key,
+                               const char *value, struct ns_origin at);
 /* Replaces a string field of the definition (name, cost_outcome...) with
  * a copy of value (NULL allowed). */
 enum ns_status ns_def_set_string(char **field, const char *value);

@@ -117,3 +117,16 @@ ns_diags_clear(struct ns_diags *d)
     free(d->items);
     *d = (struct ns_diags){0};
 }
+
+const char *
+ns_origin_beside(char *buf, size_t n, struct ns_origin at,
+                 struct ns_origin here)
+{
+    /* Command-line origins ("--set") number assignments, not lines. */
+    bool command_line = at.file && strncmp(at.file, "--", 2) == 0;
+    if ((at.file == here.file && !command_line) || !at.file)
+        snprintf(buf, n, "line %d", at.line);
+    else
+        snprintf(buf, n, "%s:%d", at.file, at.line);
+    return buf;
+}

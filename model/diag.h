@@ -53,6 +53,12 @@ void ns_diags_add_at(struct ns_diags *d, struct ns_origin at, const char *fmt,
  * "text" alone without a file) into buf of size n. */
 void ns_diag_format(const struct ns_diag *diag, char *buf, size_t n);
 
+/* Names at for a message about here: "line 12" in the same file,
+ * "file:12" in another or on the command line ("--set:2"); written into
+ * buf of size n, which is returned. */
+const char *ns_origin_beside(char *buf, size_t n, struct ns_origin at,
+                             struct ns_origin here);
+
 /* Sorts the diagnostics by file order of appearance, then line, keeping
  * the order of messages on the same line. */
 void ns_diags_sort(struct ns_diags *d);

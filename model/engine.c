@@ -13,7 +13,13 @@
  * - values counted at time point t are evaluated with cycle = t and
  *   time = t * cycle length;
  * - a value booked on a transition of cycle c counts at time point c, in
- *   full (no counting weight), discounted with the factor of point c.
+ *   full (no counting weight) unless transition_value_counting = weighted,
+ *   discounted with the factor of point c;
+ * - with discount_timing = cycle, entry c of the results holds cycle c:
+ *   the values of the cycle (evaluated as its transitions are, cycle = c
+ *   and time = (c - 1) * cycle length) times its shares of the occupancy
+ *   at its start and end, plus its transition values, discounted with
+ *   cycle c's factor; entry 0 holds nothing.
  *
  * Lanes. A workspace can run several sets of parameter values at once
  * (lanes: a PSA's draws), each with results of its own. Every value the
@@ -249,10 +255,22 @@ double
 ns_model_discount_factor(const struct ns_model *m, size_t outcome, size_t t)
 {
     size_t periods = t;
-    if (m->discount_origin == NS_DISCOUNT_FROM_FIRST_CYCLE_END)
+    /* Cycle c is discounted from its start, (c - 1) cycles in. */
+    if (m->discount_origin == NS_DISCOUNT_FROM_FIRST_CYCLE_END ||
+        m->discount_timing == NS_DISCOUNT_CYCLES)
         periods = t > 0 ? t - 1 : 0;
     double years = (double)periods * m->cycle_length_years;
     return pow(1.0 + m->outcomes[outcome].discount_rate, -years);
+}
+
+double
+ns_model_entry_weight(const struct ns_model *m, size_t t)
+{
+    /* No shares: the model failed to compile (a counting that has no
+     * per-cycle reading), and only its checks ask. */
+    if (m->discount_timing != NS_DISCOUNT_CYCLES || !m->cycle_share)
+        return m->weights[t];
+    return t > 0 ? m->cycle_share[2 * t] + m->cycle_share[2 * t + 1] : 0.0;
 }
 
 /* Loops over lanes. The PSA's number of lanes gets loops of known
@@ -585,16 +603,15 @@ list_state_values(struct run *run)
     ws->sv_listed = true;
 }
 
-/* Adds the state values of point t to the results, with weight w. */
-static enum ns_status
-count_point(struct run *run, size_t t)
+/* Keeps the cohort at point t in the results' trace (and in ws->trace,
+ * summed over tunnels for all lanes at once). */
+static void
+record_trace(struct run *run, size_t t)
 {
-    const struct ns_model *m = run->m;
     const struct ns_model_priv *p = run->p;
     struct ns_workspace *ws = run->ws;
-    size_t S = m->n_states, J = m->n_streams, L = run->L;
+    size_t S = run->m->n_states, L = run->L;
     size_t row = run->k * run->r[0]->n_points + t;
-    /* Summed over tunnels for all lanes at once, then handed out. */
     double *sum = ws->trace;
     for (size_t s = 0; s < S; s++) {
         double *to = &sum[s * L];
@@ -610,7 +627,17 @@ count_point(struct run *run, size_t t)
         for (size_t s = 0; s < S; s++)
             trace[s] = sum[s * L + l];
     }
-    double w = m->weights[t];
+}
+
+/* Adds the state values of the cohort as it is now, times w, to entry t
+ * of the results. */
+static enum ns_status
+add_state_values(struct run *run, size_t t, double w)
+{
+    const struct ns_model *m = run->m;
+    struct ns_workspace *ws = run->ws;
+    size_t S = m->n_states, J = m->n_streams, L = run->L;
+    size_t row = run->k * run->r[0]->n_points + t;
     double *acc = ws->acc;
     for (size_t j = 0; j < J; j++) {
         memset(acc, 0, L * sizeof *acc);
@@ -634,6 +661,14 @@ count_point(struct run *run, size_t t)
             run->r[l]->values[row * J + j] += w * acc[l] * scale;
     }
     return NS_OK;
+}
+
+/* Adds the state values of point t to the results, with its weight. */
+static enum ns_status
+count_point(struct run *run, size_t t)
+{
+    record_trace(run, t);
+    return add_state_values(run, t, run->m->weights[t]);
 }
 
 /* Computes the probabilities of one row into probs (x L), checking them. */
@@ -731,18 +766,22 @@ book_transition_values(struct run *run, size_t s, size_t to,
 }
 
 /* Adds the transition values of cycle t + 1 to each lane's results, at
- * point t + 1, and clears the sums for the next cycle. */
+ * point t + 1 (times its counting weight when they are weighted), and
+ * clears the sums for the next cycle. */
 static void
 add_transition_values(struct run *run, size_t t)
 {
     struct ns_workspace *ws = run->ws;
     size_t J = run->m->n_streams, L = run->L;
     size_t row = run->k * run->r[0]->n_points + t + 1;
+    double w = run->m->transition_weight == NS_TRANSITION_WEIGHTED
+                   ? run->m->weights[t + 1]
+                   : 1.0;
     for (size_t i = 0; i < ws->n_tv_streams; i++) {
         size_t j = ws->tv_streams[i];
         double *sum = &ws->tv_sum[j * L];
         for (size_t l = 0; l < L; l++)
-            run->r[l]->values[row * J + j] += sum[l];
+            run->r[l]->values[row * J + j] += w * sum[l];
         memset(sum, 0, L * sizeof *sum);
     }
 }
@@ -1142,12 +1181,37 @@ run_settled(struct run *run, size_t from)
     }
 }
 
+/* Counts cycle by cycle (discount_timing = cycle): the values of cycle c
+ * are evaluated at its time, like its transitions, and counted on the
+ * occupancy before and after it with the cycle's shares. */
 static enum ns_status
-run_strategy(struct run *run)
+run_cycles(struct run *run)
+{
+    const double *share = run->m->cycle_share;
+    record_trace(run, 0);
+    for (size_t c = 1; c <= run->m->n_cycles; c++) {
+        run->when = "cycle";
+        run->when_n = c;
+        set_time(run, c, c - 1);
+        if (eval_params(run, NS_DEP_TIME, NS_NEED_TRANS | NS_NEED_VALUE) !=
+                NS_OK ||
+            add_state_values(run, c, share[2 * c]) != NS_OK)
+            return NS_EMODEL;
+        if (c == 1)
+            list_state_values(run);
+        if (step(run, c - 1) != NS_OK ||
+            add_state_values(run, c, share[2 * c + 1]) != NS_OK)
+            return NS_EMODEL;
+        record_trace(run, c);
+    }
+    return NS_OK;
+}
+
+/* Counts time point by time point. */
+static enum ns_status
+run_points(struct run *run)
 {
     size_t T = run->m->n_cycles;
-    if (start_run(run) != NS_OK)
-        return NS_EMODEL;
     for (size_t t = 0;; t++) {
         run->when = "time point";
         run->when_n = t;
@@ -1167,12 +1231,21 @@ run_strategy(struct run *run)
             return NS_EMODEL;
         if (step(run, t) != NS_OK)
             return NS_EMODEL;
-        if (settled(run)) {
-            if (run_settled(run, t + 1) != NS_OK)
-                return NS_EMODEL;
-            break;
-        }
+        if (settled(run))
+            return run_settled(run, t + 1);
     }
+    return NS_OK;
+}
+
+static enum ns_status
+run_strategy(struct run *run)
+{
+    if (start_run(run) != NS_OK)
+        return NS_EMODEL;
+    if ((run->m->discount_timing == NS_DISCOUNT_CYCLES ? run_cycles(run)
+                                                       : run_points(run)) !=
+        NS_OK)
+        return NS_EMODEL;
     for (size_t l = 0; l < run->L; l++) {
         discount_and_total(run, run->r[l]);
         /* Sums of finite values can still overflow, and an Inf or NaN

@@ -220,3 +220,33 @@ ns_ledger_by_year(const struct ns_model *m, const struct ns_results *r,
                 net[y] += saving_at(r, k, (size_t)c, t, j, discounted);
     }
 }
+
+void
+ns_ledger_years(const struct ns_model *m, const struct ns_results *r,
+                size_t k, long perspective, bool discounted,
+                struct ns_ledger *years, double *by_payer)
+{
+    size_t n_years = ns_ledger_n_years(m);
+    long c = m->comparator[k];
+    bool valid = c >= 0 && m->cost_outcome >= 0;
+    double start = valid ? 0.0 : NS_NAN;
+    for (size_t y = 0; y < n_years; y++) {
+        years[y] = (struct ns_ledger){valid, valid ? (size_t)c : 0, start,
+                                      start, start, NS_NAN, NS_NAN};
+        for (size_t q = 0; by_payer && q < m->n_payers; q++)
+            by_payer[y * m->n_payers + q] = start;
+    }
+    if (!valid)
+        return;
+    const bool *payers = payers_of(m, perspective);
+    for (size_t t = 0; t < r->n_points; t++) {
+        size_t y = year_of(m, t, n_years);
+        for (size_t j = 0; j < m->n_streams; j++)
+            if (counts(m, j, payers))
+                add_saving(m, &years[y],
+                           by_payer ? by_payer + y * m->n_payers : NULL, j,
+                           saving_at(r, k, (size_t)c, t, j, discounted));
+    }
+    for (size_t y = 0; y < n_years; y++)
+        years[y].net_savings = years[y].savings - years[y].treatment_cost;
+}

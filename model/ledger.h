@@ -99,4 +99,14 @@ void ns_ledger_by_year(const struct ns_model *model,
                        const struct ns_results *results, size_t k,
                        long perspective, bool discounted, double *net);
 
+/* The ledger of strategy k year by year: years[ns_ledger_n_years(m)]
+ * receive the treatment cost, savings and net savings counted in each
+ * year (years as in ns_ledger_by_year; the benefit-cost ratio and payback
+ * are left NaN); by_payer, when not NULL, [n_years * m->n_payers] each
+ * payer's savings in each year ([y * n_payers + q]). Everything is NaN
+ * (valid false) when k has no comparator or m no cost outcome. */
+void ns_ledger_years(const struct ns_model *m, const struct ns_results *r,
+                     size_t k, long perspective, bool discounted,
+                     struct ns_ledger *years, double *by_payer);
+
 #endif

@@ -421,7 +421,7 @@ check_stream_points(struct mc *c, const struct ns_def_target *dt,
     const double years[2] = {t->time_years, t->relative_to};
     bool check[2] = {t->start_point == t->point, t->has_relative_to};
     for (size_t i = 0; i < 2; i++)
-        if (check[i] && !(m->weights[points[i]] > 0.0))
+        if (check[i] && !(ns_model_entry_weight(m, points[i]) > 0.0))
             FAIL(c, dt->at,
                  "target: measure %s reads streams, whose annual rate at %g "
                  "years is unknown: that time point's counting weight is 0 "

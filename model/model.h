@@ -111,6 +111,14 @@ struct ns_dirichlet_group {
     double *alpha;       /* owned; [n] counts */
 };
 
+/* A named group of parameters with distributions, whose EVPPI is
+ * reported together ([parameter_groups]). */
+struct ns_param_group {
+    char *name;          /* owned */
+    size_t n;
+    size_t *uncertain;   /* owned; [n] indices into uncertain */
+};
+
 /* An uncertain parameter: its distribution and its one-way range. */
 struct ns_uncertain_param {
     size_t param;        /* index into params */
@@ -123,6 +131,7 @@ struct ns_uncertain_param {
 
 struct ns_model_priv;
 struct ns_measures_priv;
+struct ns_area;
 
 struct ns_model {
     char *name;                /* owned */
@@ -134,6 +143,12 @@ struct ns_model {
     double *weights;           /* [n_cycles + 1] counting weights, time 0 rule
                                   already applied */
     enum ns_discount_origin discount_origin;
+    enum ns_discount_timing discount_timing;
+    double *cycle_share;       /* NS_DISCOUNT_CYCLES only: [2 * (n_cycles +
+                                  1)]: cycle c counts cycle_share[2c] x the
+                                  occupancy at its start and cycle_share[2c
+                                  + 1] x that at its end (entry 0 unused) */
+    enum ns_transition_weight transition_weight;
     double row_sum_tolerance;
 
     struct ns_named *states;   /* [n_states] as defined, without tunnels */
@@ -193,6 +208,11 @@ struct ns_model {
                              (Gaussian copula), or NULL when independent */
     struct ns_dirichlet_group *dirichlet; /* parameters drawn together */
     size_t n_dirichlet;
+    struct ns_param_group *param_groups; /* for EVPPI, in the file's order */
+    size_t n_param_groups;
+    struct ns_area *area; /* [area]: clients starting each treated
+                             strategy year by year (model/area.h), or
+                             NULL without one */
 
     struct ns_model_priv *priv;
     struct ns_measures_priv *measures_priv;
@@ -227,8 +247,15 @@ long ns_model_find_uncertain(const struct ns_model *m, const char *name);
  * unknown name gives NS_NO_PERSPECTIVE. */
 long ns_model_find_perspective(const struct ns_model *m, const char *name);
 
-/* Discount factor of time point t (0..n_cycles) for an outcome. */
+/* Discount factor of time point t (0..n_cycles) for an outcome: of the
+ * values counted at t, or with discount_timing = cycle, of cycle t's. */
 double ns_model_discount_factor(const struct ns_model *m, size_t outcome,
                                 size_t t);
+
+/* The weight of the state values a result's entry t holds: the counting
+ * weight of time point t, or with discount_timing = cycle, cycle t's
+ * shares of the occupancy at its start and end (0 for t = 0). Dividing a
+ * stream's entry by it (and the cycle length) gives its annual rate. */
+double ns_model_entry_weight(const struct ns_model *m, size_t t);
 
 #endif

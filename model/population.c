@@ -42,6 +42,7 @@ same_structure(const struct ns_model *a, const struct ns_model *b)
         a->place_outcome != b->place_outcome ||
         a->n_payers != b->n_payers ||
         a->n_perspectives != b->n_perspectives ||
+        a->discount_timing != b->discount_timing ||
         ns_model_discount_factor(a, 0, 1) > ns_model_discount_factor(b, 0, 1) ||
         ns_model_discount_factor(a, 0, 1) < ns_model_discount_factor(b, 0, 1))
         return false;

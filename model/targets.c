@@ -99,7 +99,7 @@ point_quantities(const struct ns_model *m, const struct ns_results *r,
                  struct ns_expr_fault *fault)
 {
     memset(q, 0, ns_measure_n_quantities(m) * sizeof *q);
-    double span = m->weights[p] * m->cycle_length_years;
+    double span = ns_model_entry_weight(m, p) * m->cycle_length_years;
     bool rates = ns_measure_reads_streams(m, t->measure);
     if (rates && !(span > 0.0))
         return fail_with(fault, NS_FAULT_DIV_ZERO,

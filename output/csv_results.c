@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/area.h"
 #include "model/ledger.h"
 #include "model/measures.h"
 #include "model/population.h"
@@ -423,6 +424,131 @@ write_outcomes(struct csv *c, const struct source *src)
     }
 }
 
+/* ---- the area's files ---- */
+
+/* Strategy i of the area's rows: each treated one, then "all" (i equal
+ * to n_strategies). */
+static void
+put_area_start(struct csv *c, const struct ns_model *m, size_t i)
+{
+    csv_put_text(c, m->area->name);
+    csv_put_sep(c);
+    csv_put_text(c, i < m->n_strategies ? m->strategies[i].name : "all");
+    csv_put_sep(c);
+    if (i < m->n_strategies)
+        csv_put_text(c, m->strategies[m->comparator[i]].name);
+    csv_put_sep(c);
+}
+
+/* Scratch for the area's years (and their payers), or NULL with c->err
+ * set. */
+static struct ns_area_year *
+alloc_area_years(struct csv *c, const struct ns_model *m, double **by_payer)
+{
+    size_t n = ns_area_n_years(m);
+    struct ns_area_year *years = calloc(n, sizeof *years);
+    *by_payer = calloc(n * m->n_payers + 1, sizeof **by_payer);
+    if (!years || !*by_payer) {
+        free(years);
+        free(*by_payer);
+        *by_payer = NULL;
+        c->err = ENOMEM;
+        return NULL;
+    }
+    return years;
+}
+
+/* Whether a model has area rows to write: an area and a cost outcome. */
+static bool
+has_area(const struct ns_model *m)
+{
+    return m->area && m->cost_outcome >= 0;
+}
+
+/* area.csv: the area's totals per year, for each treated strategy and
+ * all of them, per perspective and basis (model/area.h). */
+static void
+write_area(struct csv *c, const struct source *src)
+{
+    const struct ns_model *m = src->m;
+    csv_put_raw(c, "area,strategy,comparator,perspective,discounted,year,"
+                   "starts,treatment_cost,savings,net_savings,"
+                   "cumulative_net_savings\n");
+    double *unused = NULL;
+    struct ns_area_year *years = has_area(m) ? alloc_area_years(c, m, &unused)
+                                             : NULL;
+    for (size_t i = 0; years && i <= m->n_strategies && !c->err; i++) {
+        if (i < m->n_strategies && m->comparator[i] < 0)
+            continue;
+        for (size_t v = 0; v <= m->n_perspectives; v++)
+            for (int disc = 0; disc <= 1; disc++) {
+                if (ns_area_totals(m, src->r,
+                                   i < m->n_strategies ? i : NS_AREA_ALL,
+                                   perspective_at(m, v), disc, years,
+                                   NULL) != NS_OK)
+                    c->err = ENOMEM;
+                for (size_t y = 0; y < ns_area_n_years(m); y++) {
+                    put_area_start(c, m, i);
+                    csv_put_text(c, perspective_name(m, v));
+                    csv_put_sep(c);
+                    csv_put_raw(c, disc ? "1" : "0");
+                    csv_put_sep(c);
+                    csv_put_count(c, y + 1);
+                    csv_put_sep(c);
+                    const struct ns_area_year *a = &years[y];
+                    csv_put_numbers(c,
+                                    (const double[]){a->starts,
+                                                     a->treatment_cost,
+                                                     a->savings,
+                                                     a->net_savings,
+                                                     a->cumulative_net_savings},
+                                    5);
+                    csv_end_row(c);
+                }
+            }
+    }
+    free(unused);
+    free(years);
+}
+
+/* area_payers.csv: each payer's savings from the area per year (all
+ * payers counted, as payers.csv). */
+static void
+write_area_payers(struct csv *c, const struct source *src)
+{
+    const struct ns_model *m = src->m;
+    csv_put_raw(c, "area,strategy,comparator,discounted,year,payer,"
+                   "savings\n");
+    double *by_payer = NULL;
+    struct ns_area_year *years =
+        has_area(m) ? alloc_area_years(c, m, &by_payer) : NULL;
+    size_t Q = m->n_payers;
+    for (size_t i = 0; years && i <= m->n_strategies && !c->err; i++) {
+        if (i < m->n_strategies && m->comparator[i] < 0)
+            continue;
+        for (int disc = 0; disc <= 1; disc++) {
+            if (ns_area_totals(m, src->r,
+                               i < m->n_strategies ? i : NS_AREA_ALL,
+                               NS_ALL_PAYERS, disc, years, by_payer) != NS_OK)
+                c->err = ENOMEM;
+            for (size_t y = 0; y < ns_area_n_years(m); y++)
+                for (size_t q = 0; q < Q; q++) {
+                    put_area_start(c, m, i);
+                    csv_put_raw(c, disc ? "1" : "0");
+                    csv_put_sep(c);
+                    csv_put_count(c, y + 1);
+                    csv_put_sep(c);
+                    csv_put_text(c, m->payers[q]);
+                    csv_put_sep(c);
+                    csv_put_number(c, by_payer[y * Q + q]);
+                    csv_end_row(c);
+                }
+        }
+    }
+    free(by_payer);
+    free(years);
+}
+
 static const struct {
     const char *name;
     write_fn *write;
@@ -445,6 +571,8 @@ static const struct {
     {"net_savings_by_year.csv", write_net_savings_by_year},
     {"outcomes.csv", write_outcomes},
     {"frontier.csv", csv_write_frontier},
+    {"area.csv", write_area},
+    {"area_payers.csv", write_area_payers},
 };
 
 enum ns_status

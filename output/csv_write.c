@@ -170,6 +170,8 @@ const char *const ns_csv_names[] = {
     "anchors_arms.csv", "benchmark.csv",
     "benchmark_groups.csv", "benchmark_total.csv",
     "frontier.csv",     "ceaf.csv",
+    "area.csv",         "area_payers.csv",
+    "evppi.csv",
 };
 const size_t ns_csv_n_names = sizeof ns_csv_names / sizeof *ns_csv_names;
 

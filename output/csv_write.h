@@ -33,6 +33,7 @@ struct source {
     const struct ns_checks *checks; /* for checks.csv only */
     const struct ns_attrition_table *attrition; /* for attrition.csv only */
     const struct ns_psa *psa;                   /* for the PSA files */
+    const struct ns_evppi *evppi;               /* for evppi.csv */
     const struct ns_tornado_bar *bars;          /* for tornado.csv */
     size_t n_bars, a, b, n_grid;
     const double *values;                       /* base, or the grid */

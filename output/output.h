@@ -56,6 +56,26 @@ enum ns_status ns_csv_write_psa(const char *dir, const struct ns_model *model,
                                 char *err,
                                 size_t err_size);
 
+struct ns_evppi;
+
+/* Writes evppi.csv into dir, atomically: strategy, comparator,
+ * perspective, measure, wtp, kind, name, n_parameters, draws,
+ * evppi_per_person, evppi_population, evpi_per_person. One row per
+ * strategy with a comparator and subject (kind group, then parameter) on
+ * net_savings (over the perspective; wtp empty), then, when the model has
+ * a cost and a health outcome and an acceptability grid, on
+ * net_monetary_benefit at each wtp of the grid (perspective all_payers).
+ * evppi_population is evppi_per_person times population (empty when
+ * population is 0); evpi_per_person is the EVPI over the same draws.
+ * EVPPI is empty for a subject with too few draws for its regression.
+ * Discounted. Returns NS_OK or NS_EIO with a reason. */
+enum ns_status ns_csv_write_evppi(const char *dir,
+                                  const struct ns_model *model,
+                                  const struct ns_evppi *evppi,
+                                  long perspective, double population,
+                                  struct ns_atomic_set *set, char *err,
+                                  size_t err_size);
+
 /* psa_draws.csv, streamed while the draws run (an ns_psa_draws_fn can call
  * ns_csv_draws_write), so memory does not grow with it: draw, strategy,
  * net_savings, delta_cost, delta_health, then one column per uncertain
@@ -160,6 +180,7 @@ struct ns_run_info {
     const struct ns_psa *psa;       /* or NULL: a PSA sheet (summary,
                                        histogram, CE plane, CEAC) */
     long psa_perspective;
+    const struct ns_evppi *evppi;   /* or NULL: an EVPPI sheet (needs psa) */
     const struct ns_tornado_bar *tornado; /* or NULL: a Tornado sheet */
     size_t n_tornado_bars;          /* per strategy */
     const double *tornado_base;     /* [n_strategies] */
@@ -288,6 +309,25 @@ enum ns_status ns_overlay_write_calibration(const char *path,
                                             const struct ns_calibration *cal,
                                             const struct ns_overlay_info *info,
                                             char *err, size_t err_size);
+
+/* What the [area] template (netsave init --area) says beyond the model. */
+struct ns_area_template {
+    const char *version;     /* netsave version */
+    const char *name;        /* the area's name, as the INI value */
+    const char *model_files; /* the files to run it on top of, as typed */
+    const char *builtin_dir; /* for the built-in model, the folder netsave
+                                init writes its files to; else NULL */
+};
+
+/* Writes a commented [area] section to path, atomically: the area's
+ * name, years = the model's horizon in whole years, and 0 clients
+ * starting for every treated strategy (a strategy with a comparator),
+ * with comments saying what each key means and how to run the file on
+ * top of the model. Returns NS_OK, or NS_EIO with a reason in err. */
+enum ns_status ns_overlay_write_area(const char *path,
+                                     const struct ns_model *m,
+                                     const struct ns_area_template *t,
+                                     char *err, size_t err_size);
 
 /* Writes benchmark.csv (service_id, service_name, period, modality,
  * measure, count, denominator, proportion, norm, limit_low_99_8,

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "model/area.h"
 #include "model/ledger.h"
 #include "output/atomic.h"
 #include "output/xlsx_book.h"
@@ -191,9 +192,12 @@ check_population_grid(const struct ns_population *pop)
         rows = m->n_params;
     if (ns_ledger_n_years(m) > rows)
         rows = ns_ledger_n_years(m);
+    if (ns_area_n_years(m) > rows)
+        rows = ns_area_n_years(m);
     if (rows + m->n_perspectives + 2 * FIRST_ROW + 10 > LXW_ROW_MAX)
         return "there are more rows of results than an Excel sheet has";
-    if (m->n_payers + 4 > LXW_COL_MAX || m->n_strategies + 1 > LXW_COL_MAX)
+    if (m->n_payers + 4 > LXW_COL_MAX || m->n_strategies + 1 > LXW_COL_MAX ||
+        (m->area && 2 * m->n_strategies + 6 > LXW_COL_MAX))
         return "there are more payers or strategies than an Excel sheet has "
                "columns";
     return NULL;
@@ -207,6 +211,7 @@ fill_population(struct book *b, const struct ns_run_info *info)
     xl_write_headline(b);
     xl_write_who_pays(b);
     xl_write_year_by_year(b);
+    xl_write_area_sheet(b);
     xl_write_outcomes_sheet(b);
     xl_write_frontier_sheet(b);
     xl_write_subgroups(b);
@@ -216,6 +221,7 @@ fill_population(struct book *b, const struct ns_run_info *info)
     xl_write_attrition_sheet(b, info);
     xl_write_psa_sheet(b, info);
     xl_write_ceaf_sheet(b, info);
+    xl_write_evppi_sheet(b, info);
     xl_write_tornado_sheet(b, info);
     xl_write_scenarios_sheet(b, info);
     xl_write_anchors_sheet(b, info);

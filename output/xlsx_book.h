@@ -151,6 +151,9 @@ void xl_write_outcomes_sheet(struct book *b);
 
 void xl_write_frontier_sheet(struct book *b);
 void xl_write_ceaf_sheet(struct book *b, const struct ns_run_info *info);
+/* ---- xlsx_area.c: nothing without an area ---- */
+
+void xl_write_area_sheet(struct book *b);
 
 /* ---- xlsx_population.c ---- */
 
@@ -168,5 +171,9 @@ void xl_write_scenarios_sheet(struct book *b, const struct ns_run_info *info);
 void xl_write_anchors_sheet(struct book *b, const struct ns_run_info *info);
 void xl_write_benchmark_sheets(struct book *b, const struct ns_run_info *info);
 void xl_write_checks_sheet(struct book *b, const struct ns_run_info *info);
+
+/* ---- xlsx_evppi.c ---- */
+
+void xl_write_evppi_sheet(struct book *b, const struct ns_run_info *info);
 
 #endif

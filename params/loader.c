@@ -388,6 +388,39 @@ check_subgroups(const struct ns_params *params, struct ns_diags *diags)
     return ok;
 }
 
+/* The number of cycles a horizon makes; false (reported) when it is not a
+ * whole number of cycles, or disagrees with n_cycles given beside it. */
+static bool
+horizon_cycles(struct ns_params *params, struct ns_diags *diags)
+{
+    struct ns_model_def *def = &params->def;
+    double len = def->cycle_length_years;
+    double n = params->horizon_years / len;
+    double whole = floor(n + 0.5);
+    if (fabs(n - whole) > 1e-9 * n || whole < 1.0) {
+        ns_diags_add_at(diags, params->horizon_at,
+                        "[model] key horizon must be a whole number of "
+                        "cycles: %g years is %.6g cycles of %g years",
+                        params->horizon_years, n, len);
+        return false;
+    }
+    if (params->n_cycles_key_at.file && def->n_cycles != (size_t)whole) {
+        char buf[512];
+        ns_diags_add_at(diags, params->horizon_at,
+                        "[model] keys horizon and n_cycles disagree: "
+                        "expected horizon = n_cycles x cycle_length = %zu x "
+                        "%g = %g years (n_cycles on %s), found horizon = %g "
+                        "years (%g cycles); give one of them",
+                        def->n_cycles, len, (double)def->n_cycles * len,
+                        ns_origin_beside(buf, sizeof buf, params->n_cycles_key_at,
+                                   params->horizon_at),
+                        params->horizon_years, whole);
+        return false;
+    }
+    def->n_cycles = (size_t)whole;
+    return true;
+}
+
 enum ns_status
 ns_params_finish(struct ns_params *params, struct ns_diags *diags)
 {
@@ -404,19 +437,10 @@ ns_params_finish(struct ns_params *params, struct ns_diags *diags)
         ns_diags_addf(diags, file, 0,
                       "missing key n_cycles (or horizon) in [model]");
         failed = true;
-    } else if (params->horizon_years > 0.0 && def->cycle_length_years > 0.0) {
-        double n = params->horizon_years / def->cycle_length_years;
-        double whole = floor(n + 0.5);
-        if (fabs(n - whole) > 1e-9 * n || whole < 1.0) {
-            ns_diags_add_at(diags, def->n_cycles_at,
-                            "[model] key horizon must be a whole number of "
-                            "cycles: %g years is %.6g cycles of %g years",
-                            params->horizon_years, n,
-                            def->cycle_length_years);
-            failed = true;
-        } else {
-            def->n_cycles = (size_t)whole;
-        }
+    } else if (params->horizon_at.file && params->horizon_years > 0.0 &&
+               def->cycle_length_years > 0.0 &&
+               !horizon_cycles(params, diags)) {
+        failed = true;
     }
     if (!check_subgroups(params, diags))
         failed = true;

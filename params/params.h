@@ -55,6 +55,10 @@ struct ns_params {
                                     replaces one */
     size_t n_sets;           /* --set assignments applied so far */
     double horizon_years;    /* [model] horizon when given, else -1 */
+    struct ns_origin horizon_at;    /* [model] horizon; file NULL: not
+                                       given (or replaced by a later
+                                       file's n_cycles) */
+    struct ns_origin n_cycles_key_at; /* [model] n_cycles, likewise */
     struct ns_subgroup *subgroups; /* owned; [n_subgroups] */
     struct ns_params **kept;  /* owned; the parameters each subgroup's model
                                  was compiled from, kept alive because the

@@ -25,7 +25,8 @@ static const char *const model_keys[] = {
     "start_age",      "counting",        "weights",      "count_time_zero",
     "discount_origin", "row_sum_tolerance", "comparator", "cost_outcome",
     "health_outcome", "place_outcome", "weight", "report_cohort",
-    "wtp_max",        "wtp_step",      "wtp",
+    "wtp_max",        "wtp_step",      "wtp",     "discount_timing",
+    "transition_value_counting",
 };
 #define N_MODEL_KEYS (sizeof model_keys / sizeof model_keys[0])
 
@@ -113,6 +114,36 @@ parse_weights(struct loader *ld, const struct ns_ini_entry *e)
     def->n_weights = n;
 }
 
+/* Two keys that say one thing (n_cycles and horizon; weights and
+ * weight): a file that gives one replaces what an earlier file gave with
+ * the other, as an overlay replaces any key; given both in one file, they
+ * must agree (checked once everything is read). */
+static void
+set_spelling(struct loader *ld, int line, struct ns_origin *mine,
+             struct ns_origin *other)
+{
+    *mine = (struct ns_origin){ld->file, line};
+    if (other->file && other->file != ld->file)
+        *other = (struct ns_origin){0};
+}
+
+/* A file that sets a counting other than weights drops the weights an
+ * earlier file gave (an overlay cannot remove a key, and it changes the
+ * within-cycle correction as a whole). Weights given in the same file,
+ * or later, stay, and contradict any counting other than weights. */
+static void
+counting_set(struct loader *ld, struct ns_origin at)
+{
+    struct ns_model_def *def = &ld->params->def;
+    def->counting_at = at;
+    if (def->counting == NS_COUNT_WEIGHTS)
+        return;
+    if (def->weights_at.file && def->weights_at.file != ld->file)
+        def->weights_at = (struct ns_origin){0};
+    if (def->weight_at.file && def->weight_at.file != ld->file)
+        def->weight_at = (struct ns_origin){0};
+}
+
 static void
 model_key(struct loader *ld, const struct ns_ini_entry *e)
 {
@@ -146,11 +177,14 @@ model_key(struct loader *ld, const struct ns_ini_entry *e)
                      "cycles from 1 to 100000, got '%s'",
                      e->value);
                 def->settings_rejected = true;
+            } else if (cycles) {
+                def->n_cycles = (size_t)v;
             } else {
-                p->horizon_years = cycles ? -1.0 : v;
-                def->n_cycles = cycles ? (size_t)v : 0;
+                p->horizon_years = v;
             }
         }
+        set_spelling(ld, e->line, cycles ? &p->n_cycles_key_at : &p->horizon_at,
+                     cycles ? &p->horizon_at : &p->n_cycles_key_at);
         def->n_cycles_at = at;
     } else if (strcmp(k, "start_age") == 0) {
         if (parse_number_at(ld, e, "an age in years from 0 to 150", 0.0,
@@ -163,20 +197,32 @@ model_key(struct loader *ld, const struct ns_ini_entry *e)
                                             "simpson", "weights"};
         if (parse_choice(ld, e, names, 5, &c))
             def->counting = (enum ns_counting)c;
-        def->counting_at = at;
+        counting_set(ld, at);
     } else if (strcmp(k, "weights") == 0) {
         parse_weights(ld, e);
+        set_spelling(ld, e->line, &def->weights_at, &def->weight_at);
     } else if (strcmp(k, "weight") == 0) {
         check(ld, ns_def_set_string(&def->weight_text, e->value));
-        def->counting_at = at;
+        set_spelling(ld, e->line, &def->weight_at, &def->weights_at);
     } else if (strcmp(k, "count_time_zero") == 0) {
         static const char *const names[] = {"no", "yes"};
         if (parse_choice(ld, e, names, 2, &c))
             def->count_time_zero = c == 1;
+        def->count_time_zero_at = at;
     } else if (strcmp(k, "discount_origin") == 0) {
         static const char *const names[] = {"start", "end_of_first_cycle"};
         if (parse_choice(ld, e, names, 2, &c))
             def->discount_origin = (enum ns_discount_origin)c;
+        def->discount_origin_at = at;
+    } else if (strcmp(k, "discount_timing") == 0) {
+        static const char *const names[] = {"point", "cycle"};
+        if (parse_choice(ld, e, names, 2, &c))
+            def->discount_timing = (enum ns_discount_timing)c;
+        def->discount_timing_at = at;
+    } else if (strcmp(k, "transition_value_counting") == 0) {
+        static const char *const names[] = {"in_full", "weighted"};
+        if (parse_choice(ld, e, names, 2, &c))
+            def->transition_weight = (enum ns_transition_weight)c;
     } else if (strcmp(k, "row_sum_tolerance") == 0) {
         if (parse_number_at(ld, e, "a number above 0 and at most 0.01",
                             1e-300, 0.01, &v))
@@ -499,6 +545,16 @@ subgroup_entry(struct loader *ld, const char *name,
              name, e->key);
         return;
     }
+    /* The area's clients are the whole population's: its totals are
+     * taken from the pooled results with one [area]. */
+    if (strncmp(e->key, "area.", 5) == 0) {
+        FAIL(ld, e->line,
+             "[subgroup.%s] key '%s': expected a key subgroups may change, "
+             "found an [area] key; an area's clients are the whole "
+             "population's, so set [area] itself",
+             name, e->key);
+        return;
+    }
     struct ns_subgroup *sg = subgroup_named(ld, name, at);
     if (!sg)
         return;
@@ -576,7 +632,7 @@ free_param_key(struct loader *ld, const struct ns_ini_entry *e)
 
 static const char *const section_names[] = {
     "uncertainty", "ranges", "expansion", "benchmark", "correlation",
-    "dirichlet.NAME",
+    "dirichlet.NAME", "parameter_groups", "area",
     "calibrate", "scenario",
     "groups", "measures", "validation",
     "subgroups", "subgroup.NAME",
@@ -607,7 +663,7 @@ ns_section_known(const char *s)
         "time_in_state", "initial", "parameters", "transitions", "sources",
         "perspectives", "subgroups", "groups", "measures", "validation",
         "calibrate", "scenario", "uncertainty", "ranges", "expansion",
-        "benchmark", "correlation"};
+        "benchmark", "correlation", "parameter_groups", "area"};
     static const char *const prefixed[] = {"stream", "table", "initial",
                                            "parameters", "transitions",
                                            "subgroup", "dirichlet"};
@@ -706,6 +762,8 @@ ns_loader_apply_entry(struct loader *ld, struct pending_tables *pt,
         check(ld, ns_def_add_expansion(def, k, v, at));
     } else if (strcmp(s, "benchmark") == 0) {
         check(ld, ns_def_add_benchmark(def, k, v, at));
+    } else if (strcmp(s, "area") == 0) {
+        check(ld, ns_def_add_area(def, k, v, at));
     } else if (strcmp(s, "uncertainty") == 0) {
         check(ld, ns_def_add_uncertain(def, k, v, at));
     } else if (strcmp(s, "ranges") == 0) {
@@ -747,6 +805,8 @@ ns_loader_apply_entry(struct loader *ld, struct pending_tables *pt,
         source_key(ld, e);
     } else if (strcmp(s, "perspectives") == 0) {
         list_key(ld, e, "payers", ns_def_add_perspective);
+    } else if (strcmp(s, "parameter_groups") == 0) {
+        list_key(ld, e, "parameters", ns_def_add_param_group);
     } else if ((rest = ns_section_suffix(s, "stream"))) {
         stream_key(ld, e, rest);
     } else if ((rest = ns_section_suffix(s, "table"))) {

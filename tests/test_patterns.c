@@ -48,8 +48,10 @@ struct run {
     enum ns_status status;
 };
 
+/* Loads the base with stream_lines, then overlay (a second file) if not
+ * NULL, and runs it. */
 static void
-run_text(struct run *out, const char *stream_lines)
+run_overlaid(struct run *out, const char *stream_lines, const char *overlay)
 {
     char text[2048];
     snprintf(text, sizeof text, "%s%s", base, stream_lines);
@@ -57,6 +59,9 @@ run_text(struct run *out, const char *stream_lines)
     assert_non_null(out->params);
     out->status = ns_params_load_text(out->params, "p.ini", text,
                                       strlen(text), NULL, &out->diags);
+    if (out->status == NS_OK && overlay)
+        out->status = ns_params_load_text(out->params, "o.ini", overlay,
+                                          strlen(overlay), NULL, &out->diags);
     if (out->status == NS_OK)
         out->status = ns_params_finish(out->params, &out->diags);
     if (out->status == NS_OK)
@@ -68,6 +73,12 @@ run_text(struct run *out, const char *stream_lines)
     struct ns_workspace *ws = ns_workspace_alloc(out->model);
     out->status = ns_model_run(out->model, ws, out->r, &out->diags);
     ns_workspace_free(ws);
+}
+
+static void
+run_text(struct run *out, const char *stream_lines)
+{
+    run_overlaid(out, stream_lines, NULL);
 }
 
 static void
@@ -103,7 +114,8 @@ pattern_name_and_default(void **state)
 }
 
 /* Transition values: a pattern pair books on every existing transition it
- * matches, a named pair beats it. */
+ * matches, except a state's transition to itself, and a named pair beats
+ * it. */
 static void
 transition_patterns(void **state)
 {
@@ -113,10 +125,43 @@ transition_patterns(void **state)
                  "in_* -> * = 7.25\n"
                  "in_a -> dead = 1000\n");
     assert_int_equal(r.status, NS_OK);
-    /* in_a -> in_a, in_a -> in_b at 7.25; in_a -> dead at 1000; in_b ->
-     * in_b carries nobody in cycle 1 (everyone starts in in_a). */
-    double expect = 7.25 * (1 - p_ab - p_ad) + 7.25 * p_ab + 1000 * p_ad;
+    /* in_a -> in_b at 7.25; in_a -> dead at 1000; in_a -> in_a is staying,
+     * which 'in_* -> *' does not say (it booked 7.25 x (1 - p_ab - p_ad)
+     * more before issue 16). */
+    double expect = 7.25 * p_ab + 1000 * p_ad;
     assert_close(ns_results_total(r.r, 0, 0, false), expect, 1e-12);
+    run_clear(&r);
+}
+
+/* '* -> dead' is a value on entering dead: the quarter of the cohort
+ * already dead at the start is not charged again for staying dead. A key
+ * that names dead -> dead, or the same pattern on both sides, books
+ * staying. */
+static void
+pattern_skips_staying(void **state)
+{
+    (void)state;
+    static const char start_dead[] = "[initial]\nin_a = 0.75\ndead = 0.25\n";
+    struct run r;
+    run_overlaid(&r, "default = 0\n* -> dead = 100\n", start_dead);
+    assert_int_equal(r.status, NS_OK);
+    /* Only in_a -> dead enters dead: 0.75 x p_ad x 100 (not + 0.25 x 100,
+     * the dead staying dead, as before issue 16). */
+    assert_close(ns_results_total(r.r, 0, 0, false), 0.75 * p_ad * 100,
+                 1e-12);
+    run_clear(&r);
+    run_overlaid(&r, "default = 0\n* -> dead = 100\ndead -> dead = 3\n",
+                 start_dead);
+    assert_int_equal(r.status, NS_OK);
+    assert_close(ns_results_total(r.r, 0, 0, false),
+                 0.75 * p_ad * 100 + 0.25 * 3, 1e-12);
+    run_clear(&r);
+    /* in_* -> in_*: in_a -> in_a (0.75 (1 - p_ab - p_ad)) and in_a -> in_b
+     * (0.75 p_ab) at 10; in_b -> in_b carries nobody in cycle 1. */
+    run_overlaid(&r, "default = 0\nin_* -> in_* = 10\n", start_dead);
+    assert_int_equal(r.status, NS_OK);
+    assert_close(ns_results_total(r.r, 0, 0, false), 10 * 0.75 * (1 - p_ad),
+                 1e-12);
     run_clear(&r);
 }
 
@@ -159,6 +204,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pattern_name_and_default),
         cmocka_unit_test(transition_patterns),
+        cmocka_unit_test(pattern_skips_staying),
         cmocka_unit_test(overlapping_patterns_are_an_error),
         cmocka_unit_test(pattern_matching_nothing_is_an_error),
     };

@@ -180,6 +180,8 @@ static const char *const csv_names[] = {
     "outcomes.csv",
     "validation.csv",
     "frontier.csv",
+    "area.csv",
+    "area_payers.csv",
 };
 #define N_CSV (sizeof csv_names / sizeof csv_names[0])
 
@@ -682,6 +684,9 @@ csv_files_have_exact_headers(void **state)
         "relative_to,period_years",
         "subgroup,strategy,cost,health,delta_cost,delta_health,icer,status,"
         "previous_on_frontier,wtp,net_monetary_benefit,net_health_benefit",
+        "area,strategy,comparator,perspective,discounted,year,starts,"
+        "treatment_cost,savings,net_savings,cumulative_net_savings",
+        "area,strategy,comparator,discounted,year,payer,savings",
     };
     for (size_t i = 0; i < N_CSV; i++) {
         struct table t;
@@ -692,7 +697,8 @@ csv_files_have_exact_headers(void **state)
     char listing[1024];
     list_dir(f->dir, listing, sizeof listing);
     assert_string_equal(listing,
-                        "frontier.csv incremental.csv net_savings.csv "
+                        "area.csv area_payers.csv frontier.csv "
+                        "incremental.csv net_savings.csv "
                         "net_savings_by_year.csv outcomes.csv payers.csv "
                         "summary.csv trace.csv validation.csv values.csv");
 }

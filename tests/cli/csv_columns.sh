@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # docs/outputs.md lists every column of every CSV file netsave writes:
-# runs every command that writes CSV files (run, validate, psa --draws,
-# dsa, dsa --two-way, compare, anchors, expand, attrition --tipping on a
+# runs every command that writes CSV files (run, validate, psa --draws
+# --evppi, dsa, dsa --two-way, compare, anchors, expand, attrition --tipping on a
 # small model) and fails when a file's header and the table of the
 # file's section in the docs disagree: a column the docs do not list, a
 # column they list that the file lacks, or the two in another order (the
@@ -27,7 +27,7 @@ ok() {
 england=$src/params/england.ini
 ok run run
 ok validate validate
-ok psa psa -n 20 --seed 1 -j 2 --draws
+ok psa psa -n 20 --seed 1 -j 2 --draws --evppi
 ok dsa dsa
 ok two_way dsa --two-way nh_rem,ref_rel --grid 2
 ok compare compare "$src/params/scenarios/adequate-methadone-dose.ini"

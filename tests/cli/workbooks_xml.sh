@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every part of every workbook netsave writes is well-formed XML and opens
 # in real clients (issue 13, item 4). Every command that writes a workbook
-# (run, validate, psa, dsa, dsa --two-way, compare, anchors, attrition,
-# benchmark; expand and threshold write none, calibrate an INI file) runs
+# (run, validate, psa, psa --evppi, dsa, dsa --two-way, compare, anchors,
+# attrition, benchmark; expand and threshold write none, calibrate an INI
+# file) runs
 # on the England model with labels that are non-ASCII text and XML's own
 # characters (--set: the model's name and two strategies, which reach the
 # sheets, the chart titles and the About sheet), and run on a small model
@@ -32,6 +33,7 @@ odd=(--set "model.name=England <&> \"model\" £ é — 😀 ]]> &amp;"
 ok run m/model.ini -o small.xlsx
 ok run "${odd[@]}" -o run.xlsx
 ok psa -n 20 --seed 1 "${odd[@]}" -o psa.xlsx
+ok psa -n 30 --seed 1 --evppi "${odd[@]}" -o psa_evppi.xlsx
 ok dsa "${odd[@]}" -o dsa.xlsx
 ok dsa --two-way nh_rem,ref_rel --grid 2 "${odd[@]}" -o dsa_two_way.xlsx
 ok compare "$scenarios/capped-residential-stay.ini" "${odd[@]}" -o compare.xlsx
@@ -42,7 +44,7 @@ ok benchmark "$src/params/example-services.csv" --norms "$src/params/benchmark-n
     "${odd[@]}" -o benchmark.xlsx
 "$netsave" validate "${odd[@]}" -o validate.xlsx >/dev/null 2>&1 # exit 1: misses
 [ -s validate.xlsx ] || fail "validate wrote no workbook"
-[ "$(ls *.xlsx | wc -l)" -eq 10 ] || fail "expected 10 workbooks: $(ls *.xlsx)"
+[ "$(ls *.xlsx | wc -l)" -eq 11 ] || fail "expected 11 workbooks: $(ls *.xlsx)"
 
 python3 - *.xlsx <<'PY' || fail "a workbook part is not well-formed XML"
 import sys, zipfile

@@ -9,7 +9,8 @@ For one workbook from each of `run`, `validate`, `compare` and `psa`:
   4. the headline numbers netsave wrote to its CSV files appear in the
      sheet LibreOffice read (to 1e-9, relative): net savings per client on
      Summary, the trace on each Trace sheet, the model's values on
-     Validation, the scenarios on Scenarios, the PSA means on PSA.
+     Validation, the scenarios on Scenarios, the PSA means on PSA, the
+     EVPPI on net savings (psa --evppi) on EVPPI.
 
 Usage: check_workbooks.py NETSAVE SOFFICE SCRATCH
 """
@@ -155,7 +156,7 @@ def main():
         "run": run("run", ["run"]),
         "validate": run("validate", ["validate"]),
         "compare": run("compare", ["compare"] + scenarios),
-        "psa": run("psa", ["psa", "-n", "200", "--seed", "1"]),
+        "psa": run("psa", ["psa", "-n", "400", "--seed", "1", "--evppi"]),
         "anchors": run("anchors", ["anchors"]),
     }
     for cmd, out in books.items():
@@ -197,6 +198,11 @@ def main():
             n += expect_in_sheet("psa PSA", sheets.get("PSA", []),
                                  [float(r["mean"]) for r in rows
                                   if r["measure"] == "net_savings" and r["mean"] not in ("", "NA")])
+            rows = read_csv(os.path.join(d, "evppi.csv"))
+            n += expect_in_sheet("psa EVPPI", sheets.get("EVPPI", []),
+                                 [float(r["evppi_per_person"]) for r in rows
+                                  if r["measure"] == "net_savings"
+                                  and r["evppi_per_person"] != ""])
         print(f"{cmd}: {len(sheets)} sheets; {cells} numeric cells agree between "
               f"openpyxl and LibreOffice; {n} CSV values found in the sheets")
     if failures:

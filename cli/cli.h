@@ -68,6 +68,8 @@ struct ns_cli_list {
 };
 
 /* The command line, parsed. Strings are borrowed from argv. */
+struct ns_atomic_set;
+
 struct ns_cli_args {
     const struct ns_cli_command *command;
     int argc;
@@ -90,6 +92,10 @@ struct ns_cli_args {
     double range[2];
     bool help, verify, all_targets, write_draws, tipping, formulas;
     bool evppi;
+    /* The run's output files (output/atomic.h): writers begin theirs in
+     * it, and main renames them all into place only when the command
+     * succeeded, or removes them all. */
+    struct ns_atomic_set *set;
 };
 
 /* An option a command accepts, with help of its own where the option
@@ -206,6 +212,14 @@ int ns_cli_write_base_workbook(const struct ns_cli_args *a,
                                const struct ns_population *pop,
                                const struct ns_run_info *extra,
                                struct ns_diags *diags);
+
+/* Renames every output the command has written (a->set) into place
+ * together: each is complete and on disk first, so a failure replaces
+ * none (output/atomic.h). ns_cli_write_outputs calls it once the workbook
+ * is written, main after a command that succeeded; a command that fails
+ * before either leaves its files to main, which removes them all.
+ * Returns NS_EXIT_OK, or NS_EXIT_FAILURE with the reason printed. */
+int ns_cli_commit_outputs(const struct ns_cli_args *a);
 
 /* Prints a failed analysis's diagnostics and its status; returns the exit
  * status it means (bad input for NS_EPARAM and bad_input_too). */

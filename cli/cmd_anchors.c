@@ -25,7 +25,8 @@ write_files(const struct ns_cli_args *a, const struct ns_cli_anchors *an,
     if (a->csv_dir) {
         if (!ns_cli_ensure_dir(a->csv_dir))
             return NS_EXIT_FAILURE;
-        if (ns_csv_write_anchors(a->csv_dir, an->reports, an->defs->n, err,
+        if (ns_csv_write_anchors(a->csv_dir, an->reports, an->defs->n, a->set,
+                                 err,
                                  sizeof err) != NS_OK) {
             fprintf(stderr, "netsave: %s\n", err);
             return NS_EXIT_FAILURE;

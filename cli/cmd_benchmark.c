@@ -176,7 +176,7 @@ write_files(const struct ns_cli_args *a, struct ns_cli_model *cm,
         if (!ns_cli_ensure_dir(a->csv_dir))
             return NS_EXIT_FAILURE;
         if (ns_csv_write_benchmark(a->csv_dir, cm->pop->models[0],
-                                   in->services, b, err,
+                                   in->services, b, a->set, err,
                                    sizeof err) != NS_OK) {
             fprintf(stderr, "netsave: %s\n", err);
             return NS_EXIT_FAILURE;

@@ -98,7 +98,7 @@ write_files(const struct ns_cli_args *a, const struct models *s,
     if (a->csv_dir) {
         if (!ns_cli_ensure_dir(a->csv_dir))
             return NS_EXIT_FAILURE;
-        if (ns_csv_write_scenarios(a->csv_dir, c->scenarios, c->n, err,
+        if (ns_csv_write_scenarios(a->csv_dir, c->scenarios, c->n, a->set, err,
                                    sizeof err) != NS_OK) {
             fprintf(stderr, "netsave: %s\n", err);
             return NS_EXIT_FAILURE;

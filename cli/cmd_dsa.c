@@ -82,11 +82,12 @@ write_csv(const struct ns_cli_args *a, const struct ns_model *m,
     if (!ns_cli_ensure_dir(a->csv_dir))
         return NS_EXIT_FAILURE;
     if (ns_csv_write_tornado(a->csv_dir, m, o->perspective, d->bars,
-                             d->n_bars, d->base, d->by_payer, err,
+                             d->n_bars, d->base, d->by_payer, a->set, err,
                              sizeof err) != NS_OK ||
         (o->two_way &&
          ns_csv_write_two_way(a->csv_dir, m, o->perspective, o->a, o->b,
-                              o->grid, d->grid, err, sizeof err) != NS_OK)) {
+                              o->grid, d->grid, a->set,
+                              err, sizeof err) != NS_OK)) {
         fprintf(stderr, "netsave: %s\n", err);
         return NS_EXIT_FAILURE;
     }

@@ -134,7 +134,7 @@ expand(const struct ns_cli_args *a, struct ns_cli_model *cm, struct plan *p)
         return NS_EXIT_FAILURE;
     if (ns_csv_write_expansion(a->csv_dir, m, view,
                                (const struct ns_expansion *const *)p->e,
-                               p->strategy, p->places, p->done, err,
+                               p->strategy, p->places, p->done, a->set, err,
                                sizeof err) != NS_OK) {
         fprintf(stderr, "netsave: %s\n", err);
         return NS_EXIT_FAILURE;

@@ -295,9 +295,9 @@ write_csv(const struct ns_cli_args *a, const struct ns_model *m,
     if (!ns_cli_ensure_dir(a->csv_dir)) {
         rc = NS_EXIT_FAILURE;
     } else if (ns_csv_write_psa(a->csv_dir, m, result, view, m->report_cohort,
-                                err, sizeof err) != NS_OK ||
+                                a->set, err, sizeof err) != NS_OK ||
                (evppi && ns_csv_write_evppi(a->csv_dir, m, evppi, view,
-                                            m->report_cohort, err,
+                                            m->report_cohort, a->set, err,
                                             sizeof err) != NS_OK)) {
         fprintf(stderr, "netsave: %s\n", err);
         rc = NS_EXIT_FAILURE;
@@ -326,7 +326,8 @@ run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
     if (a->csv_dir && a->write_draws) {
         char err[512] = ""; /* ns_cli_ensure_dir says what went wrong */
         if (!ns_cli_ensure_dir(a->csv_dir) ||
-            ns_csv_draws_begin(a->csv_dir, m, draws, err, sizeof err) !=
+            ns_csv_draws_begin(a->csv_dir, m, draws, a->set,
+                               err, sizeof err) !=
                 NS_OK) {
             if (err[0])
                 fprintf(stderr, "netsave: %s\n", err);

@@ -239,10 +239,12 @@ write_csv(const struct ns_cli_args *a, const struct ns_population *pop,
     char err[512];
     if (!ns_cli_ensure_dir(a->csv_dir))
         return NS_EXIT_FAILURE;
-    if (ns_csv_write_population(a->csv_dir, pop, err, sizeof err) != NS_OK ||
-        ns_csv_write_checks(a->csv_dir, checks, err, sizeof err) != NS_OK ||
+    if (ns_csv_write_population(a->csv_dir, pop, a->set,
+                                err, sizeof err) != NS_OK ||
+        ns_csv_write_checks(a->csv_dir, checks, a->set,
+                            err, sizeof err) != NS_OK ||
         (attrition && ns_csv_write_attrition(a->csv_dir, pop->models[0],
-                                             attrition, err,
+                                             attrition, a->set, err,
                                              sizeof err) != NS_OK)) {
         fprintf(stderr, "netsave: %s\n", err);
         return NS_EXIT_FAILURE;
@@ -311,7 +313,7 @@ ns_cli_write_outputs(const struct ns_cli_args *a,
         write_csv(a, pop, checks, attrition) != NS_EXIT_OK)
         return NS_EXIT_FAILURE;
     if (!a->output)
-        return NS_EXIT_OK;
+        return ns_cli_commit_outputs(a);
     time_t now = time(NULL);
     char *cmd = ns_cli_command_line(a);
     char **hex = hashes_hex(params);
@@ -332,6 +334,7 @@ ns_cli_write_outputs(const struct ns_cli_args *a,
     info.n_inputs = params->n_files;
     info.checks = checks;
     info.attrition = attrition;
+    info.set = a->set;
     char err[512];
     int rc = NS_EXIT_OK;
     if (write_workbook(a, pop, &info, err, sizeof err) != NS_OK) {
@@ -342,7 +345,20 @@ ns_cli_write_outputs(const struct ns_cli_args *a,
         free(hex[i]);
     free(hex);
     free(cmd);
-    return rc;
+    /* Every file is written: validate goes on to fail on a missed
+     * target, but its outputs stand. */
+    return rc == NS_EXIT_OK ? ns_cli_commit_outputs(a) : rc;
+}
+
+int
+ns_cli_commit_outputs(const struct ns_cli_args *a)
+{
+    char err[512];
+    if (ns_atomic_set_commit(a->set, err, sizeof err) != NS_OK) {
+        fprintf(stderr, "netsave: %s\n", err);
+        return NS_EXIT_FAILURE;
+    }
+    return NS_EXIT_OK;
 }
 
 int

@@ -110,8 +110,15 @@ run_command(const struct ns_cli_command *c, int argc, char **argv)
         ns_cli_print_help(c, stdout);
     } else if (rc == NS_EXIT_OK && (rc = preflight(&a)) == NS_EXIT_OK) {
         struct ns_atomic_lock *lock = NULL;
+        struct ns_atomic_set set = {0};
+        a.set = &set;
         if ((rc = lock_outputs(&a, &lock)) == NS_EXIT_OK)
             rc = c->run(&a);
+        /* A run's outputs are a set (ns_cli_commit_outputs): renamed
+         * into place when the command succeeded, else all removed. */
+        if (rc == NS_EXIT_OK)
+            rc = ns_cli_commit_outputs(&a);
+        ns_atomic_set_abort(&set);
         ns_atomic_unlock(lock);
     }
     ns_cli_args_clear(&a);

@@ -12,8 +12,7 @@ cmake --build build-fuzz -j2 >/dev/null
 corpus=build-fuzz/corpus
 rm -rf "$corpus" build-fuzz/findings
 mkdir -p "$corpus/model" "$corpus/expr" build-fuzz/findings
-find params validation docs/examples tests/cli/cases tests/bad-inputs fuzz/regressions -name '*.ini' -type f \
-    -exec sh -c 'cp "$1" "$2/$(printf %s "$1" | md5sum | cut -c1-12).ini"' _ {} "$corpus/model" \;
+fuzz/seed-corpus.sh "$corpus/model"
 for f in fuzz/regressions/*.expr; do [ -f "$f" ] && cp "$f" "$corpus/expr/"; done
 printf 'if(cycle <= 2, lt(a), max(a, b, 3) ^ -2)' > "$corpus/expr/seed1"
 printf 'rate_to_prob(p_quit, 0.25) / (1 - a) && !b || log(3)' > "$corpus/expr/seed2"

@@ -18,14 +18,22 @@
  * name is not there; a predicate returns bool.
  *
  * GSL: the library never calls gsl_set_error_handler (the handler is
- * process-wide, and switching it around a call is not thread-safe); a
- * program should call gsl_set_error_handler_off() once at start, as
- * cli/main.c does, so that a GSL failure comes back as a status rather
- * than an abort(). Where a GSL failure would be the answer to a question
- * about the input (can these correlations hold together?), the library
- * checks the input itself first, so the handler never fires; any other
- * GSL failure (running out of memory inside GSL, a defect) aborts under
- * GSL's default handler. */
+ * process-wide, and switching it around a call is a race between the
+ * threads of a PSA). It is written to be safe under any handler,
+ * including GSL's default, which aborts: GSL is only given what it
+ * accepts without calling the handler. Inputs are checked first where a
+ * GSL failure would answer a question about them (correlations that
+ * cannot hold together, a gamma too narrow for GSL's incomplete gamma
+ * function, a root search whose ends bracket no root, a function value
+ * that is not finite); routines whose failure no check can foresee are
+ * not called (GSL's beta and gamma inverse CDFs, which fail to converge
+ * for small shapes: quantiles are solved on the CDF instead), and the
+ * results are checked (NaN is an error with a message, never a result).
+ * tests/test_gsl_safety.c runs such cases under the default handler.
+ * What is left is GSL running out of memory in its own allocations,
+ * which aborts under the default handler: a program should still call
+ * gsl_set_error_handler_off() once at start, before any thread, as
+ * cli/main.c does, so that this too comes back as NS_ENOMEM. */
 #ifndef NS_MODEL_NETSAVE_H
 #define NS_MODEL_NETSAVE_H
 

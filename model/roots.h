@@ -22,9 +22,12 @@ struct ns_root_search {
 };
 
 /* Searches [s->low, s->high] for a root of f. Returns NS_OK when the
- * bracket converged, NS_EGSL when the ends do not bracket a root, an
- * iteration fails or the iterations run out, NS_ENOMEM. *root is the
- * last estimate in every case (NaN when there was none). */
+ * bracket converged (or an end is a root), NS_EGSL when the ends do not
+ * bracket a root, f gives a value that is not finite (*root is then NaN),
+ * an iteration fails or the iterations run out, NS_ENOMEM. *root is the
+ * last estimate in every case (NaN when there was none). GSL is given
+ * only searches it accepts and finite values, so it never reaches its
+ * error handler (model/netsave.h) whatever f does. */
 enum ns_status ns_root_find(double (*f)(double x, void *ctx), void *ctx,
                             const struct ns_root_search *s, double *root);
 

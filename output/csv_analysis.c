@@ -41,9 +41,10 @@ write_checks(struct csv *c, const struct source *src)
 
 enum ns_status
 ns_csv_write_checks(const char *dir, const struct ns_checks *checks,
+                    struct ns_atomic_set *set,
                     char *err, size_t err_size)
 {
-    const struct source src = {.checks = checks};
+    const struct source src = {.set = set, .checks = checks};
     return csv_write_file(dir, "checks.csv", write_checks, &src, err, err_size);
 }
 
@@ -91,10 +92,11 @@ write_attrition(struct csv *c, const struct source *src)
 
 enum ns_status
 ns_csv_write_attrition(const char *dir, const struct ns_model *model,
-                       const struct ns_attrition_table *t, char *err,
+                       const struct ns_attrition_table *t,
+                       struct ns_atomic_set *set, char *err,
                        size_t err_size)
 {
-    const struct source src = {.m = model, .attrition = t};
+    const struct source src = {.set = set, .m = model, .attrition = t};
     return csv_write_file(dir, "attrition.csv", write_attrition, &src, err,
                           err_size);
 }
@@ -211,7 +213,9 @@ write_ceac(struct csv *c, const struct source *src)
 
 /* psa_draws.csv, written block by block while the draws run. */
 struct ns_csv_draws {
-    struct ns_atomic a;
+    struct ns_atomic own;
+    struct ns_atomic *a; /* &own, or a file of set */
+    struct ns_atomic_set *set;
     struct csv c;
     const struct ns_model *m;
     char *path; /* owned; for messages */
@@ -219,7 +223,8 @@ struct ns_csv_draws {
 
 enum ns_status
 ns_csv_draws_begin(const char *dir, const struct ns_model *model,
-                   struct ns_csv_draws **out, char *err, size_t err_size)
+                   struct ns_csv_draws **out, struct ns_atomic_set *set,
+                   char *err, size_t err_size)
 {
     *out = NULL;
     if (!csv_listed("psa_draws.csv", err, err_size))
@@ -236,13 +241,17 @@ ns_csv_draws_begin(const char *dir, const struct ns_model *model,
     }
     bool slash = dir_len > 0 && dir[dir_len - 1] == '/';
     snprintf(path, size, "%s%spsa_draws.csv", dir, slash ? "" : "/");
-    enum ns_status st = ns_atomic_begin(&d->a, path, 1, err, err_size);
+    d->a = &d->own;
+    d->set = set;
+    enum ns_status st =
+        set ? ns_atomic_set_begin(set, path, 1, &d->a, err, err_size)
+            : ns_atomic_begin(&d->own, path, 1, err, err_size);
     if (st != NS_OK) {
         free(d);
         free(path);
         return st;
     }
-    d->c = (struct csv){.fp = d->a.fp, .err = 0};
+    d->c = (struct csv){.fp = d->a->fp, .err = 0};
     d->m = model;
     d->path = path;
     csv_put_raw(&d->c, "draw,strategy,net_savings,delta_cost,delta_health");
@@ -300,10 +309,12 @@ ns_csv_draws_commit(struct ns_csv_draws *d, char *err, size_t err_size)
     if (d->c.err) {
         snprintf(err, err_size, "cannot write %s: %s", d->path,
                  strerror(d->c.err));
-        ns_atomic_abort(&d->a);
+        if (!d->set)
+            ns_atomic_abort(&d->own);
         st = NS_EIO;
     } else {
-        st = ns_atomic_commit(&d->a, err, err_size);
+        /* In a set, the set renames it with the rest. */
+        st = d->set ? NS_OK : ns_atomic_commit(&d->own, err, err_size);
     }
     draws_free(d);
     return st;
@@ -314,16 +325,19 @@ ns_csv_draws_abort(struct ns_csv_draws *d)
 {
     if (!d)
         return;
-    ns_atomic_abort(&d->a);
+    /* A file of a set is removed by the set's abort. */
+    if (!d->set)
+        ns_atomic_abort(&d->own);
     draws_free(d);
 }
 
 enum ns_status
 ns_csv_write_psa(const char *dir, const struct ns_model *model,
                  const struct ns_psa *psa, long perspective,
-                 double population, char *err, size_t err_size)
+                 double population, struct ns_atomic_set *set,
+                 char *err, size_t err_size)
 {
-    const struct source src = {.m = model,
+    const struct source src = {.set = set, .m = model,
                                .psa = psa,
                                .perspective = perspective,
                                .population = population};
@@ -428,9 +442,10 @@ enum ns_status
 ns_csv_write_tornado(const char *dir, const struct ns_model *model,
                      long perspective, const struct ns_tornado_bar *bars,
                      size_t n_bars, const double *base,
-                     const double *by_payer, char *err, size_t err_size)
+                     const double *by_payer, struct ns_atomic_set *set,
+                     char *err, size_t err_size)
 {
-    const struct source src = {.m = model,
+    const struct source src = {.set = set, .m = model,
                                .perspective = perspective,
                                .bars = bars,
                                .n_bars = n_bars,
@@ -484,9 +499,10 @@ write_two_way(struct csv *c, const struct source *src)
 enum ns_status
 ns_csv_write_two_way(const char *dir, const struct ns_model *model,
                      long perspective, size_t a, size_t b, size_t n,
-                     const double *net, char *err, size_t err_size)
+                     const double *net, struct ns_atomic_set *set,
+                     char *err, size_t err_size)
 {
-    const struct source src = {.m = model,
+    const struct source src = {.set = set, .m = model,
                                .perspective = perspective,
                                .a = a,
                                .b = b,
@@ -557,9 +573,10 @@ write_scenario_changes(struct csv *c, const struct source *src)
 
 enum ns_status
 ns_csv_write_scenarios(const char *dir, const struct ns_scenario_result *s,
-                       size_t n, char *err, size_t err_size)
+                       size_t n, struct ns_atomic_set *set,
+                       char *err, size_t err_size)
 {
-    const struct source src = {.scenarios = s, .n_scenarios = n};
+    const struct source src = {.set = set, .scenarios = s, .n_scenarios = n};
     enum ns_status st = csv_write_file(dir, "scenarios.csv", write_scenarios,
                                        &src, err, err_size);
     if (st == NS_OK)
@@ -623,9 +640,10 @@ enum ns_status
 ns_csv_write_expansion(const char *dir, const struct ns_model *model,
                        long perspective, const struct ns_expansion *const *e,
                        const size_t *strategy, const char *const *places,
-                       size_t n, char *err, size_t err_size)
+                       size_t n, struct ns_atomic_set *set,
+                       char *err, size_t err_size)
 {
-    const struct source src = {.m = model,
+    const struct source src = {.set = set, .m = model,
                                .perspective = perspective,
                                .expansions = e,
                                .expansion_strategy = strategy,
@@ -707,9 +725,10 @@ write_anchor_arms(struct csv *c, const struct source *src)
 
 enum ns_status
 ns_csv_write_anchors(const char *dir, const struct ns_anchor_report *a,
-                     size_t n, char *err, size_t err_size)
+                     size_t n, struct ns_atomic_set *set,
+                     char *err, size_t err_size)
 {
-    const struct source src = {.anchors = a, .n_anchors = n};
+    const struct source src = {.set = set, .anchors = a, .n_anchors = n};
     enum ns_status st =
         csv_write_file(dir, "anchors.csv", write_anchors, &src, err, err_size);
     if (st == NS_OK)

@@ -119,10 +119,12 @@ write_total(struct csv *c, const struct source *src)
 enum ns_status
 ns_csv_write_benchmark(const char *dir, const struct ns_model *model,
                        const struct ns_services *services,
-                       const struct ns_benchmark *b, char *err,
+                       const struct ns_benchmark *b, struct ns_atomic_set *set,
+                       char *err,
                        size_t err_size)
 {
-    struct source src = {.m = model, .services = services, .benchmark = b};
+    struct source src = {.set = set,
+    .m = model, .services = services, .benchmark = b};
     enum ns_status st = csv_write_file(dir, "benchmark.csv", write_benchmark,
                                        &src, err, err_size);
     if (st == NS_OK)

@@ -76,9 +76,10 @@ write_evppi(struct csv *c, const struct source *src)
 enum ns_status
 ns_csv_write_evppi(const char *dir, const struct ns_model *model,
                    const struct ns_evppi *evppi, long perspective,
-                   double population, char *err, size_t err_size)
+                   double population, struct ns_atomic_set *set,
+                   char *err, size_t err_size)
 {
-    const struct source src = {.m = model, .evppi = evppi,
+    const struct source src = {.set = set, .m = model, .evppi = evppi,
                                .perspective = perspective,
                                .population = population};
     return csv_write_file(dir, "evppi.csv", write_evppi, &src, err,

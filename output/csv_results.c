@@ -577,7 +577,8 @@ static const struct {
 
 enum ns_status
 ns_csv_write_results(const char *dir, const struct ns_model *model,
-                     const struct ns_results *results, char *err,
+                     const struct ns_results *results,
+                     struct ns_atomic_set *set, char *err,
                      size_t err_size)
 {
     /* Results of another model are a caller's bug that would otherwise
@@ -589,7 +590,8 @@ ns_csv_write_results(const char *dir, const struct ns_model *model,
                  dir);
         return NS_EOUTPUT;
     }
-    const struct source src = {.m = model, .r = results, .pop = NULL};
+    const struct source src = {.set = set,
+    .m = model, .r = results, .pop = NULL};
     for (size_t i = 0; i < sizeof csv_files / sizeof csv_files[0]; i++) {
         enum ns_status st = csv_write_file(
             dir, csv_files[i].name, csv_files[i].write, &src, err, err_size);
@@ -601,6 +603,7 @@ ns_csv_write_results(const char *dir, const struct ns_model *model,
 
 enum ns_status
 ns_csv_write_population(const char *dir, const struct ns_population *pop,
+                        struct ns_atomic_set *set,
                         char *err, size_t err_size)
 {
     const char *why = ns_population_check(pop);
@@ -609,8 +612,9 @@ ns_csv_write_population(const char *dir, const struct ns_population *pop,
         return NS_EOUTPUT;
     }
     enum ns_status st =
-        ns_csv_write_results(dir, pop->models[0], pop->pooled, err, err_size);
-    const struct source src = {
+        ns_csv_write_results(dir, pop->models[0], pop->pooled, set,
+                             err, err_size);
+    const struct source src = {.set = set,
         .m = pop->models[0], .r = pop->pooled, .pop = pop};
     for (size_t i = 0; st == NS_OK &&
                        i < sizeof population_files / sizeof population_files[0];

@@ -206,19 +206,24 @@ csv_write_file(const char *dir, const char *name, write_fn *write,
     }
     snprintf(path, size, "%s%s%s", dir, slash ? "" : "/", name);
 
-    struct ns_atomic a;
-    enum ns_status st = ns_atomic_begin(&a, path, 1, err, err_size);
+    /* In a set, the file is only begun and written here: the set renames
+     * it with the rest of the run's files, or removes it. */
+    struct ns_atomic own, *a = &own;
+    enum ns_status st =
+        src->set ? ns_atomic_set_begin(src->set, path, 1, &a, err, err_size)
+                 : ns_atomic_begin(&own, path, 1, err, err_size);
     if (st == NS_OK) {
-        struct csv c = {.fp = a.fp, .err = 0};
+        struct csv c = {.fp = a->fp, .err = 0};
         write(&c, src);
         if (c.err) {
             snprintf(err, err_size, "cannot write %s: %s", path,
                      strerror(c.err));
-            ns_atomic_abort(&a);
             st = NS_EIO;
-        } else {
-            st = ns_atomic_commit(&a, err, err_size);
         }
+        if (!src->set && st == NS_OK)
+            st = ns_atomic_commit(&own, err, err_size);
+        else if (!src->set)
+            ns_atomic_abort(&own);
     }
     free(path);
     return st;

@@ -25,6 +25,8 @@ struct csv {
 /* What a file is written from: one model's results, or a population
  * (pop set, m and r its first model and pooled results). */
 struct source {
+    struct ns_atomic_set *set; /* the run's files, renamed together; or
+                                  NULL: each file on its own */
     const struct ns_model *m;
     const struct ns_results *r;
     const struct ns_population *pop;

@@ -2,7 +2,14 @@
  *
  * CSV for economists (tidy, one observation per row, column names are a
  * contract documented in docs/outputs.md) and an xlsx workbook for
- * commissioners. Every file is written atomically (output/atomic.h). */
+ * commissioners. Every file is written atomically (output/atomic.h).
+ *
+ * Each writer takes a set (struct ns_atomic_set *set; for the workbook,
+ * ns_run_info's set): NULL writes its files on their own, each renamed
+ * into place when complete; a set only begins and writes them, and the
+ * caller's ns_atomic_set_commit renames all of a run's files together
+ * once every one is complete, or ns_atomic_set_abort removes them all,
+ * so a run that fails part-way replaces none of its destinations. */
 #ifndef NS_OUTPUT_OUTPUT_H
 #define NS_OUTPUT_OUTPUT_H
 
@@ -17,6 +24,7 @@
 #include "model/model.h"
 #include "model/netsave.h"
 #include "model/results.h"
+#include "output/atomic.h"
 
 /* An anchor's ratio as people read it, the same on screen and in the
  * workbook: "2.31:1", or "not computable: " and why. */
@@ -44,7 +52,8 @@ struct ns_psa;
  * Values are discounted. Returns NS_OK, NS_ENOMEM or NS_EIO with a reason. */
 enum ns_status ns_csv_write_psa(const char *dir, const struct ns_model *model,
                                 const struct ns_psa *psa, long perspective,
-                                double population, char *err,
+                                double population, struct ns_atomic_set *set,
+                                char *err,
                                 size_t err_size);
 
 struct ns_evppi;
@@ -64,7 +73,8 @@ enum ns_status ns_csv_write_evppi(const char *dir,
                                   const struct ns_model *model,
                                   const struct ns_evppi *evppi,
                                   long perspective, double population,
-                                  char *err, size_t err_size);
+                                  struct ns_atomic_set *set, char *err,
+                                  size_t err_size);
 
 /* psa_draws.csv, streamed while the draws run (an ns_psa_draws_fn can call
  * ns_csv_draws_write), so memory does not grow with it: draw, strategy,
@@ -75,7 +85,8 @@ enum ns_status ns_csv_write_evppi(const char *dir,
 struct ns_csv_draws;
 enum ns_status ns_csv_draws_begin(const char *dir,
                                   const struct ns_model *model,
-                                  struct ns_csv_draws **out, char *err,
+                                  struct ns_csv_draws **out,
+                                  struct ns_atomic_set *set, char *err,
                                   size_t err_size);
 enum ns_status ns_csv_draws_write(struct ns_csv_draws *d,
                                   const struct ns_psa *psa, size_t first,
@@ -100,7 +111,8 @@ enum ns_status ns_csv_write_tornado(const char *dir,
                                     long perspective,
                                     const struct ns_tornado_bar *bars,
                                     size_t n_bars, const double *base,
-                                    const double *by_payer, char *err,
+                                    const double *by_payer,
+                                    struct ns_atomic_set *set, char *err,
                                     size_t err_size);
 
 /* Writes two_way.csv: strategy, comparator, perspective, parameter_a,
@@ -108,7 +120,8 @@ enum ns_status ns_csv_write_tornado(const char *dir,
 enum ns_status ns_csv_write_two_way(const char *dir,
                                     const struct ns_model *model,
                                     long perspective, size_t a, size_t b,
-                                    size_t n, const double *net, char *err,
+                                    size_t n, const double *net,
+                                    struct ns_atomic_set *set, char *err,
                                     size_t err_size);
 
 /* Writes scenarios.csv (scenario, strategy, comparator, perspective,
@@ -118,7 +131,8 @@ enum ns_status ns_csv_write_two_way(const char *dir,
  * base model's first perspective (all payers when it names none). */
 enum ns_status ns_csv_write_scenarios(const char *dir,
                                       const struct ns_scenario_result *s,
-                                      size_t n, char *err, size_t err_size);
+                                      size_t n, struct ns_atomic_set *set,
+                                      char *err, size_t err_size);
 
 /* Writes anchors.csv (anchor, study, arms, benefits, cost_share,
  * netsave_ratio, published, published_text, savings, treatment_cost,
@@ -129,7 +143,8 @@ enum ns_status ns_csv_write_scenarios(const char *dir,
  * empty, and not_computable says why (empty for a ratio). */
 enum ns_status ns_csv_write_anchors(const char *dir,
                                     const struct ns_anchor_report *a,
-                                    size_t n, char *err, size_t err_size);
+                                    size_t n, struct ns_atomic_set *set,
+                                    char *err, size_t err_size);
 
 struct ns_expansion;
 
@@ -144,6 +159,7 @@ enum ns_status ns_csv_write_expansion(const char *dir,
                                       const struct ns_expansion *const *e,
                                       const size_t *strategy,
                                       const char *const *places, size_t n,
+                                      struct ns_atomic_set *set,
                                       char *err, size_t err_size);
 
 /* What the About sheet records about a run. Strings are borrowed. */
@@ -179,6 +195,10 @@ struct ns_run_info {
                                                (published studies beside
                                                the model) */
     size_t n_anchors;
+    struct ns_atomic_set *set; /* or NULL: the workbook is one file of the
+                                  run's set (output/atomic.h), renamed into
+                                  place with the others by the caller's
+                                  ns_atomic_set_commit; NULL: on its own */
 };
 
 /* Writes attrition.csv (strategy, comparator, perspective, assumption,
@@ -190,6 +210,7 @@ struct ns_run_info {
 enum ns_status ns_csv_write_attrition(const char *dir,
                                       const struct ns_model *model,
                                       const struct ns_attrition_table *t,
+                                      struct ns_atomic_set *set,
                                       char *err, size_t err_size);
 
 struct ns_checks;
@@ -198,6 +219,7 @@ struct ns_checks;
  * Returns NS_OK or NS_EIO with a reason in err. */
 enum ns_status ns_csv_write_checks(const char *dir,
                                    const struct ns_checks *checks,
+                                   struct ns_atomic_set *set,
                                    char *err, size_t err_size);
 
 /* Writes trace.csv, values.csv, summary.csv and incremental.csv into dir,
@@ -207,6 +229,7 @@ enum ns_status ns_csv_write_checks(const char *dir,
 enum ns_status ns_csv_write_results(const char *dir,
                                     const struct ns_model *model,
                                     const struct ns_results *results,
+                                    struct ns_atomic_set *set,
                                     char *err, size_t err_size);
 
 /* Writes the workbook at path. Returns NS_OK, or NS_EIO / NS_EOUTPUT with
@@ -261,6 +284,7 @@ extern const size_t ns_csv_n_names;
 struct ns_population;
 enum ns_status ns_csv_write_population(const char *dir,
                                        const struct ns_population *pop,
+                                       struct ns_atomic_set *set,
                                        char *err, size_t err_size);
 enum ns_status ns_xlsx_write_population(const char *path,
                                         const struct ns_population *pop,
@@ -319,7 +343,8 @@ enum ns_status ns_overlay_write_area(const char *path,
 enum ns_status ns_csv_write_benchmark(const char *dir,
                                       const struct ns_model *model,
                                       const struct ns_services *services,
-                                      const struct ns_benchmark *b, char *err,
+                                      const struct ns_benchmark *b,
+                                      struct ns_atomic_set *set, char *err,
                                       size_t err_size);
 
 /* "none", "multiplicative" or "additive". */

@@ -93,16 +93,23 @@ enum ns_status
 xl_write_book(const char *path, struct book *b, xl_fill_fn *fill,
            const struct ns_run_info *info, char *err, size_t err_size)
 {
-    struct ns_atomic a;
-    enum ns_status st = ns_atomic_begin(&a, path, 0, err, err_size);
+    /* In a set (info->set), the workbook is only begun and written here:
+     * the set renames it with the run's other files, or removes it. */
+    struct ns_atomic own, *fa = &own;
+    struct ns_atomic_set *set = info ? info->set : NULL;
+    enum ns_status st =
+        set ? ns_atomic_set_begin(set, path, 0, &fa, err, err_size)
+            : ns_atomic_begin(&own, path, 0, err, err_size);
     if (st != NS_OK)
         return st;
 
     /* libxlsxwriter's scratch files go beside the destination too: the
      * destination's folder is known to be writable, /tmp may be small. */
     lxw_workbook_options options = {
-        .constant_memory = LXW_FALSE, .tmpdir = a.dir, .use_zip64 = LXW_FALSE};
-    b->wb = workbook_new_opt(a.tmp_path, &options);
+        .constant_memory = LXW_FALSE,
+        .tmpdir = fa->dir,
+        .use_zip64 = LXW_FALSE};
+    b->wb = workbook_new_opt(fa->tmp_path, &options);
     if (!b->wb) {
         b->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
     } else {
@@ -119,18 +126,20 @@ xl_write_book(const char *path, struct book *b, xl_fill_fn *fill,
     if (b->error) {
         snprintf(err, err_size, "cannot write %s: %s", path,
                  lxw_strerror(b->error));
-        ns_atomic_abort(&a);
+        if (!set)
+            ns_atomic_abort(&own);
         return NS_EOUTPUT;
     }
-    if (!ends_as_a_zip(a.tmp_path)) {
+    if (!ends_as_a_zip(fa->tmp_path)) {
         snprintf(err, err_size,
                  "cannot write %s: the workbook came out incomplete (is the "
                  "disk full?)",
                  path);
-        ns_atomic_abort(&a);
+        if (!set)
+            ns_atomic_abort(&own);
         return NS_EOUTPUT;
     }
-    return ns_atomic_commit(&a, err, err_size);
+    return set ? NS_OK : ns_atomic_commit(&own, err, err_size);
 }
 
 /* The single-model workbook's sheets. */

@@ -14,7 +14,8 @@ csv_leaves_later_files_alone_when_one_is_a_directory(void **state)
 
     char err[256];
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, f->results, err, sizeof err),
+        ns_csv_write_results(f->dir, &f->model, f->results, NULL,
+                             err, sizeof err),
         NS_EIO);
     char expected[256];
     snprintf(expected, sizeof expected, "%s/values.csv is a directory", f->dir);
@@ -41,7 +42,8 @@ csv_into_a_missing_folder_fails_cleanly(void **state)
     char err[256];
     const char *missing = path_in(f, "missing");
     assert_int_equal(
-        ns_csv_write_results(missing, &f->model, f->results, err, sizeof err),
+        ns_csv_write_results(missing, &f->model, f->results, NULL,
+                             err, sizeof err),
         NS_EIO);
     char expected[256];
     snprintf(expected, sizeof expected,
@@ -59,7 +61,8 @@ fifo_destination_is_refused_and_stays_a_fifo(void **state)
 
     char err[256];
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, f->results, err, sizeof err),
+        ns_csv_write_results(f->dir, &f->model, f->results, NULL,
+                             err, sizeof err),
         NS_EIO);
     char expected[256];
     snprintf(expected, sizeof expected, "%s exists and is not a regular file",
@@ -110,6 +113,7 @@ write_csv_under_file_size_limit(const struct fixture *f, rlim_t limit)
             _exit(CHILD_SETUP);
         char err[256] = "";
         enum ns_status st = ns_csv_write_results(f->dir, &f->model, f->results,
+                                                 NULL,
                                                  err, sizeof err);
         if (st != NS_EIO)
             _exit(CHILD_WRONG_STATUS);
@@ -153,7 +157,8 @@ write_failing_under_a_file_size_limit_keeps_the_old_file(void **state)
     /* Without the limit the same write succeeds and replaces the file. */
     char err[256];
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, f->results, err, sizeof err),
+        ns_csv_write_results(f->dir, &f->model, f->results, NULL,
+                             err, sizeof err),
         NS_OK);
     size_t len;
     text = slurp(path_in(f, "trace.csv"), &len);

@@ -10,7 +10,8 @@ csv_trace_reads_back_exactly(void **state)
     struct fixture *f = *state;
     char err[256] = "";
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, f->results, err, sizeof err),
+        ns_csv_write_results(f->dir, &f->model, f->results, NULL,
+                             err, sizeof err),
         NS_OK);
     assert_string_equal(err, "");
 
@@ -36,6 +37,56 @@ csv_trace_reads_back_exactly(void **state)
     static const char *const files[] = {"trace.csv", "values.csv",
                                         "summary.csv", "incremental.csv"};
     assert_folder_holds(f, files, 4);
+}
+
+/* Writers given a set only begin and write their files: nothing is in
+ * place until the set is committed, and an abort leaves the folder as it
+ * was (issue 13 item 8). Then the committed files are the ones a write
+ * on its own gives. */
+static void
+writers_in_a_set_replace_nothing_until_commit(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "";
+    struct ns_atomic_set set = {0};
+    struct ns_run_info info = {.set = &set};
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(ns_csv_write_results(f->dir, &f->model, f->results,
+                                              &set, err, sizeof err),
+                         NS_OK);
+        assert_int_equal(ns_xlsx_write_results(path_in(f, "book.xlsx"),
+                                               &f->model, f->results, &info,
+                                               err, sizeof err),
+                         NS_OK);
+        /* Five files begun, none in place: only hidden temporaries. */
+        assert_int_equal(set.n, 5);
+        DIR *d = opendir(f->dir);
+        assert_non_null(d);
+        for (struct dirent *e; (e = readdir(d)) != NULL;)
+            assert_true(e->d_name[0] == '.');
+        closedir(d);
+        if (round == 0) {
+            ns_atomic_set_abort(&set);
+            assert_folder_holds(f, NULL, 0);
+        }
+    }
+    assert_int_equal(ns_atomic_set_commit(&set, err, sizeof err), NS_OK);
+    static const char *const files[] = {"trace.csv", "values.csv",
+                                        "summary.csv", "incremental.csv",
+                                        "book.xlsx"};
+    assert_folder_holds(f, files, 5);
+    size_t len_set, len_alone;
+    char *in_set = slurp(path_in(f, "summary.csv"), &len_set);
+    assert_int_equal(ns_csv_write_results(f->dir, &f->model, f->results,
+                                          NULL, err, sizeof err),
+                     NS_OK);
+    char *alone = slurp(path_in(f, "summary.csv"), &len_alone);
+    assert_non_null(in_set);
+    assert_non_null(alone);
+    assert_int_equal(len_set, len_alone);
+    assert_memory_equal(in_set, alone, len_set);
+    free(in_set);
+    free(alone);
 }
 
 /* Whether text reads back as exactly the bits of v. */
@@ -129,7 +180,8 @@ csv_writes_0_51_as_0_51(void **state)
     f->results->trace[0] = 0.51;
     char err[256] = "";
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, f->results, err, sizeof err),
+        ns_csv_write_results(f->dir, &f->model, f->results, NULL,
+                             err, sizeof err),
         NS_OK);
     struct csv_table t = read_csv(f, "trace.csv");
     assert_string_equal(t.rows[1].fields[3], "0.51");
@@ -142,7 +194,8 @@ csv_values_read_back_exactly(void **state)
     struct fixture *f = *state;
     char err[256];
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, f->results, err, sizeof err),
+        ns_csv_write_results(f->dir, &f->model, f->results, NULL,
+                             err, sizeof err),
         NS_OK);
     struct csv_table t = read_csv(f, "values.csv");
     static const char *const header[] = {"strategy", "cycle", "stream",
@@ -172,7 +225,8 @@ csv_summary_has_differences_only_with_a_comparator(void **state)
     const struct ns_results *r = f->results;
     char err[256];
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, r, err, sizeof err), NS_OK);
+        ns_csv_write_results(f->dir, &f->model, r, NULL,
+                             err, sizeof err), NS_OK);
     struct csv_table t = read_csv(f, "summary.csv");
     static const char *const header[] = {
         "strategy",         "stream",
@@ -228,7 +282,8 @@ csv_summary_gives_net_benefits_at_the_wtp(void **state)
     char err[256];
     f->model.wtp = 20000;
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, r, err, sizeof err), NS_OK);
+        ns_csv_write_results(f->dir, &f->model, r, NULL,
+                             err, sizeof err), NS_OK);
     struct csv_table t = read_csv(f, "summary.csv");
     for (size_t row = 1; row < t.n_rows; row++) {
         char **x = t.rows[row].fields;
@@ -253,7 +308,8 @@ csv_incremental_gives_icers_for_a_trade_off(void **state)
     const struct ns_results *r = f->results;
     char err[256];
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, r, err, sizeof err), NS_OK);
+        ns_csv_write_results(f->dir, &f->model, r, NULL,
+                             err, sizeof err), NS_OK);
     struct csv_table t = read_csv(f, "incremental.csv");
     assert_header(&t, incremental_header, 7);
     /* Only "new" has a comparator: undiscounted, then discounted. */
@@ -289,7 +345,8 @@ csv_incremental_leaves_icer_empty_when_dominant(void **state)
         r->outcome_total_disc[0 * r->n_outcomes + 0] - 98.7654321;
     char err[256];
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, r, err, sizeof err), NS_OK);
+        ns_csv_write_results(f->dir, &f->model, r, NULL,
+                             err, sizeof err), NS_OK);
     struct csv_table t = read_csv(f, "incremental.csv");
     assert_header(&t, incremental_header, 7);
     assert_int_equal(t.n_rows, 3);
@@ -310,7 +367,8 @@ csv_incremental_is_header_only_without_cost_outcome(void **state)
     f->model.cost_outcome = -1;
     char err[256];
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, f->results, err, sizeof err),
+        ns_csv_write_results(f->dir, &f->model, f->results, NULL,
+                             err, sizeof err),
         NS_OK);
     char *text = slurp(path_in(f, "incremental.csv"), NULL);
     assert_non_null(text);
@@ -327,7 +385,8 @@ csv_quotes_text_with_commas_quotes_and_newlines(void **state)
     f->states[1].name = odd;
     char err[256];
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, f->results, err, sizeof err),
+        ns_csv_write_results(f->dir, &f->model, f->results, NULL,
+                             err, sizeof err),
         NS_OK);
     char *text = slurp(path_in(f, "trace.csv"), NULL);
     assert_non_null(text);
@@ -348,7 +407,8 @@ csv_files_get_the_usual_permissions(void **state)
     struct fixture *f = *state;
     char err[256];
     assert_int_equal(
-        ns_csv_write_results(f->dir, &f->model, f->results, err, sizeof err),
+        ns_csv_write_results(f->dir, &f->model, f->results, NULL,
+                             err, sizeof err),
         NS_OK);
     struct stat st;
     assert_int_equal(stat(path_in(f, "summary.csv"), &st), 0);
@@ -785,6 +845,7 @@ main(void)
         cmocka_unit_test(cut_text_fits_excels_limit),
         cmocka_unit_test_setup_teardown(xlsx_cuts_a_command_line_over_the_cell_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(xlsx_records_the_run_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(writers_in_a_set_replace_nothing_until_commit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

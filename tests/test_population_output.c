@@ -661,7 +661,8 @@ csv_files_have_exact_headers(void **state)
     struct fx *f = *state;
     build(f, 2, NULL);
     assert_int_equal(
-        ns_csv_write_population(f->dir, f->pop, f->err, sizeof f->err), NS_OK);
+        ns_csv_write_population(f->dir, f->pop, NULL,
+                                f->err, sizeof f->err), NS_OK);
     static const char *const headers[N_CSV] = {
         "strategy,cycle,state,occupancy",
         "strategy,cycle,stream,undiscounted,discounted",
@@ -708,7 +709,8 @@ csv_net_savings_match_closed_forms(void **state)
     struct fx *f = *state;
     build(f, 2, NULL);
     assert_int_equal(
-        ns_csv_write_population(f->dir, f->pop, f->err, sizeof f->err), NS_OK);
+        ns_csv_write_population(f->dir, f->pop, NULL,
+                                f->err, sizeof f->err), NS_OK);
     struct table t;
     table_read(&t, f->dir, "net_savings.csv");
     /* One strategy with a comparator x 3 subgroup rows x 3 perspectives x
@@ -749,7 +751,8 @@ csv_pooled_is_weighted_sum_of_subgroups(void **state)
     struct fx *f = *state;
     build(f, 2, NULL);
     assert_int_equal(
-        ns_csv_write_population(f->dir, f->pop, f->err, sizeof f->err), NS_OK);
+        ns_csv_write_population(f->dir, f->pop, NULL,
+                                f->err, sizeof f->err), NS_OK);
     static const char *const linear[] = {"treatment_cost", "savings",
                                          "net_savings"};
     struct table t;
@@ -818,7 +821,8 @@ csv_payers_split_the_savings(void **state)
     struct fx *f = *state;
     build(f, 2, NULL);
     assert_int_equal(
-        ns_csv_write_population(f->dir, f->pop, f->err, sizeof f->err), NS_OK);
+        ns_csv_write_population(f->dir, f->pop, NULL,
+                                f->err, sizeof f->err), NS_OK);
     struct table t, ns;
     table_read(&t, f->dir, "payers.csv");
     table_read(&ns, f->dir, "net_savings.csv");
@@ -858,7 +862,8 @@ csv_by_year_adds_up_to_the_total(void **state)
     struct fx *f = *state;
     build(f, 2, NULL);
     assert_int_equal(
-        ns_csv_write_population(f->dir, f->pop, f->err, sizeof f->err), NS_OK);
+        ns_csv_write_population(f->dir, f->pop, NULL,
+                                f->err, sizeof f->err), NS_OK);
     struct table t, ns;
     table_read(&t, f->dir, "net_savings_by_year.csv");
     table_read(&ns, f->dir, "net_savings.csv");
@@ -902,7 +907,8 @@ csv_outcomes_are_in_natural_units(void **state)
     struct fx *f = *state;
     build(f, 2, NULL);
     assert_int_equal(
-        ns_csv_write_population(f->dir, f->pop, f->err, sizeof f->err), NS_OK);
+        ns_csv_write_population(f->dir, f->pop, NULL,
+                                f->err, sizeof f->err), NS_OK);
     struct table t;
     table_read(&t, f->dir, "outcomes.csv");
     assert_int_equal(t.n_rows, 3 * 3);
@@ -954,7 +960,8 @@ csv_single_subgroup_has_pooled_rows_only(void **state)
     struct fx *f = *state;
     build(f, 1, NULL);
     assert_int_equal(
-        ns_csv_write_population(f->dir, f->pop, f->err, sizeof f->err), NS_OK);
+        ns_csv_write_population(f->dir, f->pop, NULL,
+                                f->err, sizeof f->err), NS_OK);
     struct table t;
     table_read(&t, f->dir, "net_savings.csv");
     assert_int_equal(t.n_rows, N_PERSPECTIVES * 2);
@@ -1061,7 +1068,7 @@ population_check_refuses_what_writers_cannot_index(void **state)
     assert_string_equal(ns_population_check(f->pop),
                         "results do not match the model");
     assert_int_equal(
-        ns_csv_write_population(f->dir, f->pop, f->err, sizeof f->err),
+        ns_csv_write_population(f->dir, f->pop, NULL, f->err, sizeof f->err),
         NS_EOUTPUT);
     f->pop->results[1]->n_params--;
     double cycle = f->pop->models[1]->cycle_length_years;

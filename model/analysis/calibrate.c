@@ -79,6 +79,11 @@ search(struct problem *pb, gsl_vector *z0, const struct ns_calibration_options *
        size_t start, double *best, bool *converged)
 {
     size_t n = z0->size;
+    /* What GSL would report through its error handler (which aborts by
+     * default, model/netsave.h); the objective is always finite, the
+     * other thing it reports. */
+    if (n == 0 || !(o->size_tolerance >= 0.0))
+        return NS_EGSL;
     gsl_multimin_function f = {objective, n, pb};
     gsl_multimin_fminimizer *s =
         gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, n);

@@ -129,15 +129,14 @@ struct ns_psa *ns_psa_alloc(const struct ns_model *m, size_t n_draws,
 /* Adds the draws of the current block in order to the summaries. */
 void ns_psa_add_block(struct ns_psa *psa, size_t n);
 
-/* Runs the draws. GSL's error handler should be off
- * (gsl_set_error_handler_off, as the CLI sets it): GSL's inverse CDFs,
- * used with [correlation], can fail to converge in the tails of skewed
- * distributions, which the default handler turns into an abort; netsave
- * then solves for the quantile itself. A sampled value that is still not
- * a number fails that draw, named. Returns NS_OK with *out allocated (free with
- * ns_psa_free), NS_EPARAM when the model has no distributions, NS_EMODEL
- * when a draw could not be run (its diagnostics say which draw and why)
- * or the run was cancelled, or NS_ENOMEM. */
+/* Runs the draws. Safe under any GSL error handler (model/netsave.h);
+ * the quantiles [correlation] needs are solved on the CDF, as GSL's
+ * inverse CDFs fail to converge in the tails of skewed distributions. A
+ * sampled value that is still not a number fails that draw, named.
+ * Returns NS_OK with *out allocated (free with ns_psa_free), NS_EPARAM
+ * when the model has no distributions, NS_EMODEL when a draw could not be
+ * run (its diagnostics say which draw and why) or the run was cancelled,
+ * or NS_ENOMEM. */
 enum ns_status ns_psa_run(struct ns_population *pop,
                           const struct ns_psa_options *opt,
                           struct ns_psa **out, struct ns_diags *diags);

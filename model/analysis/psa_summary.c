@@ -197,7 +197,11 @@ add_value(struct ns_psa_summary *s, size_t i, size_t draw, double x)
     se->sum += x;
     se->sum_pos += x > 0.0 ? x : 0.0;
     se->positive += x > 0.0;
-    if (se->low) {
+    /* GSL's running quantile reports a value it cannot place (NaN, or
+     * an infinity once its markers hold one) through the error handler,
+     * which aborts by default (model/netsave.h): it sees finite values
+     * only. */
+    if (se->low && isfinite(x)) {
         gsl_rstat_quantile_add(x, se->low);
         gsl_rstat_quantile_add(x, se->high);
     }

@@ -68,10 +68,7 @@ write_attrition(struct csv *c, const struct source *src)
         for (int a = 0; a < 4; a++) {
             if (a == 3 && !t->tipping)
                 break;
-            csv_put_text(c, m->strategies[k].name);
-            csv_put_sep(c);
-            csv_put_text(c, m->strategies[m->comparator[k]].name);
-            csv_put_sep(c);
+            csv_put_pair(c, m, k);
             csv_put_text(c, view);
             csv_put_sep(c);
             csv_put_text(c, a < 3 ? names[a] : "tipping point");
@@ -107,10 +104,7 @@ put_psa_row(struct csv *c, const struct ns_model *m, size_t k,
             const char *view, const char *measure,
             const struct ns_psa_stat *st, bool mean_only)
 {
-    csv_put_text(c, m->strategies[k].name);
-    csv_put_sep(c);
-    csv_put_text(c, m->strategies[m->comparator[k]].name);
-    csv_put_sep(c);
+    csv_put_pair(c, m, k);
     csv_put_text(c, view);
     csv_put_sep(c);
     csv_put_text(c, measure);
@@ -199,10 +193,7 @@ write_ceac(struct csv *c, const struct source *src)
             continue;
         for (size_t i = 0; i < ns_psa_ceac_points(m); i++) {
             double wtp, share = ns_psa_ceac(m, p, k, i, &wtp);
-            csv_put_text(c, m->strategies[k].name);
-            csv_put_sep(c);
-            csv_put_text(c, m->strategies[m->comparator[k]].name);
-            csv_put_sep(c);
+            csv_put_pair(c, m, k);
             csv_put_number(c, wtp);
             csv_put_sep(c);
             csv_put_optional(c, share);
@@ -358,10 +349,7 @@ put_bar_key(struct csv *c, const struct source *src, size_t k, size_t i)
 {
     const struct ns_model *m = src->m;
     const struct ns_tornado_bar *bar = &src->bars[k * src->n_bars + i];
-    csv_put_text(c, m->strategies[k].name);
-    csv_put_sep(c);
-    csv_put_text(c, m->strategies[m->comparator[k]].name);
-    csv_put_sep(c);
+    csv_put_pair(c, m, k);
     csv_put_text(c, csv_view_name(m, src->perspective));
     csv_put_sep(c);
     csv_put_count(c, i + 1);
@@ -476,10 +464,7 @@ write_two_way(struct csv *c, const struct source *src)
             for (size_t j = 0; j < n; j++) {
                 double fa = n > 1 ? (double)i / (double)(n - 1) : 0.5;
                 double fb = n > 1 ? (double)j / (double)(n - 1) : 0.5;
-                csv_put_text(c, m->strategies[k].name);
-                csv_put_sep(c);
-                csv_put_text(c, m->strategies[m->comparator[k]].name);
-                csv_put_sep(c);
+                csv_put_pair(c, m, k);
                 csv_put_text(c, csv_view_name(m, src->perspective));
                 csv_put_sep(c);
                 csv_put_text(c, m->params[ua->param].name);
@@ -536,10 +521,7 @@ write_scenarios(struct csv *c, const struct source *src)
             double base = cohort0 > 0 ? b.net_savings / cohort0 : NS_NAN;
             csv_put_text(c, sc[i].name);
             csv_put_sep(c);
-            csv_put_text(c, m->strategies[k].name);
-            csv_put_sep(c);
-            csv_put_text(c, m->strategies[m->comparator[k]].name);
-            csv_put_sep(c);
+            csv_put_pair(c, m, k);
             csv_put_text(c, csv_view_name(m, view));
             csv_put_sep(c);
             csv_put_number(c, net);

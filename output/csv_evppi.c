@@ -16,10 +16,7 @@ put_evppi_row(struct csv *c, const struct source *src, size_t k, size_t s,
     const struct ns_model *m = src->m;
     const struct ns_evppi *e = src->evppi;
     const struct ns_evppi_subject *sub = &e->subjects[s];
-    csv_put_text(c, m->strategies[k].name);
-    csv_put_sep(c);
-    csv_put_text(c, m->strategies[m->comparator[k]].name);
-    csv_put_sep(c);
+    csv_put_pair(c, m, k);
     csv_put_text(c, view);
     csv_put_sep(c);
     csv_put_text(c, measure);

@@ -168,10 +168,7 @@ static void
 put_row_start(struct csv *c, const struct ns_model *m, size_t k,
               const char *group)
 {
-    csv_put_text(c, m->strategies[k].name);
-    csv_put_sep(c);
-    csv_put_text(c, m->strategies[m->comparator[k]].name);
-    csv_put_sep(c);
+    csv_put_pair(c, m, k);
     csv_put_text(c, group);
     csv_put_sep(c);
 }

@@ -235,3 +235,12 @@ csv_view_name(const struct ns_model *m, long perspective)
     return perspective == NS_ALL_PAYERS ? "all_payers"
                                         : m->perspectives[perspective].name;
 }
+
+void
+csv_put_pair(struct csv *c, const struct ns_model *m, size_t k)
+{
+    csv_put_text(c, m->strategies[k].name);
+    csv_put_sep(c);
+    csv_put_text(c, m->strategies[m->comparator[k]].name);
+    csv_put_sep(c);
+}

@@ -62,6 +62,9 @@ void csv_put_text(struct csv *c, const char *s);
 void csv_put_number(struct csv *c, double v);
 void csv_put_optional(struct csv *c, double v);
 void csv_put_count(struct csv *c, size_t n);
+/* Strategy k and its comparator, each followed by a separator: the
+ * first two fields of every per-strategy row. */
+void csv_put_pair(struct csv *c, const struct ns_model *m, size_t k);
 /* A perspective's name in CSV files: the model's, or "all_payers". */
 const char *csv_view_name(const struct ns_model *m, long perspective);
 void csv_put_sep(struct csv *c);

@@ -403,6 +403,19 @@ ns_atomic_set_abort(struct ns_atomic_set *set)
     *set = (struct ns_atomic_set){0};
 }
 
+void
+ns_atomic_set_drop(struct ns_atomic_set *set, struct ns_atomic *a)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        if (set->files[i] != a)
+            continue;
+        ns_atomic_abort(a);
+        free(a);
+        set->files[i] = set->files[--set->n];
+        return;
+    }
+}
+
 /* ---- the destination lock ---- */
 
 #define LOCK_SUFFIX ".netsave.lock"

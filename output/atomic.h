@@ -59,8 +59,7 @@ void ns_atomic_abort(struct ns_atomic *a);
  * or syncing any of them replaces none. Only the renames themselves come
  * one after another (rename fails in a folder only if it is removed, made
  * read-only or a destination turned into a folder meanwhile), so the set
- * is as atomic as POSIX allows without a folder swap. Not used by the
- * writers yet. */
+ * is as atomic as POSIX allows without a folder swap. */
 struct ns_atomic_set {
     struct ns_atomic **files; /* owned, [n] */
     size_t n, cap;
@@ -85,6 +84,11 @@ enum ns_status ns_atomic_set_commit(struct ns_atomic_set *set, char *err,
 /* Removes every temporary file of set and frees it. Safe on a zeroed set
  * and after commit. */
 void ns_atomic_set_abort(struct ns_atomic_set *set);
+
+/* Takes file a (begun in set) out of set and removes its temporary file:
+ * a writer that gave up on it (the live workbook falling back to the
+ * static one) may begin the same path again. */
+void ns_atomic_set_drop(struct ns_atomic_set *set, struct ns_atomic *a);
 
 /* ---- a destination locked for the length of a run ----
  *

@@ -126,7 +126,9 @@ xl_write_book(const char *path, struct book *b, xl_fill_fn *fill,
     if (b->error) {
         snprintf(err, err_size, "cannot write %s: %s", path,
                  lxw_strerror(b->error));
-        if (!set)
+        if (set)
+            ns_atomic_set_drop(set, fa);
+        else
             ns_atomic_abort(&own);
         return NS_EOUTPUT;
     }
@@ -135,7 +137,9 @@ xl_write_book(const char *path, struct book *b, xl_fill_fn *fill,
                  "cannot write %s: the workbook came out incomplete (is the "
                  "disk full?)",
                  path);
-        if (!set)
+        if (set)
+            ns_atomic_set_drop(set, fa);
+        else
             ns_atomic_abort(&own);
         return NS_EOUTPUT;
     }

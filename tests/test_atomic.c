@@ -345,6 +345,32 @@ set_replaces_files_only_at_commit(void **state)
     assert_file_holds(f, "a.csv", "new a\n");
 }
 
+/* A file dropped from a set (the live workbook given up for the static
+ * one) leaves no temporary, and its path can be begun again: the commit
+ * puts the second attempt in place, with the set's other files. */
+static void
+set_drop_lets_a_path_be_written_again(void **state)
+{
+    struct fixture *f = *state;
+    put_file(f, "book.xlsx", "old book\n");
+    struct ns_atomic_set set = {0};
+    set_write(f, &set, "a.csv", "new a\n");
+    char err[256];
+    struct ns_atomic *first;
+    assert_int_equal(ns_atomic_set_begin(&set, path_in(f, "book.xlsx"), 1,
+                                         &first, err, sizeof err),
+                     NS_OK);
+    assert_true(fputs("half a live book\n", first->fp) >= 0);
+    ns_atomic_set_drop(&set, first);
+    set_write(f, &set, "book.xlsx", "static book\n");
+    assert_file_holds(f, "book.xlsx", "old book\n");
+    assert_int_equal(ns_atomic_set_commit(&set, err, sizeof err), NS_OK);
+    static const char *const files[] = {"a.csv", "book.xlsx"};
+    assert_folder_holds(f, files, 2);
+    assert_file_holds(f, "book.xlsx", "static book\n");
+    assert_file_holds(f, "a.csv", "new a\n");
+}
+
 /* Under a file-size limit (in a child) the second, big file cannot be
  * completed: the commit fails and the first, small one, complete, is not
  * put in place either. */
@@ -521,6 +547,7 @@ main(void)
         cmocka_unit_test_setup_teardown(atomic_abort_is_safe_on_a_zeroed_struct_and_after_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(atomic_removes_temporaries_of_killed_runs_only, setup, teardown),
         cmocka_unit_test_setup_teardown(set_replaces_files_only_at_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(set_drop_lets_a_path_be_written_again, setup, teardown),
         cmocka_unit_test_setup_teardown(set_failing_on_one_file_replaces_none, setup, teardown),
         cmocka_unit_test_setup_teardown(lock_keeps_out_a_second_run_until_unlocked, setup, teardown),
         cmocka_unit_test_setup_teardown(lock_survives_a_killed_run_and_climbs_to_an_existing_folder, setup, teardown),

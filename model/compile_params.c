@@ -334,6 +334,24 @@ nsc_order_params(struct compiler *c)
     free(dep);
 }
 
+unsigned
+ns_expr_deps(const struct ns_expr *e, const unsigned *param_dep)
+{
+    unsigned dep = 0;
+    for (size_t i = 0; e && i < ns_expr_n_variables(e); i++) {
+        long v = ns_expr_variable(e, i);
+        if (v == NS_VAR_STATE_TIME)
+            dep |= NS_DEP_STATE_TIME;
+        else if (v == NS_VAR_CYCLE)
+            dep |= NS_DEP_TIME | NS_DEP_CYCLE;
+        else if (v < NS_VAR_COUNT)
+            dep |= NS_DEP_TIME;
+        else
+            dep |= param_dep[(size_t)v - NS_VAR_COUNT];
+    }
+    return dep;
+}
+
 /* Dependency flags of every expression for every strategy. */
 void
 nsc_expression_deps(struct compiler *c)
@@ -345,20 +363,8 @@ nsc_expression_deps(struct compiler *c)
         return;
     for (size_t k = 0; k < K; k++) {
         for (size_t x = 0; x < E; x++) {
-            const struct ns_expr *e = p->exprs[x].expr;
-            unsigned dep = 0;
-            for (size_t i = 0; e && i < ns_expr_n_variables(e); i++) {
-                long v = ns_expr_variable(e, i);
-                if (v == NS_VAR_STATE_TIME)
-                    dep |= NS_DEP_STATE_TIME;
-                else if (v == NS_VAR_CYCLE)
-                    dep |= NS_DEP_TIME | NS_DEP_CYCLE;
-                else if (v < NS_VAR_COUNT)
-                    dep |= NS_DEP_TIME;
-                else
-                    dep |= p->param_dep[k * P + (size_t)v - NS_VAR_COUNT];
-            }
-            p->expr_dep[k * E + x] = dep;
+            p->expr_dep[k * E + x] =
+                ns_expr_deps(p->exprs[x].expr, &p->param_dep[k * P]);
         }
     }
 }

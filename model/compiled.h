@@ -106,4 +106,9 @@ struct ns_model_priv {
     struct ns_name_index *param_ix, *table_ix, *payer_ix;
 };
 
+/* The dependency flags (NS_DEP_*) of expression e for one strategy,
+ * whose parameters' flags are param_dep[n_params]: what it reads of time,
+ * cycle and time in state, directly or through parameters. */
+unsigned ns_expr_deps(const struct ns_expr *e, const unsigned *param_dep);
+
 #endif

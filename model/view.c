@@ -115,17 +115,5 @@ ns_view_table(const struct ns_model *m, size_t i)
 unsigned
 ns_view_expr_dep(const struct ns_model *m, size_t k, const struct ns_expr *e)
 {
-    unsigned dep = 0;
-    for (size_t i = 0; i < ns_expr_n_variables(e); i++) {
-        long v = ns_expr_variable(e, i);
-        if (v == NS_VAR_STATE_TIME)
-            dep |= NS_DEP_STATE_TIME;
-        else if (v == NS_VAR_CYCLE)
-            dep |= NS_DEP_TIME | NS_DEP_CYCLE;
-        else if (v < NS_VAR_COUNT)
-            dep |= NS_DEP_TIME;
-        else
-            dep |= ns_view_param_dep(m, k, (size_t)v - NS_VAR_COUNT);
-    }
-    return dep;
+    return ns_expr_deps(e, &m->priv->param_dep[k * m->priv->n_params]);
 }

@@ -175,6 +175,20 @@ struct ns_cli_model {
 int ns_cli_model_load(const struct ns_cli_args *a, struct ns_cli_model *m);
 void ns_cli_model_clear(struct ns_cli_model *m);
 
+/* ns_cli_model_load, then the models compiled to machine code
+ * (ns_cli_compile_native): for the commands that run a model many times
+ * (psa, dsa, threshold, calibrate, attrition). */
+int ns_cli_model_load_native(const struct ns_cli_args *a,
+                             struct ns_cli_model *m, unsigned uses);
+
+/* Compiles every subgroup's model to machine code (model/jit.h) for the
+ * runs uses says (NS_JIT_FOR_*), unless
+ * the environment says NS_JIT=0; NS_JIT_ISA=x86-64-v3 (or another
+ * -march=) compiles for an instruction set other than the host's widest.
+ * Where it cannot, prints one line saying why, and the models run
+ * interpreted, with the same results. */
+void ns_cli_compile_native(struct ns_population *pop, unsigned uses);
+
 /* Builds the model from files (none: the built-in one, or with
  * use_default the built-in one under the files) without running it, and
  * checks no output replaces what it read. */

@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "cli/cli.h"
+
+#include "model/jit.h"
 #include "cli/default_model.h"
 #include "cli/outputs.h"
 #include "model/ledger.h"
@@ -181,6 +183,40 @@ ns_cli_model_load(const struct ns_cli_args *a, struct ns_cli_model *m)
         return NS_EXIT_BAD_INPUT;
     }
     return NS_EXIT_OK;
+}
+
+void
+ns_cli_compile_native(struct ns_population *pop, unsigned uses)
+{
+    const char *env = getenv("NS_JIT");
+    if (env && strcmp(env, "0") == 0)
+        return; /* asked for the interpreter */
+    struct ns_jit_options opt = {uses, getenv("NS_JIT_ISA")};
+    if (opt.isa && !*opt.isa)
+        opt.isa = NULL;
+    char why[256];
+    struct ns_jit_report rep;
+    enum ns_status st = ns_models_jit(pop->models, pop->n_groups, &opt, &rep,
+                                      why, sizeof why);
+    if (st == NS_ENOMEM)
+        snprintf(why, sizeof why, "out of memory");
+    if (st != NS_OK)
+        fprintf(stderr, "netsave: running interpreted: %s\n", why);
+    else if (getenv("NS_JIT_VERBOSE"))
+        fprintf(stderr,
+                "netsave: compiled %zu expression programs and %zu "
+                "functions for %s in %.3f s\n",
+                rep.n_programs, rep.n_functions, rep.isa, rep.seconds);
+}
+
+int
+ns_cli_model_load_native(const struct ns_cli_args *a, struct ns_cli_model *m,
+                         unsigned uses)
+{
+    int rc = ns_cli_model_load(a, m);
+    if (rc == NS_EXIT_OK)
+        ns_cli_compile_native(m->pop, uses);
+    return rc;
 }
 
 void

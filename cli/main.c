@@ -13,6 +13,7 @@
 
 #include "cli/anchors.h"
 #include "cli/cli.h"
+#include "model/jit.h"
 #include "cli/outputs.h"
 #include "output/atomic.h"
 #include "params/text.h"
@@ -141,7 +142,14 @@ dispatch(int argc, char **argv)
         return NS_EXIT_OK;
     }
     if (strcmp(name, "--version") == 0) {
-        printf("netsave %s\n", NS_VERSION);
+        if (ns_jit_built())
+            printf("netsave %s (models compiled to machine code with "
+                   "libgccjit for %s)\n",
+                   NS_VERSION, ns_jit_host_isa());
+        else
+            printf("netsave %s (interpreter only: built without a code "
+                   "generator)\n",
+                   NS_VERSION);
         return NS_EXIT_OK;
     }
     const struct ns_cli_command *c = ns_cli_command_find(name);

@@ -844,6 +844,338 @@ gen_settled(struct gen *g, const struct ns_model *m, size_t d,
     gcc_jit_block_end_with_void_return(done, NULL);
 }
 
+/* The step kernel of strategy d (see ns_jit_step_fn): a cycle of a run
+ * that is not settled, with every probability and transition value
+ * already evaluated. */
+struct tgen {
+    struct gen *g;
+    const struct ns_model *m;
+    const struct ns_model_priv *p;
+    size_t d, L, S;
+    gcc_jit_function *fn;
+    gcc_jit_rvalue *occ, *next, *known, *row_probs, *tv_sum, *scale;
+    gcc_jit_lvalue *lane, *bad;
+    gcc_jit_block *b;
+};
+
+static gcc_jit_rvalue *
+tlane_ix(struct tgen *t, size_t index)
+{
+    struct gen *g = t->g;
+    return binop(g, GCC_JIT_BINARY_OP_PLUS, g->t_long,
+                 integer(g, (long)(index * t->L)),
+                 gcc_jit_context_new_cast(g->c, NULL, rv(t->lane), g->t_long));
+}
+
+static void
+tflag(struct tgen *t, gcc_jit_rvalue *fault)
+{
+    struct gen *g = t->g;
+    gcc_jit_block_add_assignment_op(
+        t->b, NULL, t->bad, GCC_JIT_BINARY_OP_BITWISE_OR,
+        gcc_jit_context_new_cast(g->c, NULL, fault, g->t_int));
+}
+
+/* x < lo ? lo : x > hi ? hi : x, with branches of its own. */
+static gcc_jit_rvalue *
+tclamp(struct tgen *t, gcc_jit_rvalue *x, bool upper)
+{
+    struct gen *g = t->g;
+    gcc_jit_lvalue *r = new_local(g, t->fn, g->t_double);
+    gcc_jit_block *lo = gcc_jit_function_new_block(t->fn, NULL);
+    gcc_jit_block *rest = gcc_jit_function_new_block(t->fn, NULL);
+    gcc_jit_block *hi = upper ? gcc_jit_function_new_block(t->fn, NULL) : NULL;
+    gcc_jit_block *mid = gcc_jit_function_new_block(t->fn, NULL);
+    gcc_jit_block *join = gcc_jit_function_new_block(t->fn, NULL);
+    gcc_jit_block_end_with_conditional(
+        t->b, NULL, cmp(g, GCC_JIT_COMPARISON_LT, x, g->zero), lo, rest);
+    gcc_jit_block_add_assignment(lo, NULL, r, g->zero);
+    gcc_jit_block_end_with_jump(lo, NULL, join);
+    if (upper) {
+        gcc_jit_block_end_with_conditional(
+            rest, NULL, cmp(g, GCC_JIT_COMPARISON_GT, x, g->one), hi, mid);
+        gcc_jit_block_add_assignment(hi, NULL, r, g->one);
+        gcc_jit_block_end_with_jump(hi, NULL, join);
+    } else {
+        gcc_jit_block_end_with_jump(rest, NULL, mid);
+    }
+    gcc_jit_block_add_assignment(mid, NULL, r, x);
+    gcc_jit_block_end_with_jump(mid, NULL, join);
+    t->b = join;
+    return rv(r);
+}
+
+/* Row s's probabilities for this lane into p[0..row->n), checked as
+ * row_probabilities checks them. */
+static void
+trow(struct tgen *t, size_t s, const struct ns_row *row, bool timed,
+     gcc_jit_lvalue **p)
+{
+    struct gen *g = t->g;
+    gcc_jit_type *dt = g->t_double;
+    for (size_t i = 0; i < row->n; i++)
+        p[i] = new_local(g, t->fn, dt);
+    if (!timed) {
+        for (size_t i = 0; i < row->n; i++)
+            gcc_jit_block_add_assignment(
+                t->b, NULL, p[i],
+                rv(at(g, t->row_probs, tlane_ix(t, s * t->S + i))));
+        return;
+    }
+    gcc_jit_lvalue *sum = new_local(g, t->fn, dt);
+    gcc_jit_block_add_assignment(t->b, NULL, sum, g->zero);
+    for (size_t i = 0; i < row->n; i++) {
+        if ((long)i == row->complement)
+            continue;
+        gcc_jit_lvalue *v = new_local(g, t->fn, dt);
+        gcc_jit_block_add_assignment(
+            t->b, NULL, v,
+            rv(at(g, t->known, tlane_ix(t, row->entries[i].def))));
+        tflag(t, not(g, binop(g, GCC_JIT_BINARY_OP_LOGICAL_AND, g->t_bool,
+                              cmp(g, GCC_JIT_COMPARISON_GE, rv(v),
+                                  num(g, -NS_PROBABILITY_SLACK)),
+                              cmp(g, GCC_JIT_COMPARISON_LE, rv(v),
+                                  num(g, 1.0 + NS_PROBABILITY_SLACK)))));
+        gcc_jit_block_add_assignment(t->b, NULL, p[i], tclamp(t, rv(v), true));
+        gcc_jit_block_add_assignment_op(t->b, NULL, sum,
+                                        GCC_JIT_BINARY_OP_PLUS, rv(p[i]));
+    }
+    double tol = t->m->row_sum_tolerance;
+    if (row->complement >= 0) {
+        gcc_jit_rvalue *rest =
+            binop(g, GCC_JIT_BINARY_OP_MINUS, dt, g->one, rv(sum));
+        gcc_jit_lvalue *r = new_local(g, t->fn, dt);
+        gcc_jit_block_add_assignment(t->b, NULL, r, rest);
+        tflag(t, cmp(g, GCC_JIT_COMPARISON_LT, rv(r), num(g, -tol)));
+        gcc_jit_lvalue *pc = p[row->complement];
+        gcc_jit_block_add_assignment(t->b, NULL, pc, tclamp(t, rv(r), false));
+        gcc_jit_block_add_assignment_op(t->b, NULL, sum,
+                                        GCC_JIT_BINARY_OP_PLUS, rv(pc));
+    } else {
+        gcc_jit_rvalue *dev = gcc_jit_context_new_unary_op(
+            g->c, NULL, GCC_JIT_UNARY_OP_ABS, dt,
+            binop(g, GCC_JIT_BINARY_OP_MINUS, dt, rv(sum), g->one));
+        tflag(t, cmp(g, GCC_JIT_COMPARISON_GT, dev, num(g, tol)));
+    }
+    /* The engine divides only when the sum is not exactly 1; dividing by
+     * exactly 1 changes nothing, so this always divides. */
+    for (size_t i = 0; i < row->n; i++)
+        gcc_jit_block_add_assignment(
+            t->b, NULL, p[i],
+            binop(g, GCC_JIT_BINARY_OP_DIVIDE, dt, rv(p[i]), rv(sum)));
+}
+
+/* The lane loop of state s: its row, then its moves and the transition
+ * values they book, into the local arrays N and TV, in step()'s order. */
+static void
+tstate(struct tgen *t, size_t s, bool timed, const size_t *tv_start,
+       const size_t *tv_list, gcc_jit_lvalue *O, gcc_jit_lvalue *N,
+       gcc_jit_lvalue *TV)
+{
+    struct gen *g = t->g;
+    const struct ns_model_priv *p = t->p;
+    gcc_jit_type *dt = g->t_double;
+    const struct ns_row *row = &p->rows[t->d * t->S + s];
+    gcc_jit_lvalue **pr = calloc(row->n + 1, sizeof *pr);
+    if (!pr)
+        return;
+    gcc_jit_block *loop = gcc_jit_function_new_block(t->fn, NULL);
+    gcc_jit_block_add_assignment(t->b, NULL, t->lane,
+                                 gcc_jit_context_zero(g->c, g->t_int));
+    gcc_jit_block_end_with_jump(t->b, NULL, loop);
+    t->b = loop;
+    trow(t, s, row, timed, pr);
+    size_t n_slots = p->n_slots[s];
+    for (size_t q = 0; q < n_slots; q++) {
+        gcc_jit_lvalue *mass = new_local(g, t->fn, dt);
+        gcc_jit_block_add_assignment(
+            t->b, NULL, mass, rv(at(g, rv(O), tlane_ix(t, p->first_x[s] + q))));
+        for (size_t i = 0; i < row->n; i++) {
+            size_t to = row->entries[i].to;
+            size_t dest = p->first_x[to];
+            if (to == s && n_slots > 1)
+                dest += q + 1 < n_slots ? q + 1 : n_slots - 1;
+            gcc_jit_lvalue *flow = new_local(g, t->fn, dt);
+            gcc_jit_block_add_assignment(
+                t->b, NULL, flow,
+                binop(g, GCC_JIT_BINARY_OP_MULT, dt, rv(mass), rv(pr[i])));
+            gcc_jit_block_add_assignment_op(
+                t->b, NULL, at(g, rv(N), tlane_ix(t, dest)),
+                GCC_JIT_BINARY_OP_PLUS, rv(flow));
+            size_t c = s * t->S + to;
+            for (size_t k = tv_start[c]; k < tv_start[c + 1]; k++) {
+                const struct ns_transition_value *v = &p->tvalues[tv_list[k]];
+                gcc_jit_rvalue *prod = binop(
+                    g, GCC_JIT_BINARY_OP_MULT, dt,
+                    binop(g, GCC_JIT_BINARY_OP_MULT, dt, rv(flow),
+                          rv(at(g, t->known, tlane_ix(t, v->def)))),
+                    rv(at(g, t->scale, integer(g, (long)v->stream))));
+                gcc_jit_block_add_assignment_op(
+                    t->b, NULL, at(g, rv(TV), tlane_ix(t, v->stream)),
+                    GCC_JIT_BINARY_OP_PLUS, prod);
+            }
+        }
+    }
+    gcc_jit_block *after = gcc_jit_function_new_block(t->fn, NULL);
+    gcc_jit_block_add_assignment_op(t->b, NULL, t->lane,
+                                    GCC_JIT_BINARY_OP_PLUS,
+                                    gcc_jit_context_one(g->c, g->t_int));
+    gcc_jit_block_end_with_conditional(
+        t->b, NULL,
+        cmp(g, GCC_JIT_COMPARISON_LT, rv(t->lane),
+            gcc_jit_context_new_rvalue_from_int(g->c, g->t_int, (int)t->L)),
+        loop, after);
+    t->b = after;
+    free(pr);
+}
+
+/* dst[i] = src[i] for i < n (either may be a local array or a pointer);
+ * returns the block after the loop. */
+static gcc_jit_block *
+tcopy(struct tgen *t, gcc_jit_block *b, gcc_jit_rvalue *dst,
+      gcc_jit_rvalue *src, size_t n)
+{
+    struct gen *g = t->g;
+    gcc_jit_lvalue *i = new_local(g, t->fn, g->t_long);
+    gcc_jit_block *loop = gcc_jit_function_new_block(t->fn, NULL);
+    gcc_jit_block *after = gcc_jit_function_new_block(t->fn, NULL);
+    gcc_jit_block_add_assignment(b, NULL, i, integer(g, 0));
+    gcc_jit_block_end_with_jump(b, NULL, loop);
+    gcc_jit_block_add_assignment(loop, NULL, at(g, dst, rv(i)),
+                                 src ? rv(at(g, src, rv(i))) : g->zero);
+    gcc_jit_block_add_assignment_op(loop, NULL, i, GCC_JIT_BINARY_OP_PLUS,
+                                    integer(g, 1));
+    gcc_jit_block_end_with_conditional(
+        loop, NULL, cmp(g, GCC_JIT_COMPARISON_LT, rv(i), integer(g, (long)n)),
+        loop, after);
+    return after;
+}
+
+/* The whole cycle: the cohort into a local array (so that stores cannot
+ * alias it), each state's lane loop, then the new cohort and the
+ * transition values out. */
+static void
+tcycle(struct tgen *t, const unsigned char *timed, const size_t *tv_start,
+       const size_t *tv_list)
+{
+    struct gen *g = t->g;
+    size_t X = t->p->n_expanded, J = t->m->n_streams;
+    gcc_jit_type *ax = gcc_jit_context_new_array_type(g->c, NULL, g->t_double,
+                                                      (int)(X * t->L));
+    gcc_jit_type *aj = gcc_jit_context_new_array_type(
+        g->c, NULL, g->t_double, (int)((J + 1) * t->L));
+    gcc_jit_lvalue *O = gcc_jit_function_new_local(t->fn, NULL, ax, "O");
+    gcc_jit_lvalue *N = gcc_jit_function_new_local(t->fn, NULL, ax, "N");
+    gcc_jit_lvalue *TV = gcc_jit_function_new_local(t->fn, NULL, aj, "TV");
+    t->b = tcopy(t, t->b, rv(O), t->occ, X * t->L);
+    t->b = tcopy(t, t->b, rv(N), NULL, X * t->L);
+    t->b = tcopy(t, t->b, rv(TV), NULL, J * t->L);
+    for (size_t s = 0; s < t->S; s++)
+        if (t->p->rows[t->d * t->S + s].n > 0)
+            tstate(t, s, timed[s], tv_start, tv_list, O, N, TV);
+    t->b = tcopy(t, t->b, t->next, rv(N), X * t->L);
+    t->b = tcopy(t, t->b, t->tv_sum, rv(TV), J * t->L);
+}
+
+/* The rows of strategy d as a step kernel sees them: timed[s] when the
+ * row is computed every cycle, else known (computed once). False when a
+ * row depends on time in state (computed per tunnel slot): no kernel. */
+static bool
+step_rows(const struct ns_model *m, size_t d, unsigned char *timed)
+{
+    const struct ns_model_priv *p = m->priv;
+    size_t S = m->n_states, E = p->n_exprs;
+    for (size_t s = 0; s < S; s++) {
+        const struct ns_row *row = &p->rows[d * S + s];
+        timed[s] = 0;
+        for (size_t i = 0; i < row->n; i++) {
+            if ((long)i == row->complement)
+                continue;
+            unsigned dep = p->expr_dep[d * E + row->entries[i].def];
+            if ((dep & NS_DEP_STATE_TIME) && p->n_slots[s] > 1)
+                return false;
+            if (dep)
+                timed[s] = 1;
+        }
+        for (size_t i = 0; i < p->n_tvalues; i++)
+            if (p->tvalues[i].from == s && p->n_slots[s] > 1 &&
+                (p->expr_dep[d * E + p->tvalues[i].def] & NS_DEP_STATE_TIME))
+                return false;
+    }
+    return true;
+}
+
+/* Transition values indexed by (from, to), as the engine indexes them. */
+static bool
+index_tvalues(const struct ns_model *m, size_t **start, size_t **list)
+{
+    const struct ns_model_priv *p = m->priv;
+    size_t S = m->n_states;
+    *start = calloc(S * S + 2, sizeof **start);
+    *list = calloc(p->n_tvalues + 1, sizeof **list);
+    if (!*start || !*list)
+        return false;
+    size_t n = 0;
+    for (size_t c = 0; c < S * S; c++) {
+        (*start)[c] = n;
+        for (size_t i = 0; i < p->n_tvalues; i++)
+            if (p->tvalues[i].from * S + p->tvalues[i].to == c)
+                (*list)[n++] = i;
+    }
+    (*start)[S * S] = n;
+    return true;
+}
+
+static bool
+gen_step(struct gen *g, const struct ns_model *m, size_t d, const char *name)
+{
+    const struct ns_model_priv *p = m->priv;
+    struct tgen t = {.g = g, .m = m, .p = p, .d = d, .L = NS_JIT_LANES,
+                     .S = m->n_states};
+    unsigned char *timed = calloc(t.S + 1, 1);
+    size_t *tv_start = NULL, *tv_list = NULL;
+    bool ok = timed && step_rows(m, d, timed) &&
+              index_tvalues(m, &tv_start, &tv_list);
+    if (ok) {
+        gcc_jit_param *params[] = {
+            gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "occ"),
+            gcc_jit_context_new_param(g->c, NULL, g->t_dp, "next"),
+            gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "known"),
+            gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "row_probs"),
+            gcc_jit_context_new_param(g->c, NULL, g->t_dp, "tv_sum"),
+            gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "scale")};
+        t.fn = gcc_jit_context_new_function(g->c, NULL,
+                                            GCC_JIT_FUNCTION_EXPORTED,
+                                            g->t_int, name, 6, params, 0);
+        gcc_jit_rvalue **slots[] = {&t.occ, &t.next, &t.known,
+                                    &t.row_probs, &t.tv_sum, &t.scale};
+        for (size_t i = 0; i < 6; i++)
+            *slots[i] = gcc_jit_param_as_rvalue(params[i]);
+        t.lane = new_local(g, t.fn, g->t_int);
+        t.bad = new_local(g, t.fn, g->t_int);
+        t.b = gcc_jit_function_new_block(t.fn, NULL);
+        gcc_jit_block_add_assignment(t.b, NULL, t.bad,
+                                     gcc_jit_context_zero(g->c, g->t_int));
+        tcycle(&t, timed, tv_start, tv_list);
+        gcc_jit_block_end_with_return(t.b, NULL, rv(t.bad));
+    }
+    free(timed);
+    free(tv_start);
+    free(tv_list);
+    return ok;
+}
+
+/* Whether strategy d's step fits a kernel of bounded size. */
+static bool
+step_fits(const struct ns_model *m, size_t d)
+{
+    const struct ns_model_priv *p = m->priv;
+    size_t moves = 0;
+    for (size_t s = 0; s < m->n_states; s++)
+        moves += p->n_slots[s] * p->rows[d * m->n_states + s].n;
+    return moves + p->n_tvalues <= NS_JIT_MAX_SETTLED_OPS;
+}
+
 /* Whether strategy d's settled cycles fit a kernel: no transition values
  * (a settled run has none), and code and local arrays of bounded size. */
 static bool
@@ -888,6 +1220,14 @@ now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static double
+cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static bool
 valid_isa(const char *isa)
 {
@@ -918,6 +1258,13 @@ set_options(gcc_jit_context *c, const char *isa)
     gcc_jit_context_add_command_line_option(c, "-fno-fast-math");
     /* errno is never read; without it sqrt vectorises. */
     gcc_jit_context_add_command_line_option(c, "-fno-math-errno");
+    for (const char *e = getenv("NS_JIT_FLAGS"); e && *e;) { /* TEMP */
+        char flag[64];
+        size_t n = strcspn(e, " ");
+        snprintf(flag, sizeof flag, "%.*s", (int)n, e);
+        gcc_jit_context_add_command_line_option(c, flag);
+        e += n + (e[n] == ' ');
+    }
     if (strcmp(isa, "x86-64-v4") == 0)
         gcc_jit_context_add_command_line_option(c,
                                                 "-mprefer-vector-width=512");
@@ -941,6 +1288,7 @@ ns_jit_free(struct ns_jit *jit)
     free(jit->lanes);
     free(jit->one);
     free(jit->settled);
+    free(jit->step);
     free(jit);
 }
 
@@ -1031,7 +1379,8 @@ entries_alloc(struct ns_jit *jit, const struct ns_model *m)
     jit->lanes = calloc(m->priv->n_exprs + 1, sizeof *jit->lanes);
     jit->one = calloc(m->priv->n_exprs + 1, sizeof *jit->one);
     jit->settled = calloc(m->n_strategies + 1, sizeof *jit->settled);
-    return jit->lanes && jit->one && jit->settled;
+    jit->step = calloc(m->n_strategies + 1, sizeof *jit->step);
+    return jit->lanes && jit->one && jit->settled && jit->step;
 }
 
 /* Looks up chunk function prefix(prog / NS_JIT_CHUNK). */
@@ -1047,10 +1396,12 @@ chunk_code(gcc_jit_result *result, const char *prefix, size_t prog)
 }
 
 /* Fills model i's native entries from the compiled result. */
+enum { KERNEL_SETTLED = 1, KERNEL_STEP = 2 };
+
 static void
 attach(struct ns_jit *jit, gcc_jit_result *result, const struct plan *pl,
        size_t i, const struct ns_model *m, unsigned uses,
-       const bool *settled_ok)
+       const unsigned char *kernels, char (*step_name)[48])
 {
     const struct ns_model_priv *p = m->priv;
     for (size_t x = 0; x < p->n_exprs; x++) {
@@ -1067,28 +1418,143 @@ attach(struct ns_jit *jit, gcc_jit_result *result, const struct plan *pl,
     }
     char name[48];
     for (size_t d = 0; d < m->n_strategies; d++) {
-        if (!settled_ok[d])
-            continue;
-        snprintf(name, sizeof name, "m%zu_s%zu", i, d);
-        void *code = gcc_jit_result_get_code(result, name);
-        memcpy(&jit->settled[d], &code, sizeof code);
+        if (kernels[d] & KERNEL_SETTLED) {
+            snprintf(name, sizeof name, "m%zu_s%zu", i, d);
+            void *code = gcc_jit_result_get_code(result, name);
+            memcpy(&jit->settled[d], &code, sizeof code);
+        }
+        if (kernels[d] & KERNEL_STEP) {
+            void *code = gcc_jit_result_get_code(result, step_name[d]);
+            memcpy(&jit->step[d], &code, sizeof code);
+        }
     }
 }
 
-/* Emits the settled kernels of model i; settled_ok[d] says which. */
+/* What a step kernel's code depends on, as numbers: two strategies (of
+ * the same or another model) with the same signature share one kernel. */
+static size_t *
+step_signature(const struct ns_model *m, size_t d, size_t *n_out)
+{
+    const struct ns_model_priv *p = m->priv;
+    size_t S = m->n_states, E = p->n_exprs, n = 0, cap = 8 + 2 * S;
+    for (size_t s = 0; s < S; s++)
+        cap += 3 + 3 * p->rows[d * S + s].n;
+    cap += 4 * p->n_tvalues;
+    size_t *sig = malloc(cap * sizeof *sig);
+    if (!sig)
+        return NULL;
+    double tol = m->row_sum_tolerance;
+    memcpy(&sig[n++], &tol, sizeof tol < sizeof *sig ? sizeof tol
+                                                     : sizeof *sig);
+    sig[n++] = S;
+    sig[n++] = m->n_streams;
+    sig[n++] = p->n_expanded;
+    for (size_t s = 0; s < S; s++) {
+        const struct ns_row *row = &p->rows[d * S + s];
+        sig[n++] = p->n_slots[s];
+        sig[n++] = p->first_x[s];
+        sig[n++] = row->n;
+        sig[n++] = (size_t)row->complement;
+        for (size_t i = 0; i < row->n; i++) {
+            sig[n++] = row->entries[i].to;
+            sig[n++] = row->entries[i].def;
+            sig[n++] = p->expr_dep[d * E + row->entries[i].def] != 0;
+        }
+    }
+    sig[n++] = p->n_tvalues;
+    for (size_t i = 0; i < p->n_tvalues; i++) {
+        sig[n++] = p->tvalues[i].from;
+        sig[n++] = p->tvalues[i].to;
+        sig[n++] = p->tvalues[i].stream;
+        sig[n++] = p->tvalues[i].def;
+    }
+    *n_out = n;
+    return sig;
+}
+
+/* The step kernels made so far, by signature. */
+struct steps_made {
+    size_t **sig, *n_sig;
+    char (*name)[48];
+    size_t n, cap;
+};
+
+static void
+steps_made_free(struct steps_made *sm)
+{
+    for (size_t i = 0; i < sm->n; i++)
+        free(sm->sig[i]);
+    free(sm->sig);
+    free(sm->n_sig);
+    free(sm->name);
+}
+
+/* The name of a kernel already made with this signature, or NULL. */
+static const char *
+step_made(const struct steps_made *sm, const size_t *sig, size_t n)
+{
+    for (size_t i = 0; i < sm->n; i++)
+        if (sm->n_sig[i] == n && memcmp(sm->sig[i], sig, n * sizeof *sig) == 0)
+            return sm->name[i];
+    return NULL;
+}
+
+/* Emits the settled and step kernels of model i; kernels[d] says which
+ * (KERNEL_*), and step_name[d] what the step kernel is called (one made
+ * for an identical strategy earlier, or a new one). */
 static size_t
 gen_kernels(struct gen *g, const struct ns_model *m, size_t i,
-            bool *settled_ok)
+            unsigned char *kernels, char (*step_name)[48],
+            struct steps_made *sm)
 {
     size_t n = 0;
     char name[48];
     for (size_t d = 0; d < m->n_strategies; d++) {
-        settled_ok[d] = settled_fits(m, d);
-        if (!settled_ok[d])
+        kernels[d] = 0;
+        if (settled_fits(m, d)) {
+            snprintf(name, sizeof name, "m%zu_s%zu", i, d);
+            gen_settled(g, m, d, name);
+            kernels[d] |= KERNEL_SETTLED;
+            n++;
+        }
+        if (!step_fits(m, d))
             continue;
-        snprintf(name, sizeof name, "m%zu_s%zu", i, d);
-        gen_settled(g, m, d, name);
-        n++;
+        size_t n_sig = 0;
+        size_t *sig = step_signature(m, d, &n_sig);
+        const char *made = sig ? step_made(sm, sig, n_sig) : NULL;
+        if (made) {
+            snprintf(step_name[d], sizeof step_name[d], "%s", made);
+            kernels[d] |= KERNEL_STEP;
+            free(sig);
+            continue;
+        }
+        snprintf(step_name[d], sizeof step_name[d], "m%zu_t%zu", i, d);
+        if (sig && sm->n == sm->cap) {
+            size_t cap = sm->cap ? 2 * sm->cap : 16;
+            size_t **a = realloc(sm->sig, cap * sizeof *a);
+            if (a)
+                sm->sig = a;
+            size_t *b = realloc(sm->n_sig, cap * sizeof *b);
+            if (b)
+                sm->n_sig = b;
+            char(*c)[48] = realloc(sm->name, cap * sizeof *c);
+            if (c)
+                sm->name = c;
+            if (a && b && c)
+                sm->cap = cap;
+        }
+        if (gen_step(g, m, d, step_name[d])) {
+            kernels[d] |= KERNEL_STEP;
+            n++;
+            if (sig && sm->n < sm->cap) {
+                sm->sig[sm->n] = sig;
+                sm->n_sig[sm->n] = n_sig;
+                memcpy(sm->name[sm->n], step_name[d], sizeof step_name[d]);
+                sm->n++;
+                sig = NULL;
+            }
+        }
+        free(sig);
     }
     return n;
 }
@@ -1097,7 +1563,9 @@ gen_kernels(struct gen *g, const struct ns_model *m, size_t i,
 struct job {
     struct plan plan;
     struct ns_jit **jits;
-    bool **settled_ok;
+    unsigned char **kernels;
+    char (**step_name)[48];
+    struct steps_made steps;
     gcc_jit_context *c;
     struct ns_jit_code *code;
 };
@@ -1109,9 +1577,13 @@ job_free(struct job *jb, size_t n_models)
     for (size_t i = 0; jb->jits && i < n_models; i++)
         ns_jit_free(jb->jits[i]);
     free(jb->jits);
-    for (size_t i = 0; jb->settled_ok && i < n_models; i++)
-        free(jb->settled_ok[i]);
-    free(jb->settled_ok);
+    for (size_t i = 0; jb->kernels && i < n_models; i++)
+        free(jb->kernels[i]);
+    free(jb->kernels);
+    for (size_t i = 0; jb->step_name && i < n_models; i++)
+        free(jb->step_name[i]);
+    free(jb->step_name);
+    steps_made_free(&jb->steps);
     if (jb->c)
         gcc_jit_context_release(jb->c);
     if (jb->code) {
@@ -1125,17 +1597,19 @@ static bool
 job_alloc(struct job *jb, struct ns_model *const *models, size_t n_models)
 {
     jb->jits = calloc(n_models, sizeof *jb->jits);
-    jb->settled_ok = calloc(n_models, sizeof *jb->settled_ok);
+    jb->kernels = calloc(n_models, sizeof *jb->kernels);
+    jb->step_name = calloc(n_models, sizeof *jb->step_name);
     jb->code = calloc(1, sizeof *jb->code);
     jb->c = gcc_jit_context_acquire();
-    if (!jb->jits || !jb->settled_ok || !jb->code || !jb->c ||
+    if (!jb->jits || !jb->kernels || !jb->step_name || !jb->code || !jb->c ||
         !plan_build(&jb->plan, models, n_models))
         return false;
     for (size_t i = 0; i < n_models; i++) {
         jb->jits[i] = calloc(1, sizeof *jb->jits[i]);
-        jb->settled_ok[i] =
-            calloc(models[i]->n_strategies + 1, sizeof *jb->settled_ok[i]);
-        if (!jb->jits[i] || !jb->settled_ok[i] ||
+        jb->kernels[i] = calloc(models[i]->n_strategies + 1, 1);
+        jb->step_name[i] = calloc(models[i]->n_strategies + 1,
+                                  sizeof *jb->step_name[i]);
+        if (!jb->jits[i] || !jb->kernels[i] || !jb->step_name[i] ||
             !entries_alloc(jb->jits[i], models[i]))
             return false;
     }
@@ -1155,7 +1629,7 @@ ns_models_jit(struct ns_model *const *models, size_t n_models,
                  "x86-64-v2, x86-64-v3 or x86-64-v4)", isa);
         return NS_EMODEL;
     }
-    double t0 = now_seconds();
+    double t0 = now_seconds(), c0 = cpu_seconds();
     struct job jb = {0};
     if (!job_alloc(&jb, models, n_models)) {
         job_free(&jb, n_models);
@@ -1171,7 +1645,8 @@ ns_models_jit(struct ns_model *const *models, size_t n_models,
     if (uses & NS_JIT_FOR_ONE)
         n_fns += gen_programs(&g, &jb.plan, 1, "one", jb.plan.ok_one);
     for (size_t i = 0; (uses & NS_JIT_FOR_LANES) && i < n_models; i++)
-        n_fns += gen_kernels(&g, models[i], i, jb.settled_ok[i]);
+        n_fns += gen_kernels(&g, models[i], i, jb.kernels[i],
+                             jb.step_name[i], &jb.steps);
     jb.code->result = gcc_jit_context_compile(jb.c);
     if (!jb.code->result) {
         const char *err = gcc_jit_context_get_first_error(jb.c);
@@ -1182,7 +1657,7 @@ ns_models_jit(struct ns_model *const *models, size_t n_models,
     }
     for (size_t i = 0; i < n_models; i++) {
         attach(jb.jits[i], jb.code->result, &jb.plan, i, models[i], uses,
-               jb.settled_ok[i]);
+               jb.kernels[i], jb.step_name[i]);
         jb.jits[i]->code = jb.code;
         jb.code->refs++;
         ns_jit_free(models[i]->priv->jit);
@@ -1192,12 +1667,30 @@ ns_models_jit(struct ns_model *const *models, size_t n_models,
     jb.code = NULL; /* owned by the models now */
     if (report) {
         report->seconds = now_seconds() - t0;
+        report->cpu_seconds = cpu_seconds() - c0;
         report->n_functions = n_fns;
         report->n_programs = jb.plan.n_progs;
         snprintf(report->isa, sizeof report->isa, "%s", isa);
     }
     job_free(&jb, n_models);
     return NS_OK;
+}
+
+double
+ns_jit_estimate_seconds(struct ns_model *const *models, size_t n,
+                        unsigned uses)
+{
+    struct plan pl = {0};
+    double seconds = 0.2; /* the assembler and linker, whatever the size */
+    if (n > 0 && plan_build(&pl, models, n)) {
+        seconds += (uses & NS_JIT_FOR_LANES ? 0.007 : 0.0) * (double)pl.n_progs +
+                   (uses & NS_JIT_FOR_ONE ? 0.0012 : 0.0) * (double)pl.n_progs;
+        for (size_t i = 0; (uses & NS_JIT_FOR_LANES) && i < n; i++)
+            for (size_t d = 0; d < models[i]->n_strategies; d++)
+                seconds += settled_fits(models[i], d) ? 0.3 : 0.15;
+    }
+    plan_free(&pl, n);
+    return seconds;
 }
 
 enum ns_status

@@ -18,6 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "model/compiled.h"
 #include "model/expr_code.h"
@@ -237,52 +242,66 @@ depth_after(const struct instr *in, long d)
     }
 }
 
-/* Finds where blocks start and the stack depth at every instruction.
- * False for a program the translation does not expect (left to the
- * interpreter). */
+/* Finds where blocks start (target[pc]) and the stack depth at every
+ * instruction (depth[pc], -1 where unreachable), for arrays of
+ * n_code + 1. False for a program the translation does not expect (left
+ * to the interpreter). Needs no code generator: the parent process
+ * decides with it which programs the child compiles (see compile_child). */
 static bool
-plan_blocks(struct egen *eg)
+analyse(const struct ns_expr *e, long *depth, bool *target)
 {
-    const struct ns_expr *e = eg->e;
     size_t n = e->n_code;
-    for (size_t pc = 0; pc <= n; pc++)
-        eg->depth[pc] = -1;
-    eg->depth[0] = 0;
-    bool *target = calloc(n + 1, sizeof *target);
-    if (!target)
-        return false;
+    for (size_t pc = 0; pc <= n; pc++) {
+        depth[pc] = -1;
+        target[pc] = false;
+    }
+    depth[0] = 0;
     target[0] = target[n] = true;
-    bool ok = true;
-    for (size_t pc = 0; pc < n && ok; pc++) {
+    for (size_t pc = 0; pc < n; pc++) {
         const struct instr *in = &e->code[pc];
-        long d = eg->depth[pc];
+        long d = depth[pc];
         if (d < 0)
             continue; /* unreachable */
         long after = depth_after(in, d);
-        if (after < 0 || after > NS_EXPR_MAX_DEPTH || d > NS_EXPR_MAX_DEPTH) {
-            ok = false;
-            break;
-        }
+        if (after < 0 || after > NS_EXPR_MAX_DEPTH || d > NS_EXPR_MAX_DEPTH)
+            return false;
         if (is_jump(in->op)) {
             size_t to = in->u.index;
-            long at_target = in->op == OP_AND_JUMP || in->op == OP_OR_JUMP
-                                 ? d
-                                 : in->op == OP_JUMP ? d : d - 1;
-            if (to > n || (eg->depth[to] >= 0 && eg->depth[to] != at_target))
-                ok = false;
-            else
-                eg->depth[to] = at_target;
+            long at_target = in->op == OP_JUMP_IF_FALSE ? d - 1 : d;
+            if (to > n || (depth[to] >= 0 && depth[to] != at_target))
+                return false;
+            depth[to] = at_target;
             target[to] = true;
             target[pc + 1] = true; /* kept only if reachable */
             if (in->op == OP_JUMP)
                 continue;
         }
-        if (eg->depth[pc + 1] >= 0 && eg->depth[pc + 1] != after)
-            ok = false;
-        eg->depth[pc + 1] = after;
+        if (depth[pc + 1] >= 0 && depth[pc + 1] != after)
+            return false;
+        depth[pc + 1] = after;
     }
-    if (ok && eg->depth[n] != 1)
-        ok = false;
+    return depth[n] == 1;
+}
+
+/* Whether analyse accepts e. */
+static bool
+program_ok(const struct ns_expr *e)
+{
+    long *depth = calloc(e->n_code + 1, sizeof *depth);
+    bool *target = calloc(e->n_code + 1, sizeof *target);
+    bool ok = depth && target && analyse(e, depth, target);
+    free(depth);
+    free(target);
+    return ok;
+}
+
+/* analyse, then a block for every reachable start. */
+static bool
+plan_blocks(struct egen *eg)
+{
+    size_t n = eg->e->n_code;
+    bool *target = calloc(n + 1, sizeof *target);
+    bool ok = target && analyse(eg->e, eg->depth, target);
     for (size_t pc = 0; pc <= n && ok; pc++)
         if (target[pc] && eg->depth[pc] >= 0) {
             eg->start[pc] = gcc_jit_function_new_block(eg->fn, NULL);
@@ -1165,15 +1184,22 @@ gen_step(struct gen *g, const struct ns_model *m, size_t d, const char *name)
     return ok;
 }
 
-/* Whether strategy d's step fits a kernel of bounded size. */
-static bool
-step_fits(const struct ns_model *m, size_t d)
+/* The moves and transition values of a cycle of strategy d. */
+static size_t
+step_ops(const struct ns_model *m, size_t d)
 {
     const struct ns_model_priv *p = m->priv;
     size_t moves = 0;
     for (size_t s = 0; s < m->n_states; s++)
         moves += p->n_slots[s] * p->rows[d * m->n_states + s].n;
-    return moves + p->n_tvalues <= NS_JIT_MAX_SETTLED_OPS;
+    return moves + p->n_tvalues;
+}
+
+/* Whether strategy d's step fits a kernel of bounded size. */
+static bool
+step_fits(const struct ns_model *m, size_t d)
+{
+    return step_ops(m, d) <= NS_JIT_MAX_SETTLED_OPS;
 }
 
 /* Whether strategy d's settled cycles fit a kernel: no transition values
@@ -1220,12 +1246,16 @@ now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Processor time of the waited-for children (the compilation runs in
+ * one, and it waits for its assembler and linker). */
 static double
-cpu_seconds(void)
+children_cpu_seconds(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    struct rusage ru;
+    if (getrusage(RUSAGE_CHILDREN, &ru) != 0)
+        return 0.0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
 }
 
 static bool
@@ -1270,9 +1300,10 @@ set_options(gcc_jit_context *c, const char *isa)
                                                 "-mprefer-vector-width=512");
 }
 
-/* The compiled code, shared by the models compiled together. */
+/* The compiled code, shared by the models compiled together: a shared
+ * object made by a child process and loaded here. */
 struct ns_jit_code {
-    gcc_jit_result *result;
+    void *handle; /* dlopen's */
     size_t refs;
 };
 
@@ -1282,7 +1313,7 @@ ns_jit_free(struct ns_jit *jit)
     if (!jit)
         return;
     if (jit->code && --jit->code->refs == 0) {
-        gcc_jit_result_release(jit->code->result);
+        dlclose(jit->code->handle);
         free(jit->code);
     }
     free(jit->lanes);
@@ -1300,7 +1331,7 @@ struct plan {
     unsigned long long *hash;
     size_t n_progs;
     size_t **prog_of; /* [model][expr]: a program, or SIZE_MAX */
-    bool *ok_lanes, *ok_one;
+    bool *prog_ok;    /* [prog] the translation takes it */
 };
 
 static void
@@ -1311,8 +1342,7 @@ plan_free(struct plan *pl, size_t n_models)
     free(pl->prog_of);
     free(pl->progs);
     free(pl->hash);
-    free(pl->ok_lanes);
-    free(pl->ok_one);
+    free(pl->prog_ok);
 }
 
 static size_t
@@ -1324,6 +1354,7 @@ find_or_add(struct plan *pl, const struct ns_expr *e)
             return i;
     pl->progs[pl->n_progs] = e;
     pl->hash[pl->n_progs] = h;
+    pl->prog_ok[pl->n_progs] = program_ok(e);
     return pl->n_progs++;
 }
 
@@ -1336,10 +1367,8 @@ plan_build(struct plan *pl, struct ns_model *const *models, size_t n_models)
     pl->progs = calloc(total + 1, sizeof *pl->progs);
     pl->hash = calloc(total + 1, sizeof *pl->hash);
     pl->prog_of = calloc(n_models, sizeof *pl->prog_of);
-    pl->ok_lanes = calloc(total + 1, sizeof *pl->ok_lanes);
-    pl->ok_one = calloc(total + 1, sizeof *pl->ok_one);
-    if (!pl->progs || !pl->hash || !pl->prog_of || !pl->ok_lanes ||
-        !pl->ok_one)
+    pl->prog_ok = calloc(total + 1, sizeof *pl->prog_ok);
+    if (!pl->progs || !pl->hash || !pl->prog_of || !pl->prog_ok)
         return false;
     for (size_t i = 0; i < n_models; i++) {
         const struct ns_model_priv *p = models[i]->priv;
@@ -1359,15 +1388,16 @@ plan_build(struct plan *pl, struct ns_model *const *models, size_t n_models)
  * functions called prefix0, prefix1, ... */
 static size_t
 gen_programs(struct gen *g, const struct plan *pl, size_t L,
-             const char *prefix, bool *ok)
+             const char *prefix)
 {
     size_t n_fns = 0;
     char name[48];
+    bool ok[NS_JIT_CHUNK];
     for (size_t first = 0; first < pl->n_progs; first += NS_JIT_CHUNK) {
         size_t n = pl->n_progs - first < NS_JIT_CHUNK ? pl->n_progs - first
                                                       : NS_JIT_CHUNK;
         snprintf(name, sizeof name, "%s%zu", prefix, first / NS_JIT_CHUNK);
-        gen_chunk(g, &pl->progs[first], n, L, name, &ok[first]);
+        gen_chunk(g, &pl->progs[first], n, L, name, ok);
         n_fns++;
     }
     return n_fns;
@@ -1383,48 +1413,54 @@ entries_alloc(struct ns_jit *jit, const struct ns_model *m)
     return jit->lanes && jit->one && jit->settled && jit->step;
 }
 
-/* Looks up chunk function prefix(prog / NS_JIT_CHUNK). */
+/* The function called name in the loaded code, or NULL. */
+static void *
+symbol(void *handle, const char *name)
+{
+    return dlsym(handle, name);
+}
+
 static ns_jit_chunk_fn *
-chunk_code(gcc_jit_result *result, const char *prefix, size_t prog)
+chunk_code(void *handle, const char *prefix, size_t prog)
 {
     char name[48];
     snprintf(name, sizeof name, "%s%zu", prefix, prog / NS_JIT_CHUNK);
-    void *code = gcc_jit_result_get_code(result, name);
+    void *code = symbol(handle, name);
     ns_jit_chunk_fn *fn = NULL;
     memcpy(&fn, &code, sizeof fn);
     return fn;
 }
 
-/* Fills model i's native entries from the compiled result. */
-enum { KERNEL_SETTLED = 1, KERNEL_STEP = 2 };
+enum { KERNEL_SETTLED = 1, KERNEL_STEP = 2, KERNEL_STEP_NEW = 4 };
 
+/* Fills model i's native entries from the loaded code. */
 static void
-attach(struct ns_jit *jit, gcc_jit_result *result, const struct plan *pl,
-       size_t i, const struct ns_model *m, unsigned uses,
-       const unsigned char *kernels, char (*step_name)[48])
+attach(struct ns_jit *jit, void *handle, const struct plan *pl, size_t i,
+       const struct ns_model *m, unsigned uses, const unsigned char *kernels,
+       char (*step_name)[48])
 {
     const struct ns_model_priv *p = m->priv;
     for (size_t x = 0; x < p->n_exprs; x++) {
         size_t prog = pl->prog_of[i][x];
-        if (prog == SIZE_MAX)
+        if (prog == SIZE_MAX || !pl->prog_ok[prog])
             continue;
         int which = (int)(prog % NS_JIT_CHUNK);
-        if ((uses & NS_JIT_FOR_LANES) && pl->ok_lanes[prog])
+        if (uses & NS_JIT_FOR_LANES)
             jit->lanes[x] = (struct ns_jit_entry){
-                chunk_code(result, "lanes", prog), which};
-        if ((uses & NS_JIT_FOR_ONE) && pl->ok_one[prog])
+                chunk_code(handle, "lanes", prog), which};
+        if (uses & NS_JIT_FOR_ONE)
             jit->one[x] = (struct ns_jit_entry){
-                chunk_code(result, "one", prog), which};
+                chunk_code(handle, "one", prog), which};
     }
     char name[48];
     for (size_t d = 0; d < m->n_strategies; d++) {
         if (kernels[d] & KERNEL_SETTLED) {
             snprintf(name, sizeof name, "m%zu_s%zu", i, d);
-            void *code = gcc_jit_result_get_code(result, name);
+            void *code = symbol(handle, name);
             memcpy(&jit->settled[d], &code, sizeof code);
         }
         if (kernels[d] & KERNEL_STEP) {
-            void *code = gcc_jit_result_get_code(result, step_name[d]);
+            void *code = symbol(handle, step_name[d]);
             memcpy(&jit->step[d], &code, sizeof code);
         }
     }
@@ -1438,12 +1474,13 @@ step_signature(const struct ns_model *m, size_t d, size_t *n_out)
     const struct ns_model_priv *p = m->priv;
     size_t S = m->n_states, E = p->n_exprs, n = 0, cap = 8 + 2 * S;
     for (size_t s = 0; s < S; s++)
-        cap += 3 + 3 * p->rows[d * S + s].n;
+        cap += 4 + 3 * p->rows[d * S + s].n;
     cap += 4 * p->n_tvalues;
     size_t *sig = malloc(cap * sizeof *sig);
     if (!sig)
         return NULL;
     double tol = m->row_sum_tolerance;
+    sig[n] = 0;
     memcpy(&sig[n++], &tol, sizeof tol < sizeof *sig ? sizeof tol
                                                      : sizeof *sig);
     sig[n++] = S;
@@ -1472,11 +1509,11 @@ step_signature(const struct ns_model *m, size_t d, size_t *n_out)
     return sig;
 }
 
-/* The step kernels made so far, by signature. */
+/* The step kernels decided on so far, by signature. */
 struct steps_made {
     size_t **sig, *n_sig;
-    char (*name)[48];
-    size_t n, cap;
+    const char **name;
+    size_t n;
 };
 
 static void
@@ -1489,7 +1526,7 @@ steps_made_free(struct steps_made *sm)
     free(sm->name);
 }
 
-/* The name of a kernel already made with this signature, or NULL. */
+/* The name of a kernel already decided on with this signature, or NULL. */
 static const char *
 step_made(const struct steps_made *sm, const size_t *sig, size_t n)
 {
@@ -1499,109 +1536,99 @@ step_made(const struct steps_made *sm, const size_t *sig, size_t n)
     return NULL;
 }
 
-/* Emits the settled and step kernels of model i; kernels[d] says which
- * (KERNEL_*), and step_name[d] what the step kernel is called (one made
- * for an identical strategy earlier, or a new one). */
-static size_t
-gen_kernels(struct gen *g, const struct ns_model *m, size_t i,
-            unsigned char *kernels, char (*step_name)[48],
-            struct steps_made *sm)
+/* Whether strategy d's step can have a kernel (no row per tunnel slot). */
+static bool
+step_possible(const struct ns_model *m, size_t d)
 {
-    size_t n = 0;
-    char name[48];
-    for (size_t d = 0; d < m->n_strategies; d++) {
-        kernels[d] = 0;
-        if (settled_fits(m, d)) {
-            snprintf(name, sizeof name, "m%zu_s%zu", i, d);
-            gen_settled(g, m, d, name);
-            kernels[d] |= KERNEL_SETTLED;
-            n++;
-        }
-        if (!step_fits(m, d))
-            continue;
-        size_t n_sig = 0;
-        size_t *sig = step_signature(m, d, &n_sig);
-        const char *made = sig ? step_made(sm, sig, n_sig) : NULL;
-        if (made) {
-            snprintf(step_name[d], sizeof step_name[d], "%s", made);
-            kernels[d] |= KERNEL_STEP;
-            free(sig);
-            continue;
-        }
-        snprintf(step_name[d], sizeof step_name[d], "m%zu_t%zu", i, d);
-        if (sig && sm->n == sm->cap) {
-            size_t cap = sm->cap ? 2 * sm->cap : 16;
-            size_t **a = realloc(sm->sig, cap * sizeof *a);
-            if (a)
-                sm->sig = a;
-            size_t *b = realloc(sm->n_sig, cap * sizeof *b);
-            if (b)
-                sm->n_sig = b;
-            char(*c)[48] = realloc(sm->name, cap * sizeof *c);
-            if (c)
-                sm->name = c;
-            if (a && b && c)
-                sm->cap = cap;
-        }
-        if (gen_step(g, m, d, step_name[d])) {
-            kernels[d] |= KERNEL_STEP;
-            n++;
-            if (sig && sm->n < sm->cap) {
-                sm->sig[sm->n] = sig;
-                sm->n_sig[sm->n] = n_sig;
-                memcpy(sm->name[sm->n], step_name[d], sizeof step_name[d]);
-                sm->n++;
-                sig = NULL;
-            }
-        }
-        free(sig);
-    }
-    return n;
+    unsigned char *timed = calloc(m->n_states + 1, 1);
+    bool ok = timed && step_fits(m, d) && step_rows(m, d, timed);
+    free(timed);
+    return ok;
 }
 
 /* Everything of ns_models_jit that allocates, in one place to free. */
 struct job {
     struct plan plan;
     struct ns_jit **jits;
-    unsigned char **kernels;
-    char (**step_name)[48];
+    unsigned char **kernels;   /* [model][strategy] KERNEL_* */
+    char (**step_name)[48];    /* [model][strategy] */
     struct steps_made steps;
-    gcc_jit_context *c;
     struct ns_jit_code *code;
+    size_t n_models;
 };
 
-static void
-job_free(struct job *jb, size_t n_models)
+/* Decides which kernels model i gets, sharing step kernels between
+ * strategies with the same signature. */
+static bool
+decide_kernels(struct job *jb, struct ns_model *const *models, size_t i)
 {
-    plan_free(&jb->plan, n_models);
-    for (size_t i = 0; jb->jits && i < n_models; i++)
+    const struct ns_model *m = models[i];
+    struct steps_made *sm = &jb->steps;
+    for (size_t d = 0; d < m->n_strategies; d++) {
+        unsigned char *k = &jb->kernels[i][d];
+        char *name = jb->step_name[i][d];
+        *k = settled_fits(m, d) ? KERNEL_SETTLED : 0;
+        if (!step_possible(m, d))
+            continue;
+        size_t n_sig = 0;
+        size_t *sig = step_signature(m, d, &n_sig);
+        if (!sig)
+            return false;
+        const char *made = step_made(sm, sig, n_sig);
+        if (made) {
+            snprintf(name, 48, "%s", made);
+            *k |= KERNEL_STEP;
+            free(sig);
+            continue;
+        }
+        snprintf(name, 48, "m%zu_t%zu", i, d);
+        *k |= KERNEL_STEP | KERNEL_STEP_NEW;
+        sm->sig[sm->n] = sig;
+        sm->n_sig[sm->n] = n_sig;
+        sm->name[sm->n++] = name;
+    }
+    return true;
+}
+
+static void
+job_free(struct job *jb)
+{
+    size_t n = jb->n_models;
+    plan_free(&jb->plan, n);
+    for (size_t i = 0; jb->jits && i < n; i++)
         ns_jit_free(jb->jits[i]);
     free(jb->jits);
-    for (size_t i = 0; jb->kernels && i < n_models; i++)
+    for (size_t i = 0; jb->kernels && i < n; i++)
         free(jb->kernels[i]);
     free(jb->kernels);
-    for (size_t i = 0; jb->step_name && i < n_models; i++)
+    steps_made_free(&jb->steps);
+    for (size_t i = 0; jb->step_name && i < n; i++)
         free(jb->step_name[i]);
     free(jb->step_name);
-    steps_made_free(&jb->steps);
-    if (jb->c)
-        gcc_jit_context_release(jb->c);
     if (jb->code) {
-        if (jb->code->result)
-            gcc_jit_result_release(jb->code->result);
+        if (jb->code->handle)
+            dlclose(jb->code->handle);
         free(jb->code);
     }
 }
 
 static bool
-job_alloc(struct job *jb, struct ns_model *const *models, size_t n_models)
+job_alloc(struct job *jb, struct ns_model *const *models, size_t n_models,
+          unsigned uses)
 {
+    size_t n_strategies = 0;
+    for (size_t i = 0; i < n_models; i++)
+        n_strategies += models[i]->n_strategies;
+    jb->n_models = n_models;
     jb->jits = calloc(n_models, sizeof *jb->jits);
     jb->kernels = calloc(n_models, sizeof *jb->kernels);
     jb->step_name = calloc(n_models, sizeof *jb->step_name);
+    jb->steps.sig = calloc(n_strategies + 1, sizeof *jb->steps.sig);
+    jb->steps.n_sig = calloc(n_strategies + 1, sizeof *jb->steps.n_sig);
+    jb->steps.name = calloc(n_strategies + 1, sizeof *jb->steps.name);
     jb->code = calloc(1, sizeof *jb->code);
-    jb->c = gcc_jit_context_acquire();
-    if (!jb->jits || !jb->kernels || !jb->step_name || !jb->code || !jb->c ||
+    if (!jb->jits || !jb->kernels || !jb->step_name || !jb->steps.sig ||
+        !jb->steps.n_sig || !jb->steps.name || !jb->code ||
         !plan_build(&jb->plan, models, n_models))
         return false;
     for (size_t i = 0; i < n_models; i++) {
@@ -1612,8 +1639,146 @@ job_alloc(struct job *jb, struct ns_model *const *models, size_t n_models)
         if (!jb->jits[i] || !jb->kernels[i] || !jb->step_name[i] ||
             !entries_alloc(jb->jits[i], models[i]))
             return false;
+        if ((uses & NS_JIT_FOR_LANES) && !decide_kernels(jb, models, i))
+            return false;
     }
     return true;
+}
+
+/* Emits everything the job decided on into c; returns the number of
+ * functions. */
+static size_t
+emit_all(gcc_jit_context *c, const struct job *jb,
+         struct ns_model *const *models, unsigned uses)
+{
+    struct gen g;
+    gen_init(&g, c);
+    size_t n = 0;
+    if (uses & NS_JIT_FOR_LANES)
+        n += gen_programs(&g, &jb->plan, NS_JIT_LANES, "lanes");
+    if (uses & NS_JIT_FOR_ONE)
+        n += gen_programs(&g, &jb->plan, 1, "one");
+    char name[48];
+    for (size_t i = 0; i < jb->n_models; i++)
+        for (size_t d = 0; d < models[i]->n_strategies; d++) {
+            unsigned char k = jb->kernels[i][d];
+            if (k & KERNEL_SETTLED) {
+                snprintf(name, sizeof name, "m%zu_s%zu", i, d);
+                gen_settled(&g, models[i], d, name);
+                n++;
+            }
+            if (k & KERNEL_STEP_NEW) {
+                gen_step(&g, models[i], d, jb->step_name[i][d]);
+                n++;
+            }
+        }
+    return n;
+}
+
+/* In the child: builds and compiles the code into the shared object at
+ * path; never returns. libgccjit runs GCC inside the process, and GCC
+ * ends the process on a fatal error (a full disk, a file-size limit):
+ * in a child, that ends only the compilation, and its memory goes with
+ * it. */
+static _Noreturn void
+compile_child(const struct job *jb, struct ns_model *const *models,
+              unsigned uses, const char *isa, const char *path)
+{
+    gcc_jit_context *c = gcc_jit_context_acquire();
+    if (!c)
+        _exit(3);
+    set_options(c, isa);
+    emit_all(c, jb, models, uses);
+    gcc_jit_context_compile_to_file(c, GCC_JIT_OUTPUT_KIND_DYNAMIC_LIBRARY,
+                                    path);
+    const char *err = gcc_jit_context_get_first_error(c);
+    if (err)
+        fprintf(stderr, "%s\n", err);
+    _exit(err ? 2 : 0);
+}
+
+/* Runs compile_child in a child process; returns its status, and fills
+ * why with the first line it wrote to stderr (if any). */
+static int
+compile_in_child(const struct job *jb, struct ns_model *const *models,
+                 unsigned uses, const char *isa, const char *path, char *why,
+                 size_t why_size)
+{
+    int fd[2];
+    if (pipe(fd) != 0) {
+        snprintf(why, why_size, "cannot start the code generator: %s",
+                 strerror(errno));
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        dup2(fd[1], STDERR_FILENO);
+        close(fd[1]);
+        compile_child(jb, models, uses, isa, path);
+    }
+    close(fd[1]);
+    char text[512];
+    size_t got = 0;
+    ssize_t r;
+    while ((r = read(fd[0], text + got, sizeof text - 1 - got)) > 0 ||
+           (r < 0 && errno == EINTR))
+        got += r > 0 ? (size_t)r : 0;
+    text[got] = '\0';
+    close(fd[0]);
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0) {
+        snprintf(why, why_size, "cannot start the code generator");
+        return -1;
+    }
+    text[strcspn(text, "\n")] = '\0';
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    if (WIFSIGNALED(status))
+        snprintf(why, why_size, "the code generator was stopped by signal "
+                 "%d%s%s", WTERMSIG(status), text[0] ? ": " : "", text);
+    else
+        snprintf(why, why_size, "the code generator failed%s%s",
+                 text[0] ? ": " : "", text[0] ? text : "");
+    return -1;
+}
+
+/* A folder of our own for the shared object: TMPDIR or /tmp. */
+static bool
+make_folder(char *dir, size_t size)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, size, "%s/netsave-jit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    return mkdtemp(dir) != NULL;
+}
+
+/* Compiles and loads; false with why filled. */
+static bool
+compile_and_load(struct job *jb, struct ns_model *const *models,
+                 unsigned uses, const char *isa, char *why, size_t why_size)
+{
+    char dir[512], path[600];
+    if (!make_folder(dir, sizeof dir)) {
+        snprintf(why, why_size, "cannot make a temporary folder: %s",
+                 strerror(errno));
+        return false;
+    }
+    snprintf(path, sizeof path, "%s/models.so", dir);
+    bool ok = compile_in_child(jb, models, uses, isa, path, why,
+                               why_size) == 0;
+    if (ok) {
+        jb->code->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        if (!jb->code->handle) {
+            const char *e = dlerror();
+            snprintf(why, why_size, "cannot load the compiled code: %s",
+                     e ? e : "unknown error");
+            ok = false;
+        }
+    }
+    unlink(path);
+    rmdir(dir);
+    return ok;
 }
 
 enum ns_status
@@ -1629,34 +1794,18 @@ ns_models_jit(struct ns_model *const *models, size_t n_models,
                  "x86-64-v2, x86-64-v3 or x86-64-v4)", isa);
         return NS_EMODEL;
     }
-    double t0 = now_seconds(), c0 = cpu_seconds();
+    double t0 = now_seconds(), c0 = children_cpu_seconds();
     struct job jb = {0};
-    if (!job_alloc(&jb, models, n_models)) {
-        job_free(&jb, n_models);
+    if (!job_alloc(&jb, models, n_models, uses)) {
+        job_free(&jb);
         return NS_ENOMEM;
     }
-    set_options(jb.c, isa);
-    struct gen g;
-    gen_init(&g, jb.c);
-    size_t n_fns = 0;
-    if (uses & NS_JIT_FOR_LANES)
-        n_fns += gen_programs(&g, &jb.plan, NS_JIT_LANES, "lanes",
-                              jb.plan.ok_lanes);
-    if (uses & NS_JIT_FOR_ONE)
-        n_fns += gen_programs(&g, &jb.plan, 1, "one", jb.plan.ok_one);
-    for (size_t i = 0; (uses & NS_JIT_FOR_LANES) && i < n_models; i++)
-        n_fns += gen_kernels(&g, models[i], i, jb.kernels[i],
-                             jb.step_name[i], &jb.steps);
-    jb.code->result = gcc_jit_context_compile(jb.c);
-    if (!jb.code->result) {
-        const char *err = gcc_jit_context_get_first_error(jb.c);
-        snprintf(why, why_size, "the code generator failed: %s",
-                 err ? err : "no message");
-        job_free(&jb, n_models);
+    if (!compile_and_load(&jb, models, uses, isa, why, why_size)) {
+        job_free(&jb);
         return NS_EMODEL;
     }
     for (size_t i = 0; i < n_models; i++) {
-        attach(jb.jits[i], jb.code->result, &jb.plan, i, models[i], uses,
+        attach(jb.jits[i], jb.code->handle, &jb.plan, i, models[i], uses,
                jb.kernels[i], jb.step_name[i]);
         jb.jits[i]->code = jb.code;
         jb.code->refs++;
@@ -1664,15 +1813,23 @@ ns_models_jit(struct ns_model *const *models, size_t n_models,
         models[i]->priv->jit = jb.jits[i];
         jb.jits[i] = NULL;
     }
-    jb.code = NULL; /* owned by the models now */
+    size_t n_fns = 0;
+    for (size_t i = 0; i < n_models; i++)
+        for (size_t d = 0; d < models[i]->n_strategies; d++)
+            n_fns += ((jb.kernels[i][d] & KERNEL_SETTLED) != 0) +
+                     ((jb.kernels[i][d] & KERNEL_STEP_NEW) != 0);
+    size_t chunks = (jb.plan.n_progs + NS_JIT_CHUNK - 1) / NS_JIT_CHUNK;
+    n_fns += chunks * (((uses & NS_JIT_FOR_LANES) != 0) +
+                       ((uses & NS_JIT_FOR_ONE) != 0));
     if (report) {
         report->seconds = now_seconds() - t0;
-        report->cpu_seconds = cpu_seconds() - c0;
+        report->cpu_seconds = children_cpu_seconds() - c0;
         report->n_functions = n_fns;
         report->n_programs = jb.plan.n_progs;
         snprintf(report->isa, sizeof report->isa, "%s", isa);
     }
-    job_free(&jb, n_models);
+    jb.code = NULL; /* owned by the models now */
+    job_free(&jb);
     return NS_OK;
 }
 
@@ -1680,16 +1837,22 @@ double
 ns_jit_estimate_seconds(struct ns_model *const *models, size_t n,
                         unsigned uses)
 {
-    struct plan pl = {0};
+    struct job jb = {0};
     double seconds = 0.2; /* the assembler and linker, whatever the size */
-    if (n > 0 && plan_build(&pl, models, n)) {
-        seconds += (uses & NS_JIT_FOR_LANES ? 0.007 : 0.0) * (double)pl.n_progs +
-                   (uses & NS_JIT_FOR_ONE ? 0.0012 : 0.0) * (double)pl.n_progs;
-        for (size_t i = 0; (uses & NS_JIT_FOR_LANES) && i < n; i++)
-            for (size_t d = 0; d < models[i]->n_strategies; d++)
-                seconds += settled_fits(models[i], d) ? 0.3 : 0.15;
+    if (n > 0 && job_alloc(&jb, models, n, uses)) {
+        double progs = (double)jb.plan.n_progs;
+        seconds += (uses & NS_JIT_FOR_LANES ? 0.007 : 0.0) * progs +
+                   (uses & NS_JIT_FOR_ONE ? 0.0012 : 0.0) * progs;
+        for (size_t i = 0; i < n; i++)
+            for (size_t d = 0; d < models[i]->n_strategies; d++) {
+                unsigned char k = jb.kernels[i][d];
+                if (k & KERNEL_SETTLED)
+                    seconds += 0.1;
+                if (k & KERNEL_STEP_NEW)
+                    seconds += 0.005 * (double)step_ops(models[i], d);
+            }
     }
-    plan_free(&pl, n);
+    job_free(&jb);
     return seconds;
 }
 

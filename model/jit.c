@@ -1288,13 +1288,6 @@ set_options(gcc_jit_context *c, const char *isa)
     gcc_jit_context_add_command_line_option(c, "-fno-fast-math");
     /* errno is never read; without it sqrt vectorises. */
     gcc_jit_context_add_command_line_option(c, "-fno-math-errno");
-    for (const char *e = getenv("NS_JIT_FLAGS"); e && *e;) { /* TEMP */
-        char flag[64];
-        size_t n = strcspn(e, " ");
-        snprintf(flag, sizeof flag, "%.*s", (int)n, e);
-        gcc_jit_context_add_command_line_option(c, flag);
-        e += n + (e[n] == ' ');
-    }
     if (strcmp(isa, "x86-64-v4") == 0)
         gcc_jit_context_add_command_line_option(c,
                                                 "-mprefer-vector-width=512");

@@ -11,6 +11,7 @@
 #ifndef NS_CLI_CLI_H
 #define NS_CLI_CLI_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -204,9 +205,10 @@ int ns_cli_model_load_native(const struct ns_cli_args *a,
  * the environment says NS_JIT=0; NS_JIT_ISA=x86-64-v3 (or another
  * -march=) compiles for an instruction set other than the host's widest.
  * Where it cannot, prints one line saying why, and the models run
- * interpreted, with the same results. */
+ * interpreted, with the same results. Setting *cancel (if not NULL)
+ * stops a compilation under way, silently. */
 void ns_cli_compile_native(struct ns_population *pop, unsigned uses,
-                           double runs);
+                           double runs, const atomic_int *cancel);
 
 /* Builds the model from files (none: the built-in one, or with
  * use_default the built-in one under the files) without running it, and

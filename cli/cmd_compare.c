@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "cli/mpi.h"
 #include "model/analysis/compare.h"
 
 /* The models of a comparison: the base, then each scenario on it. */
@@ -124,8 +125,14 @@ ns_cli_compare(const struct ns_cli_args *a)
     struct ns_diags diags = {0};
     struct ns_comparison *c = NULL;
     int rc = build(a, &s, &diags);
+    /* Every MPI rank meets here, its models built, or fails. */
+    if (rc == NS_EXIT_OK && !ns_cli_mpi_begin(a->mpi))
+        rc = NS_EXIT_FAILURE;
     if (rc == NS_EXIT_OK) {
-        enum ns_status st = ns_compare_run(s.specs, s.n, &c, NULL, &diags);
+        enum ns_status st =
+            ns_compare_run_shared(s.specs, s.n, ns_cli_mpi_run_share(a->mpi),
+                                  &c, NULL, &diags);
+        (void)ns_cli_mpi_end(a->mpi, st == NS_OK);
         if (st != NS_OK) {
             ns_diags_sort(&diags);
             ns_cli_print_diags(&diags);
@@ -136,7 +143,7 @@ ns_cli_compare(const struct ns_cli_args *a)
         for (size_t i = 0; s.specs && i < s.n; i++)
             ns_params_changes_free(s.specs[i].changes, s.specs[i].n_changes);
     }
-    if (rc == NS_EXIT_OK) {
+    if (rc == NS_EXIT_OK && ns_cli_mpi_root(a->mpi)) {
         print_comparison(c);
         rc = write_files(a, &s, c, &diags);
     }

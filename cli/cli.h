@@ -246,6 +246,7 @@ int ns_cli_threshold(const struct ns_cli_args *a);
 int ns_cli_psa(const struct ns_cli_args *a);
 int ns_cli_dsa(const struct ns_cli_args *a);
 int ns_cli_compare(const struct ns_cli_args *a);
+int ns_cli_areas(const struct ns_cli_args *a);
 int ns_cli_anchors(const struct ns_cli_args *a);
 int ns_cli_expand(const struct ns_cli_args *a);
 int ns_cli_attrition(const struct ns_cli_args *a);

@@ -94,6 +94,14 @@ static const struct ns_cli_accepts compare_options[] = {
     OPT(NS_OPT_CSV, "write scenarios.csv and scenario_changes.csv into DIR"),
     END};
 
+static const struct ns_cli_accepts areas_options[] = {
+    OPT(NS_OPT_BASE, NULL),
+    SET_OPTION,
+    OPT(NS_OPT_OUTPUT, "write the base model's workbook with an Areas sheet"),
+    OPT(NS_OPT_CSV, "write area.csv and area_payers.csv, every area's rows, "
+                    "into DIR"),
+    END};
+
 static const struct ns_cli_accepts anchors_options[] = {
     OPT(NS_OPT_ANCHORS, "the anchors file (default: anchors.csv beside the "
                      "first model file, or params/anchors.csv for the "
@@ -260,6 +268,18 @@ const struct ns_cli_command ns_cli_commands[] = {
      "changes (old -> new). The shipped scenarios are in params/scenarios/.\n",
      compare_options, done_status, "a file", false, false, ns_cli_compare,
      true},
+    {"areas", "run area overlays on a base model, one run per area",
+     "[--base MODEL.ini]... AREA.ini ...\n"
+     "                       [--set SECTION.KEY=VALUE]... [-o FILE.xlsx]\n"
+     "                       [--csv DIR]",
+     "Runs the base model (default: the built-in England model) with each\n"
+     "area overlay on it (an [area] section: the clients starting each\n"
+     "treated strategy each year; netsave init DIR --area NAME writes one),\n"
+     "and prints each area's clients, treatment cost, savings and net\n"
+     "savings over all its years, discounted, for the model's first\n"
+     "perspective. area.csv and area_payers.csv hold every area's rows, with\n"
+     "the columns netsave run writes for one area.\n",
+     areas_options, done_status, "a file", false, false, ns_cli_areas, true},
     {"anchors", "the model side by side with published studies",
      MODEL_FILES " [--anchors FILE.csv]\n"
      "                       [--set SECTION.KEY=VALUE]... [-o FILE.xlsx]\n"

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Under MPI, a draw that fails on a rank other than 0 fails the whole run
+# as it fails one process: exit status 1, the same message naming the same
+# draw, and nothing written (no CSV, no workbook, no temporary file). The
+# model's first failing draw with --seed 5 is draw 1349, in the second
+# block of NS_PSA_BLOCK (1024) draws, which rank 1 runs for -np 2 and 3;
+# the check below that the one-process message names it keeps that true.
+# Then SIGINT to mpirun (Open MPI passes it on to every rank as SIGTERM)
+# stops every rank cleanly: exit status 1, "stopped: nothing written",
+# nothing left behind.
+# Usage: mpi_rank_failure.sh NETSAVE SOURCE_DIR SCRATCH MPIEXEC
+. "$(dirname "$0")/script_start.sh"
+mpiexec=$4
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+model=$src/tests/cli/mpi/draw_fails.ini
+args=(psa "$model" -n 6000 --seed 5 -j 2 --draws --csv out -o out.xlsx)
+
+# nothing_written DIR: no CSV, no temporary, no workbook.
+nothing_written() {
+    [ -z "$(ls -A "$1/out" 2>/dev/null)" ] ||
+        fail "$1: files left behind: $(ls -A "$1/out")"
+    [ ! -e "$1/out.xlsx" ] || fail "$1: a workbook was written"
+}
+
+mkdir one
+(cd one && "$netsave" "${args[@]}" >stdout 2>stderr)
+rc=$?
+[ "$rc" -eq 1 ] || fail "alone: exit status $rc, expected 1"
+grep -q "in draw 1349$" one/stderr ||
+    fail "alone: the failing draw is no longer 1349: $(cat one/stderr)"
+nothing_written one
+for np in 2 3; do
+    mkdir "np$np"
+    (cd "np$np" &&
+        "$mpiexec" --oversubscribe -np "$np" "$netsave" "${args[@]}" \
+            >stdout 2>stderr)
+    rc=$?
+    [ "$rc" -eq 1 ] || fail "-np $np: exit status $rc, expected 1"
+    # mpirun adds its own lines about the exit status; netsave's come first.
+    head -n "$(wc -l <one/stderr)" "np$np/stderr" | cmp - one/stderr ||
+        fail "-np $np: not the one-process message: $(cat "np$np/stderr")"
+    [ ! -s "np$np/stdout" ] || fail "-np $np: printed results"
+    nothing_written "np$np"
+    echo "-np $np: draw 1349 named, exit status 1, nothing written"
+done
+
+mkdir int
+cd int || exit 1
+"$mpiexec" --oversubscribe -np 2 "$netsave" psa -n 1000000 --seed 1 \
+    --draws --csv out -o out.xlsx >stdout 2>stderr &
+pid=$!
+for _ in $(seq 600); do
+    compgen -G "out/.psa_draws.csv.tmp-*" >/dev/null && break
+    sleep 0.1
+done
+compgen -G "out/.psa_draws.csv.tmp-*" >/dev/null ||
+    fail "interrupt: the run never started streaming draws"
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+[ "$rc" -eq 1 ] || fail "interrupt: exit status $rc, expected 1"
+grep -q "stopped: nothing written" stderr ||
+    fail "interrupt: no 'stopped' message: $(cat stderr)"
+cd .. || exit 1
+nothing_written int
+echo "interrupt: every rank stopped, exit status 1, nothing written"

@@ -300,13 +300,27 @@ psa_receive(void *ctx, size_t from, struct ns_psa_block *b,
                         b->n_params, what, diags);
 }
 
+/* Open MPI has no progress thread: a large block is sent in steps (the
+ * rendezvous protocol) that move only while the sender is in MPI, so a
+ * rank that sent one and went on to run the next would hold rank 0 up
+ * until its next send. Testing the send between chunks moves it on. */
+static void
+psa_poll(void *ctx)
+{
+    struct ns_cli_mpi *mpi = ctx;
+    int done = 0;
+    if (mpi->send_req != MPI_REQUEST_NULL)
+        MPI_Test(&mpi->send_req, &done, MPI_STATUS_IGNORE);
+}
+
 const struct ns_psa_share *
 ns_cli_mpi_psa_share(struct ns_cli_mpi *mpi)
 {
     if (!mpi || mpi->size < 2)
         return NULL;
     mpi->psa = (struct ns_psa_share){(size_t)mpi->rank, (size_t)mpi->size,
-                                     psa_send, psa_receive, mpi};
+                                     psa_send, psa_receive,
+                                     mpi->rank > 0 ? psa_poll : NULL, mpi};
     return &mpi->psa;
 }
 

@@ -90,6 +90,7 @@ struct worker {
     struct ns_psa *psa;
     struct job *job;             /* the block being run */
     bool reports_progress;       /* the calling thread's worker */
+    bool polls;                  /* the calling thread's, with a share */
     struct ns_diags diags;       /* this thread's problems */
     struct ns_psa_sampler *sampler;
     double *override[LANES];     /* [n_params] NaN but for sampled values */
@@ -359,6 +360,8 @@ work(void *arg)
             break;
         if (w->reports_progress && w->opt->progress)
             w->opt->progress(w->opt->progress_ctx, d + n, w->opt->n_draws);
+        if (w->polls)
+            w->opt->share->poll(w->opt->share->ctx);
     }
     return NULL;
 }
@@ -511,6 +514,8 @@ run_draws(struct ns_population *pop, const struct ns_psa_options *opt,
     for (size_t t = 0; w && t < T; t++) {
         w[t] = (struct worker){.pop = pop, .opt = opt, .psa = psa,
                                .reports_progress = t == 0 && rank == 0,
+                               .polls = t == 0 && opt->share &&
+                                        opt->share->poll,
                                .failed = SIZE_MAX};
         if (st == NS_OK && !worker_init(&w[t]))
             st = NS_ENOMEM;

@@ -85,6 +85,10 @@ struct ns_psa_share {
      * to diags. */
     enum ns_status (*receive)(void *ctx, size_t from, struct ns_psa_block *b,
                               struct ns_diags *diags);
+    /* Or NULL. Called from the calling thread between its chunks of
+     * draws, so a transport without a progress thread of its own can move
+     * a block sent while the next one runs. */
+    void (*poll)(void *ctx);
     void *ctx;
 };
 

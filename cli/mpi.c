@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { TAG_WORK = 1, TAG_FAIL, TAG_DONE, TAG_VERDICT };
 
@@ -148,6 +149,37 @@ stopped(struct ns_cli_mpi *mpi)
     return came && mpi->verdict != 0;
 }
 
+/* Waits for rank `from`'s next message. MPI_Probe would spin a core
+ * while waiting, taking it from the threads of a rank beside it (or, on a
+ * shared node, anyone's); a block of draws takes far longer to run than
+ * the fifth of a millisecond this sleeps between looks. */
+static void
+probe(int from, MPI_Status *status)
+{
+    int arrived = 0;
+    struct timespec nap = {0, 200000};
+    for (;;) {
+        MPI_Iprobe(from, MPI_ANY_TAG, MPI_COMM_WORLD, &arrived, status);
+        if (arrived)
+            return;
+        nanosleep(&nap, NULL);
+    }
+}
+
+/* The same for a request: a rank's block in flight, or its verdict. */
+static void
+wait_quietly(MPI_Request *req)
+{
+    int done = 0;
+    struct timespec nap = {0, 200000};
+    for (;;) {
+        MPI_Test(req, &done, MPI_STATUS_IGNORE);
+        if (done)
+            return;
+        nanosleep(&nap, NULL);
+    }
+}
+
 /* Ranks above 0: sends n doubles from the parts as one TAG_WORK, after
  * the one before has gone (one piece of work in flight while the next is
  * made). */
@@ -157,7 +189,7 @@ send_work(struct ns_cli_mpi *mpi, const double *a, size_t na,
 {
     if (stopped(mpi))
         return NS_EMODEL;
-    MPI_Wait(&mpi->send_req, MPI_STATUS_IGNORE);
+    wait_quietly(&mpi->send_req);
     if (na + nb > mpi->send_cap) {
         double *buf = realloc(mpi->send_buf, (na + nb) * sizeof *buf);
         if (!buf)
@@ -211,7 +243,7 @@ send_failure(struct ns_cli_mpi *mpi, enum ns_status st,
              put_text(&buf, &at, &cap, num) &&
              put_text(&buf, &at, &cap, d->text);
     }
-    MPI_Wait(&mpi->send_req, MPI_STATUS_IGNORE);
+    wait_quietly(&mpi->send_req);
     MPI_Send(ok ? buf : num, ok ? (int)at : 0, MPI_CHAR, 0, TAG_FAIL,
              MPI_COMM_WORLD);
     free(buf);
@@ -248,7 +280,7 @@ receive_work(struct ns_cli_mpi *mpi, int from, double *a, size_t na,
              double *b, size_t nb, const char *what, struct ns_diags *diags)
 {
     MPI_Status status;
-    MPI_Probe(from, MPI_ANY_TAG, MPI_COMM_WORLD, &status);
+    probe(from, &status);
     int count = 0;
     MPI_Get_count(&status, status.MPI_TAG == TAG_WORK ? MPI_DOUBLE : MPI_CHAR,
                   &count);
@@ -395,7 +427,7 @@ drain(struct ns_cli_mpi *mpi, int r)
 {
     while (!mpi->last_seen[r]) {
         MPI_Status status;
-        MPI_Probe(r, MPI_ANY_TAG, MPI_COMM_WORLD, &status);
+        probe(r, &status);
         MPI_Datatype type = status.MPI_TAG == TAG_WORK ? MPI_DOUBLE : MPI_CHAR;
         int count = 0;
         MPI_Get_count(&status, type, &count);
@@ -422,10 +454,10 @@ ns_cli_mpi_end(struct ns_cli_mpi *mpi, bool ok)
         return ok;
     }
     if (!mpi->last_sent) {
-        MPI_Wait(&mpi->send_req, MPI_STATUS_IGNORE);
+        wait_quietly(&mpi->send_req);
         MPI_Send(NULL, 0, MPI_CHAR, 0, TAG_DONE, MPI_COMM_WORLD);
         mpi->last_sent = true;
     }
-    MPI_Wait(&mpi->verdict_req, MPI_STATUS_IGNORE);
+    wait_quietly(&mpi->verdict_req);
     return mpi->verdict == 0;
 }

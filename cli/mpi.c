@@ -94,8 +94,13 @@ ns_cli_mpi_finish(struct ns_cli_mpi *mpi, int rc)
 {
     if (!mpi)
         return rc;
-    if (!mpi->met)
-        (void)meet(mpi, mpi->rank == 0 || rc == 0);
+    /* A rank that never began meets the others here. Rank 0 comes failed
+     * whatever rc says: a rank waiting in ns_cli_mpi_begin must not start
+     * work that rank 0 will never take. */
+    if (!mpi->met) {
+        int lowest = meet(mpi, mpi->rank != 0 && rc == 0);
+        mpi->failed_alone |= mpi->rank != 0 && lowest == mpi->rank;
+    }
     if (mpi->shared)
         (void)ns_cli_mpi_end(mpi, false);
     bool alone = mpi->failed_alone;

@@ -5,7 +5,8 @@
 # model's first failing draw with --seed 5 is draw 1349, in the second
 # block of NS_PSA_BLOCK (1024) draws, which rank 1 runs for -np 2 and 3;
 # the check below that the one-process message names it keeps that true.
-# Then SIGINT to mpirun (Open MPI passes it on to every rank as SIGTERM)
+# A rank that cannot read the model stops them all. Then SIGINT to
+# mpirun (Open MPI passes it on to every rank as SIGTERM)
 # stops every rank cleanly: exit status 1, "stopped: nothing written",
 # nothing left behind.
 # Usage: mpi_rank_failure.sh NETSAVE SOURCE_DIR SCRATCH MPIEXEC
@@ -43,6 +44,34 @@ for np in 2 3; do
     [ ! -s "np$np/stdout" ] || fail "-np $np: printed results"
     nothing_written "np$np"
     echo "-np $np: draw 1349 named, exit status 1, nothing written"
+done
+
+# A rank that cannot read the model (a file missing on its node) stops
+# every rank, rank 1's reported by rank 0, rank 0's as alone; neither
+# waits for ever (timeout).
+cat >on_rank.sh <<'SH'
+#!/usr/bin/env bash
+# on_rank.sh R NETSAVE ARGS...: rank R reads a model that is not there.
+r=$1 netsave=$2
+shift 2
+[ "$OMPI_COMM_WORLD_RANK" = "$r" ] && exec "$netsave" psa missing.ini "$@"
+exec "$netsave" psa "$@"
+SH
+for r in 0 1; do
+    mkdir "missing$r"
+    (cd "missing$r" &&
+        timeout 120 "$mpiexec" --oversubscribe -np 2 bash ../on_rank.sh "$r" \
+            "$netsave" -n 3000 --seed 1 --csv out >stdout 2>stderr)
+    rc=$?
+    want=$((r == 0 ? 2 : 1))
+    [ "$rc" -eq "$want" ] ||
+        fail "rank $r without the model: exit status $rc, expected $want"
+    msg="MPI rank 1 could not begin the analysis"
+    [ "$r" -eq 0 ] && msg="missing.ini: cannot open"
+    grep -q "$msg" "missing$r/stderr" ||
+        fail "rank $r without the model: $(head -3 "missing$r/stderr")"
+    nothing_written "missing$r"
+    echo "rank $r without the model: every rank stopped, exit status $rc"
 done
 
 mkdir int

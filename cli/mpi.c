@@ -195,6 +195,8 @@ send_work(struct ns_cli_mpi *mpi, const double *a, size_t na,
     if (stopped(mpi))
         return NS_EMODEL;
     wait_quietly(&mpi->send_req);
+    if (na + nb > INT32_MAX)
+        return NS_ENOMEM;
     if (na + nb > mpi->send_cap) {
         double *buf = realloc(mpi->send_buf, (na + nb) * sizeof *buf);
         if (!buf)
@@ -202,8 +204,6 @@ send_work(struct ns_cli_mpi *mpi, const double *a, size_t na,
         mpi->send_buf = buf;
         mpi->send_cap = na + nb;
     }
-    if (na + nb > INT32_MAX)
-        return NS_ENOMEM;
     memcpy(mpi->send_buf, a, na * sizeof *a);
     if (nb)
         memcpy(mpi->send_buf + na, b, nb * sizeof *b);
@@ -301,7 +301,8 @@ receive_work(struct ns_cli_mpi *mpi, int from, double *a, size_t na,
         free(buf);
         return NS_OK;
     }
-    char *text = malloc((size_t)count + 1);
+    /* Work of the wrong size is read (as doubles) and refused. */
+    char *text = malloc(((size_t)count + 1) * sizeof(double));
     MPI_Recv(text, text ? count : 0, status.MPI_TAG == TAG_WORK ? MPI_DOUBLE
                                                                : MPI_CHAR,
              from, status.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);

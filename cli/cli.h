@@ -70,6 +70,7 @@ struct ns_cli_list {
 
 /* The command line, parsed. Strings are borrowed from argv. */
 struct ns_atomic_set;
+struct ns_cli_mpi;
 
 struct ns_cli_args {
     const struct ns_cli_command *command;
@@ -97,6 +98,8 @@ struct ns_cli_args {
      * it, and main renames them all into place only when the command
      * succeeded, or removes them all. */
     struct ns_atomic_set *set;
+    /* The MPI processes sharing the run (cli/mpi.h), or NULL. */
+    struct ns_cli_mpi *mpi;
 };
 
 /* An option a command accepts, with help of its own where the option
@@ -121,6 +124,7 @@ struct ns_cli_command {
     bool writes_only_operands; /* init: nothing is read, so there is no
                                   input to spare */
     int (*run)(const struct ns_cli_args *a);
+    bool shares_work;      /* under MPI, every rank runs it (cli/mpi.h) */
 };
 
 extern const struct ns_cli_command ns_cli_commands[];
@@ -277,6 +281,7 @@ int ns_cli_threshold(const struct ns_cli_args *a);
 int ns_cli_psa(const struct ns_cli_args *a);
 int ns_cli_dsa(const struct ns_cli_args *a);
 int ns_cli_compare(const struct ns_cli_args *a);
+int ns_cli_areas(const struct ns_cli_args *a);
 int ns_cli_anchors(const struct ns_cli_args *a);
 int ns_cli_expand(const struct ns_cli_args *a);
 int ns_cli_attrition(const struct ns_cli_args *a);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "model/jit.h"
 #include "model/analysis/attrition.h"
 
 static void
@@ -72,7 +73,7 @@ int
 ns_cli_attrition(const struct ns_cli_args *a)
 {
     struct ns_cli_model m;
-    int rc = ns_cli_model_load(a, &m);
+    int rc = ns_cli_model_load_native(a, &m, NS_JIT_FOR_ONE, NS_CLI_RUNS_ATTRITION);
     if (rc == NS_EXIT_OK)
         rc = attrition(a, &m);
     ns_cli_model_clear(&m);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "model/jit.h"
 #include "cli/outputs.h"
 #include "model/analysis/benchmark.h"
 #include "params/services.h"
@@ -234,6 +235,8 @@ ns_cli_benchmark(const struct ns_cli_args *a)
         enum ns_status st = ns_population_run(m.pop, &m.diags);
         if (st != NS_OK)
             rc = ns_cli_failed("benchmark", st, &m.diags, NS_EMODEL);
+        else if (a->given[NS_OPT_DRAWS])
+            ns_cli_compile_native(m.pop, NS_JIT_FOR_ONE, (double)a->n_draws * NS_CLI_RUNS_BENCHMARK_DRAW, NULL); /* the total's draws */
     }
     if (rc == NS_EXIT_OK)
         rc = benchmark(a, &m);

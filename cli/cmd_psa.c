@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "model/jit.h"
 #include "cli/mpi.h"
 #include "model/analysis/evppi.h"
 #include "model/analysis/psa.h"
@@ -452,6 +453,19 @@ ns_cli_psa(const struct ns_cli_args *a)
     }
     struct ns_cli_model m;
     int rc = ns_cli_model_load(a, &m);
+    if (rc == NS_EXIT_OK) {
+        /* Ctrl-C while the model compiles stops the run as it would
+         * during the draws. */
+        struct stop_signals sigs;
+        stop_signals_catch(&sigs);
+        ns_cli_compile_native(m.pop, NS_JIT_FOR_LANES, (double)a->n_draws,
+                              &interrupted);
+        stop_signals_restore(&sigs);
+        if (atomic_load(&interrupted)) {
+            fprintf(stderr, "netsave psa: stopped: nothing written\n");
+            rc = NS_EXIT_FAILURE;
+        }
+    }
     if (rc == NS_EXIT_OK)
         rc = psa(a, &m);
     ns_cli_model_clear(&m);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "model/jit.h"
 #include "model/analysis/threshold.h"
 
 static void
@@ -108,7 +109,7 @@ ns_cli_threshold(const struct ns_cli_args *a)
         return NS_EXIT_BAD_INPUT;
     }
     struct ns_cli_model m;
-    int rc = ns_cli_model_load(a, &m);
+    int rc = ns_cli_model_load_native(a, &m, NS_JIT_FOR_ONE, NS_CLI_RUNS_THRESHOLD);
     if (rc == NS_EXIT_OK)
         rc = threshold(a, &m);
     ns_cli_model_clear(&m);

@@ -13,6 +13,7 @@
 
 #include "cli/anchors.h"
 #include "cli/cli.h"
+#include "model/jit.h"
 #include "cli/mpi.h"
 #include "cli/outputs.h"
 #include "output/atomic.h"
@@ -168,6 +169,15 @@ dispatch(int argc, char **argv, struct ns_cli_mpi *mpi)
     }
     if (strcmp(name, "--version") == 0) {
         printf("netsave %s\n", NS_VERSION);
+        return NS_EXIT_OK;
+    }
+    if (strcmp(name, "--features") == 0) {
+        printf("netsave %s\n", NS_VERSION);
+        if (ns_jit_built())
+            printf("code generator: libgccjit, for %s (this host's widest)\n",
+                   ns_jit_host_isa());
+        else
+            printf("code generator: none (models run interpreted)\n");
         return NS_EXIT_OK;
     }
     const struct ns_cli_command *c = ns_cli_command_find(name);

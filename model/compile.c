@@ -10,6 +10,7 @@
  * when computed (a probability of 1.3, a division by zero in cycle 7) are
  * checked by the engine on every run. */
 #include "model/compile_priv.h"
+#include "model/jit_priv.h"
 #include "model/area.h"
 #include "model/ledger.h"
 #include "model/measures.h"
@@ -632,6 +633,7 @@ free_named(struct ns_named *items, size_t n)
 static void
 free_priv(struct ns_model_priv *p, size_t n_rows)
 {
+    ns_jit_free(p->jit);
     for (size_t i = 0; i < p->n_params; i++)
         free(p->param_names[i]);
     free(p->param_names);

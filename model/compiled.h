@@ -104,6 +104,9 @@ struct ns_model_priv {
      * table or payer by name (model/names.h). */
     struct ns_name_index *state_ix, *strategy_ix, *stream_ix, *outcome_ix;
     struct ns_name_index *param_ix, *table_ix, *payer_ix;
+
+    /* Native code for this model (model/jit.h), or NULL: interpreted. */
+    struct ns_jit *jit;
 };
 
 /* The dependency flags (NS_DEP_*) of expression e for one strategy,

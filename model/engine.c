@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "model/compiled.h"
+#include "model/jit_priv.h"
 
 /* Arrays marked "x L" hold one value per lane for each element, element
  * by element: a[i * L + l]. */
@@ -108,6 +109,10 @@ struct ns_workspace {
     size_t *mv_from, *mv_to; /* [n_expanded * n_states] */
     double *mv_prob;      /* [n_expanded * n_states] x L */
     size_t n_moves;
+    /* For native settled kernels (model/jit.h), with NS_JIT_LANES lanes:
+     * each point's stream values, and a scale of 1 for every stream. */
+    double *vbuf;         /* [(n_cycles + 1) * n_streams] x L */
+    double *ones;         /* [n_streams] */
 };
 
 enum { ROW_UNKNOWN = 0, ROW_CONSTANT, ROW_KNOWN, ROW_TIMED, ROW_PER_SLOT };
@@ -185,6 +190,9 @@ ns_workspace_alloc_lanes(const struct ns_model *model, size_t lanes)
     ws->mv_from = calloc(X * S + 1, sizeof *ws->mv_from);
     ws->mv_to = calloc(X * S + 1, sizeof *ws->mv_to);
     ws->mv_prob = calloc(X * S * L + 1, sizeof *ws->mv_prob);
+    ws->vbuf = calloc(L == NS_JIT_LANES ? n_points * J * L : 1,
+                      sizeof *ws->vbuf);
+    ws->ones = calloc(J + 1, sizeof *ws->ones);
     if (!ws->vars || !ws->occ || !ws->next || !ws->probs || !ws->acc ||
         !ws->sum || !ws->flow || !ws->trace ||
         !ws->known_value || !ws->stamp || !ws->timed || !ws->discount ||
@@ -192,11 +200,13 @@ ns_workspace_alloc_lanes(const struct ns_model *model, size_t lanes)
         !ws->row_probs || !ws->row_kind ||
         !ws->sv || !ws->sv_kind || !ws->sv_start || !ws->sv_at ||
         !ws->sv_val || !ws->sv_dyn || !ws->mv_from || !ws->mv_to ||
-        !ws->mv_prob) {
+        !ws->mv_prob || !ws->vbuf || !ws->ones) {
         ns_workspace_free(ws);
         return NULL;
     }
     index_transition_values(model, ws);
+    for (size_t j = 0; j < J; j++)
+        ws->ones[j] = 1.0;
     for (size_t o = 0; o < model->n_outcomes; o++)
         for (size_t t = 0; t < n_points; t++)
             ws->discount[o * n_points + t] =
@@ -248,6 +258,8 @@ ns_workspace_free(struct ns_workspace *ws)
     free(ws->mv_from);
     free(ws->mv_to);
     free(ws->mv_prob);
+    free(ws->vbuf);
+    free(ws->ones);
     free(ws);
 }
 
@@ -330,6 +342,18 @@ describe_when(const struct run *run, char *buf, size_t n)
         snprintf(buf, n, "%s %zu", run->when, run->when_n);
 }
 
+/* Expression x's native code for this run's lanes, or NULL. */
+static const struct ns_jit_entry *
+native_expr(const struct run *run, size_t x)
+{
+    const struct ns_jit *jit = run->p->jit;
+    const struct ns_jit_entry *e = !jit                      ? NULL
+                                   : run->L == NS_JIT_LANES ? &jit->lanes[x]
+                                   : run->L == 1            ? &jit->one[x]
+                                                            : NULL;
+    return e && e->fn ? e : NULL;
+}
+
 /* Evaluates expression x into known_value[x] (every lane), marking it
  * reusable when it can be, and reports a fault with strategy and time.
  * Kept out of line: its frame (the fault's text) would otherwise burden
@@ -340,6 +364,15 @@ eval_now(struct run *run, size_t x, bool reusable)
     struct ns_workspace *ws = run->ws;
     const struct ns_compiled_expr *e = &run->p->exprs[x];
     double *out = &ws->known_value[x * run->L];
+    const struct ns_jit_entry *native = native_expr(run, x);
+    if (native &&
+        native->fn(native->which, ws->vars,
+                   (const char *)(const void *)run->p->tables, out) == 0) {
+        if (reusable)
+            ws->stamp[x] = ws->clock;
+        return NS_OK;
+    }
+    /* A fault: with one lane, the interpreter describes it. */
     if (run->L > 1) {
         if (ns_expr_eval_lanes(e->expr, ws->vars, run->L, run->p->tables,
                                out) != NS_OK)
@@ -854,10 +887,66 @@ row_for_slot(struct run *run, size_t s, const struct ns_row *row, size_t q,
     return row_probabilities(run, s, row, ws->probs);
 }
 
+/* Evaluates what step() would for cycle t + 1 of a lanes run (every
+ * row's probabilities or, for rows known once, the row itself; every
+ * transition value a move books), so that a native kernel can do the
+ * rest: the same values, evaluated in another order. */
+static enum ns_status
+evaluate_step(struct run *run)
+{
+    const struct ns_model_priv *p = run->p;
+    struct ns_workspace *ws = run->ws;
+    size_t S = run->m->n_states, L = run->L;
+    const double *v;
+    for (size_t s = 0; s < S; s++) {
+        const struct ns_row *row = &p->rows[run->d * S + s];
+        if (ws->row_kind[s] == ROW_CONSTANT) {
+            if (row_probabilities(run, s, row,
+                                  ws->row_probs + s * S * L) != NS_OK)
+                return NS_EMODEL;
+            ws->row_kind[s] = ROW_KNOWN;
+        } else if (ws->row_kind[s] == ROW_TIMED) {
+            for (size_t i = 0; i < row->n; i++)
+                if ((long)i != row->complement &&
+                    eval(run, row->entries[i].def, &v) != NS_OK)
+                    return NS_EMODEL;
+        }
+        for (size_t i = 0; p->n_tvalues && i < row->n; i++) {
+            size_t c = s * S + row->entries[i].to;
+            for (size_t k = ws->tv_start[c]; k < ws->tv_start[c + 1]; k++)
+                if (eval(run, p->tvalues[ws->tv_list[k]].def, &v) != NS_OK)
+                    return NS_EMODEL;
+        }
+    }
+    return NS_OK;
+}
+
+/* step() with a native kernel (see ns_jit_step_fn). */
+static enum ns_status
+native_step(struct run *run, ns_jit_step_fn *kernel, size_t t)
+{
+    struct ns_workspace *ws = run->ws;
+    if (evaluate_step(run) != NS_OK)
+        return NS_EMODEL;
+    const double *scale = run->opt->stream_scale ? run->opt->stream_scale
+                                                 : ws->ones;
+    if (kernel(ws->occ, ws->next, ws->known_value, ws->row_probs, ws->tv_sum,
+               scale) != 0)
+        return NS_EMODEL;
+    add_transition_values(run, t);
+    double *tmp = ws->occ;
+    ws->occ = ws->next;
+    ws->next = tmp;
+    return NS_OK;
+}
+
 /* Moves the cohort through the transition of cycle t + 1. */
 static enum ns_status
 step(struct run *run, size_t t)
 {
+    const struct ns_jit *jit = run->p->jit;
+    if (jit && jit->step[run->d] && run->L == NS_JIT_LANES)
+        return native_step(run, jit->step[run->d], t);
     const struct ns_model *m = run->m;
     const struct ns_model_priv *p = run->p;
     struct ns_workspace *ws = run->ws;
@@ -954,27 +1043,12 @@ settled_step(struct run *run)
     ws->next = tmp;
 }
 
+/* Each outcome's totals over its streams, for one lane. */
 static void
-discount_and_total(struct run *run, struct ns_results *r)
+outcome_totals(struct run *run, struct ns_results *r)
 {
     const struct ns_model *m = run->m;
     size_t J = m->n_streams, k = run->k;
-    for (size_t j = 0; j < J; j++) {
-        double total = 0.0, total_disc = 0.0;
-        for (size_t t = 0; t < r->n_points; t++) {
-            size_t i = (k * r->n_points + t) * J + j;
-            double d = run->opt->zero_discount
-                           ? 1.0
-                           : run->ws->discount[m->streams[j].outcome *
-                                                   r->n_points +
-                                               t];
-            r->values_disc[i] = r->values[i] * d;
-            total += r->values[i];
-            total_disc += r->values_disc[i];
-        }
-        r->total[k * J + j] = total;
-        r->total_disc[k * J + j] = total_disc;
-    }
     for (size_t o = 0; o < m->n_outcomes; o++) {
         double sum = 0.0, sum_disc = 0.0;
         for (size_t j = 0; j < J; j++) {
@@ -988,30 +1062,57 @@ discount_and_total(struct run *run, struct ns_results *r)
     }
 }
 
-/* Adds x - x over n values to z: 0 for finite values, NaN once any is
- * not, so a valid run's check is one branch-free pass. */
-static double
-nonfinite_sum(const double *x, size_t n, double z)
+/* Discounts every lane's values and sums each stream's totals, point by
+ * point in order for each lane (so each lane's sums are its own run's),
+ * with the lanes side by side: their sums are independent chains of
+ * additions rather than one long chain after another. */
+static void
+discount_and_total(struct run *run)
 {
-    for (size_t i = 0; i < n; i++)
-        z += x[i] - x[i];
-    return z;
+    const struct ns_model *m = run->m;
+    size_t J = m->n_streams, k = run->k, L = run->L;
+    size_t np = run->r[0]->n_points;
+    /* On the stack: stores to the results cannot alias them. */
+    double total[NS_EXPR_MAX_LANES], total_disc[NS_EXPR_MAX_LANES];
+    for (size_t j = 0; j < J; j++) {
+        for (size_t l = 0; l < L; l++)
+            total[l] = total_disc[l] = 0.0;
+        for (size_t t = 0; t < np; t++) {
+            size_t i = (k * np + t) * J + j;
+            double d = run->opt->zero_discount
+                           ? 1.0
+                           : run->ws->discount[m->streams[j].outcome * np +
+                                               t];
+            for (size_t l = 0; l < L; l++) {
+                struct ns_results *r = run->r[l];
+                r->values_disc[i] = r->values[i] * d;
+                total[l] += r->values[i];
+                total_disc[l] += r->values_disc[i];
+            }
+        }
+        for (size_t l = 0; l < L; l++) {
+            run->r[l]->total[k * J + j] = total[l];
+            run->r[l]->total_disc[k * J + j] = total_disc[l];
+        }
+    }
+    for (size_t l = 0; l < L; l++)
+        outcome_totals(run, run->r[l]);
 }
 
-/* Whether strategy k's trace, values and totals are all finite. */
+/* Whether strategy k's trace (when this run wrote it), values and totals
+ * are all finite. A stream's total is finite only if every value summed
+ * into it is (an infinity or NaN stays in a sum), so the totals stand for
+ * the values. */
 static bool
-all_finite(const struct ns_results *r, size_t k)
+all_finite(const struct ns_results *r, size_t k, bool trace)
 {
     size_t np = r->n_points, S = r->n_states, J = r->n_streams;
     size_t O = r->n_outcomes;
-    double z = nonfinite_sum(&r->trace[k * np * S], np * S, 0.0);
-    z = nonfinite_sum(&r->values[k * np * J], np * J, z);
-    z = nonfinite_sum(&r->values_disc[k * np * J], np * J, z);
-    z = nonfinite_sum(&r->total[k * J], J, z);
-    z = nonfinite_sum(&r->total_disc[k * J], J, z);
-    z = nonfinite_sum(&r->outcome_total[k * O], O, z);
-    z = nonfinite_sum(&r->outcome_total_disc[k * O], O, z);
-    return !isnan(z);
+    return (!trace || ns_all_finite(&r->trace[k * np * S], np * S)) &
+           ns_all_finite(&r->total[k * J], J) &
+           ns_all_finite(&r->total_disc[k * J], J) &
+           ns_all_finite(&r->outcome_total[k * O], O) &
+           ns_all_finite(&r->outcome_total_disc[k * O], O);
 }
 
 /* Why x is not finite, for messages: overflow is the likely cause;
@@ -1168,10 +1269,38 @@ start_run(struct run *run)
 
 /* Counts the points and makes the cycles left once the run is settled:
  * nothing is evaluated or checked any more. */
+/* The settled cycles from point 'from' in native code (see
+ * ns_jit_settled_fn): its values added to each lane's results as
+ * add_state_values adds them. */
+static void
+run_settled_native(struct run *run, ns_jit_settled_fn *kernel, size_t from)
+{
+    struct ns_workspace *ws = run->ws;
+    const struct ns_model *m = run->m;
+    size_t J = m->n_streams, L = run->L, T = m->n_cycles;
+    const double *scale = run->opt->stream_scale ? run->opt->stream_scale
+                                                 : ws->ones;
+    kernel(ws->occ, ws->mv_prob, ws->sv, m->weights, scale, ws->vbuf,
+           (long)from, (long)T);
+    for (size_t l = 0; l < L; l++) {
+        double *values = &run->r[l]->values[run->k * run->r[0]->n_points * J];
+        for (size_t u = from; u <= T; u++)
+            for (size_t j = 0; j < J; j++)
+                values[u * J + j] += ws->vbuf[(u * J + j) * L + l];
+    }
+}
+
 static enum ns_status
 run_settled(struct run *run, size_t from)
 {
     list_moves(run);
+    /* Native code skips the trace: only for runs that leave it alone. */
+    const struct ns_jit *jit = run->p->jit;
+    if (jit && jit->settled[run->d] && run->L == NS_JIT_LANES &&
+        run->ws->no_trace) {
+        run_settled_native(run, jit->settled[run->d], from);
+        return NS_OK;
+    }
     for (size_t u = from;; u++) {
         if (count_point(run, u) != NS_OK)
             return NS_EMODEL;
@@ -1246,11 +1375,11 @@ run_strategy(struct run *run)
                                                        : run_points(run)) !=
         NS_OK)
         return NS_EMODEL;
+    discount_and_total(run);
     for (size_t l = 0; l < run->L; l++) {
-        discount_and_total(run, run->r[l]);
         /* Sums of finite values can still overflow, and an Inf or NaN
          * would reach every output with nothing said. */
-        if (!all_finite(run->r[l], run->k)) {
+        if (!all_finite(run->r[l], run->k, !run->ws->no_trace)) {
             if (run->diags)
                 report_nonfinite(run, run->r[l]);
             return NS_EMODEL;

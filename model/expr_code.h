@@ -59,4 +59,9 @@ struct ns_expr {
     size_t n_tables;
 };
 
+/* The value of table *(const struct ns_table *)table at arg, or NaN when
+ * it has no row for arg: table look-ups for native code (model/jit.c),
+ * which passes the table's address as bytes. */
+double ns_expr_table_value_at(const char *table, double arg);
+
 #endif

@@ -84,6 +84,14 @@ table_lookup(const struct ns_table *t, double arg, double *value)
     return true;
 }
 
+double
+ns_expr_table_value_at(const char *table, double arg)
+{
+    const struct ns_table *t = (const struct ns_table *)(const void *)table;
+    double r = 0.0;
+    return table_lookup(t, arg, &r) ? r : (double)NAN;
+}
+
 enum ns_status
 ns_expr_eval(const struct ns_expr *expr, const double *variables,
              const struct ns_table *tables, double *result,

@@ -1,0 +1,59 @@
+/* netsave: the native code attached to a model (model/jit.h), as the
+ * engine calls it. Private to model/. */
+#ifndef NS_MODEL_JIT_PRIV_H
+#define NS_MODEL_JIT_PRIV_H
+
+#include <stddef.h>
+
+#include "model/expr.h"
+
+/* The lanes the native code is made for: a PSA's (model/analysis/psa.c). */
+#define NS_JIT_LANES NS_EXPR_FAST_LANES
+
+/* Program 'which' of a chunk of programs, over its lanes: vars and out
+ * as ns_expr_eval_lanes's (one lane: as ns_expr_eval's), tables the
+ * model's tables. Nonzero when some lane faults, where ns_expr_eval
+ * would. */
+typedef int ns_jit_chunk_fn(int which, const double *vars,
+                            const char *tables, double *out);
+
+/* An expression's native code: fn NULL, none (it is interpreted). */
+struct ns_jit_entry {
+    ns_jit_chunk_fn *fn;
+    int which;
+};
+
+/* The cycles of a settled run, from time point 'from' to T, over
+ * NS_JIT_LANES lanes: the cohort at 'from' (occ, [n_expanded] x L), the
+ * moves as the engine lists them (mv_prob), every state's constant value
+ * (sv, [n_streams * n_states] x L), the counting weights [T + 1] and each
+ * stream's scale [n_streams]. Writes each point's value of each stream,
+ * weighted and scaled, to vbuf[(t * n_streams + j) * L + l]. */
+typedef void ns_jit_settled_fn(const double *occ, const double *mv_prob,
+                               const double *sv, const double *weights,
+                               const double *scale, double *vbuf, long from,
+                               long T);
+
+/* A cycle of a run that is not settled, over NS_JIT_LANES lanes, once
+ * every probability and transition value of the cycle has been evaluated
+ * (known: the engine's known values, [n_exprs] x L; row_probs: the rows
+ * computed once, [n_states * n_states] x L): checks and normalises the
+ * rows as the engine does, moves the cohort from occ into next, and sums
+ * the cycle's transition values into tv_sum ([n_streams] x L). Nonzero
+ * when some lane fails a check. */
+typedef int ns_jit_step_fn(const double *occ, double *next,
+                           const double *known, const double *row_probs,
+                           double *tv_sum, const double *scale);
+
+struct ns_jit {
+    struct ns_jit_code *code;    /* the machine code, shared with the
+                                    models compiled at the same time */
+    struct ns_jit_entry *lanes;  /* [n_exprs] for NS_JIT_LANES lanes */
+    struct ns_jit_entry *one;    /* [n_exprs] for one lane */
+    ns_jit_settled_fn **settled; /* [n_strategies] or NULL entries */
+    ns_jit_step_fn **step;       /* [n_strategies] or NULL entries */
+};
+
+void ns_jit_free(struct ns_jit *jit);
+
+#endif

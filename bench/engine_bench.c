@@ -12,7 +12,8 @@
  *       floating-point operations of one run's cohort propagation and
  *       value accounting (counted from the compiled model) and the rate
  *       netsave reaches on them in its fastest run, in GFLOP/s, on one
- *       core: run alone, and in lanes as a PSA runs its draws;
+ *       core: run alone, and in lanes as a PSA runs its draws; and the
+ *       model's shape (subgroups, strategies, cycles, states);
  *   ns_bench peak [THREADS]
  *       this machine's measured peak: independent multiply-adds on
  *       registers, in GFLOP/s, with the widest vectors this CPU has
@@ -213,10 +214,13 @@ flops(int argc, char **argv)
     double t = time_runs(pop, 2.0, true, &n);
     double tl = time_lanes(pop, 2.0);
     double f = count_flops(pop);
+    const struct ns_model *m = pop->models[0];
     printf("flops_per_run %.0f\nrun_us %.4f\ngflops %.4f\n"
-           "lanes %d\nlane_run_us %.4f\nlane_gflops %.4f\n",
+           "lanes %d\nlane_run_us %.4f\nlane_gflops %.4f\n"
+           "shape %zu %zu %zu %zu\n",
            f, 1e6 * t, f / t * 1e-9, NS_EXPR_FAST_LANES, 1e6 * tl,
-           f / tl * 1e-9);
+           f / tl * 1e-9, pop->n_groups, m->n_strategies, m->n_cycles,
+           m->n_states);
     ns_population_free(pop);
     ns_params_free(params);
     return 0;

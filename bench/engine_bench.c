@@ -12,15 +12,25 @@
  *       floating-point operations of one run's cohort propagation and
  *       value accounting (counted from the compiled model) and the rate
  *       netsave reaches on them in its fastest run, in GFLOP/s, on one
- *       core: run alone, and in lanes as a PSA runs its draws;
+ *       core: run alone, and in lanes as a PSA runs its draws; and the
+ *       model's shape (subgroups, strategies, cycles, states);
  *   ns_bench peak [THREADS]
- *       this machine's measured peak: independent fused multiply-adds on
- *       registers (a kernel built for the host's widest vectors), GFLOP/s.
+ *       this machine's measured peak: independent multiply-adds on
+ *       registers, in GFLOP/s, with the widest vectors this CPU has
+ *       (AVX-512, AVX2 with FMA, or SSE2), chosen at run time, or those
+ *       that NS_BENCH_ISA names (avx512, avx2 or sse2);
+ *   ns_bench cpu
+ *       the CPU (CPUID's vendor, brand, family and model), the
+ *       instruction sets the peak probe can use on it and the one it
+ *       takes.
  *
  * Every figure is printed as "key value" lines for bench/run to parse. */
 #define _POSIX_C_SOURCE 200809L
+#include <cpuid.h>
+#include <immintrin.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,64 +214,152 @@ flops(int argc, char **argv)
     double t = time_runs(pop, 2.0, true, &n);
     double tl = time_lanes(pop, 2.0);
     double f = count_flops(pop);
+    const struct ns_model *m = pop->models[0];
     printf("flops_per_run %.0f\nrun_us %.4f\ngflops %.4f\n"
-           "lanes %d\nlane_run_us %.4f\nlane_gflops %.4f\n",
+           "lanes %d\nlane_run_us %.4f\nlane_gflops %.4f\n"
+           "shape %zu %zu %zu %zu\n",
            f, 1e6 * t, f / t * 1e-9, NS_EXPR_FAST_LANES, 1e6 * tl,
-           f / tl * 1e-9);
+           f / tl * 1e-9, pop->n_groups, m->n_strategies, m->n_cycles,
+           m->n_states);
     ns_population_free(pop);
     ns_params_free(params);
     return 0;
 }
 
-/* The peak kernel: ACC independent chains of fused multiply-adds on
- * vectors of the host's widest width (built with -march=native), enough
- * chains to cover the FMA latency on two ports. */
-typedef double vec __attribute__((vector_size(64)));
-enum { ACC = 12, LANES = sizeof(vec) / sizeof(double) };
+/* The peak kernels: ACC independent chains of multiply-adds on one
+ * instruction set's vectors, enough chains to cover the FMA latency on
+ * two ports. Each is compiled for its own instruction set (a target
+ * attribute), not for the build host, and one is chosen at run time
+ * (peak_isa_pick), so that the same binary measures the peak of any
+ * x86-64 it runs on. The multiply-adds are intrinsics because, built as
+ * ISO C (-std=c11), GCC does not contract a * b + c into an FMA: a kernel
+ * of separate multiplies and adds measures half the peak of a CPU whose
+ * multiplies and adds share its FMA units. */
+enum { ACC = 12 };
 
 struct peak_job {
     long iterations;
     double seconds, sink;
 };
 
-static void *
-peak_kernel(void *arg)
+/* The sum of a kernel's accumulators, so that its work is kept. */
+static double
+peak_sum(const double *v, size_t n)
 {
-    struct peak_job *job = arg;
-    vec acc[ACC], a, b;
-    for (int l = 0; l < (int)LANES; l++) {
-        a[l] = 0.999999;
-        b[l] = 1e-7;
-    }
-    for (int i = 0; i < ACC; i++)
-        acc[i] = a * (double)i;
-    double t0 = now();
-    for (long it = 0; it < job->iterations; it++) {
-        for (int i = 0; i < ACC; i++)
-            acc[i] = acc[i] * a + b;
-        __asm__ volatile("" : "+x"(a));
-    }
-    job->seconds = now() - t0;
     double s = 0.0;
-    for (int i = 0; i < ACC; i++)
-        for (int l = 0; l < (int)LANES; l++)
-            s += acc[i][l];
-    job->sink = s;
+    for (size_t i = 0; i < n; i++)
+        s += v[i];
+    return s;
+}
+
+/* The empty asm claims to change 'a' every iteration, so that nothing
+ * can be hoisted out of the loop or folded. */
+#define PEAK_KERNEL(NAME, ISA, T, SET1, MADD)                                 \
+    __attribute__((target(ISA))) static void *NAME(void *arg)                 \
+    {                                                                         \
+        struct peak_job *job = arg;                                           \
+        T acc[ACC], a = SET1(0.999999), b = SET1(1e-7);                       \
+        for (int i = 0; i < ACC; i++)                                         \
+            acc[i] = SET1((double)i);                                         \
+        double t0 = now();                                                    \
+        for (long it = 0; it < job->iterations; it++) {                       \
+            for (int i = 0; i < ACC; i++)                                     \
+                acc[i] = MADD(acc[i], a, b);                                  \
+            __asm__ volatile("" : "+x"(a));                                   \
+        }                                                                     \
+        job->seconds = now() - t0;                                            \
+        double out[ACC * (sizeof(T) / sizeof(double))];                      \
+        memcpy(out, acc, sizeof acc);                                         \
+        job->sink = peak_sum(out, sizeof out / sizeof out[0]);                \
+        return NULL;                                                          \
+    }
+
+/* SSE2, the x86-64 baseline, has no FMA: a multiply then an add, the
+ * same two flops. */
+#define SSE2_MADD(x, a, b) _mm_add_pd(_mm_mul_pd((x), (a)), (b))
+
+PEAK_KERNEL(peak_avx512, "avx512f", __m512d, _mm512_set1_pd, _mm512_fmadd_pd)
+PEAK_KERNEL(peak_avx2, "avx2,fma", __m256d, _mm256_set1_pd, _mm256_fmadd_pd)
+PEAK_KERNEL(peak_sse2, "sse2", __m128d, _mm_set1_pd, SSE2_MADD)
+
+static bool
+has_avx512(void)
+{
+    return __builtin_cpu_supports("avx512f");
+}
+
+static bool
+has_avx2_fma(void)
+{
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+static bool
+has_sse2(void)
+{
+    return true; /* part of x86-64 */
+}
+
+/* Widest first: the probe takes the first the CPU (and its OS) has. */
+static const struct peak_isa {
+    const char *name; /* as NS_BENCH_ISA spells it */
+    int lanes;        /* doubles a vector */
+    bool fma;
+    bool (*supported)(void);
+    void *(*kernel)(void *);
+} peak_isas[] = {
+    {"avx512", 8, true, has_avx512, peak_avx512},
+    {"avx2", 4, true, has_avx2_fma, peak_avx2},
+    {"sse2", 2, false, has_sse2, peak_sse2},
+};
+enum { N_ISAS = sizeof peak_isas / sizeof peak_isas[0] };
+
+/* The instruction set the peak is measured with: the widest this CPU
+ * has, or the one NS_BENCH_ISA names (to measure an AVX2 host's peak on
+ * an AVX-512 one, say); NULL, with a message, for a name unknown or one
+ * this CPU lacks. */
+static const struct peak_isa *
+peak_isa_pick(void)
+{
+    __builtin_cpu_init();
+    const char *want = getenv("NS_BENCH_ISA");
+    bool any = !want || !*want;
+    for (size_t i = 0; i < N_ISAS; i++) {
+        const struct peak_isa *isa = &peak_isas[i];
+        if (!any && strcmp(want, isa->name) != 0)
+            continue;
+        if (isa->supported())
+            return isa;
+        if (!any) {
+            fprintf(stderr, "ns_bench: NS_BENCH_ISA=%s: this CPU lacks it\n",
+                    want);
+            return NULL;
+        }
+    }
+    fprintf(stderr, "ns_bench: NS_BENCH_ISA=%s: not one of avx512, avx2, "
+                    "sse2\n", want);
     return NULL;
 }
 
 static int
 peak(int argc, char **argv)
 {
+    const struct peak_isa *isa = peak_isa_pick();
+    if (!isa)
+        return 2;
     int threads = argc > 2 ? atoi(argv[2]) : 1;
     if (threads < 1 || threads > 64)
         threads = 1;
     struct peak_job jobs[64];
     pthread_t tid[64];
-    long iterations = 200000000L / LANES;
+    long iterations = 200000000L / isa->lanes;
     for (int t = 0; t < threads; t++) {
         jobs[t] = (struct peak_job){iterations, 0, 0};
-        pthread_create(&tid[t], NULL, peak_kernel, &jobs[t]);
+        if (pthread_create(&tid[t], NULL, isa->kernel, &jobs[t]) != 0) {
+            fprintf(stderr, "ns_bench: cannot start thread %d\n", t + 1);
+            threads = t;
+            break;
+        }
     }
     double worst = 0.0, sink = 0.0;
     for (int t = 0; t < threads; t++) {
@@ -269,9 +367,57 @@ peak(int argc, char **argv)
         worst = jobs[t].seconds > worst ? jobs[t].seconds : worst;
         sink += jobs[t].sink;
     }
-    double f = 2.0 * ACC * LANES * (double)iterations * threads;
-    printf("peak_gflops %.3f\npeak_threads %d\npeak_lanes %d\n"
-           "peak_sink %g\n", f / worst * 1e-9, threads, (int)LANES, sink);
+    if (threads == 0)
+        return 2;
+    double f = 2.0 * ACC * isa->lanes * (double)iterations * threads;
+    printf("peak_gflops %.3f\npeak_threads %d\npeak_isa %s\npeak_lanes %d\n"
+           "peak_fma %d\npeak_sink %g\n",
+           f / worst * 1e-9, threads, isa->name, isa->lanes, isa->fma, sink);
+    return 0;
+}
+
+/* CPUID's vendor, brand string, family and model, the instruction sets
+ * the peak probe could use here and the one it takes. */
+static int
+cpu(void)
+{
+    unsigned r[12] = {0};
+    char vendor[13] = {0}, brand[49] = {0};
+    if (__get_cpuid(0, &r[0], &r[1], &r[2], &r[3])) {
+        memcpy(vendor, &r[1], 4); /* ebx, edx, ecx */
+        memcpy(vendor + 4, &r[3], 4);
+        memcpy(vendor + 8, &r[2], 4);
+    }
+    for (unsigned leaf = 0; leaf < 3; leaf++) {
+        unsigned *q = r;
+        if (!__get_cpuid(0x80000002u + leaf, &q[0], &q[1], &q[2], &q[3]))
+            break;
+        memcpy(brand + 16 * leaf, q, 16);
+    }
+    unsigned family = 0, model = 0;
+    if (__get_cpuid(1, &r[0], &r[1], &r[2], &r[3])) {
+        family = (r[0] >> 8) & 0xf;
+        model = (r[0] >> 4) & 0xf;
+        /* The extended fields count only for these families. */
+        if (family == 0xf)
+            family += (r[0] >> 20) & 0xff;
+        if (family == 0x6 || family >= 0xf)
+            model += ((r[0] >> 16) & 0xf) << 4;
+    }
+    const char *b = brand;
+    while (*b == ' ')
+        b++;
+    printf("cpu_vendor %s\ncpu_brand %s\ncpu_family %u\ncpu_model %u\n"
+           "cpu_isas",
+           *vendor ? vendor : "unknown", *b ? b : "unknown", family, model);
+    __builtin_cpu_init();
+    for (size_t i = 0; i < N_ISAS; i++)
+        if (peak_isas[i].supported())
+            printf(" %s", peak_isas[i].name);
+    const struct peak_isa *isa = peak_isa_pick();
+    if (!isa)
+        return 2;
+    printf("\ncpu_peak_isa %s %d\n", isa->name, isa->lanes);
     return 0;
 }
 
@@ -286,8 +432,10 @@ main(int argc, char **argv)
         return flops(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "peak") == 0)
         return peak(argc, argv);
+    if (argc == 2 && strcmp(argv[1], "cpu") == 0)
+        return cpu();
     fputs("usage: ns_bench base MODEL.ini [KEY=VALUE...] | cycles MODEL.ini "
-          "H... | flops MODEL.ini | peak [THREADS]\n",
+          "H... | flops MODEL.ini | peak [THREADS] | cpu\n",
           stderr);
     return 2;
 }

@@ -12,6 +12,9 @@
 #   Rscript england_loop.R --check DIR             compare the base case with
 #                                                  `netsave run --csv DIR`
 #
+# Exit status 3: the file's model is not the one translated here (other
+# states, or subgroup overrides that are not plain numbers).
+#
 # The model's structure is translated by hand from england.ini (states,
 # factorised transitions, derived parameters, stream values, the
 # strategies' parameter choices); the numbers are read from the files
@@ -59,7 +62,19 @@ read_ini <- function(path) {
 }
 num <- function(x) suppressWarnings(as.numeric(x))
 
+# Exit status 3: the file holds a model other than the one translated here
+# (bench/run then leaves this reference out), which compared as it stands
+# would only mislead.
+out_of_date <- function(...) {
+  message("england_loop: ", ..., ": the model has moved on from this translation")
+  quit(save = "no", status = 3)
+}
+STATES <- c(paste0("in_", rep(c("abst", "nondaily", "daily"), each = 2), c("_crime", "_nocrime")),
+            paste0("out_", rep(c("abst", "nondaily", "daily"), each = 2), c("_crime", "_nocrime")),
+            "dead")
 ini <- read_ini(opt$ini)
+if (!identical(names(ini$states), STATES))
+  out_of_date(opt$ini, " has ", length(ini$states), " states, not the ", length(STATES), " translated here")
 cycle <- as.numeric(ini$model[["cycle_length"]])
 n_t <- round(as.numeric(ini$model[["horizon"]]) / cycle)
 p_num <- num(ini$parameters)
@@ -85,7 +100,7 @@ sub_over <- lapply(names(subgroups), function(g) {
   kv <- ini[[paste0("subgroup.", g)]]
   if (is.null(kv)) return(numeric(0))
   if (any(!startsWith(names(kv), "parameters.")) || any(is.na(num(kv))))
-    stop("subgroup ", g, ": only numeric parameters.* overrides are translated")
+    out_of_date("subgroup ", g, ": only numeric parameters.* overrides are translated")
   setNames(num(kv), sub("^parameters\\.", "", names(kv)))
 })
 names(sub_over) <- names(subgroups)
@@ -102,9 +117,6 @@ weights <- c(0.5, rep(1, n_t - 1), 0.5)                        # life table
 disc <- sapply(streams$outcome, function(o) (1 + disc_rate[[o]])^-((0:n_t) * cycle))  # (T+1) x K
 
 U <- c("ab", "nd", "dl")
-STATES <- c(paste0("in_", rep(c("abst", "nondaily", "daily"), each = 2), c("_crime", "_nocrime")),
-            paste0("out_", rep(c("abst", "nondaily", "daily"), each = 2), c("_crime", "_nocrime")),
-            "dead")
 MODALITIES <- c("rehab", "inpatient", "mmt", "mr")
 STRATEGIES <- c(MODALITIES, paste0(MODALITIES, "_none"))
 PAIRS <- list(c("dl", "nd"), c("dl", "ab"), c("nd", "dl"), c("nd", "ab"), c("ab", "nd"), c("ab", "dl"))

@@ -12,6 +12,9 @@ give netsave's numbers (`--check`).
   england_numpy.py --check DIR              compare the base case with
                                             `netsave run --csv DIR`
 
+Exit status 3: the file's model is not the one translated here (other
+states, or subgroup overrides that are not plain numbers).
+
 What is hand-written and what is read from england.ini. The model's
 structure is translated by hand from england.ini: the 13 states, the
 factorised transitions (survival x stay/leave x next use x next
@@ -86,6 +89,15 @@ def read_ini(path):
     return sections
 
 
+def out_of_date(what):
+    """Stops with status 3: the file holds a model other than the one
+    translated here (bench/run then leaves this reference out), which
+    compared as it stands would only mislead."""
+    print(f"england_numpy: {what}: the model has moved on from this "
+          f"translation", file=sys.stderr)
+    sys.exit(3)
+
+
 def number(text):
     try:
         return float(text)
@@ -98,6 +110,9 @@ class Model:
 
     def __init__(self, path=INI):
         ini = read_ini(path)
+        if list(ini.get("states", {})) != STATES:
+            out_of_date(f"{path} has {len(ini.get('states', {}))} states, "
+                        f"not the {S} translated here")
         self.cycle = float(ini["model"]["cycle_length"])
         self.T = int(round(float(ini["model"]["horizon"]) / self.cycle))
         self.report_cohort = float(ini["model"].get("report_cohort", "nan"))
@@ -132,7 +147,7 @@ class Model:
             for k, v in ini.get("subgroup." + g, {}).items():
                 sec, _, name = k.partition(".")
                 if sec != "parameters" or number(v) is None:
-                    sys.exit(f"england_numpy: subgroup {g}: cannot apply {k} = {v}")
+                    out_of_date(f"subgroup {g}: cannot apply {k} = {v}")
                 over[name] = number(v)
             self.sub_over[g] = over
         self.uncertain = []

@@ -7,11 +7,17 @@
 # (left as GSL's default, which aborts: fuzz/fuzz_model.c) stops it, exit
 # non-zero, with the input in build-fuzz/findings-long/ to be kept in
 # fuzz/regressions/. libFuzzer's last lines give the inputs run
-# (stat::number_of_executed_units) and the rate.
-# Usage: fuzz/run-long.sh [RUNS]   (default 10000000)
+# (stat::number_of_executed_units) and the rate. With NS_FUZZ_JIT=1 in
+# the environment every model that runs is also compiled to machine code
+# and compared (fuzz/fuzz_model.c): some inputs a second rather than
+# thousands, so give it fewer RUNS; its last line says how many models
+# were compiled. libgccjit's own leaks are suppressed
+# (tests/lsan-libgccjit.supp), nothing else.
+# Usage: [NS_FUZZ_JIT=1] fuzz/run-long.sh [RUNS]   (default 10000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10000000}
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan-libgccjit.supp:print_suppressions=0"
 CC=clang cmake -S . -B build-fuzz -DNS_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
 cmake --build build-fuzz -j2 --target fuzz_model >/dev/null
 fuzz/seed-corpus.sh build-fuzz/corpus-long

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Builds the fuzzers with clang and runs each for a short fixed time,
-# seeded with the shipped models and the CLI test cases. A crash, leak or
-# sanitizer report fails (exit non-zero) and leaves the input in
-# build-fuzz/findings/ to be kept as a regression case in fuzz/regressions/.
-# Usage: fuzz/run-short.sh [SECONDS]   (default 20 per fuzzer)
+# seeded with the shipped models and the CLI test cases, then the model
+# fuzzer again with NS_FUZZ_JIT=1 (every model that runs is also compiled
+# to machine code and compared bit for bit with the interpreter;
+# fuzz/fuzz_model.c), seeded with the small seeds only, as a compilation
+# takes 50 to 300 ms. A crash, leak or sanitizer report fails (exit
+# non-zero) and leaves the input in build-fuzz/findings/ to be kept as a
+# regression case in fuzz/regressions/. libgccjit's own leaks are
+# suppressed (tests/lsan-libgccjit.supp), nothing else.
+# Usage: fuzz/run-short.sh [SECONDS]   (default 20 per pass)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan-libgccjit.supp:print_suppressions=0"
 CC=clang cmake -S . -B build-fuzz -DNS_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
 cmake --build build-fuzz -j2 >/dev/null
 corpus=build-fuzz/corpus
 rm -rf "$corpus" build-fuzz/findings
-mkdir -p "$corpus/model" "$corpus/expr" build-fuzz/findings
+mkdir -p "$corpus/model" "$corpus/expr" "$corpus/jit" build-fuzz/findings
 fuzz/seed-corpus.sh "$corpus/model"
 for f in fuzz/regressions/*.expr; do [ -f "$f" ] && cp "$f" "$corpus/expr/"; done
 printf 'if(cycle <= 2, lt(a), max(a, b, 3) ^ -2)' > "$corpus/expr/seed1"
@@ -20,3 +26,8 @@ build-fuzz/fuzz/fuzz_model -max_total_time="$seconds" -max_len=20000 -timeout=10
     -artifact_prefix=build-fuzz/findings/ "$corpus/model"
 build-fuzz/fuzz/fuzz_expr -max_total_time="$seconds" -max_len=512 \
     -artifact_prefix=build-fuzz/findings/ "$corpus/expr"
+# The seeds libFuzzer runs first, whatever the time given, are kept few
+# and small (2 KB or less: the CLI cases and most shipped examples).
+find "$corpus/model" -type f -size -3k | sort | head -n 40 | xargs cp -t "$corpus/jit"
+NS_FUZZ_JIT=1 build-fuzz/fuzz/fuzz_model -max_total_time="$seconds" -max_len=20000 \
+    -timeout=10 -artifact_prefix=build-fuzz/findings/ "$corpus/jit"

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Builds the fuzzers with clang and runs each for a short fixed time,
-# seeded with the shipped models and the CLI test cases, then the model
-# fuzzer again with NS_FUZZ_JIT=1 (every model that runs is also compiled
-# to machine code and compared bit for bit with the interpreter;
-# fuzz/fuzz_model.c), seeded with the small seeds only, as a compilation
-# takes 50 to 300 ms. A crash, leak or sanitizer report fails (exit
-# non-zero) and leaves the input in build-fuzz/findings/ to be kept as a
-# regression case in fuzz/regressions/. libgccjit's own leaks are
-# suppressed (tests/lsan-libgccjit.supp), nothing else.
+# seeded with the shipped models and the CLI test cases, then each again
+# with NS_FUZZ_JIT=1 (every model that runs, and every expression made
+# into a model, is also compiled to machine code and compared bit for bit
+# with the interpreter: fuzz/fuzz_jit.h), the model fuzzer seeded with
+# the small seeds only, as a compilation takes 50 to 300 ms. A crash,
+# leak, sanitizer report or difference fails (exit non-zero) and leaves
+# the input in build-fuzz/findings/ to be kept as a regression case in
+# fuzz/regressions/. libgccjit's own leaks are suppressed
+# (tests/lsan-libgccjit.supp), nothing else.
 # Usage: fuzz/run-short.sh [SECONDS]   (default 20 per pass)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,3 +32,5 @@ build-fuzz/fuzz/fuzz_expr -max_total_time="$seconds" -max_len=512 \
 find "$corpus/model" -type f -size -3k | sort | head -n 40 | xargs cp -t "$corpus/jit"
 NS_FUZZ_JIT=1 build-fuzz/fuzz/fuzz_model -max_total_time="$seconds" -max_len=20000 \
     -timeout=10 -artifact_prefix=build-fuzz/findings/ "$corpus/jit"
+NS_FUZZ_JIT=1 build-fuzz/fuzz/fuzz_expr -max_total_time="$seconds" -max_len=512 \
+    -timeout=10 -artifact_prefix=build-fuzz/findings/ "$corpus/expr"

@@ -212,8 +212,22 @@ param_ix(const struct ns_model *m, const char *name)
     return m->n_params;
 }
 
+/* Whether parameter q is defined by a number alone: an input, such as a
+ * PSA draws. Overriding an input leaves the expressions that use it to
+ * run (natively, in the compiled copy). */
+static bool
+is_input(const struct ns_model *m, size_t q)
+{
+    const char *t = m->params[q].text;
+    char *end;
+    if (!t)
+        return false;
+    strtod(t, &end);
+    return end != t && *end == '\0';
+}
+
 /* Up to MAX_CHOSEN parameters with a finite, nonzero value at the start
- * (in strategy 0): those named (names NULL-terminated), or else some
+ * (in strategy 0): those named (names NULL-terminated), or else inputs
  * spread over the list; their values in base. Returns how many. */
 static size_t
 choose_params(const struct ns_model *m, const struct ns_results *base,
@@ -227,6 +241,8 @@ choose_params(const struct ns_model *m, const struct ns_results *base,
                 break;
             q = param_ix(m, names[i]);
             assert_true(q < P);
+        } else if (!is_input(m, q)) {
+            continue;
         }
         double v = base->param_values[q];
         if (isfinite(v) && fabs(v) > 0) {
@@ -618,7 +634,8 @@ static const char fault_text[] =
     "sick = 100 * c_start\n"
     "dead = 0\n";
 
-/* Each fault, alone and in lane 5 of lanes that are otherwise fine. */
+/* Each fault, alone and in lane 5 of lanes that are otherwise fine
+ * (then the same lanes with lane 5 fine too). */
 static void
 faults_extra(struct duo *d, size_t model_ix)
 {
@@ -644,6 +661,8 @@ faults_extra(struct duo *d, size_t model_ix)
         }
         struct ns_run_options opt = {.param_override = ov[5]};
         duo_run(d, &opt);
+        duo_lanes(d, ov);
+        ov[5][q] = 0.4; /* and without the fault */
         duo_lanes(d, ov);
         for (size_t l = 0; l < L; l++)
             free(ov[l]);

@@ -212,18 +212,15 @@ param_ix(const struct ns_model *m, const char *name)
     return m->n_params;
 }
 
-/* Whether parameter q is defined by a number alone: an input, such as a
- * PSA draws. Overriding an input leaves the expressions that use it to
- * run (natively, in the compiled copy). */
+/* Whether parameter q is constant as strategy 0 defines it: an input,
+ * such as a PSA draws. Overriding an input leaves the expressions that
+ * use it to run (natively, in the compiled copy). */
 static bool
 is_input(const struct ns_model *m, size_t q)
 {
-    const char *t = m->params[q].text;
-    char *end;
-    if (!t)
-        return false;
-    strtod(t, &end);
-    return end != t && *end == '\0';
+    double c;
+    size_t x = m->priv->param_def[q];
+    return ns_expr_is_constant(m->priv->exprs[x].expr, &c);
 }
 
 /* Up to MAX_CHOSEN parameters with a finite, nonzero value at the start

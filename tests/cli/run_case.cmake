@@ -64,11 +64,14 @@ snapshot(before)
 
 # Under valgrind (NS_VALGRIND), any memory error or leak fails the case
 # with exit status 97 and the report in the scratch folder's parent.
+# libgccjit's own (commands that compile the model: psa, dsa, threshold,
+# calibrate, ...) are suppressed: tests/valgrind-libgccjit.supp.
 set(launcher "")
 if(VALGRIND)
   set(vg_log "${SCRATCH_DIR}.valgrind.log")
   set(launcher "${VALGRIND}" --quiet --error-exitcode=97 --leak-check=full
       --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+      "--suppressions=${CMAKE_CURRENT_LIST_DIR}/../valgrind-libgccjit.supp"
       "--log-file=${vg_log}")
 endif()
 execute_process(

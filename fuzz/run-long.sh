@@ -10,8 +10,10 @@
 # (stat::number_of_executed_units) and the rate. With NS_FUZZ_JIT=1 in
 # the environment every model that runs is also compiled to machine code
 # and compared (fuzz/fuzz_model.c): some inputs a second rather than
-# thousands, so give it fewer RUNS; its last line says how many models
-# were compiled. libgccjit's own leaks are suppressed
+# thousands, so give it fewer RUNS, and the timeout is 60 s; its last
+# line says how many models were compiled (libFuzzer runs a compiled
+# input twice, the second time to look for leaks, as libgccjit's
+# allocations outlive it; both count). libgccjit's own leaks are suppressed
 # (tests/lsan-libgccjit.supp), nothing else.
 # Usage: [NS_FUZZ_JIT=1] fuzz/run-long.sh [RUNS]   (default 10000000)
 set -euo pipefail
@@ -22,6 +24,8 @@ CC=clang cmake -S . -B build-fuzz -DNS_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
 cmake --build build-fuzz -j2 --target fuzz_model >/dev/null
 fuzz/seed-corpus.sh build-fuzz/corpus-long
 mkdir -p build-fuzz/findings-long
-exec nice -n 10 build-fuzz/fuzz/fuzz_model -runs="$runs" -max_len=20000 -timeout=10 \
+timeout=10
+[ "${NS_FUZZ_JIT:-}" = 1 ] && timeout=60 # a compilation takes seconds
+exec nice -n 10 build-fuzz/fuzz/fuzz_model -runs="$runs" -max_len=20000 -timeout="$timeout" \
     -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix=build-fuzz/findings-long/ build-fuzz/corpus-long

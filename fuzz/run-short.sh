@@ -27,10 +27,15 @@ build-fuzz/fuzz/fuzz_model -max_total_time="$seconds" -max_len=20000 -timeout=10
     -artifact_prefix=build-fuzz/findings/ "$corpus/model"
 build-fuzz/fuzz/fuzz_expr -max_total_time="$seconds" -max_len=512 \
     -artifact_prefix=build-fuzz/findings/ "$corpus/expr"
-# The seeds libFuzzer runs first, whatever the time given, are kept few
-# and small (2 KB or less: the CLI cases and most shipped examples).
-find "$corpus/model" -type f -size -3k | sort | head -n 40 | xargs cp -t "$corpus/jit"
+# The JIT pass's seeds, which libFuzzer runs first whatever the time
+# given, are kept to the valid models under 8 KB (about 20): models that
+# run, each compiled, rather than the bad inputs.
+find validation docs/examples tests/cli/cases bench -name '*.ini' -type f -size -8k \
+    -exec sh -c 'cp "$1" "$2/$(printf %s "$1" | md5sum | cut -c1-12).ini"' _ {} "$corpus/jit" \;
+# A compiled input runs for seconds (a compilation, and every run twice:
+# once more when libFuzzer sees libgccjit's allocations outlive the
+# input, to look for leaks), so the timeout is a minute.
 NS_FUZZ_JIT=1 build-fuzz/fuzz/fuzz_model -max_total_time="$seconds" -max_len=20000 \
-    -timeout=10 -artifact_prefix=build-fuzz/findings/ "$corpus/jit"
+    -timeout=60 -artifact_prefix=build-fuzz/findings/ "$corpus/jit"
 NS_FUZZ_JIT=1 build-fuzz/fuzz/fuzz_expr -max_total_time="$seconds" -max_len=512 \
-    -timeout=10 -artifact_prefix=build-fuzz/findings/ "$corpus/expr"
+    -timeout=60 -artifact_prefix=build-fuzz/findings/ "$corpus/expr"

@@ -2,7 +2,9 @@
  * results bit for bit.
  *
  * Each model is built twice; one copy is compiled (ns_models_jit over all
- * its subgroups) and both are run the same ways: as written; with
+ * its subgroups, and over all the models of a test at once, one
+ * compilation per test and instruction set) and both are run the same
+ * ways: as written; with
  * ns_run_options (overridden parameters, scaled streams, no discounting,
  * strategies run with another's definition); with parameters pushed to
  * values that fault; and in 16 lanes (a PSA's) of different parameter
@@ -16,7 +18,7 @@
  *   negative, look a table up out of range (step and exact), raise a
  *   negative base to a fraction, take prob_to_rate(1) and make a
  *   probability out of range, at the start and later in the run.
- * - Expressions: a few hundred random expressions over every operation and
+ * - Expressions: 128 random expressions over every operation and
  *   function, each a parameter of a small model of its own (so that one
  *   fault does not hide the others), run with inputs chosen for signed
  *   zeros, overflow, NaN-producing arguments and boundaries.
@@ -403,8 +405,7 @@ batch_free_copy(struct batch *b, int copy)
     }
 }
 
-/* Compiles the second copy of every model of the batch in one
- * compilation, as the program compiles a population's subgroups. */
+/* Counts m's native code into t; m must have some. */
 static void
 count_native(const struct ns_model *m, struct tally *t)
 {
@@ -418,6 +419,8 @@ count_native(const struct ns_model *m, struct tally *t)
         t->kernels += jit->settled[k] != NULL;
 }
 
+/* Compiles the second copy of every model of the batch in one
+ * compilation, as the program compiles a population's subgroups. */
 static void
 batch_jit(struct batch *b, const char *isa, struct tally *t)
 {

@@ -179,15 +179,34 @@ void ns_cli_model_clear(struct ns_cli_model *m);
  * (ns_cli_compile_native): for the commands that run a model many times
  * (psa, dsa, threshold, calibrate, attrition). */
 int ns_cli_model_load_native(const struct ns_cli_args *a,
-                             struct ns_cli_model *m, unsigned uses);
+                             struct ns_cli_model *m, unsigned uses,
+                             double runs);
+
+/* How many times the interpreted work must exceed the estimated time to
+ * compile before compiling is chosen: compiled runs take from a half to
+ * nine tenths of the interpreted time (docs/performance.md), so a smaller
+ * margin would often lose. */
+#define NS_JIT_PAYBACK 3.0
+
+/* About how many runs of the model each command makes (they decide only
+ * whether compiling pays): a one-way DSA two per range, a threshold's
+ * root finding some tens, a calibration some hundreds per start, a
+ * benchmark draw two per service below par. */
+#define NS_CLI_RUNS_DSA 100.0
+#define NS_CLI_RUNS_THRESHOLD 60.0
+#define NS_CLI_RUNS_CALIBRATE_START 500.0
+#define NS_CLI_RUNS_ATTRITION 50.0
+#define NS_CLI_RUNS_BENCHMARK_DRAW 20.0
 
 /* Compiles every subgroup's model to machine code (model/jit.h) for the
- * runs uses says (NS_JIT_FOR_*), unless
+ * runs uses says (NS_JIT_FOR_*), when about 'runs' runs make it pay
+ * (NS_JIT_PAYBACK) or NS_JIT=1 is set, unless
  * the environment says NS_JIT=0; NS_JIT_ISA=x86-64-v3 (or another
  * -march=) compiles for an instruction set other than the host's widest.
  * Where it cannot, prints one line saying why, and the models run
  * interpreted, with the same results. */
-void ns_cli_compile_native(struct ns_population *pop, unsigned uses);
+void ns_cli_compile_native(struct ns_population *pop, unsigned uses,
+                           double runs);
 
 /* Builds the model from files (none: the built-in one, or with
  * use_default the built-in one under the files) without running it, and

@@ -73,7 +73,7 @@ int
 ns_cli_attrition(const struct ns_cli_args *a)
 {
     struct ns_cli_model m;
-    int rc = ns_cli_model_load_native(a, &m, NS_JIT_FOR_ONE);
+    int rc = ns_cli_model_load_native(a, &m, NS_JIT_FOR_ONE, NS_CLI_RUNS_ATTRITION);
     if (rc == NS_EXIT_OK)
         rc = attrition(a, &m);
     ns_cli_model_clear(&m);

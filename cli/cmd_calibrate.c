@@ -59,7 +59,7 @@ ns_cli_calibrate(const struct ns_cli_args *a)
         return NS_EXIT_BAD_INPUT;
     }
     struct ns_cli_model m;
-    int rc = ns_cli_model_load_native(a, &m, NS_JIT_FOR_ONE);
+    int rc = ns_cli_model_load_native(a, &m, NS_JIT_FOR_ONE, NS_CLI_RUNS_CALIBRATE_START * (double)a->starts);
     if (rc != NS_EXIT_OK) {
         ns_cli_model_clear(&m);
         return rc;

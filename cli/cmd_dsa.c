@@ -132,7 +132,7 @@ ns_cli_dsa(const struct ns_cli_args *a)
 {
     struct ns_cli_model m;
     size_t *only = calloc(a->params.n + 1, sizeof *only);
-    int rc = only ? ns_cli_model_load_native(a, &m, NS_JIT_FOR_ONE) : NS_EXIT_FAILURE;
+    int rc = only ? ns_cli_model_load_native(a, &m, NS_JIT_FOR_ONE, NS_CLI_RUNS_DSA) : NS_EXIT_FAILURE;
     if (rc == NS_EXIT_OK)
         rc = dsa(a, &m, only);
     if (only)

@@ -429,7 +429,7 @@ ns_cli_psa(const struct ns_cli_args *a)
         return NS_EXIT_BAD_INPUT;
     }
     struct ns_cli_model m;
-    int rc = ns_cli_model_load_native(a, &m, NS_JIT_FOR_LANES);
+    int rc = ns_cli_model_load_native(a, &m, NS_JIT_FOR_LANES, (double)a->n_draws);
     if (rc == NS_EXIT_OK)
         rc = psa(a, &m);
     ns_cli_model_clear(&m);

@@ -109,7 +109,7 @@ ns_cli_threshold(const struct ns_cli_args *a)
         return NS_EXIT_BAD_INPUT;
     }
     struct ns_cli_model m;
-    int rc = ns_cli_model_load_native(a, &m, NS_JIT_FOR_ONE);
+    int rc = ns_cli_model_load_native(a, &m, NS_JIT_FOR_ONE, NS_CLI_RUNS_THRESHOLD);
     if (rc == NS_EXIT_OK)
         rc = threshold(a, &m);
     ns_cli_model_clear(&m);

@@ -370,6 +370,8 @@ ns_cli_print_main_help(FILE *out)
           "  -h, --help  show this help (netsave COMMAND --help for a "
           "command)\n"
           "  --version   show the version\n"
+          "  --features  show the version and whether models are compiled "
+          "to machine code\n"
           "\n"
           "Exit status: 0 success, 1 failure (e.g. a file cannot be "
           "written),\n"

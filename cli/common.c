@@ -185,12 +185,44 @@ ns_cli_model_load(const struct ns_cli_args *a, struct ns_cli_model *m)
     return NS_EXIT_OK;
 }
 
-void
-ns_cli_compile_native(struct ns_population *pop, unsigned uses)
+static double
+seconds_now(void)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Whether compiling pays for 'runs' runs of the population: their
+ * interpreted time, estimated from one run timed now (a PSA's lanes run
+ * a draw about six times faster than a run alone), against
+ * NS_JIT_PAYBACK times the compilation's. Either way the results are the
+ * same; only the time differs. */
+static bool
+compile_pays(struct ns_population *pop, unsigned uses, double runs)
+{
+    struct ns_diags diags = {0};
+    double t0 = seconds_now();
+    enum ns_status st = ns_population_run(pop, &diags);
+    double one = seconds_now() - t0;
+    ns_diags_clear(&diags);
+    if (st != NS_OK)
+        return false;
+    double work = runs * one / (uses == NS_JIT_FOR_LANES ? 6.0 : 1.0);
+    return work >= NS_JIT_PAYBACK * ns_jit_estimate_seconds(
+                                        pop->models, pop->n_groups, uses);
+}
+
+void
+ns_cli_compile_native(struct ns_population *pop, unsigned uses, double runs)
+{
+    /* NS_JIT=0: the interpreter; NS_JIT=1: compile whatever the size. */
     const char *env = getenv("NS_JIT");
     if (env && strcmp(env, "0") == 0)
-        return; /* asked for the interpreter */
+        return;
+    if (!(env && strcmp(env, "1") == 0) && ns_jit_built() &&
+        !compile_pays(pop, uses, runs))
+        return;
     struct ns_jit_options opt = {uses, getenv("NS_JIT_ISA")};
     if (opt.isa && !*opt.isa)
         opt.isa = NULL;
@@ -205,17 +237,18 @@ ns_cli_compile_native(struct ns_population *pop, unsigned uses)
     else if (getenv("NS_JIT_VERBOSE"))
         fprintf(stderr,
                 "netsave: compiled %zu expression programs and %zu "
-                "functions for %s in %.3f s\n",
-                rep.n_programs, rep.n_functions, rep.isa, rep.seconds);
+                "functions for %s in %.3f s (%.3f s of processor time)\n",
+                rep.n_programs, rep.n_functions, rep.isa, rep.seconds,
+                rep.cpu_seconds);
 }
 
 int
 ns_cli_model_load_native(const struct ns_cli_args *a, struct ns_cli_model *m,
-                         unsigned uses)
+                         unsigned uses, double runs)
 {
     int rc = ns_cli_model_load(a, m);
     if (rc == NS_EXIT_OK)
-        ns_cli_compile_native(m->pop, uses);
+        ns_cli_compile_native(m->pop, uses, runs);
     return rc;
 }
 

@@ -142,14 +142,16 @@ dispatch(int argc, char **argv)
         return NS_EXIT_OK;
     }
     if (strcmp(name, "--version") == 0) {
+        printf("netsave %s\n", NS_VERSION);
+        return NS_EXIT_OK;
+    }
+    if (strcmp(name, "--features") == 0) {
+        printf("netsave %s\n", NS_VERSION);
         if (ns_jit_built())
-            printf("netsave %s (models compiled to machine code with "
-                   "libgccjit for %s)\n",
-                   NS_VERSION, ns_jit_host_isa());
+            printf("code generator: libgccjit, for %s (this host's widest)\n",
+                   ns_jit_host_isa());
         else
-            printf("netsave %s (interpreter only: built without a code "
-                   "generator)\n",
-                   NS_VERSION);
+            printf("code generator: none (models run interpreted)\n");
         return NS_EXIT_OK;
     }
     const struct ns_cli_command *c = ns_cli_command_find(name);

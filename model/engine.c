@@ -887,10 +887,66 @@ row_for_slot(struct run *run, size_t s, const struct ns_row *row, size_t q,
     return row_probabilities(run, s, row, ws->probs);
 }
 
+/* Evaluates what step() would for cycle t + 1 of a lanes run (every
+ * row's probabilities or, for rows known once, the row itself; every
+ * transition value a move books), so that a native kernel can do the
+ * rest: the same values, evaluated in another order. */
+static enum ns_status
+evaluate_step(struct run *run)
+{
+    const struct ns_model_priv *p = run->p;
+    struct ns_workspace *ws = run->ws;
+    size_t S = run->m->n_states, L = run->L;
+    const double *v;
+    for (size_t s = 0; s < S; s++) {
+        const struct ns_row *row = &p->rows[run->d * S + s];
+        if (ws->row_kind[s] == ROW_CONSTANT) {
+            if (row_probabilities(run, s, row,
+                                  ws->row_probs + s * S * L) != NS_OK)
+                return NS_EMODEL;
+            ws->row_kind[s] = ROW_KNOWN;
+        } else if (ws->row_kind[s] == ROW_TIMED) {
+            for (size_t i = 0; i < row->n; i++)
+                if ((long)i != row->complement &&
+                    eval(run, row->entries[i].def, &v) != NS_OK)
+                    return NS_EMODEL;
+        }
+        for (size_t i = 0; p->n_tvalues && i < row->n; i++) {
+            size_t c = s * S + row->entries[i].to;
+            for (size_t k = ws->tv_start[c]; k < ws->tv_start[c + 1]; k++)
+                if (eval(run, p->tvalues[ws->tv_list[k]].def, &v) != NS_OK)
+                    return NS_EMODEL;
+        }
+    }
+    return NS_OK;
+}
+
+/* step() with a native kernel (see ns_jit_step_fn). */
+static enum ns_status
+native_step(struct run *run, ns_jit_step_fn *kernel, size_t t)
+{
+    struct ns_workspace *ws = run->ws;
+    if (evaluate_step(run) != NS_OK)
+        return NS_EMODEL;
+    const double *scale = run->opt->stream_scale ? run->opt->stream_scale
+                                                 : ws->ones;
+    if (kernel(ws->occ, ws->next, ws->known_value, ws->row_probs, ws->tv_sum,
+               scale) != 0)
+        return NS_EMODEL;
+    add_transition_values(run, t);
+    double *tmp = ws->occ;
+    ws->occ = ws->next;
+    ws->next = tmp;
+    return NS_OK;
+}
+
 /* Moves the cohort through the transition of cycle t + 1. */
 static enum ns_status
 step(struct run *run, size_t t)
 {
+    const struct ns_jit *jit = run->p->jit;
+    if (jit && jit->step[run->d] && run->L == NS_JIT_LANES)
+        return native_step(run, jit->step[run->d], t);
     const struct ns_model *m = run->m;
     const struct ns_model_priv *p = run->p;
     struct ns_workspace *ws = run->ws;

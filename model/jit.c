@@ -18,6 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "model/compiled.h"
 #include "model/expr_code.h"
@@ -237,52 +242,66 @@ depth_after(const struct instr *in, long d)
     }
 }
 
-/* Finds where blocks start and the stack depth at every instruction.
- * False for a program the translation does not expect (left to the
- * interpreter). */
+/* Finds where blocks start (target[pc]) and the stack depth at every
+ * instruction (depth[pc], -1 where unreachable), for arrays of
+ * n_code + 1. False for a program the translation does not expect (left
+ * to the interpreter). Needs no code generator: the parent process
+ * decides with it which programs the child compiles (see compile_child). */
 static bool
-plan_blocks(struct egen *eg)
+analyse(const struct ns_expr *e, long *depth, bool *target)
 {
-    const struct ns_expr *e = eg->e;
     size_t n = e->n_code;
-    for (size_t pc = 0; pc <= n; pc++)
-        eg->depth[pc] = -1;
-    eg->depth[0] = 0;
-    bool *target = calloc(n + 1, sizeof *target);
-    if (!target)
-        return false;
+    for (size_t pc = 0; pc <= n; pc++) {
+        depth[pc] = -1;
+        target[pc] = false;
+    }
+    depth[0] = 0;
     target[0] = target[n] = true;
-    bool ok = true;
-    for (size_t pc = 0; pc < n && ok; pc++) {
+    for (size_t pc = 0; pc < n; pc++) {
         const struct instr *in = &e->code[pc];
-        long d = eg->depth[pc];
+        long d = depth[pc];
         if (d < 0)
             continue; /* unreachable */
         long after = depth_after(in, d);
-        if (after < 0 || after > NS_EXPR_MAX_DEPTH || d > NS_EXPR_MAX_DEPTH) {
-            ok = false;
-            break;
-        }
+        if (after < 0 || after > NS_EXPR_MAX_DEPTH || d > NS_EXPR_MAX_DEPTH)
+            return false;
         if (is_jump(in->op)) {
             size_t to = in->u.index;
-            long at_target = in->op == OP_AND_JUMP || in->op == OP_OR_JUMP
-                                 ? d
-                                 : in->op == OP_JUMP ? d : d - 1;
-            if (to > n || (eg->depth[to] >= 0 && eg->depth[to] != at_target))
-                ok = false;
-            else
-                eg->depth[to] = at_target;
+            long at_target = in->op == OP_JUMP_IF_FALSE ? d - 1 : d;
+            if (to > n || (depth[to] >= 0 && depth[to] != at_target))
+                return false;
+            depth[to] = at_target;
             target[to] = true;
             target[pc + 1] = true; /* kept only if reachable */
             if (in->op == OP_JUMP)
                 continue;
         }
-        if (eg->depth[pc + 1] >= 0 && eg->depth[pc + 1] != after)
-            ok = false;
-        eg->depth[pc + 1] = after;
+        if (depth[pc + 1] >= 0 && depth[pc + 1] != after)
+            return false;
+        depth[pc + 1] = after;
     }
-    if (ok && eg->depth[n] != 1)
-        ok = false;
+    return depth[n] == 1;
+}
+
+/* Whether analyse accepts e. */
+static bool
+program_ok(const struct ns_expr *e)
+{
+    long *depth = calloc(e->n_code + 1, sizeof *depth);
+    bool *target = calloc(e->n_code + 1, sizeof *target);
+    bool ok = depth && target && analyse(e, depth, target);
+    free(depth);
+    free(target);
+    return ok;
+}
+
+/* analyse, then a block for every reachable start. */
+static bool
+plan_blocks(struct egen *eg)
+{
+    size_t n = eg->e->n_code;
+    bool *target = calloc(n + 1, sizeof *target);
+    bool ok = target && analyse(eg->e, eg->depth, target);
     for (size_t pc = 0; pc <= n && ok; pc++)
         if (target[pc] && eg->depth[pc] >= 0) {
             eg->start[pc] = gcc_jit_function_new_block(eg->fn, NULL);
@@ -844,6 +863,345 @@ gen_settled(struct gen *g, const struct ns_model *m, size_t d,
     gcc_jit_block_end_with_void_return(done, NULL);
 }
 
+/* The step kernel of strategy d (see ns_jit_step_fn): a cycle of a run
+ * that is not settled, with every probability and transition value
+ * already evaluated. */
+struct tgen {
+    struct gen *g;
+    const struct ns_model *m;
+    const struct ns_model_priv *p;
+    size_t d, L, S;
+    gcc_jit_function *fn;
+    gcc_jit_rvalue *occ, *next, *known, *row_probs, *tv_sum, *scale;
+    gcc_jit_lvalue *lane, *bad;
+    gcc_jit_block *b;
+};
+
+static gcc_jit_rvalue *
+tlane_ix(struct tgen *t, size_t index)
+{
+    struct gen *g = t->g;
+    return binop(g, GCC_JIT_BINARY_OP_PLUS, g->t_long,
+                 integer(g, (long)(index * t->L)),
+                 gcc_jit_context_new_cast(g->c, NULL, rv(t->lane), g->t_long));
+}
+
+static void
+tflag(struct tgen *t, gcc_jit_rvalue *fault)
+{
+    struct gen *g = t->g;
+    gcc_jit_block_add_assignment_op(
+        t->b, NULL, t->bad, GCC_JIT_BINARY_OP_BITWISE_OR,
+        gcc_jit_context_new_cast(g->c, NULL, fault, g->t_int));
+}
+
+/* x < lo ? lo : x > hi ? hi : x, with branches of its own. */
+static gcc_jit_rvalue *
+tclamp(struct tgen *t, gcc_jit_rvalue *x, bool upper)
+{
+    struct gen *g = t->g;
+    gcc_jit_lvalue *r = new_local(g, t->fn, g->t_double);
+    gcc_jit_block *lo = gcc_jit_function_new_block(t->fn, NULL);
+    gcc_jit_block *rest = gcc_jit_function_new_block(t->fn, NULL);
+    gcc_jit_block *hi = upper ? gcc_jit_function_new_block(t->fn, NULL) : NULL;
+    gcc_jit_block *mid = gcc_jit_function_new_block(t->fn, NULL);
+    gcc_jit_block *join = gcc_jit_function_new_block(t->fn, NULL);
+    gcc_jit_block_end_with_conditional(
+        t->b, NULL, cmp(g, GCC_JIT_COMPARISON_LT, x, g->zero), lo, rest);
+    gcc_jit_block_add_assignment(lo, NULL, r, g->zero);
+    gcc_jit_block_end_with_jump(lo, NULL, join);
+    if (upper) {
+        gcc_jit_block_end_with_conditional(
+            rest, NULL, cmp(g, GCC_JIT_COMPARISON_GT, x, g->one), hi, mid);
+        gcc_jit_block_add_assignment(hi, NULL, r, g->one);
+        gcc_jit_block_end_with_jump(hi, NULL, join);
+    } else {
+        gcc_jit_block_end_with_jump(rest, NULL, mid);
+    }
+    gcc_jit_block_add_assignment(mid, NULL, r, x);
+    gcc_jit_block_end_with_jump(mid, NULL, join);
+    t->b = join;
+    return rv(r);
+}
+
+/* Row s's probabilities for this lane into p[0..row->n), checked as
+ * row_probabilities checks them. */
+static void
+trow(struct tgen *t, size_t s, const struct ns_row *row, bool timed,
+     gcc_jit_lvalue **p)
+{
+    struct gen *g = t->g;
+    gcc_jit_type *dt = g->t_double;
+    for (size_t i = 0; i < row->n; i++)
+        p[i] = new_local(g, t->fn, dt);
+    if (!timed) {
+        for (size_t i = 0; i < row->n; i++)
+            gcc_jit_block_add_assignment(
+                t->b, NULL, p[i],
+                rv(at(g, t->row_probs, tlane_ix(t, s * t->S + i))));
+        return;
+    }
+    gcc_jit_lvalue *sum = new_local(g, t->fn, dt);
+    gcc_jit_block_add_assignment(t->b, NULL, sum, g->zero);
+    for (size_t i = 0; i < row->n; i++) {
+        if ((long)i == row->complement)
+            continue;
+        gcc_jit_lvalue *v = new_local(g, t->fn, dt);
+        gcc_jit_block_add_assignment(
+            t->b, NULL, v,
+            rv(at(g, t->known, tlane_ix(t, row->entries[i].def))));
+        tflag(t, not(g, binop(g, GCC_JIT_BINARY_OP_LOGICAL_AND, g->t_bool,
+                              cmp(g, GCC_JIT_COMPARISON_GE, rv(v),
+                                  num(g, -NS_PROBABILITY_SLACK)),
+                              cmp(g, GCC_JIT_COMPARISON_LE, rv(v),
+                                  num(g, 1.0 + NS_PROBABILITY_SLACK)))));
+        gcc_jit_block_add_assignment(t->b, NULL, p[i], tclamp(t, rv(v), true));
+        gcc_jit_block_add_assignment_op(t->b, NULL, sum,
+                                        GCC_JIT_BINARY_OP_PLUS, rv(p[i]));
+    }
+    double tol = t->m->row_sum_tolerance;
+    if (row->complement >= 0) {
+        gcc_jit_rvalue *rest =
+            binop(g, GCC_JIT_BINARY_OP_MINUS, dt, g->one, rv(sum));
+        gcc_jit_lvalue *r = new_local(g, t->fn, dt);
+        gcc_jit_block_add_assignment(t->b, NULL, r, rest);
+        tflag(t, cmp(g, GCC_JIT_COMPARISON_LT, rv(r), num(g, -tol)));
+        gcc_jit_lvalue *pc = p[row->complement];
+        gcc_jit_block_add_assignment(t->b, NULL, pc, tclamp(t, rv(r), false));
+        gcc_jit_block_add_assignment_op(t->b, NULL, sum,
+                                        GCC_JIT_BINARY_OP_PLUS, rv(pc));
+    } else {
+        gcc_jit_rvalue *dev = gcc_jit_context_new_unary_op(
+            g->c, NULL, GCC_JIT_UNARY_OP_ABS, dt,
+            binop(g, GCC_JIT_BINARY_OP_MINUS, dt, rv(sum), g->one));
+        tflag(t, cmp(g, GCC_JIT_COMPARISON_GT, dev, num(g, tol)));
+    }
+    /* The engine divides only when the sum is not exactly 1; dividing by
+     * exactly 1 changes nothing, so this always divides. */
+    for (size_t i = 0; i < row->n; i++)
+        gcc_jit_block_add_assignment(
+            t->b, NULL, p[i],
+            binop(g, GCC_JIT_BINARY_OP_DIVIDE, dt, rv(p[i]), rv(sum)));
+}
+
+/* The lane loop of state s: its row, then its moves and the transition
+ * values they book, into the local arrays N and TV, in step()'s order. */
+static void
+tstate(struct tgen *t, size_t s, bool timed, const size_t *tv_start,
+       const size_t *tv_list, gcc_jit_lvalue *O, gcc_jit_lvalue *N,
+       gcc_jit_lvalue *TV)
+{
+    struct gen *g = t->g;
+    const struct ns_model_priv *p = t->p;
+    gcc_jit_type *dt = g->t_double;
+    const struct ns_row *row = &p->rows[t->d * t->S + s];
+    gcc_jit_lvalue **pr = calloc(row->n + 1, sizeof *pr);
+    if (!pr)
+        return;
+    gcc_jit_block *loop = gcc_jit_function_new_block(t->fn, NULL);
+    gcc_jit_block_add_assignment(t->b, NULL, t->lane,
+                                 gcc_jit_context_zero(g->c, g->t_int));
+    gcc_jit_block_end_with_jump(t->b, NULL, loop);
+    t->b = loop;
+    trow(t, s, row, timed, pr);
+    size_t n_slots = p->n_slots[s];
+    for (size_t q = 0; q < n_slots; q++) {
+        gcc_jit_lvalue *mass = new_local(g, t->fn, dt);
+        gcc_jit_block_add_assignment(
+            t->b, NULL, mass, rv(at(g, rv(O), tlane_ix(t, p->first_x[s] + q))));
+        for (size_t i = 0; i < row->n; i++) {
+            size_t to = row->entries[i].to;
+            size_t dest = p->first_x[to];
+            if (to == s && n_slots > 1)
+                dest += q + 1 < n_slots ? q + 1 : n_slots - 1;
+            gcc_jit_lvalue *flow = new_local(g, t->fn, dt);
+            gcc_jit_block_add_assignment(
+                t->b, NULL, flow,
+                binop(g, GCC_JIT_BINARY_OP_MULT, dt, rv(mass), rv(pr[i])));
+            gcc_jit_block_add_assignment_op(
+                t->b, NULL, at(g, rv(N), tlane_ix(t, dest)),
+                GCC_JIT_BINARY_OP_PLUS, rv(flow));
+            size_t c = s * t->S + to;
+            for (size_t k = tv_start[c]; k < tv_start[c + 1]; k++) {
+                const struct ns_transition_value *v = &p->tvalues[tv_list[k]];
+                gcc_jit_rvalue *prod = binop(
+                    g, GCC_JIT_BINARY_OP_MULT, dt,
+                    binop(g, GCC_JIT_BINARY_OP_MULT, dt, rv(flow),
+                          rv(at(g, t->known, tlane_ix(t, v->def)))),
+                    rv(at(g, t->scale, integer(g, (long)v->stream))));
+                gcc_jit_block_add_assignment_op(
+                    t->b, NULL, at(g, rv(TV), tlane_ix(t, v->stream)),
+                    GCC_JIT_BINARY_OP_PLUS, prod);
+            }
+        }
+    }
+    gcc_jit_block *after = gcc_jit_function_new_block(t->fn, NULL);
+    gcc_jit_block_add_assignment_op(t->b, NULL, t->lane,
+                                    GCC_JIT_BINARY_OP_PLUS,
+                                    gcc_jit_context_one(g->c, g->t_int));
+    gcc_jit_block_end_with_conditional(
+        t->b, NULL,
+        cmp(g, GCC_JIT_COMPARISON_LT, rv(t->lane),
+            gcc_jit_context_new_rvalue_from_int(g->c, g->t_int, (int)t->L)),
+        loop, after);
+    t->b = after;
+    free(pr);
+}
+
+/* dst[i] = src[i] for i < n (either may be a local array or a pointer);
+ * returns the block after the loop. */
+static gcc_jit_block *
+tcopy(struct tgen *t, gcc_jit_block *b, gcc_jit_rvalue *dst,
+      gcc_jit_rvalue *src, size_t n)
+{
+    struct gen *g = t->g;
+    gcc_jit_lvalue *i = new_local(g, t->fn, g->t_long);
+    gcc_jit_block *loop = gcc_jit_function_new_block(t->fn, NULL);
+    gcc_jit_block *after = gcc_jit_function_new_block(t->fn, NULL);
+    gcc_jit_block_add_assignment(b, NULL, i, integer(g, 0));
+    gcc_jit_block_end_with_jump(b, NULL, loop);
+    gcc_jit_block_add_assignment(loop, NULL, at(g, dst, rv(i)),
+                                 src ? rv(at(g, src, rv(i))) : g->zero);
+    gcc_jit_block_add_assignment_op(loop, NULL, i, GCC_JIT_BINARY_OP_PLUS,
+                                    integer(g, 1));
+    gcc_jit_block_end_with_conditional(
+        loop, NULL, cmp(g, GCC_JIT_COMPARISON_LT, rv(i), integer(g, (long)n)),
+        loop, after);
+    return after;
+}
+
+/* The whole cycle: the cohort into a local array (so that stores cannot
+ * alias it), each state's lane loop, then the new cohort and the
+ * transition values out. */
+static void
+tcycle(struct tgen *t, const unsigned char *timed, const size_t *tv_start,
+       const size_t *tv_list)
+{
+    struct gen *g = t->g;
+    size_t X = t->p->n_expanded, J = t->m->n_streams;
+    gcc_jit_type *ax = gcc_jit_context_new_array_type(g->c, NULL, g->t_double,
+                                                      (int)(X * t->L));
+    gcc_jit_type *aj = gcc_jit_context_new_array_type(
+        g->c, NULL, g->t_double, (int)((J + 1) * t->L));
+    gcc_jit_lvalue *O = gcc_jit_function_new_local(t->fn, NULL, ax, "O");
+    gcc_jit_lvalue *N = gcc_jit_function_new_local(t->fn, NULL, ax, "N");
+    gcc_jit_lvalue *TV = gcc_jit_function_new_local(t->fn, NULL, aj, "TV");
+    t->b = tcopy(t, t->b, rv(O), t->occ, X * t->L);
+    t->b = tcopy(t, t->b, rv(N), NULL, X * t->L);
+    t->b = tcopy(t, t->b, rv(TV), NULL, J * t->L);
+    for (size_t s = 0; s < t->S; s++)
+        if (t->p->rows[t->d * t->S + s].n > 0)
+            tstate(t, s, timed[s], tv_start, tv_list, O, N, TV);
+    t->b = tcopy(t, t->b, t->next, rv(N), X * t->L);
+    t->b = tcopy(t, t->b, t->tv_sum, rv(TV), J * t->L);
+}
+
+/* The rows of strategy d as a step kernel sees them: timed[s] when the
+ * row is computed every cycle, else known (computed once). False when a
+ * row depends on time in state (computed per tunnel slot): no kernel. */
+static bool
+step_rows(const struct ns_model *m, size_t d, unsigned char *timed)
+{
+    const struct ns_model_priv *p = m->priv;
+    size_t S = m->n_states, E = p->n_exprs;
+    for (size_t s = 0; s < S; s++) {
+        const struct ns_row *row = &p->rows[d * S + s];
+        timed[s] = 0;
+        for (size_t i = 0; i < row->n; i++) {
+            if ((long)i == row->complement)
+                continue;
+            unsigned dep = p->expr_dep[d * E + row->entries[i].def];
+            if ((dep & NS_DEP_STATE_TIME) && p->n_slots[s] > 1)
+                return false;
+            if (dep)
+                timed[s] = 1;
+        }
+        for (size_t i = 0; i < p->n_tvalues; i++)
+            if (p->tvalues[i].from == s && p->n_slots[s] > 1 &&
+                (p->expr_dep[d * E + p->tvalues[i].def] & NS_DEP_STATE_TIME))
+                return false;
+    }
+    return true;
+}
+
+/* Transition values indexed by (from, to), as the engine indexes them. */
+static bool
+index_tvalues(const struct ns_model *m, size_t **start, size_t **list)
+{
+    const struct ns_model_priv *p = m->priv;
+    size_t S = m->n_states;
+    *start = calloc(S * S + 2, sizeof **start);
+    *list = calloc(p->n_tvalues + 1, sizeof **list);
+    if (!*start || !*list)
+        return false;
+    size_t n = 0;
+    for (size_t c = 0; c < S * S; c++) {
+        (*start)[c] = n;
+        for (size_t i = 0; i < p->n_tvalues; i++)
+            if (p->tvalues[i].from * S + p->tvalues[i].to == c)
+                (*list)[n++] = i;
+    }
+    (*start)[S * S] = n;
+    return true;
+}
+
+static bool
+gen_step(struct gen *g, const struct ns_model *m, size_t d, const char *name)
+{
+    const struct ns_model_priv *p = m->priv;
+    struct tgen t = {.g = g, .m = m, .p = p, .d = d, .L = NS_JIT_LANES,
+                     .S = m->n_states};
+    unsigned char *timed = calloc(t.S + 1, 1);
+    size_t *tv_start = NULL, *tv_list = NULL;
+    bool ok = timed && step_rows(m, d, timed) &&
+              index_tvalues(m, &tv_start, &tv_list);
+    if (ok) {
+        gcc_jit_param *params[] = {
+            gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "occ"),
+            gcc_jit_context_new_param(g->c, NULL, g->t_dp, "next"),
+            gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "known"),
+            gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "row_probs"),
+            gcc_jit_context_new_param(g->c, NULL, g->t_dp, "tv_sum"),
+            gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "scale")};
+        t.fn = gcc_jit_context_new_function(g->c, NULL,
+                                            GCC_JIT_FUNCTION_EXPORTED,
+                                            g->t_int, name, 6, params, 0);
+        gcc_jit_rvalue **slots[] = {&t.occ, &t.next, &t.known,
+                                    &t.row_probs, &t.tv_sum, &t.scale};
+        for (size_t i = 0; i < 6; i++)
+            *slots[i] = gcc_jit_param_as_rvalue(params[i]);
+        t.lane = new_local(g, t.fn, g->t_int);
+        t.bad = new_local(g, t.fn, g->t_int);
+        t.b = gcc_jit_function_new_block(t.fn, NULL);
+        gcc_jit_block_add_assignment(t.b, NULL, t.bad,
+                                     gcc_jit_context_zero(g->c, g->t_int));
+        tcycle(&t, timed, tv_start, tv_list);
+        gcc_jit_block_end_with_return(t.b, NULL, rv(t.bad));
+    }
+    free(timed);
+    free(tv_start);
+    free(tv_list);
+    return ok;
+}
+
+/* The moves and transition values of a cycle of strategy d. */
+static size_t
+step_ops(const struct ns_model *m, size_t d)
+{
+    const struct ns_model_priv *p = m->priv;
+    size_t moves = 0;
+    for (size_t s = 0; s < m->n_states; s++)
+        moves += p->n_slots[s] * p->rows[d * m->n_states + s].n;
+    return moves + p->n_tvalues;
+}
+
+/* Whether strategy d's step fits a kernel of bounded size. */
+static bool
+step_fits(const struct ns_model *m, size_t d)
+{
+    return step_ops(m, d) <= NS_JIT_MAX_SETTLED_OPS;
+}
+
 /* Whether strategy d's settled cycles fit a kernel: no transition values
  * (a settled run has none), and code and local arrays of bounded size. */
 static bool
@@ -870,12 +1228,19 @@ ns_jit_built(void)
 const char *
 ns_jit_host_isa(void)
 {
+    /* By features rather than GCC's "x86-64-v4" names, which clang (the
+     * fuzzers' compiler) does not know. AVX2 hosts with FMA and BMI2 have
+     * the rest of x86-64-v3 (MOVBE, LZCNT, F16C) too: Haswell and Zen on. */
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("x86-64-v4"))
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vl"))
         return "x86-64-v4";
-    if (__builtin_cpu_supports("x86-64-v3"))
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+        __builtin_cpu_supports("bmi2"))
         return "x86-64-v3";
-    if (__builtin_cpu_supports("x86-64-v2"))
+    if (__builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt") &&
+        __builtin_cpu_supports("ssse3"))
         return "x86-64-v2";
     return "x86-64";
 }
@@ -886,6 +1251,18 @@ now_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Processor time of the waited-for children (the compilation runs in
+ * one, and it waits for its assembler and linker). */
+static double
+children_cpu_seconds(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_CHILDREN, &ru) != 0)
+        return 0.0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
 }
 
 static bool
@@ -923,9 +1300,10 @@ set_options(gcc_jit_context *c, const char *isa)
                                                 "-mprefer-vector-width=512");
 }
 
-/* The compiled code, shared by the models compiled together. */
+/* The compiled code, shared by the models compiled together: a shared
+ * object made by a child process and loaded here. */
 struct ns_jit_code {
-    gcc_jit_result *result;
+    void *handle; /* dlopen's */
     size_t refs;
 };
 
@@ -935,12 +1313,13 @@ ns_jit_free(struct ns_jit *jit)
     if (!jit)
         return;
     if (jit->code && --jit->code->refs == 0) {
-        gcc_jit_result_release(jit->code->result);
+        dlclose(jit->code->handle);
         free(jit->code);
     }
     free(jit->lanes);
     free(jit->one);
     free(jit->settled);
+    free(jit->step);
     free(jit);
 }
 
@@ -952,7 +1331,7 @@ struct plan {
     unsigned long long *hash;
     size_t n_progs;
     size_t **prog_of; /* [model][expr]: a program, or SIZE_MAX */
-    bool *ok_lanes, *ok_one;
+    bool *prog_ok;    /* [prog] the translation takes it */
 };
 
 static void
@@ -963,8 +1342,7 @@ plan_free(struct plan *pl, size_t n_models)
     free(pl->prog_of);
     free(pl->progs);
     free(pl->hash);
-    free(pl->ok_lanes);
-    free(pl->ok_one);
+    free(pl->prog_ok);
 }
 
 static size_t
@@ -976,6 +1354,7 @@ find_or_add(struct plan *pl, const struct ns_expr *e)
             return i;
     pl->progs[pl->n_progs] = e;
     pl->hash[pl->n_progs] = h;
+    pl->prog_ok[pl->n_progs] = program_ok(e);
     return pl->n_progs++;
 }
 
@@ -988,10 +1367,8 @@ plan_build(struct plan *pl, struct ns_model *const *models, size_t n_models)
     pl->progs = calloc(total + 1, sizeof *pl->progs);
     pl->hash = calloc(total + 1, sizeof *pl->hash);
     pl->prog_of = calloc(n_models, sizeof *pl->prog_of);
-    pl->ok_lanes = calloc(total + 1, sizeof *pl->ok_lanes);
-    pl->ok_one = calloc(total + 1, sizeof *pl->ok_one);
-    if (!pl->progs || !pl->hash || !pl->prog_of || !pl->ok_lanes ||
-        !pl->ok_one)
+    pl->prog_ok = calloc(total + 1, sizeof *pl->prog_ok);
+    if (!pl->progs || !pl->hash || !pl->prog_of || !pl->prog_ok)
         return false;
     for (size_t i = 0; i < n_models; i++) {
         const struct ns_model_priv *p = models[i]->priv;
@@ -1011,15 +1388,16 @@ plan_build(struct plan *pl, struct ns_model *const *models, size_t n_models)
  * functions called prefix0, prefix1, ... */
 static size_t
 gen_programs(struct gen *g, const struct plan *pl, size_t L,
-             const char *prefix, bool *ok)
+             const char *prefix)
 {
     size_t n_fns = 0;
     char name[48];
+    bool ok[NS_JIT_CHUNK];
     for (size_t first = 0; first < pl->n_progs; first += NS_JIT_CHUNK) {
         size_t n = pl->n_progs - first < NS_JIT_CHUNK ? pl->n_progs - first
                                                       : NS_JIT_CHUNK;
         snprintf(name, sizeof name, "%s%zu", prefix, first / NS_JIT_CHUNK);
-        gen_chunk(g, &pl->progs[first], n, L, name, &ok[first]);
+        gen_chunk(g, &pl->progs[first], n, L, name, ok);
         n_fns++;
     }
     return n_fns;
@@ -1031,115 +1409,376 @@ entries_alloc(struct ns_jit *jit, const struct ns_model *m)
     jit->lanes = calloc(m->priv->n_exprs + 1, sizeof *jit->lanes);
     jit->one = calloc(m->priv->n_exprs + 1, sizeof *jit->one);
     jit->settled = calloc(m->n_strategies + 1, sizeof *jit->settled);
-    return jit->lanes && jit->one && jit->settled;
+    jit->step = calloc(m->n_strategies + 1, sizeof *jit->step);
+    return jit->lanes && jit->one && jit->settled && jit->step;
 }
 
-/* Looks up chunk function prefix(prog / NS_JIT_CHUNK). */
+/* The function called name in the loaded code, or NULL. */
+static void *
+symbol(void *handle, const char *name)
+{
+    return dlsym(handle, name);
+}
+
 static ns_jit_chunk_fn *
-chunk_code(gcc_jit_result *result, const char *prefix, size_t prog)
+chunk_code(void *handle, const char *prefix, size_t prog)
 {
     char name[48];
     snprintf(name, sizeof name, "%s%zu", prefix, prog / NS_JIT_CHUNK);
-    void *code = gcc_jit_result_get_code(result, name);
+    void *code = symbol(handle, name);
     ns_jit_chunk_fn *fn = NULL;
     memcpy(&fn, &code, sizeof fn);
     return fn;
 }
 
-/* Fills model i's native entries from the compiled result. */
+enum { KERNEL_SETTLED = 1, KERNEL_STEP = 2, KERNEL_STEP_NEW = 4 };
+
+/* Fills model i's native entries from the loaded code. */
 static void
-attach(struct ns_jit *jit, gcc_jit_result *result, const struct plan *pl,
-       size_t i, const struct ns_model *m, unsigned uses,
-       const bool *settled_ok)
+attach(struct ns_jit *jit, void *handle, const struct plan *pl, size_t i,
+       const struct ns_model *m, unsigned uses, const unsigned char *kernels,
+       char (*step_name)[48])
 {
     const struct ns_model_priv *p = m->priv;
     for (size_t x = 0; x < p->n_exprs; x++) {
         size_t prog = pl->prog_of[i][x];
-        if (prog == SIZE_MAX)
+        if (prog == SIZE_MAX || !pl->prog_ok[prog])
             continue;
         int which = (int)(prog % NS_JIT_CHUNK);
-        if ((uses & NS_JIT_FOR_LANES) && pl->ok_lanes[prog])
+        if (uses & NS_JIT_FOR_LANES)
             jit->lanes[x] = (struct ns_jit_entry){
-                chunk_code(result, "lanes", prog), which};
-        if ((uses & NS_JIT_FOR_ONE) && pl->ok_one[prog])
+                chunk_code(handle, "lanes", prog), which};
+        if (uses & NS_JIT_FOR_ONE)
             jit->one[x] = (struct ns_jit_entry){
-                chunk_code(result, "one", prog), which};
+                chunk_code(handle, "one", prog), which};
     }
     char name[48];
     for (size_t d = 0; d < m->n_strategies; d++) {
-        if (!settled_ok[d])
-            continue;
-        snprintf(name, sizeof name, "m%zu_s%zu", i, d);
-        void *code = gcc_jit_result_get_code(result, name);
-        memcpy(&jit->settled[d], &code, sizeof code);
+        if (kernels[d] & KERNEL_SETTLED) {
+            snprintf(name, sizeof name, "m%zu_s%zu", i, d);
+            void *code = symbol(handle, name);
+            memcpy(&jit->settled[d], &code, sizeof code);
+        }
+        if (kernels[d] & KERNEL_STEP) {
+            void *code = symbol(handle, step_name[d]);
+            memcpy(&jit->step[d], &code, sizeof code);
+        }
     }
 }
 
-/* Emits the settled kernels of model i; settled_ok[d] says which. */
-static size_t
-gen_kernels(struct gen *g, const struct ns_model *m, size_t i,
-            bool *settled_ok)
+/* What a step kernel's code depends on, as numbers: two strategies (of
+ * the same or another model) with the same signature share one kernel. */
+static size_t *
+step_signature(const struct ns_model *m, size_t d, size_t *n_out)
 {
-    size_t n = 0;
-    char name[48];
-    for (size_t d = 0; d < m->n_strategies; d++) {
-        settled_ok[d] = settled_fits(m, d);
-        if (!settled_ok[d])
-            continue;
-        snprintf(name, sizeof name, "m%zu_s%zu", i, d);
-        gen_settled(g, m, d, name);
-        n++;
+    const struct ns_model_priv *p = m->priv;
+    size_t S = m->n_states, E = p->n_exprs, n = 0, cap = 8 + 2 * S;
+    for (size_t s = 0; s < S; s++)
+        cap += 4 + 3 * p->rows[d * S + s].n;
+    cap += 4 * p->n_tvalues;
+    size_t *sig = malloc(cap * sizeof *sig);
+    if (!sig)
+        return NULL;
+    double tol = m->row_sum_tolerance;
+    sig[n] = 0;
+    memcpy(&sig[n++], &tol, sizeof tol < sizeof *sig ? sizeof tol
+                                                     : sizeof *sig);
+    sig[n++] = S;
+    sig[n++] = m->n_streams;
+    sig[n++] = p->n_expanded;
+    for (size_t s = 0; s < S; s++) {
+        const struct ns_row *row = &p->rows[d * S + s];
+        sig[n++] = p->n_slots[s];
+        sig[n++] = p->first_x[s];
+        sig[n++] = row->n;
+        sig[n++] = (size_t)row->complement;
+        for (size_t i = 0; i < row->n; i++) {
+            sig[n++] = row->entries[i].to;
+            sig[n++] = row->entries[i].def;
+            sig[n++] = p->expr_dep[d * E + row->entries[i].def] != 0;
+        }
     }
-    return n;
+    sig[n++] = p->n_tvalues;
+    for (size_t i = 0; i < p->n_tvalues; i++) {
+        sig[n++] = p->tvalues[i].from;
+        sig[n++] = p->tvalues[i].to;
+        sig[n++] = p->tvalues[i].stream;
+        sig[n++] = p->tvalues[i].def;
+    }
+    *n_out = n;
+    return sig;
+}
+
+/* The step kernels decided on so far, by signature. */
+struct steps_made {
+    size_t **sig, *n_sig;
+    const char **name;
+    size_t n;
+};
+
+static void
+steps_made_free(struct steps_made *sm)
+{
+    for (size_t i = 0; i < sm->n; i++)
+        free(sm->sig[i]);
+    free(sm->sig);
+    free(sm->n_sig);
+    free(sm->name);
+}
+
+/* The name of a kernel already decided on with this signature, or NULL. */
+static const char *
+step_made(const struct steps_made *sm, const size_t *sig, size_t n)
+{
+    for (size_t i = 0; i < sm->n; i++)
+        if (sm->n_sig[i] == n && memcmp(sm->sig[i], sig, n * sizeof *sig) == 0)
+            return sm->name[i];
+    return NULL;
+}
+
+/* Whether strategy d's step can have a kernel (no row per tunnel slot). */
+static bool
+step_possible(const struct ns_model *m, size_t d)
+{
+    unsigned char *timed = calloc(m->n_states + 1, 1);
+    bool ok = timed && step_fits(m, d) && step_rows(m, d, timed);
+    free(timed);
+    return ok;
 }
 
 /* Everything of ns_models_jit that allocates, in one place to free. */
 struct job {
     struct plan plan;
     struct ns_jit **jits;
-    bool **settled_ok;
-    gcc_jit_context *c;
+    unsigned char **kernels;   /* [model][strategy] KERNEL_* */
+    char (**step_name)[48];    /* [model][strategy] */
+    struct steps_made steps;
     struct ns_jit_code *code;
+    size_t n_models;
 };
 
-static void
-job_free(struct job *jb, size_t n_models)
+/* Decides which kernels model i gets, sharing step kernels between
+ * strategies with the same signature. */
+static bool
+decide_kernels(struct job *jb, struct ns_model *const *models, size_t i)
 {
-    plan_free(&jb->plan, n_models);
-    for (size_t i = 0; jb->jits && i < n_models; i++)
+    const struct ns_model *m = models[i];
+    struct steps_made *sm = &jb->steps;
+    for (size_t d = 0; d < m->n_strategies; d++) {
+        unsigned char *k = &jb->kernels[i][d];
+        char *name = jb->step_name[i][d];
+        *k = settled_fits(m, d) ? KERNEL_SETTLED : 0;
+        if (!step_possible(m, d))
+            continue;
+        size_t n_sig = 0;
+        size_t *sig = step_signature(m, d, &n_sig);
+        if (!sig)
+            return false;
+        const char *made = step_made(sm, sig, n_sig);
+        if (made) {
+            snprintf(name, 48, "%s", made);
+            *k |= KERNEL_STEP;
+            free(sig);
+            continue;
+        }
+        snprintf(name, 48, "m%zu_t%zu", i, d);
+        *k |= KERNEL_STEP | KERNEL_STEP_NEW;
+        sm->sig[sm->n] = sig;
+        sm->n_sig[sm->n] = n_sig;
+        sm->name[sm->n++] = name;
+    }
+    return true;
+}
+
+static void
+job_free(struct job *jb)
+{
+    size_t n = jb->n_models;
+    plan_free(&jb->plan, n);
+    for (size_t i = 0; jb->jits && i < n; i++)
         ns_jit_free(jb->jits[i]);
     free(jb->jits);
-    for (size_t i = 0; jb->settled_ok && i < n_models; i++)
-        free(jb->settled_ok[i]);
-    free(jb->settled_ok);
-    if (jb->c)
-        gcc_jit_context_release(jb->c);
+    for (size_t i = 0; jb->kernels && i < n; i++)
+        free(jb->kernels[i]);
+    free(jb->kernels);
+    steps_made_free(&jb->steps);
+    for (size_t i = 0; jb->step_name && i < n; i++)
+        free(jb->step_name[i]);
+    free(jb->step_name);
     if (jb->code) {
-        if (jb->code->result)
-            gcc_jit_result_release(jb->code->result);
+        if (jb->code->handle)
+            dlclose(jb->code->handle);
         free(jb->code);
     }
 }
 
 static bool
-job_alloc(struct job *jb, struct ns_model *const *models, size_t n_models)
+job_alloc(struct job *jb, struct ns_model *const *models, size_t n_models,
+          unsigned uses)
 {
+    size_t n_strategies = 0;
+    for (size_t i = 0; i < n_models; i++)
+        n_strategies += models[i]->n_strategies;
+    jb->n_models = n_models;
     jb->jits = calloc(n_models, sizeof *jb->jits);
-    jb->settled_ok = calloc(n_models, sizeof *jb->settled_ok);
+    jb->kernels = calloc(n_models, sizeof *jb->kernels);
+    jb->step_name = calloc(n_models, sizeof *jb->step_name);
+    jb->steps.sig = calloc(n_strategies + 1, sizeof *jb->steps.sig);
+    jb->steps.n_sig = calloc(n_strategies + 1, sizeof *jb->steps.n_sig);
+    jb->steps.name = calloc(n_strategies + 1, sizeof *jb->steps.name);
     jb->code = calloc(1, sizeof *jb->code);
-    jb->c = gcc_jit_context_acquire();
-    if (!jb->jits || !jb->settled_ok || !jb->code || !jb->c ||
+    if (!jb->jits || !jb->kernels || !jb->step_name || !jb->steps.sig ||
+        !jb->steps.n_sig || !jb->steps.name || !jb->code ||
         !plan_build(&jb->plan, models, n_models))
         return false;
     for (size_t i = 0; i < n_models; i++) {
         jb->jits[i] = calloc(1, sizeof *jb->jits[i]);
-        jb->settled_ok[i] =
-            calloc(models[i]->n_strategies + 1, sizeof *jb->settled_ok[i]);
-        if (!jb->jits[i] || !jb->settled_ok[i] ||
+        jb->kernels[i] = calloc(models[i]->n_strategies + 1, 1);
+        jb->step_name[i] = calloc(models[i]->n_strategies + 1,
+                                  sizeof *jb->step_name[i]);
+        if (!jb->jits[i] || !jb->kernels[i] || !jb->step_name[i] ||
             !entries_alloc(jb->jits[i], models[i]))
+            return false;
+        if ((uses & NS_JIT_FOR_LANES) && !decide_kernels(jb, models, i))
             return false;
     }
     return true;
+}
+
+/* Emits everything the job decided on into c; returns the number of
+ * functions. */
+static size_t
+emit_all(gcc_jit_context *c, const struct job *jb,
+         struct ns_model *const *models, unsigned uses)
+{
+    struct gen g;
+    gen_init(&g, c);
+    size_t n = 0;
+    if (uses & NS_JIT_FOR_LANES)
+        n += gen_programs(&g, &jb->plan, NS_JIT_LANES, "lanes");
+    if (uses & NS_JIT_FOR_ONE)
+        n += gen_programs(&g, &jb->plan, 1, "one");
+    char name[48];
+    for (size_t i = 0; i < jb->n_models; i++)
+        for (size_t d = 0; d < models[i]->n_strategies; d++) {
+            unsigned char k = jb->kernels[i][d];
+            if (k & KERNEL_SETTLED) {
+                snprintf(name, sizeof name, "m%zu_s%zu", i, d);
+                gen_settled(&g, models[i], d, name);
+                n++;
+            }
+            if (k & KERNEL_STEP_NEW) {
+                gen_step(&g, models[i], d, jb->step_name[i][d]);
+                n++;
+            }
+        }
+    return n;
+}
+
+/* In the child: builds and compiles the code into the shared object at
+ * path; never returns. libgccjit runs GCC inside the process, and GCC
+ * ends the process on a fatal error (a full disk, a file-size limit):
+ * in a child, that ends only the compilation, and its memory goes with
+ * it. */
+static _Noreturn void
+compile_child(const struct job *jb, struct ns_model *const *models,
+              unsigned uses, const char *isa, const char *path)
+{
+    gcc_jit_context *c = gcc_jit_context_acquire();
+    if (!c)
+        _exit(3);
+    set_options(c, isa);
+    emit_all(c, jb, models, uses);
+    gcc_jit_context_compile_to_file(c, GCC_JIT_OUTPUT_KIND_DYNAMIC_LIBRARY,
+                                    path);
+    const char *err = gcc_jit_context_get_first_error(c);
+    if (err)
+        fprintf(stderr, "%s\n", err);
+    _exit(err ? 2 : 0);
+}
+
+/* Runs compile_child in a child process; returns its status, and fills
+ * why with the first line it wrote to stderr (if any). */
+static int
+compile_in_child(const struct job *jb, struct ns_model *const *models,
+                 unsigned uses, const char *isa, const char *path, char *why,
+                 size_t why_size)
+{
+    int fd[2];
+    if (pipe(fd) != 0) {
+        snprintf(why, why_size, "cannot start the code generator: %s",
+                 strerror(errno));
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        dup2(fd[1], STDERR_FILENO);
+        close(fd[1]);
+        compile_child(jb, models, uses, isa, path);
+    }
+    close(fd[1]);
+    char text[512];
+    size_t got = 0;
+    ssize_t r;
+    while ((r = read(fd[0], text + got, sizeof text - 1 - got)) > 0 ||
+           (r < 0 && errno == EINTR))
+        got += r > 0 ? (size_t)r : 0;
+    text[got] = '\0';
+    close(fd[0]);
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0) {
+        snprintf(why, why_size, "cannot start the code generator");
+        return -1;
+    }
+    text[strcspn(text, "\n")] = '\0';
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    if (WIFSIGNALED(status))
+        snprintf(why, why_size, "the code generator was stopped by signal "
+                 "%d%s%s", WTERMSIG(status), text[0] ? ": " : "", text);
+    else
+        snprintf(why, why_size, "the code generator failed%s%s",
+                 text[0] ? ": " : "", text[0] ? text : "");
+    return -1;
+}
+
+/* A folder of our own for the shared object: TMPDIR or /tmp. */
+static bool
+make_folder(char *dir, size_t size)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, size, "%s/netsave-jit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    return mkdtemp(dir) != NULL;
+}
+
+/* Compiles and loads; false with why filled. */
+static bool
+compile_and_load(struct job *jb, struct ns_model *const *models,
+                 unsigned uses, const char *isa, char *why, size_t why_size)
+{
+    char dir[512], path[600];
+    if (!make_folder(dir, sizeof dir)) {
+        snprintf(why, why_size, "cannot make a temporary folder: %s",
+                 strerror(errno));
+        return false;
+    }
+    snprintf(path, sizeof path, "%s/models.so", dir);
+    bool ok = compile_in_child(jb, models, uses, isa, path, why,
+                               why_size) == 0;
+    if (ok) {
+        jb->code->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        if (!jb->code->handle) {
+            const char *e = dlerror();
+            snprintf(why, why_size, "cannot load the compiled code: %s",
+                     e ? e : "unknown error");
+            ok = false;
+        }
+    }
+    unlink(path);
+    rmdir(dir);
+    return ok;
 }
 
 enum ns_status
@@ -1155,49 +1794,66 @@ ns_models_jit(struct ns_model *const *models, size_t n_models,
                  "x86-64-v2, x86-64-v3 or x86-64-v4)", isa);
         return NS_EMODEL;
     }
-    double t0 = now_seconds();
+    double t0 = now_seconds(), c0 = children_cpu_seconds();
     struct job jb = {0};
-    if (!job_alloc(&jb, models, n_models)) {
-        job_free(&jb, n_models);
+    if (!job_alloc(&jb, models, n_models, uses)) {
+        job_free(&jb);
         return NS_ENOMEM;
     }
-    set_options(jb.c, isa);
-    struct gen g;
-    gen_init(&g, jb.c);
-    size_t n_fns = 0;
-    if (uses & NS_JIT_FOR_LANES)
-        n_fns += gen_programs(&g, &jb.plan, NS_JIT_LANES, "lanes",
-                              jb.plan.ok_lanes);
-    if (uses & NS_JIT_FOR_ONE)
-        n_fns += gen_programs(&g, &jb.plan, 1, "one", jb.plan.ok_one);
-    for (size_t i = 0; (uses & NS_JIT_FOR_LANES) && i < n_models; i++)
-        n_fns += gen_kernels(&g, models[i], i, jb.settled_ok[i]);
-    jb.code->result = gcc_jit_context_compile(jb.c);
-    if (!jb.code->result) {
-        const char *err = gcc_jit_context_get_first_error(jb.c);
-        snprintf(why, why_size, "the code generator failed: %s",
-                 err ? err : "no message");
-        job_free(&jb, n_models);
+    if (!compile_and_load(&jb, models, uses, isa, why, why_size)) {
+        job_free(&jb);
         return NS_EMODEL;
     }
     for (size_t i = 0; i < n_models; i++) {
-        attach(jb.jits[i], jb.code->result, &jb.plan, i, models[i], uses,
-               jb.settled_ok[i]);
+        attach(jb.jits[i], jb.code->handle, &jb.plan, i, models[i], uses,
+               jb.kernels[i], jb.step_name[i]);
         jb.jits[i]->code = jb.code;
         jb.code->refs++;
         ns_jit_free(models[i]->priv->jit);
         models[i]->priv->jit = jb.jits[i];
         jb.jits[i] = NULL;
     }
-    jb.code = NULL; /* owned by the models now */
+    size_t n_fns = 0;
+    for (size_t i = 0; i < n_models; i++)
+        for (size_t d = 0; d < models[i]->n_strategies; d++)
+            n_fns += ((jb.kernels[i][d] & KERNEL_SETTLED) != 0) +
+                     ((jb.kernels[i][d] & KERNEL_STEP_NEW) != 0);
+    size_t chunks = (jb.plan.n_progs + NS_JIT_CHUNK - 1) / NS_JIT_CHUNK;
+    n_fns += chunks * (((uses & NS_JIT_FOR_LANES) != 0) +
+                       ((uses & NS_JIT_FOR_ONE) != 0));
     if (report) {
         report->seconds = now_seconds() - t0;
+        report->cpu_seconds = children_cpu_seconds() - c0;
         report->n_functions = n_fns;
         report->n_programs = jb.plan.n_progs;
         snprintf(report->isa, sizeof report->isa, "%s", isa);
     }
-    job_free(&jb, n_models);
+    jb.code = NULL; /* owned by the models now */
+    job_free(&jb);
     return NS_OK;
+}
+
+double
+ns_jit_estimate_seconds(struct ns_model *const *models, size_t n,
+                        unsigned uses)
+{
+    struct job jb = {0};
+    double seconds = 0.2; /* the assembler and linker, whatever the size */
+    if (n > 0 && job_alloc(&jb, models, n, uses)) {
+        double progs = (double)jb.plan.n_progs;
+        seconds += (uses & NS_JIT_FOR_LANES ? 0.007 : 0.0) * progs +
+                   (uses & NS_JIT_FOR_ONE ? 0.0012 : 0.0) * progs;
+        for (size_t i = 0; i < n; i++)
+            for (size_t d = 0; d < models[i]->n_strategies; d++) {
+                unsigned char k = jb.kernels[i][d];
+                if (k & KERNEL_SETTLED)
+                    seconds += 0.1;
+                if (k & KERNEL_STEP_NEW)
+                    seconds += 0.005 * (double)step_ops(models[i], d);
+            }
+    }
+    job_free(&jb);
+    return seconds;
 }
 
 enum ns_status

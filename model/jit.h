@@ -41,6 +41,7 @@ struct ns_jit_options {
 /* What a compilation did, for messages and benchmarks. */
 struct ns_jit_report {
     double seconds;        /* wall time of the translation */
+    double cpu_seconds;    /* its processor time (this process's) */
     size_t n_functions;    /* native functions made */
     size_t n_programs;     /* distinct expression programs among them */
     char isa[16];          /* the -march= it compiled for */
@@ -70,6 +71,12 @@ enum ns_status ns_models_jit(struct ns_model *const *models, size_t n,
                              const struct ns_jit_options *opt,
                              struct ns_jit_report *report, char *why,
                              size_t why_size);
+
+/* About how long ns_models_jit would take for these models, in seconds
+ * of one core of the machine it was measured on (an AMD EPYC, 2026):
+ * for deciding whether compiling pays. */
+double ns_jit_estimate_seconds(struct ns_model *const *models, size_t n,
+                               unsigned uses);
 
 /* Whether m has native code attached. */
 bool ns_model_is_jit(const struct ns_model *m);

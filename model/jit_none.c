@@ -40,6 +40,16 @@ ns_model_jit(struct ns_model *m, const struct ns_jit_options *opt,
     return NS_EMODEL;
 }
 
+double
+ns_jit_estimate_seconds(struct ns_model *const *models, size_t n,
+                        unsigned uses)
+{
+    (void)models;
+    (void)n;
+    (void)uses;
+    return 0.0;
+}
+
 bool
 ns_model_is_jit(const struct ns_model *m)
 {

@@ -34,12 +34,24 @@ typedef void ns_jit_settled_fn(const double *occ, const double *mv_prob,
                                const double *scale, double *vbuf, long from,
                                long T);
 
+/* A cycle of a run that is not settled, over NS_JIT_LANES lanes, once
+ * every probability and transition value of the cycle has been evaluated
+ * (known: the engine's known values, [n_exprs] x L; row_probs: the rows
+ * computed once, [n_states * n_states] x L): checks and normalises the
+ * rows as the engine does, moves the cohort from occ into next, and sums
+ * the cycle's transition values into tv_sum ([n_streams] x L). Nonzero
+ * when some lane fails a check. */
+typedef int ns_jit_step_fn(const double *occ, double *next,
+                           const double *known, const double *row_probs,
+                           double *tv_sum, const double *scale);
+
 struct ns_jit {
     struct ns_jit_code *code;    /* the machine code, shared with the
                                     models compiled at the same time */
     struct ns_jit_entry *lanes;  /* [n_exprs] for NS_JIT_LANES lanes */
     struct ns_jit_entry *one;    /* [n_exprs] for one lane */
     ns_jit_settled_fn **settled; /* [n_strategies] or NULL entries */
+    ns_jit_step_fn **step;       /* [n_strategies] or NULL entries */
 };
 
 void ns_jit_free(struct ns_jit *jit);

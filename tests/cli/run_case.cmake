@@ -69,6 +69,10 @@ snapshot(before)
 set(launcher "")
 if(VALGRIND)
   set(vg_log "${SCRATCH_DIR}.valgrind.log")
+  # The interpreter only: valgrind cannot run AVX-512 code, and would run
+  # GCC itself, for minutes, to compile a model (the sanitizer build and
+  # tests/test_jit.c check the compiled path).
+  set(ENV{NS_JIT} 0)
   set(launcher "${VALGRIND}" --quiet --error-exitcode=97 --leak-check=full
       --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
       "--suppressions=${CMAKE_CURRENT_LIST_DIR}/../valgrind-libgccjit.supp"

@@ -52,8 +52,9 @@ enum { N_ISAS = sizeof isas / sizeof *isas };
 struct tally {
     size_t runs_ok, runs_failed, lanes_ok, lanes_failed;
     /* Native code attached: expressions for one lane and for L lanes,
-     * and settled-cycle kernels (white-box: model/jit_priv.h). */
-    size_t native_one, native_lanes, kernels;
+     * settled-cycle kernels and step kernels (for the cycles before a
+     * run settles) (white-box: model/jit_priv.h). */
+    size_t native_one, native_lanes, kernels, steps;
 };
 
 /* ---- building ---- */
@@ -415,8 +416,10 @@ count_native(const struct ns_model *m, struct tally *t)
         t->native_one += jit->one[x].fn != NULL;
         t->native_lanes += jit->lanes[x].fn != NULL;
     }
-    for (size_t k = 0; k < m->n_strategies; k++)
+    for (size_t k = 0; k < m->n_strategies; k++) {
         t->kernels += jit->settled[k] != NULL;
+        t->steps += jit->step[k] != NULL;
+    }
 }
 
 /* Compiles the second copy of every model of the batch in one
@@ -495,8 +498,8 @@ assert_compared(const struct tally *t, bool need_kernels)
     assert_true(t->lanes_ok > 0);
     assert_true(t->lanes_failed > 0);
     print_message("native code: %zu expressions for one lane, %zu for "
-                  "lanes, %zu settled kernels\n",
-                  t->native_one, t->native_lanes, t->kernels);
+                  "lanes, %zu settled kernels, %zu step kernels\n",
+                  t->native_one, t->native_lanes, t->kernels, t->steps);
     assert_true(t->native_one > 0);
     assert_true(t->native_lanes > 0);
     assert_true(t->kernels > 0 || !need_kernels);

@@ -64,8 +64,9 @@ snapshot(before)
 
 # Under valgrind (NS_VALGRIND), any memory error or leak fails the case
 # with exit status 97 and the report in the scratch folder's parent.
-# libgccjit's own (commands that compile the model: psa, dsa, threshold,
-# calibrate, ...) are suppressed: tests/valgrind-libgccjit.supp.
+# The cases run interpreted (below); should one compile all the same,
+# libgccjit's own errors and leaks are suppressed:
+# tests/valgrind-libgccjit.supp.
 set(launcher "")
 if(VALGRIND)
   set(vg_log "${SCRATCH_DIR}.valgrind.log")

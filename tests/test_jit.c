@@ -486,7 +486,7 @@ batch_compare(struct batch *b, const char *const *names, extra_fn *extra,
 /* Whether the runs compared include successes and failures of both
  * kinds, and native code of each kind was there to compare (settled
  * kernels where need_kernels: a model with transition values has none,
- * as its settled cycles still book them). */
+ * as its settled cycles still book them; step kernels always). */
 static void
 assert_compared(const struct tally *t, bool need_kernels)
 {
@@ -503,6 +503,7 @@ assert_compared(const struct tally *t, bool need_kernels)
     assert_true(t->native_one > 0);
     assert_true(t->native_lanes > 0);
     assert_true(t->kernels > 0 || !need_kernels);
+    assert_true(t->steps > 0);
 }
 
 /* The batch a test fills (static: it is large), empty; the test is

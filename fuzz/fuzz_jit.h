@@ -60,9 +60,7 @@ same_results(const struct ns_results *a, const struct ns_results *b,
 }
 
 /* How many models were compiled and compared, said at exit: the
- * fuzzer's own count is of inputs, most of which do not load. An input
- * that compiles counts twice, as libFuzzer runs it again to look for
- * leaks when allocations (libgccjit's) outlive it. */
+ * fuzzer's own count is of inputs, most of which do not load. */
 static size_t jit_checked;
 
 static bool
@@ -171,12 +169,14 @@ jit_runs(struct ns_model *const m[2], const struct ns_results *base,
 }
 
 /* libFuzzer's -timeout is a SIGALRM every few seconds, its handler
- * installed without SA_RESTART. libgccjit runs the assembler and the
- * linker as child processes, and when the signal interrupts its wait for
- * them it gives up and calls exit() ("failed to get exit status:
- * Interrupted system call"). With SA_RESTART the wait resumes, and the
- * timeout still fires. Done at the first compilation, once libFuzzer has
- * installed its handlers. */
+ * installed without SA_RESTART. The code generator runs in a child
+ * process (model/jit.c), and the parent's waitpid does not retry on
+ * EINTR: a signal there fails the compilation ("cannot start the code
+ * generator"), which this harness takes for a finding. (Before the
+ * child, libgccjit itself waited for the assembler and called exit() on
+ * EINTR.) With SA_RESTART the wait resumes, and the timeout still fires.
+ * Done at the first compilation, once libFuzzer has installed its
+ * handlers. */
 static void
 restart_waits_after_alarms(void)
 {

@@ -11,15 +11,11 @@
 # the environment every model that runs is also compiled to machine code
 # and compared (fuzz/fuzz_model.c): some inputs a second rather than
 # thousands, so give it fewer RUNS, and the timeout is 60 s; its last
-# line says how many models were compiled (libFuzzer runs a compiled
-# input twice, the second time to look for leaks, as libgccjit's
-# allocations outlive it; both count). libgccjit's own leaks are suppressed
-# (tests/lsan-libgccjit.supp), nothing else.
+# line says how many models were compiled.
 # Usage: [NS_FUZZ_JIT=1] fuzz/run-long.sh [RUNS]   (default 10000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10000000}
-export LSAN_OPTIONS="suppressions=$PWD/tests/lsan-libgccjit.supp:print_suppressions=0"
 CC=clang cmake -S . -B build-fuzz -DNS_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
 cmake --build build-fuzz -j2 --target fuzz_model >/dev/null
 fuzz/seed-corpus.sh build-fuzz/corpus-long

@@ -7,13 +7,11 @@
 # the small seeds only, as a compilation takes 50 to 300 ms. A crash,
 # leak, sanitizer report or difference fails (exit non-zero) and leaves
 # the input in build-fuzz/findings/ to be kept as a regression case in
-# fuzz/regressions/. libgccjit's own leaks are suppressed
-# (tests/lsan-libgccjit.supp), nothing else.
+# fuzz/regressions/.
 # Usage: fuzz/run-short.sh [SECONDS]   (default 20 per pass)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
-export LSAN_OPTIONS="suppressions=$PWD/tests/lsan-libgccjit.supp:print_suppressions=0"
 CC=clang cmake -S . -B build-fuzz -DNS_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
 cmake --build build-fuzz -j2 >/dev/null
 corpus=build-fuzz/corpus
@@ -32,9 +30,8 @@ build-fuzz/fuzz/fuzz_expr -max_total_time="$seconds" -max_len=512 \
 # run, each compiled, rather than the bad inputs.
 find validation docs/examples tests/cli/cases bench -name '*.ini' -type f -size -8k \
     -exec sh -c 'cp "$1" "$2/$(printf %s "$1" | md5sum | cut -c1-12).ini"' _ {} "$corpus/jit" \;
-# A compiled input runs for seconds (a compilation, and every run twice:
-# once more when libFuzzer sees libgccjit's allocations outlive the
-# input, to look for leaks), so the timeout is a minute.
+# A compiled input takes seconds under the sanitizers on a loaded
+# machine, so the timeout is a minute.
 NS_FUZZ_JIT=1 build-fuzz/fuzz/fuzz_model -max_total_time="$seconds" -max_len=20000 \
     -timeout=60 -artifact_prefix=build-fuzz/findings/ "$corpus/jit"
 NS_FUZZ_JIT=1 build-fuzz/fuzz/fuzz_expr -max_total_time="$seconds" -max_len=512 \

@@ -11,6 +11,7 @@
 #ifndef NS_CLI_CLI_H
 #define NS_CLI_CLI_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -69,6 +70,7 @@ struct ns_cli_list {
 
 /* The command line, parsed. Strings are borrowed from argv. */
 struct ns_atomic_set;
+struct ns_cli_mpi;
 
 struct ns_cli_args {
     const struct ns_cli_command *command;
@@ -96,6 +98,8 @@ struct ns_cli_args {
      * it, and main renames them all into place only when the command
      * succeeded, or removes them all. */
     struct ns_atomic_set *set;
+    /* The MPI processes sharing the run (cli/mpi.h), or NULL. */
+    struct ns_cli_mpi *mpi;
 };
 
 /* An option a command accepts, with help of its own where the option
@@ -120,6 +124,7 @@ struct ns_cli_command {
     bool writes_only_operands; /* init: nothing is read, so there is no
                                   input to spare */
     int (*run)(const struct ns_cli_args *a);
+    bool shares_work;      /* under MPI, every rank runs it (cli/mpi.h) */
 };
 
 extern const struct ns_cli_command ns_cli_commands[];
@@ -204,9 +209,10 @@ int ns_cli_model_load_native(const struct ns_cli_args *a,
  * the environment says NS_JIT=0; NS_JIT_ISA=x86-64-v3 (or another
  * -march=) compiles for an instruction set other than the host's widest.
  * Where it cannot, prints one line saying why, and the models run
- * interpreted, with the same results. */
+ * interpreted, with the same results. Setting *cancel (if not NULL)
+ * stops a compilation under way, silently. */
 void ns_cli_compile_native(struct ns_population *pop, unsigned uses,
-                           double runs);
+                           double runs, const atomic_int *cancel);
 
 /* Builds the model from files (none: the built-in one, or with
  * use_default the built-in one under the files) without running it, and
@@ -275,6 +281,7 @@ int ns_cli_threshold(const struct ns_cli_args *a);
 int ns_cli_psa(const struct ns_cli_args *a);
 int ns_cli_dsa(const struct ns_cli_args *a);
 int ns_cli_compare(const struct ns_cli_args *a);
+int ns_cli_areas(const struct ns_cli_args *a);
 int ns_cli_anchors(const struct ns_cli_args *a);
 int ns_cli_expand(const struct ns_cli_args *a);
 int ns_cli_attrition(const struct ns_cli_args *a);

@@ -236,7 +236,7 @@ ns_cli_benchmark(const struct ns_cli_args *a)
         if (st != NS_OK)
             rc = ns_cli_failed("benchmark", st, &m.diags, NS_EMODEL);
         else if (a->given[NS_OPT_DRAWS])
-            ns_cli_compile_native(m.pop, NS_JIT_FOR_ONE, (double)a->n_draws * NS_CLI_RUNS_BENCHMARK_DRAW); /* the total's draws */
+            ns_cli_compile_native(m.pop, NS_JIT_FOR_ONE, (double)a->n_draws * NS_CLI_RUNS_BENCHMARK_DRAW, NULL); /* the total's draws */
     }
     if (rc == NS_EXIT_OK)
         rc = benchmark(a, &m);

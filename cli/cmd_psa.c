@@ -5,11 +5,13 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "model/jit.h"
+#include "cli/mpi.h"
 #include "model/analysis/evppi.h"
 #include "model/analysis/psa.h"
 
@@ -313,6 +315,16 @@ write_csv(const struct ns_cli_args *a, const struct ns_model *m,
     return rc;
 }
 
+/* Under mpirun, standard error is a pipe to mpirun whatever the terminal
+ * is, so NETSAVE_PROGRESS=1 asks for the bar there (rank 0's). */
+static bool
+wants_progress(const struct ns_cli_args *a)
+{
+    const char *env = getenv("NETSAVE_PROGRESS");
+    return isatty(STDERR_FILENO) ||
+           (a->mpi && env && strcmp(env, "1") == 0);
+}
+
 static int
 run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
           struct ns_psa **result, struct ns_csv_draws **draws,
@@ -336,6 +348,14 @@ run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
             return NS_EXIT_FAILURE;
         }
     }
+    /* Every MPI rank meets here, the draws file begun, or fails. */
+    if (!ns_cli_mpi_begin(a->mpi)) {
+        if (*draws)
+            ns_csv_draws_abort(*draws);
+        *draws = NULL;
+        stop_signals_restore(&sigs);
+        return NS_EXIT_FAILURE;
+    }
     struct block_sinks sinks = {{*draws, false}, evppi};
     struct ns_psa_options opt = {
         .n_draws = a->n_draws,
@@ -343,12 +363,14 @@ run_draws(const struct ns_cli_args *a, struct ns_cli_model *cm, long view,
         .n_threads = a->threads,
         .perspective = view,
         .cancel = &interrupted,
-        .progress = isatty(STDERR_FILENO) ? show_progress : NULL,
+        .progress = wants_progress(a) ? show_progress : NULL,
         .progress_ctx = &prog,
         .on_draws = *draws || evppi ? take_block : NULL,
         .draws_ctx = &sinks,
+        .share = ns_cli_mpi_psa_share(a->mpi),
     };
     enum ns_status st = ns_psa_run(cm->pop, &opt, result, &cm->diags);
+    (void)ns_cli_mpi_end(a->mpi, st == NS_OK);
     stop_signals_restore(&sigs);
     if (opt.progress)
         fputc('\n', stderr);
@@ -382,7 +404,8 @@ psa(const struct ns_cli_args *a, struct ns_cli_model *cm)
         return NS_EXIT_FAILURE;
     }
     int rc = run_draws(a, cm, view, &result, &draws, ev_draws);
-    if (rc != NS_EXIT_OK) {
+    if (rc != NS_EXIT_OK || !ns_cli_mpi_root(a->mpi)) {
+        ns_psa_free(result);
         ns_evppi_draws_free(ev_draws);
         return rc;
     }
@@ -429,7 +452,20 @@ ns_cli_psa(const struct ns_cli_args *a)
         return NS_EXIT_BAD_INPUT;
     }
     struct ns_cli_model m;
-    int rc = ns_cli_model_load_native(a, &m, NS_JIT_FOR_LANES, (double)a->n_draws);
+    int rc = ns_cli_model_load(a, &m);
+    if (rc == NS_EXIT_OK) {
+        /* Ctrl-C while the model compiles stops the run as it would
+         * during the draws. */
+        struct stop_signals sigs;
+        stop_signals_catch(&sigs);
+        ns_cli_compile_native(m.pop, NS_JIT_FOR_LANES, (double)a->n_draws,
+                              &interrupted);
+        stop_signals_restore(&sigs);
+        if (atomic_load(&interrupted)) {
+            fprintf(stderr, "netsave psa: stopped: nothing written\n");
+            rc = NS_EXIT_FAILURE;
+        }
+    }
     if (rc == NS_EXIT_OK)
         rc = psa(a, &m);
     ns_cli_model_clear(&m);

@@ -94,6 +94,14 @@ static const struct ns_cli_accepts compare_options[] = {
     OPT(NS_OPT_CSV, "write scenarios.csv and scenario_changes.csv into DIR"),
     END};
 
+static const struct ns_cli_accepts areas_options[] = {
+    OPT(NS_OPT_BASE, NULL),
+    SET_OPTION,
+    OPT(NS_OPT_OUTPUT, "write the base model's workbook with an Areas sheet"),
+    OPT(NS_OPT_CSV, "write area.csv and area_payers.csv, every area's rows, "
+                    "into DIR"),
+    END};
+
 static const struct ns_cli_accepts anchors_options[] = {
     OPT(NS_OPT_ANCHORS, "the anchors file (default: anchors.csv beside the "
                      "first model file, or params/anchors.csv for the "
@@ -150,7 +158,7 @@ const struct ns_cli_command ns_cli_commands[] = {
      "With no file, runs the built-in default model.\n",
      run_options,
      "0 success, 1 an output could not be written, 2 bad input.",
-     "a file", true, false, ns_cli_run},
+     "a file", true, false, ns_cli_run, false},
     {"check", "load and validate a model without writing anything",
      MODEL_FILES " [--set SECTION.KEY=VALUE]...\n"
      "                     [--verify]",
@@ -162,7 +170,7 @@ const struct ns_cli_command ns_cli_commands[] = {
      check_options,
      "0 valid, 1 a verification check failed, 2 problems found\n"
      "(listed on stderr).",
-     "a file", false, false, ns_cli_check},
+     "a file", false, false, ns_cli_check, false},
     {"validate", "compare the model with the targets it names (e.g. NTORS)",
      MODEL_FILES " [--set SECTION.KEY=VALUE]...\n"
      "                        [-o FILE.xlsx] [--csv DIR]",
@@ -180,7 +188,7 @@ const struct ns_cli_command ns_cli_commands[] = {
      "0 every target graded A or B, fit and holdout, is within\n"
      "its tolerance, 1 one is not (or an output could not be written), 2 bad\n"
      "input (including a target that cannot be computed).",
-     "a file", true, false, ns_cli_validate},
+     "a file", true, false, ns_cli_validate, false},
     {"calibrate", "fit the model's free parameters to its targets",
      MODEL_FILES " -o CALIBRATED.ini\n"
      "                         [--set SECTION.KEY=VALUE]... [--starts N]\n"
@@ -199,7 +207,7 @@ const struct ns_cli_command ns_cli_commands[] = {
      "use, calibrate refuses. The shipped England calibration is\n"
      "params/england-calibration.ini.\n",
      calibrate_options, "0 written, 1 failure, 2 bad input or usage.",
-     "a file", false, false, ns_cli_calibrate},
+     "a file", false, false, ns_cli_calibrate, false},
     {"threshold",
      "the value of a parameter at which net savings reach zero",
      MODEL_FILES " --param NAME --range LOW,HIGH\n"
@@ -216,7 +224,7 @@ const struct ns_cli_command ns_cli_commands[] = {
      "highest net savings changes (a scan of " NS_STR(
          NS_THRESHOLD_SCAN_POINTS) " points, then Brent).\n",
      threshold_options, done_status, "a file", false, false,
-     ns_cli_threshold},
+     ns_cli_threshold, false},
     {"psa", "probabilistic sensitivity analysis: how sure are we?",
      MODEL_FILES " -n DRAWS --seed S [-j THREADS]\n"
      "                   [--set SECTION.KEY=VALUE]... [-o FILE.xlsx]\n"
@@ -235,7 +243,7 @@ const struct ns_cli_command ns_cli_commands[] = {
      "sheet.\n"
      "Ctrl-C stops cleanly and writes nothing.\n",
      psa_options, "0 done, 1 failure or stopped, 2 bad input or usage.",
-     "a file", false, false, ns_cli_psa},
+     "a file", false, false, ns_cli_psa, true},
     {"dsa", "one-way (tornado) and two-way sensitivity analysis",
      MODEL_FILES " [--param NAME]... [--two-way A,B]\n"
      "                   [--grid N] [--set SECTION.KEY=VALUE]...\n"
@@ -248,7 +256,7 @@ const struct ns_cli_command ns_cli_commands[] = {
      "--two-way A,B: a grid of N x N values over the ranges of A and B, in\n"
      "two_way.csv. Net savings are discounted, for the model's first\n"
      "perspective.\n",
-     dsa_options, done_status, "a file", false, false, ns_cli_dsa},
+     dsa_options, done_status, "a file", false, false, ns_cli_dsa, false},
     {"compare", "run scenario overlays against a base model",
      "[--base MODEL.ini]... SCENARIO.ini ...\n"
      "                       [--set SECTION.KEY=VALUE]... [-o FILE.xlsx]\n"
@@ -258,7 +266,20 @@ const struct ns_cli_command ns_cli_commands[] = {
      "the base), prints net savings per client for each strategy against the\n"
      "base, and lists exactly which parameters and settings each scenario\n"
      "changes (old -> new). The shipped scenarios are in params/scenarios/.\n",
-     compare_options, done_status, "a file", false, false, ns_cli_compare},
+     compare_options, done_status, "a file", false, false, ns_cli_compare,
+     true},
+    {"areas", "run area overlays on a base model, one run per area",
+     "[--base MODEL.ini]... AREA.ini ...\n"
+     "                       [--set SECTION.KEY=VALUE]... [-o FILE.xlsx]\n"
+     "                       [--csv DIR]",
+     "Runs the base model (default: the built-in England model) with each\n"
+     "area overlay on it (an [area] section: the clients starting each\n"
+     "treated strategy each year; netsave init DIR --area NAME writes one),\n"
+     "and prints each area's clients, treatment cost, savings and net\n"
+     "savings over all its years, discounted, for the model's first\n"
+     "perspective. area.csv and area_payers.csv hold every area's rows, with\n"
+     "the columns netsave run writes for one area.\n",
+     areas_options, done_status, "a file", false, false, ns_cli_areas, true},
     {"anchors", "the model side by side with published studies",
      MODEL_FILES " [--anchors FILE.csv]\n"
      "                       [--set SECTION.KEY=VALUE]... [-o FILE.xlsx]\n"
@@ -273,7 +294,7 @@ const struct ns_cli_command ns_cli_commands[] = {
      "arms by weight) beside the published figure, then each arm's own; a\n"
      "ratio that cannot be formed is reported as not computable, with the\n"
      "reason. The Anchors sheet has the table and a chart.\n",
-     anchors_options, done_status, "a file", true, false, ns_cli_anchors},
+     anchors_options, done_status, "a file", true, false, ns_cli_anchors, false},
     {"expand", "budget impact of funding more places, year by year",
      MODEL_FILES " --places STRATEGY=PLACES...\n"
      "                      [--set SECTION.KEY=VALUE]... [--csv DIR]",
@@ -286,7 +307,7 @@ const struct ns_cli_command ns_cli_commands[] = {
      "does. Prints, per year, places, starts, extra treatment spending,\n"
      "savings and net savings (discounted, the model's first perspective),\n"
      "the net present value and the year the expansion pays back.\n",
-     expand_options, done_status, "a file", false, false, ns_cli_expand},
+     expand_options, done_status, "a file", false, false, ns_cli_expand, false},
     {"attrition",
      "net savings under assumptions about clients lost to follow-up",
      MODEL_FILES " [--delta D] [--tipping]\n"
@@ -300,7 +321,7 @@ const struct ns_cli_command ns_cli_commands[] = {
      "in [0, 1] at which net savings reach zero.\n"
      "  netsave attrition params/england.ini params/england-calibration.ini\n",
      attrition_options, done_status, "a file", false, false,
-     ns_cli_attrition},
+     ns_cli_attrition, false},
     {"benchmark",
      "services against norms: funnel plots, and what the norm is worth",
      "SERVICES.csv [MODEL.ini ...] [--norms FILE.csv]\n"
@@ -319,7 +340,7 @@ const struct ns_cli_command ns_cli_commands[] = {
      "illustrative example:\n"
      "  netsave benchmark params/example-services.csv\n",
      benchmark_options, done_status, "a file", false, false,
-     ns_cli_benchmark},
+     ns_cli_benchmark, false},
     {"init", "write the built-in model's files into a folder, to edit",
      "DIR [--area NAME [--base MODEL.ini]...]",
      "Writes the built-in model's files (the INI file, with every comment and\n"
@@ -334,7 +355,7 @@ const struct ns_cli_command ns_cli_commands[] = {
      init_options,
      "0 written, 1 a file could not be written or exists, 2 usage or bad\n"
      "input (a model with errors, or an area name that cannot be an INI value).",
-     "a folder", false, true, ns_cli_init},
+     "a folder", false, true, ns_cli_init, false},
 };
 
 const size_t ns_cli_n_commands =

@@ -214,7 +214,8 @@ compile_pays(struct ns_population *pop, unsigned uses, double runs)
 }
 
 void
-ns_cli_compile_native(struct ns_population *pop, unsigned uses, double runs)
+ns_cli_compile_native(struct ns_population *pop, unsigned uses, double runs,
+                      const atomic_int *cancel)
 {
     /* NS_JIT=0: the interpreter; NS_JIT=1: compile whatever the size. */
     const char *env = getenv("NS_JIT");
@@ -223,7 +224,7 @@ ns_cli_compile_native(struct ns_population *pop, unsigned uses, double runs)
     if (!(env && strcmp(env, "1") == 0) && ns_jit_built() &&
         !compile_pays(pop, uses, runs))
         return;
-    struct ns_jit_options opt = {uses, getenv("NS_JIT_ISA")};
+    struct ns_jit_options opt = {uses, getenv("NS_JIT_ISA"), cancel};
     if (opt.isa && !*opt.isa)
         opt.isa = NULL;
     char why[256];
@@ -232,7 +233,7 @@ ns_cli_compile_native(struct ns_population *pop, unsigned uses, double runs)
                                       why, sizeof why);
     if (st == NS_ENOMEM)
         snprintf(why, sizeof why, "out of memory");
-    if (st != NS_OK)
+    if (st != NS_OK && !(cancel && atomic_load(cancel)))
         fprintf(stderr, "netsave: running interpreted: %s\n", why);
     else if (getenv("NS_JIT_VERBOSE"))
         fprintf(stderr,
@@ -248,7 +249,7 @@ ns_cli_model_load_native(const struct ns_cli_args *a, struct ns_cli_model *m,
 {
     int rc = ns_cli_model_load(a, m);
     if (rc == NS_EXIT_OK)
-        ns_cli_compile_native(m->pop, uses, runs);
+        ns_cli_compile_native(m->pop, uses, runs, NULL);
     return rc;
 }
 

@@ -14,6 +14,7 @@
 #include "cli/anchors.h"
 #include "cli/cli.h"
 #include "model/jit.h"
+#include "cli/mpi.h"
 #include "cli/outputs.h"
 #include "output/atomic.h"
 #include "params/text.h"
@@ -102,11 +103,36 @@ lock_outputs(const struct ns_cli_args *a, struct ns_atomic_lock **lock)
     return NS_EXIT_OK;
 }
 
+/* A rank above 0 of an MPI run (cli/mpi.h): runs its share of a command
+ * that shares its work, and reads, prints and writes nothing else. */
 static int
-run_command(const struct ns_cli_command *c, int argc, char **argv)
+run_share(const struct ns_cli_command *c, int argc, char **argv,
+          struct ns_cli_mpi *mpi)
 {
+    if (!c->shares_work)
+        return NS_EXIT_OK;
     struct ns_cli_args a;
     int rc = ns_cli_parse(c, argc, argv, &a);
+    a.mpi = mpi;
+    a.output = NULL;
+    a.csv_dir = NULL;
+    a.write_draws = false;
+    a.evppi = false;
+    if (rc == NS_EXIT_OK && !a.help)
+        rc = c->run(&a);
+    ns_cli_args_clear(&a);
+    return rc;
+}
+
+static int
+run_command(const struct ns_cli_command *c, int argc, char **argv,
+            struct ns_cli_mpi *mpi)
+{
+    if (!ns_cli_mpi_root(mpi))
+        return run_share(c, argc, argv, mpi);
+    struct ns_cli_args a;
+    int rc = ns_cli_parse(c, argc, argv, &a);
+    a.mpi = mpi;
     if (rc == NS_EXIT_OK && a.help) {
         ns_cli_print_help(c, stdout);
     } else if (rc == NS_EXIT_OK && (rc = preflight(&a)) == NS_EXIT_OK) {
@@ -127,7 +153,7 @@ run_command(const struct ns_cli_command *c, int argc, char **argv)
 }
 
 static int
-dispatch(int argc, char **argv)
+dispatch(int argc, char **argv, struct ns_cli_mpi *mpi)
 {
     if (argc < 2) {
         ns_cli_print_main_help(stderr);
@@ -160,7 +186,7 @@ dispatch(int argc, char **argv)
         ns_cli_print_main_help(stderr);
         return NS_EXIT_BAD_INPUT;
     }
-    return run_command(c, argc, argv);
+    return run_command(c, argc, argv, mpi);
 }
 
 /* A standard descriptor the caller closed (`netsave run >&-`) would be
@@ -203,5 +229,9 @@ main(int argc, char **argv)
      * which the writers report and clean up after, rather than kill the
      * process and leave a temporary file behind. */
     signal(SIGXFSZ, SIG_IGN);
-    return stdout_written(dispatch(argc, argv));
+    struct ns_cli_mpi *mpi = NULL;
+    if (!ns_cli_mpi_start(&argc, &argv, &mpi))
+        return NS_EXIT_FAILURE;
+    int rc = stdout_written(dispatch(argc, argv, mpi));
+    return ns_cli_mpi_finish(mpi, rc);
 }

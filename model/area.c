@@ -332,3 +332,27 @@ ns_area_totals(const struct ns_model *m, const struct ns_results *r,
     free(per_payer);
     return NS_OK;
 }
+
+enum ns_status
+ns_area_sum(const struct ns_model *m, const struct ns_results *r, size_t k,
+            long perspective, bool discounted, struct ns_area_year *sum)
+{
+    *sum = (struct ns_area_year){0};
+    if (!m->area || m->cost_outcome < 0)
+        return NS_EPARAM;
+    size_t n = ns_area_n_years(m);
+    struct ns_area_year *years = calloc(n, sizeof *years);
+    if (!years)
+        return NS_ENOMEM;
+    enum ns_status st =
+        ns_area_totals(m, r, k, perspective, discounted, years, NULL);
+    for (size_t y = 0; st == NS_OK && y < n; y++) {
+        sum->starts += years[y].starts;
+        sum->treatment_cost += years[y].treatment_cost;
+        sum->savings += years[y].savings;
+        sum->net_savings += years[y].net_savings;
+        sum->cumulative_net_savings = years[y].cumulative_net_savings;
+    }
+    free(years);
+    return st;
+}

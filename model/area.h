@@ -89,6 +89,14 @@ enum ns_status ns_area_totals(const struct ns_model *m,
                               long perspective, bool discounted,
                               struct ns_area_year *years, double *by_payer);
 
+/* The area's totals over all its years, as ns_area_totals gives them
+ * year by year: starts, treatment cost, savings and net savings summed,
+ * cumulative net savings those of the last year. Same statuses. */
+enum ns_status ns_area_sum(const struct ns_model *m,
+                           const struct ns_results *r, size_t k,
+                           long perspective, bool discounted,
+                           struct ns_area_year *sum);
+
 /* Reads def's [area] entries into m->area (called by ns_model_compile
  * once strategies, comparators and the cost outcome are known). Every
  * problem is recorded in diags at the entry's origin, naming the key,

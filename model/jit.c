@@ -8,6 +8,8 @@
  * that branches differently from its neighbours simply takes its own
  * branch. Arrays are laid out as the engine's, element by element with
  * lanes side by side (a[i * L + l]). */
+/* nftw, for removing what a stopped compilation left. */
+#define _XOPEN_SOURCE 700
 #include "model/jit.h"
 
 #include <float.h>
@@ -20,6 +22,10 @@
 #include <time.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
+#include <ftw.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1701,7 +1707,8 @@ compile_child(const struct job *jb, struct ns_model *const *models,
  * why with the first line it wrote to stderr (if any). */
 static int
 compile_in_child(const struct job *jb, struct ns_model *const *models,
-                 unsigned uses, const char *isa, const char *path, char *why,
+                 unsigned uses, const char *isa, const char *dir,
+                 const char *path, const atomic_int *cancel, char *why,
                  size_t why_size)
 {
     int fd[2];
@@ -1713,6 +1720,11 @@ compile_in_child(const struct job *jb, struct ns_model *const *models,
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
+        /* A compilation nobody waits for any more stops; GCC's own
+         * temporary files go in our folder, which the parent removes
+         * however the child ends. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        setenv("TMPDIR", dir, 1);
         close(fd[0]);
         dup2(fd[1], STDERR_FILENO);
         close(fd[1]);
@@ -1722,9 +1734,15 @@ compile_in_child(const struct job *jb, struct ns_model *const *models,
     char text[512];
     size_t got = 0;
     ssize_t r;
+    bool stopped = false;
     while ((r = read(fd[0], text + got, sizeof text - 1 - got)) > 0 ||
-           (r < 0 && errno == EINTR))
+           (r < 0 && errno == EINTR)) {
         got += r > 0 ? (size_t)r : 0;
+        if (cancel && atomic_load(cancel) && pid > 0 && !stopped) {
+            kill(pid, SIGKILL);
+            stopped = true;
+        }
+    }
     text[got] = '\0';
     close(fd[0]);
     int status = 0;
@@ -1733,6 +1751,10 @@ compile_in_child(const struct job *jb, struct ns_model *const *models,
         return -1;
     }
     text[strcspn(text, "\n")] = '\0';
+    if (stopped) {
+        snprintf(why, why_size, "stopped");
+        return -1;
+    }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
     if (WIFSIGNALED(status))
@@ -1742,6 +1764,24 @@ compile_in_child(const struct job *jb, struct ns_model *const *models,
         snprintf(why, why_size, "the code generator failed%s%s",
                  text[0] ? ": " : "", text[0] ? text : "");
     return -1;
+}
+
+static int
+remove_entry(const char *path, const struct stat *st, int flag,
+             struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+/* Removes dir and everything in it (what a stopped compilation left). */
+static void
+remove_tree(const char *dir)
+{
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* A folder of our own for the shared object: TMPDIR or /tmp. */
@@ -1756,7 +1796,8 @@ make_folder(char *dir, size_t size)
 /* Compiles and loads; false with why filled. */
 static bool
 compile_and_load(struct job *jb, struct ns_model *const *models,
-                 unsigned uses, const char *isa, char *why, size_t why_size)
+                 unsigned uses, const char *isa, const atomic_int *cancel,
+                 char *why, size_t why_size)
 {
     char dir[512], path[600];
     if (!make_folder(dir, sizeof dir)) {
@@ -1765,7 +1806,7 @@ compile_and_load(struct job *jb, struct ns_model *const *models,
         return false;
     }
     snprintf(path, sizeof path, "%s/models.so", dir);
-    bool ok = compile_in_child(jb, models, uses, isa, path, why,
+    bool ok = compile_in_child(jb, models, uses, isa, dir, path, cancel, why,
                                why_size) == 0;
     if (ok) {
         jb->code->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -1776,8 +1817,7 @@ compile_and_load(struct job *jb, struct ns_model *const *models,
             ok = false;
         }
     }
-    unlink(path);
-    rmdir(dir);
+    remove_tree(dir);
     return ok;
 }
 
@@ -1800,7 +1840,8 @@ ns_models_jit(struct ns_model *const *models, size_t n_models,
         job_free(&jb);
         return NS_ENOMEM;
     }
-    if (!compile_and_load(&jb, models, uses, isa, why, why_size)) {
+    if (!compile_and_load(&jb, models, uses, isa, opt ? opt->cancel : NULL,
+                          why, why_size)) {
         job_free(&jb);
         return NS_EMODEL;
     }

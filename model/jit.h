@@ -18,6 +18,7 @@
 #ifndef NS_MODEL_JIT_H
 #define NS_MODEL_JIT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -36,6 +37,9 @@ struct ns_jit_options {
      * x86-64-v2, x86-64-v3, x86-64-v4), or NULL: the widest this host
      * runs. */
     const char *isa;
+    /* Set to nonzero (from a signal handler) to stop a compilation under
+     * way: ns_models_jit then returns NS_EMODEL, "stopped". */
+    const atomic_int *cancel;
 };
 
 /* What a compilation did, for messages and benchmarks. */

@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct ns_results *
 ns_results_alloc(const struct ns_model *model)
@@ -40,6 +41,61 @@ ns_results_alloc(const struct ns_model *model)
         return NULL;
     }
     return r;
+}
+
+/* Each array of r and its length, in the packed order. */
+static size_t
+results_arrays(const struct ns_results *r, double *arrays[8], size_t n[8])
+{
+    size_t kp = r->n_strategies * r->n_points;
+    double *a[8] = {r->trace,         r->values,        r->values_disc,
+                    r->total,         r->total_disc,    r->outcome_total,
+                    r->outcome_total_disc, r->param_values};
+    size_t len[8] = {kp * r->n_states,
+                     kp * r->n_streams,
+                     kp * r->n_streams,
+                     r->n_strategies * r->n_streams,
+                     r->n_strategies * r->n_streams,
+                     r->n_strategies * r->n_outcomes,
+                     r->n_strategies * r->n_outcomes,
+                     r->n_strategies * r->n_params};
+    for (size_t i = 0; i < 8; i++) {
+        arrays[i] = a[i];
+        n[i] = len[i];
+    }
+    return 8;
+}
+
+size_t
+ns_results_packed_size(const struct ns_results *r)
+{
+    double *a[8];
+    size_t n[8], total = 0;
+    for (size_t i = 0, count = results_arrays(r, a, n); i < count; i++)
+        total += n[i];
+    return total;
+}
+
+void
+ns_results_pack(const struct ns_results *r, double *out)
+{
+    double *a[8];
+    size_t n[8];
+    for (size_t i = 0, count = results_arrays(r, a, n); i < count; i++) {
+        memcpy(out, a[i], n[i] * sizeof *out);
+        out += n[i];
+    }
+}
+
+void
+ns_results_unpack(struct ns_results *r, const double *in)
+{
+    double *a[8];
+    size_t n[8];
+    for (size_t i = 0, count = results_arrays(r, a, n); i < count; i++) {
+        memcpy(a[i], in, n[i] * sizeof *in);
+        in += n[i];
+    }
 }
 
 void

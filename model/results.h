@@ -42,6 +42,14 @@ void ns_results_free(struct ns_results *results);
 bool ns_results_match(const struct ns_model *model,
                       const struct ns_results *results);
 
+/* The results as one array of ns_results_packed_size(r) doubles, to hand
+ * them between processes (netsave under MPI, cli/mpi.c): ns_results_pack
+ * writes them to out, ns_results_unpack reads them back into results of
+ * the same model. */
+size_t ns_results_packed_size(const struct ns_results *r);
+void ns_results_pack(const struct ns_results *r, double *out);
+void ns_results_unpack(struct ns_results *r, const double *in);
+
 /* Clients at time 0 in strategy k: the start of the trace summed over
  * states, the cohort as the model's [initial] defines it. */
 double ns_results_cohort(const struct ns_results *results, size_t k);

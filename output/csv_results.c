@@ -465,12 +465,9 @@ has_area(const struct ns_model *m)
 /* area.csv: the area's totals per year, for each treated strategy and
  * all of them, per perspective and basis (model/area.h). */
 static void
-write_area(struct csv *c, const struct source *src)
+write_area_rows(struct csv *c, const struct ns_model *m,
+                const struct ns_results *r)
 {
-    const struct ns_model *m = src->m;
-    csv_put_raw(c, "area,strategy,comparator,perspective,discounted,year,"
-                   "starts,treatment_cost,savings,net_savings,"
-                   "cumulative_net_savings\n");
     double *unused = NULL;
     struct ns_area_year *years = has_area(m) ? alloc_area_years(c, m, &unused)
                                              : NULL;
@@ -479,7 +476,7 @@ write_area(struct csv *c, const struct source *src)
             continue;
         for (size_t v = 0; v <= m->n_perspectives; v++)
             for (int disc = 0; disc <= 1; disc++) {
-                if (ns_area_totals(m, src->r,
+                if (ns_area_totals(m, r,
                                    i < m->n_strategies ? i : NS_AREA_ALL,
                                    perspective_at(m, v), disc, years,
                                    NULL) != NS_OK)
@@ -508,14 +505,23 @@ write_area(struct csv *c, const struct source *src)
     free(years);
 }
 
+static const char area_header[] =
+    "area,strategy,comparator,perspective,discounted,year,starts,"
+    "treatment_cost,savings,net_savings,cumulative_net_savings\n";
+
+static void
+write_area(struct csv *c, const struct source *src)
+{
+    csv_put_raw(c, area_header);
+    write_area_rows(c, src->m, src->r);
+}
+
 /* area_payers.csv: each payer's savings from the area per year (all
  * payers counted, as payers.csv). */
 static void
-write_area_payers(struct csv *c, const struct source *src)
+write_area_payer_rows(struct csv *c, const struct ns_model *m,
+                      const struct ns_results *r)
 {
-    const struct ns_model *m = src->m;
-    csv_put_raw(c, "area,strategy,comparator,discounted,year,payer,"
-                   "savings\n");
     double *by_payer = NULL;
     struct ns_area_year *years =
         has_area(m) ? alloc_area_years(c, m, &by_payer) : NULL;
@@ -524,7 +530,7 @@ write_area_payers(struct csv *c, const struct source *src)
         if (i < m->n_strategies && m->comparator[i] < 0)
             continue;
         for (int disc = 0; disc <= 1; disc++) {
-            if (ns_area_totals(m, src->r,
+            if (ns_area_totals(m, r,
                                i < m->n_strategies ? i : NS_AREA_ALL,
                                NS_ALL_PAYERS, disc, years, by_payer) != NS_OK)
                 c->err = ENOMEM;
@@ -544,6 +550,50 @@ write_area_payers(struct csv *c, const struct source *src)
     }
     free(by_payer);
     free(years);
+}
+
+static const char area_payers_header[] =
+    "area,strategy,comparator,discounted,year,payer,savings\n";
+
+static void
+write_area_payers(struct csv *c, const struct source *src)
+{
+    csv_put_raw(c, area_payers_header);
+    write_area_payer_rows(c, src->m, src->r);
+}
+
+/* area.csv and area_payers.csv of a sweep: every area's rows in turn. */
+static void
+write_areas(struct csv *c, const struct source *src)
+{
+    csv_put_raw(c, area_header);
+    for (size_t i = 0; i < src->n_scenarios; i++)
+        write_area_rows(c, src->scenarios[i].model,
+                        src->scenarios[i].results);
+}
+
+static void
+write_areas_payers(struct csv *c, const struct source *src)
+{
+    csv_put_raw(c, area_payers_header);
+    for (size_t i = 0; i < src->n_scenarios; i++)
+        write_area_payer_rows(c, src->scenarios[i].model,
+                              src->scenarios[i].results);
+}
+
+enum ns_status
+ns_csv_write_areas(const char *dir, const struct ns_scenario_result *areas,
+                   size_t n, struct ns_atomic_set *set, char *err,
+                   size_t err_size)
+{
+    const struct source src = {.set = set, .scenarios = areas,
+                               .n_scenarios = n};
+    enum ns_status st =
+        csv_write_file(dir, "area.csv", write_areas, &src, err, err_size);
+    if (st == NS_OK)
+        st = csv_write_file(dir, "area_payers.csv", write_areas_payers, &src,
+                            err, err_size);
+    return st;
 }
 
 static const struct {

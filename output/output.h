@@ -124,6 +124,15 @@ enum ns_status ns_csv_write_two_way(const char *dir,
                                     struct ns_atomic_set *set, char *err,
                                     size_t err_size);
 
+/* Writes area.csv and area_payers.csv (the columns `netsave run` writes
+ * for a model with an [area]) into dir, every area's rows in turn: the
+ * sweep of netsave areas. Each of areas[0..n) has a model with an area
+ * and its pooled results. */
+enum ns_status ns_csv_write_areas(const char *dir,
+                                  const struct ns_scenario_result *areas,
+                                  size_t n, struct ns_atomic_set *set,
+                                  char *err, size_t err_size);
+
 /* Writes scenarios.csv (scenario, strategy, comparator, perspective,
  * net_savings, benefit_cost_ratio, payback_year, base_net_savings,
  * difference) and scenario_changes.csv (scenario, change) into dir.
@@ -188,6 +197,9 @@ struct ns_run_info {
     const struct ns_scenario_result *scenarios; /* or NULL: a Scenarios
                                                    sheet (s[0] the base) */
     size_t n_scenarios;
+    const struct ns_scenario_result *areas; /* or NULL: an Areas sheet
+                                               (netsave areas) */
+    size_t n_areas;
     const struct ns_benchmark *benchmark; /* or NULL: a Benchmark sheet and
                                              a funnel sheet per measure */
     const struct ns_services *services;   /* the benchmark's services */

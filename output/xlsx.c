@@ -225,6 +225,7 @@ fill_population(struct book *b, const struct ns_run_info *info)
     xl_write_evppi_sheet(b, info);
     xl_write_tornado_sheet(b, info);
     xl_write_scenarios_sheet(b, info);
+    xl_write_areas_sheet(b, info);
     xl_write_anchors_sheet(b, info);
     xl_write_benchmark_sheets(b, info);
     xl_write_checks_sheet(b, info);

@@ -150,3 +150,96 @@ xl_write_area_sheet(struct book *b)
     xl_freeze_headings(b, ws, 1);
     put_area_chart(b, ws, sheet, n_years);
 }
+
+/* Columns of the Areas sheet: each area's totals over all its years, then
+ * each treated strategy's net savings. */
+enum {
+    AREAS_NAME,
+    AREAS_STARTS,
+    AREAS_TREATMENT,
+    AREAS_SAVINGS,
+    AREAS_NET,
+    AREAS_FIRST_STRATEGY
+};
+
+static void
+put_areas_headings(struct book *b, lxw_worksheet *ws)
+{
+    static const char *const headings[AREAS_FIRST_STRATEGY] = {
+        "Area", "Clients starting", "Extra treatment spending", "Savings",
+        "Net savings"};
+    for (size_t c = 0; c < AREAS_FIRST_STRATEGY; c++)
+        xl_put_heading(b, ws, c, headings[c], FIGURE_WIDTH);
+    const struct ns_model *m = b->model;
+    size_t col = AREAS_FIRST_STRATEGY;
+    char text[NOTE_SIZE];
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        snprintf(text, sizeof text, "%s: net savings",
+                 xl_label_of(&m->strategies[k]));
+        xl_put_heading(b, ws, col++, text, xl_text_width(FIGURE_WIDTH, text));
+    }
+}
+
+/* Area i's row: its totals, then each treated strategy's net savings. */
+static void
+put_areas_row(struct book *b, lxw_worksheet *ws, size_t row,
+              const struct ns_scenario_result *a)
+{
+    const struct ns_model *m = a->model;
+    long view = m->n_perspectives ? 0 : NS_ALL_PAYERS;
+    struct ns_area_year sum;
+    xl_put_text(b, ws, row, AREAS_NAME, m->area->name, NULL);
+    if (ns_area_sum(m, a->results, NS_AREA_ALL, view, true, &sum) != NS_OK) {
+        xl_note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        return;
+    }
+    xl_put_number(b, ws, row, AREAS_STARTS, sum.starts, b->amount);
+    xl_put_number(b, ws, row, AREAS_TREATMENT, sum.treatment_cost, b->pounds);
+    xl_put_number(b, ws, row, AREAS_SAVINGS, sum.savings, b->pounds);
+    xl_put_number(b, ws, row, AREAS_NET, sum.net_savings, b->pounds);
+    size_t col = AREAS_FIRST_STRATEGY;
+    for (size_t k = 0; k < m->n_strategies; k++) {
+        if (m->comparator[k] < 0)
+            continue;
+        if (ns_area_sum(m, a->results, k, view, true, &sum) != NS_OK)
+            xl_note(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        xl_put_number(b, ws, row, col++, sum.net_savings, b->pounds);
+    }
+}
+
+void
+xl_write_areas_sheet(struct book *b, const struct ns_run_info *info)
+{
+    if (!info || !info->areas || info->n_areas == 0)
+        return;
+    const char *sheet = "Areas";
+    char persp[NOTE_SIZE], disc[NOTE_SIZE], text[NOTE_SIZE] = "";
+    xl_describe_perspective(b->model, b->headline, persp);
+    xl_describe_discounting(b->model, disc);
+    xl_append(text,
+              "Each area's clients over all its years (its own Area sheet's "
+              "totals): what they cost and save together (£, %s to the "
+              "start of the area's year 1; savings counted for %s).",
+              disc, persp);
+    lxw_worksheet *ws =
+        xl_start_sheet(b, sheet, "Areas side by side", text, true);
+    if (!ws)
+        return;
+    put_areas_headings(b, ws);
+    for (size_t i = 0; i < info->n_areas; i++)
+        put_areas_row(b, ws, FIRST_ROW + i, &info->areas[i]);
+    xl_freeze_headings(b, ws, 1);
+    lxw_chart *chart = xl_new_chart(b, LXW_CHART_COLUMN);
+    if (!chart)
+        return;
+    xl_add_column_series(b, chart, sheet, FIRST_ROW,
+                         FIRST_ROW + info->n_areas - 1, AREAS_NAME, AREAS_NET);
+    if (b->error)
+        return;
+    chart_title_set_name(chart, "Net savings by area (£, discounted)");
+    chart_axis_set_num_format(chart->y_axis, "£#,##0");
+    chart_legend_set_position(chart, LXW_CHART_LEGEND_NONE);
+    xl_insert_chart(b, ws, FIRST_ROW + info->n_areas + 1, 0, chart);
+}

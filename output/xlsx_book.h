@@ -167,6 +167,8 @@ void xl_write_ceaf_sheet(struct book *b, const struct ns_run_info *info);
 /* ---- xlsx_area.c: nothing without an area ---- */
 
 void xl_write_area_sheet(struct book *b);
+/* The Areas sheet of netsave areas: nothing without info->areas. */
+void xl_write_areas_sheet(struct book *b, const struct ns_run_info *info);
 
 /* ---- xlsx_population.c ---- */
 

@@ -65,9 +65,44 @@ tabulate(struct ns_comparison *c)
 }
 
 enum ns_status
+ns_runs_shared(struct ns_population *const *pops, size_t n,
+               const struct ns_run_share *share, size_t *failed,
+               struct ns_diags *diags)
+{
+    size_t R = share ? share->n_ranks : 1, rank = share ? share->rank : 0;
+    enum ns_status st = NS_OK;
+    for (size_t i = 0; st == NS_OK && i < n; i++) {
+        size_t owner = i % R;
+        if (owner == rank)
+            st = ns_population_run(pops[i], diags);
+        else if (rank == 0)
+            st = share->receive(share->ctx, i, owner, pops[i], diags);
+        else
+            continue;
+        if (rank != 0) {
+            enum ns_status sent = share->send(share->ctx, i, pops[i], st,
+                                              diags);
+            st = st == NS_OK ? sent : st;
+        }
+        if (st != NS_OK && failed)
+            *failed = i;
+    }
+    return st;
+}
+
+enum ns_status
 ns_compare_run(const struct ns_scenario_spec *specs, size_t n,
                struct ns_comparison **out, size_t *failed,
                struct ns_diags *diags)
+{
+    return ns_compare_run_shared(specs, n, NULL, out, failed, diags);
+}
+
+enum ns_status
+ns_compare_run_shared(const struct ns_scenario_spec *specs, size_t n,
+                      const struct ns_run_share *share,
+                      struct ns_comparison **out, size_t *failed,
+                      struct ns_diags *diags)
 {
     *out = NULL;
     struct ns_comparison *c = comparison_alloc(specs, n);
@@ -77,14 +112,16 @@ ns_compare_run(const struct ns_scenario_spec *specs, size_t n,
     c->perspective = m0->n_perspectives ? 0 : NS_ALL_PAYERS;
     c->n_strategies = m0->n_strategies;
     c->net_savings = calloc(n * c->n_strategies + 1, sizeof(double));
-    enum ns_status st = c->net_savings ? NS_OK : NS_ENOMEM;
-    for (size_t i = 0; st == NS_OK && i < n; i++) {
-        st = ns_population_run(specs[i].pop, diags);
-        if (st != NS_OK && failed)
-            *failed = i;
+    struct ns_population **pops = calloc(n + 1, sizeof *pops);
+    enum ns_status st = c->net_savings && pops ? NS_OK : NS_ENOMEM;
+    for (size_t i = 0; pops && i < n; i++) {
+        pops[i] = specs[i].pop;
         c->scenarios[i].model = specs[i].pop->models[0];
         c->scenarios[i].results = specs[i].pop->pooled;
     }
+    if (st == NS_OK)
+        st = ns_runs_shared(pops, n, share, failed, diags);
+    free(pops);
     if (st != NS_OK) {
         ns_comparison_free(c);
         return st;

@@ -47,6 +47,34 @@ struct ns_comparison {
                             over perspective; NaN without comparator */
 };
 
+/* Independent runs shared by several processes, whatever carries the
+ * results between them (cli/mpi.c does it over MPI): run i is made by the
+ * process of rank i % n_ranks, and rank 0 takes every other rank's runs,
+ * in input order, into its own populations, every subgroup's results and
+ * the pooled ones, so what it writes is the same bytes as one process.
+ * Other ranks' comparisons hold only their own runs: ignore them. */
+struct ns_run_share {
+    size_t rank, n_ranks;
+    /* Rank > 0, after each of its runs (run i, status st; diags say why
+     * it failed). Anything but NS_OK stops this rank. */
+    enum ns_status (*send)(void *ctx, size_t i,
+                           const struct ns_population *pop,
+                           enum ns_status st, const struct ns_diags *diags);
+    /* Rank 0: fills pop's results with run i, made by rank `from`;
+     * returns its status, with its diagnostics added to diags. */
+    enum ns_status (*receive)(void *ctx, size_t i, size_t from,
+                              struct ns_population *pop,
+                              struct ns_diags *diags);
+    void *ctx;
+};
+
+/* Runs the populations pops[0..n) (all, or with share this rank's,
+ * rank 0 taking the others'). Returns NS_OK, or the first failure in
+ * input order with *failed its index. */
+enum ns_status ns_runs_shared(struct ns_population *const *pops, size_t n,
+                              const struct ns_run_share *share,
+                              size_t *failed, struct ns_diags *diags);
+
 /* Runs every scenario's population and tabulates net savings. Takes the
  * specs' changes in every case. Returns NS_OK with *out set (free with
  * ns_comparison_free), or what a run returned, with *failed (when not
@@ -54,6 +82,13 @@ struct ns_comparison {
 enum ns_status ns_compare_run(const struct ns_scenario_spec *specs, size_t n,
                               struct ns_comparison **out, size_t *failed,
                               struct ns_diags *diags);
+
+/* The same, with the runs shared (share may be NULL). */
+enum ns_status ns_compare_run_shared(const struct ns_scenario_spec *specs,
+                                     size_t n,
+                                     const struct ns_run_share *share,
+                                     struct ns_comparison **out,
+                                     size_t *failed, struct ns_diags *diags);
 
 void ns_comparison_free(struct ns_comparison *c);
 

@@ -28,7 +28,7 @@
 /* Draws per block: enough that starting threads costs nothing next to
  * running the draws, few enough that the sampled values of a block (kept
  * for the callback) stay small. */
-enum { BLOCK = 1024 };
+enum { BLOCK = NS_PSA_BLOCK };
 
 /* Each draw seeds its own generator, so seeding must be cheap: taus2
  * (L'Ecuyer's maximally equidistributed Tausworthe generator, period
@@ -90,6 +90,7 @@ struct worker {
     struct ns_psa *psa;
     struct job *job;             /* the block being run */
     bool reports_progress;       /* the calling thread's worker */
+    bool polls;                  /* the calling thread's, with a share */
     struct ns_diags diags;       /* this thread's problems */
     struct ns_psa_sampler *sampler;
     double *override[LANES];     /* [n_params] NaN but for sampled values */
@@ -359,6 +360,8 @@ work(void *arg)
             break;
         if (w->reports_progress && w->opt->progress)
             w->opt->progress(w->opt->progress_ctx, d + n, w->opt->n_draws);
+        if (w->polls)
+            w->opt->share->poll(w->opt->share->ctx);
     }
     return NULL;
 }
@@ -418,10 +421,76 @@ hand_on(struct ns_psa *psa, const struct ns_psa_options *opt,
                          job->end - job->first, job->params);
 }
 
-/* Runs the blocks in turn on T threads. While the other threads start a
- * block, the calling thread first hands on the one before (summaries,
- * the draws file), then joins them: summarising costs no running time
- * on two or more cores. Two sets of block buffers take turns. */
+/* The block of job, as a share (psa.h) hands it on. */
+static struct ns_psa_block
+job_block(const struct ns_psa *psa, const struct job *job)
+{
+    size_t n = job->end - job->first;
+    return (struct ns_psa_block){job->first, n, job->out,
+                                 n * psa->n_strategies * psa->n_measures,
+                                 job->params, n * psa->n_uncertain};
+}
+
+/* Runs job's block on the T workers. While the other threads start it,
+ * the calling thread first hands on the block before (done: summaries,
+ * the draws file), then joins them: summarising costs no running time on
+ * two or more cores. */
+static enum ns_status
+run_block(struct worker *w, pthread_t *threads, size_t T,
+          struct ns_psa *psa, const struct ns_psa_options *opt,
+          struct job *job, const struct job *done)
+{
+    for (size_t t = 0; t < T; t++) {
+        w[t].job = job;
+        w[t].status = NS_OK;
+    }
+    size_t started = start_threads(w, threads, T);
+    enum ns_status before = done ? hand_on(psa, opt, done) : NS_OK;
+    work(&w[0]);
+    for (size_t t = 1; t <= started; t++)
+        pthread_join(threads[t], NULL);
+    enum ns_status st = started < T - 1 ? NS_ENOMEM : block_status(w, T);
+    return st == NS_OK ? before : st;
+}
+
+/* Rank 0 of a share: takes the block another rank ran, after handing on
+ * the one before. */
+static enum ns_status
+receive_block(struct ns_psa *psa, const struct ns_psa_options *opt,
+              size_t owner, struct job *job, const struct job *done,
+              struct ns_diags *diags)
+{
+    enum ns_status st = done ? hand_on(psa, opt, done) : NS_OK;
+    struct ns_psa_block b = job_block(psa, job);
+    if (st == NS_OK)
+        st = opt->share->receive(opt->share->ctx, owner, &b, diags);
+    if (st == NS_OK && opt->progress)
+        opt->progress(opt->progress_ctx, job->end, opt->n_draws);
+    return st;
+}
+
+/* A rank above 0 of a share: hands its block on to rank 0, with the
+ * diagnostics of the failing draw when it failed. */
+static enum ns_status
+send_block(struct worker *w, size_t T, const struct ns_psa *psa,
+           const struct ns_psa_options *opt, const struct job *job,
+           enum ns_status st, struct ns_diags *diags)
+{
+    struct ns_diags failed = {0};
+    if (st != NS_OK)
+        gather_diags(w, T, &failed);
+    struct ns_psa_block b = job_block(psa, job);
+    enum ns_status sent = opt->share->send(opt->share->ctx, &b, st, &failed);
+    for (size_t i = 0; i < failed.count; i++)
+        ns_diags_addf(diags, failed.items[i].file, failed.items[i].line,
+                      "%s", failed.items[i].text);
+    ns_diags_clear(&failed);
+    return st == NS_OK ? sent : st;
+}
+
+/* Runs the blocks in turn on T threads; with a share, this rank's blocks
+ * only, rank 0 taking the others' in draw order. Two sets of block
+ * buffers take turns. */
 static enum ns_status
 run_draws(struct ns_population *pop, const struct ns_psa_options *opt,
           struct ns_psa *psa, struct ns_diags *diags)
@@ -429,6 +498,8 @@ run_draws(struct ns_population *pop, const struct ns_psa_options *opt,
     const struct ns_model *m = pop->models[0];
     size_t T = opt->n_threads ? opt->n_threads : 1;
     size_t per_block = BLOCK * psa->n_strategies * psa->n_measures;
+    size_t R = opt->share ? opt->share->n_ranks : 1;
+    size_t rank = opt->share ? opt->share->rank : 0;
     struct worker *w = calloc(T, sizeof *w);
     pthread_t *threads = calloc(T, sizeof *threads);
     struct job jobs[2] = {{0}, {0}};
@@ -442,7 +513,9 @@ run_draws(struct ns_population *pop, const struct ns_psa_options *opt,
                             : NS_ENOMEM;
     for (size_t t = 0; w && t < T; t++) {
         w[t] = (struct worker){.pop = pop, .opt = opt, .psa = psa,
-                               .reports_progress = t == 0,
+                               .reports_progress = t == 0 && rank == 0,
+                               .polls = t == 0 && opt->share &&
+                                        opt->share->poll,
                                .failed = SIZE_MAX};
         if (st == NS_OK && !worker_init(&w[t]))
             st = NS_ENOMEM;
@@ -450,24 +523,22 @@ run_draws(struct ns_population *pop, const struct ns_psa_options *opt,
     struct job *done = NULL;
     for (size_t b = 0, first = 0; st == NS_OK && first < opt->n_draws;
          b++, first += BLOCK) {
+        size_t owner = b % R;
+        if (owner != rank && rank != 0)
+            continue;
         struct job *job = &jobs[b % 2];
         job->first = first;
         job->end = first + BLOCK < opt->n_draws ? first + BLOCK
                                                 : opt->n_draws;
         atomic_store(&job->next, 0);
-        for (size_t t = 0; t < T; t++) {
-            w[t].job = job;
-            w[t].status = NS_OK;
-        }
-        size_t started = start_threads(w, threads, T);
-        enum ns_status before = done ? hand_on(psa, opt, done) : NS_OK;
-        work(&w[0]);
-        for (size_t t = 1; t <= started; t++)
-            pthread_join(threads[t], NULL);
-        st = started < T - 1 ? NS_ENOMEM : block_status(w, T);
-        if (st == NS_OK)
-            st = before;
-        done = job;
+        if (owner != rank)
+            st = receive_block(psa, opt, owner, job, done, diags);
+        else
+            st = run_block(w, threads, T, psa, opt, job, done);
+        if (rank != 0)
+            st = send_block(w, T, psa, opt, job, st, diags);
+        else
+            done = job;
     }
     if (st == NS_OK && done)
         st = hand_on(psa, opt, done);

@@ -54,6 +54,47 @@ void ns_psa_sampler_free(struct ns_psa_sampler *s);
 long ns_psa_sample(struct ns_psa_sampler *s, size_t draw, double *override,
                    double *sampled);
 
+/* A block of draws handed between processes: draws [first, first + n),
+ * their results laid out as ns_psa's block (n_values doubles) and their
+ * sampled values as ns_psa_draws_fn's params (n_params doubles). */
+struct ns_psa_block {
+    size_t first, n;
+    double *values;
+    size_t n_values;
+    double *params;
+    size_t n_params;
+};
+
+/* A PSA shared by several processes, whatever carries the blocks between
+ * them (cli/mpi.c does it over MPI; the library knows nothing of it).
+ * Block b (draws b * NS_PSA_BLOCK onwards) is run by the process of rank
+ * b % n_ranks. Rank 0 takes every block in draw order, its own as it runs
+ * them and the others' from receive, and summarises them exactly as one
+ * process does, so every figure is the same bytes for any n_ranks and any
+ * number of threads. Other ranks summarise nothing: their ns_psa_run
+ * returns NS_OK with an empty result, to be ignored. */
+struct ns_psa_share {
+    size_t rank, n_ranks;
+    /* Rank > 0, after each of its blocks, with the block's status (on a
+     * failure, diags name the failing draw, the block's first). Anything
+     * but NS_OK returned stops this rank (rank 0 has stopped). */
+    enum ns_status (*send)(void *ctx, const struct ns_psa_block *b,
+                           enum ns_status st, const struct ns_diags *diags);
+    /* Rank 0: fills b's values and params with the block that rank `from`
+     * ran; returns its status, with the failing draw's diagnostics added
+     * to diags. */
+    enum ns_status (*receive)(void *ctx, size_t from, struct ns_psa_block *b,
+                              struct ns_diags *diags);
+    /* Or NULL. Called from the calling thread between its chunks of
+     * draws, so a transport without a progress thread of its own can move
+     * a block sent while the next one runs. */
+    void (*poll)(void *ctx);
+    void *ctx;
+};
+
+/* Draws per block (the unit shared between processes). */
+#define NS_PSA_BLOCK 1024
+
 struct ns_psa_options {
     size_t n_draws;
     unsigned long seed;
@@ -69,6 +110,7 @@ struct ns_psa_options {
     void *progress_ctx;
     ns_psa_draws_fn *on_draws; /* or NULL */
     void *draws_ctx;
+    const struct ns_psa_share *share; /* NULL: this process runs all */
 };
 
 /* What a draw gives for each strategy with a comparator (NaN for the

@@ -15,7 +15,9 @@ stop() {
     local sig=$1 dir=$scratch/$1
     rm -rf "$dir"
     mkdir -p "$dir"
-    "$netsave" psa -n 1000000 --seed 1 --csv "$dir/out" --draws \
+    # Interpreted: compiling the model first would only delay the draws
+    # (stop_compiling below interrupts a compilation).
+    NS_JIT=0 "$netsave" psa -n 1000000 --seed 1 --csv "$dir/out" --draws \
         -o "$dir/out.xlsx" >"$dir/stdout" 2>"$dir/stderr" &
     local pid=$!
     # Wait until the run is under way: the draws file's temporary exists.
@@ -38,6 +40,38 @@ stop() {
     echo "psa_interrupt: $sig stopped cleanly, nothing written"
 }
 
+# stop_compiling: SIGINT while the model is being compiled to machine code
+# (NS_JIT=1 compiles whatever the size) stops the run as cleanly, and
+# leaves no compilation behind.
+stop_compiling() {
+    local dir=$scratch/compiling
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    NS_JIT=1 TMPDIR="$dir" "$netsave" psa -n 1000000 --seed 1 \
+        --csv "$dir/out" -o "$dir/out.xlsx" >"$dir/stdout" 2>"$dir/stderr" &
+    local pid=$!
+    for _ in $(seq 300); do
+        compgen -G "$dir/netsave-jit-*" >/dev/null && break
+        sleep 0.1
+    done
+    compgen -G "$dir/netsave-jit-*" >/dev/null ||
+        { echo "psa_interrupt: no compilation seen; skipped (no libgccjit?)";
+          kill "$pid"; wait "$pid"; return; }
+    kill -INT "$pid"
+    wait "$pid"
+    local rc=$?
+    [ "$rc" -eq 1 ] || fail "compiling: exit status $rc, expected 1"
+    grep -q "stopped: nothing written" "$dir/stderr" ||
+        fail "compiling: no 'stopped' message: $(cat "$dir/stderr")"
+    [ ! -e "$dir/out" ] && [ ! -e "$dir/out.xlsx" ] ||
+        fail "compiling: something was written"
+    sleep 1
+    ! compgen -G "$dir/netsave-jit-*" >/dev/null ||
+        fail "compiling: the compilation's folder was left behind"
+    echo "psa_interrupt: stopped cleanly while compiling, nothing written"
+}
+
 rm -rf "$scratch"
 stop INT
 stop TERM
+stop_compiling

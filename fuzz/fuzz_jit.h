@@ -202,7 +202,7 @@ check_jit(const struct ns_params *params, struct ns_model *model,
     struct ns_model *m[2] = {model, NULL};
     if (ns_model_compile(&params->def, &m[1], &diags) != NS_OK)
         abort(); /* it compiled a moment ago */
-    struct ns_jit_options opt = {0, isa};
+    struct ns_jit_options opt = {.isa = isa};
     char why[512];
     restart_waits_after_alarms();
     enum ns_status st = ns_model_jit(m[1], &opt, NULL, why, sizeof why);

@@ -436,7 +436,7 @@ batch_jit(struct batch *b, const char *isa, struct tally *t)
     for (size_t i = 0; i < b->n; i++)
         for (size_t g = 0; g < b->pop[1][i]->n_groups; g++)
             models[n++] = b->pop[1][i]->models[g];
-    struct ns_jit_options opt = {0, isa};
+    struct ns_jit_options opt = {.isa = isa};
     char why[512];
     struct ns_jit_report rep;
     enum ns_status st = ns_models_jit(models, n, &opt, &rep, why, sizeof why);

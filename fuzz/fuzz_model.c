@@ -11,6 +11,11 @@
  * bit-identical, and the lanes must fail exactly when some lane alone
  * fails. A difference aborts, which the fuzzer reports as a crash.
  *
+ * With NS_FUZZ_JIT=1 in the environment, a model that runs is also
+ * compiled to machine code and compared with the interpreter, for the
+ * host's widest instruction set, x86-64-v3 or x86-64 by the input's
+ * length (fuzz/fuzz_jit.h).
+ *
  * GSL's error handler is left as GSL's default, which aborts, on
  * purpose: the library promises never to reach it (model/netsave.h), so
  * any input that does is a finding, where a handler turned off would hide
@@ -19,9 +24,11 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_jit.h"
 #include "model/engine.h"
 #include "model/expr.h"
 #include "model/model.h"
@@ -32,33 +39,6 @@
 enum { MAX_RUN_CELLS = 200000 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static bool
-same(const double *a, const double *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (memcmp(&a[i], &b[i], sizeof a[i]) != 0 &&
-            !(isnan(a[i]) && isnan(b[i])))
-            return false;
-    return true;
-}
-
-static bool
-same_results(const struct ns_results *a, const struct ns_results *b)
-{
-    size_t kp = a->n_strategies * a->n_points;
-    size_t ks = a->n_strategies * a->n_streams;
-    size_t ko = a->n_strategies * a->n_outcomes;
-    return same(a->trace, b->trace, kp * a->n_states) &&
-           same(a->values, b->values, kp * a->n_streams) &&
-           same(a->values_disc, b->values_disc, kp * a->n_streams) &&
-           same(a->total, b->total, ks) &&
-           same(a->total_disc, b->total_disc, ks) &&
-           same(a->outcome_total, b->outcome_total, ko) &&
-           same(a->outcome_total_disc, b->outcome_total_disc, ko) &&
-           same(a->param_values, b->param_values,
-                a->n_strategies * a->n_params);
-}
 
 /* Runs model in L lanes, lane l with the constant parameters of run 'base'
  * scaled by 1 + (l - 1) / 64, and each lane alone; aborts on any
@@ -91,7 +71,7 @@ check_lanes(const struct ns_model *model, const struct ns_results *base,
             struct ns_run_options opt = {.param_override = ov[l]};
             if (ns_model_run_opt(model, ws, alone, &diags, &opt) != NS_OK)
                 any_failed = true;
-            else if (together == NS_OK && !same_results(lane[l], alone))
+            else if (together == NS_OK && !same_results(lane[l], alone, false))
                 abort();
         }
         if ((together != NS_OK) != any_failed)
@@ -127,8 +107,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            MAX_RUN_CELLS) {
         struct ns_results *r = ns_results_alloc(model);
         struct ns_workspace *ws = ns_workspace_alloc(model);
-        if (r && ws && ns_model_run(model, ws, r, &diags) == NS_OK)
+        if (r && ws && ns_model_run(model, ws, r, &diags) == NS_OK) {
             check_lanes(model, r, size % 2 ? 3 : NS_EXPR_FAST_LANES);
+            if (jit_wanted())
+                check_jit_sized(params, model, r, size);
+        }
         ns_workspace_free(ws);
         ns_results_free(r);
     }

@@ -64,6 +64,9 @@ snapshot(before)
 
 # Under valgrind (NS_VALGRIND), any memory error or leak fails the case
 # with exit status 97 and the report in the scratch folder's parent.
+# The cases run interpreted (below); should one compile all the same,
+# libgccjit's own errors and leaks are suppressed:
+# tests/valgrind-libgccjit.supp.
 set(launcher "")
 if(VALGRIND)
   set(vg_log "${SCRATCH_DIR}.valgrind.log")
@@ -73,6 +76,7 @@ if(VALGRIND)
   set(ENV{NS_JIT} 0)
   set(launcher "${VALGRIND}" --quiet --error-exitcode=97 --leak-check=full
       --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+      "--suppressions=${CMAKE_CURRENT_LIST_DIR}/../valgrind-libgccjit.supp"
       "--log-file=${vg_log}")
 endif()
 execute_process(

@@ -1108,10 +1108,10 @@ all_finite(const struct ns_results *r, size_t k, bool trace)
 {
     size_t np = r->n_points, S = r->n_states, J = r->n_streams;
     size_t O = r->n_outcomes;
-    return (!trace || ns_all_finite(&r->trace[k * np * S], np * S)) &
-           ns_all_finite(&r->total[k * J], J) &
-           ns_all_finite(&r->total_disc[k * J], J) &
-           ns_all_finite(&r->outcome_total[k * O], O) &
+    return (!trace || ns_all_finite(&r->trace[k * np * S], np * S)) &&
+           ns_all_finite(&r->total[k * J], J) &&
+           ns_all_finite(&r->total_disc[k * J], J) &&
+           ns_all_finite(&r->outcome_total[k * O], O) &&
            ns_all_finite(&r->outcome_total_disc[k * O], O);
 }
 

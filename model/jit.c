@@ -961,7 +961,10 @@ trow(struct tgen *t, size_t s, const struct ns_row *row, bool timed,
                                   num(g, -NS_PROBABILITY_SLACK)),
                               cmp(g, GCC_JIT_COMPARISON_LE, rv(v),
                                   num(g, 1.0 + NS_PROBABILITY_SLACK)))));
-        gcc_jit_block_add_assignment(t->b, NULL, p[i], tclamp(t, rv(v), true));
+        /* tclamp ends t->b and starts another: called before t->b is
+         * read (C leaves the order of arguments unspecified). */
+        gcc_jit_rvalue *c = tclamp(t, rv(v), true);
+        gcc_jit_block_add_assignment(t->b, NULL, p[i], c);
         gcc_jit_block_add_assignment_op(t->b, NULL, sum,
                                         GCC_JIT_BINARY_OP_PLUS, rv(p[i]));
     }
@@ -973,7 +976,8 @@ trow(struct tgen *t, size_t s, const struct ns_row *row, bool timed,
         gcc_jit_block_add_assignment(t->b, NULL, r, rest);
         tflag(t, cmp(g, GCC_JIT_COMPARISON_LT, rv(r), num(g, -tol)));
         gcc_jit_lvalue *pc = p[row->complement];
-        gcc_jit_block_add_assignment(t->b, NULL, pc, tclamp(t, rv(r), false));
+        gcc_jit_rvalue *c = tclamp(t, rv(r), false);
+        gcc_jit_block_add_assignment(t->b, NULL, pc, c);
         gcc_jit_block_add_assignment_op(t->b, NULL, sum,
                                         GCC_JIT_BINARY_OP_PLUS, rv(pc));
     } else {
@@ -1746,7 +1750,11 @@ compile_in_child(const struct job *jb, struct ns_model *const *models,
     text[got] = '\0';
     close(fd[0]);
     int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) < 0) {
+    pid_t waited = pid;
+    while (pid > 0 && (waited = waitpid(pid, &status, 0)) < 0 &&
+           errno == EINTR)
+        ;
+    if (pid < 0 || waited < 0) {
         snprintf(why, why_size, "cannot start the code generator");
         return -1;
     }

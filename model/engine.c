@@ -299,6 +299,15 @@ ns_model_entry_weight(const struct ns_model *m, size_t t)
         }                                                                     \
     } while (0)
 
+/* The cohort being built becomes the current one. */
+static void
+swap_cohort(struct ns_workspace *ws)
+{
+    double *tmp = ws->occ;
+    ws->occ = ws->next;
+    ws->next = tmp;
+}
+
 /* sum[l] += a[l] * b[l] * scale for every lane. */
 static inline void
 add_products(double *restrict sum, const double *restrict a,
@@ -934,9 +943,7 @@ native_step(struct run *run, ns_jit_step_fn *kernel, size_t t)
                scale) != 0)
         return NS_EMODEL;
     add_transition_values(run, t);
-    double *tmp = ws->occ;
-    ws->occ = ws->next;
-    ws->next = tmp;
+    swap_cohort(ws);
     return NS_OK;
 }
 
@@ -978,9 +985,7 @@ step(struct run *run, size_t t)
         }
     }
     add_transition_values(run, t);
-    double *tmp = ws->occ;
-    ws->occ = ws->next;
-    ws->next = tmp;
+    swap_cohort(ws);
     return NS_OK;
 }
 
@@ -1038,9 +1043,7 @@ settled_step(struct run *run)
     for (size_t i = 0; i < ws->n_moves; i++)
         add_product(&ws->next[ws->mv_to[i] * L], &ws->occ[ws->mv_from[i] * L],
                     &ws->mv_prob[i * L], L);
-    double *tmp = ws->occ;
-    ws->occ = ws->next;
-    ws->next = tmp;
+    swap_cohort(ws);
 }
 
 /* Each outcome's totals over its streams, for one lane. */

@@ -1,0 +1,161 @@
+/* netsave: what the parts of the code generator share (model/jit.c, the
+ * driver; jit_expr.c, expressions; jit_kernel.c, the settled and step
+ * kernels): the types and libm functions of one libgccjit context, and
+ * small builders of its expressions. Private to model/. */
+#ifndef NS_MODEL_JIT_GEN_H
+#define NS_MODEL_JIT_GEN_H
+
+#include <libgccjit.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model/compiled.h"
+#include "model/expr.h"
+
+/* A function holding up to NS_JIT_CHUNK expressions, one per case of a
+ * switch on its first argument: libgccjit's cost is mostly per function,
+ * so a model's hundreds of small expressions are compiled in a few. */
+#define NS_JIT_CHUNK 64
+
+struct gen {
+    gcc_jit_context *c;
+    gcc_jit_type *t_double, *t_int, *t_long, *t_bool, *t_void;
+    gcc_jit_type *t_dp, *t_cdp, *t_tables;
+    /* libm's functions, called through pointers to the very functions the
+     * interpreter calls, so that GCC can neither fold nor replace them. */
+    gcc_jit_rvalue *f_exp, *f_log, *f_pow, *f_expm1, *f_log1p, *f_table;
+    gcc_jit_function *b_floor, *b_ceil, *b_sqrt;
+    gcc_jit_rvalue *dbl_max, *zero, *one;
+    unsigned long n_locals; /* for local names, which libgccjit requires */
+};
+
+void nsj_gen_init(struct gen *g, gcc_jit_context *c);
+
+/* A local variable with a name of its own (libgccjit requires one). */
+gcc_jit_lvalue *nsj_new_local(struct gen *g, gcc_jit_function *fn,
+                              gcc_jit_type *t);
+
+/* index * L + lane, as a long: element index of lane 'lane'. */
+gcc_jit_rvalue *nsj_lane_ix(struct gen *g, gcc_jit_lvalue *lane,
+                            size_t index, size_t L);
+
+/* dst[i] = src[i] (src NULL: 0) for i < n, in a loop of its own after
+ * block b; returns the block after the loop. */
+gcc_jit_block *nsj_copy_loop(struct gen *g, gcc_jit_function *fn,
+                             gcc_jit_block *b, gcc_jit_rvalue *dst,
+                             gcc_jit_rvalue *src, size_t n);
+
+static inline gcc_jit_rvalue *
+rv(gcc_jit_lvalue *lv)
+{
+    return gcc_jit_lvalue_as_rvalue(lv);
+}
+
+static inline gcc_jit_rvalue *
+num(struct gen *g, double x)
+{
+    return gcc_jit_context_new_rvalue_from_double(g->c, g->t_double, x);
+}
+
+static inline gcc_jit_rvalue *
+integer(struct gen *g, long x)
+{
+    return gcc_jit_context_new_rvalue_from_long(g->c, g->t_long, x);
+}
+
+static inline gcc_jit_rvalue *
+binop(struct gen *g, enum gcc_jit_binary_op op, gcc_jit_type *t,
+      gcc_jit_rvalue *a, gcc_jit_rvalue *b)
+{
+    return gcc_jit_context_new_binary_op(g->c, NULL, op, t, a, b);
+}
+
+static inline gcc_jit_rvalue *
+cmp(struct gen *g, enum gcc_jit_comparison op, gcc_jit_rvalue *a,
+    gcc_jit_rvalue *b)
+{
+    return gcc_jit_context_new_comparison(g->c, NULL, op, a, b);
+}
+
+static inline gcc_jit_rvalue *
+not(struct gen *g, gcc_jit_rvalue *b)
+{
+    return gcc_jit_context_new_unary_op(g->c, NULL,
+                                        GCC_JIT_UNARY_OP_LOGICAL_NEGATE,
+                                        g->t_bool, b);
+}
+
+static inline gcc_jit_rvalue *
+or(struct gen *g, gcc_jit_rvalue *a, gcc_jit_rvalue *b)
+{
+    return binop(g, GCC_JIT_BINARY_OP_LOGICAL_OR, g->t_bool, a, b);
+}
+
+/* 1.0 or 0.0 from a truth value. */
+static inline gcc_jit_rvalue *
+bool_to_double(struct gen *g, gcc_jit_rvalue *b)
+{
+    return gcc_jit_context_new_cast(
+        g->c, NULL, gcc_jit_context_new_cast(g->c, NULL, b, g->t_int),
+        g->t_double);
+}
+
+/* x < 0 || x > 0: the interpreter's truth of a value. */
+static inline gcc_jit_rvalue *
+truthy(struct gen *g, gcc_jit_rvalue *x)
+{
+    return or(g, cmp(g, GCC_JIT_COMPARISON_LT, x, g->zero),
+              cmp(g, GCC_JIT_COMPARISON_GT, x, g->zero));
+}
+
+static inline gcc_jit_rvalue *
+finite(struct gen *g, gcc_jit_rvalue *x)
+{
+    gcc_jit_rvalue *a = gcc_jit_context_new_unary_op(
+        g->c, NULL, GCC_JIT_UNARY_OP_ABS, g->t_double, x);
+    return cmp(g, GCC_JIT_COMPARISON_LE, a, g->dbl_max);
+}
+
+static inline gcc_jit_rvalue *
+call1(struct gen *g, gcc_jit_rvalue *fp, gcc_jit_rvalue *a)
+{
+    return gcc_jit_context_new_call_through_ptr(g->c, NULL, fp, 1, &a);
+}
+
+static inline gcc_jit_rvalue *
+call2(struct gen *g, gcc_jit_rvalue *fp, gcc_jit_rvalue *a, gcc_jit_rvalue *b)
+{
+    gcc_jit_rvalue *args[] = {a, b};
+    return gcc_jit_context_new_call_through_ptr(g->c, NULL, fp, 2, args);
+}
+
+static inline gcc_jit_rvalue *
+builtin1(struct gen *g, gcc_jit_function *f, gcc_jit_rvalue *a)
+{
+    return gcc_jit_context_new_call(g->c, NULL, f, 1, &a);
+}
+
+static inline gcc_jit_lvalue *
+at(struct gen *g, gcc_jit_rvalue *base, gcc_jit_rvalue *index)
+{
+    return gcc_jit_context_new_array_access(g->c, NULL, base, index);
+}
+
+/* jit_expr.c: expression programs. */
+bool nsj_program_ok(const struct ns_expr *e);
+void nsj_gen_chunk(struct gen *g, const struct ns_expr *const *progs,
+                   size_t n, size_t L, const char *name, bool *ok);
+bool nsj_same_program(const struct ns_expr *a, const struct ns_expr *b);
+unsigned long long nsj_program_hash(const struct ns_expr *e);
+
+/* jit_kernel.c: settled and step kernels of strategy d. */
+void nsj_gen_settled(struct gen *g, const struct ns_model *m, size_t d,
+                     const char *name);
+bool nsj_gen_step(struct gen *g, const struct ns_model *m, size_t d,
+                  const char *name);
+bool nsj_settled_fits(const struct ns_model *m, size_t d);
+bool nsj_step_fits(const struct ns_model *m, size_t d);
+bool nsj_step_rows(const struct ns_model *m, size_t d, unsigned char *timed);
+size_t nsj_step_ops(const struct ns_model *m, size_t d);
+
+#endif

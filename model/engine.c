@@ -1075,22 +1075,28 @@ discount_and_total(struct run *run)
     const struct ns_model *m = run->m;
     size_t J = m->n_streams, k = run->k, L = run->L;
     size_t np = run->r[0]->n_points;
-    /* On the stack: stores to the results cannot alias them. */
+    /* On the stack: stores to the results cannot alias them; and each
+     * lane's arrays found once, not at every value. */
     double total[NS_EXPR_MAX_LANES], total_disc[NS_EXPR_MAX_LANES];
+    const double *val[NS_EXPR_MAX_LANES];
+    double *disc[NS_EXPR_MAX_LANES];
+    for (size_t l = 0; l < L; l++) {
+        val[l] = run->r[l]->values + k * np * J;
+        disc[l] = run->r[l]->values_disc + k * np * J;
+    }
+    const double *factor = run->ws->discount;
     for (size_t j = 0; j < J; j++) {
         for (size_t l = 0; l < L; l++)
             total[l] = total_disc[l] = 0.0;
+        const double *dj = factor + m->streams[j].outcome * np;
         for (size_t t = 0; t < np; t++) {
-            size_t i = (k * np + t) * J + j;
-            double d = run->opt->zero_discount
-                           ? 1.0
-                           : run->ws->discount[m->streams[j].outcome * np +
-                                               t];
+            size_t i = t * J + j;
+            double d = run->opt->zero_discount ? 1.0 : dj[t];
             for (size_t l = 0; l < L; l++) {
-                struct ns_results *r = run->r[l];
-                r->values_disc[i] = r->values[i] * d;
-                total[l] += r->values[i];
-                total_disc[l] += r->values_disc[i];
+                double v = val[l][i];
+                disc[l][i] = v * d;
+                total[l] += v;
+                total_disc[l] += disc[l][i];
             }
         }
         for (size_t l = 0; l < L; l++) {
@@ -1285,12 +1291,13 @@ run_settled_native(struct run *run, ns_jit_settled_fn *kernel, size_t from)
                                                  : ws->ones;
     kernel(ws->occ, ws->mv_prob, ws->sv, m->weights, scale, ws->vbuf,
            (long)from, (long)T);
-    for (size_t l = 0; l < L; l++) {
-        double *values = &run->r[l]->values[run->k * run->r[0]->n_points * J];
-        for (size_t u = from; u <= T; u++)
-            for (size_t j = 0; j < J; j++)
-                values[u * J + j] += ws->vbuf[(u * J + j) * L + l];
-    }
+    double *values[NS_JIT_LANES];
+    for (size_t l = 0; l < L; l++)
+        values[l] = &run->r[l]->values[run->k * run->r[0]->n_points * J];
+    /* vbuf read in order, each lane's values written in order. */
+    for (size_t i = from * J; i < (T + 1) * J; i++)
+        for (size_t l = 0; l < L; l++)
+            values[l][i] += ws->vbuf[i * L + l];
 }
 
 static enum ns_status

@@ -102,6 +102,10 @@ set_options(gcc_jit_context *c, const char *isa)
     gcc_jit_context_set_int_option(c, GCC_JIT_INT_OPTION_OPTIMIZATION_LEVEL, 1);
     gcc_jit_context_add_command_line_option(c, "-ftree-vectorize");
     gcc_jit_context_add_command_line_option(c, "-fvect-cost-model=dynamic");
+    /* A step kernel's parts are functions of their own to be compiled
+     * apart (jit_kernel.c, tstate_fn): not to be put back together. */
+    gcc_jit_context_add_command_line_option(c,
+                                            "-fno-inline-functions-called-once");
     /* Errors are returned to the caller, who says what to do. */
     gcc_jit_context_set_bool_print_errors_to_stderr(c, 0);
     gcc_jit_context_add_command_line_option(c, march);

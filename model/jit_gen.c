@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model/expr_code.h"
+#include "model/jit_priv.h"
 
 /* A local variable with a name of its own. */
 gcc_jit_lvalue *
@@ -67,31 +68,49 @@ nsj_gen_init(struct gen *g, gcc_jit_context *c)
                                                         DBL_MAX);
     g->zero = gcc_jit_context_zero(c, g->t_double);
     g->one = gcc_jit_context_one(c, g->t_double);
+    g->t_vec = gcc_jit_type_get_vector(g->t_double, NS_JIT_LANES);
+    g->t_uvec = gcc_jit_type_get_aligned(g->t_vec, sizeof(double));
+    g->t_uvecp = gcc_jit_type_get_pointer(g->t_uvec);
+    g->t_ll = gcc_jit_context_get_type(c, GCC_JIT_TYPE_LONG_LONG);
+    g->t_ivec = gcc_jit_type_get_vector(g->t_ll, NS_JIT_LANES);
+}
+
+gcc_jit_lvalue *
+nsj_vat(struct gen *g, gcc_jit_rvalue *ptr, gcc_jit_rvalue *index)
+{
+    return at(g, gcc_jit_context_new_cast(g->c, NULL, ptr, g->t_uvecp), index);
+}
+
+/* Memory is read and written as t_uvec (any double's alignment) and
+ * computed on as t_vec: libgccjit converts between them only by bitcast. */
+gcc_jit_rvalue *
+nsj_vget(struct gen *g, gcc_jit_rvalue *ptr, gcc_jit_rvalue *index)
+{
+    return gcc_jit_context_new_bitcast(g->c, NULL, rv(nsj_vat(g, ptr, index)),
+                                       g->t_vec);
+}
+
+void
+nsj_vput(struct gen *g, gcc_jit_block *b, gcc_jit_rvalue *ptr,
+         gcc_jit_rvalue *index, gcc_jit_rvalue *x)
+{
+    gcc_jit_block_add_assignment(
+        b, NULL, nsj_vat(g, ptr, index),
+        gcc_jit_context_new_bitcast(g->c, NULL, x, g->t_uvec));
 }
 
 gcc_jit_rvalue *
-nsj_lane_ix(struct gen *g, gcc_jit_lvalue *lane, size_t index, size_t L)
+nsj_vsplat(struct gen *g, gcc_jit_rvalue *x)
 {
-    return binop(g, GCC_JIT_BINARY_OP_PLUS, g->t_long,
-                 integer(g, (long)(index * L)),
-                 gcc_jit_context_new_cast(g->c, NULL, rv(lane), g->t_long));
+    gcc_jit_rvalue *e[NS_JIT_LANES];
+    for (size_t l = 0; l < NS_JIT_LANES; l++)
+        e[l] = x;
+    return gcc_jit_context_new_rvalue_from_vector(g->c, NULL, g->t_vec,
+                                                  NS_JIT_LANES, e);
 }
 
-gcc_jit_block *
-nsj_copy_loop(struct gen *g, gcc_jit_function *fn, gcc_jit_block *b,
-              gcc_jit_rvalue *dst, gcc_jit_rvalue *src, size_t n)
+gcc_jit_rvalue *
+nsj_vzero(struct gen *g)
 {
-    gcc_jit_lvalue *i = nsj_new_local(g, fn, g->t_long);
-    gcc_jit_block *loop = gcc_jit_function_new_block(fn, NULL);
-    gcc_jit_block *after = gcc_jit_function_new_block(fn, NULL);
-    gcc_jit_block_add_assignment(b, NULL, i, integer(g, 0));
-    gcc_jit_block_end_with_jump(b, NULL, loop);
-    gcc_jit_block_add_assignment(loop, NULL, at(g, dst, rv(i)),
-                                 src ? rv(at(g, src, rv(i))) : g->zero);
-    gcc_jit_block_add_assignment_op(loop, NULL, i, GCC_JIT_BINARY_OP_PLUS,
-                                    integer(g, 1));
-    gcc_jit_block_end_with_conditional(
-        loop, NULL, cmp(g, GCC_JIT_COMPARISON_LT, rv(i), integer(g, (long)n)),
-        loop, after);
-    return after;
+    return nsj_vsplat(g, g->zero);
 }

@@ -26,6 +26,11 @@ struct gen {
     gcc_jit_rvalue *f_exp, *f_log, *f_pow, *f_expm1, *f_log1p, *f_table;
     gcc_jit_function *b_floor, *b_ceil, *b_sqrt;
     gcc_jit_rvalue *dbl_max, *zero, *one;
+    /* The lanes of a value side by side (NS_JIT_LANES doubles), for
+     * arithmetic and locals; t_uvec the same, aligned only as a double,
+     * for memory the caller allocated; t_uvecp a pointer to it. */
+    gcc_jit_type *t_vec, *t_uvec, *t_uvecp;
+    gcc_jit_type *t_ll, *t_ivec; /* long long; NS_JIT_LANES of them */
     unsigned long n_locals; /* for local names, which libgccjit requires */
 };
 
@@ -34,16 +39,6 @@ void nsj_gen_init(struct gen *g, gcc_jit_context *c);
 /* A local variable with a name of its own (libgccjit requires one). */
 gcc_jit_lvalue *nsj_new_local(struct gen *g, gcc_jit_function *fn,
                               gcc_jit_type *t);
-
-/* index * L + lane, as a long: element index of lane 'lane'. */
-gcc_jit_rvalue *nsj_lane_ix(struct gen *g, gcc_jit_lvalue *lane,
-                            size_t index, size_t L);
-
-/* dst[i] = src[i] (src NULL: 0) for i < n, in a loop of its own after
- * block b; returns the block after the loop. */
-gcc_jit_block *nsj_copy_loop(struct gen *g, gcc_jit_function *fn,
-                             gcc_jit_block *b, gcc_jit_rvalue *dst,
-                             gcc_jit_rvalue *src, size_t n);
 
 static inline gcc_jit_rvalue *
 rv(gcc_jit_lvalue *lv)
@@ -140,6 +135,19 @@ at(struct gen *g, gcc_jit_rvalue *base, gcc_jit_rvalue *index)
 {
     return gcc_jit_context_new_array_access(g->c, NULL, base, index);
 }
+
+/* Vectors of lanes: element 'index' of an array of lanes side by side
+ * (ptr: a pointer to doubles, index * NS_JIT_LANES its first), as an
+ * lvalue of t_uvec; read with nsj_vget, written with nsj_vput. */
+gcc_jit_lvalue *nsj_vat(struct gen *g, gcc_jit_rvalue *ptr,
+                        gcc_jit_rvalue *index);
+gcc_jit_rvalue *nsj_vget(struct gen *g, gcc_jit_rvalue *ptr,
+                         gcc_jit_rvalue *index);
+void nsj_vput(struct gen *g, gcc_jit_block *b, gcc_jit_rvalue *ptr,
+              gcc_jit_rvalue *index, gcc_jit_rvalue *x);
+/* x in every lane; 0 in every lane. */
+gcc_jit_rvalue *nsj_vsplat(struct gen *g, gcc_jit_rvalue *x);
+gcc_jit_rvalue *nsj_vzero(struct gen *g);
 
 /* jit_expr.c: expression programs. */
 bool nsj_program_ok(const struct ns_expr *e);

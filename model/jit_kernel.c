@@ -12,134 +12,119 @@
  * whose cost does not grow with the code. */
 #define NS_JIT_MAX_SETTLED_OPS 20000
 
-/* The settled kernel of strategy d (see ns_jit_settled_fn). */
+/* The settled kernel of strategy d (see ns_jit_settled_fn), on vectors
+ * of all NS_JIT_LANES lanes: each lane's arithmetic is the interpreter's,
+ * in its order; the lanes go side by side in vector registers. */
 struct sgen {
     struct gen *g;
     const struct ns_model *m;
     const struct ns_model_priv *p;
-    size_t d, L, X, S, J, M;
+    size_t d, X, S, J, M;
     gcc_jit_function *fn;
     gcc_jit_rvalue *occ, *mvp, *sv, *w, *scale, *vbuf, *from, *T;
-    gcc_jit_lvalue *O, *P, *V; /* local copies: no aliasing with vbuf */
-    gcc_jit_lvalue *u, *ub, *lane;
+    /* Local vectors: the cohort, the moves' probabilities, the states'
+     * values and the streams' scales (locals: no aliasing with vbuf). */
+    gcc_jit_lvalue *O, *P, *V, *SC;
+    gcc_jit_lvalue *u;
 };
 
-/* index * L + lane, as a long. */
-static gcc_jit_rvalue *
-lane_ix(struct sgen *s, size_t index)
+static gcc_jit_lvalue *
+vlocal_array(struct sgen *s, size_t n, const char *name)
 {
-    return nsj_lane_ix(s->g, s->lane, index, s->L);
-}
-
-/* dst[i] = src[i] for i < n, in a loop of its own; returns the block
- * after it. */
-static gcc_jit_block *
-copy_in(struct sgen *s, gcc_jit_block *b, gcc_jit_lvalue *dst,
-        gcc_jit_rvalue *src, size_t n)
-{
-    return nsj_copy_loop(s->g, s->fn, b, rv(dst), src, n);
-}
-
-/* One lane of one time point: its values into vbuf and, with step, the
- * cohort moved on through the next cycle (in O). */
-static void
-lane_body(struct sgen *s, gcc_jit_block *b, bool step)
-{
-    struct gen *g = s->g;
-    const struct ns_model_priv *p = s->p;
-    gcc_jit_lvalue **o = calloc(s->X, sizeof *o);
-    gcc_jit_rvalue **nx = calloc(s->X, sizeof *nx);
-    if (!o || !nx) {
-        free(o);
-        free(nx);
-        return;
-    }
-    for (size_t x = 0; x < s->X; x++) {
-        o[x] = nsj_new_local(g, s->fn, g->t_double);
-        gcc_jit_block_add_assignment(b, NULL, o[x],
-                                     rv(at(g, rv(s->O), lane_ix(s, x))));
-    }
-    gcc_jit_rvalue *w_u = rv(at(g, s->w, rv(s->u)));
-    for (size_t j = 0; j < s->J; j++) {
-        /* The terms in the engine's order: states, then tunnel slots. */
-        gcc_jit_rvalue *acc = g->zero;
-        for (size_t st = 0; st < s->S; st++) {
-            gcc_jit_rvalue *v = rv(at(g, rv(s->V), lane_ix(s, j * s->S + st)));
-            for (size_t q = 0; q < p->n_slots[st]; q++)
-                acc = binop(g, GCC_JIT_BINARY_OP_PLUS, g->t_double, acc,
-                            binop(g, GCC_JIT_BINARY_OP_MULT, g->t_double,
-                                  rv(o[p->first_x[st] + q]), v));
-        }
-        gcc_jit_rvalue *val = binop(
-            g, GCC_JIT_BINARY_OP_MULT, g->t_double,
-            binop(g, GCC_JIT_BINARY_OP_MULT, g->t_double, w_u, acc),
-            rv(at(g, s->scale, integer(g, (long)j))));
-        gcc_jit_rvalue *ix = binop(g, GCC_JIT_BINARY_OP_PLUS, g->t_long,
-                                   rv(s->ub), lane_ix(s, j));
-        gcc_jit_block_add_assignment(b, NULL, at(g, s->vbuf, ix), val);
-    }
-    if (step) {
-        for (size_t x = 0; x < s->X; x++)
-            nx[x] = g->zero;
-        size_t i = 0;
-        for (size_t st = 0; st < s->S; st++) {
-            const struct ns_row *row = &p->rows[s->d * s->S + st];
-            size_t n_slots = p->n_slots[st];
-            for (size_t q = 0; q < n_slots; q++)
-                for (size_t e = 0; e < row->n; e++, i++) {
-                    size_t to = row->entries[e].to;
-                    size_t dest = p->first_x[to];
-                    if (to == st && n_slots > 1)
-                        dest += q + 1 < n_slots ? q + 1 : n_slots - 1;
-                    gcc_jit_rvalue *pr = rv(at(g, rv(s->P), lane_ix(s, i)));
-                    nx[dest] = binop(
-                        g, GCC_JIT_BINARY_OP_PLUS, g->t_double, nx[dest],
-                        binop(g, GCC_JIT_BINARY_OP_MULT, g->t_double,
-                              rv(o[p->first_x[st] + q]), pr));
-                }
-        }
-        for (size_t x = 0; x < s->X; x++)
-            gcc_jit_block_add_assignment(b, NULL, at(g, rv(s->O), lane_ix(s, x)),
-                                         nx[x]);
-    }
-    free(o);
-    free(nx);
-}
-
-/* A loop over lanes running lane_body; returns its first block, and ends
- * with a jump to next. */
-static gcc_jit_block *
-lane_loop(struct sgen *s, bool step, gcc_jit_block *next)
-{
-    struct gen *g = s->g;
-    gcc_jit_block *b = gcc_jit_function_new_block(s->fn, NULL);
-    lane_body(s, b, step);
-    gcc_jit_block_add_assignment_op(b, NULL, s->lane, GCC_JIT_BINARY_OP_PLUS,
-                                    gcc_jit_context_one(g->c, g->t_int));
-    gcc_jit_block_end_with_conditional(
-        b, NULL,
-        cmp(g, GCC_JIT_COMPARISON_LT, rv(s->lane),
-            gcc_jit_context_new_rvalue_from_int(g->c, g->t_int, (int)s->L)),
-        b, next);
-    return b;
+    gcc_jit_type *t = gcc_jit_context_new_array_type(s->g->c, NULL,
+                                                     s->g->t_vec, (int)n);
+    return gcc_jit_function_new_local(s->fn, NULL, t, name);
 }
 
 static gcc_jit_lvalue *
-local_array(struct sgen *s, size_t n, const char *name)
+vel(struct sgen *s, gcc_jit_lvalue *array, size_t i)
 {
-    gcc_jit_type *t = gcc_jit_context_new_array_type(s->g->c, NULL,
-                                                     s->g->t_double, (int)n);
-    return gcc_jit_function_new_local(s->fn, NULL, t, name);
+    return at(s->g, rv(array), integer(s->g, (long)i));
+}
+
+/* dst[i] = the i-th vector of src, for i < n, straight-line. */
+static void
+vcopy_in(struct sgen *s, gcc_jit_block *b, gcc_jit_lvalue *dst,
+         gcc_jit_rvalue *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        gcc_jit_block_add_assignment(b, NULL, vel(s, dst, i),
+                                     nsj_vget(s->g, src, integer(s->g, (long)i)));
+}
+
+/* Point u's value of each stream, weighted and scaled, into vbuf; o the
+ * cohort at u. */
+static void
+point_values(struct sgen *s, gcc_jit_block *b, gcc_jit_lvalue *const *o)
+{
+    struct gen *g = s->g;
+    const struct ns_model_priv *p = s->p;
+    gcc_jit_lvalue *wu = nsj_new_local(g, s->fn, g->t_vec);
+    gcc_jit_block_add_assignment(b, NULL, wu,
+                                 nsj_vsplat(g, rv(at(g, s->w, rv(s->u)))));
+    gcc_jit_rvalue *ub = binop(g, GCC_JIT_BINARY_OP_MULT, g->t_long, rv(s->u),
+                               integer(g, (long)s->J));
+    for (size_t j = 0; j < s->J; j++) {
+        /* The terms in the engine's order: states, then tunnel slots. */
+        gcc_jit_rvalue *acc = nsj_vzero(g);
+        for (size_t st = 0; st < s->S; st++) {
+            gcc_jit_rvalue *v = rv(vel(s, s->V, j * s->S + st));
+            for (size_t q = 0; q < p->n_slots[st]; q++)
+                acc = binop(g, GCC_JIT_BINARY_OP_PLUS, g->t_vec, acc,
+                            binop(g, GCC_JIT_BINARY_OP_MULT, g->t_vec,
+                                  rv(o[p->first_x[st] + q]), v));
+        }
+        gcc_jit_rvalue *val = binop(
+            g, GCC_JIT_BINARY_OP_MULT, g->t_vec,
+            binop(g, GCC_JIT_BINARY_OP_MULT, g->t_vec, rv(wu), acc),
+            rv(vel(s, s->SC, j)));
+        nsj_vput(g, b, s->vbuf,
+                 binop(g, GCC_JIT_BINARY_OP_PLUS, g->t_long, ub,
+                       integer(g, (long)j)),
+                 val);
+    }
+}
+
+/* The cohort moved through one cycle, from o into O, the moves in the
+ * engine's order. */
+static void
+point_step(struct sgen *s, gcc_jit_block *b, gcc_jit_lvalue *const *o)
+{
+    struct gen *g = s->g;
+    const struct ns_model_priv *p = s->p;
+    gcc_jit_rvalue **nx = calloc(s->X, sizeof *nx);
+    if (!nx)
+        return;
+    for (size_t x = 0; x < s->X; x++)
+        nx[x] = nsj_vzero(g);
+    size_t i = 0;
+    for (size_t st = 0; st < s->S; st++) {
+        const struct ns_row *row = &p->rows[s->d * s->S + st];
+        size_t n_slots = p->n_slots[st];
+        for (size_t q = 0; q < n_slots; q++)
+            for (size_t e = 0; e < row->n; e++, i++) {
+                size_t to = row->entries[e].to;
+                size_t dest = p->first_x[to];
+                if (to == st && n_slots > 1)
+                    dest += q + 1 < n_slots ? q + 1 : n_slots - 1;
+                nx[dest] = binop(g, GCC_JIT_BINARY_OP_PLUS, g->t_vec, nx[dest],
+                                 binop(g, GCC_JIT_BINARY_OP_MULT, g->t_vec,
+                                       rv(o[p->first_x[st] + q]),
+                                       rv(vel(s, s->P, i))));
+            }
+    }
+    for (size_t x = 0; x < s->X; x++)
+        gcc_jit_block_add_assignment(b, NULL, vel(s, s->O, x), nx[x]);
+    free(nx);
 }
 
 void
 nsj_gen_settled(struct gen *g, const struct ns_model *m, size_t d,
-            const char *name)
+                const char *name)
 {
     const struct ns_model_priv *p = m->priv;
-    struct sgen s = {.g = g, .m = m, .p = p, .d = d, .L = NS_JIT_LANES,
-                     .X = p->n_expanded, .S = m->n_states,
-                     .J = m->n_streams};
+    struct sgen s = {.g = g, .m = m, .p = p, .d = d, .X = p->n_expanded,
+                     .S = m->n_states, .J = m->n_streams};
     for (size_t st = 0; st < s.S; st++)
         s.M += p->n_slots[st] * p->rows[d * s.S + st].n;
     gcc_jit_param *params[] = {
@@ -157,37 +142,42 @@ nsj_gen_settled(struct gen *g, const struct ns_model *m, size_t d,
                                 &s.scale, &s.vbuf, &s.from, &s.T};
     for (size_t i = 0; i < 8; i++)
         *slots[i] = gcc_jit_param_as_rvalue(params[i]);
-    s.O = local_array(&s, s.X * s.L, "O");
-    s.P = local_array(&s, s.M * s.L + 1, "P");
-    s.V = local_array(&s, s.J * s.S * s.L, "V");
+    s.O = vlocal_array(&s, s.X, "O");
+    s.P = vlocal_array(&s, s.M + 1, "P");
+    s.V = vlocal_array(&s, s.J * s.S, "V");
+    s.SC = vlocal_array(&s, s.J, "SC");
     s.u = gcc_jit_function_new_local(s.fn, NULL, g->t_long, "u");
-    s.ub = gcc_jit_function_new_local(s.fn, NULL, g->t_long, "ub");
-    s.lane = gcc_jit_function_new_local(s.fn, NULL, g->t_int, "l");
     gcc_jit_block *b = gcc_jit_function_new_block(s.fn, NULL);
-    b = copy_in(&s, b, s.O, s.occ, s.X * s.L);
-    if (s.M > 0)
-        b = copy_in(&s, b, s.P, s.mvp, s.M * s.L);
-    b = copy_in(&s, b, s.V, s.sv, s.J * s.S * s.L);
+    vcopy_in(&s, b, s.O, s.occ, s.X);
+    vcopy_in(&s, b, s.P, s.mvp, s.M);
+    vcopy_in(&s, b, s.V, s.sv, s.J * s.S);
+    for (size_t j = 0; j < s.J; j++)
+        gcc_jit_block_add_assignment(
+            b, NULL, vel(&s, s.SC, j),
+            nsj_vsplat(g, rv(at(g, s.scale, integer(g, (long)j)))));
     gcc_jit_block *head = gcc_jit_function_new_block(s.fn, "point");
-    gcc_jit_block *next = gcc_jit_function_new_block(s.fn, "next");
+    gcc_jit_block *stepping = gcc_jit_function_new_block(s.fn, "step");
     gcc_jit_block *done = gcc_jit_function_new_block(s.fn, "done");
     gcc_jit_block_add_assignment(b, NULL, s.u, s.from);
     gcc_jit_block_end_with_jump(b, NULL, head);
-    gcc_jit_block *stepping = lane_loop(&s, true, next);
-    gcc_jit_block *last = lane_loop(&s, false, done);
-    gcc_jit_block_add_assignment(
-        head, NULL, s.ub,
-        binop(g, GCC_JIT_BINARY_OP_MULT, g->t_long, rv(s.u),
-              integer(g, (long)(s.J * s.L))));
-    gcc_jit_block_add_assignment(head, NULL, s.lane,
-                                 gcc_jit_context_zero(g->c, g->t_int));
+    /* The cohort at u, read once: the step writes O from it. */
+    gcc_jit_lvalue **o = calloc(s.X + 1, sizeof *o);
+    if (!o)
+        return;
+    for (size_t x = 0; x < s.X; x++) {
+        o[x] = nsj_new_local(g, s.fn, g->t_vec);
+        gcc_jit_block_add_assignment(head, NULL, o[x], rv(vel(&s, s.O, x)));
+    }
+    point_values(&s, head, o);
     gcc_jit_block_end_with_conditional(
         head, NULL, cmp(g, GCC_JIT_COMPARISON_LT, rv(s.u), s.T), stepping,
-        last);
-    gcc_jit_block_add_assignment_op(next, NULL, s.u, GCC_JIT_BINARY_OP_PLUS,
-                                    integer(g, 1));
-    gcc_jit_block_end_with_jump(next, NULL, head);
+        done);
+    point_step(&s, stepping, o);
+    gcc_jit_block_add_assignment_op(stepping, NULL, s.u,
+                                    GCC_JIT_BINARY_OP_PLUS, integer(g, 1));
+    gcc_jit_block_end_with_jump(stepping, NULL, head);
     gcc_jit_block_end_with_void_return(done, NULL);
+    free(o);
 }
 
 /* The step kernel of strategy d (see ns_jit_step_fn): a cycle of a run
@@ -197,218 +187,353 @@ struct tgen {
     struct gen *g;
     const struct ns_model *m;
     const struct ns_model_priv *p;
-    size_t d, L, S;
+    size_t d, S;
     gcc_jit_function *fn;
-    gcc_jit_rvalue *occ, *next, *known, *row_probs, *tv_sum, *scale;
-    gcc_jit_lvalue *lane, *bad;
+    gcc_jit_rvalue *occ, *next, *known, *row_probs, *tv_sum;
     gcc_jit_block *b;
+    /* A state's function's pointers: the streams' scales in every lane
+     * (sc) and the lanes that fail a check (bad: sign bit set, see
+     * tfault). */
+    gcc_jit_rvalue *sc, *bad;
 };
 
+/* libgccjit 12 has no comparison of vectors, so the checks and clamps
+ * of a row are computed on the bits of its doubles, as vectors of 64-bit
+ * integers: a test's answer in a lane is the sign bit of a double or of
+ * an integer, made into a mask of all ones by an arithmetic shift. */
 static gcc_jit_rvalue *
-tlane_ix(struct tgen *t, size_t index)
+bits(struct gen *g, gcc_jit_rvalue *x)
 {
-    return nsj_lane_ix(t->g, t->lane, index, t->L);
+    return gcc_jit_context_new_bitcast(g->c, NULL, x, g->t_ivec);
 }
 
+static gcc_jit_rvalue *
+dbl(struct gen *g, gcc_jit_rvalue *i)
+{
+    return gcc_jit_context_new_bitcast(g->c, NULL, i, g->t_vec);
+}
+
+static gcc_jit_rvalue *
+isplat(struct gen *g, long long x)
+{
+    gcc_jit_rvalue *e[NS_JIT_LANES];
+    for (size_t l = 0; l < NS_JIT_LANES; l++)
+        e[l] = gcc_jit_context_new_rvalue_from_long(g->c, g->t_ll, x);
+    return gcc_jit_context_new_rvalue_from_vector(g->c, NULL, g->t_ivec,
+                                                  NS_JIT_LANES, e);
+}
+
+static gcc_jit_rvalue *
+vnum(struct gen *g, double x)
+{
+    return nsj_vsplat(g, num(g, x));
+}
+
+static gcc_jit_rvalue *
+ibin(struct gen *g, enum gcc_jit_binary_op op, gcc_jit_rvalue *a,
+     gcc_jit_rvalue *b)
+{
+    return binop(g, op, g->t_ivec, a, b);
+}
+
+static gcc_jit_rvalue *
+vbin(struct gen *g, enum gcc_jit_binary_op op, gcc_jit_rvalue *a,
+     gcc_jit_rvalue *b)
+{
+    return binop(g, op, g->t_vec, a, b);
+}
+
+/* All ones where i's sign bit is set, else 0. */
+static gcc_jit_rvalue *
+sign_mask(struct gen *g, gcc_jit_rvalue *i)
+{
+    return ibin(g, GCC_JIT_BINARY_OP_RSHIFT, i, isplat(g, 63));
+}
+
+/* |x|'s bits. */
+static gcc_jit_rvalue *
+magnitude(struct gen *g, gcc_jit_rvalue *x)
+{
+    return ibin(g, GCC_JIT_BINARY_OP_BITWISE_AND, bits(g, x),
+                isplat(g, 0x7fffffffffffffffLL));
+}
+
+/* Marks the lanes where f's sign bit is set as failing a check. */
 static void
-tflag(struct tgen *t, gcc_jit_rvalue *fault)
+tfault(struct tgen *t, gcc_jit_rvalue *f)
 {
-    struct gen *g = t->g;
     gcc_jit_block_add_assignment_op(
-        t->b, NULL, t->bad, GCC_JIT_BINARY_OP_BITWISE_OR,
-        gcc_jit_context_new_cast(g->c, NULL, fault, g->t_int));
+        t->b, NULL, gcc_jit_rvalue_dereference(t->bad, NULL),
+        GCC_JIT_BINARY_OP_BITWISE_OR, f);
 }
 
-/* x < lo ? lo : x > hi ? hi : x, with branches of its own. */
+/* Lanes where x < 0 and x is not -0 (x not NaN): all ones. */
+static gcc_jit_rvalue *
+below_zero(struct gen *g, gcc_jit_rvalue *x)
+{
+    /* 0 - |x| is negative exactly when |x| > 0: |x|'s bits are below
+     * 2^63, so it cannot overflow. */
+    return ibin(g, GCC_JIT_BINARY_OP_BITWISE_AND, sign_mask(g, bits(g, x)),
+                sign_mask(g, ibin(g, GCC_JIT_BINARY_OP_MINUS, isplat(g, 0),
+                                  magnitude(g, x))));
+}
+
+/* mask ? y : x, lane by lane, on bits. */
+static gcc_jit_rvalue *
+choose(struct gen *g, gcc_jit_rvalue *mask, gcc_jit_rvalue *y,
+       gcc_jit_rvalue *x)
+{
+    gcc_jit_rvalue *keep = ibin(g, GCC_JIT_BINARY_OP_BITWISE_XOR, mask,
+                                isplat(g, -1));
+    return dbl(g, ibin(g, GCC_JIT_BINARY_OP_BITWISE_OR,
+                       ibin(g, GCC_JIT_BINARY_OP_BITWISE_AND, bits(g, x), keep),
+                       ibin(g, GCC_JIT_BINARY_OP_BITWISE_AND, bits(g, y),
+                            mask)));
+}
+
+/* x < 0 ? 0 : x (then, with upper, > 1 ? 1 : ...), as the engine clamps:
+ * -0 stays -0. For lanes that passed the probability check. */
 static gcc_jit_rvalue *
 tclamp(struct tgen *t, gcc_jit_rvalue *x, bool upper)
 {
     struct gen *g = t->g;
-    gcc_jit_lvalue *r = nsj_new_local(g, t->fn, g->t_double);
-    gcc_jit_block *lo = gcc_jit_function_new_block(t->fn, NULL);
-    gcc_jit_block *rest = gcc_jit_function_new_block(t->fn, NULL);
-    gcc_jit_block *hi = upper ? gcc_jit_function_new_block(t->fn, NULL) : NULL;
-    gcc_jit_block *mid = gcc_jit_function_new_block(t->fn, NULL);
-    gcc_jit_block *join = gcc_jit_function_new_block(t->fn, NULL);
-    gcc_jit_block_end_with_conditional(
-        t->b, NULL, cmp(g, GCC_JIT_COMPARISON_LT, x, g->zero), lo, rest);
-    gcc_jit_block_add_assignment(lo, NULL, r, g->zero);
-    gcc_jit_block_end_with_jump(lo, NULL, join);
-    if (upper) {
-        gcc_jit_block_end_with_conditional(
-            rest, NULL, cmp(g, GCC_JIT_COMPARISON_GT, x, g->one), hi, mid);
-        gcc_jit_block_add_assignment(hi, NULL, r, g->one);
-        gcc_jit_block_end_with_jump(hi, NULL, join);
-    } else {
-        gcc_jit_block_end_with_jump(rest, NULL, mid);
-    }
-    gcc_jit_block_add_assignment(mid, NULL, r, x);
-    gcc_jit_block_end_with_jump(mid, NULL, join);
-    t->b = join;
-    return rv(r);
+    gcc_jit_lvalue *c = nsj_new_local(g, t->fn, g->t_vec);
+    gcc_jit_block_add_assignment(t->b, NULL, c,
+                                 choose(g, below_zero(g, x), nsj_vzero(g), x));
+    if (!upper)
+        return rv(c);
+    /* 1 - c < 0 exactly when c > 1 (c finite). */
+    gcc_jit_rvalue *over =
+        sign_mask(g, bits(g, vbin(g, GCC_JIT_BINARY_OP_MINUS, vnum(g, 1.0),
+                                  rv(c))));
+    return choose(g, over, vnum(g, 1.0), rv(c));
 }
 
-/* Row s's probabilities for this lane into p[0..row->n), checked as
- * row_probabilities checks them. */
+/* Marks the lanes where !(v >= lo && v <= hi), NaN included. For finite
+ * operands, a - b is negative exactly when a < b (and +0 when equal). */
 static void
-trow(struct tgen *t, size_t s, const struct ns_row *row, bool timed,
-     gcc_jit_lvalue **p)
+tcheck_range(struct tgen *t, gcc_jit_rvalue *v, double lo, double hi)
 {
     struct gen *g = t->g;
-    gcc_jit_type *dt = g->t_double;
+    gcc_jit_rvalue *nan = ibin(g, GCC_JIT_BINARY_OP_MINUS,
+                               isplat(g, 0x7ff0000000000000LL),
+                               magnitude(g, v));
+    tfault(t, ibin(g, GCC_JIT_BINARY_OP_BITWISE_OR,
+                   ibin(g, GCC_JIT_BINARY_OP_BITWISE_OR,
+                        bits(g, vbin(g, GCC_JIT_BINARY_OP_MINUS, v,
+                                     vnum(g, lo))),
+                        bits(g, vbin(g, GCC_JIT_BINARY_OP_MINUS,
+                                     vnum(g, hi), v))),
+                   nan));
+}
+
+/* A row computed this cycle: its probabilities in every lane into
+ * p[0..row->n), checked and normalised as row_probabilities does. */
+static void
+trow(struct tgen *t, const struct ns_row *row, gcc_jit_lvalue **p)
+{
+    struct gen *g = t->g;
+    gcc_jit_type *vt = g->t_vec;
     for (size_t i = 0; i < row->n; i++)
-        p[i] = nsj_new_local(g, t->fn, dt);
-    if (!timed) {
-        for (size_t i = 0; i < row->n; i++)
-            gcc_jit_block_add_assignment(
-                t->b, NULL, p[i],
-                rv(at(g, t->row_probs, tlane_ix(t, s * t->S + i))));
-        return;
-    }
-    gcc_jit_lvalue *sum = nsj_new_local(g, t->fn, dt);
-    gcc_jit_block_add_assignment(t->b, NULL, sum, g->zero);
+        p[i] = nsj_new_local(g, t->fn, vt);
+    gcc_jit_lvalue *sum = nsj_new_local(g, t->fn, vt);
+    gcc_jit_block_add_assignment(t->b, NULL, sum, nsj_vzero(g));
     for (size_t i = 0; i < row->n; i++) {
         if ((long)i == row->complement)
             continue;
-        gcc_jit_lvalue *v = nsj_new_local(g, t->fn, dt);
+        gcc_jit_lvalue *v = nsj_new_local(g, t->fn, vt);
         gcc_jit_block_add_assignment(
             t->b, NULL, v,
-            rv(at(g, t->known, tlane_ix(t, row->entries[i].def))));
-        tflag(t, not(g, binop(g, GCC_JIT_BINARY_OP_LOGICAL_AND, g->t_bool,
-                              cmp(g, GCC_JIT_COMPARISON_GE, rv(v),
-                                  num(g, -NS_PROBABILITY_SLACK)),
-                              cmp(g, GCC_JIT_COMPARISON_LE, rv(v),
-                                  num(g, 1.0 + NS_PROBABILITY_SLACK)))));
-        /* tclamp ends t->b and starts another: called before t->b is
-         * read (C leaves the order of arguments unspecified). */
-        gcc_jit_rvalue *c = tclamp(t, rv(v), true);
-        gcc_jit_block_add_assignment(t->b, NULL, p[i], c);
+            nsj_vget(g, t->known, integer(g, (long)row->entries[i].def)));
+        tcheck_range(t, rv(v), -NS_PROBABILITY_SLACK,
+                     1.0 + NS_PROBABILITY_SLACK);
+        gcc_jit_block_add_assignment(t->b, NULL, p[i], tclamp(t, rv(v), true));
         gcc_jit_block_add_assignment_op(t->b, NULL, sum,
                                         GCC_JIT_BINARY_OP_PLUS, rv(p[i]));
     }
     double tol = t->m->row_sum_tolerance;
     if (row->complement >= 0) {
-        gcc_jit_rvalue *rest =
-            binop(g, GCC_JIT_BINARY_OP_MINUS, dt, g->one, rv(sum));
-        gcc_jit_lvalue *r = nsj_new_local(g, t->fn, dt);
-        gcc_jit_block_add_assignment(t->b, NULL, r, rest);
-        tflag(t, cmp(g, GCC_JIT_COMPARISON_LT, rv(r), num(g, -tol)));
+        gcc_jit_lvalue *r = nsj_new_local(g, t->fn, vt);
+        gcc_jit_block_add_assignment(
+            t->b, NULL, r,
+            vbin(g, GCC_JIT_BINARY_OP_MINUS, vnum(g, 1.0), rv(sum)));
+        /* rest < -tol */
+        tfault(t, bits(g, vbin(g, GCC_JIT_BINARY_OP_MINUS, rv(r),
+                               vnum(g, -tol))));
         gcc_jit_lvalue *pc = p[row->complement];
-        gcc_jit_rvalue *c = tclamp(t, rv(r), false);
-        gcc_jit_block_add_assignment(t->b, NULL, pc, c);
+        gcc_jit_block_add_assignment(t->b, NULL, pc, tclamp(t, rv(r), false));
         gcc_jit_block_add_assignment_op(t->b, NULL, sum,
                                         GCC_JIT_BINARY_OP_PLUS, rv(pc));
     } else {
-        gcc_jit_rvalue *dev = gcc_jit_context_new_unary_op(
-            g->c, NULL, GCC_JIT_UNARY_OP_ABS, dt,
-            binop(g, GCC_JIT_BINARY_OP_MINUS, dt, rv(sum), g->one));
-        tflag(t, cmp(g, GCC_JIT_COMPARISON_GT, dev, num(g, tol)));
+        /* |sum - 1| > tol */
+        gcc_jit_rvalue *dev = dbl(
+            g, magnitude(g, vbin(g, GCC_JIT_BINARY_OP_MINUS, rv(sum),
+                                 vnum(g, 1.0))));
+        tfault(t, bits(g, vbin(g, GCC_JIT_BINARY_OP_MINUS, vnum(g, tol),
+                               dev)));
     }
     /* The engine divides only when the sum is not exactly 1; dividing by
      * exactly 1 changes nothing, so this always divides. */
     for (size_t i = 0; i < row->n; i++)
         gcc_jit_block_add_assignment(
             t->b, NULL, p[i],
-            binop(g, GCC_JIT_BINARY_OP_DIVIDE, dt, rv(p[i]), rv(sum)));
+            vbin(g, GCC_JIT_BINARY_OP_DIVIDE, rv(p[i]), rv(sum)));
 }
 
-/* The lane loop of state s: its row, then its moves and the transition
- * values they book, into the local arrays N and TV, in step()'s order. */
+/* dst[index] += x, on vectors of lanes in memory. */
 static void
-tstate(struct tgen *t, size_t s, bool timed, const size_t *tv_start,
-       const size_t *tv_list, gcc_jit_lvalue *O, gcc_jit_lvalue *N,
-       gcc_jit_lvalue *TV)
+vadd_to(struct tgen *t, gcc_jit_rvalue *dst, size_t index, gcc_jit_rvalue *x)
+{
+    struct gen *g = t->g;
+    gcc_jit_rvalue *i = integer(g, (long)index);
+    nsj_vput(g, t->b, dst, i,
+             vbin(g, GCC_JIT_BINARY_OP_PLUS, nsj_vget(g, dst, i), x));
+}
+
+/* State s's row, its moves and the transition values they book, on
+ * vectors of all lanes, into next and tv_sum in step()'s order. */
+static void
+tmoves(struct tgen *t, size_t s, bool timed, const size_t *tv_start,
+       const size_t *tv_list)
 {
     struct gen *g = t->g;
     const struct ns_model_priv *p = t->p;
-    gcc_jit_type *dt = g->t_double;
+    gcc_jit_type *vt = g->t_vec;
     const struct ns_row *row = &p->rows[t->d * t->S + s];
     gcc_jit_lvalue **pr = calloc(row->n + 1, sizeof *pr);
     if (!pr)
         return;
-    gcc_jit_block *loop = gcc_jit_function_new_block(t->fn, NULL);
-    gcc_jit_block_add_assignment(t->b, NULL, t->lane,
-                                 gcc_jit_context_zero(g->c, g->t_int));
-    gcc_jit_block_end_with_jump(t->b, NULL, loop);
-    t->b = loop;
-    trow(t, s, row, timed, pr);
+    if (timed) {
+        trow(t, row, pr);
+    } else {
+        for (size_t i = 0; i < row->n; i++) {
+            pr[i] = nsj_new_local(g, t->fn, vt);
+            gcc_jit_block_add_assignment(
+                t->b, NULL, pr[i],
+                nsj_vget(g, t->row_probs, integer(g, (long)(s * t->S + i))));
+        }
+    }
     size_t n_slots = p->n_slots[s];
     for (size_t q = 0; q < n_slots; q++) {
-        gcc_jit_lvalue *mass = nsj_new_local(g, t->fn, dt);
+        gcc_jit_lvalue *mass = nsj_new_local(g, t->fn, vt);
         gcc_jit_block_add_assignment(
-            t->b, NULL, mass, rv(at(g, rv(O), tlane_ix(t, p->first_x[s] + q))));
+            t->b, NULL, mass,
+            nsj_vget(g, t->occ, integer(g, (long)(p->first_x[s] + q))));
         for (size_t i = 0; i < row->n; i++) {
             size_t to = row->entries[i].to;
             size_t dest = p->first_x[to];
             if (to == s && n_slots > 1)
                 dest += q + 1 < n_slots ? q + 1 : n_slots - 1;
-            gcc_jit_lvalue *flow = nsj_new_local(g, t->fn, dt);
+            gcc_jit_lvalue *flow = nsj_new_local(g, t->fn, vt);
             gcc_jit_block_add_assignment(
                 t->b, NULL, flow,
-                binop(g, GCC_JIT_BINARY_OP_MULT, dt, rv(mass), rv(pr[i])));
-            gcc_jit_block_add_assignment_op(
-                t->b, NULL, at(g, rv(N), tlane_ix(t, dest)),
-                GCC_JIT_BINARY_OP_PLUS, rv(flow));
+                vbin(g, GCC_JIT_BINARY_OP_MULT, rv(mass), rv(pr[i])));
+            vadd_to(t, t->next, dest, rv(flow));
             size_t c = s * t->S + to;
             for (size_t k = tv_start[c]; k < tv_start[c + 1]; k++) {
                 const struct ns_transition_value *v = &p->tvalues[tv_list[k]];
-                gcc_jit_rvalue *prod = binop(
-                    g, GCC_JIT_BINARY_OP_MULT, dt,
-                    binop(g, GCC_JIT_BINARY_OP_MULT, dt, rv(flow),
-                          rv(at(g, t->known, tlane_ix(t, v->def)))),
-                    rv(at(g, t->scale, integer(g, (long)v->stream))));
-                gcc_jit_block_add_assignment_op(
-                    t->b, NULL, at(g, rv(TV), tlane_ix(t, v->stream)),
-                    GCC_JIT_BINARY_OP_PLUS, prod);
+                gcc_jit_rvalue *prod = vbin(
+                    g, GCC_JIT_BINARY_OP_MULT,
+                    vbin(g, GCC_JIT_BINARY_OP_MULT, rv(flow),
+                         nsj_vget(g, t->known, integer(g, (long)v->def))),
+                    nsj_vget(g, t->sc, integer(g, (long)v->stream)));
+                vadd_to(t, t->tv_sum, v->stream, prod);
             }
         }
     }
-    gcc_jit_block *after = gcc_jit_function_new_block(t->fn, NULL);
-    gcc_jit_block_add_assignment_op(t->b, NULL, t->lane,
-                                    GCC_JIT_BINARY_OP_PLUS,
-                                    gcc_jit_context_one(g->c, g->t_int));
-    gcc_jit_block_end_with_conditional(
-        t->b, NULL,
-        cmp(g, GCC_JIT_COMPARISON_LT, rv(t->lane),
-            gcc_jit_context_new_rvalue_from_int(g->c, g->t_int, (int)t->L)),
-        loop, after);
-    t->b = after;
     free(pr);
 }
 
-/* dst[i] = src[i] for i < n (either may be a local array or a pointer);
- * returns the block after the loop. */
-static gcc_jit_block *
-tcopy(struct tgen *t, gcc_jit_block *b, gcc_jit_rvalue *dst,
-      gcc_jit_rvalue *src, size_t n)
+/* Nonzero when some lane of bad has its sign bit set. */
+static gcc_jit_rvalue *
+any_bad(struct gen *g, gcc_jit_lvalue *bad)
 {
-    return nsj_copy_loop(t->g, t->fn, b, dst, src, n);
+    gcc_jit_rvalue *lanes = gcc_jit_context_new_cast(
+        g->c, NULL, gcc_jit_lvalue_get_address(bad, NULL),
+        gcc_jit_type_get_pointer(g->t_ll));
+    gcc_jit_rvalue *any = NULL;
+    for (size_t l = 0; l < NS_JIT_LANES; l++) {
+        gcc_jit_rvalue *neg = cmp(g, GCC_JIT_COMPARISON_LT,
+                                  rv(at(g, lanes, integer(g, (long)l))),
+                                  gcc_jit_context_zero(g->c, g->t_ll));
+        any = any ? or(g, any, neg) : neg;
+    }
+    return gcc_jit_context_new_cast(g->c, NULL, any, g->t_int);
 }
 
-/* The whole cycle: the cohort into a local array (so that stores cannot
- * alias it), each state's lane loop, then the new cohort and the
- * transition values out. */
+/* State s's part of the cycle as a function of its own: GCC's register
+ * allocation grows faster than the size of a function, and one function
+ * for the whole of the England model's cycle took several times as long
+ * to compile. */
+static gcc_jit_function *
+tstate_fn(struct tgen *t, size_t s, bool timed, const size_t *tv_start,
+          const size_t *tv_list, const char *name)
+{
+    struct gen *g = t->g;
+    gcc_jit_type *ivp = gcc_jit_type_get_pointer(g->t_ivec);
+    gcc_jit_param *params[] = {
+        gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "occ"),
+        gcc_jit_context_new_param(g->c, NULL, g->t_dp, "next"),
+        gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "known"),
+        gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "row_probs"),
+        gcc_jit_context_new_param(g->c, NULL, g->t_dp, "tv_sum"),
+        gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "sc"),
+        gcc_jit_context_new_param(g->c, NULL, ivp, "bad")};
+    char fname[80];
+    snprintf(fname, sizeof fname, "%s_%zu", name, s);
+    gcc_jit_function *fn = gcc_jit_context_new_function(
+        g->c, NULL, GCC_JIT_FUNCTION_INTERNAL, g->t_void, fname, 7, params, 0);
+    struct tgen u = *t;
+    u.fn = fn;
+    gcc_jit_rvalue **slots[] = {&u.occ, &u.next, &u.known, &u.row_probs,
+                                &u.tv_sum, &u.sc, &u.bad};
+    for (size_t i = 0; i < 7; i++)
+        *slots[i] = gcc_jit_param_as_rvalue(params[i]);
+    u.b = gcc_jit_function_new_block(fn, NULL);
+    tmoves(&u, s, timed, tv_start, tv_list);
+    gcc_jit_block_end_with_void_return(u.b, NULL);
+    return fn;
+}
+
+/* The whole cycle: next and the transition values cleared, then each
+ * state's function (its row and moves, on vectors of all lanes, in
+ * step()'s order); nonzero when a lane failed a check. */
 static void
 tcycle(struct tgen *t, const unsigned char *timed, const size_t *tv_start,
-       const size_t *tv_list)
+       const size_t *tv_list, const char *name)
 {
     struct gen *g = t->g;
     size_t X = t->p->n_expanded, J = t->m->n_streams;
-    gcc_jit_type *ax = gcc_jit_context_new_array_type(g->c, NULL, g->t_double,
-                                                      (int)(X * t->L));
-    gcc_jit_type *aj = gcc_jit_context_new_array_type(
-        g->c, NULL, g->t_double, (int)((J + 1) * t->L));
-    gcc_jit_lvalue *O = gcc_jit_function_new_local(t->fn, NULL, ax, "O");
-    gcc_jit_lvalue *N = gcc_jit_function_new_local(t->fn, NULL, ax, "N");
-    gcc_jit_lvalue *TV = gcc_jit_function_new_local(t->fn, NULL, aj, "TV");
-    t->b = tcopy(t, t->b, rv(O), t->occ, X * t->L);
-    t->b = tcopy(t, t->b, rv(N), NULL, X * t->L);
-    t->b = tcopy(t, t->b, rv(TV), NULL, J * t->L);
+    gcc_jit_lvalue *sc = gcc_jit_function_new_local(
+        t->fn, NULL, gcc_jit_context_new_array_type(g->c, NULL, g->t_vec,
+                                                    (int)(J + 1)),
+        "sc");
+    gcc_jit_lvalue *bad = gcc_jit_function_new_local(t->fn, NULL, g->t_ivec,
+                                                     "bad");
+    gcc_jit_block_add_assignment(t->b, NULL, bad, isplat(g, 0));
+    for (size_t x = 0; x < X; x++)
+        nsj_vput(g, t->b, t->next, integer(g, (long)x), nsj_vzero(g));
+    for (size_t j = 0; j < J; j++) {
+        nsj_vput(g, t->b, t->tv_sum, integer(g, (long)j), nsj_vzero(g));
+        gcc_jit_block_add_assignment(
+            t->b, NULL, at(g, rv(sc), integer(g, (long)j)),
+            nsj_vsplat(g, rv(at(g, t->sc, integer(g, (long)j)))));
+    }
+    gcc_jit_rvalue *args[] = {
+        t->occ, t->next, t->known, t->row_probs, t->tv_sum,
+        gcc_jit_context_new_cast(g->c, NULL,
+                                 gcc_jit_lvalue_get_address(sc, NULL),
+                                 g->t_cdp),
+        gcc_jit_lvalue_get_address(bad, NULL)};
     for (size_t s = 0; s < t->S; s++)
         if (t->p->rows[t->d * t->S + s].n > 0)
-            tstate(t, s, timed[s], tv_start, tv_list, O, N, TV);
-    t->b = tcopy(t, t->b, t->next, rv(N), X * t->L);
-    t->b = tcopy(t, t->b, t->tv_sum, rv(TV), J * t->L);
+            gcc_jit_block_add_eval(
+                t->b, NULL,
+                gcc_jit_context_new_call(
+                    g->c, NULL,
+                    tstate_fn(t, s, timed[s], tv_start, tv_list, name), 7,
+                    args));
+    gcc_jit_block_end_with_return(t->b, NULL, any_bad(g, bad));
 }
 
 /* The rows of strategy d as a step kernel sees them: timed[s] when the
@@ -464,8 +589,7 @@ bool
 nsj_gen_step(struct gen *g, const struct ns_model *m, size_t d, const char *name)
 {
     const struct ns_model_priv *p = m->priv;
-    struct tgen t = {.g = g, .m = m, .p = p, .d = d, .L = NS_JIT_LANES,
-                     .S = m->n_states};
+    struct tgen t = {.g = g, .m = m, .p = p, .d = d, .S = m->n_states};
     unsigned char *timed = calloc(t.S + 1, 1);
     size_t *tv_start = NULL, *tv_list = NULL;
     bool ok = timed && nsj_step_rows(m, d, timed) &&
@@ -482,16 +606,11 @@ nsj_gen_step(struct gen *g, const struct ns_model *m, size_t d, const char *name
                                             GCC_JIT_FUNCTION_EXPORTED,
                                             g->t_int, name, 6, params, 0);
         gcc_jit_rvalue **slots[] = {&t.occ, &t.next, &t.known,
-                                    &t.row_probs, &t.tv_sum, &t.scale};
+                                    &t.row_probs, &t.tv_sum, &t.sc};
         for (size_t i = 0; i < 6; i++)
             *slots[i] = gcc_jit_param_as_rvalue(params[i]);
-        t.lane = nsj_new_local(g, t.fn, g->t_int);
-        t.bad = nsj_new_local(g, t.fn, g->t_int);
         t.b = gcc_jit_function_new_block(t.fn, NULL);
-        gcc_jit_block_add_assignment(t.b, NULL, t.bad,
-                                     gcc_jit_context_zero(g->c, g->t_int));
-        tcycle(&t, timed, tv_start, tv_list);
-        gcc_jit_block_end_with_return(t.b, NULL, rv(t.bad));
+        tcycle(&t, timed, tv_start, tv_list, name);
     }
     free(timed);
     free(tv_start);

@@ -238,9 +238,11 @@ ns_cli_compile_native(struct ns_population *pop, unsigned uses, double runs,
     else if (getenv("NS_JIT_VERBOSE"))
         fprintf(stderr,
                 "netsave: compiled %zu expression programs and %zu "
-                "functions for %s in %.3f s (%.3f s of processor time)\n",
+                "functions for %s in %.3f s (%.3f s of processor time, "
+                "%zu %s)\n",
                 rep.n_programs, rep.n_functions, rep.isa, rep.seconds,
-                rep.cpu_seconds);
+                rep.cpu_seconds, rep.n_processes,
+                rep.n_processes == 1 ? "process" : "processes at once");
 }
 
 int

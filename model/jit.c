@@ -1,13 +1,11 @@
-/* netsave: a model's expressions and settled cycles as native code, built
- * with libgccjit (see model/jit.h for what is compiled and why the
- * results are bit-identical to the interpreter's).
- *
- * Every function loops over lanes, and a lane's body is the scalar code
- * of one run: the vectoriser turns the loop into vector code where the
- * body has no calls (most expressions, every settled cycle), and a lane
- * that branches differently from its neighbours simply takes its own
- * branch. Arrays are laid out as the engine's, element by element with
- * lanes side by side (a[i * L + l]). */
+/* netsave: a model's expressions and cycles as native code, built with
+ * libgccjit (see model/jit.h for what is compiled and why the results are
+ * bit-identical to the interpreter's). This file is the driver: what to
+ * compile (distinct expression programs, kernels shared between
+ * strategies), compiled by child processes at once, each a shared object
+ * loaded here. Arrays are laid out as the engine's, element by element
+ * with lanes side by side (a[i * L + l]); the kernels (jit_kernel.c) work
+ * on vectors of all the lanes. */
 /* nftw, for removing what a stopped compilation left. */
 #define _XOPEN_SOURCE 700
 #include "model/jit.h"
@@ -120,22 +118,31 @@ set_options(gcc_jit_context *c, const char *isa)
                                                 "-mprefer-vector-width=512");
 }
 
-/* The compiled code, shared by the models compiled together: a shared
- * object made by a child process and loaded here. */
+/* The compiled code, shared by the models compiled together: shared
+ * objects, one from each child process that compiled, loaded here. */
+enum { NS_JIT_MAX_PARTS = 4 };
 struct ns_jit_code {
-    void *handle; /* dlopen's */
+    void *handle[NS_JIT_MAX_PARTS]; /* dlopen's */
+    size_t n_parts;
     size_t refs;
 };
+
+static void
+code_close(struct ns_jit_code *code)
+{
+    for (size_t i = 0; i < code->n_parts; i++)
+        if (code->handle[i])
+            dlclose(code->handle[i]);
+    free(code);
+}
 
 void
 ns_jit_free(struct ns_jit *jit)
 {
     if (!jit)
         return;
-    if (jit->code && --jit->code->refs == 0) {
-        dlclose(jit->code->handle);
-        free(jit->code);
-    }
+    if (jit->code && --jit->code->refs == 0)
+        code_close(jit->code);
     free(jit->lanes);
     free(jit->one);
     free(jit->settled);
@@ -204,23 +211,19 @@ plan_build(struct plan *pl, struct ns_model *const *models, size_t n_models)
     return true;
 }
 
-/* Emits every program, NS_JIT_CHUNK to a function, for L lanes, as
- * functions called prefix0, prefix1, ... */
-static size_t
-gen_programs(struct gen *g, const struct plan *pl, size_t L,
+/* Chunk 'chunk' of the programs (NS_JIT_CHUNK to a function) for L
+ * lanes, as a function called prefix<chunk>. */
+static void
+gen_programs(struct gen *g, const struct plan *pl, size_t chunk, size_t L,
              const char *prefix)
 {
-    size_t n_fns = 0;
     char name[48];
     bool ok[NS_JIT_CHUNK];
-    for (size_t first = 0; first < pl->n_progs; first += NS_JIT_CHUNK) {
-        size_t n = pl->n_progs - first < NS_JIT_CHUNK ? pl->n_progs - first
-                                                      : NS_JIT_CHUNK;
-        snprintf(name, sizeof name, "%s%zu", prefix, first / NS_JIT_CHUNK);
-        nsj_gen_chunk(g, &pl->progs[first], n, L, name, ok);
-        n_fns++;
-    }
-    return n_fns;
+    size_t first = chunk * NS_JIT_CHUNK;
+    size_t n = pl->n_progs - first < NS_JIT_CHUNK ? pl->n_progs - first
+                                                  : NS_JIT_CHUNK;
+    snprintf(name, sizeof name, "%s%zu", prefix, chunk);
+    nsj_gen_chunk(g, &pl->progs[first], n, L, name, ok);
 }
 
 static bool
@@ -235,13 +238,18 @@ entries_alloc(struct ns_jit *jit, const struct ns_model *m)
 
 /* The function called name in the loaded code, or NULL. */
 static void *
-symbol(void *handle, const char *name)
+symbol(const struct ns_jit_code *code, const char *name)
 {
-    return dlsym(handle, name);
+    for (size_t i = 0; i < code->n_parts; i++) {
+        void *fn = dlsym(code->handle[i], name);
+        if (fn)
+            return fn;
+    }
+    return NULL;
 }
 
 static ns_jit_chunk_fn *
-chunk_code(void *handle, const char *prefix, size_t prog)
+chunk_code(const struct ns_jit_code *handle, const char *prefix, size_t prog)
 {
     char name[48];
     snprintf(name, sizeof name, "%s%zu", prefix, prog / NS_JIT_CHUNK);
@@ -255,7 +263,8 @@ enum { KERNEL_SETTLED = 1, KERNEL_STEP = 2, KERNEL_STEP_NEW = 4 };
 
 /* Fills model i's native entries from the loaded code. */
 static void
-attach(struct ns_jit *jit, void *handle, const struct plan *pl, size_t i,
+attach(struct ns_jit *jit, const struct ns_jit_code *handle,
+       const struct plan *pl, size_t i,
        const struct ns_model *m, unsigned uses, const unsigned char *kernels,
        char (*step_name)[48])
 {
@@ -366,6 +375,17 @@ step_possible(const struct ns_model *m, size_t d)
     return ok;
 }
 
+/* A function to make: a chunk of programs for 16 lanes or one, or a
+ * strategy's kernel; with its estimated compilation time (seconds of one
+ * core of an AMD EPYC, measured in 2026) and the process that makes it. */
+enum unit_kind { UNIT_LANES, UNIT_ONE, UNIT_SETTLED, UNIT_STEP };
+struct unit {
+    enum unit_kind kind;
+    size_t a, b; /* the chunk; or the model and strategy */
+    double cost;
+    size_t part;
+};
+
 /* Everything of ns_models_jit that allocates, in one place to free. */
 struct job {
     struct plan plan;
@@ -375,6 +395,9 @@ struct job {
     struct steps_made steps;
     struct ns_jit_code *code;
     size_t n_models;
+    struct unit *units;        /* every function to make */
+    size_t n_units, n_parts;   /* compiled by n_parts processes */
+    double estimate;           /* seconds, of the longest process */
 };
 
 /* Decides which kernels model i gets, sharing step kernels between
@@ -425,11 +448,110 @@ job_free(struct job *jb)
     for (size_t i = 0; jb->step_name && i < n; i++)
         free(jb->step_name[i]);
     free(jb->step_name);
-    if (jb->code) {
-        if (jb->code->handle)
-            dlclose(jb->code->handle);
-        free(jb->code);
+    free(jb->units);
+    if (jb->code)
+        code_close(jb->code);
+}
+
+/* Estimated compilation costs, in seconds of one core of the AMD EPYC
+ * these were timed on (NS_JIT_VERBOSE, the shipped models, 2026): per
+ * program in a chunk for 16 lanes or for one, per settled kernel, per
+ * move or transition value of a step kernel. */
+#define COST_LANES_PROGRAM 0.007
+#define COST_ONE_PROGRAM 0.0012
+#define COST_SETTLED 0.1
+#define COST_STEP_OP 0.003
+/* Below this much compilation, one process: each costs its own start,
+ * assembler and linker. */
+#define SPLIT_SECONDS 1.0
+
+static void
+add_unit(struct job *jb, enum unit_kind kind, size_t a, size_t b,
+         double cost)
+{
+    jb->units[jb->n_units++] = (struct unit){kind, a, b, cost, 0};
+}
+
+static int
+by_cost_down(const void *x, const void *y)
+{
+    const struct unit *a = *(const struct unit *const *)x;
+    const struct unit *b = *(const struct unit *const *)y;
+    return (a->cost < b->cost) - (a->cost > b->cost);
+}
+
+/* Shares the units among the processes, longest first to the least
+ * loaded; returns the estimated time of the longest. */
+static double
+assign_parts(struct job *jb)
+{
+    double total = 0.0, load[NS_JIT_MAX_PARTS] = {0};
+    for (size_t u = 0; u < jb->n_units; u++)
+        total += jb->units[u].cost;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t n = cpus > 0 ? (size_t)cpus : 1;
+    if (n > NS_JIT_MAX_PARTS)
+        n = NS_JIT_MAX_PARTS;
+    if (n > jb->n_units)
+        n = jb->n_units;
+    jb->n_parts = total < SPLIT_SECONDS || n == 0 ? 1 : n;
+    const struct unit **order = calloc(jb->n_units + 1, sizeof *order);
+    if (!order)
+        return total; /* everything in part 0, as set by add_unit */
+    for (size_t u = 0; u < jb->n_units; u++)
+        order[u] = &jb->units[u];
+    qsort(order, jb->n_units, sizeof *order, by_cost_down);
+    for (size_t i = 0; i < jb->n_units; i++) {
+        size_t best = 0;
+        for (size_t q = 1; q < jb->n_parts; q++)
+            if (load[q] < load[best])
+                best = q;
+        jb->units[order[i] - jb->units].part = best;
+        load[best] += order[i]->cost;
     }
+    free(order);
+    double longest = 0.0;
+    for (size_t q = 0; q < jb->n_parts; q++)
+        longest = load[q] > longest ? load[q] : longest;
+    return longest;
+}
+
+/* Lists every function to make, with its cost, and shares them among
+ * the processes. */
+static bool
+plan_units(struct job *jb, struct ns_model *const *models, unsigned uses)
+{
+    const struct plan *pl = &jb->plan;
+    size_t chunks = (pl->n_progs + NS_JIT_CHUNK - 1) / NS_JIT_CHUNK;
+    size_t cap = 2 * chunks + 1;
+    for (size_t i = 0; i < jb->n_models; i++)
+        cap += 2 * models[i]->n_strategies;
+    jb->units = calloc(cap, sizeof *jb->units);
+    if (!jb->units)
+        return false;
+    for (size_t k = 0; k < 2; k++) {
+        unsigned use = k == 0 ? NS_JIT_FOR_LANES : NS_JIT_FOR_ONE;
+        if (!(uses & use))
+            continue;
+        for (size_t c = 0; c < chunks; c++) {
+            size_t n = pl->n_progs - c * NS_JIT_CHUNK;
+            n = n < NS_JIT_CHUNK ? n : NS_JIT_CHUNK;
+            add_unit(jb, k == 0 ? UNIT_LANES : UNIT_ONE, c, 0,
+                     (double)n * (k == 0 ? COST_LANES_PROGRAM
+                                         : COST_ONE_PROGRAM));
+        }
+    }
+    for (size_t i = 0; i < jb->n_models; i++)
+        for (size_t d = 0; d < models[i]->n_strategies; d++) {
+            unsigned char k = jb->kernels[i][d];
+            if (k & KERNEL_SETTLED)
+                add_unit(jb, UNIT_SETTLED, i, d, COST_SETTLED);
+            if (k & KERNEL_STEP_NEW)
+                add_unit(jb, UNIT_STEP, i, d,
+                         COST_STEP_OP * (double)nsj_step_ops(models[i], d));
+        }
+    jb->estimate = assign_parts(jb);
+    return true;
 }
 
 static bool
@@ -462,53 +584,54 @@ job_alloc(struct job *jb, struct ns_model *const *models, size_t n_models,
         if ((uses & NS_JIT_FOR_LANES) && !decide_kernels(jb, models, i))
             return false;
     }
-    return true;
+    return plan_units(jb, models, uses);
 }
 
-/* Emits everything the job decided on into c; returns the number of
- * functions. */
-static size_t
-emit_all(gcc_jit_context *c, const struct job *jb,
-         struct ns_model *const *models, unsigned uses)
+/* Emits the units of process 'part' into c. */
+static void
+emit_part(gcc_jit_context *c, const struct job *jb,
+          struct ns_model *const *models, size_t part)
 {
     struct gen g;
     nsj_gen_init(&g, c);
-    size_t n = 0;
-    if (uses & NS_JIT_FOR_LANES)
-        n += gen_programs(&g, &jb->plan, NS_JIT_LANES, "lanes");
-    if (uses & NS_JIT_FOR_ONE)
-        n += gen_programs(&g, &jb->plan, 1, "one");
     char name[48];
-    for (size_t i = 0; i < jb->n_models; i++)
-        for (size_t d = 0; d < models[i]->n_strategies; d++) {
-            unsigned char k = jb->kernels[i][d];
-            if (k & KERNEL_SETTLED) {
-                snprintf(name, sizeof name, "m%zu_s%zu", i, d);
-                nsj_gen_settled(&g, models[i], d, name);
-                n++;
-            }
-            if (k & KERNEL_STEP_NEW) {
-                nsj_gen_step(&g, models[i], d, jb->step_name[i][d]);
-                n++;
-            }
+    for (size_t u = 0; u < jb->n_units; u++) {
+        const struct unit *un = &jb->units[u];
+        if (un->part != part)
+            continue;
+        switch (un->kind) {
+        case UNIT_LANES:
+            gen_programs(&g, &jb->plan, un->a, NS_JIT_LANES, "lanes");
+            break;
+        case UNIT_ONE:
+            gen_programs(&g, &jb->plan, un->a, 1, "one");
+            break;
+        case UNIT_SETTLED:
+            snprintf(name, sizeof name, "m%zu_s%zu", un->a, un->b);
+            nsj_gen_settled(&g, models[un->a], un->b, name);
+            break;
+        case UNIT_STEP:
+            nsj_gen_step(&g, models[un->a], un->b,
+                         jb->step_name[un->a][un->b]);
+            break;
         }
-    return n;
+    }
 }
 
-/* In the child: builds and compiles the code into the shared object at
- * path; never returns. libgccjit runs GCC inside the process, and GCC
- * ends the process on a fatal error (a full disk, a file-size limit):
- * in a child, that ends only the compilation, and its memory goes with
- * it. */
+/* In the child: builds and compiles process part's functions into the
+ * shared object at path; never returns. libgccjit runs GCC inside the
+ * process, and GCC ends the process on a fatal error (a full disk, a
+ * file-size limit): in a child, that ends only the compilation, and its
+ * memory goes with it. */
 static _Noreturn void
 compile_child(const struct job *jb, struct ns_model *const *models,
-              unsigned uses, const char *isa, const char *path)
+              const char *isa, const char *path, size_t part)
 {
     gcc_jit_context *c = gcc_jit_context_acquire();
     if (!c)
         _exit(3);
     set_options(c, isa);
-    emit_all(c, jb, models, uses);
+    emit_part(c, jb, models, part);
     gcc_jit_context_compile_to_file(c, GCC_JIT_OUTPUT_KIND_DYNAMIC_LIBRARY,
                                     path);
     const char *err = gcc_jit_context_get_first_error(c);
@@ -517,19 +640,23 @@ compile_child(const struct job *jb, struct ns_model *const *models,
     _exit(err ? 2 : 0);
 }
 
-/* Runs compile_child in a child process; returns its status, and fills
- * why with the first line it wrote to stderr (if any). */
-static int
-compile_in_child(const struct job *jb, struct ns_model *const *models,
-                 unsigned uses, const char *isa, const char *dir,
-                 const char *path, const atomic_int *cancel, char *why,
-                 size_t why_size)
+/* A compiling child: its process and the read end of its stderr. */
+struct child {
+    pid_t pid;
+    int fd;
+};
+
+/* Starts compile_child for process 'part'; false with why filled. */
+static bool
+start_child(const struct job *jb, struct ns_model *const *models,
+            const char *isa, const char *dir, const char *path, size_t part,
+            struct child *ch, char *why, size_t why_size)
 {
     int fd[2];
     if (pipe(fd) != 0) {
         snprintf(why, why_size, "cannot start the code generator: %s",
                  strerror(errno));
-        return -1;
+        return false;
     }
     fflush(NULL);
     pid_t pid = fork();
@@ -542,34 +669,49 @@ compile_in_child(const struct job *jb, struct ns_model *const *models,
         close(fd[0]);
         dup2(fd[1], STDERR_FILENO);
         close(fd[1]);
-        compile_child(jb, models, uses, isa, path);
+        compile_child(jb, models, isa, path, part);
     }
     close(fd[1]);
+    if (pid < 0) {
+        close(fd[0]);
+        snprintf(why, why_size, "cannot start the code generator: %s",
+                 strerror(errno));
+        return false;
+    }
+    *ch = (struct child){pid, fd[0]};
+    return true;
+}
+
+/* Reads child i's stderr to its end and waits for it; once cancel is
+ * set, stops every child. 0, or -1 with why filled. */
+static int
+finish_child(struct child *all, size_t n, size_t i, const atomic_int *cancel,
+             bool *stopped, char *why, size_t why_size)
+{
     char text[512];
     size_t got = 0;
     ssize_t r;
-    bool stopped = false;
-    while ((r = read(fd[0], text + got, sizeof text - 1 - got)) > 0 ||
+    while ((r = read(all[i].fd, text + got, sizeof text - 1 - got)) > 0 ||
            (r < 0 && errno == EINTR)) {
         got += r > 0 ? (size_t)r : 0;
-        if (cancel && atomic_load(cancel) && pid > 0 && !stopped) {
-            kill(pid, SIGKILL);
-            stopped = true;
+        if (cancel && atomic_load(cancel) && !*stopped) {
+            for (size_t k = 0; k < n; k++)
+                kill(all[k].pid, SIGKILL);
+            *stopped = true;
         }
     }
     text[got] = '\0';
-    close(fd[0]);
+    close(all[i].fd);
     int status = 0;
-    pid_t waited = pid;
-    while (pid > 0 && (waited = waitpid(pid, &status, 0)) < 0 &&
-           errno == EINTR)
+    pid_t waited;
+    while ((waited = waitpid(all[i].pid, &status, 0)) < 0 && errno == EINTR)
         ;
-    if (pid < 0 || waited < 0) {
+    if (waited < 0) {
         snprintf(why, why_size, "cannot start the code generator");
         return -1;
     }
     text[strcspn(text, "\n")] = '\0';
-    if (stopped) {
+    if (*stopped) {
         snprintf(why, why_size, "stopped");
         return -1;
     }
@@ -582,6 +724,36 @@ compile_in_child(const struct job *jb, struct ns_model *const *models,
         snprintf(why, why_size, "the code generator failed%s%s",
                  text[0] ? ": " : "", text[0] ? text : "");
     return -1;
+}
+
+/* Compiles in jb->n_parts children at once, each its own shared object
+ * in dir; false with why filled (the first failure's). */
+static bool
+compile_in_children(const struct job *jb, struct ns_model *const *models,
+                    const char *isa, const char *dir,
+                    const atomic_int *cancel, char *why, size_t why_size)
+{
+    struct child ch[NS_JIT_MAX_PARTS];
+    size_t started = 0;
+    bool ok = true, stopped = false;
+    char path[600], first[1024] = "";
+    for (; started < jb->n_parts; started++) {
+        snprintf(path, sizeof path, "%s/part%zu.so", dir, started);
+        if (!start_child(jb, models, isa, dir, path, started, &ch[started],
+                         why, why_size)) {
+            ok = false;
+            for (size_t k = 0; k < started; k++)
+                kill(ch[k].pid, SIGKILL);
+            break;
+        }
+    }
+    for (size_t i = 0; i < started; i++)
+        if (finish_child(ch, started, i, cancel, &stopped, first,
+                         sizeof first) != 0 && ok) {
+            ok = false;
+            snprintf(why, why_size, "%s", first);
+        }
+    return ok;
 }
 
 static int
@@ -614,8 +786,8 @@ make_folder(char *dir, size_t size)
 /* Compiles and loads; false with why filled. */
 static bool
 compile_and_load(struct job *jb, struct ns_model *const *models,
-                 unsigned uses, const char *isa, const atomic_int *cancel,
-                 char *why, size_t why_size)
+                 const char *isa, const atomic_int *cancel, char *why,
+                 size_t why_size)
 {
     char dir[512], path[600];
     if (!make_folder(dir, sizeof dir)) {
@@ -623,12 +795,13 @@ compile_and_load(struct job *jb, struct ns_model *const *models,
                  strerror(errno));
         return false;
     }
-    snprintf(path, sizeof path, "%s/models.so", dir);
-    bool ok = compile_in_child(jb, models, uses, isa, dir, path, cancel, why,
-                               why_size) == 0;
-    if (ok) {
-        jb->code->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-        if (!jb->code->handle) {
+    bool ok = compile_in_children(jb, models, isa, dir, cancel, why,
+                                  why_size);
+    for (size_t i = 0; ok && i < jb->n_parts; i++) {
+        snprintf(path, sizeof path, "%s/part%zu.so", dir, i);
+        jb->code->handle[i] = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        jb->code->n_parts = i + 1;
+        if (!jb->code->handle[i]) {
             const char *e = dlerror();
             snprintf(why, why_size, "cannot load the compiled code: %s",
                      e ? e : "unknown error");
@@ -658,13 +831,13 @@ ns_models_jit(struct ns_model *const *models, size_t n_models,
         job_free(&jb);
         return NS_ENOMEM;
     }
-    if (!compile_and_load(&jb, models, uses, isa, opt ? opt->cancel : NULL,
-                          why, why_size)) {
+    if (!compile_and_load(&jb, models, isa, opt ? opt->cancel : NULL, why,
+                          why_size)) {
         job_free(&jb);
         return NS_EMODEL;
     }
     for (size_t i = 0; i < n_models; i++) {
-        attach(jb.jits[i], jb.code->handle, &jb.plan, i, models[i], uses,
+        attach(jb.jits[i], jb.code, &jb.plan, i, models[i], uses,
                jb.kernels[i], jb.step_name[i]);
         jb.jits[i]->code = jb.code;
         jb.code->refs++;
@@ -672,18 +845,11 @@ ns_models_jit(struct ns_model *const *models, size_t n_models,
         models[i]->priv->jit = jb.jits[i];
         jb.jits[i] = NULL;
     }
-    size_t n_fns = 0;
-    for (size_t i = 0; i < n_models; i++)
-        for (size_t d = 0; d < models[i]->n_strategies; d++)
-            n_fns += ((jb.kernels[i][d] & KERNEL_SETTLED) != 0) +
-                     ((jb.kernels[i][d] & KERNEL_STEP_NEW) != 0);
-    size_t chunks = (jb.plan.n_progs + NS_JIT_CHUNK - 1) / NS_JIT_CHUNK;
-    n_fns += chunks * (((uses & NS_JIT_FOR_LANES) != 0) +
-                       ((uses & NS_JIT_FOR_ONE) != 0));
     if (report) {
         report->seconds = now_seconds() - t0;
         report->cpu_seconds = children_cpu_seconds() - c0;
-        report->n_functions = n_fns;
+        report->n_functions = jb.n_units;
+        report->n_processes = jb.n_parts;
         report->n_programs = jb.plan.n_progs;
         snprintf(report->isa, sizeof report->isa, "%s", isa);
     }
@@ -698,19 +864,8 @@ ns_jit_estimate_seconds(struct ns_model *const *models, size_t n,
 {
     struct job jb = {0};
     double seconds = 0.2; /* the assembler and linker, whatever the size */
-    if (n > 0 && job_alloc(&jb, models, n, uses)) {
-        double progs = (double)jb.plan.n_progs;
-        seconds += (uses & NS_JIT_FOR_LANES ? 0.007 : 0.0) * progs +
-                   (uses & NS_JIT_FOR_ONE ? 0.0012 : 0.0) * progs;
-        for (size_t i = 0; i < n; i++)
-            for (size_t d = 0; d < models[i]->n_strategies; d++) {
-                unsigned char k = jb.kernels[i][d];
-                if (k & KERNEL_SETTLED)
-                    seconds += 0.1;
-                if (k & KERNEL_STEP_NEW)
-                    seconds += 0.005 * (double)nsj_step_ops(models[i], d);
-            }
-    }
+    if (n > 0 && job_alloc(&jb, models, n, uses))
+        seconds += jb.estimate;
     job_free(&jb);
     return seconds;
 }

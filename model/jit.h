@@ -48,6 +48,8 @@ struct ns_jit_report {
     double cpu_seconds;    /* its processor time (this process's) */
     size_t n_functions;    /* native functions made */
     size_t n_programs;     /* distinct expression programs among them */
+    size_t n_processes;    /* compiling at once, one per core (up to 4)
+                              when there is enough to compile */
     char isa[16];          /* the -march= it compiled for */
 };
 
@@ -77,8 +79,8 @@ enum ns_status ns_models_jit(struct ns_model *const *models, size_t n,
                              size_t why_size);
 
 /* About how long ns_models_jit would take for these models, in seconds
- * of one core of the machine it was measured on (an AMD EPYC, 2026):
- * for deciding whether compiling pays. */
+ * of wall time on this machine's cores at the speed of the one it was
+ * measured on (an AMD EPYC, 2026): for deciding whether compiling pays. */
 double ns_jit_estimate_seconds(struct ns_model *const *models, size_t n,
                                unsigned uses);
 

@@ -157,29 +157,29 @@ ns_results_accumulate(struct ns_results *to, const struct ns_results *from,
                to->n_strategies * to->n_params, w);
 }
 
-/* The part of ns_results_accumulate a PSA reads: discounted values and
- * totals (ns_ledger_totals, ns_results_incremental). */
+/* to = 0 + w * from, as zeroing then adding would (0 + -0 is +0). */
 static void
-accumulate_discounted(struct ns_results *to, const struct ns_results *from,
-                      double w)
+set_scaled(double *to, const double *from, size_t n, double w)
 {
-    size_t kp = to->n_strategies * to->n_points;
-    add_scaled(to->values_disc, from->values_disc, kp * to->n_streams, w);
-    add_scaled(to->total_disc, from->total_disc,
-               to->n_strategies * to->n_streams, w);
-    add_scaled(to->outcome_total_disc, from->outcome_total_disc,
-               to->n_strategies * to->n_outcomes, w);
+    for (size_t i = 0; i < n; i++)
+        to[i] = 0.0 + w * from[i];
 }
 
+/* The part of ns_results_accumulate a PSA reads: discounted values and
+ * totals (ns_ledger_totals, ns_results_incremental); the first group's
+ * sets them, as if added to zeros. */
 static void
-zero_discounted(struct ns_results *r)
+accumulate_discounted(struct ns_results *to, const struct ns_results *from,
+                      double w, bool first)
 {
-    size_t kp = r->n_strategies * r->n_points;
-    memset(r->values_disc, 0, kp * r->n_streams * sizeof *r->values_disc);
-    memset(r->total_disc, 0,
-           r->n_strategies * r->n_streams * sizeof *r->total_disc);
-    memset(r->outcome_total_disc, 0,
-           r->n_strategies * r->n_outcomes * sizeof *r->outcome_total_disc);
+    void (*put)(double *, const double *, size_t, double) =
+        first ? set_scaled : add_scaled;
+    size_t kp = to->n_strategies * to->n_points;
+    put(to->values_disc, from->values_disc, kp * to->n_streams, w);
+    put(to->total_disc, from->total_disc, to->n_strategies * to->n_streams,
+        w);
+    put(to->outcome_total_disc, from->outcome_total_disc,
+        to->n_strategies * to->n_outcomes, w);
 }
 
 static void
@@ -349,8 +349,6 @@ ns_population_run_lanes(const struct ns_population *pop,
                         const double *const *param_override)
 {
     size_t L = s->lanes;
-    for (size_t l = 0; l < L; l++)
-        zero_discounted(s->pooled[l]);
     for (size_t g = 0; g < pop->n_groups; g++) {
         struct ns_results *const *r = &s->results[g * L];
         enum ns_status st =
@@ -358,7 +356,7 @@ ns_population_run_lanes(const struct ns_population *pop,
         if (st != NS_OK)
             return st;
         for (size_t l = 0; l < L; l++)
-            accumulate_discounted(s->pooled[l], r[l], pop->weights[g]);
+            accumulate_discounted(s->pooled[l], r[l], pop->weights[g], g == 0);
     }
     return NS_OK;
 }

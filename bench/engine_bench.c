@@ -39,6 +39,7 @@
 #include "model/compiled.h"
 #include "model/engine.h"
 #include "model/expr.h"
+#include "model/jit.h"
 #include "model/population.h"
 #include "params/params.h"
 
@@ -221,6 +222,19 @@ flops(int argc, char **argv)
            f, 1e6 * t, f / t * 1e-9, NS_EXPR_FAST_LANES, 1e6 * tl,
            f / tl * 1e-9, pop->n_groups, m->n_strategies, m->n_cycles,
            m->n_states);
+    /* The same runs in lanes compiled to machine code (compilation not
+     * timed: this is the propagation's rate, the whole PSA's time is
+     * bench/run's table). */
+    struct ns_jit_options opt = {NS_JIT_FOR_LANES, NULL, NULL};
+    struct ns_jit_report rep;
+    char why[256];
+    if (ns_jit_built() && ns_models_jit(pop->models, pop->n_groups, &opt,
+                                        &rep, why, sizeof why) == NS_OK) {
+        double tc = time_lanes(pop, 2.0);
+        printf("compiled_lane_run_us %.4f\ncompiled_lane_gflops %.4f\n"
+               "compiled_isa %s\ncompile_s %.3f\n",
+               1e6 * tc, f / tc * 1e-9, rep.isa, rep.seconds);
+    }
     ns_population_free(pop);
     ns_params_free(params);
     return 0;

@@ -110,8 +110,10 @@ struct ns_workspace {
     double *mv_prob;      /* [n_expanded * n_states] x L */
     size_t n_moves;
     /* For native settled kernels (model/jit.h), with NS_JIT_LANES lanes:
-     * each point's stream values, and a scale of 1 for every stream. */
-    double *vbuf;         /* [(n_cycles + 1) * n_streams] x L */
+     * each stream's running totals (undiscounted, discounted) and its
+     * discount factors at every point; a scale of 1 for every stream. */
+    double *totals;       /* [2 * n_streams] x L */
+    double *stream_disc;  /* [n_streams * (n_cycles + 1)] */
     double *ones;         /* [n_streams] */
 };
 
@@ -190,8 +192,8 @@ ns_workspace_alloc_lanes(const struct ns_model *model, size_t lanes)
     ws->mv_from = calloc(X * S + 1, sizeof *ws->mv_from);
     ws->mv_to = calloc(X * S + 1, sizeof *ws->mv_to);
     ws->mv_prob = calloc(X * S * L + 1, sizeof *ws->mv_prob);
-    ws->vbuf = calloc(L == NS_JIT_LANES ? n_points * J * L : 1,
-                      sizeof *ws->vbuf);
+    ws->totals = calloc(2 * J * L + 1, sizeof *ws->totals);
+    ws->stream_disc = calloc(J * n_points + 1, sizeof *ws->stream_disc);
     ws->ones = calloc(J + 1, sizeof *ws->ones);
     if (!ws->vars || !ws->occ || !ws->next || !ws->probs || !ws->acc ||
         !ws->sum || !ws->flow || !ws->trace ||
@@ -200,7 +202,8 @@ ns_workspace_alloc_lanes(const struct ns_model *model, size_t lanes)
         !ws->row_probs || !ws->row_kind ||
         !ws->sv || !ws->sv_kind || !ws->sv_start || !ws->sv_at ||
         !ws->sv_val || !ws->sv_dyn || !ws->mv_from || !ws->mv_to ||
-        !ws->mv_prob || !ws->vbuf || !ws->ones) {
+        !ws->mv_prob || !ws->totals || !ws->stream_disc ||
+        !ws->ones) {
         ns_workspace_free(ws);
         return NULL;
     }
@@ -258,7 +261,8 @@ ns_workspace_free(struct ns_workspace *ws)
     free(ws->mv_from);
     free(ws->mv_to);
     free(ws->mv_prob);
-    free(ws->vbuf);
+    free(ws->totals);
+    free(ws->stream_disc);
     free(ws->ones);
     free(ws);
 }
@@ -339,6 +343,7 @@ struct run {
     const struct ns_run_options *opt; /* never NULL */
     const char *when; /* "cycle" or "time point" */
     size_t when_n;
+    bool totalled;    /* native code discounted and totalled the values */
 };
 
 /* "cycle 3", "time point 7" or "at the start", for messages. */
@@ -1279,25 +1284,52 @@ start_run(struct run *run)
 /* Counts the points and makes the cycles left once the run is settled:
  * nothing is evaluated or checked any more. */
 /* The settled cycles from point 'from' in native code (see
- * ns_jit_settled_fn): its values added to each lane's results as
- * add_state_values adds them. */
+ * ns_jit_settled_fn), which also discounts and totals every point from
+ * 'from' on; the points before it are discounted and totalled here, as
+ * discount_and_total would. */
 static void
 run_settled_native(struct run *run, ns_jit_settled_fn *kernel, size_t from)
 {
     struct ns_workspace *ws = run->ws;
     const struct ns_model *m = run->m;
-    size_t J = m->n_streams, L = run->L, T = m->n_cycles;
+    size_t J = m->n_streams, L = run->L, T = m->n_cycles, np = T + 1;
+    size_t k = run->k;
     const double *scale = run->opt->stream_scale ? run->opt->stream_scale
                                                  : ws->ones;
-    kernel(ws->occ, ws->mv_prob, ws->sv, m->weights, scale, ws->vbuf,
-           (long)from, (long)T);
-    double *values[NS_JIT_LANES];
-    for (size_t l = 0; l < L; l++)
-        values[l] = &run->r[l]->values[run->k * run->r[0]->n_points * J];
-    /* vbuf read in order, each lane's values written in order. */
-    for (size_t i = from * J; i < (T + 1) * J; i++)
-        for (size_t l = 0; l < L; l++)
-            values[l][i] += ws->vbuf[i * L + l];
+    double *val[NS_JIT_LANES], *disc[NS_JIT_LANES];
+    for (size_t l = 0; l < L; l++) {
+        val[l] = run->r[l]->values + k * np * J;
+        disc[l] = run->r[l]->values_disc + k * np * J;
+    }
+    for (size_t j = 0; j < J; j++) {
+        double *f = &ws->stream_disc[j * np];
+        for (size_t t = 0; t < np; t++)
+            f[t] = run->opt->zero_discount
+                       ? 1.0
+                       : ws->discount[m->streams[j].outcome * np + t];
+        for (size_t l = 0; l < L; l++) {
+            double total = 0.0, total_disc = 0.0;
+            for (size_t t = 0; t < from; t++) {
+                size_t i = t * J + j;
+                disc[l][i] = val[l][i] * f[t];
+                total += val[l][i];
+                total_disc += disc[l][i];
+            }
+            ws->totals[2 * j * L + l] = total;
+            ws->totals[(2 * j + 1) * L + l] = total_disc;
+        }
+    }
+    kernel(ws->occ, ws->mv_prob, ws->sv, m->weights, scale, ws->stream_disc,
+           val, disc, ws->totals, (long)from, (long)T);
+    for (size_t l = 0; l < L; l++) {
+        struct ns_results *r = run->r[l];
+        for (size_t j = 0; j < J; j++) {
+            r->total[k * J + j] = ws->totals[2 * j * L + l];
+            r->total_disc[k * J + j] = ws->totals[(2 * j + 1) * L + l];
+        }
+        outcome_totals(run, r);
+    }
+    run->totalled = true;
 }
 
 static enum ns_status
@@ -1385,7 +1417,8 @@ run_strategy(struct run *run)
                                                        : run_points(run)) !=
         NS_OK)
         return NS_EMODEL;
-    discount_and_total(run);
+    if (!run->totalled)
+        discount_and_total(run);
     for (size_t l = 0; l < run->L; l++) {
         /* Sums of finite values can still overflow, and an Inf or NaN
          * would reach every output with nothing said. */
@@ -1426,7 +1459,7 @@ run_all(const struct ns_model *model, struct ns_workspace *ws,
         size_t d = opt->definition_of ? opt->definition_of[k] : k;
         assert(d < model->n_strategies);
         struct run run = {model, model->priv, ws, ws->L, results, override,
-                          diags, k, d, opt, "", 0};
+                          diags, k, d, opt, "", 0, false};
         if (run_strategy(&run) != NS_OK) {
             status = NS_EMODEL;
             if (!diags)

@@ -21,10 +21,15 @@ struct sgen {
     const struct ns_model_priv *p;
     size_t d, X, S, J, M;
     gcc_jit_function *fn;
-    gcc_jit_rvalue *occ, *mvp, *sv, *w, *scale, *vbuf, *from, *T;
+    gcc_jit_rvalue *occ, *mvp, *sv, *w, *scale, *disc, *values, *values_disc,
+        *totals, *from, *T;
     /* Local vectors: the cohort, the moves' probabilities, the states'
-     * values and the streams' scales (locals: no aliasing with vbuf). */
-    gcc_jit_lvalue *O, *P, *V, *SC;
+     * values, the streams' scales and their running totals, undiscounted
+     * and discounted (locals: no aliasing with the results). */
+    gcc_jit_lvalue *O, *P, *V, *SC, *TOT;
+    /* Each lane's results, and a point's values as doubles to store. */
+    gcc_jit_lvalue *lane_v[NS_JIT_LANES], *lane_d[NS_JIT_LANES];
+    gcc_jit_lvalue *out;
     gcc_jit_lvalue *u;
 };
 
@@ -52,36 +57,72 @@ vcopy_in(struct sgen *s, gcc_jit_block *b, gcc_jit_lvalue *dst,
                                      nsj_vget(s->g, src, integer(s->g, (long)i)));
 }
 
-/* Point u's value of each stream, weighted and scaled, into vbuf; o the
- * cohort at u. */
+/* x's lanes stored to lanes[l][ix], through s->out. */
+static void
+store_lanes(struct sgen *s, gcc_jit_block *b, gcc_jit_lvalue *const *lanes,
+            gcc_jit_rvalue *ix, gcc_jit_rvalue *x)
+{
+    struct gen *g = s->g;
+    gcc_jit_block_add_assignment(b, NULL, s->out, x);
+    gcc_jit_rvalue *d = gcc_jit_context_new_cast(
+        g->c, NULL, gcc_jit_lvalue_get_address(s->out, NULL), g->t_dp);
+    for (size_t l = 0; l < NS_JIT_LANES; l++)
+        gcc_jit_block_add_assignment(b, NULL, at(g, rv(lanes[l]), ix),
+                                     rv(at(g, d, integer(g, (long)l))));
+}
+
+/* Point u's value of each stream, weighted and scaled (o the cohort at
+ * u), discounted, added to the totals and stored in each lane's results,
+ * as add_state_values and discount_and_total would. */
 static void
 point_values(struct sgen *s, gcc_jit_block *b, gcc_jit_lvalue *const *o)
 {
     struct gen *g = s->g;
     const struct ns_model_priv *p = s->p;
-    gcc_jit_lvalue *wu = nsj_new_local(g, s->fn, g->t_vec);
+    gcc_jit_type *vt = g->t_vec;
+    gcc_jit_lvalue *wu = nsj_new_local(g, s->fn, vt);
     gcc_jit_block_add_assignment(b, NULL, wu,
                                  nsj_vsplat(g, rv(at(g, s->w, rv(s->u)))));
     gcc_jit_rvalue *ub = binop(g, GCC_JIT_BINARY_OP_MULT, g->t_long, rv(s->u),
                                integer(g, (long)s->J));
+    gcc_jit_rvalue *np = binop(g, GCC_JIT_BINARY_OP_PLUS, g->t_long, s->T,
+                               integer(g, 1));
     for (size_t j = 0; j < s->J; j++) {
         /* The terms in the engine's order: states, then tunnel slots. */
         gcc_jit_rvalue *acc = nsj_vzero(g);
         for (size_t st = 0; st < s->S; st++) {
             gcc_jit_rvalue *v = rv(vel(s, s->V, j * s->S + st));
             for (size_t q = 0; q < p->n_slots[st]; q++)
-                acc = binop(g, GCC_JIT_BINARY_OP_PLUS, g->t_vec, acc,
-                            binop(g, GCC_JIT_BINARY_OP_MULT, g->t_vec,
+                acc = binop(g, GCC_JIT_BINARY_OP_PLUS, vt, acc,
+                            binop(g, GCC_JIT_BINARY_OP_MULT, vt,
                                   rv(o[p->first_x[st] + q]), v));
         }
-        gcc_jit_rvalue *val = binop(
-            g, GCC_JIT_BINARY_OP_MULT, g->t_vec,
-            binop(g, GCC_JIT_BINARY_OP_MULT, g->t_vec, rv(wu), acc),
-            rv(vel(s, s->SC, j)));
-        nsj_vput(g, b, s->vbuf,
-                 binop(g, GCC_JIT_BINARY_OP_PLUS, g->t_long, ub,
-                       integer(g, (long)j)),
-                 val);
+        /* The results' value was 0 (start_run), and is added to. */
+        gcc_jit_lvalue *val = nsj_new_local(g, s->fn, vt);
+        gcc_jit_block_add_assignment(
+            b, NULL, val,
+            binop(g, GCC_JIT_BINARY_OP_PLUS, vt, nsj_vzero(g),
+                  binop(g, GCC_JIT_BINARY_OP_MULT, vt,
+                        binop(g, GCC_JIT_BINARY_OP_MULT, vt, rv(wu), acc),
+                        rv(vel(s, s->SC, j)))));
+        gcc_jit_rvalue *f = rv(at(
+            g, s->disc,
+            binop(g, GCC_JIT_BINARY_OP_PLUS, g->t_long,
+                  binop(g, GCC_JIT_BINARY_OP_MULT, g->t_long,
+                        integer(g, (long)j), np),
+                  rv(s->u))));
+        gcc_jit_lvalue *vd = nsj_new_local(g, s->fn, vt);
+        gcc_jit_block_add_assignment(
+            b, NULL, vd,
+            binop(g, GCC_JIT_BINARY_OP_MULT, vt, rv(val), nsj_vsplat(g, f)));
+        gcc_jit_block_add_assignment_op(b, NULL, vel(s, s->TOT, 2 * j),
+                                        GCC_JIT_BINARY_OP_PLUS, rv(val));
+        gcc_jit_block_add_assignment_op(b, NULL, vel(s, s->TOT, 2 * j + 1),
+                                        GCC_JIT_BINARY_OP_PLUS, rv(vd));
+        gcc_jit_rvalue *ix = binop(g, GCC_JIT_BINARY_OP_PLUS, g->t_long, ub,
+                                   integer(g, (long)j));
+        store_lanes(s, b, s->lane_v, ix, rv(val));
+        store_lanes(s, b, s->lane_d, ix, rv(vd));
     }
 }
 
@@ -118,6 +159,42 @@ point_step(struct sgen *s, gcc_jit_block *b, gcc_jit_lvalue *const *o)
     free(nx);
 }
 
+/* The function's start: its locals filled from its arguments. */
+static void
+settled_prologue(struct sgen *s, gcc_jit_block *b)
+{
+    struct gen *g = s->g;
+    s->O = vlocal_array(s, s->X, "O");
+    s->P = vlocal_array(s, s->M + 1, "P");
+    s->V = vlocal_array(s, s->J * s->S, "V");
+    s->SC = vlocal_array(s, s->J, "SC");
+    s->TOT = vlocal_array(s, 2 * s->J, "TOT");
+    s->out = nsj_new_local(g, s->fn, g->t_vec);
+    s->u = gcc_jit_function_new_local(s->fn, NULL, g->t_long, "u");
+    vcopy_in(s, b, s->O, s->occ, s->X);
+    vcopy_in(s, b, s->P, s->mvp, s->M);
+    vcopy_in(s, b, s->V, s->sv, s->J * s->S);
+    vcopy_in(s, b, s->TOT, s->totals, 2 * s->J);
+    for (size_t j = 0; j < s->J; j++)
+        gcc_jit_block_add_assignment(
+            b, NULL, vel(s, s->SC, j),
+            nsj_vsplat(g, rv(at(g, s->scale, integer(g, (long)j)))));
+    /* Each lane's pointers in locals of their own: a store through one
+     * cannot change them. */
+    gcc_jit_type *dpp = gcc_jit_type_get_pointer(g->t_dp);
+    gcc_jit_rvalue *vp = gcc_jit_context_new_cast(g->c, NULL, s->values, dpp);
+    gcc_jit_rvalue *dp =
+        gcc_jit_context_new_cast(g->c, NULL, s->values_disc, dpp);
+    for (size_t l = 0; l < NS_JIT_LANES; l++) {
+        s->lane_v[l] = nsj_new_local(g, s->fn, g->t_dp);
+        s->lane_d[l] = nsj_new_local(g, s->fn, g->t_dp);
+        gcc_jit_block_add_assignment(b, NULL, s->lane_v[l],
+                                     rv(at(g, vp, integer(g, (long)l))));
+        gcc_jit_block_add_assignment(b, NULL, s->lane_d[l],
+                                     rv(at(g, dp, integer(g, (long)l))));
+    }
+}
+
 void
 nsj_gen_settled(struct gen *g, const struct ns_model *m, size_t d,
                 const char *name)
@@ -127,34 +204,29 @@ nsj_gen_settled(struct gen *g, const struct ns_model *m, size_t d,
                      .S = m->n_states, .J = m->n_streams};
     for (size_t st = 0; st < s.S; st++)
         s.M += p->n_slots[st] * p->rows[d * s.S + st].n;
+    gcc_jit_type *dpp = gcc_jit_type_get_pointer(g->t_dp);
     gcc_jit_param *params[] = {
         gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "occ"),
         gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "mv_prob"),
         gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "sv"),
         gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "weights"),
         gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "scale"),
-        gcc_jit_context_new_param(g->c, NULL, g->t_dp, "vbuf"),
+        gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "discount"),
+        gcc_jit_context_new_param(g->c, NULL, dpp, "values"),
+        gcc_jit_context_new_param(g->c, NULL, dpp, "values_disc"),
+        gcc_jit_context_new_param(g->c, NULL, g->t_dp, "totals"),
         gcc_jit_context_new_param(g->c, NULL, g->t_long, "from"),
         gcc_jit_context_new_param(g->c, NULL, g->t_long, "T")};
+    enum { N_PARAMS = sizeof params / sizeof params[0] };
     s.fn = gcc_jit_context_new_function(g->c, NULL, GCC_JIT_FUNCTION_EXPORTED,
-                                        g->t_void, name, 8, params, 0);
-    gcc_jit_rvalue **slots[] = {&s.occ, &s.mvp, &s.sv, &s.w,
-                                &s.scale, &s.vbuf, &s.from, &s.T};
-    for (size_t i = 0; i < 8; i++)
+                                        g->t_void, name, N_PARAMS, params, 0);
+    gcc_jit_rvalue **slots[N_PARAMS] = {
+        &s.occ, &s.mvp, &s.sv, &s.w, &s.scale, &s.disc,
+        &s.values, &s.values_disc, &s.totals, &s.from, &s.T};
+    for (size_t i = 0; i < N_PARAMS; i++)
         *slots[i] = gcc_jit_param_as_rvalue(params[i]);
-    s.O = vlocal_array(&s, s.X, "O");
-    s.P = vlocal_array(&s, s.M + 1, "P");
-    s.V = vlocal_array(&s, s.J * s.S, "V");
-    s.SC = vlocal_array(&s, s.J, "SC");
-    s.u = gcc_jit_function_new_local(s.fn, NULL, g->t_long, "u");
     gcc_jit_block *b = gcc_jit_function_new_block(s.fn, NULL);
-    vcopy_in(&s, b, s.O, s.occ, s.X);
-    vcopy_in(&s, b, s.P, s.mvp, s.M);
-    vcopy_in(&s, b, s.V, s.sv, s.J * s.S);
-    for (size_t j = 0; j < s.J; j++)
-        gcc_jit_block_add_assignment(
-            b, NULL, vel(&s, s.SC, j),
-            nsj_vsplat(g, rv(at(g, s.scale, integer(g, (long)j)))));
+    settled_prologue(&s, b);
     gcc_jit_block *head = gcc_jit_function_new_block(s.fn, "point");
     gcc_jit_block *stepping = gcc_jit_function_new_block(s.fn, "step");
     gcc_jit_block *done = gcc_jit_function_new_block(s.fn, "done");
@@ -176,6 +248,8 @@ nsj_gen_settled(struct gen *g, const struct ns_model *m, size_t d,
     gcc_jit_block_add_assignment_op(stepping, NULL, s.u,
                                     GCC_JIT_BINARY_OP_PLUS, integer(g, 1));
     gcc_jit_block_end_with_jump(stepping, NULL, head);
+    for (size_t i = 0; i < 2 * s.J; i++)
+        nsj_vput(g, done, s.totals, integer(g, (long)i), rv(vel(&s, s.TOT, i)));
     gcc_jit_block_end_with_void_return(done, NULL);
     free(o);
 }

@@ -26,13 +26,20 @@ struct ns_jit_entry {
 /* The cycles of a settled run, from time point 'from' to T, over
  * NS_JIT_LANES lanes: the cohort at 'from' (occ, [n_expanded] x L), the
  * moves as the engine lists them (mv_prob), every state's constant value
- * (sv, [n_streams * n_states] x L), the counting weights [T + 1] and each
- * stream's scale [n_streams]. Writes each point's value of each stream,
- * weighted and scaled, to vbuf[(t * n_streams + j) * L + l]. */
+ * (sv, [n_streams * n_states] x L), the counting weights [T + 1], each
+ * stream's scale [n_streams] and discount factors ([n_streams * (T + 1)]).
+ * Does for points from..T what add_state_values and discount_and_total
+ * do: writes each stream's value, weighted and scaled, and discounted, to
+ * each lane's values[l] and values_disc[l] ([(T + 1) * n_streams], the
+ * strategy's part of its results, +0 from 'from' on), and adds them to
+ * the running totals (totals, [2 * n_streams] x L: undiscounted and
+ * discounted, each stream in turn), lanes side by side. */
 typedef void ns_jit_settled_fn(const double *occ, const double *mv_prob,
                                const double *sv, const double *weights,
-                               const double *scale, double *vbuf, long from,
-                               long T);
+                               const double *scale, const double *discount,
+                               double *const *values,
+                               double *const *values_disc, double *totals,
+                               long from, long T);
 
 /* A cycle of a run that is not settled, over NS_JIT_LANES lanes, once
  * every probability and transition value of the cycle has been evaluated

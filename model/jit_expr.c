@@ -40,6 +40,7 @@ struct egen {
      * bit set, see vfault); the chunk's two vectors whose lanes an
      * instruction done lane by lane reads and writes in memory. */
     gcc_jit_lvalue *vstack[NS_EXPR_MAX_DEPTH];
+    bool unchecked[NS_EXPR_MAX_DEPTH]; /* see vcheck */
     gcc_jit_lvalue *vbad;
     gcc_jit_lvalue *const *spill;
 };
@@ -385,11 +386,30 @@ not_finite_bits(struct gen *g, gcc_jit_rvalue *x)
                 magnitude(g, x));
 }
 
-/* Sign bit set where x is not truthy (x < 0 || x > 0 fails): at +-0,
- * whose magnitude minus 1 is negative, and at NaN, whose magnitude is
- * above infinity's. */
+/* The interpreter checks every value a load or a binary operation makes
+ * (ns_expr_eval); a lane faults if any check fails, and which one does
+ * not matter. + - * and a dividend keep a value that is not finite so
+ * (inf - inf and inf * 0 are NaN), as do negation and abs, so a value
+ * on its way through them is left unchecked until one of them makes a
+ * value the interpreter would check, or it reaches an operation that can
+ * hide it (a divisor, x / inf = 0; what is done lane by lane) or the
+ * end: the lanes that fault are the same, for one check where a chain of
+ * products had one each. Checks slot's value, if it is unchecked. */
+static void
+vcheck(struct egen *eg, long slot)
+{
+    if (eg->unchecked[slot])
+        vfault(eg, not_finite_bits(eg->g, rv(eg->vstack[slot])));
+    eg->unchecked[slot] = false;
+}
+
+/* Sign bit set where a divisor faults, at +-0 (the interpreter's
+ * !truthy: its magnitude minus 1 is negative) and where it is not finite
+ * (magnitude above DBL_MAX's): NaN fails truthy too, and an infinite
+ * divisor is a value the interpreter has checked (so the lane faults
+ * anyway) or one vcheck would check here. */
 static gcc_jit_rvalue *
-falsy_bits(struct egen *eg, gcc_jit_lvalue *x)
+bad_divisor_bits(struct egen *eg, gcc_jit_lvalue *x)
 {
     struct gen *g = eg->g;
     gcc_jit_lvalue *m = nsj_new_local(g, eg->fn, g->t_ivec);
@@ -397,25 +417,26 @@ falsy_bits(struct egen *eg, gcc_jit_lvalue *x)
     return ibin(g, GCC_JIT_BINARY_OP_BITWISE_OR,
                 ibin(g, GCC_JIT_BINARY_OP_MINUS, rv(m), isplat(g, 1)),
                 ibin(g, GCC_JIT_BINARY_OP_MINUS,
-                     isplat(g, 0x7ff0000000000000LL), rv(m)));
+                     isplat(g, 0x7fefffffffffffffLL), rv(m)));
 }
 
 /* + - * / on the two top vectors, as emit_binary on each lane: / faults
- * where the divisor is not truthy, and every result is checked. */
+ * where the divisor is bad; the result is left to vcheck. */
 static void
 emit_varith(struct egen *eg, enum gcc_jit_binary_op op, long d)
 {
     struct gen *g = eg->g;
     gcc_jit_lvalue **v = eg->vstack;
     if (op == GCC_JIT_BINARY_OP_DIVIDE)
-        vfault(eg, falsy_bits(eg, v[d - 1]));
+        vfault(eg, bad_divisor_bits(eg, v[d - 1]));
     put(eg, v[d - 2], vbin(g, op, rv(v[d - 2]), rv(v[d - 1])));
-    vfault(eg, not_finite_bits(g, rv(v[d - 2])));
+    eg->unchecked[d - 2] = true;
 }
 
 /* An instruction with no vector form, lane by lane: its operands'
- * vectors go to the spill vectors in memory, emit's scalar code runs on
- * each lane of them in a loop, and the result comes back as a vector. */
+ * vectors, checked, go to the spill vectors in memory, emit's scalar code
+ * runs on each lane of them in a loop, and the result comes back as a
+ * vector. */
 static void
 emit_lanewise(struct egen *eg, size_t pc, long d)
 {
@@ -424,6 +445,7 @@ emit_lanewise(struct egen *eg, size_t pc, long d)
     long n_in = d + 1 - depth_after(&eg->e->code[pc], d);
     for (long i = 0; i < n_in; i++) {
         long slot = d - n_in + i;
+        vcheck(eg, slot);
         put(eg, eg->spill[i], rv(eg->vstack[slot]));
         gcc_jit_rvalue *lanes = gcc_jit_context_new_cast(
             g->c, NULL, gcc_jit_lvalue_get_address(eg->spill[i], NULL), dp);
@@ -446,7 +468,10 @@ emit_lanewise(struct egen *eg, size_t pc, long d)
                                                 NS_JIT_LANES)),
         body, next);
     eg->cur = next;
+    /* Checked by emit where the interpreter checks it; else 0 or 1, or
+     * the floor or ceiling of a value just checked. */
     put(eg, eg->vstack[d - n_in], rv(eg->spill[0]));
+    eg->unchecked[d - n_in] = false;
 }
 
 /* Emits instruction pc (depth d before it) on vectors of all lanes into
@@ -462,10 +487,11 @@ emit_vector(struct egen *eg, size_t pc, long d)
     switch (in->op) {
     case OP_CONST:
         put(eg, v[d], nsj_vsplat(g, num(g, in->u.value)));
+        eg->unchecked[d] = false;
         return;
     case OP_LOAD:
         put(eg, v[d], nsj_vget(g, eg->vars, integer(g, (long)in->u.index)));
-        vfault(eg, not_finite_bits(g, rv(v[d])));
+        eg->unchecked[d] = true;
         return;
     case OP_NEG:
         put(eg, v[d - 1],
@@ -491,7 +517,7 @@ static void
 finish_vector(struct egen *eg)
 {
     struct gen *g = eg->g;
-    vfault(eg, not_finite_bits(g, rv(eg->vstack[0])));
+    vcheck(eg, 0);
     nsj_vput(g, eg->cur, eg->out, integer(g, 0), rv(eg->vstack[0]));
     gcc_jit_rvalue *any = nsj_any_sign(g, eg->fn, eg->cur, eg->vbad);
     gcc_jit_block_end_with_return(

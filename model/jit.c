@@ -699,9 +699,14 @@ ns_jit_estimate_seconds(struct ns_model *const *models, size_t n,
     struct job jb = {0};
     double seconds = 0.2; /* the assembler and linker, whatever the size */
     if (n > 0 && job_alloc(&jb, models, n, uses)) {
-        double progs = (double)jb.plan.n_progs;
-        seconds += (uses & NS_JIT_FOR_LANES ? 0.007 : 0.0) * progs +
-                   (uses & NS_JIT_FOR_ONE ? 0.0012 : 0.0) * progs;
+        double progs = (double)jb.plan.n_progs, vector = 0.0;
+        for (size_t i = 0; i < jb.plan.n_progs; i++)
+            vector += nsj_program_vector(jb.plan.progs[i]) ? 1.0 : 0.0;
+        /* For lanes: vector code (a program without jumps), or a loop
+         * over lanes. */
+        if (uses & NS_JIT_FOR_LANES)
+            seconds += 0.0015 * vector + 0.007 * (progs - vector);
+        seconds += (uses & NS_JIT_FOR_ONE ? 0.0012 : 0.0) * progs;
         for (size_t i = 0; i < n; i++)
             for (size_t d = 0; d < models[i]->n_strategies; d++) {
                 unsigned char k = jb.kernels[i][d];

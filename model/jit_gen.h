@@ -218,6 +218,7 @@ magnitude(struct gen *g, gcc_jit_rvalue *x)
 
 /* jit_expr.c: expression programs. */
 bool nsj_program_ok(const struct ns_expr *e);
+bool nsj_program_vector(const struct ns_expr *e);
 void nsj_gen_chunk(struct gen *g, const struct ns_expr *const *progs,
                    size_t n, size_t L, const char *name, bool *ok);
 bool nsj_same_program(const struct ns_expr *a, const struct ns_expr *b);

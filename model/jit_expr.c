@@ -394,15 +394,15 @@ not_finite_bits(struct gen *g, gcc_jit_rvalue *x)
                 magnitude(g, x));
 }
 
-/* The interpreter checks every value a load or a binary operation makes
- * (ns_expr_eval); a lane faults if any check fails, and which one does
- * not matter. + - * and a dividend keep a value that is not finite so
- * (inf - inf and inf * 0 are NaN), as do negation and abs, so a value
- * on its way through them is left unchecked until one of them makes a
- * value the interpreter would check, or it reaches an operation that can
- * hide it (a divisor, x / inf = 0; what is done lane by lane) or the
- * end: the lanes that fault are the same, for one check where a chain of
- * products had one each. Checks slot's value, if it is unchecked. */
+/* Checks the value in slot, if it is unchecked. The interpreter checks
+ * every value a load or a binary operation makes (ns_expr_eval), and a
+ * lane faults when any check fails, whichever it is. + - * and a dividend
+ * keep a value that is not finite so (inf - inf and inf * 0 are NaN), as
+ * do negation and abs; so a value a load or + - * / makes is left
+ * unchecked while it only passes through them, and checked where it
+ * meets what could hide it (a divisor: x / inf is 0; an instruction done
+ * lane by lane) or at the end. The lanes that fault are the same, and a
+ * chain of products has one check rather than one each. */
 static void
 vcheck(struct egen *eg, long slot)
 {

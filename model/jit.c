@@ -455,8 +455,10 @@ job_free(struct job *jb)
 
 /* Estimated compilation costs, in seconds of one core of the AMD EPYC
  * these were timed on (NS_JIT_VERBOSE, the shipped models, 2026): per
- * program in a chunk for 16 lanes or for one, per settled kernel, per
+ * program in a chunk for 16 lanes (vector code, for a program without
+ * jumps; else a loop over lanes) or for one, per settled kernel, per
  * move or transition value of a step kernel. */
+#define COST_VECTOR_PROGRAM 0.0015
 #define COST_LANES_PROGRAM 0.007
 #define COST_ONE_PROGRAM 0.0012
 #define COST_SETTLED 0.1
@@ -534,11 +536,14 @@ plan_units(struct job *jb, struct ns_model *const *models, unsigned uses)
         if (!(uses & use))
             continue;
         for (size_t c = 0; c < chunks; c++) {
-            size_t n = pl->n_progs - c * NS_JIT_CHUNK;
-            n = n < NS_JIT_CHUNK ? n : NS_JIT_CHUNK;
-            add_unit(jb, k == 0 ? UNIT_LANES : UNIT_ONE, c, 0,
-                     (double)n * (k == 0 ? COST_LANES_PROGRAM
-                                         : COST_ONE_PROGRAM));
+            double cost = 0.0;
+            for (size_t i = c * NS_JIT_CHUNK;
+                 i < pl->n_progs && i < (c + 1) * NS_JIT_CHUNK; i++)
+                cost += k == 1 ? COST_ONE_PROGRAM
+                        : nsj_program_vector(pl->progs[i])
+                            ? COST_VECTOR_PROGRAM
+                            : COST_LANES_PROGRAM;
+            add_unit(jb, k == 0 ? UNIT_LANES : UNIT_ONE, c, 0, cost);
         }
     }
     for (size_t i = 0; i < jb->n_models; i++)

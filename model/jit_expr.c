@@ -1,15 +1,28 @@
 /* netsave: expression programs as native code (model/jit_gen.h): each
- * program's stack machine becomes locals and blocks, inside a loop over
- * lanes whose body is the scalar code of one run. */
+ * program's stack machine becomes locals and blocks. For NS_JIT_LANES
+ * lanes, a program without jumps becomes code on vectors of all its lanes
+ * (each stack slot a vector), the instructions that have no vector form
+ * done lane by lane in a loop of their own; a program with jumps, and
+ * every program for one lane, is a loop over lanes whose body is the
+ * scalar code of one run. */
 #include "model/jit_gen.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/expr_code.h"
 
-/* One expression's function: int f(const double *vars, const char
- * *tables, double *out), nonzero when some lane faults. */
+/* A chunk function: int f(int which, const double *vars, const char
+ * *tables, double *out), whose cases are programs (nsj_gen_chunk). */
+struct chunk {
+    size_t L;
+    gcc_jit_function *fn;
+    gcc_jit_rvalue *which, *vars, *tables, *out;
+    gcc_jit_lvalue *spill[2]; /* NS_JIT_LANES lanes: see egen */
+};
+
+/* One expression, a case of a chunk function. */
 struct egen {
     struct gen *g;
     const struct ns_expr *e;
@@ -22,6 +35,14 @@ struct egen {
     long *depth;           /* [n_code + 1] stack depth before pc, or -1 */
     gcc_jit_block *cur;
     size_t n_blocks;
+    /* Vector code (straight-line programs, NS_JIT_LANES lanes): the
+     * stack's slots as vectors of lanes; the lanes found faulting (sign
+     * bit set, see vfault); the chunk's two vectors whose lanes an
+     * instruction done lane by lane reads and writes in memory. */
+    gcc_jit_lvalue *vstack[NS_EXPR_MAX_DEPTH];
+    bool unchecked[NS_EXPR_MAX_DEPTH]; /* see vcheck */
+    gcc_jit_lvalue *vbad;
+    gcc_jit_lvalue *const *spill;
 };
 
 static bool
@@ -124,18 +145,29 @@ top(struct egen *eg, long d, long from_top)
 }
 
 static void
+put(struct egen *eg, gcc_jit_lvalue *dst, gcc_jit_rvalue *x)
+{
+    gcc_jit_block_add_assignment(eg->cur, NULL, dst, x);
+}
+
+static void
 set(struct egen *eg, long slot, gcc_jit_rvalue *x)
 {
-    gcc_jit_block_add_assignment(eg->cur, NULL, eg->stack[slot], x);
+    put(eg, eg->stack[slot], x);
+}
+
+static void
+or_into(struct egen *eg, gcc_jit_lvalue *dst, gcc_jit_rvalue *x)
+{
+    gcc_jit_block_add_assignment_op(eg->cur, NULL, dst,
+                                    GCC_JIT_BINARY_OP_BITWISE_OR, x);
 }
 
 static void
 flag(struct egen *eg, gcc_jit_rvalue *fault)
 {
-    struct gen *g = eg->g;
-    gcc_jit_block_add_assignment_op(
-        eg->cur, NULL, eg->bad, GCC_JIT_BINARY_OP_BITWISE_OR,
-        gcc_jit_context_new_cast(g->c, NULL, fault, g->t_int));
+    or_into(eg, eg->bad,
+            gcc_jit_context_new_cast(eg->g->c, NULL, fault, eg->g->t_int));
 }
 
 /* r := a < b ? ... selects with a branch of their own: min and max. */
@@ -326,15 +358,249 @@ emit(struct egen *eg, size_t pc, long d)
     }
 }
 
-/* Emits expression e over L lanes into fn (parameters vars, tables,
- * out), starting at block entry and returning from fn; false when the
- * program is not one the translation expects (entry then returns 1). */
+/* ---- vectors of all lanes: programs without jumps ---- */
+
 static bool
-gen_expr(struct gen *g, gcc_jit_function *fn, gcc_jit_rvalue *const *args,
-         gcc_jit_block *entry, const struct ns_expr *e, size_t L)
+straight_line(const struct ns_expr *e)
 {
-    struct egen eg = {.g = g, .e = e, .L = L, .fn = fn, .vars = args[0],
-                      .tables = args[1], .out = args[2]};
+    for (size_t pc = 0; pc < e->n_code; pc++)
+        if (is_jump(e->code[pc].op))
+            return false;
+    return true;
+}
+
+/* Whether e for NS_JIT_LANES lanes is vector code (for the estimate of
+ * compilation time: about a fifth of a lane loop's). */
+bool
+nsj_program_vector(const struct ns_expr *e)
+{
+    return straight_line(e);
+}
+
+/* Marks the lanes where f's sign bit is set as faulting: the vector
+ * counterpart of flag. */
+static void
+vfault(struct egen *eg, gcc_jit_rvalue *f)
+{
+    or_into(eg, eg->vbad, f);
+}
+
+/* Sign bit set where x is infinite or NaN: |x|'s bits above DBL_MAX's
+ * (they are below 2^63, so the difference cannot overflow). */
+static gcc_jit_rvalue *
+not_finite_bits(struct gen *g, gcc_jit_rvalue *x)
+{
+    return ibin(g, GCC_JIT_BINARY_OP_MINUS, isplat(g, 0x7fefffffffffffffLL),
+                magnitude(g, x));
+}
+
+/* Checks the value in slot, if it is unchecked. The interpreter checks
+ * every value a load or a binary operation makes (ns_expr_eval), and a
+ * lane faults when any check fails, whichever it is. + - * and a dividend
+ * keep a value that is not finite so (inf - inf and inf * 0 are NaN), as
+ * do negation and abs; so a value a load or + - * / makes is left
+ * unchecked while it only passes through them, and checked where it
+ * meets what could hide it (a divisor: x / inf is 0; an instruction done
+ * lane by lane) or at the end. The lanes that fault are the same, and a
+ * chain of products has one check rather than one each. */
+static void
+vcheck(struct egen *eg, long slot)
+{
+    if (eg->unchecked[slot])
+        vfault(eg, not_finite_bits(eg->g, rv(eg->vstack[slot])));
+    eg->unchecked[slot] = false;
+}
+
+/* Sign bit set where a divisor faults, at +-0 (the interpreter's
+ * !truthy: its magnitude minus 1 is negative) and where it is not finite
+ * (magnitude above DBL_MAX's): NaN fails truthy too, and an infinite
+ * divisor is a value the interpreter has checked (so the lane faults
+ * anyway) or one vcheck would check here. */
+static gcc_jit_rvalue *
+bad_divisor_bits(struct egen *eg, gcc_jit_lvalue *x)
+{
+    struct gen *g = eg->g;
+    gcc_jit_lvalue *m = nsj_new_local(g, eg->fn, g->t_ivec);
+    put(eg, m, magnitude(g, rv(x)));
+    return ibin(g, GCC_JIT_BINARY_OP_BITWISE_OR,
+                ibin(g, GCC_JIT_BINARY_OP_MINUS, rv(m), isplat(g, 1)),
+                ibin(g, GCC_JIT_BINARY_OP_MINUS,
+                     isplat(g, 0x7fefffffffffffffLL), rv(m)));
+}
+
+/* + - * / on the two top vectors, as emit_binary on each lane: / faults
+ * where the divisor is bad; the result is left to vcheck. */
+static void
+emit_varith(struct egen *eg, enum gcc_jit_binary_op op, long d)
+{
+    struct gen *g = eg->g;
+    gcc_jit_lvalue **v = eg->vstack;
+    if (op == GCC_JIT_BINARY_OP_DIVIDE)
+        vfault(eg, bad_divisor_bits(eg, v[d - 1]));
+    put(eg, v[d - 2], vbin(g, op, rv(v[d - 2]), rv(v[d - 1])));
+    eg->unchecked[d - 2] = true;
+}
+
+/* An instruction with no vector form, lane by lane: its operands'
+ * vectors, checked, go to the spill vectors in memory, emit's scalar code
+ * runs on each lane of them in a loop, and the result comes back as a
+ * vector. */
+static void
+emit_lanewise(struct egen *eg, size_t pc, long d)
+{
+    struct gen *g = eg->g;
+    gcc_jit_type *dp = gcc_jit_type_get_pointer(g->t_double);
+    long n_in = d + 1 - depth_after(&eg->e->code[pc], d);
+    for (long i = 0; i < n_in; i++) {
+        long slot = d - n_in + i;
+        vcheck(eg, slot);
+        put(eg, eg->spill[i], rv(eg->vstack[slot]));
+        gcc_jit_rvalue *lanes = gcc_jit_context_new_cast(
+            g->c, NULL, gcc_jit_lvalue_get_address(eg->spill[i], NULL), dp);
+        eg->stack[slot] = at(g, lanes, rv(eg->lane));
+    }
+    gcc_jit_block *body = gcc_jit_function_new_block(eg->fn, NULL);
+    gcc_jit_block *next = gcc_jit_function_new_block(eg->fn, NULL);
+    gcc_jit_block_add_assignment(eg->cur, NULL, eg->lane,
+                                 gcc_jit_context_zero(g->c, g->t_int));
+    gcc_jit_block_end_with_jump(eg->cur, NULL, body);
+    eg->cur = body;
+    emit(eg, pc, d);
+    gcc_jit_block_add_assignment_op(eg->cur, NULL, eg->lane,
+                                    GCC_JIT_BINARY_OP_PLUS,
+                                    gcc_jit_context_one(g->c, g->t_int));
+    gcc_jit_block_end_with_conditional(
+        eg->cur, NULL,
+        cmp(g, GCC_JIT_COMPARISON_LT, rv(eg->lane),
+            gcc_jit_context_new_rvalue_from_int(g->c, g->t_int,
+                                                NS_JIT_LANES)),
+        body, next);
+    eg->cur = next;
+    /* Checked by emit where the interpreter checks it; else 0 or 1, or
+     * the floor or ceiling of a value just checked. */
+    put(eg, eg->vstack[d - n_in], rv(eg->spill[0]));
+    eg->unchecked[d - n_in] = false;
+}
+
+/* Emits instruction pc (depth d before it) on vectors of all lanes into
+ * eg->cur: the same operations as emit's, lane for lane. Negation and
+ * abs are the sign bit flipped and cleared, as GCC compiles -x and
+ * fabs(x) on a double. */
+static void
+emit_vector(struct egen *eg, size_t pc, long d)
+{
+    struct gen *g = eg->g;
+    const struct instr *in = &eg->e->code[pc];
+    gcc_jit_lvalue **v = eg->vstack;
+    switch (in->op) {
+    case OP_CONST:
+        put(eg, v[d], nsj_vsplat(g, num(g, in->u.value)));
+        eg->unchecked[d] = false;
+        return;
+    case OP_LOAD:
+        put(eg, v[d], nsj_vget(g, eg->vars, integer(g, (long)in->u.index)));
+        eg->unchecked[d] = true;
+        return;
+    case OP_NEG:
+        put(eg, v[d - 1],
+            dbl(g, ibin(g, GCC_JIT_BINARY_OP_BITWISE_XOR, bits(g, rv(v[d - 1])),
+                        isplat(g, LLONG_MIN))));
+        return;
+    case OP_ABS:
+        put(eg, v[d - 1], dbl(g, magnitude(g, rv(v[d - 1]))));
+        return;
+    case OP_ADD: emit_varith(eg, GCC_JIT_BINARY_OP_PLUS, d); return;
+    case OP_SUB: emit_varith(eg, GCC_JIT_BINARY_OP_MINUS, d); return;
+    case OP_MUL: emit_varith(eg, GCC_JIT_BINARY_OP_MULT, d); return;
+    case OP_DIV: emit_varith(eg, GCC_JIT_BINARY_OP_DIVIDE, d); return;
+    default:
+        emit_lanewise(eg, pc, d);
+        return;
+    }
+}
+
+/* The end of the vector code: the value checked and stored in every
+ * lane; nonzero when a lane faulted, in its vector or lane by lane. */
+static void
+finish_vector(struct egen *eg)
+{
+    struct gen *g = eg->g;
+    vcheck(eg, 0);
+    nsj_vput(g, eg->cur, eg->out, integer(g, 0), rv(eg->vstack[0]));
+    gcc_jit_rvalue *any = nsj_any_sign(g, eg->fn, eg->cur, eg->vbad);
+    gcc_jit_block_end_with_return(
+        eg->cur, NULL,
+        binop(g, GCC_JIT_BINARY_OP_BITWISE_OR, g->t_int, rv(eg->bad), any));
+}
+
+/* ---- a program over lanes one at a time ---- */
+
+/* The end of a lane: its value, then the next lane. */
+static void
+finish_lane(struct egen *eg)
+{
+    struct gen *g = eg->g;
+    gcc_jit_block *fin = eg->cur;
+    gcc_jit_block *done = gcc_jit_function_new_block(eg->fn, NULL);
+    flag(eg, not(g, finite(g, rv(eg->stack[0]))));
+    gcc_jit_block_add_assignment(fin, NULL, at(g, eg->out, rv(eg->lane)),
+                                 rv(eg->stack[0]));
+    gcc_jit_block_add_assignment_op(fin, NULL, eg->lane, GCC_JIT_BINARY_OP_PLUS,
+                                    gcc_jit_context_one(g->c, g->t_int));
+    gcc_jit_block_end_with_conditional(
+        fin, NULL,
+        cmp(g, GCC_JIT_COMPARISON_LT, rv(eg->lane),
+            gcc_jit_context_new_rvalue_from_int(g->c, g->t_int, (int)eg->L)),
+        eg->start[0], done);
+    gcc_jit_block_end_with_return(done, NULL, rv(eg->bad));
+}
+
+/* ---- a program ---- */
+
+/* Locals for the stack's slots (of type t), as deep as e goes. */
+static void
+stack_locals(struct egen *eg, gcc_jit_type *t, gcc_jit_lvalue **slots)
+{
+    long max_depth = 0;
+    for (size_t pc = 0; pc <= eg->e->n_code; pc++)
+        if (eg->depth[pc] + 1 > max_depth)
+            max_depth = eg->depth[pc] + 1;
+    for (long i = 0; i < max_depth && i < NS_EXPR_MAX_DEPTH; i++)
+        slots[i] = nsj_new_local(eg->g, eg->fn, t);
+}
+
+/* The program's instructions, each with emit_one, block after block;
+ * leaves eg->cur at the block of its end. */
+static void
+emit_program(struct egen *eg,
+             void (*emit_one)(struct egen *, size_t, long))
+{
+    size_t n = eg->e->n_code;
+    for (size_t pc = 0; pc < n; pc++) {
+        if (eg->start[pc]) {
+            if (eg->cur)
+                gcc_jit_block_end_with_jump(eg->cur, NULL, eg->start[pc]);
+            eg->cur = eg->start[pc];
+        }
+        if (!eg->cur)
+            continue; /* unreachable code */
+        emit_one(eg, pc, eg->depth[pc]);
+    }
+    if (eg->cur)
+        gcc_jit_block_end_with_jump(eg->cur, NULL, eg->start[n]);
+    eg->cur = eg->start[n];
+}
+
+/* Emits expression e over ch's lanes into ch's function, starting at
+ * block entry and returning from the function; false when the program
+ * is not one the translation expects (entry then returns 1). */
+static bool
+gen_expr(struct gen *g, const struct chunk *ch, gcc_jit_block *entry,
+         const struct ns_expr *e)
+{
+    struct egen eg = {.g = g, .e = e, .L = ch->L, .fn = ch->fn,
+                      .vars = ch->vars, .tables = ch->tables, .out = ch->out,
+                      .spill = ch->spill};
     size_t n = e->n_code;
     eg.start = calloc(n + 1, sizeof *eg.start);
     eg.depth = calloc(n + 1, sizeof *eg.depth);
@@ -346,67 +612,49 @@ gen_expr(struct gen *g, gcc_jit_function *fn, gcc_jit_rvalue *const *args,
         free(eg.depth);
         return false;
     }
-    eg.lane = nsj_new_local(g, fn, g->t_int);
-    eg.bad = nsj_new_local(g, fn, g->t_int);
-    long max_depth = 0;
-    for (size_t pc = 0; pc <= n; pc++)
-        if (eg.depth[pc] + 1 > max_depth)
-            max_depth = eg.depth[pc] + 1;
-    for (long i = 0; i < max_depth && i < NS_EXPR_MAX_DEPTH; i++)
-        eg.stack[i] = nsj_new_local(g, fn, g->t_double);
+    bool vector = ch->L == NS_JIT_LANES && straight_line(e);
+    eg.lane = nsj_new_local(g, eg.fn, g->t_int);
+    eg.bad = nsj_new_local(g, eg.fn, g->t_int);
+    if (vector) {
+        stack_locals(&eg, g->t_vec, eg.vstack);
+        eg.vbad = nsj_new_local(g, eg.fn, g->t_ivec);
+        gcc_jit_block_add_assignment(entry, NULL, eg.vbad, isplat(g, 0));
+    } else {
+        stack_locals(&eg, g->t_double, eg.stack);
+    }
     gcc_jit_block_add_assignment(entry, NULL, eg.lane,
                                  gcc_jit_context_zero(g->c, g->t_int));
     gcc_jit_block_add_assignment(entry, NULL, eg.bad,
                                  gcc_jit_context_zero(g->c, g->t_int));
     gcc_jit_block_end_with_jump(entry, NULL, eg.start[0]);
-    for (size_t pc = 0; pc < n; pc++) {
-        if (eg.start[pc]) {
-            if (eg.cur)
-                gcc_jit_block_end_with_jump(eg.cur, NULL, eg.start[pc]);
-            eg.cur = eg.start[pc];
-        }
-        if (!eg.cur)
-            continue; /* unreachable code */
-        emit(&eg, pc, eg.depth[pc]);
-    }
-    if (eg.cur)
-        gcc_jit_block_end_with_jump(eg.cur, NULL, eg.start[n]);
-    /* The end of a lane: its value, then the next lane. */
-    gcc_jit_block *fin = eg.start[n];
-    gcc_jit_block *done = gcc_jit_function_new_block(fn, NULL);
-    eg.cur = fin;
-    flag(&eg, not(g, finite(g, rv(eg.stack[0]))));
-    gcc_jit_block_add_assignment(fin, NULL, at(g, eg.out, rv(eg.lane)),
-                                 rv(eg.stack[0]));
-    gcc_jit_block_add_assignment_op(fin, NULL, eg.lane, GCC_JIT_BINARY_OP_PLUS,
-                                    gcc_jit_context_one(g->c, g->t_int));
-    gcc_jit_block_end_with_conditional(
-        fin, NULL,
-        cmp(g, GCC_JIT_COMPARISON_LT, rv(eg.lane),
-            gcc_jit_context_new_rvalue_from_int(g->c, g->t_int, (int)L)),
-        eg.start[0], done);
-    gcc_jit_block_end_with_return(done, NULL, rv(eg.bad));
+    emit_program(&eg, vector ? emit_vector : emit);
+    if (vector)
+        finish_vector(&eg);
+    else
+        finish_lane(&eg);
     free(eg.start);
     free(eg.depth);
     return true;
 }
 
-
-static gcc_jit_function *
-chunk_function(struct gen *g, const char *name, gcc_jit_rvalue **args,
-               gcc_jit_rvalue **which)
+static void
+chunk_function(struct gen *g, const char *name, struct chunk *ch)
 {
     gcc_jit_param *params[] = {
         gcc_jit_context_new_param(g->c, NULL, g->t_int, "which"),
         gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "vars"),
         gcc_jit_context_new_param(g->c, NULL, g->t_tables, "tables"),
         gcc_jit_context_new_param(g->c, NULL, g->t_dp, "out")};
-    gcc_jit_function *fn = gcc_jit_context_new_function(
+    ch->fn = gcc_jit_context_new_function(
         g->c, NULL, GCC_JIT_FUNCTION_EXPORTED, g->t_int, name, 4, params, 0);
-    *which = gcc_jit_param_as_rvalue(params[0]);
-    for (size_t i = 0; i < 3; i++)
-        args[i] = gcc_jit_param_as_rvalue(params[i + 1]);
-    return fn;
+    ch->which = gcc_jit_param_as_rvalue(params[0]);
+    ch->vars = gcc_jit_param_as_rvalue(params[1]);
+    ch->tables = gcc_jit_param_as_rvalue(params[2]);
+    ch->out = gcc_jit_param_as_rvalue(params[3]);
+    /* Shared by the chunk's programs: one pair in the stack frame. */
+    if (ch->L == NS_JIT_LANES)
+        for (size_t i = 0; i < 2; i++)
+            ch->spill[i] = nsj_new_local(g, ch->fn, g->t_vec);
 }
 
 /* Emits the n programs progs[0..n) over L lanes as the cases of one chunk
@@ -415,23 +663,23 @@ void
 nsj_gen_chunk(struct gen *g, const struct ns_expr *const *progs, size_t n,
           size_t L, const char *name, bool *ok)
 {
-    gcc_jit_rvalue *args[3], *which;
-    gcc_jit_function *fn = chunk_function(g, name, args, &which);
-    gcc_jit_block *entry = gcc_jit_function_new_block(fn, NULL);
-    gcc_jit_block *none = gcc_jit_function_new_block(fn, NULL);
+    struct chunk ch = {.L = L};
+    chunk_function(g, name, &ch);
+    gcc_jit_block *entry = gcc_jit_function_new_block(ch.fn, NULL);
+    gcc_jit_block *none = gcc_jit_function_new_block(ch.fn, NULL);
     gcc_jit_block_end_with_return(none, NULL,
                                   gcc_jit_context_one(g->c, g->t_int));
     gcc_jit_case **cases = calloc(n + 1, sizeof *cases);
     for (size_t i = 0; i < n; i++) {
-        gcc_jit_block *b = gcc_jit_function_new_block(fn, NULL);
-        ok[i] = gen_expr(g, fn, args, b, progs[i], L);
+        gcc_jit_block *b = gcc_jit_function_new_block(ch.fn, NULL);
+        ok[i] = gen_expr(g, &ch, b, progs[i]);
         gcc_jit_rvalue *k =
             gcc_jit_context_new_rvalue_from_int(g->c, g->t_int, (int)i);
         if (cases)
             cases[i] = gcc_jit_context_new_case(g->c, k, k, b);
     }
-    gcc_jit_block_end_with_switch(entry, NULL, which, none, cases ? (int)n : 0,
-                                  cases);
+    gcc_jit_block_end_with_switch(entry, NULL, ch.which, none,
+                                  cases ? (int)n : 0, cases);
     free(cases);
 }
 

@@ -114,3 +114,32 @@ nsj_vzero(struct gen *g)
 {
     return nsj_vsplat(g, g->zero);
 }
+
+/* The lanes' halves OR-ed together, and again, until two 64-bit
+ * integers are left to OR and test: libgccjit 12 has no vector shuffle,
+ * but halves read through a pointer become GCC's extracts, a few
+ * instructions where a lane at a time took three each. */
+gcc_jit_rvalue *
+nsj_any_sign(struct gen *g, gcc_jit_function *fn, gcc_jit_block *b,
+             gcc_jit_lvalue *bad)
+{
+    gcc_jit_lvalue *v = bad;
+    for (size_t n = NS_JIT_LANES / 2; n >= 1; n /= 2) {
+        gcc_jit_type *half =
+            n > 1 ? gcc_jit_type_get_vector(g->t_ll, n) : g->t_ll;
+        gcc_jit_rvalue *p = gcc_jit_context_new_cast(
+            g->c, NULL, gcc_jit_lvalue_get_address(v, NULL),
+            gcc_jit_type_get_pointer(half));
+        gcc_jit_lvalue *h = nsj_new_local(g, fn, half);
+        gcc_jit_block_add_assignment(
+            b, NULL, h,
+            binop(g, GCC_JIT_BINARY_OP_BITWISE_OR, half,
+                  rv(at(g, p, integer(g, 0))), rv(at(g, p, integer(g, 1)))));
+        v = h;
+    }
+    return gcc_jit_context_new_cast(
+        g->c, NULL,
+        cmp(g, GCC_JIT_COMPARISON_LT, rv(v),
+            gcc_jit_context_zero(g->c, g->t_ll)),
+        g->t_int);
+}

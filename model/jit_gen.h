@@ -11,6 +11,7 @@
 
 #include "model/compiled.h"
 #include "model/expr.h"
+#include "model/jit_priv.h"
 
 /* A function holding up to NS_JIT_CHUNK expressions, one per case of a
  * switch on its first argument: libgccjit's cost is mostly per function,
@@ -148,9 +149,76 @@ void nsj_vput(struct gen *g, gcc_jit_block *b, gcc_jit_rvalue *ptr,
 /* x in every lane; 0 in every lane. */
 gcc_jit_rvalue *nsj_vsplat(struct gen *g, gcc_jit_rvalue *x);
 gcc_jit_rvalue *nsj_vzero(struct gen *g);
+/* 1 when some lane of bad (a local of t_ivec) has its sign bit set, as
+ * an int; else 0 (computed in block b of fn). */
+gcc_jit_rvalue *nsj_any_sign(struct gen *g, gcc_jit_function *fn,
+                             gcc_jit_block *b, gcc_jit_lvalue *bad);
+
+/* libgccjit 12 has no comparison of vectors, so checks and clamps on
+ * vectors of lanes are computed on the bits of their doubles, as vectors
+ * of 64-bit integers: a test's answer in a lane is the sign bit of a
+ * double or of an integer, made into a mask of all ones by an arithmetic
+ * shift. */
+static inline gcc_jit_rvalue *
+bits(struct gen *g, gcc_jit_rvalue *x)
+{
+    return gcc_jit_context_new_bitcast(g->c, NULL, x, g->t_ivec);
+}
+
+static inline gcc_jit_rvalue *
+dbl(struct gen *g, gcc_jit_rvalue *i)
+{
+    return gcc_jit_context_new_bitcast(g->c, NULL, i, g->t_vec);
+}
+
+static inline gcc_jit_rvalue *
+isplat(struct gen *g, long long x)
+{
+    gcc_jit_rvalue *e[NS_JIT_LANES];
+    for (size_t l = 0; l < NS_JIT_LANES; l++)
+        e[l] = gcc_jit_context_new_rvalue_from_long(g->c, g->t_ll, x);
+    return gcc_jit_context_new_rvalue_from_vector(g->c, NULL, g->t_ivec,
+                                                  NS_JIT_LANES, e);
+}
+
+static inline gcc_jit_rvalue *
+vnum(struct gen *g, double x)
+{
+    return nsj_vsplat(g, num(g, x));
+}
+
+static inline gcc_jit_rvalue *
+ibin(struct gen *g, enum gcc_jit_binary_op op, gcc_jit_rvalue *a,
+     gcc_jit_rvalue *b)
+{
+    return binop(g, op, g->t_ivec, a, b);
+}
+
+static inline gcc_jit_rvalue *
+vbin(struct gen *g, enum gcc_jit_binary_op op, gcc_jit_rvalue *a,
+     gcc_jit_rvalue *b)
+{
+    return binop(g, op, g->t_vec, a, b);
+}
+
+/* All ones where i's sign bit is set, else 0. */
+static inline gcc_jit_rvalue *
+sign_mask(struct gen *g, gcc_jit_rvalue *i)
+{
+    return ibin(g, GCC_JIT_BINARY_OP_RSHIFT, i, isplat(g, 63));
+}
+
+/* |x|'s bits. */
+static inline gcc_jit_rvalue *
+magnitude(struct gen *g, gcc_jit_rvalue *x)
+{
+    return ibin(g, GCC_JIT_BINARY_OP_BITWISE_AND, bits(g, x),
+                isplat(g, 0x7fffffffffffffffLL));
+}
 
 /* jit_expr.c: expression programs. */
 bool nsj_program_ok(const struct ns_expr *e);
+bool nsj_program_vector(const struct ns_expr *e);
 void nsj_gen_chunk(struct gen *g, const struct ns_expr *const *progs,
                    size_t n, size_t L, const char *name, bool *ok);
 bool nsj_same_program(const struct ns_expr *a, const struct ns_expr *b);

@@ -271,67 +271,6 @@ struct tgen {
     gcc_jit_rvalue *sc, *bad;
 };
 
-/* libgccjit 12 has no comparison of vectors, so the checks and clamps
- * of a row are computed on the bits of its doubles, as vectors of 64-bit
- * integers: a test's answer in a lane is the sign bit of a double or of
- * an integer, made into a mask of all ones by an arithmetic shift. */
-static gcc_jit_rvalue *
-bits(struct gen *g, gcc_jit_rvalue *x)
-{
-    return gcc_jit_context_new_bitcast(g->c, NULL, x, g->t_ivec);
-}
-
-static gcc_jit_rvalue *
-dbl(struct gen *g, gcc_jit_rvalue *i)
-{
-    return gcc_jit_context_new_bitcast(g->c, NULL, i, g->t_vec);
-}
-
-static gcc_jit_rvalue *
-isplat(struct gen *g, long long x)
-{
-    gcc_jit_rvalue *e[NS_JIT_LANES];
-    for (size_t l = 0; l < NS_JIT_LANES; l++)
-        e[l] = gcc_jit_context_new_rvalue_from_long(g->c, g->t_ll, x);
-    return gcc_jit_context_new_rvalue_from_vector(g->c, NULL, g->t_ivec,
-                                                  NS_JIT_LANES, e);
-}
-
-static gcc_jit_rvalue *
-vnum(struct gen *g, double x)
-{
-    return nsj_vsplat(g, num(g, x));
-}
-
-static gcc_jit_rvalue *
-ibin(struct gen *g, enum gcc_jit_binary_op op, gcc_jit_rvalue *a,
-     gcc_jit_rvalue *b)
-{
-    return binop(g, op, g->t_ivec, a, b);
-}
-
-static gcc_jit_rvalue *
-vbin(struct gen *g, enum gcc_jit_binary_op op, gcc_jit_rvalue *a,
-     gcc_jit_rvalue *b)
-{
-    return binop(g, op, g->t_vec, a, b);
-}
-
-/* All ones where i's sign bit is set, else 0. */
-static gcc_jit_rvalue *
-sign_mask(struct gen *g, gcc_jit_rvalue *i)
-{
-    return ibin(g, GCC_JIT_BINARY_OP_RSHIFT, i, isplat(g, 63));
-}
-
-/* |x|'s bits. */
-static gcc_jit_rvalue *
-magnitude(struct gen *g, gcc_jit_rvalue *x)
-{
-    return ibin(g, GCC_JIT_BINARY_OP_BITWISE_AND, bits(g, x),
-                isplat(g, 0x7fffffffffffffffLL));
-}
-
 /* Marks the lanes where f's sign bit is set as failing a check. */
 static void
 tfault(struct tgen *t, gcc_jit_rvalue *f)
@@ -518,23 +457,6 @@ tmoves(struct tgen *t, size_t s, bool timed, const size_t *tv_start,
     free(pr);
 }
 
-/* Nonzero when some lane of bad has its sign bit set. */
-static gcc_jit_rvalue *
-any_bad(struct gen *g, gcc_jit_lvalue *bad)
-{
-    gcc_jit_rvalue *lanes = gcc_jit_context_new_cast(
-        g->c, NULL, gcc_jit_lvalue_get_address(bad, NULL),
-        gcc_jit_type_get_pointer(g->t_ll));
-    gcc_jit_rvalue *any = NULL;
-    for (size_t l = 0; l < NS_JIT_LANES; l++) {
-        gcc_jit_rvalue *neg = cmp(g, GCC_JIT_COMPARISON_LT,
-                                  rv(at(g, lanes, integer(g, (long)l))),
-                                  gcc_jit_context_zero(g->c, g->t_ll));
-        any = any ? or(g, any, neg) : neg;
-    }
-    return gcc_jit_context_new_cast(g->c, NULL, any, g->t_int);
-}
-
 /* State s's part of the cycle as a function of its own: GCC's register
  * allocation grows faster than the size of a function, and one function
  * for the whole of the England model's cycle took several times as long
@@ -607,7 +529,8 @@ tcycle(struct tgen *t, const unsigned char *timed, const size_t *tv_start,
                     g->c, NULL,
                     tstate_fn(t, s, timed[s], tv_start, tv_list, name), 7,
                     args));
-    gcc_jit_block_end_with_return(t->b, NULL, any_bad(g, bad));
+    gcc_jit_rvalue *any = nsj_any_sign(g, t->fn, t->b, bad);
+    gcc_jit_block_end_with_return(t->b, NULL, any);
 }
 
 /* The rows of strategy d as a step kernel sees them: timed[s] when the

@@ -21,11 +21,16 @@
  * - Expressions: 128 random expressions over every operation and
  *   function, each a parameter of a small model of its own (so that one
  *   fault does not hide the others), run with inputs chosen for signed
- *   zeros, overflow, NaN-producing arguments and boundaries.
+ *   zeros, overflow, NaN-producing arguments and boundaries; half of them
+ *   without jumps (compiled to vector code for L lanes), often dividing.
+ *   Each one's native code is also called directly with NaN and
+ *   infinities among its variables, against ns_expr_eval lane by lane:
+ *   a fault exactly where some lane faults, else the same bits.
  *
  * Each is compiled for the host's widest instruction set and for
  * x86-64-v3 and x86-64 (AVX2 and SSE2), so every vector path this host
  * can run is checked. Skipped in a build without the code generator. */
+#include <float.h>
 #include <glob.h>
 #include <math.h>
 #include <stdio.h>
@@ -55,6 +60,12 @@ struct tally {
      * settled-cycle kernels and step kernels (for the cycles before a
      * run settles) (white-box: model/jit_priv.h). */
     size_t native_one, native_lanes, kernels, steps;
+    /* Expressions' native code called directly (expr_direct): programs
+     * without jumps (as vector code), of them those that divide and
+     * those with an instruction done lane by lane (a call, a look-up, a
+     * comparison...); the calls for L lanes that faulted and did not. */
+    size_t straight, straight_div, straight_lanewise;
+    size_t direct_faulted, direct_ok;
 };
 
 /* ---- building ---- */
@@ -698,7 +709,8 @@ rnd(unsigned long long *s, unsigned n)
 }
 
 static void
-gen_expr(unsigned long long *s, int depth, char *buf, size_t n);
+gen_expr(unsigned long long *s, int depth, bool straight, char *buf,
+         size_t n);
 
 /* Forms with A, B and C for subexpressions: every operation, function
  * and look-up the language has. */
@@ -716,15 +728,33 @@ static const char *const leaves[] = {
     "3", "1e308", "1e-308", "710", "-0", "0.25",
 };
 
+/* Whether expression text e compiles to a jump. */
+static bool
+has_jump(const char *e)
+{
+    return strstr(e, "if(") || strstr(e, "&&") || strstr(e, "||");
+}
+
+/* The forms that the vector code does on vectors (jit_expr.c). */
+static const char *const vector_forms[] = {
+    "(A + B)", "(A - B)", "(A * B)", "(A / B)", "(-A)", "abs(A)",
+};
+
+/* A form; with straight, none that compiles to a jump, and one of
+ * vector_forms half the time, so that programs without jumps are often
+ * all vector code and often divide. */
 static void
-gen_form(unsigned long long *s, int depth, char *buf, size_t n)
+gen_form(unsigned long long *s, int depth, bool straight, char *buf,
+         size_t n)
 {
     const char *f = forms[rnd(s, sizeof forms / sizeof *forms)];
+    if (straight && (rnd(s, 2) || has_jump(f)))
+        f = vector_forms[rnd(s, sizeof vector_forms / sizeof *vector_forms)];
     size_t used = 0;
     buf[0] = '\0';
     for (const char *c = f; *c && used + 1 < n; c++) {
         if (*c >= 'A' && *c <= 'C') {
-            gen_expr(s, depth - 1, buf + used, n - used);
+            gen_expr(s, depth - 1, straight, buf + used, n - used);
             used += strlen(buf + used);
         } else {
             buf[used++] = *c;
@@ -734,12 +764,13 @@ gen_form(unsigned long long *s, int depth, char *buf, size_t n)
 }
 
 static void
-gen_expr(unsigned long long *s, int depth, char *buf, size_t n)
+gen_expr(unsigned long long *s, int depth, bool straight, char *buf,
+         size_t n)
 {
     if (depth <= 0 || rnd(s, 4) == 0)
         snprintf(buf, n, "%s", leaves[rnd(s, sizeof leaves / sizeof *leaves)]);
     else
-        gen_form(s, depth, buf, n);
+        gen_form(s, depth, straight, buf, n);
 }
 
 enum { N_EXPRS = 128, EXPR_TEXT = 2048 };
@@ -780,6 +811,119 @@ set_specials(unsigned long long *s, double *ov)
         ov[v] = specials[rnd(s, N_SPECIALS)];
 }
 
+/* Values the engine never passes as variables (NaN, infinities), and
+ * extremes, for expr_direct. */
+static const double direct_values[] = {
+    NAN, -NAN, INFINITY, -INFINITY, DBL_MAX, -DBL_MAX, DBL_MIN, -4.9e-324,
+};
+enum { N_DIRECT = sizeof direct_values / sizeof *direct_values };
+
+/* A value for a variable: a special, or (with any) one of direct_values
+ * now and then. */
+static double
+direct_value(unsigned long long *s, bool any)
+{
+    unsigned n = N_SPECIALS + (any ? N_DIRECT : 0);
+    unsigned i = rnd(s, n);
+    return i < N_SPECIALS ? specials[i] : direct_values[i - N_SPECIALS];
+}
+
+/* What ns_expr_eval makes of each lane of vars (laid out as the
+ * engine's, [slot * L + lane]) into r; whether some lane faulted. Each
+ * lane also through the one-lane native code (one), which must agree. */
+static bool
+interpret_lanes(const struct ns_model_priv *p, const struct ns_expr *e,
+                const struct ns_jit_entry *one, const double *vars,
+                double *r)
+{
+    double v1[64];
+    assert_true(p->n_vars <= sizeof v1 / sizeof *v1);
+    const char *tables = (const char *)(const void *)p->tables;
+    bool faulted = false;
+    for (size_t l = 0; l < L; l++) {
+        for (size_t v = 0; v < p->n_vars; v++)
+            v1[v] = vars[v * L + l];
+        bool bad = ns_expr_eval(e, v1, p->tables, &r[l], NULL) != NS_OK;
+        double o = 0;
+        bool obad = one->fn(one->which, v1, tables, &o) != 0;
+        if (bad != obad)
+            fail_msg("one lane: interpreted %s, compiled %s",
+                     bad ? "fault" : "ok", obad ? "fault" : "ok");
+        if (!bad)
+            same_array("one lane", &r[l], &o, 1);
+        faulted |= bad;
+    }
+    return faulted;
+}
+
+/* Counts program e's kind into t: straight-line, dividing, with an
+ * instruction the vector code does lane by lane. */
+static void
+count_program(const struct ns_expr *e, struct tally *t)
+{
+    bool jumps = false, div = false, lanewise = false;
+    for (size_t i = 0; i < ns_expr_n_steps(e); i++) {
+        enum ns_expr_step_kind k = ns_expr_step(e, i).kind;
+        jumps |= k >= NS_STEP_JUMP;
+        div |= k == NS_STEP_DIV;
+        lanewise |= k == NS_STEP_TABLE || k == NS_STEP_NOT ||
+                    k == NS_STEP_BOOL ||
+                    (k >= NS_STEP_POW && k <= NS_STEP_MAX) ||
+                    (k >= NS_STEP_EXP && k <= NS_STEP_PROB_TO_RATE &&
+                     k != NS_STEP_ABS);
+    }
+    t->straight += !jumps;
+    t->straight_div += !jumps && div;
+    t->straight_lanewise += !jumps && lanewise;
+}
+
+/* White-box: the native code of expression e (the parameter of an
+ * expression model), called directly for L lanes and for one, on
+ * variables that include NaN and infinities (which the engine's never
+ * are), against ns_expr_eval lane by lane: a fault exactly when some
+ * lane faults, and else the same bits in every lane. */
+static void
+expr_direct(const struct ns_model *mc, size_t model_ix, struct tally *t)
+{
+    const struct ns_model_priv *p = mc->priv;
+    size_t x = p->param_def[param_ix(mc, "e")];
+    const struct ns_jit_entry *lanes = &p->jit->lanes[x];
+    const struct ns_jit_entry *one = &p->jit->one[x];
+    if (!lanes->fn)
+        return; /* one instruction: interpreted */
+    assert_non_null(one->fn);
+    count_program(p->exprs[x].expr, t);
+    unsigned long long s = 0x2545f4914f6cdd1dull + model_ix;
+    size_t qx = NS_VAR_COUNT + param_ix(mc, "x0");
+    double *vars = calloc(p->n_vars * L, sizeof *vars);
+    double out[L], r[L];
+    assert_non_null(vars);
+    for (int trial = 0; trial < 48; trial++) {
+        /* Finite lanes that differ; lanes that differ, one of them with
+         * any value; all lanes alike, with any value. */
+        size_t odd_lane = rnd(&s, L);
+        for (size_t v = 0; v < 4; v++)
+            for (size_t l = 0; l < L; l++)
+                vars[(qx + v) * L + l] =
+                    trial % 3 == 2 && l > 0
+                        ? vars[(qx + v) * L]
+                        : direct_value(&s, trial % 3 == 2 ||
+                                               (trial % 3 == 1 &&
+                                                l == odd_lane));
+        bool bad = lanes->fn(lanes->which, vars,
+                             (const char *)(const void *)p->tables, out) != 0;
+        bool want = interpret_lanes(p, p->exprs[x].expr, one, vars, r);
+        if (bad != want)
+            fail_msg("%zu lanes: interpreted %s, compiled %s", (size_t)L,
+                     want ? "fault" : "ok", bad ? "fault" : "ok");
+        if (!want)
+            same_array("lanes", r, out, L);
+        t->direct_faulted += want;
+        t->direct_ok += !want;
+    }
+    free(vars);
+}
+
 /* One-lane runs and lanes runs of x0..x3 from the specials: lanes that
  * differ (any fault fails them all), and lanes that agree. */
 static void
@@ -807,6 +951,7 @@ expr_extra(struct duo *d, size_t model_ix)
     }
     for (size_t l = 0; l < L; l++)
         free(ov[l]);
+    expr_direct(d->m[1], model_ix, d->tally);
 }
 
 static void
@@ -818,9 +963,12 @@ random_expressions_match(void **state)
     unsigned long long s = 88172645463325252ull;
     for (size_t i = 0; i < N_EXPRS; i++) {
         char e[EXPR_TEXT];
+        /* Of the inputs, and more than a leaf (which is not compiled);
+         * half of them with jumps, half without. */
         do
-            gen_expr(&s, 1 + (int)(i % 5), e, sizeof e);
-        while (!strchr(e, 'x'));
+            gen_expr(&s, 1 + (int)(i % 5), i % 2, e, sizeof e);
+        while (!strchr(e, 'x') || !strchr(e, '(') ||
+               (i % 2 == 0 && !has_jump(e)));
         expr_model(expr_texts[i], sizeof expr_texts[i], e);
         batch_add(b, NULL, expr_texts[i]);
     }
@@ -828,6 +976,14 @@ random_expressions_match(void **state)
     assert_true(b->n >= N_EXPRS * 3 / 4);
     batch_compare(b, NULL, expr_extra, &t);
     assert_compared(&t, true);
+    print_message("called directly: %zu programs without jumps (%zu that "
+                  "divide, %zu with an instruction done lane by lane); "
+                  "%zu calls for %d lanes faulted, %zu did not\n",
+                  t.straight / N_ISAS, t.straight_div / N_ISAS,
+                  t.straight_lanewise / N_ISAS,
+                  t.direct_faulted, L, t.direct_ok);
+    assert_true(t.straight_div > 0 && t.straight_lanewise > 0);
+    assert_true(t.direct_faulted > 0 && t.direct_ok > 0);
 }
 
 /* An argument runs the tests whose names match it (cmocka's filter,

@@ -188,11 +188,13 @@ int ns_cli_model_load_native(const struct ns_cli_args *a,
                              double runs);
 
 /* How many times the interpreted work must exceed the estimated time to
- * compile before compiling is chosen: on the machine measured
- * (docs/performance.md) compiled runs took about nine tenths of the
- * interpreted time, so compiling pays only for about ten times its own
- * cost in interpreted work. */
+ * compile before compiling is chosen (docs/performance.md, the machine
+ * measured): runs in lanes (a PSA) compiled take about two thirds of
+ * their interpreted time, so five times the compilation's cost in
+ * interpreted work leaves a clear gain; runs of one lane (DSA, threshold,
+ * calibration) about nine tenths, so they need ten. */
 #define NS_JIT_PAYBACK 10.0
+#define NS_JIT_PAYBACK_LANES 5.0
 
 /* About how many runs of the model each command makes (they decide only
  * whether compiling pays): a one-way DSA two per range, a threshold's

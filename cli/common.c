@@ -209,8 +209,10 @@ compile_pays(struct ns_population *pop, unsigned uses, double runs)
     if (st != NS_OK)
         return false;
     double work = runs * one / (uses == NS_JIT_FOR_LANES ? 6.0 : 1.0);
-    return work >= NS_JIT_PAYBACK * ns_jit_estimate_seconds(
-                                        pop->models, pop->n_groups, uses);
+    double payback =
+        uses == NS_JIT_FOR_LANES ? NS_JIT_PAYBACK_LANES : NS_JIT_PAYBACK;
+    return work >= payback * ns_jit_estimate_seconds(pop->models,
+                                                     pop->n_groups, uses);
 }
 
 void

@@ -462,7 +462,7 @@ job_free(struct job *jb)
 #define COST_LANES_PROGRAM 0.007
 #define COST_ONE_PROGRAM 0.0012
 #define COST_SETTLED 0.1
-#define COST_STEP_OP 0.003
+#define COST_STEP_OP 0.002
 /* Below this much compilation, one process: each costs its own start,
  * assembler and linker. */
 #define SPLIT_SECONDS 1.0

@@ -113,6 +113,10 @@ struct ns_workspace {
      * each stream's running totals (undiscounted, discounted) and its
      * discount factors at every point; a scale of 1 for every stream. */
     double *totals;       /* [2 * n_streams] x L */
+    /* For native step kernels: the values of rows computed per tunnel
+     * slot, as ns_jit_slot_width lays them out. */
+    double *slot_vals;    /* [n_slot_vals] x L */
+    size_t n_slot_vals;
     double *stream_disc;  /* [n_streams * (n_cycles + 1)] */
     double *ones;         /* [n_streams] */
 };
@@ -144,6 +148,25 @@ index_transition_values(const struct ns_model *model, struct ns_workspace *ws)
                 ws->tv_streams[ws->n_tv_streams++] = j;
                 break;
             }
+}
+
+/* The most values any strategy's rows computed per tunnel slot need
+ * (see ns_jit_slot_width): every state with slots counted, as the
+ * strategies' rows may differ. */
+static size_t
+slot_vals_needed(const struct ns_model *model)
+{
+    const struct ns_model_priv *p = model->priv;
+    size_t S = model->n_states, most = 0;
+    for (size_t d = 0; d < model->n_strategies; d++) {
+        size_t n = 0;
+        for (size_t s = 0; s < S; s++)
+            if (p->n_slots[s] > 1)
+                n += p->n_slots[s] *
+                     ns_jit_slot_width(p, &p->rows[d * S + s], s);
+        most = n > most ? n : most;
+    }
+    return most;
 }
 
 struct ns_workspace *
@@ -193,6 +216,8 @@ ns_workspace_alloc_lanes(const struct ns_model *model, size_t lanes)
     ws->mv_to = calloc(X * S + 1, sizeof *ws->mv_to);
     ws->mv_prob = calloc(X * S * L + 1, sizeof *ws->mv_prob);
     ws->totals = calloc(2 * J * L + 1, sizeof *ws->totals);
+    ws->n_slot_vals = slot_vals_needed(model);
+    ws->slot_vals = calloc(ws->n_slot_vals * L + 1, sizeof *ws->slot_vals);
     ws->stream_disc = calloc(J * n_points + 1, sizeof *ws->stream_disc);
     ws->ones = calloc(J + 1, sizeof *ws->ones);
     if (!ws->vars || !ws->occ || !ws->next || !ws->probs || !ws->acc ||
@@ -202,7 +227,7 @@ ns_workspace_alloc_lanes(const struct ns_model *model, size_t lanes)
         !ws->row_probs || !ws->row_kind ||
         !ws->sv || !ws->sv_kind || !ws->sv_start || !ws->sv_at ||
         !ws->sv_val || !ws->sv_dyn || !ws->mv_from || !ws->mv_to ||
-        !ws->mv_prob || !ws->totals || !ws->stream_disc ||
+        !ws->mv_prob || !ws->totals || !ws->stream_disc || !ws->slot_vals ||
         !ws->ones) {
         ns_workspace_free(ws);
         return NULL;
@@ -262,6 +287,7 @@ ns_workspace_free(struct ns_workspace *ws)
     free(ws->mv_to);
     free(ws->mv_prob);
     free(ws->totals);
+    free(ws->slot_vals);
     free(ws->stream_disc);
     free(ws->ones);
     free(ws);
@@ -901,19 +927,63 @@ row_for_slot(struct run *run, size_t s, const struct ns_row *row, size_t q,
     return row_probabilities(run, s, row, ws->probs);
 }
 
+/* Row s's values for each tunnel slot, into ws->slot_vals from vector
+ * 'at' on (ns_jit_slot_width a slot): its probabilities, then the
+ * transition values its moves book, each evaluated in its slot as step()
+ * evaluates them. */
+static enum ns_status
+evaluate_slots(struct run *run, size_t s, const struct ns_row *row,
+               size_t at)
+{
+    const struct ns_model_priv *p = run->p;
+    struct ns_workspace *ws = run->ws;
+    size_t S = run->m->n_states, L = run->L;
+    size_t width = ns_jit_slot_width(p, row, s);
+    const double *v;
+    for (size_t q = 0; q < p->n_slots[s]; q++) {
+        double *out = ws->slot_vals + (at + q * width) * L;
+        if (enter_slot(run, q, NS_NEED_TRANS) != NS_OK)
+            return NS_EMODEL;
+        for (size_t i = 0; i < row->n; i++) {
+            if ((long)i == row->complement)
+                continue;
+            if (eval(run, row->entries[i].def, &v) != NS_OK)
+                return NS_EMODEL;
+            memcpy(out + i * L, v, L * sizeof *v);
+        }
+        size_t n = row->n;
+        for (size_t i = 0; i < row->n; i++) {
+            size_t c = s * S + row->entries[i].to;
+            for (size_t k = ws->tv_start[c]; k < ws->tv_start[c + 1]; k++) {
+                if (eval(run, p->tvalues[ws->tv_list[k]].def, &v) != NS_OK)
+                    return NS_EMODEL;
+                memcpy(out + n++ * L, v, L * sizeof *v);
+            }
+        }
+    }
+    return NS_OK;
+}
+
 /* Evaluates what step() would for cycle t + 1 of a lanes run (every
  * row's probabilities or, for rows known once, the row itself; every
- * transition value a move books), so that a native kernel can do the
- * rest: the same values, evaluated in another order. */
+ * transition value a move books; per tunnel slot where the row is
+ * computed so), so that a native kernel can do the rest: the same
+ * values, evaluated in another order. */
 static enum ns_status
 evaluate_step(struct run *run)
 {
     const struct ns_model_priv *p = run->p;
     struct ns_workspace *ws = run->ws;
-    size_t S = run->m->n_states, L = run->L;
+    size_t S = run->m->n_states, L = run->L, at = 0;
     const double *v;
     for (size_t s = 0; s < S; s++) {
         const struct ns_row *row = &p->rows[run->d * S + s];
+        if (ws->row_kind[s] == ROW_PER_SLOT) {
+            if (evaluate_slots(run, s, row, at) != NS_OK)
+                return NS_EMODEL;
+            at += p->n_slots[s] * ns_jit_slot_width(p, row, s);
+            continue;
+        }
         if (ws->row_kind[s] == ROW_CONSTANT) {
             if (row_probabilities(run, s, row,
                                   ws->row_probs + s * S * L) != NS_OK)
@@ -944,8 +1014,8 @@ native_step(struct run *run, ns_jit_step_fn *kernel, size_t t)
         return NS_EMODEL;
     const double *scale = run->opt->stream_scale ? run->opt->stream_scale
                                                  : ws->ones;
-    if (kernel(ws->occ, ws->next, ws->known_value, ws->row_probs, ws->tv_sum,
-               scale) != 0)
+    if (kernel(ws->occ, ws->next, ws->known_value, ws->row_probs,
+               ws->slot_vals, ws->tv_sum, scale) != 0)
         return NS_EMODEL;
     add_transition_values(run, t);
     swap_cohort(ws);

@@ -303,11 +303,15 @@ step_signature(const struct ns_model *m, size_t d, size_t *n_out)
     const struct ns_model_priv *p = m->priv;
     size_t S = m->n_states, E = p->n_exprs, n = 0, cap = 8 + 2 * S;
     for (size_t s = 0; s < S; s++)
-        cap += 4 + 3 * p->rows[d * S + s].n;
+        cap += 5 + 3 * p->rows[d * S + s].n;
     cap += 4 * p->n_tvalues;
     size_t *sig = malloc(cap * sizeof *sig);
-    if (!sig)
+    unsigned char *kind = calloc(S + 1, 1);
+    if (!sig || !kind || !nsj_step_rows(m, d, kind)) {
+        free(sig);
+        free(kind);
         return NULL;
+    }
     double tol = m->row_sum_tolerance;
     sig[n] = 0;
     memcpy(&sig[n++], &tol, sizeof tol < sizeof *sig ? sizeof tol
@@ -321,6 +325,7 @@ step_signature(const struct ns_model *m, size_t d, size_t *n_out)
         sig[n++] = p->first_x[s];
         sig[n++] = row->n;
         sig[n++] = (size_t)row->complement;
+        sig[n++] = kind[s];
         for (size_t i = 0; i < row->n; i++) {
             sig[n++] = row->entries[i].to;
             sig[n++] = row->entries[i].def;
@@ -334,6 +339,7 @@ step_signature(const struct ns_model *m, size_t d, size_t *n_out)
         sig[n++] = p->tvalues[i].stream;
         sig[n++] = p->tvalues[i].def;
     }
+    free(kind);
     *n_out = n;
     return sig;
 }
@@ -365,14 +371,11 @@ step_made(const struct steps_made *sm, const size_t *sig, size_t n)
     return NULL;
 }
 
-/* Whether strategy d's step can have a kernel (no row per tunnel slot). */
+/* Whether strategy d's step can have a kernel: one of bounded size. */
 static bool
 step_possible(const struct ns_model *m, size_t d)
 {
-    unsigned char *timed = calloc(m->n_states + 1, 1);
-    bool ok = timed && nsj_step_fits(m, d) && nsj_step_rows(m, d, timed);
-    free(timed);
-    return ok;
+    return nsj_step_fits(m, d);
 }
 
 /* A function to make: a chunk of programs for 16 lanes or one, or a

@@ -224,14 +224,17 @@ void nsj_gen_chunk(struct gen *g, const struct ns_expr *const *progs,
 bool nsj_same_program(const struct ns_expr *a, const struct ns_expr *b);
 unsigned long long nsj_program_hash(const struct ns_expr *e);
 
-/* jit_kernel.c: settled and step kernels of strategy d. */
+/* jit_kernel.c: settled and step kernels of strategy d. A step kernel's
+ * rows: known (computed once, in row_probs), computed every cycle (from
+ * the known values), or per tunnel slot (from slot_vals). */
+enum { STEP_ROW_KNOWN = 0, STEP_ROW_TIMED, STEP_ROW_PER_SLOT };
 void nsj_gen_settled(struct gen *g, const struct ns_model *m, size_t d,
                      const char *name);
 bool nsj_gen_step(struct gen *g, const struct ns_model *m, size_t d,
                   const char *name);
 bool nsj_settled_fits(const struct ns_model *m, size_t d);
 bool nsj_step_fits(const struct ns_model *m, size_t d);
-bool nsj_step_rows(const struct ns_model *m, size_t d, unsigned char *timed);
+bool nsj_step_rows(const struct ns_model *m, size_t d, unsigned char *kind);
 size_t nsj_step_ops(const struct ns_model *m, size_t d);
 
 #endif

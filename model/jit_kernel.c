@@ -263,7 +263,7 @@ struct tgen {
     const struct ns_model_priv *p;
     size_t d, S;
     gcc_jit_function *fn;
-    gcc_jit_rvalue *occ, *next, *known, *row_probs, *tv_sum;
+    gcc_jit_rvalue *occ, *next, *known, *row_probs, *slot_vals, *tv_sum;
     gcc_jit_block *b;
     /* A state's function's pointers: the streams' scales in every lane
      * (sc) and the lanes that fail a check (bad: sign bit set, see
@@ -343,7 +343,8 @@ tcheck_range(struct tgen *t, gcc_jit_rvalue *v, double lo, double hi)
 /* A row computed this cycle: its probabilities in every lane into
  * p[0..row->n), checked and normalised as row_probabilities does. */
 static void
-trow(struct tgen *t, const struct ns_row *row, gcc_jit_lvalue **p)
+trow(struct tgen *t, const struct ns_row *row, long slot_base,
+     gcc_jit_lvalue **p)
 {
     struct gen *g = t->g;
     gcc_jit_type *vt = g->t_vec;
@@ -357,7 +358,9 @@ trow(struct tgen *t, const struct ns_row *row, gcc_jit_lvalue **p)
         gcc_jit_lvalue *v = nsj_new_local(g, t->fn, vt);
         gcc_jit_block_add_assignment(
             t->b, NULL, v,
-            nsj_vget(g, t->known, integer(g, (long)row->entries[i].def)));
+            slot_base < 0
+                ? nsj_vget(g, t->known, integer(g, (long)row->entries[i].def))
+                : nsj_vget(g, t->slot_vals, integer(g, slot_base + (long)i)));
         tcheck_range(t, rv(v), -NS_PROBABILITY_SLACK,
                      1.0 + NS_PROBABILITY_SLACK);
         gcc_jit_block_add_assignment(t->b, NULL, p[i], tclamp(t, rv(v), true));
@@ -404,21 +407,24 @@ vadd_to(struct tgen *t, gcc_jit_rvalue *dst, size_t index, gcc_jit_rvalue *x)
 }
 
 /* State s's row, its moves and the transition values they book, on
- * vectors of all lanes, into next and tv_sum in step()'s order. */
+ * vectors of all lanes, into next and tv_sum in step()'s order. kind:
+ * STEP_ROW_* (the row known, computed this cycle, or per tunnel slot from
+ * slot_vals at vector slot_base on, ns_jit_slot_width a slot). */
 static void
-tmoves(struct tgen *t, size_t s, bool timed, const size_t *tv_start,
-       const size_t *tv_list)
+tmoves(struct tgen *t, size_t s, unsigned char kind, size_t slot_base,
+       const size_t *tv_start, const size_t *tv_list)
 {
     struct gen *g = t->g;
     const struct ns_model_priv *p = t->p;
     gcc_jit_type *vt = g->t_vec;
     const struct ns_row *row = &p->rows[t->d * t->S + s];
+    size_t width = ns_jit_slot_width(p, row, s);
     gcc_jit_lvalue **pr = calloc(row->n + 1, sizeof *pr);
     if (!pr)
         return;
-    if (timed) {
-        trow(t, row, pr);
-    } else {
+    if (kind == STEP_ROW_TIMED) {
+        trow(t, row, -1, pr);
+    } else if (kind == STEP_ROW_KNOWN) {
         for (size_t i = 0; i < row->n; i++) {
             pr[i] = nsj_new_local(g, t->fn, vt);
             gcc_jit_block_add_assignment(
@@ -428,6 +434,9 @@ tmoves(struct tgen *t, size_t s, bool timed, const size_t *tv_start,
     }
     size_t n_slots = p->n_slots[s];
     for (size_t q = 0; q < n_slots; q++) {
+        size_t at_slot = slot_base + q * width, booked = row->n;
+        if (kind == STEP_ROW_PER_SLOT)
+            trow(t, row, (long)at_slot, pr);
         gcc_jit_lvalue *mass = nsj_new_local(g, t->fn, vt);
         gcc_jit_block_add_assignment(
             t->b, NULL, mass,
@@ -445,10 +454,14 @@ tmoves(struct tgen *t, size_t s, bool timed, const size_t *tv_start,
             size_t c = s * t->S + to;
             for (size_t k = tv_start[c]; k < tv_start[c + 1]; k++) {
                 const struct ns_transition_value *v = &p->tvalues[tv_list[k]];
+                gcc_jit_rvalue *value =
+                    kind == STEP_ROW_PER_SLOT
+                        ? nsj_vget(g, t->slot_vals,
+                                   integer(g, (long)(at_slot + booked++)))
+                        : nsj_vget(g, t->known, integer(g, (long)v->def));
                 gcc_jit_rvalue *prod = vbin(
                     g, GCC_JIT_BINARY_OP_MULT,
-                    vbin(g, GCC_JIT_BINARY_OP_MULT, rv(flow),
-                         nsj_vget(g, t->known, integer(g, (long)v->def))),
+                    vbin(g, GCC_JIT_BINARY_OP_MULT, rv(flow), value),
                     nsj_vget(g, t->sc, integer(g, (long)v->stream)));
                 vadd_to(t, t->tv_sum, v->stream, prod);
             }
@@ -462,8 +475,8 @@ tmoves(struct tgen *t, size_t s, bool timed, const size_t *tv_start,
  * for the whole of the England model's cycle took several times as long
  * to compile. */
 static gcc_jit_function *
-tstate_fn(struct tgen *t, size_t s, bool timed, const size_t *tv_start,
-          const size_t *tv_list, const char *name)
+tstate_fn(struct tgen *t, size_t s, unsigned char kind, size_t slot_base,
+          const size_t *tv_start, const size_t *tv_list, const char *name)
 {
     struct gen *g = t->g;
     gcc_jit_type *ivp = gcc_jit_type_get_pointer(g->t_ivec);
@@ -472,21 +485,23 @@ tstate_fn(struct tgen *t, size_t s, bool timed, const size_t *tv_start,
         gcc_jit_context_new_param(g->c, NULL, g->t_dp, "next"),
         gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "known"),
         gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "row_probs"),
+        gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "slot_vals"),
         gcc_jit_context_new_param(g->c, NULL, g->t_dp, "tv_sum"),
         gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "sc"),
         gcc_jit_context_new_param(g->c, NULL, ivp, "bad")};
     char fname[80];
     snprintf(fname, sizeof fname, "%s_%zu", name, s);
     gcc_jit_function *fn = gcc_jit_context_new_function(
-        g->c, NULL, GCC_JIT_FUNCTION_INTERNAL, g->t_void, fname, 7, params, 0);
+        g->c, NULL, GCC_JIT_FUNCTION_INTERNAL, g->t_void, fname, 8, params, 0);
     struct tgen u = *t;
     u.fn = fn;
-    gcc_jit_rvalue **slots[] = {&u.occ, &u.next, &u.known, &u.row_probs,
-                                &u.tv_sum, &u.sc, &u.bad};
-    for (size_t i = 0; i < 7; i++)
+    gcc_jit_rvalue **slots[] = {&u.occ,      &u.next,      &u.known,
+                                &u.row_probs, &u.slot_vals, &u.tv_sum,
+                                &u.sc,       &u.bad};
+    for (size_t i = 0; i < 8; i++)
         *slots[i] = gcc_jit_param_as_rvalue(params[i]);
     u.b = gcc_jit_function_new_block(fn, NULL);
-    tmoves(&u, s, timed, tv_start, tv_list);
+    tmoves(&u, s, kind, slot_base, tv_start, tv_list);
     gcc_jit_block_end_with_void_return(u.b, NULL);
     return fn;
 }
@@ -495,7 +510,7 @@ tstate_fn(struct tgen *t, size_t s, bool timed, const size_t *tv_start,
  * state's function (its row and moves, on vectors of all lanes, in
  * step()'s order); nonzero when a lane failed a check. */
 static void
-tcycle(struct tgen *t, const unsigned char *timed, const size_t *tv_start,
+tcycle(struct tgen *t, const unsigned char *kind, const size_t *tv_start,
        const size_t *tv_list, const char *name)
 {
     struct gen *g = t->g;
@@ -516,47 +531,56 @@ tcycle(struct tgen *t, const unsigned char *timed, const size_t *tv_start,
             nsj_vsplat(g, rv(at(g, t->sc, integer(g, (long)j)))));
     }
     gcc_jit_rvalue *args[] = {
-        t->occ, t->next, t->known, t->row_probs, t->tv_sum,
+        t->occ, t->next, t->known, t->row_probs, t->slot_vals, t->tv_sum,
         gcc_jit_context_new_cast(g->c, NULL,
                                  gcc_jit_lvalue_get_address(sc, NULL),
                                  g->t_cdp),
         gcc_jit_lvalue_get_address(bad, NULL)};
-    for (size_t s = 0; s < t->S; s++)
-        if (t->p->rows[t->d * t->S + s].n > 0)
+    size_t slot_base = 0;
+    for (size_t s = 0; s < t->S; s++) {
+        const struct ns_row *row = &t->p->rows[t->d * t->S + s];
+        if (row->n > 0)
             gcc_jit_block_add_eval(
                 t->b, NULL,
                 gcc_jit_context_new_call(
                     g->c, NULL,
-                    tstate_fn(t, s, timed[s], tv_start, tv_list, name), 7,
-                    args));
+                    tstate_fn(t, s, kind[s], slot_base, tv_start, tv_list,
+                              name),
+                    8, args));
+        if (kind[s] == STEP_ROW_PER_SLOT)
+            slot_base += t->p->n_slots[s] * ns_jit_slot_width(t->p, row, s);
+    }
     gcc_jit_rvalue *any = nsj_any_sign(g, t->fn, t->b, bad);
     gcc_jit_block_end_with_return(t->b, NULL, any);
 }
 
-/* The rows of strategy d as a step kernel sees them: timed[s] when the
- * row is computed every cycle, else known (computed once). False when a
- * row depends on time in state (computed per tunnel slot): no kernel. */
+/* The rows of strategy d as a step kernel sees them (kind[s], STEP_ROW_*),
+ * as the engine classifies them (classify_rows): per tunnel slot when the
+ * state has slots and its row or a transition value booked from it
+ * depends on time in state; else computed every cycle when some
+ * probability depends on anything; else known (computed once). */
 bool
-nsj_step_rows(const struct ns_model *m, size_t d, unsigned char *timed)
+nsj_step_rows(const struct ns_model *m, size_t d, unsigned char *kind)
 {
     const struct ns_model_priv *p = m->priv;
     size_t S = m->n_states, E = p->n_exprs;
     for (size_t s = 0; s < S; s++) {
         const struct ns_row *row = &p->rows[d * S + s];
-        timed[s] = 0;
+        bool slots = p->n_slots[s] > 1, per_slot = false, timed = false;
         for (size_t i = 0; i < row->n; i++) {
             if ((long)i == row->complement)
                 continue;
             unsigned dep = p->expr_dep[d * E + row->entries[i].def];
-            if ((dep & NS_DEP_STATE_TIME) && p->n_slots[s] > 1)
-                return false;
-            if (dep)
-                timed[s] = 1;
+            per_slot |= slots && (dep & NS_DEP_STATE_TIME);
+            timed |= dep != 0;
         }
         for (size_t i = 0; i < p->n_tvalues; i++)
-            if (p->tvalues[i].from == s && p->n_slots[s] > 1 &&
-                (p->expr_dep[d * E + p->tvalues[i].def] & NS_DEP_STATE_TIME))
-                return false;
+            per_slot |= slots && p->tvalues[i].from == s &&
+                        (p->expr_dep[d * E + p->tvalues[i].def] &
+                         NS_DEP_STATE_TIME);
+        kind[s] = per_slot ? STEP_ROW_PER_SLOT
+                  : timed  ? STEP_ROW_TIMED
+                           : STEP_ROW_KNOWN;
     }
     return true;
 }
@@ -587,9 +611,9 @@ nsj_gen_step(struct gen *g, const struct ns_model *m, size_t d, const char *name
 {
     const struct ns_model_priv *p = m->priv;
     struct tgen t = {.g = g, .m = m, .p = p, .d = d, .S = m->n_states};
-    unsigned char *timed = calloc(t.S + 1, 1);
+    unsigned char *kind = calloc(t.S + 1, 1);
     size_t *tv_start = NULL, *tv_list = NULL;
-    bool ok = timed && nsj_step_rows(m, d, timed) &&
+    bool ok = kind && nsj_step_rows(m, d, kind) &&
               index_tvalues(m, &tv_start, &tv_list);
     if (ok) {
         gcc_jit_param *params[] = {
@@ -597,19 +621,21 @@ nsj_gen_step(struct gen *g, const struct ns_model *m, size_t d, const char *name
             gcc_jit_context_new_param(g->c, NULL, g->t_dp, "next"),
             gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "known"),
             gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "row_probs"),
+            gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "slot_vals"),
             gcc_jit_context_new_param(g->c, NULL, g->t_dp, "tv_sum"),
             gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "scale")};
         t.fn = gcc_jit_context_new_function(g->c, NULL,
                                             GCC_JIT_FUNCTION_EXPORTED,
-                                            g->t_int, name, 6, params, 0);
-        gcc_jit_rvalue **slots[] = {&t.occ, &t.next, &t.known,
-                                    &t.row_probs, &t.tv_sum, &t.sc};
-        for (size_t i = 0; i < 6; i++)
+                                            g->t_int, name, 7, params, 0);
+        gcc_jit_rvalue **slots[] = {&t.occ,      &t.next,      &t.known,
+                                    &t.row_probs, &t.slot_vals, &t.tv_sum,
+                                    &t.sc};
+        for (size_t i = 0; i < 7; i++)
             *slots[i] = gcc_jit_param_as_rvalue(params[i]);
         t.b = gcc_jit_function_new_block(t.fn, NULL);
-        tcycle(&t, timed, tv_start, tv_list, name);
+        tcycle(&t, kind, tv_start, tv_list, name);
     }
-    free(timed);
+    free(kind);
     free(tv_start);
     free(tv_list);
     return ok;

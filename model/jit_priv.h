@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "model/compiled.h"
 #include "model/expr.h"
 
 /* The lanes the native code is made for: a PSA's (model/analysis/psa.c). */
@@ -44,13 +45,32 @@ typedef void ns_jit_settled_fn(const double *occ, const double *mv_prob,
 /* A cycle of a run that is not settled, over NS_JIT_LANES lanes, once
  * every probability and transition value of the cycle has been evaluated
  * (known: the engine's known values, [n_exprs] x L; row_probs: the rows
- * computed once, [n_states * n_states] x L): checks and normalises the
+ * computed once, [n_states * n_states] x L; slot_vals: what rows computed
+ * per tunnel slot read, see ns_jit_slot_width): checks and normalises the
  * rows as the engine does, moves the cohort from occ into next, and sums
  * the cycle's transition values into tv_sum ([n_streams] x L). Nonzero
  * when some lane fails a check. */
 typedef int ns_jit_step_fn(const double *occ, double *next,
                            const double *known, const double *row_probs,
-                           double *tv_sum, const double *scale);
+                           const double *slot_vals, double *tv_sum,
+                           const double *scale);
+
+/* For a row that depends on time in state (computed per tunnel slot):
+ * the values of each slot, lanes side by side, as the engine lays them
+ * out for a step kernel: the row's entries (the complement's unused),
+ * then every transition value its moves book, in booking order. States
+ * with such rows follow one another, each n_slots * width values. */
+static inline size_t
+ns_jit_slot_width(const struct ns_model_priv *p, const struct ns_row *row,
+                  size_t s)
+{
+    size_t n = row->n;
+    for (size_t i = 0; i < row->n; i++)
+        for (size_t k = 0; k < p->n_tvalues; k++)
+            n += p->tvalues[k].from == s &&
+                 p->tvalues[k].to == row->entries[i].to;
+    return n;
+}
 
 struct ns_jit {
     struct ns_jit_code *code;    /* the machine code, shared with the

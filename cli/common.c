@@ -237,7 +237,7 @@ ns_cli_compile_native(struct ns_population *pop, unsigned uses, double runs,
         snprintf(why, sizeof why, "out of memory");
     if (st != NS_OK && !(cancel && atomic_load(cancel)))
         fprintf(stderr, "netsave: running interpreted: %s\n", why);
-    else if (getenv("NS_JIT_VERBOSE"))
+    else if (st == NS_OK && getenv("NS_JIT_VERBOSE"))
         fprintf(stderr,
                 "netsave: compiled %zu expression programs and %zu "
                 "functions for %s in %.3f s (%.3f s of processor time, "

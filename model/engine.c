@@ -1402,6 +1402,26 @@ run_settled_native(struct run *run, ns_jit_settled_fn *kernel, size_t from)
     run->totalled = true;
 }
 
+/* Whether every lane's cohort is finite and far from overflowing: the
+ * native settled code adds the terms of values that are 0 in every lane,
+ * which the interpreter leaves out, and 0 times an infinite count would
+ * be NaN where the interpreter has none. Rows sum to 1, so a cohort
+ * bounded so stays bounded. */
+static bool
+cohort_bounded(const struct run *run)
+{
+    const struct ns_workspace *ws = run->ws;
+    size_t L = run->L;
+    for (size_t l = 0; l < L; l++) {
+        double total = 0.0;
+        for (size_t x = 0; x < run->p->n_expanded; x++)
+            total += fabs(ws->occ[x * L + l]);
+        if (!(total <= DBL_MAX / 4))
+            return false;
+    }
+    return true;
+}
+
 static enum ns_status
 run_settled(struct run *run, size_t from)
 {
@@ -1409,7 +1429,7 @@ run_settled(struct run *run, size_t from)
     /* Native code skips the trace: only for runs that leave it alone. */
     const struct ns_jit *jit = run->p->jit;
     if (jit && jit->settled[run->d] && run->L == NS_JIT_LANES &&
-        run->ws->no_trace) {
+        run->ws->no_trace && cohort_bounded(run)) {
         run_settled_native(run, jit->settled[run->d], from);
         return NS_OK;
     }

@@ -654,11 +654,14 @@ struct child {
     int fd;
 };
 
-/* Starts compile_child for process 'part'; false with why filled. */
+/* Starts compile_child for process 'part'; false with why filled. The
+ * child closes the read ends of the children started before it (open),
+ * so that each pipe has one reader and one writer. */
 static bool
 start_child(const struct job *jb, struct ns_model *const *models,
             const char *isa, const char *dir, const char *path, size_t part,
-            struct child *ch, char *why, size_t why_size)
+            const struct child *open, struct child *ch, char *why,
+            size_t why_size)
 {
     int fd[2];
     if (pipe(fd) != 0) {
@@ -674,6 +677,8 @@ start_child(const struct job *jb, struct ns_model *const *models,
          * however the child ends. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         setenv("TMPDIR", dir, 1);
+        for (size_t k = 0; k < part; k++)
+            close(open[k].fd);
         close(fd[0]);
         dup2(fd[1], STDERR_FILENO);
         close(fd[1]);
@@ -690,34 +695,51 @@ start_child(const struct job *jb, struct ns_model *const *models,
     return true;
 }
 
-/* Reads child i's stderr to its end and waits for it; once cancel is
- * set, stops every child. 0, or -1 with why filled. */
+/* Once cancel is set: stops every child not yet waited for (pid 0). */
+static void
+stop_children(struct child *all, size_t n, const atomic_int *cancel,
+              bool *stopped)
+{
+    if (!cancel || !atomic_load(cancel) || *stopped)
+        return;
+    for (size_t k = 0; k < n; k++)
+        if (all[k].pid > 0)
+            kill(all[k].pid, SIGKILL);
+    *stopped = true;
+}
+
+/* Reads child i's stderr to its end (keeping the first line's worth) and
+ * waits for it; once cancel is set, stops every child. 0, or -1 with why
+ * filled. */
 static int
 finish_child(struct child *all, size_t n, size_t i, const atomic_int *cancel,
              bool *stopped, char *why, size_t why_size)
 {
-    char text[512];
+    char text[512], rest[512];
     size_t got = 0;
     ssize_t r;
-    while ((r = read(all[i].fd, text + got, sizeof text - 1 - got)) > 0 ||
+    /* Read to the end, so that a child with more to say is not stopped
+     * by a full pipe (or SIGPIPE) before it exits. */
+    while ((r = got < sizeof text - 1
+                    ? read(all[i].fd, text + got, sizeof text - 1 - got)
+                    : read(all[i].fd, rest, sizeof rest)) > 0 ||
            (r < 0 && errno == EINTR)) {
-        got += r > 0 ? (size_t)r : 0;
-        if (cancel && atomic_load(cancel) && !*stopped) {
-            for (size_t k = 0; k < n; k++)
-                kill(all[k].pid, SIGKILL);
-            *stopped = true;
-        }
+        if (r > 0 && got < sizeof text - 1)
+            got += (size_t)r;
+        stop_children(all, n, cancel, stopped);
     }
     text[got] = '\0';
     close(all[i].fd);
     int status = 0;
     pid_t waited;
     while ((waited = waitpid(all[i].pid, &status, 0)) < 0 && errno == EINTR)
-        ;
+        stop_children(all, n, cancel, stopped);
+    all[i].pid = 0; /* waited for: its number may be another's now */
     if (waited < 0) {
         snprintf(why, why_size, "cannot start the code generator");
         return -1;
     }
+    stop_children(all, n, cancel, stopped);
     text[strcspn(text, "\n")] = '\0';
     if (*stopped) {
         snprintf(why, why_size, "stopped");
@@ -735,7 +757,8 @@ finish_child(struct child *all, size_t n, size_t i, const atomic_int *cancel,
 }
 
 /* Compiles in jb->n_parts children at once, each its own shared object
- * in dir; false with why filled (the first failure's). */
+ * in dir; false with why filled (the first failure's, or "stopped" when
+ * cancel was set at any point). */
 static bool
 compile_in_children(const struct job *jb, struct ns_model *const *models,
                     const char *isa, const char *dir,
@@ -747,8 +770,10 @@ compile_in_children(const struct job *jb, struct ns_model *const *models,
     char path[600], first[1024] = "";
     for (; started < jb->n_parts; started++) {
         snprintf(path, sizeof path, "%s/part%zu.so", dir, started);
-        if (!start_child(jb, models, isa, dir, path, started, &ch[started],
-                         why, why_size)) {
+        stop_children(ch, started, cancel, &stopped);
+        if (stopped ||
+            !start_child(jb, models, isa, dir, path, started, ch,
+                         &ch[started], why, why_size)) {
             ok = false;
             for (size_t k = 0; k < started; k++)
                 kill(ch[k].pid, SIGKILL);
@@ -761,6 +786,10 @@ compile_in_children(const struct job *jb, struct ns_model *const *models,
             ok = false;
             snprintf(why, why_size, "%s", first);
         }
+    if (stopped || (cancel && atomic_load(cancel))) {
+        snprintf(why, why_size, "stopped");
+        return false;
+    }
     return ok;
 }
 

@@ -646,10 +646,13 @@ size_t
 nsj_step_ops(const struct ns_model *m, size_t d)
 {
     const struct ns_model_priv *p = m->priv;
-    size_t moves = 0;
+    size_t ops = 0;
     for (size_t s = 0; s < m->n_states; s++)
-        moves += p->n_slots[s] * p->rows[d * m->n_states + s].n;
-    return moves + p->n_tvalues;
+        ops += p->n_slots[s] * p->rows[d * m->n_states + s].n;
+    /* A transition value is booked once per slot of its state. */
+    for (size_t i = 0; i < p->n_tvalues; i++)
+        ops += p->n_slots[p->tvalues[i].from];
+    return ops;
 }
 
 /* Whether strategy d's step fits a kernel of bounded size. */

@@ -317,15 +317,8 @@ ns_population_lanes_alloc(const struct ns_population *pop, size_t lanes)
         for (size_t l = 0; ok && l < L; l++)
             ok = (s->results[g * L + l] = ns_results_alloc(pop->models[g]));
     }
-    /* One subgroup of weight 1 is its own pool: 0 + 1 * x is x for every
-     * x but -0, and a discounted value or total is never -0 (a sum that
-     * starts at +0, times a factor above 0). */
-    s->pool_is_group = ok && G == 1 && !(pop->weights[0] < 1.0) &&
-                       !(pop->weights[0] > 1.0);
     for (size_t l = 0; ok && l < L; l++)
-        ok = (s->pooled[l] = s->pool_is_group
-                                 ? s->results[l]
-                                 : ns_results_alloc(pop->models[0]));
+        ok = (s->pooled[l] = ns_results_alloc(pop->models[0]));
     if (!ok) {
         ns_population_lanes_free(s);
         return NULL;
@@ -342,7 +335,7 @@ ns_population_lanes_free(struct ns_population_lanes *s)
         ns_workspace_free(s->ws[g]);
     for (size_t i = 0; s->results && i < s->n_groups * s->lanes; i++)
         ns_results_free(s->results[i]);
-    for (size_t l = 0; s->pooled && !s->pool_is_group && l < s->lanes; l++)
+    for (size_t l = 0; s->pooled && l < s->lanes; l++)
         ns_results_free(s->pooled[l]);
     free(s->ws);
     free(s->results);
@@ -362,7 +355,7 @@ ns_population_run_lanes(const struct ns_population *pop,
             ns_model_run_lanes(pop->models[g], s->ws[g], r, param_override);
         if (st != NS_OK)
             return st;
-        for (size_t l = 0; l < L && !s->pool_is_group; l++)
+        for (size_t l = 0; l < L; l++)
             accumulate_discounted(s->pooled[l], r[l], pop->weights[g], g == 0);
     }
     return NS_OK;

@@ -78,8 +78,6 @@ struct ns_population_lanes {
     struct ns_results **results; /* [g * lanes + l] */
     struct ns_results **pooled;  /* [lanes] */
     struct ns_workspace **ws;    /* [n_groups], each with 'lanes' lanes */
-    bool pool_is_group;          /* pooled[l] is results[l] (one subgroup
-                                    of weight 1): not owned */
 };
 struct ns_population_lanes *
 ns_population_lanes_alloc(const struct ns_population *pop, size_t lanes);

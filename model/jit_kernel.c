@@ -470,16 +470,14 @@ tmoves(struct tgen *t, size_t s, unsigned char kind, size_t slot_base,
     free(pr);
 }
 
-/* State s's part of the cycle as a function of its own: GCC's register
- * allocation grows faster than the size of a function, and one function
- * for the whole of the England model's cycle took several times as long
- * to compile. */
+/* A function with a step kernel's parameters (ns_jit_step_fn's: occ,
+ * next, known, row_probs, slot_vals, tv_sum and the scales; a state's
+ * part also has bad, see tstate_fn), bound to u's rvalues. */
 static gcc_jit_function *
-tstate_fn(struct tgen *t, size_t s, unsigned char kind, size_t slot_base,
-          const size_t *tv_start, const size_t *tv_list, const char *name)
+step_function(struct tgen *u, enum gcc_jit_function_kind kind,
+              gcc_jit_type *returns, const char *name, bool with_bad)
 {
-    struct gen *g = t->g;
-    gcc_jit_type *ivp = gcc_jit_type_get_pointer(g->t_ivec);
+    struct gen *g = u->g;
     gcc_jit_param *params[] = {
         gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "occ"),
         gcc_jit_context_new_param(g->c, NULL, g->t_dp, "next"),
@@ -488,19 +486,35 @@ tstate_fn(struct tgen *t, size_t s, unsigned char kind, size_t slot_base,
         gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "slot_vals"),
         gcc_jit_context_new_param(g->c, NULL, g->t_dp, "tv_sum"),
         gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "sc"),
-        gcc_jit_context_new_param(g->c, NULL, ivp, "bad")};
+        gcc_jit_context_new_param(g->c, NULL,
+                                  gcc_jit_type_get_pointer(g->t_ivec),
+                                  "bad")};
+    int n = with_bad ? 8 : 7;
+    gcc_jit_function *fn = gcc_jit_context_new_function(
+        g->c, NULL, kind, returns, name, n, params, 0);
+    gcc_jit_rvalue **slots[] = {&u->occ,       &u->next,      &u->known,
+                                &u->row_probs, &u->slot_vals, &u->tv_sum,
+                                &u->sc,        &u->bad};
+    for (int i = 0; i < n; i++)
+        *slots[i] = gcc_jit_param_as_rvalue(params[i]);
+    u->fn = fn;
+    u->b = gcc_jit_function_new_block(fn, NULL);
+    return fn;
+}
+
+/* State s's part of the cycle as a function of its own: GCC's register
+ * allocation grows faster than the size of a function, and one function
+ * for the whole of the England model's cycle took several times as long
+ * to compile. */
+static gcc_jit_function *
+tstate_fn(struct tgen *t, size_t s, unsigned char kind, size_t slot_base,
+          const size_t *tv_start, const size_t *tv_list, const char *name)
+{
     char fname[80];
     snprintf(fname, sizeof fname, "%s_%zu", name, s);
-    gcc_jit_function *fn = gcc_jit_context_new_function(
-        g->c, NULL, GCC_JIT_FUNCTION_INTERNAL, g->t_void, fname, 8, params, 0);
     struct tgen u = *t;
-    u.fn = fn;
-    gcc_jit_rvalue **slots[] = {&u.occ,      &u.next,      &u.known,
-                                &u.row_probs, &u.slot_vals, &u.tv_sum,
-                                &u.sc,       &u.bad};
-    for (size_t i = 0; i < 8; i++)
-        *slots[i] = gcc_jit_param_as_rvalue(params[i]);
-    u.b = gcc_jit_function_new_block(fn, NULL);
+    gcc_jit_function *fn = step_function(&u, GCC_JIT_FUNCTION_INTERNAL,
+                                         t->g->t_void, fname, true);
     tmoves(&u, s, kind, slot_base, tv_start, tv_list);
     gcc_jit_block_end_with_void_return(u.b, NULL);
     return fn;
@@ -616,23 +630,7 @@ nsj_gen_step(struct gen *g, const struct ns_model *m, size_t d, const char *name
     bool ok = kind && nsj_step_rows(m, d, kind) &&
               index_tvalues(m, &tv_start, &tv_list);
     if (ok) {
-        gcc_jit_param *params[] = {
-            gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "occ"),
-            gcc_jit_context_new_param(g->c, NULL, g->t_dp, "next"),
-            gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "known"),
-            gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "row_probs"),
-            gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "slot_vals"),
-            gcc_jit_context_new_param(g->c, NULL, g->t_dp, "tv_sum"),
-            gcc_jit_context_new_param(g->c, NULL, g->t_cdp, "scale")};
-        t.fn = gcc_jit_context_new_function(g->c, NULL,
-                                            GCC_JIT_FUNCTION_EXPORTED,
-                                            g->t_int, name, 7, params, 0);
-        gcc_jit_rvalue **slots[] = {&t.occ,      &t.next,      &t.known,
-                                    &t.row_probs, &t.slot_vals, &t.tv_sum,
-                                    &t.sc};
-        for (size_t i = 0; i < 7; i++)
-            *slots[i] = gcc_jit_param_as_rvalue(params[i]);
-        t.b = gcc_jit_function_new_block(t.fn, NULL);
+        step_function(&t, GCC_JIT_FUNCTION_EXPORTED, g->t_int, name, false);
         tcycle(&t, kind, tv_start, tv_list, name);
     }
     free(kind);
